@@ -1,0 +1,1 @@
+"""Tests of the Lutron HomeWorks QSX integration and library."""
