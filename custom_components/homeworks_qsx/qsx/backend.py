@@ -1,0 +1,108 @@
+"""The one interface the integration uses, whatever stands behind it: the emulator, or a live processor.
+
+`EmulatedBackend` (in `emulated_backend.py`) runs an `Emulator` in-process; `LipBackend` (in
+`lip/backend.py`) talks to a processor over the Lutron Integration Protocol. Both keep a `SystemDescription` and
+one `ModuleState` per module, publish `Event`s when anything changes, and report their connection state.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .const import Button, Fault
+from .errors import NotSupportedError
+from .events import EventBus, EventCallback, Unsubscribe
+from .model import ModuleState, SystemDescription
+
+type ConnectionCallback = Callable[[bool], None]
+
+
+class QsxBackend(ABC):
+    """A HomeWorks QSX system as the integration sees it.
+
+    Commands return once the module has reported the resulting state. A command the module ignores (override, no
+    power, no link, bypass) raises `CommandIgnoredError` with the reason, and the state stays the real one.
+    """
+
+    supports_simulation: bool = False
+
+    def __init__(self) -> None:
+        """Prepare the event bus and connection listeners."""
+        self.events = EventBus()
+        self._connection_callbacks: list[ConnectionCallback] = []
+        self._connected = False
+
+    @property
+    @abstractmethod
+    def description(self) -> SystemDescription:
+        """The system as it is now (modules may be added or removed while running)."""
+
+    @abstractmethod
+    def module_state(self, serial: str) -> ModuleState:
+        """Return the live state of one module (read it, never change it); `UnknownObjectError` if unknown."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether states are current (the emulator: always once started; a live processor: while linked)."""
+        return self._connected
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        """Receive every change event."""
+        return self.events.subscribe(callback)
+
+    def subscribe_device(self, serial: str, callback: EventCallback) -> Unsubscribe:
+        """Receive the change events of one module."""
+        return self.events.subscribe_device(serial, callback)
+
+    def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
+        """Receive True when the connection is (re)established with fresh states, False when it is lost."""
+        self._connection_callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._connection_callbacks:
+                self._connection_callbacks.remove(callback)
+
+        return unsubscribe
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected == self._connected:
+            return
+        self._connected = connected
+        for callback in list(self._connection_callbacks):
+            callback(connected)
+
+    @abstractmethod
+    async def async_start(self) -> None:
+        """Connect (or start) and read every state; raises `ConnectionFailedError` or `AuthenticationError`."""
+
+    @abstractmethod
+    async def async_stop(self) -> None:
+        """Disconnect (or stop): cancel every task and timer, close every socket."""
+
+    @abstractmethod
+    async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
+        """Switch zone `zone` (1..4) of module `serial`."""
+
+    @abstractmethod
+    async def async_set_cco(self, serial: str, closed: bool) -> None:
+        """Close (energise) or open a maintained CCO; on a momentary CCO, closing starts a pulse."""
+
+    @abstractmethod
+    async def async_pulse_cco(self, serial: str, seconds: float | None = None) -> None:
+        """Close the CCO for `seconds` (default: the module's pulse time), then open it."""
+
+    @abstractmethod
+    async def async_press_button(self, serial: str, button: Button) -> None:
+        """Press a button on the module (M8)."""
+
+    async def async_simulate(
+        self, serial: str, fault: Fault, value: bool | float
+    ) -> None:
+        """Simulate a physical condition (emulator only); `NotSupportedError` elsewhere."""
+        raise NotSupportedError("Simulation is only possible on an emulated system")
+
+    @abstractmethod
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return connection state and counters for a diagnostics download (no credentials)."""

@@ -1,0 +1,63 @@
+"""Exceptions of the library. Every one carries a message fit to show a user."""
+
+from __future__ import annotations
+
+from .const import IgnoredReason
+
+
+class QsxError(Exception):
+    """Base of every error the library raises."""
+
+
+class DescriptionError(QsxError):
+    """A system description is invalid; `path` names the offending place (for example `modules[2].zones[1].amps`)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        """Describe what is wrong where."""
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message
+
+
+class LimitError(QsxError):
+    """Adding to the system would exceed a limit (P3, C7, M3, M4); nothing was changed."""
+
+
+class UnknownObjectError(QsxError, KeyError):
+    """No module, zone or output has this serial or integration id."""
+
+    def __str__(self) -> str:
+        """Plain message (KeyError would quote it)."""
+        return str(self.args[0]) if self.args else ""
+
+
+class CommandIgnoredError(QsxError):
+    """The module ignored a command (C3, M7, M13, L2); `reason` says why."""
+
+    def __init__(self, serial: str, reason: IgnoredReason) -> None:
+        """Record which module ignored the command and why."""
+        super().__init__(
+            f"Module {serial} ignored the command: {reason.value.replace('_', ' ')}"
+        )
+        self.serial = serial
+        self.reason = reason
+
+
+class NotSupportedError(QsxError):
+    """The backend cannot do this (for example: simulate a fault on a live processor)."""
+
+
+class ConnectionFailedError(QsxError):
+    """The processor could not be reached, or the connection was lost."""
+
+
+class AuthenticationError(QsxError):
+    """The processor rejected the credentials."""
+
+
+class CommandTimeoutError(QsxError):
+    """The processor did not report the resulting state in time."""
+
+
+class InvalidDatabaseError(QsxError):
+    """The project database (`DbXmlInfo.xml`) could not be read or parsed."""

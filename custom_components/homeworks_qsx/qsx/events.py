@@ -1,0 +1,95 @@
+"""Change events and the bus that delivers them, in order, to subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+import logging
+from typing import Any
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class EventKind(StrEnum):
+    """What changed."""
+
+    ZONE = "zone"  # zone: 1..4, value: bool (on)
+    RELAY_COUNT = "relay_count"  # zone: 1..4, value: int
+    CCI = "cci"  # value: bool (open)
+    OVERRIDE = "override"  # value: bool (manual override active)
+    CCO = "cco"  # value: bool (closed)
+    LED = "led"  # zone: 1..4 for zone LEDs, None for the Prog LED; value: LedState
+    MODE = "mode"  # value: OperatingMode
+    POWER = "power"  # value: bool (powered)
+    LINK = "link"  # value: bool (link up)
+    BYPASS = "bypass"  # value: bool (jumper installed)
+    PROGRAM = "program"  # value: bool (program mode)
+    TEMPERATURE = "temperature"  # value: float (°C)
+    BUTTON = "button"  # zone: Button number (1..5), value: None; a local press (M8)
+    MODULE_ADDED = "module_added"  # value: ModuleDescription
+    MODULE_REMOVED = "module_removed"  # value: ModuleDescription
+    MODULE_CHANGED = "module_changed"  # value: ModuleDescription (settings changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change on one module (`serial`), or on the system when `serial` is None."""
+
+    kind: EventKind
+    serial: str | None
+    zone: int | None = None
+    value: Any = None
+
+
+type EventCallback = Callable[[Event], None]
+type Unsubscribe = Callable[[], None]
+
+
+class EventBus:
+    """Synchronous publish/subscribe: every event reaches every subscriber, in publication order.
+
+    Subscribers to one device (`subscribe_device`) get only that device's events. A subscriber that raises is
+    logged and does not stop delivery to the others.
+    """
+
+    __slots__ = ("_all", "_by_device")
+
+    def __init__(self) -> None:
+        """Create a bus with no subscribers."""
+        self._all: list[EventCallback] = []
+        self._by_device: dict[str, list[EventCallback]] = {}
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        """Receive every event; returns the callable that unsubscribes."""
+        self._all.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._all:
+                self._all.remove(callback)
+
+        return unsubscribe
+
+    def subscribe_device(self, serial: str, callback: EventCallback) -> Unsubscribe:
+        """Receive the events of one device; returns the callable that unsubscribes."""
+        callbacks = self._by_device.setdefault(serial, [])
+        callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in callbacks:
+                callbacks.remove(callback)
+            if not callbacks and self._by_device.get(serial) is callbacks:
+                del self._by_device[serial]
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> None:
+        """Deliver `event` to the subscribers of everything, then to those of its device."""
+        targets = list(self._all)
+        if event.serial is not None and (device := self._by_device.get(event.serial)):
+            targets.extend(device)
+        for callback in targets:
+            try:
+                callback(event)
+            except Exception:
+                _LOGGER.exception("Subscriber %r failed on %s", callback, event)
