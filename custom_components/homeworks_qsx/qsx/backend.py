@@ -13,7 +13,7 @@ from typing import Any
 
 from .const import Button, Fault
 from .errors import NotSupportedError
-from .events import EventBus, EventCallback, Unsubscribe
+from .events import EventBus, EventCallback, Unsubscribe, make_unsubscribe
 from .model import ModuleState, SystemDescription
 
 type ConnectionCallback = Callable[[bool], None]
@@ -59,12 +59,7 @@ class QsxBackend(ABC):
     def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
         """Receive True when the connection is (re)established with fresh states, False when it is lost."""
         self._connection_callbacks.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._connection_callbacks:
-                self._connection_callbacks.remove(callback)
-
-        return unsubscribe
+        return make_unsubscribe(self._connection_callbacks, callback)
 
     def _set_connected(self, connected: bool) -> None:
         if connected == self._connected:

@@ -140,3 +140,89 @@ def link_limits(model: ProcessorModel, link_type: LinkType) -> tuple[int, int]:
     if model.is_mdu:
         return MDU_QS_LINK_DEVICE_LIMIT, MDU_QS_LINK_ZONE_LIMIT
     return LINK_DEVICE_LIMIT, QS_LINK_ZONE_LIMIT
+
+
+class IntegrationIdKind(StrEnum):
+    """What an integration id names, as `?INTEGRATIONID,3,<id>` reports it (one namespace for both, L3)."""
+
+    DEVICE = "DEVICE"  # the processor or a module
+    OUTPUT = "OUTPUT"  # a zone or a CCO
+
+
+MIN_ADDRESS: Final = 1  # L3: a device's address on its link
+MAX_ADDRESS: Final = 99
+SERIAL_DIGITS: Final = 8  # L3: serial numbers are 8 upper-case hexadecimal digits
+MOTOR_RATING_HP: Final = 1 / 3  # M3
+ZONE_INTEGRATION_ID_STRIDE: Final = (
+    10  # default ids: module 10*n, zones 10*n+1..10*n+4, CCO 10*n+5
+)
+CCO_INTEGRATION_ID_OFFSET: Final = 5
+
+# P5: power failure memory of the processor.
+TIMECLOCK_RETENTION_YEARS: Final = 10
+TIMECLOCK_DRIFT_SECONDS_PER_YEAR: Final = 60.0
+
+# P6: processor electrical and environmental facts (diagnostics, not enforced).
+PROCESSOR_SUPPLY_VOLTS: Final = (24.0, 36.0)
+PROCESSOR_SUPPLY_CURRENT_A: Final = 0.25
+LINK_SUPPLY_VOLTS: Final = (24.0, 36.0)
+LINK_SUPPLY_CURRENT_A: Final = 2.0
+PROCESSOR_TYPICAL_POWER_W: Final = 4.2
+PROCESSOR_POWER_DRAW_UNITS: Final = 8
+PROCESSOR_HEAT_TYPICAL_BTU_HR: Final = 15.0
+PROCESSOR_HEAT_MAX_BTU_HR: Final = 24.0  # two links at 2 A each
+OPERATING_TEMPERATURE_C: Final = (
+    0.0,
+    40.0,
+)  # also the module's room and panel ambient (M12)
+OPERATING_HUMIDITY_PERCENT: Final = (0.0, 90.0)
+
+# M12: heat given off by one switching module.
+MODULE_MAX_HEAT_BTU_HR: Final = 24.0
+
+# O4: CCO contact ratings, resistive (diagnostic facts, not enforced).
+CCO_DC_RATING: Final = (24.0, 1.0)  # (max volts, max amps)
+CCO_AC_RATING: Final = (24.0, 0.5)
+
+# L1: QS link cable.
+QS_LINK_MAX_LENGTH_FT: Final = 2000.0
+QS_LINK_MAX_LENGTH_M: Final = 610.0
+FEET_PER_METRE: Final = 1 / 0.3048
+QS_LINK_TERMINALS: Final = ("COM", "not connected", "MUX", "MUX")  # terminals 1..4
+
+
+def processor_facts(model: ProcessorModel) -> dict[str, object]:
+    """Return the electrical and environmental facts of a processor model (P5, P6), for diagnostics."""
+    return {
+        "model": model.value,
+        "links": model.link_count,
+        "supply_volts": list(PROCESSOR_SUPPLY_VOLTS),
+        "supply_current_a": PROCESSOR_SUPPLY_CURRENT_A,
+        "link_supply_volts": list(LINK_SUPPLY_VOLTS),
+        "link_supply_current_a": LINK_SUPPLY_CURRENT_A,
+        "typical_power_w": PROCESSOR_TYPICAL_POWER_W,
+        "power_draw_units": PROCESSOR_POWER_DRAW_UNITS,
+        "heat_typical_btu_hr": PROCESSOR_HEAT_TYPICAL_BTU_HR,
+        "heat_max_btu_hr": PROCESSOR_HEAT_MAX_BTU_HR,
+        "operating_temperature_c": list(OPERATING_TEMPERATURE_C),
+        "operating_humidity_percent": list(OPERATING_HUMIDITY_PERCENT),
+        "timeclock_retention_years": TIMECLOCK_RETENTION_YEARS,
+        "timeclock_drift_seconds_per_year": TIMECLOCK_DRIFT_SECONDS_PER_YEAR,
+    }
+
+
+def module_facts() -> dict[str, object]:
+    """Return the ratings and facts of the switching module (M1, M3, M12, O4), for diagnostics."""
+    return {
+        "model": MODULE_MODEL,
+        "zones": ZONES_PER_MODULE,
+        "mains_voltage": MAINS_VOLTAGE,
+        "zone_rating_a": ZONE_RATING_A,
+        "module_rating_a": MODULE_RATING_A,
+        "motor_rating_hp": round(MOTOR_RATING_HP, 3),
+        "max_heat_btu_hr": MODULE_MAX_HEAT_BTU_HR,
+        "calibration_point_max_c": HIGH_TEMPERATURE_C,
+        "ambient_temperature_c": list(OPERATING_TEMPERATURE_C),
+        "cco_dc_rating": {"volts": CCO_DC_RATING[0], "amps": CCO_DC_RATING[1]},
+        "cco_ac_rating": {"volts": CCO_AC_RATING[0], "amps": CCO_AC_RATING[1]},
+    }

@@ -46,6 +46,26 @@ type EventCallback = Callable[[Event], None]
 type Unsubscribe = Callable[[], None]
 
 
+def make_unsubscribe[T](callbacks: list[T], callback: T) -> Unsubscribe:
+    """Return a callable that removes this one registration, once, by identity.
+
+    Equal callables (two bound methods of one object) may be registered twice; each unsubscribe removes its own.
+    """
+    done = False
+
+    def remove() -> None:
+        nonlocal done
+        if done:
+            return
+        done = True
+        for index, registered in enumerate(callbacks):
+            if registered is callback:
+                del callbacks[index]
+                return
+
+    return remove
+
+
 class EventBus:
     """Synchronous publish/subscribe: every event reaches every subscriber, in publication order.
 
@@ -63,21 +83,16 @@ class EventBus:
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         """Receive every event; returns the callable that unsubscribes."""
         self._all.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._all:
-                self._all.remove(callback)
-
-        return unsubscribe
+        return make_unsubscribe(self._all, callback)
 
     def subscribe_device(self, serial: str, callback: EventCallback) -> Unsubscribe:
         """Receive the events of one device; returns the callable that unsubscribes."""
         callbacks = self._by_device.setdefault(serial, [])
         callbacks.append(callback)
+        remove = make_unsubscribe(callbacks, callback)
 
         def unsubscribe() -> None:
-            if callback in callbacks:
-                callbacks.remove(callback)
+            remove()
             if not callbacks and self._by_device.get(serial) is callbacks:
                 del self._by_device[serial]
 

@@ -78,6 +78,9 @@ class LinkDescription:
 
     number: int
     link_type: LinkType = LinkType.QS
+    cable_length_m: float | None = (
+        None  # L1: total QS link cable, at most 610 m (2000 ft); None if unknown
+    )
 
 
 @dataclass(frozen=True, slots=True)
