@@ -1,16 +1,259 @@
-"""The Lutron HomeWorks QSX integration."""
+"""The Lutron HomeWorks QSX integration: a live processor over LIP, or the embedded emulator."""
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from typing import Any
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import (
+    CONF_BACKEND,
+    CONF_SERVE,
+    DOMAIN,
+    LOGGER,
+    STORAGE_VERSION,
+    BackendType,
+)
+from .coordinator import (
+    HomeworksQsxConfigEntry,
+    HomeworksQsxCoordinator,
+    HomeworksQsxData,
+)
+from .entity import processor_device_info
+from .hub import (
+    async_build_description,
+    create_emulator,
+    create_live_backend,
+    create_server,
+    restore_emulator,
+)
+from .qsx.backend import QsxBackend
+from .qsx.emulated_backend import EmulatedBackend
+from .qsx.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    InvalidDatabaseError,
+    QsxError,
+)
+from .qsx.lip.server import LipServer
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration."""
+    """Register the integration's actions."""
+    async_setup_services(hass)
     return True
+
+
+def _store(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> Store[dict[str, Any]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}")
+
+
+def _processor_device_id(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry, backend: QsxBackend
+) -> str:
+    """Register the processor's device first: module devices are attached to it by its id."""
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        **processor_device_info(entry, backend.description.processor),
+    )
+    return device.id
+
+
+async def _async_setup_emulated(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> HomeworksQsxData:
+    """Start the emulated system from its stored state (or from the entry on first start), and serve it."""
+    store = _store(hass, entry)
+    stored = await store.async_load()
+    try:
+        if stored is not None:
+            emulator = restore_emulator(stored["emulator"])
+        else:
+            emulator = create_emulator(await async_build_description(hass, entry.data))
+    except (QsxError, KeyError, TypeError, ValueError) as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_stored_system",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    backend = EmulatedBackend(emulator)
+    await backend.async_start()
+    server: LipServer | None = None
+    if entry.data.get(CONF_SERVE):
+        try:
+            server = create_server(emulator, entry.data)
+        except (KeyError, ValueError) as err:
+            await backend.async_stop()
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_entry_data",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        try:
+            await server.start()
+        except OSError as err:
+            await backend.async_stop()
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_serve",
+                translation_placeholders={"error": str(err)},
+            ) from err
+    data = HomeworksQsxData(
+        backend=backend,
+        coordinator=HomeworksQsxCoordinator(
+            hass,
+            entry,
+            backend,
+            _processor_device_id(hass, entry, backend),
+            store=store,
+        ),
+        server=server,
+    )
+    if stored is None:
+        await store.async_save({"emulator": emulator.export_state()})
+    return data
+
+
+async def _async_setup_live(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> HomeworksQsxData:
+    """Connect to the live processor and read its database and states."""
+    try:
+        backend = create_live_backend(hass, entry.data)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_entry_data",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    try:
+        await backend.async_start()
+    except AuthenticationError as err:
+        await backend.async_stop()
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+        ) from err
+    except InvalidDatabaseError as err:
+        await backend.async_stop()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="invalid_database",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except (ConnectionFailedError, QsxError, OSError) as err:
+        await backend.async_stop()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    async def _async_login_probe() -> None:
+        probe = create_live_backend(hass, entry.data)
+        try:
+            await probe.async_start()
+        finally:
+            await probe.async_stop()
+
+    coordinator = HomeworksQsxCoordinator(
+        hass,
+        entry,
+        backend,
+        _processor_device_id(hass, entry, backend),
+        login_probe=_async_login_probe,
+    )
+    return HomeworksQsxData(backend=backend, coordinator=coordinator)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> bool:
+    """Set up a HomeWorks QSX system from a config entry."""
+    match entry.data.get(CONF_BACKEND):
+        case BackendType.EMULATED:
+            data = await _async_setup_emulated(hass, entry)
+        case BackendType.LIVE:
+            data = await _async_setup_live(hass, entry)
+        case other:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_entry_data",
+                translation_placeholders={"error": f"backend: {other}"},
+            )
+    entry.runtime_data = data
+    data.coordinator.async_start()
+
+    async def _async_stop(_event: Event) -> None:
+        # Home Assistant does not unload entries when it stops: close the sockets here.
+        await data.async_stop()
+
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    try:
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    except BaseException:
+        await data.async_stop()
+        raise
+    return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> None:
+    """Apply new options without a reload."""
+    entry.runtime_data.coordinator.async_options_updated()
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> bool:
+    """Unload a config entry: every task stops and every port closes."""
+    if unload_ok := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await entry.runtime_data.async_stop()
+    return unload_ok
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> None:
+    """Forget an emulated system's stored state when its entry is deleted."""
+    if entry.data.get(CONF_BACKEND) == BackendType.EMULATED:
+        await _store(hass, entry).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device only when it is no longer part of the system."""
+    description = entry.runtime_data.backend.description
+    serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+    current = {description.processor.serial} | {
+        module.serial for module in description.modules
+    }
+    removable = not serials & current
+    LOGGER.debug("Device %s removable: %s", device.name, removable)
+    return removable

@@ -2,8 +2,71 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 import logging
 from typing import Final
 
 DOMAIN: Final = "homeworks_qsx"
 LOGGER: Final = logging.getLogger(__package__)
+
+MANUFACTURER: Final = "Lutron"
+
+# Config entry data.
+CONF_BACKEND: Final = "backend"
+CONF_MODEL: Final = "model"
+CONF_MODULES_PER_LINK: Final = "modules_per_link"
+CONF_LINK_1_MODULES: Final = "link_1_modules"
+CONF_LINK_2_MODULES: Final = "link_2_modules"
+CONF_DESCRIPTION_PATH: Final = "description_path"
+CONF_PROCESSOR_SERIAL: Final = "processor_serial"
+CONF_SERVE: Final = "serve"
+CONF_LIP_PORT: Final = "lip_port"
+CONF_HTTP_PORT: Final = "http_port"
+
+# Options.
+CONF_CCI_REPAIR_MINUTES: Final = "cci_repair_minutes"
+CONF_LINK: Final = "link"
+CONF_AREA: Final = "area"
+CONF_MODULE: Final = "module"
+CONF_CCO_TYPE: Final = "cco_type"
+CONF_PULSE_SECONDS: Final = "pulse_seconds"
+
+DEFAULT_NAME: Final = "HomeWorks QSX"
+DEFAULT_LIP_PORT: Final = 23
+DEFAULT_HTTP_PORT: Final = 80
+DEFAULT_SERVE_HOST: Final = "127.0.0.1"
+DEFAULT_SERVE_LIP_PORT: Final = 2323
+DEFAULT_SERVE_HTTP_PORT: Final = 8080
+DEFAULT_USERNAME: Final = "lutron"
+DEFAULT_PASSWORD: Final = "integration"
+DEFAULT_MODULES_PER_LINK: Final = 4
+DEFAULT_CCI_REPAIR_MINUTES: Final = 10
+
+# Emulated state is written at most this long after a change.
+SAVE_DELAY_SECONDS: Final = 1.0
+STORAGE_VERSION: Final = 1
+
+# Seconds a live connection stays lost before the stored login is checked (and between checks).
+LOGIN_PROBE_DELAY: Final = 300.0
+
+ISSUE_CCI_OPEN: Final = "cci_open"
+ISSUE_DATABASE_CHANGED: Final = "database_changed"
+
+# Service actions and their fields.
+ATTR_DEVICE_ID: Final = "device_id"
+ATTR_OPEN: Final = "open"
+ATTR_BUTTON: Final = "button"
+ATTR_POWERED: Final = "powered"
+ATTR_UP: Final = "up"
+ATTR_INSTALLED: Final = "installed"
+ATTR_TEMPERATURE: Final = "temperature"
+ATTR_DURATION: Final = "duration"
+ATTR_ENABLED: Final = "enabled"
+ATTR_LIMIT: Final = "limit"
+
+
+class BackendType(StrEnum):
+    """What stands behind a config entry."""
+
+    EMULATED = "emulated"
+    LIVE = "live"

@@ -1,0 +1,132 @@
+"""Binary sensors of HomeWorks QSX: the manual override input, module diagnostics and the processor link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
+from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
+from .qsx.model import ModuleDescription, ModuleState
+
+# Read-only: states are pushed by the backend.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeworksQsxBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """Describes a binary sensor of a switching module."""
+
+    exists_fn: Callable[[ModuleState], bool] = lambda _: True
+    is_on_fn: Callable[[ModuleState], bool | None]
+
+
+MODULE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
+    HomeworksQsxBinarySensorEntityDescription(
+        key="manual_override_input",
+        translation_key="manual_override_input",
+        device_class=BinarySensorDeviceClass.OPENING,
+        # On: the contact is open, so the module is in manual override (C2).
+        is_on_fn=lambda state: state.cci_open,
+    ),
+    HomeworksQsxBinarySensorEntityDescription(
+        key="high_temperature",
+        translation_key="high_temperature",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda state: state.temperature_c is not None,
+        is_on_fn=lambda state: state.high_temperature,
+    ),
+    HomeworksQsxBinarySensorEntityDescription(
+        key="qs_link",
+        translation_key="qs_link",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda state: state.link_up,
+    ),
+)
+
+PROCESSOR_CONNECTIVITY = BinarySensorEntityDescription(
+    key="connectivity",
+    translation_key="processor_connectivity",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+def _module_entities(
+    data: HomeworksQsxData, module: ModuleDescription
+) -> list[BinarySensorEntity]:
+    state = data.backend.module_state(module.serial)
+    return [
+        HomeworksQsxModuleBinarySensor(data, module, description)
+        for description in MODULE_DESCRIPTIONS
+        if description.exists_fn(state)
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeworksQsxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the processor's connectivity and the binary sensors of every module."""
+    data = entry.runtime_data
+    entities: list[BinarySensorEntity] = [
+        HomeworksQsxConnectivitySensor(entry, PROCESSOR_CONNECTIVITY)
+    ]
+    for module in data.backend.description.modules:
+        entities.extend(_module_entities(data, module))
+    async_add_entities(entities)
+
+    @callback
+    def _async_add_module(module: ModuleDescription) -> None:
+        async_add_entities(_module_entities(data, module))
+
+    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
+
+
+class HomeworksQsxModuleBinarySensor(HomeworksQsxModuleEntity, BinarySensorEntity):
+    """A binary sensor of a switching module."""
+
+    entity_description: HomeworksQsxBinarySensorEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """The sensor's value."""
+        return self.entity_description.is_on_fn(self.module_state)
+
+    @override
+    def _value(self) -> Any:
+        return self.is_on
+
+
+class HomeworksQsxConnectivitySensor(HomeworksQsxProcessorEntity, BinarySensorEntity):
+    """Whether the processor's states are current (always, for an emulated system)."""
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always available: it reports the connection itself."""
+        return True
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Whether the processor is connected."""
+        return self.data.backend.connected
+
+    @override
+    def _value(self) -> Any:
+        return self.is_on

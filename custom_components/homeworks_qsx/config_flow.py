@@ -1,0 +1,742 @@
+"""Config, options, reauthentication and reconfiguration flows of the HomeWorks QSX integration."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, override
+
+import probatio
+
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .const import (
+    CONF_AREA,
+    CONF_BACKEND,
+    CONF_CCI_REPAIR_MINUTES,
+    CONF_CCO_TYPE,
+    CONF_DESCRIPTION_PATH,
+    CONF_HTTP_PORT,
+    CONF_LINK,
+    CONF_LINK_1_MODULES,
+    CONF_LINK_2_MODULES,
+    CONF_LIP_PORT,
+    CONF_MODEL,
+    CONF_MODULE,
+    CONF_MODULES_PER_LINK,
+    CONF_PROCESSOR_SERIAL,
+    CONF_PULSE_SECONDS,
+    CONF_SERVE,
+    DEFAULT_CCI_REPAIR_MINUTES,
+    DEFAULT_HTTP_PORT,
+    DEFAULT_LIP_PORT,
+    DEFAULT_MODULES_PER_LINK,
+    DEFAULT_NAME,
+    DEFAULT_PASSWORD,
+    DEFAULT_SERVE_HOST,
+    DEFAULT_SERVE_HTTP_PORT,
+    DEFAULT_SERVE_LIP_PORT,
+    DEFAULT_USERNAME,
+    DOMAIN,
+    LOGGER,
+    BackendType,
+)
+from .coordinator import HomeworksQsxConfigEntry
+from .hub import ModelMismatchError, async_build_description, create_live_backend
+from .qsx.const import (
+    LINK_DEVICE_LIMIT,
+    MAX_PULSE_SECONDS,
+    MIN_PULSE_SECONDS,
+    ZONES_PER_MODULE,
+    CcoType,
+    OverrideLevel,
+    ProcessorModel,
+)
+from .qsx.description import new_module
+from .qsx.emulated_backend import EmulatedBackend
+from .qsx.errors import (
+    AuthenticationError,
+    CommandTimeoutError,
+    ConnectionFailedError,
+    DescriptionError,
+    InvalidDatabaseError,
+    LimitError,
+    QsxError,
+)
+from .qsx.model import ModuleDescription, SystemDescription
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_MODULE_COUNT = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=LINK_DEVICE_LIMIT, step=1, mode=NumberSelectorMode.BOX
+    )
+)
+
+
+def _zone_override_key(number: int) -> str:
+    return f"zone_{number}_override"
+
+
+def _serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(
+                CONF_HOST, default=defaults.get(CONF_HOST, DEFAULT_SERVE_HOST)
+            ): str,
+            probatio.Required(
+                CONF_LIP_PORT,
+                default=defaults.get(CONF_LIP_PORT, DEFAULT_SERVE_LIP_PORT),
+            ): cv.port,
+            probatio.Required(
+                CONF_HTTP_PORT,
+                default=defaults.get(CONF_HTTP_PORT, DEFAULT_SERVE_HTTP_PORT),
+            ): cv.port,
+            probatio.Required(
+                CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)
+            ): str,
+            probatio.Required(
+                CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, DEFAULT_PASSWORD)
+            ): _PASSWORD,
+        }
+    )
+
+
+def _ports_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
+    return {
+        probatio.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str,
+        probatio.Required(
+            CONF_LIP_PORT, default=defaults.get(CONF_LIP_PORT, DEFAULT_LIP_PORT)
+        ): cv.port,
+        probatio.Required(
+            CONF_HTTP_PORT, default=defaults.get(CONF_HTTP_PORT, DEFAULT_HTTP_PORT)
+        ): cv.port,
+    }
+
+
+def _credentials_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
+    return {
+        probatio.Required(
+            CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)
+        ): str,
+        probatio.Required(CONF_PASSWORD): _PASSWORD,
+    }
+
+
+async def _async_test_serve(
+    data: Mapping[str, Any], in_use_by_us: frozenset[int] = frozenset()
+) -> tuple[str, str] | None:
+    """Check that the server can listen where asked; return (error key, error text), or None.
+
+    Ports our own running server holds already (`in_use_by_us`) are not tried again.
+    """
+    if not data[CONF_USERNAME] or not data[CONF_PASSWORD]:
+        return "missing_credentials", ""
+    if data[CONF_LIP_PORT] == data[CONF_HTTP_PORT]:
+        return "same_ports", ""
+    loop = asyncio.get_running_loop()
+    for port in (data[CONF_LIP_PORT], data[CONF_HTTP_PORT]):
+        if port in in_use_by_us:
+            continue
+        try:
+            server = await loop.create_server(asyncio.Protocol, data[CONF_HOST], port)
+        except OSError as err:
+            return "cannot_serve", str(err)
+        server.close()
+        await server.wait_closed()
+    return None
+
+
+class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up an emulated system or a live processor."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._data: dict[str, Any] = {}
+        self._description: SystemDescription | None = None
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: HomeworksQsxConfigEntry) -> OptionsFlow:
+        """Options: modules of an emulated system, and the repair threshold."""
+        return HomeworksQsxOptionsFlow()
+
+    @override
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose what to set up: an emulated system (no hardware) or a live processor."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[BackendType.EMULATED, BackendType.LIVE]
+        )
+
+    # Emulated system
+
+    async def async_step_emulated(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Describe the emulated system: by a module count per link, or by a description file."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            data, error_field, error_key, error_text = await self._async_emulated_data(
+                user_input
+            )
+            if error_key is None:
+                assert self._description is not None
+                await self.async_set_unique_id(self._description.processor.serial)
+                if CONF_DESCRIPTION_PATH in data:
+                    self._abort_if_unique_id_configured()
+                elif self._unique_id_taken():
+                    # A built system's processor serial follows from its name: another name is another processor.
+                    error_field, error_key = CONF_NAME, "name_in_use"
+            if error_key is None:
+                self._data = data
+                if user_input.get(CONF_SERVE):
+                    return await self.async_step_serve()
+                return self.async_create_entry(title=data[CONF_NAME], data=data)
+            errors[error_field] = error_key
+            placeholders["error"] = error_text
+        return self.async_show_form(
+            step_id="emulated",
+            data_schema=self.add_suggested_values_to_schema(
+                self._emulated_schema(), user_input
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _async_update_reload_and_abort(
+        self, entry: HomeworksQsxConfigEntry, data_updates: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Store the new data and reload the entry.
+
+        The entry's update listener applies options only (it never reloads), so the reload is asked for here.
+        """
+        result = self.async_update_and_abort(entry, data_updates=data_updates)
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return result
+
+    def _unique_id_taken(self) -> bool:
+        return any(
+            entry.unique_id == self.unique_id
+            for entry in self._async_current_entries(include_ignore=False)
+        )
+
+    @staticmethod
+    def _emulated_schema() -> probatio.Schema:
+        return probatio.Schema(
+            {
+                probatio.Required(CONF_NAME, default=DEFAULT_NAME): str,
+                probatio.Required(
+                    CONF_MODEL, default=ProcessorModel.HQP7_2.value
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[model.value for model in ProcessorModel],
+                        translation_key=CONF_MODEL,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                probatio.Required(
+                    CONF_LINK_1_MODULES, default=DEFAULT_MODULES_PER_LINK
+                ): _MODULE_COUNT,
+                probatio.Required(CONF_LINK_2_MODULES, default=0): _MODULE_COUNT,
+                probatio.Optional(CONF_DESCRIPTION_PATH): TextSelector(),
+                probatio.Required(CONF_SERVE, default=False): BooleanSelector(),
+            }
+        )
+
+    async def _async_emulated_data(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], str, str | None, str]:
+        """Build the system the form asks for; returns (entry data, error field, error key, error text)."""
+        model = ProcessorModel(user_input[CONF_MODEL])
+        data: dict[str, Any] = {
+            CONF_BACKEND: BackendType.EMULATED.value,
+            CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME,
+            CONF_MODEL: model.value,
+            CONF_SERVE: bool(user_input.get(CONF_SERVE)),
+        }
+        if path := (user_input.get(CONF_DESCRIPTION_PATH) or "").strip():
+            data[CONF_DESCRIPTION_PATH] = path
+            field = CONF_DESCRIPTION_PATH
+        else:
+            counts = [int(user_input[CONF_LINK_1_MODULES])]
+            link_2 = int(user_input[CONF_LINK_2_MODULES])
+            if model.link_count == 2:
+                counts.append(link_2)
+            elif link_2:
+                return data, CONF_LINK_2_MODULES, "single_link_model", model.value
+            data[CONF_MODULES_PER_LINK] = counts
+            field = "base"
+        try:
+            description = await async_build_description(self.hass, data)
+        except ModelMismatchError as err:
+            return data, CONF_MODEL, "model_mismatch", err.message
+        except (DescriptionError, LimitError) as err:
+            return data, field, "invalid_description", str(err)
+        self._description = description
+        data[CONF_PROCESSOR_SERIAL] = description.processor.serial
+        return data, field, None, ""
+
+    async def async_step_serve(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Serve the emulated processor over LIP and HTTP, so other systems can connect to it."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            assert self._description is not None
+            if error := await _async_test_serve(user_input):
+                errors["base"], placeholders["error"] = error
+            else:
+                data = {**self._data, **user_input}
+                return self.async_create_entry(title=data[CONF_NAME], data=data)
+        return self.async_show_form(
+            step_id="serve",
+            data_schema=self.add_suggested_values_to_schema(
+                _serve_schema({}), user_input
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    # Live processor
+
+    async def async_step_live(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect to a live processor: test the connection and login, and read its database."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_BACKEND: BackendType.LIVE.value, **user_input}
+            description, error = await self._async_test_live(data)
+            if description is not None:
+                await self.async_set_unique_id(_live_unique_id(description))
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=description.name or description.processor.name, data=data
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="live",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema({**_ports_schema({}), **_credentials_schema({})}),
+                user_input,
+            ),
+            errors=errors,
+        )
+
+    async def _async_test_live(
+        self, data: Mapping[str, Any]
+    ) -> tuple[SystemDescription | None, str]:
+        """Connect, log in, read the database, disconnect; returns the description or the error key."""
+        backend = create_live_backend(self.hass, data)
+        try:
+            await backend.async_start()
+        except AuthenticationError:
+            return None, "invalid_auth"
+        except InvalidDatabaseError:
+            return None, "invalid_database"
+        except ConnectionFailedError, CommandTimeoutError, QsxError, OSError:
+            return None, "cannot_connect"
+        except Exception:  # noqa: BLE001
+            LOGGER.exception("Unexpected error while connecting to %s", data[CONF_HOST])
+            return None, "unknown"
+        else:
+            return backend.description, ""
+        finally:
+            await backend.async_stop()
+
+    # Reauthentication
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start over when the processor rejects the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials and check them before storing them."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            description, error = await self._async_test_live(data)
+            if description is not None:
+                await self.async_set_unique_id(_live_unique_id(description))
+                self._abort_if_unique_id_mismatch(reason="wrong_processor")
+                return self._async_update_reload_and_abort(entry, user_input)
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=probatio.Schema(_credentials_schema(entry.data)),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    # Reconfiguration
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change where a live processor is reached, or how an emulated one is served."""
+        entry = self._get_reconfigure_entry()
+        if entry.data[CONF_BACKEND] == BackendType.EMULATED:
+            return await self.async_step_reconfigure_emulated()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            description, error = await self._async_test_live(data)
+            if description is not None:
+                await self.async_set_unique_id(_live_unique_id(description))
+                self._abort_if_unique_id_mismatch(reason="wrong_processor")
+                return self._async_update_reload_and_abort(entry, user_input)
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=probatio.Schema(_ports_schema(entry.data)),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure_emulated(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Serve an emulated system on the network, stop serving it, or change its address, ports or login."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": entry.title}
+        if user_input is not None:
+            error = None
+            if user_input[CONF_SERVE]:
+                error = await _async_test_serve(user_input, _ports_in_use(entry))
+            if error is None:
+                return self._async_update_reload_and_abort(entry, user_input)
+            errors["base"], placeholders["error"] = error
+        schema = _serve_schema(entry.data).extend(
+            {
+                probatio.Required(
+                    CONF_SERVE, default=bool(entry.data.get(CONF_SERVE))
+                ): BooleanSelector()
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure_emulated",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+def _live_unique_id(description: SystemDescription) -> str:
+    """Identify a live system by its processor's serial number, else by its project GUID."""
+    return description.processor.serial or description.guid
+
+
+def _ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
+    """Return the ports the entry's own running server holds (it is stopped before serving again)."""
+    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.server is None:
+        return frozenset()
+    server = entry.runtime_data.server
+    return frozenset(port for port in (server.port, server.http_port) if port)
+
+
+class HomeworksQsxOptionsFlow(OptionsFlow):
+    """Add, remove and set up modules of an emulated system; the repair threshold of every system."""
+
+    def __init__(self) -> None:
+        """Start with no module chosen."""
+        self._serial: str | None = None
+
+    @property
+    def _entry(self) -> HomeworksQsxConfigEntry:
+        entry: HomeworksQsxConfigEntry = self.config_entry
+        return entry
+
+    def _backend(self) -> EmulatedBackend | None:
+        entry = self._entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        return entry.runtime_data.emulated
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer what can be changed."""
+        if self._entry.data[CONF_BACKEND] != BackendType.EMULATED:
+            return await self.async_step_settings()
+        if self._backend() is None:
+            return self.async_abort(reason="not_loaded")
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["add_module", "remove_module", "select_module", "settings"],
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How long a CCI may stay open without an override device before a repair issue appears."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **self._entry.options,
+                    CONF_CCI_REPAIR_MINUTES: int(user_input[CONF_CCI_REPAIR_MINUTES]),
+                }
+            )
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(
+                        CONF_CCI_REPAIR_MINUTES,
+                        default=self._entry.options.get(
+                            CONF_CCI_REPAIR_MINUTES, DEFAULT_CCI_REPAIR_MINUTES
+                        ),
+                    ): NumberSelector(
+                        NumberSelectorConfig(
+                            min=1,
+                            max=1440,
+                            step=1,
+                            mode=NumberSelectorMode.BOX,
+                            unit_of_measurement="min",
+                        )
+                    )
+                }
+            ),
+        )
+
+    async def async_step_add_module(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a switching module to a link of the emulated system; its entities appear at once."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        description = backend.description
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            overrides = {
+                key: value.strip()
+                for key in (CONF_NAME, CONF_AREA)
+                if (value := user_input.get(key, "")).strip()
+            }
+            try:
+                module = new_module(
+                    description, int(user_input[CONF_LINK]), **overrides
+                )
+                backend.emulator.add_module(module)
+            except QsxError as err:
+                errors["base"] = "cannot_add_module"
+                placeholders["error"] = str(err)
+            else:
+                return self.async_create_entry(data=dict(self._entry.options))
+        links = [str(link.number) for link in description.links]
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_LINK, default=links[0]): SelectSelector(
+                    SelectSelectorConfig(
+                        options=links, mode=SelectSelectorMode.DROPDOWN
+                    )
+                ),
+                probatio.Optional(CONF_NAME): str,
+                probatio.Optional(CONF_AREA): str,
+            }
+        )
+        return self.async_show_form(
+            step_id="add_module",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_remove_module(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Remove modules from the emulated system; their devices disappear at once."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        if not backend.description.modules:
+            return self.async_abort(reason="no_modules")
+        if user_input is not None:
+            for serial in user_input[CONF_MODULE]:
+                backend.emulator.remove_module(serial)
+            return self.async_create_entry(data=dict(self._entry.options))
+        return self.async_show_form(
+            step_id="remove_module",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_MODULE): _module_selector(
+                        backend.description, multiple=True
+                    )
+                }
+            ),
+        )
+
+    async def async_step_select_module(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the module whose settings to change."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        if not backend.description.modules:
+            return self.async_abort(reason="no_modules")
+        if user_input is not None:
+            self._serial = user_input[CONF_MODULE]
+            return await self.async_step_module_settings()
+        return self.async_show_form(
+            step_id="select_module",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_MODULE): _module_selector(
+                        backend.description, multiple=False
+                    )
+                }
+            ),
+        )
+
+    async def async_step_module_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a module's CCO type and pulse time, and what each zone does in manual override."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        assert self._serial is not None
+        try:
+            module = backend.description.module(self._serial)
+        except KeyError:
+            return self.async_abort(reason="module_gone")
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"module": module.name}
+        if user_input is not None:
+            try:
+                backend.emulator.update_module(_updated_module(module, user_input))
+            except QsxError as err:
+                errors["base"] = "cannot_update_module"
+                placeholders["error"] = str(err)
+            else:
+                return self.async_create_entry(data=dict(self._entry.options))
+        return self.async_show_form(
+            step_id="module_settings",
+            data_schema=self.add_suggested_values_to_schema(
+                _module_settings_schema(), _module_settings(module)
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+def _module_selector(
+    description: SystemDescription, *, multiple: bool
+) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(
+                    value=module.serial,
+                    label=f"{module.name} (link {module.link}, address {module.address}, {module.serial})",
+                )
+                for module in description.modules
+            ],
+            multiple=multiple,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+def _module_settings_schema() -> probatio.Schema:
+    override = SelectSelector(
+        SelectSelectorConfig(
+            options=[level.value for level in OverrideLevel],
+            translation_key="override_level",
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_CCO_TYPE): SelectSelector(
+                SelectSelectorConfig(
+                    options=[cco_type.value for cco_type in CcoType],
+                    translation_key=CONF_CCO_TYPE,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            probatio.Required(CONF_PULSE_SECONDS): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_PULSE_SECONDS,
+                    max=MAX_PULSE_SECONDS,
+                    step=0.25,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            ),
+            **{
+                probatio.Required(_zone_override_key(number)): override
+                for number in range(1, ZONES_PER_MODULE + 1)
+            },
+        }
+    )
+
+
+def _module_settings(module: ModuleDescription) -> dict[str, Any]:
+    return {
+        CONF_CCO_TYPE: module.cco.cco_type.value,
+        CONF_PULSE_SECONDS: module.cco.pulse_seconds,
+        **{
+            _zone_override_key(zone.number): zone.override_level.value
+            for zone in module.zones
+        },
+    }
+
+
+def _updated_module(
+    module: ModuleDescription, user_input: Mapping[str, Any]
+) -> ModuleDescription:
+    return replace(
+        module,
+        cco=replace(
+            module.cco,
+            cco_type=CcoType(user_input[CONF_CCO_TYPE]),
+            pulse_seconds=float(user_input[CONF_PULSE_SECONDS]),
+        ),
+        zones=tuple(
+            replace(
+                zone,
+                override_level=OverrideLevel(
+                    user_input[_zone_override_key(zone.number)]
+                ),
+            )
+            for zone in module.zones
+        ),
+    )

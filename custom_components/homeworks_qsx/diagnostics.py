@@ -1,0 +1,59 @@
+"""Diagnostics download of the HomeWorks QSX integration: the system, its state and the connection."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_DESCRIPTION_PATH
+from .coordinator import HomeworksQsxConfigEntry
+from .qsx.description import description_to_dict
+
+TO_REDACT = {
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_DESCRIPTION_PATH,
+    "address",
+    "peer",
+    "user",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> dict[str, Any]:
+    """Return the system model and state, and the connection state and counters, credentials and host redacted."""
+    data = entry.runtime_data
+    backend = data.backend
+    description = backend.description
+    return {
+        "entry": {
+            "title": entry.title,
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "connected": backend.connected,
+        "supports_simulation": backend.supports_simulation,
+        "connection": async_redact_data(dict(backend.diagnostics()), TO_REDACT),
+        "server": (
+            async_redact_data(dict(data.server.diagnostics()), TO_REDACT)
+            if data.server is not None
+            else None
+        ),
+        "system": description_to_dict(description),
+        "states": {
+            module.serial: {
+                **asdict(backend.module_state(module.serial)),
+                "mode": backend.module_state(module.serial).mode.value,
+                "ignored_reason": reason.value
+                if (reason := backend.module_state(module.serial).ignored_reason)
+                else None,
+            }
+            for module in description.modules
+        },
+    }

@@ -1,0 +1,177 @@
+"""Base entities of the Lutron HomeWorks QSX integration."""
+
+from __future__ import annotations
+
+from typing import Any, override
+
+from homeassistant.const import CONF_HOST
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import CONF_BACKEND, CONF_HTTP_PORT, DOMAIN, MANUFACTURER, BackendType
+from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
+from .qsx.const import MODULE_MODEL
+from .qsx.events import Event, EventKind
+from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
+
+
+def processor_device_info(
+    entry: HomeworksQsxConfigEntry, processor: ProcessorDescription
+) -> DeviceInfo:
+    """Describe the processor device of a config entry."""
+    info = DeviceInfo(
+        identifiers={(DOMAIN, processor.serial)},
+        manufacturer=MANUFACTURER,
+        model=processor.model.value,
+        model_id=processor.model.value,
+        name=entry.title,
+        serial_number=processor.serial,
+        sw_version=processor.firmware,
+    )
+    if entry.data.get(CONF_BACKEND) == BackendType.LIVE:
+        port = entry.data[CONF_HTTP_PORT]
+        host = entry.data[CONF_HOST]
+        info["configuration_url"] = (
+            f"http://{host}/" if port == 80 else f"http://{host}:{port}/"
+        )
+    return info
+
+
+def module_device_info(
+    processor_device_id: str, module: ModuleDescription
+) -> DeviceInfo:
+    """Describe the device of a switching module, attached to its processor's device."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, module.serial)},
+        manufacturer=MANUFACTURER,
+        model=MODULE_MODEL,
+        model_id=MODULE_MODEL,
+        name=module.name,
+        serial_number=module.serial,
+        hw_version=f"Link {module.link}, address {module.address}",
+        # A description's default area is the module's own name: no room to suggest then.
+        suggested_area=module.area
+        if module.area and module.area != module.name
+        else None,
+        via_device_id=processor_device_id,
+    )
+
+
+class HomeworksQsxEntity(Entity):
+    """An entity backed by a HomeWorks QSX backend; it writes its state only when what it shows changed."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        data: HomeworksQsxData,
+        serial: str,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to the object with serial number `serial`."""
+        self.data = data
+        self.serial = serial
+        self.entity_description = description
+        self._attr_unique_id = f"{serial}_{description.key}"
+        self._written: tuple[Any, ...] | None = None
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the backend's states are current."""
+        return self.data.backend.connected
+
+    def _shown(self) -> tuple[Any, ...]:
+        """Return what the entity shows: its state is written again only when this changes."""
+        if not self.available:
+            return (False,)
+        return (True, self._value())
+
+    def _value(self) -> Any:
+        """Return the value the entity shows while available."""
+        return None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the connection."""
+        await super().async_added_to_hass()
+        self._written = self._shown()
+        self.async_on_remove(
+            self.data.coordinator.async_add_connection_listener(self._async_refresh)
+        )
+
+    @callback
+    def _async_refresh(self) -> None:
+        shown = self._shown()
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
+
+
+class HomeworksQsxModuleEntity(HomeworksQsxEntity):
+    """An entity of one switching module."""
+
+    def __init__(
+        self,
+        data: HomeworksQsxData,
+        module: ModuleDescription,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to `module` and its device."""
+        super().__init__(data, module.serial, description)
+        self._attr_device_info = module_device_info(
+            data.coordinator.processor_device_id, module
+        )
+
+    @property
+    def module(self) -> ModuleDescription:
+        """The module's current description."""
+        return self.data.backend.description.module(self.serial)
+
+    @property
+    def module_state(self) -> ModuleState:
+        """The module's live state."""
+        return self.data.backend.module_state(self.serial)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the module's changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.data.backend.subscribe_device(self.serial, self._handle_event)
+        )
+
+    @callback
+    def _handle_event(self, event: Event) -> None:
+        if event.kind is EventKind.MODULE_REMOVED:
+            return
+        self._async_refresh()
+
+
+class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
+    """An entity of the processor."""
+
+    def __init__(
+        self,
+        entry: HomeworksQsxConfigEntry,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to the processor device."""
+        data = entry.runtime_data
+        super().__init__(data, data.coordinator.processor_serial, description)
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, data.coordinator.processor_serial)}
+        )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow modules being added and removed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.data.backend.subscribe(self._handle_event))
+
+    @callback
+    def _handle_event(self, event: Event) -> None:
+        if event.kind in (EventKind.MODULE_ADDED, EventKind.MODULE_REMOVED):
+            self._async_refresh()

@@ -1,0 +1,74 @@
+"""Button presses at HomeWorks QSX switching modules (M8), as event entities."""
+
+from __future__ import annotations
+
+from typing import override
+
+from homeassistant.components.event import (
+    EventDeviceClass,
+    EventEntity,
+    EventEntityDescription,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
+from .entity import HomeworksQsxModuleEntity
+from .qsx.const import Button
+from .qsx.events import Event, EventKind
+from .qsx.model import ModuleDescription
+
+# Read-only: presses are pushed by the backend.
+PARALLEL_UPDATES = 0
+
+EVENT_TYPES: dict[Button, str] = {
+    Button.ZONE_1: "zone_1",
+    Button.ZONE_2: "zone_2",
+    Button.ZONE_3: "zone_3",
+    Button.ZONE_4: "zone_4",
+    Button.PROG: "prog",
+}
+
+BUTTON_DESCRIPTION = EventEntityDescription(
+    key="button",
+    translation_key="button",
+    device_class=EventDeviceClass.BUTTON,
+    event_types=list(EVENT_TYPES.values()),
+)
+
+
+def _entities(data: HomeworksQsxData, module: ModuleDescription) -> list[EventEntity]:
+    return [HomeworksQsxButtonEvent(data, module, BUTTON_DESCRIPTION)]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeworksQsxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the button event entity of every module."""
+    data = entry.runtime_data
+    async_add_entities(
+        entity
+        for module in data.backend.description.modules
+        for entity in _entities(data, module)
+    )
+
+    @callback
+    def _async_add_module(module: ModuleDescription) -> None:
+        async_add_entities(_entities(data, module))
+
+    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
+
+
+class HomeworksQsxButtonEvent(HomeworksQsxModuleEntity, EventEntity):
+    """A press of one of the module's local buttons: a zone button or Prog."""
+
+    @callback
+    @override
+    def _handle_event(self, event: Event) -> None:
+        if event.kind is EventKind.BUTTON and event.zone is not None:
+            self._trigger_event(EVENT_TYPES[Button(event.zone)])
+            self.async_write_ha_state()
+            return
+        super()._handle_event(event)

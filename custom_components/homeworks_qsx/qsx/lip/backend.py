@@ -1,0 +1,96 @@
+"""`QsxBackend` over the LIP client: the integration drives a live processor as it drives the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+from custom_components.homeworks_qsx.qsx.backend import QsxBackend
+from custom_components.homeworks_qsx.qsx.const import Button
+from custom_components.homeworks_qsx.qsx.model import ModuleState, SystemDescription
+
+from .client import LipClient
+
+
+class LipBackend(QsxBackend):
+    """A HomeWorks processor reached over the Lutron Integration Protocol.
+
+    The model is the client's: states are read at connection and kept current from the processor's reports;
+    relay operation counts and temperatures are not known (None). Simulation is refused
+    (`NotSupportedError`): a live system's wires cannot be cut from here.
+
+    Args:
+        host: processor address.
+        port: LIP (telnet) port, 23 on a real processor.
+        username: LIP user name.
+        password: LIP password.
+        http_port: port serving `DbXmlInfo.xml`, 80 on a real processor.
+        session: the caller's aiohttp session (Home Assistant's shared one).
+        **timing: `LipClient` timing options (command_timeout, connect_timeout, keepalive_interval,
+            keepalive_misses, reconnect_min, reconnect_max).
+
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        *,
+        session: aiohttp.ClientSession,
+        http_port: int = 80,
+        **timing: Any,
+    ) -> None:
+        """Prepare the backend; nothing is connected before `async_start()`."""
+        super().__init__()
+        self.client = LipClient(
+            host,
+            port,
+            username,
+            password,
+            session=session,
+            http_port=http_port,
+            **timing,
+        )
+        self.client.events.subscribe(self.events.publish)
+        self.client.subscribe_connection(self._set_connected)
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as read from the processor's database."""
+        return self.client.description
+
+    def module_state(self, serial: str) -> ModuleState:
+        """Return the live state of one module; `UnknownObjectError` if unknown."""
+        return self.client.state(serial)
+
+    async def async_start(self) -> None:
+        """Connect and read every state; `ConnectionFailedError`, `AuthenticationError` or `InvalidDatabaseError`."""
+        await self.client.connect()
+
+    async def async_stop(self) -> None:
+        """Disconnect and cancel every task."""
+        await self.client.close()
+
+    async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
+        """Switch a zone; returns once the processor reported it."""
+        await self.client.set_zone(serial, zone, on)
+
+    async def async_set_cco(self, serial: str, closed: bool) -> None:
+        """Close or open the CCO (a momentary CCO pulses on close)."""
+        await self.client.set_cco(serial, closed)
+
+    async def async_pulse_cco(self, serial: str, seconds: float | None = None) -> None:
+        """Pulse the CCO; `ValueError` for a duration outside 0.25-3600 s."""
+        await self.client.pulse_cco(serial, seconds)
+
+    async def async_press_button(self, serial: str, button: Button) -> None:
+        """Press a button on the module."""
+        await self.client.press_button(serial, button)
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the connection state and counters (no credentials)."""
+        return {"backend": "lip", **self.client.diagnostics()}

@@ -1,0 +1,698 @@
+"""Client of a HomeWorks processor (or of our emulator) over the Lutron Integration Protocol.
+
+`LipClient` logs in, turns the prompt off, sets monitoring, reads the project database over HTTP, then reads
+every state with pipelined queries, and keeps an in-memory model (`SystemTracker`) current from the reports.
+It keeps the link alive with `?SYSTEM,10`, and reconnects by itself with a jittered exponential backoff,
+re-reading every state before it declares the link up again.
+
+Every batch of lines is written at once and closed by a `?SYSTEM,10` barrier: the processor answers lines in
+order, so when the barrier's answer arrives every line before it has been handled, and any `~ERROR` that came
+meanwhile belongs to that batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+import contextlib
+from dataclasses import dataclass, field
+import logging
+import random
+import time
+from typing import Any, Final
+
+import aiohttp
+import yarl
+
+from custom_components.homeworks_qsx.qsx.const import (
+    MAX_PULSE_SECONDS,
+    MIN_PULSE_SECONDS,
+    ZONES_PER_MODULE,
+    Button,
+    Fault,
+    IgnoredReason,
+)
+from custom_components.homeworks_qsx.qsx.errors import (
+    AuthenticationError,
+    CommandIgnoredError,
+    CommandTimeoutError,
+    ConnectionFailedError,
+    InvalidDatabaseError,
+    NotSupportedError,
+    QsxError,
+    UnknownObjectError,
+)
+from custom_components.homeworks_qsx.qsx.events import EventBus, Unsubscribe
+from custom_components.homeworks_qsx.qsx.model import ModuleState, SystemDescription
+
+from .dbxml import parse_dbxml
+from .protocol import (
+    ACTION_CCI_STATE,
+    ACTION_LED_STATE,
+    ACTION_PRESS,
+    ACTION_PULSE,
+    ACTION_SET_LEVEL,
+    BAD_LOGIN,
+    CCI_COMPONENT,
+    CRLF,
+    EMULATOR_TEMPERATURE,
+    EMULATOR_WORDS,
+    LED_COMPONENT_BASE,
+    LOGIN_PROMPT,
+    PASSWORD_PROMPT,
+    PROG_LED,
+    PROMPT,
+    DatabaseDateReport,
+    DeviceReport,
+    ErrorCode,
+    ErrorReport,
+    LineSplitter,
+    LipError,
+    Monitoring,
+    OutputReport,
+    parse_line,
+    parse_report,
+    strip_prompts,
+)
+from .tracker import SystemTracker
+
+_LOGGER = logging.getLogger(__name__)
+
+BARRIER: Final = "?SYSTEM,10"
+DATABASE_PATH: Final = "/DbXmlInfo.xml"
+READ_SIZE: Final = 4096
+MAX_CLIENT_LINE: Final = 4096
+MAX_DATABASE_BYTES: Final = 16 * 1024 * 1024
+SETUP_LINES: Final = (
+    f"#MONITORING,{Monitoring.PROMPT},2",
+    f"#MONITORING,{Monitoring.BUTTON},1",
+    f"#MONITORING,{Monitoring.LED},1",
+    f"#MONITORING,{Monitoring.ZONE},1",
+    f"#MONITORING,{Monitoring.REPLY},1",
+)
+
+type ConnectionCallback = Callable[[bool], None]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Lines written together and closed by a barrier; `~ERROR` codes answered meanwhile belong to them."""
+
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    failed: bool = False
+    errors: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Link:
+    """One logged-in TCP session."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    splitter: LineSplitter
+    batches: deque[_Batch] = field(default_factory=deque)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class LipClient:
+    """A processor reached over LIP, with a live model of its system.
+
+    Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        *,
+        session: aiohttp.ClientSession,
+        http_port: int = 80,
+        command_timeout: float = 5.0,
+        connect_timeout: float = 10.0,
+        keepalive_interval: float = 60.0,
+        keepalive_misses: int = 2,
+        reconnect_min: float = 1.0,
+        reconnect_max: float = 60.0,
+    ) -> None:
+        """Prepare a client; nothing is connected before `connect()`."""
+        self.host = host
+        self.port = port
+        self.http_port = http_port
+        self._username = username
+        self._password = password
+        self._session = session
+        self._command_timeout = command_timeout
+        self._connect_timeout = connect_timeout
+        self._keepalive_interval = keepalive_interval
+        self._keepalive_misses = keepalive_misses
+        self._reconnect_min = reconnect_min
+        self._reconnect_max = reconnect_max
+        self.events = EventBus()
+        self._tracker = SystemTracker(self.events)
+        self._link: _Link | None = None
+        self._connected = False
+        self._supervisor: asyncio.Task[None] | None = None
+        self._connection_callbacks: list[ConnectionCallback] = []
+        self._output_watchers: dict[int, list[Callable[[float], None]]] = {}
+        self._counters = {
+            "connects": 0,
+            "reconnect_attempts": 0,
+            "lines": 0,
+            "ignored_lines": 0,
+        }
+        self._last_error: str | None = None
+        self._connected_since: float | None = None
+
+    # Model.
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as read from the processor's database."""
+        return self._tracker.description
+
+    def state(self, serial: str) -> ModuleState:
+        """Return the live state of one module; `UnknownObjectError` if unknown."""
+        return self._tracker.state(serial)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the link is up and every state has been read."""
+        return self._connected
+
+    def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
+        """Call `callback(True)` when the link is (re)established with fresh states, `callback(False)` when lost."""
+        self._connection_callbacks.append(callback)
+        subscribed = True
+
+        def unsubscribe() -> None:
+            nonlocal subscribed
+            if (
+                subscribed
+            ):  # idempotent, even when the same callback was subscribed twice
+                subscribed = False
+                self._connection_callbacks.remove(callback)
+
+        return unsubscribe
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected == self._connected:
+            return
+        self._connected = connected
+        self._connected_since = time.monotonic() if connected else None
+        if connected:
+            _LOGGER.info("Connected to %s:%s", self.host, self.port)
+        else:
+            _LOGGER.info("Connection to %s:%s lost", self.host, self.port)
+        for callback in list(self._connection_callbacks):
+            callback(connected)
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the connection state and counters (no credentials)."""
+        link = self._link
+        return {
+            "host": self.host,
+            "port": self.port,
+            "http_port": self.http_port,
+            "connected": self._connected,
+            "connected_for_s": (
+                round(time.monotonic() - self._connected_since, 1)
+                if self._connected_since is not None
+                else None
+            ),
+            "pending_batches": len(link.batches) if link else 0,
+            "last_error": self._last_error,
+            "modules": len(self._tracker.description.modules)
+            if self._tracker.loaded
+            else 0,
+            **self._counters,
+        }
+
+    # Life cycle.
+
+    async def connect(self) -> None:
+        """Connect, log in, read the database and every state, then keep the link up in the background.
+
+        Raises:
+            ConnectionFailedError: the processor cannot be reached (or refused the session).
+            AuthenticationError: the processor rejected the credentials.
+            InvalidDatabaseError: the project database cannot be read or parsed.
+            CommandTimeoutError: the states were not all read in time.
+
+        """
+        if self._supervisor is not None:
+            raise QsxError("Already connected")
+        link = await self._establish()
+        self._set_connected(True)
+        self._supervisor = asyncio.create_task(
+            self._supervise(link), name=f"lip-client-{self.host}:{self.port}"
+        )
+
+    async def close(self) -> None:
+        """Disconnect: cancel every task, close the socket; the model stays readable."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.wait(
+                [self._supervisor]
+            )  # unlike awaiting it, keeps a cancellation of close() itself
+            self._supervisor = None
+        if self._link is not None:
+            await self._close_link(self._link)
+        self._set_connected(False)
+
+    async def _supervise(self, link: _Link) -> None:
+        """Wait for the link to drop, then reconnect with backoff, forever (until `close()`)."""
+        while True:
+            await link.closed.wait()
+            self._set_connected(False)
+            await self._close_link(link)
+            delay = self._reconnect_min
+            while True:
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                self._counters["reconnect_attempts"] += 1
+                try:
+                    link = await self._establish()
+                except QsxError as err:
+                    self._last_error = str(err)
+                    _LOGGER.debug(
+                        "Reconnection to %s:%s failed: %s", self.host, self.port, err
+                    )
+                    delay = min(delay * 2, self._reconnect_max)
+                else:
+                    break
+            self._set_connected(True)
+
+    async def _establish(self) -> _Link:
+        """Open a session and read everything; on failure nothing stays open."""
+        link = await self._open()
+        self._link = link
+        try:
+            link.writer.write((CRLF.join(SETUP_LINES) + CRLF).encode())
+            link.tasks.append(
+                asyncio.create_task(self._read_loop(link), name="lip-client-reader")
+            )
+            self._tracker.set_description(await self._fetch_database())
+            await self._read_states(link)
+        except BaseException as err:
+            self._last_error = str(err)
+            await self._close_link(link)
+            raise
+        link.tasks.append(
+            asyncio.create_task(self._keepalive(link), name="lip-client-keepalive")
+        )
+        self._counters["connects"] += 1
+        return link
+
+    async def _open(self) -> _Link:
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                reader, writer = await asyncio.open_connection(
+                    self.host, self.port, limit=MAX_CLIENT_LINE
+                )
+        except (OSError, TimeoutError) as err:
+            raise ConnectionFailedError(
+                f"Cannot connect to {self.host}:{self.port}: {err or 'timeout'}"
+            ) from err
+        link = _Link(reader, writer, LineSplitter(MAX_CLIENT_LINE))
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                await self._login(link)
+        except TimeoutError as err:
+            await self._close_link(link)
+            raise ConnectionFailedError(
+                f"{self.host}:{self.port} did not complete the login"
+            ) from err
+        except BaseException:
+            await self._close_link(link)
+            raise
+        return link
+
+    async def _login(self, link: _Link) -> None:
+        await self._expect(link, (LOGIN_PROMPT,))
+        link.writer.write(f"{self._username}{CRLF}".encode())
+        await self._expect(link, (PASSWORD_PROMPT,))
+        link.writer.write(f"{self._password}{CRLF}".encode())
+        if await self._expect(link, (PROMPT, LOGIN_PROMPT)) != PROMPT:
+            raise AuthenticationError(
+                f"{self.host}:{self.port} rejected the user name or password"
+            )
+
+    async def _expect(self, link: _Link, prompts: tuple[str, ...]) -> str:
+        """Read until the partial line ends with one of `prompts`; return it."""
+        last_line = ""
+        while True:
+            pending = link.splitter.pending
+            for prompt in prompts:
+                if pending.endswith(prompt):
+                    link.splitter.clear_pending()
+                    return prompt
+            try:
+                data = await link.reader.read(READ_SIZE)
+            except OSError as err:
+                raise ConnectionFailedError(
+                    f"{self.host}:{self.port} closed the connection: {err}"
+                ) from err
+            if not data:
+                if last_line == BAD_LOGIN:
+                    raise AuthenticationError(
+                        f"{self.host}:{self.port} rejected the user name or password"
+                    )
+                raise ConnectionFailedError(
+                    f"{self.host}:{self.port} closed the connection"
+                    + (f": {last_line}" if last_line else "")
+                )
+            for line in link.splitter.feed(data):
+                if line and line.strip():
+                    last_line = line.strip()
+
+    async def _close_link(self, link: _Link) -> None:
+        current = asyncio.current_task()
+        others = [task for task in link.tasks if task is not current]
+        for task in others:
+            task.cancel()
+        if others:
+            await asyncio.wait(others)
+        link.tasks.clear()
+        self._fail_batches(link)
+        link.closed.set()
+        link.writer.close()
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(self._command_timeout):
+                await link.writer.wait_closed()
+        if self._link is link:
+            self._link = None
+
+    def _fail_batches(self, link: _Link) -> None:
+        while link.batches:
+            batch = link.batches.popleft()
+            batch.failed = True
+            batch.answered.set()
+
+    # Reading.
+
+    async def _read_loop(self, link: _Link) -> None:
+        try:
+            while data := await link.reader.read(READ_SIZE):
+                for line in link.splitter.feed(data):
+                    if line is None:
+                        _LOGGER.debug(
+                            "Over-long line from %s:%s discarded", self.host, self.port
+                        )
+                        self._counters["ignored_lines"] += 1
+                    else:
+                        self._handle_line(line, link.batches)
+        except OSError as err:
+            _LOGGER.debug("Reading from %s:%s failed: %s", self.host, self.port, err)
+        self._fail_batches(link)
+        link.closed.set()
+
+    def _handle_line(self, text: str, batches: deque[_Batch]) -> None:
+        """Apply one received line to the model; anything unknown is logged at debug level and ignored."""
+        self._counters["lines"] += 1
+        try:
+            message = parse_line(strip_prompts(text))
+        except LipError:
+            message = None
+        report = parse_report(message) if message is not None else None
+        match report:
+            case OutputReport():
+                if self._tracker.apply_output(report) is not None:
+                    for watcher in list(
+                        self._output_watchers.get(report.integration_id, ())
+                    ):
+                        watcher(report.level)
+                    return
+            case DeviceReport():
+                if self._tracker.apply_device(report) is not None:
+                    return
+            case ErrorReport():
+                if batches:
+                    batches[0].errors.append(report.code)
+                    return
+            case DatabaseDateReport():
+                if batches:
+                    batches.popleft().answered.set()
+                    return
+        if text.strip():
+            self._counters["ignored_lines"] += 1
+            _LOGGER.debug(
+                "Line from %s:%s ignored: %r", self.host, self.port, text[:100]
+            )
+
+    # Writing.
+
+    def _send(self, link: _Link, lines: Iterable[str]) -> _Batch:
+        """Write `lines` and a barrier at once; the batch is answered when the barrier is."""
+        batch = _Batch()
+        link.batches.append(batch)
+        link.writer.write(CRLF.join([*lines, BARRIER, ""]).encode())
+        return batch
+
+    async def _wait(self, batch: _Batch, what: str, timeout: float) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                await batch.answered.wait()
+        except TimeoutError:
+            raise CommandTimeoutError(
+                f"{self.host}:{self.port} did not answer {what} in time"
+            ) from None
+        if batch.failed:
+            raise ConnectionFailedError(
+                f"Connection to {self.host}:{self.port} lost during {what}"
+            )
+
+    def _require_link(self) -> _Link:
+        if self._link is None or not self._connected:
+            raise ConnectionFailedError(f"Not connected to {self.host}:{self.port}")
+        return self._link
+
+    async def _fetch_database(self) -> SystemDescription:
+        url = yarl.URL.build(
+            scheme="http", host=self.host, port=self.http_port, path=DATABASE_PATH
+        )
+        try:
+            async with self._session.get(
+                url,
+                timeout=aiohttp.ClientTimeout(total=self._connect_timeout),
+                headers={"Connection": "close"},
+            ) as response:
+                if response.status != 200:
+                    raise InvalidDatabaseError(f"{url} answered HTTP {response.status}")
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(65536):
+                    body += chunk
+                    if len(body) > MAX_DATABASE_BYTES:
+                        raise InvalidDatabaseError(
+                            f"{url} is larger than {MAX_DATABASE_BYTES} bytes"
+                        )
+        except (aiohttp.ClientConnectionError, TimeoutError) as err:
+            raise ConnectionFailedError(
+                f"Cannot read {url}: {err or 'timeout'}"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise InvalidDatabaseError(f"Cannot read {url}: {err}") from err
+        return parse_dbxml(bytes(body))
+
+    async def _read_states(self, link: _Link) -> None:
+        """Query every zone, CCO, CCI and LED at once, then collect the answers."""
+        lines: list[str] = []
+        for module in self._tracker.description.modules:
+            lines.extend(
+                f"?OUTPUT,{zone.integration_id},{ACTION_SET_LEVEL}"
+                for zone in module.zones
+            )
+            lines.append(f"?OUTPUT,{module.cco.integration_id},{ACTION_SET_LEVEL}")
+            lines.append(
+                f"?DEVICE,{module.integration_id},{CCI_COMPONENT},{ACTION_CCI_STATE}"
+            )
+            lines.extend(
+                f"?DEVICE,{module.integration_id},{led},{ACTION_LED_STATE}"
+                for led in range(LED_COMPONENT_BASE + 1, PROG_LED + 1)
+            )
+        batch = self._send(link, lines)
+        await self._wait(batch, "the state queries", self._connect_timeout)
+        if batch.errors:
+            _LOGGER.warning(
+                "%s:%s answered %d state queries with an error: its database may not match",
+                self.host,
+                self.port,
+                len(batch.errors),
+            )
+
+    async def _keepalive(self, link: _Link) -> None:
+        """Ping every interval; declare the link dead after `keepalive_misses` pings in a row went unanswered."""
+        misses = 0
+        ping: _Batch | None = None
+        while True:
+            await asyncio.sleep(self._keepalive_interval)
+            if ping is not None and not ping.answered.is_set():
+                misses += 1
+                if misses >= self._keepalive_misses:
+                    _LOGGER.debug(
+                        "%s:%s missed %d keepalives", self.host, self.port, misses
+                    )
+                    self._fail_batches(link)
+                    link.closed.set()
+                    return
+            else:
+                misses = 0
+            ping = self._send(link, ())
+
+    # Commands.
+
+    async def ping(self) -> None:
+        """Round trip to the processor: returns once every report sent before the answer has been applied."""
+        link = self._require_link()
+        await self._wait(self._send(link, ()), BARRIER, self._command_timeout)
+
+    async def set_zone(self, serial: str, zone: int, on: bool) -> None:
+        """Switch a zone and return once the processor reported it (`CommandIgnoredError` if the module ignored it)."""
+        module = self._tracker.module(serial)
+        if not 1 <= zone <= ZONES_PER_MODULE:
+            raise UnknownObjectError(f"Module {serial} has no zone {zone}")
+        output = module.zone(zone).integration_id
+        await self._execute(
+            f"#OUTPUT,{output},{ACTION_SET_LEVEL},{100 if on else 0}",
+            serial,
+            output,
+            on,
+        )
+
+    async def set_cco(self, serial: str, closed: bool) -> None:
+        """Close or open the CCO (a momentary CCO pulses when closed)."""
+        output = self._tracker.module(serial).cco.integration_id
+        await self._execute(
+            f"#OUTPUT,{output},{ACTION_SET_LEVEL},{100 if closed else 0}",
+            serial,
+            output,
+            closed,
+        )
+
+    async def pulse_cco(self, serial: str, seconds: float | None = None) -> None:
+        """Pulse the CCO for `seconds` (default: the module's pulse time); returns once it has closed."""
+        output = self._tracker.module(serial).cco.integration_id
+        if (
+            seconds is not None
+            and not MIN_PULSE_SECONDS <= seconds <= MAX_PULSE_SECONDS
+        ):
+            raise ValueError(
+                f"A pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s"
+            )
+        line = (
+            f"#OUTPUT,{output},{ACTION_PULSE}"
+            if seconds is None
+            else f"#OUTPUT,{output},{ACTION_PULSE},{seconds:.2f}"
+        )
+        await self._execute(line, serial, output, True)
+
+    async def press_button(self, serial: str, button: Button) -> None:
+        """Press a button of the module (M8) and return once the processor has handled it."""
+        module = self._tracker.module(serial)
+        await self._execute(
+            f"#DEVICE,{module.integration_id},{int(Button(button))},{ACTION_PRESS}",
+            serial,
+            None,
+            None,
+            button=True,
+        )
+
+    async def emulate(self, serial: str, fault: Fault, value: bool | float) -> None:
+        """Send an `#EMULATOR` command (our emulator only; a real processor answers `NotSupportedError`)."""
+        module = self._tracker.module(serial)
+        if fault is Fault.TEMPERATURE:
+            word, argument = EMULATOR_TEMPERATURE, f"{float(value):.2f}"
+        else:
+            word, yes, no = EMULATOR_WORDS[fault]
+            argument = yes if value else no
+        link = self._require_link()
+        line = f"#EMULATOR,{module.integration_id},{word},{argument}"
+        batch = self._send(link, (line,))
+        await self._wait(batch, line, self._command_timeout)
+        if batch.errors:
+            raise self._error(line, batch.errors[0])
+
+    async def _execute(
+        self,
+        line: str,
+        serial: str,
+        output: int | None,
+        desired: bool | None,
+        *,
+        button: bool = False,
+    ) -> None:
+        """Send a command and wait until the processor reported its result.
+
+        After the barrier: an error answer raises; a module that ignores commands (as its LEDs and CCI say)
+        raises `CommandIgnoredError`; otherwise the command is done once the output shows the desired level.
+        A button is at the module: a lost link does not stop it (L2).
+        """
+        link = self._require_link()
+        seen = asyncio.Event()
+
+        def watch(level: float) -> None:
+            if (level > 0) == desired:
+                seen.set()
+
+        unwatch = self._watch_output(output, watch) if output is not None else None
+        try:
+            async with asyncio.timeout(self._command_timeout):
+                batch = self._send(link, (line,))
+                await batch.answered.wait()
+                if batch.failed:
+                    raise ConnectionFailedError(
+                        f"Connection to {self.host}:{self.port} lost during {line}"
+                    )
+                if batch.errors:
+                    raise self._error(line, batch.errors[0])
+                reason = self._tracker.state(serial).ignored_reason
+                if reason is not None and not (
+                    button and reason is IgnoredReason.NO_LINK
+                ):
+                    raise CommandIgnoredError(serial, reason)
+                if (
+                    output is None
+                    or desired is None
+                    or self._output_is(output, desired)
+                ):
+                    return
+                await seen.wait()
+        except TimeoutError:
+            raise CommandTimeoutError(
+                f"{self.host}:{self.port} did not report the result of {line} in time"
+            ) from None
+        finally:
+            if unwatch is not None:
+                unwatch()
+
+    def _output_is(self, output: int, desired: bool) -> bool:
+        ref = self._tracker.output(output)
+        if ref is None:
+            return False
+        state = self._tracker.state(ref.serial)
+        level = state.cco_closed if ref.zone is None else state.zones[ref.zone - 1].on
+        return level == desired
+
+    def _watch_output(
+        self, output: int, watcher: Callable[[float], None]
+    ) -> Callable[[], None]:
+        watchers = self._output_watchers.setdefault(output, [])
+        watchers.append(watcher)
+
+        def unwatch() -> None:
+            watchers.remove(watcher)
+            if not watchers:
+                del self._output_watchers[output]
+
+        return unwatch
+
+    def _error(self, line: str, code: int) -> QsxError:
+        if code == ErrorCode.OBJECT_NOT_FOUND:
+            return UnknownObjectError(
+                f"{self.host}:{self.port} does not know the object of {line}"
+            )
+        if code == ErrorCode.UNSUPPORTED:
+            return NotSupportedError(f"{self.host}:{self.port} does not support {line}")
+        return QsxError(f"{self.host}:{self.port} answered ~ERROR,{code} to {line}")

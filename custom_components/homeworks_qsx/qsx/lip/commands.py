@@ -1,0 +1,553 @@
+"""What each LIP command does to the emulator, and the reports its changes cause (lip.md).
+
+`CommandProcessor.execute` runs one parsed `#`/`?` line and returns the reply lines for the session that sent
+it; `event_reports` turns an emulator `Event` into the `~OUTPUT` / `~DEVICE` lines that monitoring sessions
+receive. The network side (sessions, prompts, broadcast) lives in `server.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import logging
+from typing import Final
+
+from custom_components.homeworks_qsx.qsx.const import (
+    MAX_PULSE_SECONDS,
+    MIN_PULSE_SECONDS,
+    MODULE_FAMILY,
+    MODULE_MODEL,
+    ZONES_PER_MODULE,
+    Button,
+    Fault,
+    IgnoredReason,
+)
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
+from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.qsx.model import ModuleDescription
+
+from .protocol import (
+    ACTION_CCI_STATE,
+    ACTION_LED_STATE,
+    ACTION_PRESS,
+    ACTION_PULSE,
+    ACTION_RELEASE,
+    ACTION_SET_LEVEL,
+    CCI_CLOSED,
+    CCI_COMPONENT,
+    CCI_OPEN,
+    EMULATOR_TEMPERATURE,
+    EMULATOR_WORDS,
+    LED_COMPONENT_BASE,
+    MAX_MONITORING_TYPE,
+    PROG_LED,
+    ErrorCode,
+    LipError,
+    Message,
+    Monitoring,
+    Operation,
+    device_report,
+    output_report,
+    parse_decimal,
+    parse_duration,
+    parse_int,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+PROCESSOR_FAMILY: Final = "HOMEWORKS_QSX_PROCESSOR"
+MODULE_FIRMWARE: Final = "3.012"
+BOOT_VERSION: Final = "1.003"
+HARDWARE_VERSION: Final = "1.0"
+TEMPERATURE_RANGE_C: Final = (-40.0, 150.0)
+HELP_LINES: Final = (
+    "#OUTPUT,<id>,1,<level>[,<fade>[,<delay>]]  ?OUTPUT,<id>[,1]  #OUTPUT,<cco id>,6[,<seconds>]",
+    "#DEVICE,<module>,<1-5>,3  ?DEVICE,<module>,11,35  ?DEVICE,<module>,<81-85>,9",
+    "#MONITORING,<type>,<1|2>  ?MONITORING,<type>",
+    "?SYSTEM,<1|2|8|10>  ?INTEGRATIONID,3,<id>  ?INTEGRATIONID,1,<serial>  ?DETAILS,<id or serial>",
+    "#EMULATOR,<module>,<CCI|POWER|LINK|BYPASS|TEMP|PROGRAM>,<value>",
+)
+_EMULATOR_WORDS: Final = {
+    word: (fault, yes, no) for fault, (word, yes, no) in EMULATOR_WORDS.items()
+}
+
+
+@dataclass(slots=True)
+class Result:
+    """What a command answers: reply lines, and outputs whose level the sender must receive.
+
+    The server sends `~OUTPUT` for each of `outputs` unless the change was already reported to the sender while
+    the command ran: a command always comes back with the resulting level, also when the module ignored it.
+    """
+
+    lines: list[str] = field(default_factory=list)
+    outputs: list[int] = field(default_factory=list)
+
+
+def _count(message: Message, minimum: int, maximum: int | None = None) -> None:
+    count = len(message.fields)
+    if count < minimum or count > (minimum if maximum is None else maximum):
+        raise LipError(
+            ErrorCode.PARAMETER_COUNT,
+            f"{message.command} takes {minimum} to {maximum} fields",
+        )
+
+
+def _bool_word(word: str, yes: str, no: str) -> bool:
+    if word == yes:
+        return True
+    if word == no:
+        return False
+    raise LipError(ErrorCode.MALFORMED, f"expected {yes} or {no}")
+
+
+def _hex_serial(field_: str) -> str:
+    text = field_.removeprefix("0X")
+    if not text or len(text) > 8 or any(c not in "0123456789ABCDEF" for c in text):
+        raise LipError(ErrorCode.MALFORMED, f"not a serial number: {field_!r}")
+    return f"{int(text, 16):08X}"
+
+
+class CommandProcessor:
+    """Runs LIP commands against an `Emulator`.
+
+    Args:
+        emulator: the emulated system.
+        schedule: run a callback after a delay (`#OUTPUT` with a delay); what it returns is not used.
+
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        schedule: Callable[[float, Callable[[], None]], object],
+    ) -> None:
+        """Serve `emulator`; delayed commands go through `schedule`."""
+        self._emulator = emulator
+        self._schedule = schedule
+        self._handlers: dict[
+            tuple[Operation, str], Callable[[Message, set[int]], Result]
+        ] = {
+            (Operation.EXECUTE, "OUTPUT"): self._execute_output,
+            (Operation.QUERY, "OUTPUT"): self._query_output,
+            (Operation.EXECUTE, "DEVICE"): self._execute_device,
+            (Operation.QUERY, "DEVICE"): self._query_device,
+            (Operation.EXECUTE, "MONITORING"): self._execute_monitoring,
+            (Operation.QUERY, "MONITORING"): self._query_monitoring,
+            (Operation.QUERY, "SYSTEM"): self._query_system,
+            (Operation.QUERY, "INTEGRATIONID"): self._query_integration_id,
+            (Operation.QUERY, "DETAILS"): self._query_details,
+            (Operation.QUERY, "HELP"): self._query_help,
+            (Operation.EXECUTE, "EMULATOR"): self._execute_emulator,
+        }
+
+    def execute(self, message: Message, monitoring: set[int]) -> Result:
+        """Run one command; `monitoring` is the sender's monitoring set (changed by `#MONITORING`).
+
+        Raises:
+            LipError: the line is refused; the session answers `~ERROR,<code>` and nothing changed.
+
+        """
+        handler = self._handlers.get((message.operation, message.command))
+        if handler is None:
+            raise LipError(
+                ErrorCode.UNSUPPORTED,
+                f"{message.operation}{message.command} is not supported",
+            )
+        return handler(message, monitoring)
+
+    # Look-ups.
+
+    def _output(self, field_: str) -> tuple[ModuleDescription, int | None, int]:
+        integration_id = parse_int(field_)
+        try:
+            module, zone = self._emulator.output_by_integration_id(integration_id)
+        except UnknownObjectError:
+            raise LipError(
+                ErrorCode.OBJECT_NOT_FOUND, f"no output {integration_id}"
+            ) from None
+        return module, zone, integration_id
+
+    def _module(self, field_: str) -> ModuleDescription:
+        integration_id = parse_int(field_)
+        try:
+            return self._emulator.module_by_integration_id(integration_id)
+        except UnknownObjectError:
+            raise LipError(
+                ErrorCode.OBJECT_NOT_FOUND, f"no module {integration_id}"
+            ) from None
+
+    def output_level(self, integration_id: int) -> float:
+        """Return the level an output reports now: 100 or 0 (`UnknownObjectError` if there is no such output)."""
+        module, zone = self._emulator.output_by_integration_id(integration_id)
+        state = self._emulator.state(module.serial)
+        on = state.cco_closed if zone is None else state.zones[zone - 1].on
+        return 100.0 if on else 0.0
+
+    # OUTPUT.
+
+    def _execute_output(self, message: Message, _: set[int]) -> Result:
+        _count(message, 2, 5)
+        module, zone, integration_id = self._output(message.fields[0])
+        action = parse_int(message.fields[1])
+        serial = module.serial
+        if action == ACTION_PULSE and zone is None:
+            _count(message, 2, 3)
+            seconds = None
+            if len(message.fields) == 3:
+                seconds = parse_duration(message.fields[2], maximum=MAX_PULSE_SECONDS)
+                if seconds < MIN_PULSE_SECONDS:
+                    raise LipError(
+                        ErrorCode.OUT_OF_RANGE,
+                        "a pulse lasts at least a quarter second",
+                    )
+            self._log_ignored(serial, self._emulator.pulse_cco(serial, seconds))
+            return Result(outputs=[integration_id])
+        if action != ACTION_SET_LEVEL:
+            raise LipError(
+                ErrorCode.INVALID_ACTION,
+                f"action {action} is not supported by output {integration_id}",
+            )
+        _count(message, 3, 5)
+        level = parse_decimal(message.fields[2])
+        if not 0 <= level <= 100:
+            raise LipError(ErrorCode.OUT_OF_RANGE, f"level {level} is not 0-100")
+        if len(message.fields) >= 4:
+            parse_duration(
+                message.fields[3]
+            )  # fade: accepted and ignored by switched outputs
+        delay = parse_duration(message.fields[4]) if len(message.fields) == 5 else 0.0
+        on = level > 0
+
+        def apply() -> None:
+            if zone is None:
+                self._log_ignored(serial, self._emulator.set_cco(serial, on))
+            else:
+                self._log_ignored(serial, self._emulator.set_zone(serial, zone, on))
+
+        if delay > 0:
+            self._schedule(delay, apply)
+            return Result()
+        apply()
+        return Result(outputs=[integration_id])
+
+    def _query_output(self, message: Message, _monitoring: set[int]) -> Result:
+        _count(message, 1, 2)
+        _, _, integration_id = self._output(message.fields[0])
+        if (
+            len(message.fields) == 2
+            and parse_int(message.fields[1]) != ACTION_SET_LEVEL
+        ):
+            raise LipError(
+                ErrorCode.INVALID_ACTION, "only the level (action 1) can be queried"
+            )
+        return Result(
+            [output_report(integration_id, self.output_level(integration_id))]
+        )
+
+    @staticmethod
+    def _log_ignored(serial: str, reason: IgnoredReason | None) -> None:
+        if reason is not None:
+            _LOGGER.debug("Module %s ignored a command: %s", serial, reason.value)
+
+    # DEVICE.
+
+    def _execute_device(self, message: Message, _: set[int]) -> Result:
+        _count(message, 3)
+        module = self._module(message.fields[0])
+        component, action = parse_int(message.fields[1]), parse_int(message.fields[2])
+        if Button.ZONE_1 <= component <= Button.PROG:
+            if action == ACTION_RELEASE:
+                return Result()
+            if action != ACTION_PRESS:
+                raise LipError(
+                    ErrorCode.INVALID_ACTION,
+                    f"a button is pressed (3) or released (4), not {action}",
+                )
+            button = Button(component)
+            reason = self._emulator.press_button(module.serial, button)
+            if reason is None:
+                return Result()
+            self._log_ignored(module.serial, reason)
+            zones = module.zones if button is Button.PROG else (module.zone(component),)
+            return Result(outputs=[zone.integration_id for zone in zones])
+        if component == CCI_COMPONENT or LED_COMPONENT_BASE < component <= PROG_LED:
+            raise LipError(
+                ErrorCode.INVALID_ACTION, "the CCI and the LEDs follow the module"
+            )
+        raise LipError(
+            ErrorCode.OBJECT_NOT_FOUND,
+            f"module {module.integration_id} has no component {component}",
+        )
+
+    def _query_device(self, message: Message, _: set[int]) -> Result:
+        _count(message, 3)
+        module = self._module(message.fields[0])
+        component, action = parse_int(message.fields[1]), parse_int(message.fields[2])
+        state = self._emulator.state(module.serial)
+        if component == CCI_COMPONENT:
+            if action != ACTION_CCI_STATE:
+                raise LipError(
+                    ErrorCode.INVALID_ACTION, "the CCI is queried with action 35"
+                )
+            return Result(
+                [
+                    device_report(
+                        module.integration_id,
+                        CCI_COMPONENT,
+                        CCI_OPEN if state.cci_open else CCI_CLOSED,
+                    )
+                ]
+            )
+        if LED_COMPONENT_BASE < component <= PROG_LED:
+            if action != ACTION_LED_STATE:
+                raise LipError(
+                    ErrorCode.INVALID_ACTION, "an LED is queried with action 9"
+                )
+            number = component - LED_COMPONENT_BASE
+            led = (
+                state.prog_led
+                if number > ZONES_PER_MODULE
+                else state.zone_leds[number - 1]
+            )
+            return Result(
+                [
+                    device_report(
+                        module.integration_id, component, ACTION_LED_STATE, int(led)
+                    )
+                ]
+            )
+        if Button.ZONE_1 <= component <= Button.PROG:
+            raise LipError(ErrorCode.INVALID_ACTION, "a button has no state to query")
+        raise LipError(
+            ErrorCode.OBJECT_NOT_FOUND,
+            f"module {module.integration_id} has no component {component}",
+        )
+
+    # MONITORING.
+
+    @staticmethod
+    def _monitoring_type(field_: str) -> int:
+        kind = parse_int(field_)
+        if not (1 <= kind <= MAX_MONITORING_TYPE or kind == Monitoring.ALL):
+            raise LipError(ErrorCode.OUT_OF_RANGE, f"no monitoring type {kind}")
+        return kind
+
+    @staticmethod
+    def _types(kind: int) -> set[int]:
+        if kind == Monitoring.ALL:
+            return set(range(1, MAX_MONITORING_TYPE + 1)) - {
+                Monitoring.REPLY,
+                Monitoring.PROMPT,
+            }
+        return {kind}
+
+    def _execute_monitoring(self, message: Message, monitoring: set[int]) -> Result:
+        _count(message, 2)
+        kind = self._monitoring_type(message.fields[0])
+        value = parse_int(message.fields[1])
+        if value not in (1, 2):
+            raise LipError(
+                ErrorCode.OUT_OF_RANGE, "monitoring is enabled (1) or disabled (2)"
+            )
+        if value == 1:
+            monitoring |= self._types(kind)
+        else:
+            monitoring -= self._types(kind)
+        return Result()
+
+    def _query_monitoring(self, message: Message, monitoring: set[int]) -> Result:
+        _count(message, 1)
+        kind = self._monitoring_type(message.fields[0])
+        enabled = self._types(kind) <= monitoring
+        return Result([f"~MONITORING,{kind},{1 if enabled else 2}"])
+
+    # SYSTEM, INTEGRATIONID, DETAILS, HELP.
+
+    def _query_system(self, message: Message, _: set[int]) -> Result:
+        _count(message, 1)
+        action = parse_int(message.fields[0])
+        description = self._emulator.description
+        now = self._emulator.processor_time()
+        answers = {
+            1: f"~SYSTEM,1,{now:%H:%M:%S}",
+            2: f"~SYSTEM,2,{now:%m/%d/%Y}",
+            8: f"~SYSTEM,8,{description.processor.firmware}",
+            10: f"~SYSTEM,{description.database_date}",
+        }
+        if action not in answers:
+            raise LipError(
+                ErrorCode.INVALID_ACTION, f"?SYSTEM,{action} is not supported"
+            )
+        return Result([answers[action]])
+
+    def _query_integration_id(self, message: Message, _: set[int]) -> Result:
+        _count(message, 2)
+        action = parse_int(message.fields[0])
+        try:
+            if action == 3:
+                integration_id = parse_int(message.fields[1])
+                kind, serial = self._emulator.integration_id_info(integration_id)
+                return Result(
+                    [f"~INTEGRATIONID,3,{integration_id},{kind.value},{serial}"]
+                )
+            if action == 1:
+                serial = _hex_serial(message.fields[1])
+                return Result(
+                    [
+                        f"~INTEGRATIONID,1,{serial},{self._emulator.device_integration_id(serial)}"
+                    ]
+                )
+        except UnknownObjectError:
+            raise LipError(
+                ErrorCode.OBJECT_NOT_FOUND, f"nothing is {message.fields[1]}"
+            ) from None
+        raise LipError(
+            ErrorCode.INVALID_ACTION, f"?INTEGRATIONID,{action} is not supported"
+        )
+
+    def _query_details(self, message: Message, _: set[int]) -> Result:
+        _count(message, 1)
+        field_ = message.fields[0]
+        description = self._emulator.description
+        processor = description.processor
+        serial: str | None = None
+        if (
+            field_.isdigit()
+        ):  # an integration id first, a serial written in decimal digits second
+            integration_id = int(field_)
+            if integration_id == processor.integration_id:
+                serial = processor.serial
+            else:
+                serial = next(
+                    (
+                        m.serial
+                        for m in description.modules
+                        if m.integration_id == integration_id
+                    ),
+                    None,
+                )
+        if serial is None:
+            try:
+                serial = _hex_serial(field_)
+            except LipError:
+                raise LipError(
+                    ErrorCode.OBJECT_NOT_FOUND, f"no device {field_}"
+                ) from None
+        if serial == processor.serial:
+            integration_id, family, product, code = (
+                processor.integration_id,
+                PROCESSOR_FAMILY,
+                processor.model.value,
+                processor.firmware,
+            )
+        else:
+            try:
+                module = self._emulator.module(serial)
+            except UnknownObjectError:
+                raise LipError(
+                    ErrorCode.OBJECT_NOT_FOUND, f"no device {field_}"
+                ) from None
+            integration_id, family, product, code = (
+                module.integration_id,
+                MODULE_FAMILY,
+                MODULE_MODEL,
+                MODULE_FIRMWARE,
+            )
+        details = (
+            f"~DETAILS,SN:{serial},IntegrationID:{integration_id},Family:{family},Product:{product},"
+            f"CODE:{code},Boot:{BOOT_VERSION},HW:{HARDWARE_VERSION}"
+        )
+        return Result([details])
+
+    def _query_help(self, message: Message, _: set[int]) -> Result:
+        _count(message, 0, 1)
+        return Result(list(HELP_LINES))
+
+    # EMULATOR.
+
+    def _execute_emulator(self, message: Message, _: set[int]) -> Result:
+        _count(message, 3)
+        module = self._module(message.fields[0])
+        what, value = message.fields[1], message.fields[2]
+        if what == EMULATOR_TEMPERATURE:
+            celsius = parse_decimal(value)
+            if not TEMPERATURE_RANGE_C[0] <= celsius <= TEMPERATURE_RANGE_C[1]:
+                raise LipError(ErrorCode.OUT_OF_RANGE, f"{celsius} °C is out of range")
+            self._emulator.simulate(module.serial, Fault.TEMPERATURE, celsius)
+            return Result()
+        if what not in _EMULATOR_WORDS:
+            raise LipError(ErrorCode.INVALID_ACTION, f"#EMULATOR cannot set {what}")
+        fault, yes, no = _EMULATOR_WORDS[what]
+        self._emulator.simulate(module.serial, fault, _bool_word(value, yes, no))
+        return Result()
+
+
+def event_reports(
+    emulator: Emulator, event: Event
+) -> list[tuple[Monitoring, str, int | None]]:
+    """Return the LIP lines an emulator event causes: (monitoring type, line, OUTPUT id or None)."""
+    if event.serial is None:
+        return []
+    try:
+        module = emulator.module(event.serial)
+    except UnknownObjectError:  # a module removed since
+        return []
+    device = module.integration_id
+    match event.kind:
+        case EventKind.ZONE if event.zone is not None:
+            output = module.zone(event.zone).integration_id
+            return [
+                (
+                    Monitoring.ZONE,
+                    output_report(output, 100.0 if event.value else 0.0),
+                    output,
+                )
+            ]
+        case EventKind.CCO:
+            output = module.cco.integration_id
+            return [
+                (
+                    Monitoring.ZONE,
+                    output_report(output, 100.0 if event.value else 0.0),
+                    output,
+                )
+            ]
+        case EventKind.CCI:
+            return [
+                (
+                    Monitoring.BUTTON,
+                    device_report(
+                        device, CCI_COMPONENT, CCI_OPEN if event.value else CCI_CLOSED
+                    ),
+                    None,
+                )
+            ]
+        case EventKind.LED:
+            component = (
+                PROG_LED if event.zone is None else LED_COMPONENT_BASE + event.zone
+            )
+            return [
+                (
+                    Monitoring.LED,
+                    device_report(
+                        device, component, ACTION_LED_STATE, int(event.value)
+                    ),
+                    None,
+                )
+            ]
+        case EventKind.BUTTON if event.zone is not None:
+            return [
+                (
+                    Monitoring.BUTTON,
+                    device_report(device, event.zone, ACTION_PRESS),
+                    None,
+                ),
+                (
+                    Monitoring.BUTTON,
+                    device_report(device, event.zone, ACTION_RELEASE),
+                    None,
+                ),
+            ]
+    return []

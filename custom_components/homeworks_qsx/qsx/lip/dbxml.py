@@ -1,0 +1,492 @@
+"""The project database `DbXmlInfo.xml` (dbxml.md): built from a system description, and parsed back.
+
+The document follows the schema third-party clients (pylutron, openHAB) parse. Beside the standard attributes it
+carries attributes of our own (module link and address, zone load type and current, override levels, CCO pulse
+time, the processor) so that our client can rebuild the exact `SystemDescription`. A real processor's database
+lacks them; the parser then falls back to defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+import re
+from typing import Final
+from xml.etree import ElementTree as ET
+
+from custom_components.homeworks_qsx.qsx.const import (
+    DEFAULT_PULSE_SECONDS,
+    MAINS_VOLTAGE,
+    MODULE_FAMILY,
+    ZONES_PER_MODULE,
+    CcoType,
+    LinkType,
+    LoadType,
+    OverrideLevel,
+    ProcessorModel,
+)
+from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
+from custom_components.homeworks_qsx.qsx.model import (
+    CcoDescription,
+    LinkDescription,
+    ModuleDescription,
+    ProcessorDescription,
+    SystemDescription,
+    ZoneDescription,
+)
+
+from .protocol import CCI_COMPONENT, LED_COMPONENT_BASE
+
+DEVICE_TYPE: Final = MODULE_FAMILY
+ZONE_OUTPUT_TYPE: Final = "NON_DIM"
+CCO_OUTPUT_TYPES: Final = {
+    CcoType.MAINTAINED: "CCO_MAINTAINED",
+    CcoType.MOMENTARY: "CCO_PULSED",
+}
+# Output types clients treat as on/off switches (dbxml.md); the load type they imply when ours is missing.
+SWITCHED_OUTPUT_TYPES: Final = {
+    "NON_DIM": LoadType.INCANDESCENT,
+    "NON_DIM_INC": LoadType.INCANDESCENT,
+    "NON_DIM_ELV": LoadType.ELV,
+    "RELAY_LIGHTING": LoadType.INCANDESCENT,
+    "EXHAUST_FAN_TYPE": LoadType.MOTOR,
+    "SWITCHED_MOTOR": LoadType.MOTOR,
+}
+PRODUCT_TYPE_HOMEWORKS_QS: Final = "4"
+BUTTON_NAMES: Final = ("Zn.1", "Zn.2", "Zn.3", "Zn.4", "Prog")
+UNKNOWN_SERIAL: Final = "00000000"
+
+# UUIDs must be unique across every kind of object (Home Assistant builds unique ids from them) and stable
+# when modules come and go, so they derive from integration ids, one number range per kind.
+_UUID_AREA, _UUID_OUTPUT, _UUID_DEVICE, _UUID_COMPONENT, _UUID_GROUP = 1, 2, 3, 4, 5
+_DEFAULT_PROCESSOR: Final = ProcessorDescription(serial=UNKNOWN_SERIAL)
+_FORBIDDEN = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _uuid(kind: int, number: int, sub: int = 0) -> str:
+    return str(kind * 100_000_000 + number * 100 + sub)
+
+
+def _sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
+    return ET.SubElement(parent, tag, attributes)
+
+
+def _areas(description: SystemDescription) -> dict[str, list[ModuleDescription]]:
+    """Modules grouped by area, areas in the order their first module appears."""
+    areas: dict[str, list[ModuleDescription]] = {}
+    for module in description.modules:
+        areas.setdefault(module.area, []).append(module)
+    return areas
+
+
+def _all_integration_ids(description: SystemDescription) -> Iterator[int]:
+    yield description.processor.integration_id
+    for module in description.modules:
+        yield module.integration_id
+        yield module.cco.integration_id
+        yield from (zone.integration_id for zone in module.zones)
+
+
+def build_dbxml(description: SystemDescription) -> bytes:
+    """Return the `DbXmlInfo.xml` document of a system (UTF-8 bytes with an XML declaration)."""
+    root = ET.Element("Project")
+    _sub(root, "ProjectName", ProjectName=description.name)
+    ET.SubElement(root, "GUID").text = description.guid
+    ET.SubElement(root, "ProductType").text = PRODUCT_TYPE_HOMEWORKS_QS
+    processor = description.processor
+    processor_xml = _sub(
+        root,
+        "Processor",
+        Name=processor.name,
+        IntegrationID=str(processor.integration_id),
+        SerialNumber=processor.serial,
+        Model=processor.model.value,
+        Firmware=processor.firmware,
+        DatabaseDate=description.database_date,
+    )
+    links_xml = _sub(processor_xml, "Links")
+    for link in description.links:
+        link_xml = _sub(
+            links_xml, "Link", Number=str(link.number), LinkType=link.link_type.value
+        )
+        if link.cable_length_m is not None:
+            link_xml.set("CableLengthMeters", repr(link.cable_length_m))
+
+    areas_xml = _sub(root, "Areas")
+    project_area = _sub(
+        areas_xml,
+        "Area",
+        Name=description.name,
+        IntegrationID="0",
+        UUID=_uuid(_UUID_AREA, 0),
+    )
+    _sub(project_area, "Outputs")
+    _sub(project_area, "DeviceGroups")
+    rooms_xml = _sub(project_area, "Areas")
+    groups_xml = _sub(root, "OccupancyGroups")
+    first_area_id = max(_all_integration_ids(description)) + 1
+    for index, (area_name, modules) in enumerate(_areas(description).items()):
+        area_id = first_area_id + index
+        group_number = str(area_id)
+        _sub(
+            groups_xml,
+            "OccupancyGroup",
+            UUID=_uuid(_UUID_GROUP, area_id),
+            OccupancyGroupNumber=group_number,
+        )
+        area_xml = _sub(
+            rooms_xml,
+            "Area",
+            Name=area_name,
+            IntegrationID=str(area_id),
+            UUID=_uuid(_UUID_AREA, area_id),
+            OccupancyGroupAssignedToID=group_number,
+        )
+        outputs_xml = _sub(area_xml, "Outputs")
+        for module in modules:
+            _add_outputs(outputs_xml, module)
+        devices_xml = _sub(
+            _sub(_sub(area_xml, "DeviceGroups"), "DeviceGroup", Name=area_name),
+            "Devices",
+        )
+        for module in modules:
+            _add_device(devices_xml, module)
+        _sub(area_xml, "Areas")
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def _add_outputs(outputs_xml: ET.Element, module: ModuleDescription) -> None:
+    for zone in module.zones:
+        _sub(
+            outputs_xml,
+            "Output",
+            Name=zone.name,
+            IntegrationID=str(zone.integration_id),
+            OutputType=ZONE_OUTPUT_TYPE,
+            Wattage=str(round(zone.watts)),
+            UUID=_uuid(_UUID_OUTPUT, zone.integration_id),
+            DeviceSerialNumber=module.serial,
+            Zone=str(zone.number),
+            LoadType=zone.load_type.value,
+            Amps=repr(zone.amps),
+            OverrideLevel=zone.override_level.value,
+        )
+    cco = module.cco
+    _sub(
+        outputs_xml,
+        "Output",
+        Name=cco.name,
+        IntegrationID=str(cco.integration_id),
+        OutputType=CCO_OUTPUT_TYPES[cco.cco_type],
+        Wattage="0",
+        UUID=_uuid(_UUID_OUTPUT, cco.integration_id),
+        DeviceSerialNumber=module.serial,
+        PulseTime=repr(cco.pulse_seconds),
+    )
+
+
+def _add_device(devices_xml: ET.Element, module: ModuleDescription) -> None:
+    attributes = {
+        "Name": module.name,
+        "IntegrationID": str(module.integration_id),
+        "DeviceType": DEVICE_TYPE,
+        "SerialNumber": module.serial,
+        "UUID": _uuid(_UUID_DEVICE, module.integration_id),
+        "Link": str(module.link),
+        "Address": str(module.address),
+    }
+    if module.cci_group is not None:
+        attributes["CciGroup"] = module.cci_group
+    if module.feed is not None:
+        attributes["Feed"] = module.feed
+    device_xml = ET.SubElement(devices_xml, "Device", attributes)
+    components_xml = _sub(device_xml, "Components")
+
+    def component(number: int, kind: str) -> ET.Element:
+        return _sub(
+            components_xml, "Component", ComponentNumber=str(number), ComponentType=kind
+        )
+
+    for number, name in enumerate(BUTTON_NAMES, start=1):
+        _sub(
+            component(number, "BUTTON"),
+            "Button",
+            Name=name,
+            Engraving=name,
+            ButtonType="Toggle",
+            UUID=_uuid(_UUID_COMPONENT, module.integration_id, number),
+        )
+    _sub(
+        component(CCI_COMPONENT, "CCI"),
+        "CCI",
+        UUID=_uuid(_UUID_COMPONENT, module.integration_id, CCI_COMPONENT),
+    )
+    for number in range(
+        LED_COMPONENT_BASE + 1, LED_COMPONENT_BASE + len(BUTTON_NAMES) + 1
+    ):
+        _sub(
+            component(number, "LED"),
+            "LED",
+            UUID=_uuid(_UUID_COMPONENT, module.integration_id, number),
+        )
+
+
+# Parsing.
+
+
+def _int(element: ET.Element, name: str, default: int | None = None) -> int:
+    value = element.get(name)
+    if value is None:
+        if default is None:
+            raise InvalidDatabaseError(f"<{element.tag}> has no {name}")
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidDatabaseError(
+            f"<{element.tag}> {name}={value!r} is not an integer"
+        ) from None
+
+
+def _float(element: ET.Element, name: str, default: float) -> float:
+    value = element.get(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidDatabaseError(
+            f"<{element.tag}> {name}={value!r} is not a number"
+        ) from None
+
+
+def _optional_float(element: ET.Element, name: str) -> float | None:
+    return None if element.get(name) is None else _float(element, name, 0.0)
+
+
+def _enum[E: (LoadType, OverrideLevel, LinkType, ProcessorModel)](
+    element: ET.Element, name: str, enum: type[E], default: E
+) -> E:
+    value = element.get(name)
+    if value is None:
+        return default
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidDatabaseError(
+            f"<{element.tag}> {name}={value!r} is not a known value"
+        ) from None
+
+
+@dataclass(slots=True)
+class _RawModule:
+    device: ET.Element
+    area: str
+    zones: list[ET.Element]
+    cco: ET.Element | None
+
+
+def _iter_areas(root: ET.Element) -> Iterator[ET.Element]:
+    areas = root.find("Areas")
+    if areas is not None:
+        yield from areas.iter("Area")
+
+
+def _collect_modules(root: ET.Element) -> list[_RawModule]:
+    """Find our modules and their outputs: by our `DeviceSerialNumber`, else by order within their area."""
+    modules: list[_RawModule] = []
+    by_serial: dict[str, _RawModule] = {}
+    for area in _iter_areas(root):
+        name = area.get("Name") or "Unknown area"
+        groups = area.find("DeviceGroups")
+        for device in groups.iter("Device") if groups is not None else ():
+            if device.get("DeviceType") == DEVICE_TYPE:
+                raw = _RawModule(device, name, [], None)
+                modules.append(raw)
+                by_serial[(device.get("SerialNumber") or "").upper()] = raw
+    for area in _iter_areas(root):
+        outputs = area.find("Outputs")
+        orphans: list[ET.Element] = []
+        for output in outputs.findall("Output") if outputs is not None else ():
+            owner = by_serial.get((output.get("DeviceSerialNumber") or "").upper())
+            if owner is None:
+                orphans.append(output)
+            else:
+                _attach(owner, output)
+        # A real processor's database does not say which module an output belongs to: take them in order.
+        local = [
+            raw for raw in modules if raw.area == (area.get("Name") or "Unknown area")
+        ]
+        for raw in local:
+            while orphans and (len(raw.zones) < ZONES_PER_MODULE or raw.cco is None):
+                _attach(raw, orphans.pop(0))
+    return modules
+
+
+def _attach(raw: _RawModule, output: ET.Element) -> bool:
+    output_type = output.get("OutputType") or ""
+    if output_type.startswith("CCO_") and raw.cco is None:
+        raw.cco = output
+        return True
+    if output_type in SWITCHED_OUTPUT_TYPES and len(raw.zones) < ZONES_PER_MODULE:
+        raw.zones.append(output)
+        return True
+    return False
+
+
+def _zone(output: ET.Element, default_number: int) -> ZoneDescription:
+    output_type = output.get("OutputType") or ZONE_OUTPUT_TYPE
+    wattage = _float(output, "Wattage", 0.0)
+    return ZoneDescription(
+        number=_int(output, "Zone", default_number),
+        integration_id=_int(output, "IntegrationID"),
+        name=output.get("Name") or f"Zone {default_number}",
+        load_type=_enum(
+            output, "LoadType", LoadType, SWITCHED_OUTPUT_TYPES[output_type]
+        ),
+        amps=_float(output, "Amps", round(wattage / MAINS_VOLTAGE, 3)),
+        override_level=_enum(output, "OverrideLevel", OverrideLevel, OverrideLevel.ON),
+    )
+
+
+def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> ModuleDescription:
+    device = raw.device
+    serial = (device.get("SerialNumber") or "").upper()
+    if len(raw.zones) != ZONES_PER_MODULE or raw.cco is None:
+        raise InvalidDatabaseError(
+            f"Module {serial or '?'} does not have four zone outputs and one CCO output"
+        )
+    zones = sorted(
+        (_zone(output, index) for index, output in enumerate(raw.zones, start=1)),
+        key=lambda z: z.number,
+    )
+    if [zone.number for zone in zones] != list(range(1, ZONES_PER_MODULE + 1)):
+        raise InvalidDatabaseError(
+            f"Module {serial} has zones numbered {[zone.number for zone in zones]}"
+        )
+    cco_type = (
+        CcoType.MOMENTARY
+        if raw.cco.get("OutputType") == "CCO_PULSED"
+        else CcoType.MAINTAINED
+    )
+    link = _int(device, "Link", 1)
+    taken = used_addresses.setdefault(link, set())
+    address = device.get("Address")
+    if address is None:
+        number = next(n for n in range(1, len(taken) + 2) if n not in taken)
+    else:
+        number = _int(device, "Address")
+    taken.add(number)
+    return ModuleDescription(
+        serial=serial or UNKNOWN_SERIAL,
+        integration_id=_int(device, "IntegrationID"),
+        name=device.get("Name") or serial,
+        area=raw.area,
+        link=link,
+        address=number,
+        zones=tuple(zones),
+        cco=CcoDescription(
+            integration_id=_int(raw.cco, "IntegrationID"),
+            name=raw.cco.get("Name") or "CCO",
+            cco_type=cco_type,
+            pulse_seconds=_float(raw.cco, "PulseTime", DEFAULT_PULSE_SECONDS),
+        ),
+        cci_group=device.get("CciGroup"),
+        feed=device.get("Feed"),
+    )
+
+
+def _check_unique(
+    modules: tuple[ModuleDescription, ...], processor: ProcessorDescription
+) -> None:
+    devices = [processor.integration_id, *(module.integration_id for module in modules)]
+    outputs = [
+        output_id
+        for module in modules
+        for output_id in (
+            *(zone.integration_id for zone in module.zones),
+            module.cco.integration_id,
+        )
+    ]
+    for kind, ids in (("device", devices), ("output", outputs)):
+        if len(ids) != len(set(ids)):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            raise InvalidDatabaseError(
+                f"Duplicate {kind} integration ids: {duplicates}"
+            )
+
+
+def parse_dbxml(data: bytes | str) -> SystemDescription:
+    """Rebuild a `SystemDescription` from a `DbXmlInfo.xml` document.
+
+    Raises:
+        InvalidDatabaseError: the document is not well-formed XML, declares a DOCTYPE or entities, or its
+            modules cannot be rebuilt (missing outputs, bad numbers, duplicate integration ids).
+
+    """
+    raw_bytes = data.encode() if isinstance(data, str) else data
+    if _FORBIDDEN.search(raw_bytes):
+        raise InvalidDatabaseError("The database declares a DOCTYPE or entities")
+    try:
+        # Entities and DTDs are refused above, which is what makes parsing untrusted input safe here.
+        root = ET.fromstring(raw_bytes)  # noqa: S314
+    except ET.ParseError as err:
+        raise InvalidDatabaseError(
+            f"The database is not well-formed XML: {err}"
+        ) from err
+    top_area = next(_iter_areas(root), None)
+    name_xml = root.find("ProjectName")
+    name = (
+        (name_xml.get("ProjectName") if name_xml is not None else None)
+        or (top_area.get("Name") if top_area is not None else None)
+        or "HomeWorks QSX"
+    )
+    guid = (root.findtext("GUID") or "").strip()
+    processor_xml = root.find("Processor")
+    if processor_xml is None:
+        processor_xml = ET.Element("Processor")
+    model = _enum(processor_xml, "Model", ProcessorModel, ProcessorModel.HQP7_2)
+    processor = ProcessorDescription(
+        serial=(processor_xml.get("SerialNumber") or UNKNOWN_SERIAL).upper(),
+        model=model,
+        name=processor_xml.get("Name") or f"{name} processor",
+        firmware=processor_xml.get("Firmware") or _DEFAULT_PROCESSOR.firmware,
+        integration_id=_int(
+            processor_xml, "IntegrationID", _DEFAULT_PROCESSOR.integration_id
+        ),
+    )
+    links_xml = processor_xml.findall("Links/Link")
+    if links_xml:
+        links = tuple(
+            LinkDescription(
+                _int(link, "Number"),
+                _enum(link, "LinkType", LinkType, LinkType.QS),
+                _optional_float(link, "CableLengthMeters"),
+            )
+            for link in links_xml
+        )
+    else:
+        links = tuple(
+            LinkDescription(number) for number in range(1, model.link_count + 1)
+        )
+    used_addresses: dict[int, set[int]] = {}
+    for device in root.iter(
+        "Device"
+    ):  # addresses we were given are taken before any default is chosen
+        if (
+            device.get("DeviceType") == DEVICE_TYPE
+            and device.get("Address") is not None
+        ):
+            used_addresses.setdefault(_int(device, "Link", 1), set()).add(
+                _int(device, "Address")
+            )
+    modules = tuple(_module(raw, used_addresses) for raw in _collect_modules(root))
+    _check_unique(modules, processor)
+    description = SystemDescription(
+        name=name, guid=guid, processor=processor, links=links, modules=modules
+    )
+    if database_date := processor_xml.get("DatabaseDate"):
+        description = replace(description, database_date=database_date)
+    return description

@@ -1,0 +1,464 @@
+"""The emulator's network face: a LIP server (telnet-style, asyncio streams) and the project database over HTTP.
+
+`LipServer` serves one `Emulator` as a HomeWorks processor would: `login: ` / `password: ` then `QNET> `, every
+command of `lip.md`, and every change of the emulator reported to every session that monitors it (including the
+session that caused it). `GET /DbXmlInfo.xml` on the HTTP port returns the project database (`dbxml.md`).
+
+Safety (P7): it listens on 127.0.0.1 unless told otherwise, refuses to start without a user name and password,
+closes a connection after three failed logins (logged without the password), limits sessions (10 by default),
+answers a line longer than 1024 bytes with `~ERROR,5` and discards it, drops a session whose peer does not read
+(bounded write buffer) rather than stall the others, and closes sessions idle for 10 minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+import contextlib
+from dataclasses import dataclass, field
+from enum import Enum, auto
+import hmac
+import itertools
+import logging
+from typing import Any, Final
+
+from aiohttp import web
+
+from custom_components.homeworks_qsx.qsx.clock import TimerHandle
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
+
+from .commands import CommandProcessor, event_reports
+from .dbxml import build_dbxml
+from .protocol import (
+    BAD_LOGIN,
+    CRLF,
+    DEFAULT_MONITORING,
+    LOGIN_PROMPT,
+    MAX_LINE_BYTES,
+    PASSWORD_PROMPT,
+    PROMPT,
+    ErrorCode,
+    LineSplitter,
+    LipError,
+    Monitoring,
+    error_report,
+    output_report,
+    parse_line,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_MAX_SESSIONS: Final = 10
+DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
+DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
+DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
+READ_SIZE: Final = 4096
+TOO_MANY_SESSIONS: Final = "Too many sessions are open; try again later"
+DATABASE_PATH: Final = "/DbXmlInfo.xml"
+
+
+class _Stage(Enum):
+    USER = auto()
+    PASSWORD = auto()
+    READY = auto()
+
+
+@dataclass(slots=True, eq=False)
+class _Session:
+    """One connected client."""
+
+    number: int
+    peer: str
+    writer: asyncio.StreamWriter
+    write_limit: int
+    stage: _Stage = _Stage.USER
+    username: str = ""
+    failures: int = 0
+    monitoring: set[int] = field(default_factory=set)
+    closed: bool = False
+    after_prompt: bool = False
+
+    def send(self, text: str) -> None:
+        """Queue `text`; a peer that lets its buffer grow past the limit is dropped."""
+        if self.closed:
+            return
+        self.writer.write(text.encode("ascii", errors="replace"))
+        if self.writer.transport.get_write_buffer_size() > self.write_limit:
+            _LOGGER.warning(
+                "LIP session %s from %s does not read its replies: dropped",
+                self.number,
+                self.peer,
+            )
+            self.abort()
+
+    def send_line(self, line: str) -> None:
+        """Queue one line and its CR LF; after a prompt, on a line of its own.
+
+        Clients that read up to `QNET>` leave the prompt's trailing space unread (pylutron does): without the
+        line end, the next line would start with it and be dropped.
+        """
+        if self.after_prompt:
+            self.after_prompt = False
+            line = CRLF + line
+        self.send(line + CRLF)
+
+    def send_prompt(self) -> None:
+        """Queue the `QNET> ` prompt (no line end)."""
+        self.send(PROMPT)
+        self.after_prompt = True
+
+    def is_open(self) -> bool:
+        """Whether the session is still served."""
+        return not self.closed
+
+    def monitors(self, kind: int) -> bool:
+        """Whether the session is logged in and monitors `kind`."""
+        return self.stage is _Stage.READY and kind in self.monitoring
+
+    def abort(self) -> None:
+        """Close the connection at once."""
+        self.closed = True
+        self.writer.transport.abort()
+
+
+class LipServer:
+    """Serve an `Emulator` over LIP (TCP) and its project database over HTTP.
+
+    Args:
+        emulator: the system to serve.
+        host: address to listen on (default loopback only).
+        port: LIP port; 0 picks a free one (see `port` once started).
+        username: login user name (required).
+        password: login password (required, not empty).
+        http_port: port of the HTTP server for `GET /DbXmlInfo.xml`; 0 picks a free one, None serves no HTTP.
+        max_sessions: sessions at once; more are told so and closed.
+        idle_timeout: seconds without a line before a session is closed.
+        login_attempts: failed logins before the connection is closed.
+        reply_delay: seconds to wait before handling each line (emulates a network round trip).
+        max_line: longest line accepted, in bytes.
+        write_buffer_limit: bytes a session may leave unread before it is dropped.
+
+    Raises:
+        ValueError: no user name or no password.
+
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        host: str = DEFAULT_HOST,
+        port: int = 23,
+        username: str = "",
+        password: str = "",
+        *,
+        http_port: int | None = 80,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        login_attempts: int = DEFAULT_LOGIN_ATTEMPTS,
+        reply_delay: float = 0.0,
+        max_line: int = MAX_LINE_BYTES,
+        write_buffer_limit: int = DEFAULT_WRITE_BUFFER_LIMIT,
+    ) -> None:
+        """Prepare the server; nothing listens before `start()`."""
+        if not username or not password:
+            raise ValueError("The LIP server needs a user name and a password")
+        if reply_delay < 0:
+            raise ValueError("reply_delay cannot be negative")
+        self.emulator = emulator
+        self.host = host
+        self._port = port
+        self._http_port = http_port
+        self._username = username
+        self._password = password
+        self._max_sessions = max_sessions
+        self._idle_timeout = idle_timeout
+        self._login_attempts = login_attempts
+        self._reply_delay = reply_delay
+        self._max_line = max_line
+        self._write_limit = write_buffer_limit
+        self._processor = CommandProcessor(emulator, self._schedule)
+        self._server: asyncio.Server | None = None
+        self._runner: web.AppRunner | None = None
+        self._sessions: dict[_Session, asyncio.Task[Any]] = {}
+        self._numbers = itertools.count(1)
+        self._unsubscribe: Unsubscribe | None = None
+        self._timers: set[TimerHandle] = set()
+        self._active: _Session | None = None  # the session whose command is running
+        self._reported: set[int] = set()  # outputs reported to it meanwhile
+        self._counters = {
+            "sessions": 0,
+            "refused": 0,
+            "failed_logins": 0,
+            "dropped": 0,
+            "commands": 0,
+            "errors": 0,
+        }
+
+    @property
+    def port(self) -> int:
+        """The LIP port (the real one once started, when 0 was asked for)."""
+        return self._port
+
+    @property
+    def http_port(self) -> int | None:
+        """The HTTP port (the real one once started), or None without HTTP."""
+        return self._http_port
+
+    @property
+    def session_count(self) -> int:
+        """Connections open now (logged in or not)."""
+        return len(self._sessions)
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the listening addresses, sessions and counters (no credentials)."""
+        return {
+            "host": self.host,
+            "lip_port": self._port,
+            "http_port": self._http_port,
+            "listening": self._server is not None,
+            "open_sessions": len(self._sessions),
+            "max_sessions": self._max_sessions,
+            "reply_delay_s": self._reply_delay,
+            **self._counters,
+        }
+
+    async def start(self) -> None:
+        """Listen for LIP sessions and HTTP requests; `OSError` when an address cannot be bound."""
+        if self._server is not None:
+            return
+        server = await asyncio.start_server(
+            self._serve, self.host, self._port, limit=self._max_line
+        )
+        try:
+            if self._http_port is not None:
+                app = web.Application()
+                app.router.add_get(DATABASE_PATH, self._database)
+                runner = web.AppRunner(app, access_log=None, handle_signals=False)
+                await runner.setup()
+                try:
+                    await web.TCPSite(runner, self.host, self._http_port).start()
+                except BaseException:
+                    await runner.cleanup()
+                    raise
+                self._runner = runner
+                self._http_port = int(runner.addresses[0][1])
+        except BaseException:
+            server.close()
+            await server.wait_closed()
+            raise
+        self._server = server
+        self._port = int(server.sockets[0].getsockname()[1])
+        self._unsubscribe = self.emulator.events.subscribe(self._on_event)
+        _LOGGER.info(
+            "LIP server listening on %s:%s (HTTP %s)",
+            self.host,
+            self._port,
+            self._http_port,
+        )
+
+    async def stop(self) -> None:
+        """Close every session and both listeners; cancel delayed commands."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for timer in list(self._timers):
+            timer.cancel()
+        self._timers.clear()
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for session, task in list(self._sessions.items()):
+            session.abort()
+            task.cancel()
+        if tasks := list(self._sessions.values()):
+            await asyncio.wait(tasks)
+        if server is not None:
+            await server.wait_closed()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    # HTTP.
+
+    async def _database(self, request: web.Request) -> web.Response:
+        response = web.Response(
+            body=build_dbxml(self.emulator.description),
+            content_type="text/xml",
+            charset="utf-8",
+        )
+        response.force_close()  # dbxml.md: send Content-Length and close after the body
+        return response
+
+    # Reports.
+
+    def _schedule(self, delay: float, callback: Callable[[], None]) -> None:
+        handle: TimerHandle | None = None
+
+        def run() -> None:
+            if handle is not None:
+                self._timers.discard(handle)
+            callback()
+
+        handle = self.emulator.call_later(delay, run)
+        self._timers.add(handle)
+
+    def _on_event(self, event: Event) -> None:
+        for kind, line, output in event_reports(self.emulator, event):
+            for session in list(self._sessions):
+                answer = (
+                    session is self._active
+                    and output is not None
+                    and session.monitors(Monitoring.REPLY)
+                )
+                if session.monitors(kind) or answer:
+                    session.send_line(line)
+                    if session is self._active and output is not None:
+                        self._reported.add(output)
+
+    # Sessions.
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        peer = str(writer.get_extra_info("peername"))
+        task = asyncio.current_task()
+        if (
+            task is None
+            or self._server is None
+            or len(self._sessions) >= self._max_sessions
+        ):
+            self._counters["refused"] += 1
+            _LOGGER.warning(
+                "LIP connection from %s refused: %d sessions open",
+                peer,
+                len(self._sessions),
+            )
+            writer.write((TOO_MANY_SESSIONS + CRLF).encode())
+            await self._close_writer(writer)
+            return
+        session = _Session(next(self._numbers), peer, writer, self._write_limit)
+        self._sessions[session] = task
+        self._counters["sessions"] += 1
+        _LOGGER.debug("LIP session %s from %s opened", session.number, peer)
+        splitter = LineSplitter(self._max_line)
+        try:
+            session.send(LOGIN_PROMPT)
+            while session.is_open():
+                async with asyncio.timeout(self._idle_timeout):
+                    data = await reader.read(READ_SIZE)
+                if not data:
+                    break
+                for line in splitter.feed(data):
+                    await self._handle(session, line)
+                    if not session.is_open():
+                        break
+        except TimeoutError:
+            _LOGGER.info(
+                "LIP session %s from %s idle for %s s: closed",
+                session.number,
+                peer,
+                self._idle_timeout,
+            )
+        except OSError as err:
+            _LOGGER.debug(
+                "LIP session %s from %s failed: %s", session.number, peer, err
+            )
+        finally:
+            self._sessions.pop(session, None)
+            if session.closed and session.stage is _Stage.READY:
+                self._counters["dropped"] += 1
+            session.closed = True
+            _LOGGER.debug("LIP session %s from %s closed", session.number, peer)
+            await self._close_writer(writer)
+
+    @staticmethod
+    async def _close_writer(writer: asyncio.StreamWriter) -> None:
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await writer.wait_closed()
+
+    async def _handle(self, session: _Session, line: str | None) -> None:
+        if session.stage is not _Stage.READY:
+            self._login(session, line)
+            return
+        if self._reply_delay:
+            await asyncio.sleep(self._reply_delay)
+            if session.closed:
+                return
+        if line is None:
+            self._reply_error(session, ErrorCode.MALFORMED)
+        else:
+            self._command(session, line)
+        if session.monitors(Monitoring.PROMPT):
+            session.send_prompt()
+
+    def _login(self, session: _Session, line: str | None) -> None:
+        if session.stage is _Stage.USER:
+            session.username = (line or "").strip()
+            session.stage = _Stage.PASSWORD
+            session.send(PASSWORD_PROMPT)
+            return
+        user_ok = hmac.compare_digest(
+            session.username.encode(), self._username.encode()
+        )
+        password_ok = line is not None and hmac.compare_digest(
+            line.encode(), self._password.encode()
+        )
+        if user_ok and password_ok:
+            session.stage = _Stage.READY
+            session.monitoring = set(DEFAULT_MONITORING)
+            _LOGGER.debug(
+                "LIP session %s logged in as %r", session.number, session.username
+            )
+            session.send(CRLF)
+            session.send_prompt()
+            return
+        session.failures += 1
+        self._counters["failed_logins"] += 1
+        _LOGGER.warning(
+            "Failed LIP login %d of %d as %r from %s",
+            session.failures,
+            self._login_attempts,
+            session.username,
+            session.peer,
+        )
+        session.stage = _Stage.USER
+        session.send_line(BAD_LOGIN)
+        if session.failures >= self._login_attempts:
+            session.closed = True
+            return
+        session.send(LOGIN_PROMPT)
+
+    def _command(self, session: _Session, line: str) -> None:
+        try:
+            message = parse_line(line)
+            if message is None:
+                return
+            self._counters["commands"] += 1
+            self._active, self._reported = session, set()
+            try:
+                result = self._processor.execute(message, session.monitoring)
+            finally:
+                self._active = None
+        except LipError as err:
+            _LOGGER.debug(
+                "LIP session %s: %r refused: %s", session.number, line[:80], err.detail
+            )
+            self._reply_error(session, err.code)
+            return
+        if session.monitors(Monitoring.REPLY):
+            for reply in result.lines:
+                session.send_line(reply)
+            for output in result.outputs:
+                if output not in self._reported:
+                    session.send_line(
+                        output_report(output, self._processor.output_level(output))
+                    )
+
+    def _reply_error(self, session: _Session, code: ErrorCode) -> None:
+        self._counters["errors"] += 1
+        if session.monitors(Monitoring.REPLY):
+            session.send_line(error_report(code))

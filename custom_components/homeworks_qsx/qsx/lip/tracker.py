@@ -1,0 +1,219 @@
+"""The client's model of a live system, kept current from LIP reports.
+
+A live processor reports zone and CCO levels, CCI contacts and LED states; the rest of a module's state is derived
+from them (lip.md, DEVICE): Prog LED off = no power, rapid flash with the CCI open = manual override, flash =
+program mode; scrolling zone LEDs (reported as flash) = no link. What a live processor cannot tell (relay
+operation counts, temperature) stays None. Every real change is published as an `Event`, as the emulator does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+
+from custom_components.homeworks_qsx.qsx.const import ZONES_PER_MODULE, Button, LedState
+from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
+from custom_components.homeworks_qsx.qsx.events import Event, EventBus, EventKind
+from custom_components.homeworks_qsx.qsx.model import (
+    ModuleDescription,
+    ModuleState,
+    SystemDescription,
+    ZoneState,
+)
+
+from .protocol import (
+    ACTION_LED_STATE,
+    ACTION_PRESS,
+    CCI_CLOSED,
+    CCI_COMPONENT,
+    CCI_OPEN,
+    LED_COMPONENT_BASE,
+    PROG_LED,
+    DeviceReport,
+    OutputReport,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRef:
+    """Where an OUTPUT integration id points: a zone (1..4) of a module, or its CCO (zone None)."""
+
+    serial: str
+    zone: int | None
+
+
+def new_live_state() -> ModuleState:
+    """Return a module state before any report: what a live processor cannot tell is None."""
+    return ModuleState(
+        zones=[ZoneState(relay_operations=None) for _ in range(ZONES_PER_MODULE)],
+        temperature_c=None,
+    )
+
+
+class SystemTracker:
+    """A `SystemDescription` and one `ModuleState` per module, updated by reports, publishing changes."""
+
+    def __init__(self, events: EventBus) -> None:
+        """Publish changes on `events`."""
+        self._events = events
+        self._description: SystemDescription | None = None
+        self._states: dict[str, ModuleState] = {}
+        self._outputs: dict[int, OutputRef] = {}
+        self._devices: dict[int, str] = {}
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as last read from the processor's database."""
+        if self._description is None:
+            raise UnknownObjectError("The system database has not been read yet")
+        return self._description
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a description has been loaded."""
+        return self._description is not None
+
+    def state(self, serial: str) -> ModuleState:
+        """Return the live state of a module; `UnknownObjectError` if there is none with this serial."""
+        try:
+            return self._states[serial]
+        except KeyError:
+            raise UnknownObjectError(f"No module with serial {serial}") from None
+
+    def module(self, serial: str) -> ModuleDescription:
+        """Return the description of a module; `UnknownObjectError` if unknown."""
+        try:
+            return self.description.module(serial)
+        except KeyError:
+            raise UnknownObjectError(f"No module with serial {serial}") from None
+
+    def output(self, integration_id: int) -> OutputRef | None:
+        """Return what an OUTPUT id designates, or None."""
+        return self._outputs.get(integration_id)
+
+    def set_description(self, description: SystemDescription) -> None:
+        """Adopt a (new) description; modules added, removed or changed are published after the first one."""
+        previous = self._description
+        self._description = description
+        self._outputs = {}
+        self._devices = {}
+        for module in description.modules:
+            self._devices[module.integration_id] = module.serial
+            for zone in module.zones:
+                self._outputs[zone.integration_id] = OutputRef(
+                    module.serial, zone.number
+                )
+            self._outputs[module.cco.integration_id] = OutputRef(module.serial, None)
+        old = {module.serial: module for module in previous.modules} if previous else {}
+        new = {module.serial: module for module in description.modules}
+        for serial, module in old.items():
+            if serial not in new:
+                del self._states[serial]
+                self._publish(EventKind.MODULE_REMOVED, serial, value=module)
+        for serial, module in new.items():
+            if serial not in self._states:
+                self._states[serial] = new_live_state()
+                if previous is not None:
+                    self._publish(EventKind.MODULE_ADDED, serial, value=module)
+            elif old[serial] != module:
+                self._publish(EventKind.MODULE_CHANGED, serial, value=module)
+
+    def apply_output(self, report: OutputReport) -> OutputRef | None:
+        """Apply a `~OUTPUT` level; returns what it designates (None: unknown id, ignored)."""
+        ref = self._outputs.get(report.integration_id)
+        if ref is None:
+            _LOGGER.debug("Level of unknown output %s ignored", report.integration_id)
+            return None
+        state = self._states[ref.serial]
+        on = report.level > 0
+        if ref.zone is None:
+            if state.cco_closed != on:
+                state.cco_closed = on
+                self._publish(EventKind.CCO, ref.serial, value=on)
+        else:
+            zone = state.zones[ref.zone - 1]
+            if zone.on != on:
+                zone.on = on
+                self._publish(EventKind.ZONE, ref.serial, ref.zone, on)
+        return ref
+
+    def apply_device(self, report: DeviceReport) -> str | None:
+        """Apply a `~DEVICE` report of one of our modules; returns its serial (None: not ours, ignored)."""
+        serial = self._devices.get(report.integration_id)
+        if serial is None:
+            _LOGGER.debug("Report of unknown device %s ignored", report.integration_id)
+            return None
+        state = self._states[serial]
+        component, action = report.component, report.action
+        if Button.ZONE_1 <= component <= Button.PROG and action == ACTION_PRESS:
+            self._publish(EventKind.BUTTON, serial, component)
+        elif component == CCI_COMPONENT and action in (CCI_CLOSED, CCI_OPEN):
+            cci_open = action == CCI_OPEN
+            if state.cci_open != cci_open:
+                state.cci_open = cci_open
+                self._publish(EventKind.CCI, serial, value=cci_open)
+            self._derive(serial, state)
+        elif (
+            LED_COMPONENT_BASE < component <= PROG_LED
+            and action == ACTION_LED_STATE
+            and report.params
+        ):
+            self._apply_led(
+                serial, state, component - LED_COMPONENT_BASE, report.params[0]
+            )
+        else:
+            _LOGGER.debug("Report %s of module %s ignored", report, serial)
+        return serial
+
+    def _apply_led(
+        self, serial: str, state: ModuleState, number: int, value: int
+    ) -> None:
+        try:
+            led = LedState(value)
+        except ValueError:
+            _LOGGER.debug("Unknown LED state %s of module %s ignored", value, serial)
+            return
+        if number == PROG_LED - LED_COMPONENT_BASE:
+            if state.prog_led is not led:
+                state.prog_led = led
+                self._publish(EventKind.LED, serial, None, led)
+        elif state.zone_leds[number - 1] is not led:
+            state.zone_leds[number - 1] = led
+            self._publish(EventKind.LED, serial, number, led)
+        self._derive(serial, state)
+
+    def _derive(self, serial: str, state: ModuleState) -> None:
+        """Recompute power, override, program mode and link from the LEDs and the CCI; publish changes."""
+        mode = state.mode
+        powered = state.prog_led is not LedState.OFF
+        changes: list[tuple[EventKind, bool]] = []
+        if powered != state.powered:
+            state.powered = powered
+            changes.append((EventKind.POWER, powered))
+        if powered:  # without power every LED is off: the last known link, override and program stay
+            override = state.cci_open and state.prog_led is LedState.RAPID_FLASH
+            program = state.prog_led is LedState.FLASH
+            link_up = LedState.FLASH not in state.zone_leds
+            for kind, attribute, value in (
+                (EventKind.OVERRIDE, "override_active", override),
+                (EventKind.LINK, "link_up", link_up),
+                (EventKind.PROGRAM, "program_mode", program),
+            ):
+                if getattr(state, attribute) != value:
+                    setattr(state, attribute, value)
+                    changes.append((kind, value))
+        for kind, value in changes:
+            self._publish(kind, serial, value=value)
+        if state.mode is not mode:
+            self._publish(EventKind.MODE, serial, value=state.mode)
+
+    def _publish(
+        self,
+        kind: EventKind,
+        serial: str,
+        zone: int | None = None,
+        value: object = None,
+    ) -> None:
+        self._events.publish(Event(kind, serial, zone, value))

@@ -1,0 +1,209 @@
+"""Diagnostic sensors of HomeWorks QSX switching modules and link usage of the processor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfTemperature
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import ATTR_LIMIT
+from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
+from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
+from .qsx.const import ZONES_PER_MODULE, OperatingMode, link_limits
+from .qsx.model import ModuleDescription, ModuleState, SystemDescription
+
+# Read-only: states are pushed by the backend.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeworksQsxSensorEntityDescription(SensorEntityDescription):
+    """Describes a sensor of a switching module."""
+
+    exists_fn: Callable[[ModuleState], bool] = lambda _: True
+    value_fn: Callable[[ModuleDescription, ModuleState], float | int | str | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeworksQsxLinkSensorEntityDescription(SensorEntityDescription):
+    """Describes how much of a processor link's capacity is used (P3, M2)."""
+
+    link: int
+    value_fn: Callable[[SystemDescription, int], int]
+    limit_fn: Callable[[tuple[int, int]], int]
+
+
+def _relay_operations(number: int) -> HomeworksQsxSensorEntityDescription:
+    return HomeworksQsxSensorEntityDescription(
+        key=f"relay_operations_zone_{number}",
+        translation_key="relay_operations",
+        translation_placeholders={"zone": str(number)},
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        exists_fn=lambda state: state.zones[number - 1].relay_operations is not None,
+        value_fn=lambda _, state: state.zones[number - 1].relay_operations,
+    )
+
+
+MODULE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
+    HomeworksQsxSensorEntityDescription(
+        key="operating_mode",
+        translation_key="operating_mode",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=[mode.value for mode in OperatingMode],
+        value_fn=lambda _, state: state.mode.value,
+    ),
+    *(_relay_operations(number) for number in range(1, ZONES_PER_MODULE + 1)),
+    HomeworksQsxSensorEntityDescription(
+        key="load_current",
+        translation_key="load_current",
+        device_class=SensorDeviceClass.CURRENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda module, state: state.load_current(module),
+    ),
+    HomeworksQsxSensorEntityDescription(
+        key="temperature",
+        translation_key="module_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        exists_fn=lambda state: state.temperature_c is not None,
+        value_fn=lambda _, state: state.temperature_c,
+    ),
+)
+
+
+def _devices_on_link(description: SystemDescription, link: int) -> int:
+    return sum(1 for module in description.modules if module.link == link)
+
+
+def _link_descriptions(
+    link: int,
+) -> tuple[HomeworksQsxLinkSensorEntityDescription, ...]:
+    return (
+        HomeworksQsxLinkSensorEntityDescription(
+            key=f"link_{link}_devices",
+            translation_key="link_devices",
+            translation_placeholders={"link": str(link)},
+            entity_category=EntityCategory.DIAGNOSTIC,
+            state_class=SensorStateClass.MEASUREMENT,
+            link=link,
+            value_fn=_devices_on_link,
+            limit_fn=lambda limits: limits[0],
+        ),
+        HomeworksQsxLinkSensorEntityDescription(
+            key=f"link_{link}_zones",
+            translation_key="link_zones",
+            translation_placeholders={"link": str(link)},
+            entity_category=EntityCategory.DIAGNOSTIC,
+            state_class=SensorStateClass.MEASUREMENT,
+            link=link,
+            # Every switching module counts 4 zones (M2).
+            value_fn=lambda description, number: (
+                _devices_on_link(description, number) * ZONES_PER_MODULE
+            ),
+            limit_fn=lambda limits: limits[1],
+        ),
+    )
+
+
+def _module_entities(
+    data: HomeworksQsxData, module: ModuleDescription
+) -> list[SensorEntity]:
+    state = data.backend.module_state(module.serial)
+    return [
+        HomeworksQsxModuleSensor(data, module, description)
+        for description in MODULE_DESCRIPTIONS
+        if description.exists_fn(state)
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeworksQsxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the processor's link usage and the sensors of every module."""
+    data = entry.runtime_data
+    entities: list[SensorEntity] = [
+        HomeworksQsxLinkSensor(entry, description)
+        for link in data.backend.description.links
+        for description in _link_descriptions(link.number)
+    ]
+    for module in data.backend.description.modules:
+        entities.extend(_module_entities(data, module))
+    async_add_entities(entities)
+
+    @callback
+    def _async_add_module(module: ModuleDescription) -> None:
+        async_add_entities(_module_entities(data, module))
+
+    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
+
+
+class HomeworksQsxModuleSensor(HomeworksQsxModuleEntity, SensorEntity):
+    """A diagnostic sensor of a switching module."""
+
+    entity_description: HomeworksQsxSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> float | int | str | None:
+        """The sensor's value."""
+        return self.entity_description.value_fn(self.module, self.module_state)
+
+    @override
+    def _value(self) -> Any:
+        return self.native_value
+
+
+class HomeworksQsxLinkSensor(HomeworksQsxProcessorEntity, SensorEntity):
+    """Devices or zones used on one processor link, against the link's limit (P3)."""
+
+    entity_description: HomeworksQsxLinkSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> int:
+        """How many are used."""
+        return self.entity_description.value_fn(
+            self.data.backend.description, self.entity_description.link
+        )
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The link's limit."""
+        return {ATTR_LIMIT: self._limit()}
+
+    def _limit(self) -> int:
+        description = self.data.backend.description
+        link = next(
+            link
+            for link in description.links
+            if link.number == self.entity_description.link
+        )
+        return self.entity_description.limit_fn(
+            link_limits(description.processor.model, link.link_type)
+        )
+
+    @override
+    def _value(self) -> Any:
+        return self.native_value

@@ -1,0 +1,81 @@
+"""Diagnostics download: the system, its state and the connection, with credentials and host redacted."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.homeworks_qsx.const import (
+    CONF_HTTP_PORT,
+    CONF_LIP_PORT,
+    CONF_SERVE,
+    DOMAIN,
+)
+from custom_components.homeworks_qsx.qsx.const import Fault
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+
+from .conftest import KITCHEN, PROCESSOR, emulated_data
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """The system model and every module's state."""
+    await init_integration.runtime_data.backend.async_simulate(KITCHEN, Fault.CCI, True)
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    assert diagnostics == snapshot
+
+
+async def test_diagnostics_redacts_credentials(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Host, user name and password of a served system do not appear."""
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=PROCESSOR,
+        data=emulated_data(
+            **{
+                CONF_SERVE: True,
+                CONF_HOST: "127.0.0.1",
+                CONF_LIP_PORT: ports[0],
+                CONF_HTTP_PORT: ports[1],
+                CONF_USERNAME: "installer-7",
+                CONF_PASSWORD: "s3cret-pass",
+            }
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, entry
+    )
+    text = str(diagnostics)
+    assert "s3cret-pass" not in text
+    assert "installer-7" not in text
+    assert "127.0.0.1" not in text
+    assert diagnostics["server"]["listening"] is True
+    assert diagnostics["entry"]["data"][CONF_PASSWORD] == "**REDACTED**"

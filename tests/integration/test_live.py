@@ -1,0 +1,355 @@
+"""A live processor: the emulated house served by the real LIP server on loopback, reached over the network."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.homeworks_qsx.const import DOMAIN, LOGIN_PROBE_DELAY
+from custom_components.homeworks_qsx.coordinator import database_issue_id
+from custom_components.homeworks_qsx.qsx.const import Fault
+from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
+from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
+from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+
+from .conftest import (
+    KITCHEN,
+    PASSWORD,
+    PROCESSOR,
+    USERNAME,
+    live_data,
+    state_of,
+    wait_for,
+)
+
+ISLAND = "switch.kitchen_kitchen_panel_island"
+CCI = "binary_sensor.kitchen_kitchen_panel_manual_override_input"
+MODE = "sensor.kitchen_kitchen_panel_operating_mode"
+CONNECTION = "binary_sensor.test_house_connection"
+
+pytestmark = pytest.mark.usefixtures("fast_live_timing")
+
+
+def _entry(hass: HomeAssistant, server: LipServer, **data: Any) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Test house",
+        unique_id=PROCESSOR,
+        data=live_data(server.port, server.http_port or 0, **data),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def _setup(hass: HomeAssistant, server: LipServer) -> MockConfigEntry:
+    entry = _entry(hass, server)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _restart(server: LipServer, password: str = PASSWORD) -> LipServer:
+    """Serve the same emulator on the same ports again (the processor comes back)."""
+    again = LipServer(
+        server.emulator,
+        "127.0.0.1",
+        server.port,
+        USERNAME,
+        password,
+        http_port=server.http_port,
+    )
+    await again.start()
+    return again
+
+
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_entities_of_a_live_system(
+    socket_enabled: None, hass: HomeAssistant, lip_server: LipServer
+) -> None:
+    """What a processor cannot report (relay counts, temperature) is not created."""
+    await _setup(hass, lip_server)
+    assert state_of(hass, ISLAND) == "off"
+    assert state_of(hass, MODE) == "normal"
+    assert state_of(hass, CONNECTION) == "on"
+    assert hass.states.get("sensor.kitchen_kitchen_panel_temperature") is None
+    assert (
+        hass.states.get("binary_sensor.kitchen_kitchen_panel_high_temperature") is None
+    )
+    entity_ids = hass.states.async_entity_ids()
+    assert not [
+        entity_id for entity_id in entity_ids if "relay_operations" in entity_id
+    ]
+    processor = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, PROCESSOR), hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    )
+    assert processor is not None
+    assert processor.configuration_url == f"http://127.0.0.1:{lip_server.http_port}/"
+
+
+async def test_commands_and_reports(
+    socket_enabled: None, hass: HomeAssistant, lip_server: LipServer
+) -> None:
+    """Commands reach the processor; changes at the panel come back as reports."""
+    await _setup(hass, lip_server)
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": ISLAND}, blocking=True
+    )
+    assert state_of(hass, ISLAND) == "on"
+    assert lip_server.emulator.state(KITCHEN).zones[0].on
+
+    lip_server.emulator.set_cci(KITCHEN, True)
+    await wait_for(hass, lambda: state_of(hass, CCI) == "on")
+    assert state_of(hass, MODE) == "manual_override"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": ISLAND}, blocking=True
+        )
+    assert err.value.translation_key == "ignored_manual_override"
+
+
+async def test_simulation_refused(
+    socket_enabled: None, hass: HomeAssistant, lip_server: LipServer
+) -> None:
+    """A live system's wires cannot be cut from Home Assistant."""
+    entry = await _setup(hass, lip_server)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, KITCHEN), entry.entry_id
+    )
+    assert device is not None
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "set_cci", {"device_id": device.id, "open": True}, blocking=True
+        )
+    assert err.value.translation_key == "simulation_not_supported"
+
+
+async def test_unavailable_and_back(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    lip_server: LipServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Entities go unavailable when the link drops, with one log line; states are read again on return."""
+    entry = await _setup(hass, lip_server)
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="custom_components.homeworks_qsx")
+    await lip_server.stop()
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    assert state_of(hass, CONNECTION) == "off"
+
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, KITCHEN), entry.entry_id
+    )
+    assert device is not None
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "pulse_cco", {"device_id": device.id}, blocking=True
+        )
+    assert err.value.translation_key == "not_connected"
+
+    # Changed while Home Assistant could not see it.
+    lip_server.emulator.set_zone(KITCHEN, 1, True)
+    server = await _restart(lip_server)
+    try:
+        # The first reconnection attempt comes at most reconnect_min (1 s) later.
+        await _tick(hass, freezer, 1.5)
+        await wait_for(hass, lambda: state_of(hass, ISLAND) == "on")
+        assert state_of(hass, CONNECTION) == "on"
+        messages = [
+            record.getMessage()
+            for record in caplog.records
+            if record.name == "custom_components.homeworks_qsx"
+        ]
+        assert messages == [
+            "Connection to Test house is lost",
+            "Connection to Test house is back",
+        ]
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await server.stop()
+
+
+async def test_keepalive_detects_a_silent_processor(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    lip_server: LipServer,
+) -> None:
+    """A processor that stops answering is noticed within the keepalive window."""
+    await _setup(hass, lip_server)
+    lip_server._reply_delay = (
+        3600.0  # the processor hangs: lines are read, never answered
+    )
+    for _ in range(4):
+        await _tick(hass, freezer, 10)
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    lip_server._reply_delay = 0.0
+
+
+async def test_setup_errors(
+    socket_enabled: None, hass: HomeAssistant, lip_server: LipServer
+) -> None:
+    """No connection: retry later. Invalid database: retry later. Rejected login: reauthentication."""
+    entry = _entry(hass, lip_server, lip_port=1)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    with patch.object(
+        LipBackend, "async_start", side_effect=InvalidDatabaseError("bad")
+    ):
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    hass.config_entries.async_update_entry(
+        entry, data=live_data(lip_server.port, lip_server.http_port or 0, password="x")
+    )
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_login_rejected_later(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    lip_server: LipServer,
+) -> None:
+    """A processor that comes back with another login starts reauthentication."""
+    entry = await _setup(hass, lip_server)
+    await lip_server.stop()
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    server = await _restart(lip_server, password="changed")
+    try:
+        await _tick(hass, freezer, LOGIN_PROBE_DELAY + 1)
+        await wait_for(
+            hass,
+            lambda: any(
+                flow["context"]["source"] == SOURCE_REAUTH
+                for flow in hass.config_entries.flow.async_progress()
+            ),
+        )
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await server.stop()
+
+
+async def test_probe_while_processor_away(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    lip_server: LipServer,
+) -> None:
+    """A processor that stays away is checked again later, and nothing else happens."""
+    entry = await _setup(hass, lip_server)
+    await lip_server.stop()
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    with patch.object(LipBackend, "async_start", return_value=None) as start:
+        await _tick(hass, freezer, LOGIN_PROBE_DELAY + 1)
+        await wait_for(hass, lambda: start.call_count == 1)
+    await _tick(hass, freezer, LOGIN_PROBE_DELAY + 1)
+    await hass.async_block_till_done()
+    assert not hass.config_entries.flow.async_progress()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_database_changed(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    lip_server: LipServer,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A module changed in the processor's database is noticed on reconnection; the fix reloads."""
+    entry = await _setup(hass, lip_server)
+    await lip_server.stop()
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    module = lip_server.emulator.description.module(KITCHEN)
+    lip_server.emulator.update_module(replace(module, name="Chef panel"))
+    server = await _restart(lip_server)
+    try:
+        await _tick(hass, freezer, 1.5)
+        await wait_for(hass, lambda: entry.runtime_data.backend.connected)
+        issue_id = database_issue_id(entry.entry_id)
+        issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.is_fixable
+
+        assert await async_setup_component(hass, "repairs", {})
+        flow_manager = repairs_flow_manager(hass)
+        assert flow_manager is not None
+        result = await flow_manager.async_init(DOMAIN, data={"issue_id": issue_id})
+        assert result["step_id"] == "confirm"
+        result = await flow_manager.async_configure(result["flow_id"], {})
+        assert result["type"] == "create_entry"
+        await hass.async_block_till_done()
+        await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            (DOMAIN, KITCHEN), entry.entry_id
+        )
+        assert device is not None
+        assert device.name == "Chef panel"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await server.stop()
+
+
+async def test_live_diagnostics(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    lip_server: LipServer,
+) -> None:
+    """The connection state and counters, host and credentials redacted."""
+    entry = await _setup(hass, lip_server)
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, entry
+    )
+    assert diagnostics["connected"] is True
+    assert diagnostics["connection"]["backend"] == "lip"
+    assert diagnostics["connection"]["host"] == "**REDACTED**"
+    assert diagnostics["connection"]["connects"] == 1
+    assert PASSWORD not in str(diagnostics["entry"])
+    assert not diagnostics["supports_simulation"]
+
+
+async def test_emulated_state_on_live_server(
+    socket_enabled: None, hass: HomeAssistant, lip_server: LipServer
+) -> None:
+    """A physical condition changed at the processor shows on a live system too."""
+    await _setup(hass, lip_server)
+    lip_server.emulator.simulate(KITCHEN, Fault.POWER, False)
+    await wait_for(hass, lambda: state_of(hass, MODE) == "no_power")

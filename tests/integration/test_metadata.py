@@ -1,0 +1,231 @@
+"""Translations, icons, actions, manifest, brand and quality scale agree with the code and with each other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from PIL import Image
+import pytest
+import yaml
+
+from custom_components.homeworks_qsx import (
+    binary_sensor,
+    event,
+    sensor,
+    services,
+    switch,
+)
+from custom_components.homeworks_qsx.qsx.const import IgnoredReason
+from homeassistant.helpers.entity import EntityDescription
+
+INTEGRATION = Path(__file__).parents[2] / "custom_components" / "homeworks_qsx"
+LANGUAGES = ("en", "es", "fr")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+QUALITY_RULES = {
+    "bronze": [
+        "action-setup",
+        "appropriate-polling",
+        "brands",
+        "common-modules",
+        "config-flow-test-coverage",
+        "config-flow",
+        "dependency-transparency",
+        "docs-actions",
+        "docs-conditions",
+        "docs-high-level-description",
+        "docs-installation-instructions",
+        "docs-removal-instructions",
+        "docs-triggers",
+        "entity-event-setup",
+        "entity-unique-id",
+        "has-entity-name",
+        "runtime-data",
+        "test-before-configure",
+        "test-before-setup",
+        "unique-config-entry",
+    ],
+    "silver": [
+        "action-exceptions",
+        "config-entry-unloading",
+        "docs-configuration-parameters",
+        "docs-installation-parameters",
+        "entity-unavailable",
+        "integration-owner",
+        "log-when-unavailable",
+        "parallel-updates",
+        "reauthentication-flow",
+        "test-coverage",
+    ],
+    "gold": [
+        "devices",
+        "diagnostics",
+        "discovery-update-info",
+        "discovery",
+        "docs-data-update",
+        "docs-examples",
+        "docs-known-limitations",
+        "docs-supported-devices",
+        "docs-supported-functions",
+        "docs-troubleshooting",
+        "docs-use-cases",
+        "dynamic-devices",
+        "entity-category",
+        "entity-device-class",
+        "entity-disabled-by-default",
+        "entity-translations",
+        "exception-translations",
+        "icon-translations",
+        "reconfiguration-flow",
+        "repair-issues",
+        "stale-devices",
+    ],
+    "platinum": ["async-dependency", "inject-websession", "strict-typing"],
+}
+
+
+def _json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((INTEGRATION / name).read_text(encoding="utf-8"))
+    return data
+
+
+def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    leaves: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            leaves.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            leaves[f"{prefix}{key}"] = value
+    return leaves
+
+
+def _descriptions() -> dict[str, list[EntityDescription]]:
+    return {
+        "switch": [*switch.ZONE_DESCRIPTIONS, switch.CCO_DESCRIPTION],
+        "binary_sensor": [
+            *binary_sensor.MODULE_DESCRIPTIONS,
+            binary_sensor.PROCESSOR_CONNECTIVITY,
+        ],
+        "sensor": [
+            *sensor.MODULE_DESCRIPTIONS,
+            *sensor._link_descriptions(1),
+        ],
+        "event": [event.BUTTON_DESCRIPTION],
+    }
+
+
+@pytest.mark.parametrize("language", ["es", "fr"])
+def test_languages_complete(language: str) -> None:
+    """Spanish and French translate every string, with the same placeholders."""
+    english = _leaves(_json("translations/en.json"))
+    other = _leaves(_json(f"translations/{language}.json"))
+    assert set(other) == set(english)
+    for key, text in english.items():
+        assert set(PLACEHOLDER.findall(other[key])) == set(PLACEHOLDER.findall(text)), (
+            key
+        )
+        assert other[key].strip(), key
+
+
+def test_entity_translations_and_icons() -> None:
+    """Every entity has a translated name and an icon; enum states and event types are translated."""
+    strings = _json("translations/en.json")["entity"]
+    icons = _json("icons.json")["entity"]
+    for platform, descriptions in _descriptions().items():
+        for description in descriptions:
+            key = description.translation_key
+            assert key is not None
+            assert strings[platform][key]["name"], key
+            assert icons[platform][key]["default"].startswith("mdi:"), key
+            if placeholders := description.translation_placeholders:
+                assert set(PLACEHOLDER.findall(strings[platform][key]["name"])) == set(
+                    placeholders
+                )
+            if options := getattr(description, "options", None):
+                assert set(strings[platform][key]["state"]) == set(options)
+                assert set(icons[platform][key]["state"]) == set(options)
+            if event_types := getattr(description, "event_types", None):
+                states = strings[platform][key]["state_attributes"]["event_type"]
+                assert set(states["state"]) == set(event_types)
+
+
+def test_actions_translated() -> None:
+    """Every action in services.yaml is registered, translated with its fields, and has an icon."""
+    described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    registered = {*services.SIMULATIONS, "press_button", "pulse_cco"}
+    assert set(described) == registered
+    strings = _json("translations/en.json")["services"]
+    icons = _json("icons.json")["services"]
+    assert set(strings) == registered
+    assert set(icons) == registered
+    for name, action in described.items():
+        assert set(action["fields"]) == set(strings[name]["fields"]), name
+        assert strings[name]["name"]
+        assert strings[name]["description"]
+    options = described["press_button"]["fields"]["button"]["selector"]["select"]
+    assert set(options["options"]) == set(services.BUTTONS)
+    selector_strings = _json("translations/en.json")["selector"]["button"]["options"]
+    assert set(selector_strings) == set(services.BUTTONS)
+
+
+def test_exception_translations() -> None:
+    """Every translation key raised in the code is translated."""
+    exceptions = _json("translations/en.json")["exceptions"]
+    used: set[str] = {f"ignored_{reason.value}" for reason in IgnoredReason}
+    for path in INTEGRATION.glob("*.py"):
+        used.update(re.findall(r'translation_key="(\w+)"', path.read_text()))
+    entity_keys = {
+        description.translation_key
+        for descriptions in _descriptions().values()
+        for description in descriptions
+    }
+    used -= entity_keys
+    used -= {"model", "cco_type", "override_level"}  # selector translation keys
+    assert used <= set(exceptions), used - set(exceptions)
+    for key in used:
+        assert exceptions[key]["message"], key
+
+
+def test_manifest() -> None:
+    """Keys sorted: domain, name, then alphabetical; everything a custom integration needs is there."""
+    manifest = _json("manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    for key in (
+        "codeowners",
+        "config_flow",
+        "documentation",
+        "integration_type",
+        "iot_class",
+        "issue_tracker",
+        "requirements",
+        "version",
+    ):
+        assert key in manifest
+    assert manifest["iot_class"] == "local_push"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["codeowners"]
+
+
+def test_brand_icon() -> None:
+    """The brand icon is a 256x256 PNG."""
+    with Image.open(INTEGRATION / "brand" / "icon.png") as image:
+        assert image.format == "PNG"
+        assert image.size == (256, 256)
+
+
+def test_quality_scale_complete() -> None:
+    """Every rule of the scale has a status; every exemption says why."""
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    expected = {rule for tier in QUALITY_RULES.values() for rule in tier}
+    assert set(rules) == expected
+    for rule, status in rules.items():
+        if isinstance(status, dict):
+            assert status["status"] == "exempt", rule
+            assert status["comment"].strip(), rule
+        else:
+            assert status in ("done", "todo"), rule

@@ -1,0 +1,1 @@
+"""Tests of the Lutron Integration Protocol: lines, database, server, client."""
