@@ -69,6 +69,15 @@ def _store(
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}")
 
 
+def _invalid_entry_data(error: str) -> ConfigEntryError:
+    """Return the error of entry data that cannot describe a system (setting it up again will not help)."""
+    return ConfigEntryError(
+        translation_domain=DOMAIN,
+        translation_key="invalid_entry_data",
+        translation_placeholders={"error": error},
+    )
+
+
 def _processor_device_id(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry, backend: QsxBackend
 ) -> str:
@@ -105,11 +114,7 @@ async def _async_setup_emulated(
             server = create_server(emulator, entry.data)
         except (KeyError, ValueError) as err:
             await backend.async_stop()
-            raise ConfigEntryError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_entry_data",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _invalid_entry_data(str(err)) from err
         try:
             await server.start()
         except OSError as err:
@@ -142,11 +147,7 @@ async def _async_setup_live(
     try:
         backend = create_live_backend(hass, entry.data)
     except (KeyError, TypeError, ValueError) as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_entry_data",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise _invalid_entry_data(str(err)) from err
     try:
         await backend.async_start()
     except AuthenticationError as err:
@@ -169,20 +170,8 @@ async def _async_setup_live(
             translation_key="cannot_connect",
             translation_placeholders={"error": str(err)},
         ) from err
-
-    async def _async_login_probe() -> None:
-        probe = create_live_backend(hass, entry.data)
-        try:
-            await probe.async_start()
-        finally:
-            await probe.async_stop()
-
     coordinator = HomeworksQsxCoordinator(
-        hass,
-        entry,
-        backend,
-        _processor_device_id(hass, entry, backend),
-        login_probe=_async_login_probe,
+        hass, entry, backend, _processor_device_id(hass, entry, backend)
     )
     return HomeworksQsxData(backend=backend, coordinator=coordinator)
 
@@ -197,11 +186,7 @@ async def async_setup_entry(
         case BackendType.LIVE:
             data = await _async_setup_live(hass, entry)
         case other:
-            raise ConfigEntryError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_entry_data",
-                translation_placeholders={"error": f"backend: {other}"},
-            )
+            raise _invalid_entry_data(f"backend: {other}")
     entry.runtime_data = data
     data.coordinator.async_start()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
@@ -12,7 +13,7 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
@@ -82,18 +83,10 @@ async def async_setup_entry(
 ) -> None:
     """Set up the processor's connectivity and the binary sensors of every module."""
     data = entry.runtime_data
-    entities: list[BinarySensorEntity] = [
-        HomeworksQsxConnectivitySensor(entry, PROCESSOR_CONNECTIVITY)
-    ]
-    for module in data.backend.description.modules:
-        entities.extend(_module_entities(data, module))
-    async_add_entities(entities)
-
-    @callback
-    def _async_add_module(module: ModuleDescription) -> None:
-        async_add_entities(_module_entities(data, module))
-
-    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
+    async_add_entities([HomeworksQsxConnectivitySensor(entry, PROCESSOR_CONNECTIVITY)])
+    data.coordinator.async_add_module_entities(
+        async_add_entities, partial(_module_entities, data)
+    )
 
 
 class HomeworksQsxModuleBinarySensor(HomeworksQsxModuleEntity, BinarySensorEntity):

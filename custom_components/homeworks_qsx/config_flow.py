@@ -373,6 +373,24 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         finally:
             await backend.async_stop()
 
+    async def _async_update_live(
+        self,
+        entry: HomeworksQsxConfigEntry,
+        user_input: dict[str, Any],
+        errors: dict[str, str],
+    ) -> ConfigFlowResult | None:
+        """Test the entry's data changed by `user_input`; store it and reload if it leads to the same processor.
+
+        Returns the flow's end, or None with the error key in `errors["base"]` (the form is shown again).
+        """
+        description, error = await self._async_test_live({**entry.data, **user_input})
+        if description is None:
+            errors["base"] = error
+            return None
+        await self.async_set_unique_id(_live_unique_id(description))
+        self._abort_if_unique_id_mismatch(reason="wrong_processor")
+        return self._async_update_reload_and_abort(entry, user_input)
+
     # Reauthentication
 
     async def async_step_reauth(
@@ -388,13 +406,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
-            description, error = await self._async_test_live(data)
-            if description is not None:
-                await self.async_set_unique_id(_live_unique_id(description))
-                self._abort_if_unique_id_mismatch(reason="wrong_processor")
-                return self._async_update_reload_and_abort(entry, user_input)
-            errors["base"] = error
+            result = await self._async_update_live(entry, user_input, errors)
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=probatio.Schema(_credentials_schema(entry.data)),
@@ -413,13 +427,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_reconfigure_emulated()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
-            description, error = await self._async_test_live(data)
-            if description is not None:
-                await self.async_set_unique_id(_live_unique_id(description))
-                self._abort_if_unique_id_mismatch(reason="wrong_processor")
-                return self._async_update_reload_and_abort(entry, user_input)
-            errors["base"] = error
+            result = await self._async_update_live(entry, user_input, errors)
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=probatio.Schema(_ports_schema(entry.data)),

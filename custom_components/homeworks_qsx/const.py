@@ -46,9 +46,6 @@ DEFAULT_CCI_REPAIR_MINUTES: Final = 10
 SAVE_DELAY_SECONDS: Final = 1.0
 STORAGE_VERSION: Final = 1
 
-# Seconds a live connection stays lost before the stored login is checked (and between checks).
-LOGIN_PROBE_DELAY: Final = 300.0
-
 ISSUE_CCI_OPEN: Final = "cci_open"
 ISSUE_DATABASE_CHANGED: Final = "database_changed"
 

@@ -2,12 +2,13 @@
 
 The backend pushes every change, so there is nothing to poll: this coordinator only fans the backend's connection
 changes and structural events (modules added, removed or changed) out to Home Assistant, keeps an emulated
-system's state on disk, and raises or clears repair issues.
+system's state on disk, raises or clears repair issues, and starts reauthentication when a live processor refuses
+the stored credentials on a reconnection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -17,6 +18,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
@@ -27,7 +30,6 @@ from .const import (
     ISSUE_CCI_OPEN,
     ISSUE_DATABASE_CHANGED,
     LOGGER,
-    LOGIN_PROBE_DELAY,
     SAVE_DELAY_SECONDS,
 )
 from .qsx.backend import QsxBackend
@@ -39,7 +41,7 @@ from .qsx.errors import (
     ConnectionFailedError,
     QsxError,
 )
-from .qsx.events import Event, EventKind
+from .qsx.events import Event, EventKind, make_unsubscribe
 from .qsx.lip.server import LipServer
 from .qsx.model import ModuleDescription
 
@@ -89,7 +91,6 @@ class HomeworksQsxCoordinator:
         processor_device_id: str,
         *,
         store: Store[dict[str, Any]] | None = None,
-        login_probe: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Prepare; nothing is subscribed until `async_start`.
 
@@ -99,8 +100,6 @@ class HomeworksQsxCoordinator:
             backend: the started backend.
             processor_device_id: device registry id of the processor (modules are attached to it).
             store: where an emulated system's state is kept; None for a live processor.
-            login_probe: a separate login to the processor, run while a live connection stays lost, which raises
-                `AuthenticationError` when the stored credentials are rejected.
 
         """
         self.hass = hass
@@ -108,7 +107,7 @@ class HomeworksQsxCoordinator:
         self.backend = backend
         self.processor_device_id = processor_device_id
         self.store = store
-        self._connection_listeners: set[CALLBACK_TYPE] = set()
+        self._connection_listeners: list[CALLBACK_TYPE] = []
         self._module_listeners: set[ModuleListener] = set()
         self._cci_timers: dict[str, CALLBACK_TYPE] = {}
         self._unsubscribes: list[Callable[[], None]] = []
@@ -116,8 +115,6 @@ class HomeworksQsxCoordinator:
         self._database_date = backend.description.database_date
         self._database_changed = False
         self._started = False
-        self._probe_timer: CALLBACK_TYPE | None = None
-        self._login_probe = login_probe
 
     @property
     def processor_serial(self) -> str:
@@ -140,6 +137,11 @@ class HomeworksQsxCoordinator:
         self._unsubscribes.append(
             self.backend.subscribe_connection(self._handle_connection)
         )
+        self._unsubscribes.append(
+            self.backend.subscribe_credentials_rejected(
+                self._handle_credentials_rejected
+            )
+        )
         self._async_remove_stale_devices()
         for module in self.backend.description.modules:
             self._async_check_cci(module.serial)
@@ -155,7 +157,6 @@ class HomeworksQsxCoordinator:
         for cancel in self._cci_timers.values():
             cancel()
         self._cci_timers.clear()
-        self._async_cancel_probe()
         self._connection_listeners.clear()
         self._module_listeners.clear()
         if self.store is not None:
@@ -167,14 +168,34 @@ class HomeworksQsxCoordinator:
     @callback
     def async_add_connection_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` whenever the connection is lost or back; returns the remover."""
-        self._connection_listeners.add(listener)
-        return partial(self._connection_listeners.discard, listener)
+        # One small remover per entity (not a partial and a bound method): large systems have thousands.
+        self._connection_listeners.append(listener)
+        return make_unsubscribe(self._connection_listeners, listener)
 
     @callback
     def async_add_module_listener(self, listener: ModuleListener) -> CALLBACK_TYPE:
         """Call `listener` with every module added to the system later on; returns the remover."""
         self._module_listeners.add(listener)
         return partial(self._module_listeners.discard, listener)
+
+    @callback
+    def async_add_module_entities(
+        self,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+        entities_of: Callable[[ModuleDescription], Iterable[Entity]],
+    ) -> None:
+        """Add a platform's entities of every module now, and of every module added later, until unload."""
+        async_add_entities(
+            entity
+            for module in self.backend.description.modules
+            for entity in entities_of(module)
+        )
+
+        @callback
+        def _async_add_module(module: ModuleDescription) -> None:
+            async_add_entities(entities_of(module))
+
+        self.entry.async_on_unload(self.async_add_module_listener(_async_add_module))
 
     # Options
 
@@ -258,54 +279,18 @@ class HomeworksQsxCoordinator:
         # The backend reports changes only, so each call is a transition worth one log line.
         if connected:
             LOGGER.info("Connection to %s is back", self.entry.title)
-            self._async_cancel_probe()
             self._async_check_database()
         else:
             LOGGER.info("Connection to %s is lost", self.entry.title)
-            self._async_schedule_probe()
         for listener in list(self._connection_listeners):
             listener()
 
-    # Credentials rejected after setup
-
     @callback
-    def _async_schedule_probe(self) -> None:
-        """While the connection stays lost, check now and then whether the processor rejects our login.
-
-        The backend reconnects by itself but does not say why a reconnection fails; a separate login tells
-        a processor that is away from one that no longer accepts the stored credentials (reauthentication).
-        """
-        if self._login_probe is None or self._probe_timer is not None:
-            return
-        self._probe_timer = async_call_later(
-            self.hass, LOGIN_PROBE_DELAY, self._async_start_probe
-        )
-
-    @callback
-    def _async_cancel_probe(self) -> None:
-        if self._probe_timer is not None:
-            self._probe_timer()
-            self._probe_timer = None
-
-    @callback
-    def _async_start_probe(self, _now: datetime) -> None:
-        self._probe_timer = None
-        self.entry.async_create_background_task(
-            self.hass, self._async_probe(), name=f"{DOMAIN} login probe"
-        )
-
-    async def _async_probe(self) -> None:
-        assert self._login_probe is not None
-        try:
-            await self._login_probe()
-        except AuthenticationError:
-            LOGGER.warning("%s rejects the stored login", self.entry.title)
-            self.entry.async_start_reauth(self.hass)
-            return
-        except QsxError as err:
-            LOGGER.debug("Login probe of %s failed: %s", self.entry.title, err)
-        if self._started and not self.backend.connected:
-            self._async_schedule_probe()
+    def _handle_credentials_rejected(self) -> None:
+        # The backend has stopped reconnecting: only new credentials (a reauthentication, which reloads the entry)
+        # bring the processor back.
+        LOGGER.warning("%s rejects the stored login", self.entry.title)
+        self.entry.async_start_reauth(self.hass)
 
     @callback
     def _handle_event(self, event: Event) -> None:

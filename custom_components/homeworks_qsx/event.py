@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import override
 
 from homeassistant.components.event import (
@@ -48,17 +49,9 @@ async def async_setup_entry(
 ) -> None:
     """Set up the button event entity of every module."""
     data = entry.runtime_data
-    async_add_entities(
-        entity
-        for module in data.backend.description.modules
-        for entity in _entities(data, module)
+    data.coordinator.async_add_module_entities(
+        async_add_entities, partial(_entities, data)
     )
-
-    @callback
-    def _async_add_module(module: ModuleDescription) -> None:
-        async_add_entities(_entities(data, module))
-
-    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
 
 
 class HomeworksQsxButtonEvent(HomeworksQsxModuleEntity, EventEntity):

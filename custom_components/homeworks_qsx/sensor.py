@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -13,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfTemperature
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_LIMIT
@@ -142,20 +143,14 @@ async def async_setup_entry(
 ) -> None:
     """Set up the processor's link usage and the sensors of every module."""
     data = entry.runtime_data
-    entities: list[SensorEntity] = [
+    async_add_entities(
         HomeworksQsxLinkSensor(entry, description)
         for link in data.backend.description.links
         for description in _link_descriptions(link.number)
-    ]
-    for module in data.backend.description.modules:
-        entities.extend(_module_entities(data, module))
-    async_add_entities(entities)
-
-    @callback
-    def _async_add_module(module: ModuleDescription) -> None:
-        async_add_entities(_module_entities(data, module))
-
-    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
+    )
+    data.coordinator.async_add_module_entities(
+        async_add_entities, partial(_module_entities, data)
+    )
 
 
 class HomeworksQsxModuleSensor(HomeworksQsxModuleEntity, SensorEntity):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.components.switch.const import SwitchDeviceClass
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
@@ -71,17 +72,9 @@ async def async_setup_entry(
 ) -> None:
     """Set up the zone and CCO switches of every module, and of modules added later."""
     data = entry.runtime_data
-    async_add_entities(
-        entity
-        for module in data.backend.description.modules
-        for entity in _entities(data, module)
+    data.coordinator.async_add_module_entities(
+        async_add_entities, partial(_entities, data)
     )
-
-    @callback
-    def _async_add_module(module: ModuleDescription) -> None:
-        async_add_entities(_entities(data, module))
-
-    entry.async_on_unload(data.coordinator.async_add_module_listener(_async_add_module))
 
 
 class HomeworksQsxSwitch(HomeworksQsxModuleEntity, SwitchEntity):

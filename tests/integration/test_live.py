@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -19,7 +21,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.homeworks_qsx.const import DOMAIN, LOGIN_PROBE_DELAY
+from custom_components.homeworks_qsx.const import DOMAIN
 from custom_components.homeworks_qsx.coordinator import database_issue_id
 from custom_components.homeworks_qsx.qsx.const import Fault
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
@@ -27,7 +29,9 @@ from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -68,18 +72,35 @@ async def _setup(hass: HomeAssistant, server: LipServer) -> MockConfigEntry:
     return entry
 
 
-async def _restart(server: LipServer, password: str = PASSWORD) -> LipServer:
+async def _restart(server: LipServer) -> LipServer:
     """Serve the same emulator on the same ports again (the processor comes back)."""
     again = LipServer(
         server.emulator,
         "127.0.0.1",
         server.port,
         USERNAME,
-        password,
+        PASSWORD,
         http_port=server.http_port,
     )
     await again.start()
     return again
+
+
+def _integration_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return what the integration itself logged (not the library)."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "custom_components.homeworks_qsx"
+    ]
+
+
+def _reauth_flows(hass: HomeAssistant) -> list[Any]:
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
 
 
 async def _tick(
@@ -88,6 +109,27 @@ async def _tick(
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+
+
+async def _tick_until(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    condition: Callable[[], bool],
+    seconds: float = 1.5,
+) -> None:
+    """Move the clock on `seconds` at a time, letting loopback round trips complete in between, until `condition`.
+
+    The client may start a reconnection delay only after a tick (it is still closing the old socket): ticking
+    again until the condition holds does not depend on that timing.
+    """
+    for _ in range(20):
+        await _tick(hass, freezer, seconds)
+        for _ in range(200):
+            if condition():
+                return
+            await asyncio.sleep(0)
+            await hass.async_block_till_done()
+    raise AssertionError("condition not met")
 
 
 async def test_entities_of_a_live_system(
@@ -183,12 +225,7 @@ async def test_unavailable_and_back(
         await _tick(hass, freezer, 1.5)
         await wait_for(hass, lambda: state_of(hass, ISLAND) == "on")
         assert state_of(hass, CONNECTION) == "on"
-        messages = [
-            record.getMessage()
-            for record in caplog.records
-            if record.name == "custom_components.homeworks_qsx"
-        ]
-        assert messages == [
+        assert _integration_log(caplog) == [
             "Connection to Test house is lost",
             "Connection to Test house is back",
         ]
@@ -240,47 +277,72 @@ async def test_setup_errors(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
-async def test_login_rejected_later(
+async def test_credentials_changed_on_the_processor(
     socket_enabled: None,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     lip_server: LipServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A processor that comes back with another login starts reauthentication."""
+    """New password on the processor: lost, reauthentication at once, no more logins; the new password reloads."""
     entry = await _setup(hass, lip_server)
+    caplog.set_level(logging.INFO, logger="custom_components.homeworks_qsx")
+    caplog.clear()
+    # The processor gets a new password and drops its sessions, then serves again with the new login.
+    lip_server._password = "changed"
     await lip_server.stop()
     await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
-    server = await _restart(lip_server, password="changed")
-    try:
-        await _tick(hass, freezer, LOGIN_PROBE_DELAY + 1)
-        await wait_for(
-            hass,
-            lambda: any(
-                flow["context"]["source"] == SOURCE_REAUTH
-                for flow in hass.config_entries.flow.async_progress()
-            ),
-        )
-        assert await hass.config_entries.async_unload(entry.entry_id)
-    finally:
-        await server.stop()
+    await lip_server.start()
 
+    # The first reconnection attempt comes at most reconnect_min (1 s) later and is refused.
+    await _tick_until(hass, freezer, lambda: bool(_reauth_flows(hass)))
+    assert _integration_log(caplog) == [
+        "Connection to Test house is lost",
+        "Test house rejects the stored login",
+    ]
+    assert entry.runtime_data.backend.diagnostics()["credentials_rejected"] is True
+    assert lip_server.diagnostics()["failed_logins"] == 1
+    # Longer than reconnect_max (4 s) three times over: the rejected login is not tried again.
+    for _ in range(3):
+        await _tick(hass, freezer, 5)
+    assert lip_server.diagnostics()["failed_logins"] == 1
+    assert state_of(hass, ISLAND) == "unavailable"
+    assert state_of(hass, CONNECTION) == "off"
 
-async def test_probe_while_processor_away(
-    socket_enabled: None,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    lip_server: LipServer,
-) -> None:
-    """A processor that stays away is checked again later, and nothing else happens."""
-    entry = await _setup(hass, lip_server)
-    await lip_server.stop()
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
-    with patch.object(LipBackend, "async_start", return_value=None) as start:
-        await _tick(hass, freezer, LOGIN_PROBE_DELAY + 1)
-        await wait_for(hass, lambda: start.call_count == 1)
-    await _tick(hass, freezer, LOGIN_PROBE_DELAY + 1)
+    [flow] = _reauth_flows(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_USERNAME: USERNAME, CONF_PASSWORD: "changed"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_PASSWORD] == "changed"
     await hass.async_block_till_done()
-    assert not hass.config_entries.flow.async_progress()
+    await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "off")
+    assert state_of(hass, CONNECTION) == "on"
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": ISLAND}, blocking=True
+    )
+    assert lip_server.emulator.state(KITCHEN).zones[0].on
+    assert lip_server.diagnostics()["failed_logins"] == 1
+
+
+async def test_processor_away_is_not_a_login_problem(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    lip_server: LipServer,
+) -> None:
+    """A processor that stays away is tried again and again, and never starts reauthentication."""
+    entry = await _setup(hass, lip_server)
+    await lip_server.stop()
+    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    backend = entry.runtime_data.backend
+    await _tick_until(
+        hass, freezer, lambda: backend.diagnostics()["reconnect_attempts"] >= 3
+    )
+    assert backend.diagnostics()["credentials_rejected"] is False
+    assert not _reauth_flows(hass)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

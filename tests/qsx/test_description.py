@@ -655,6 +655,17 @@ def test_l1_link_cable_length() -> None:
     assert _error({"links": [{"length_m": -3}]}).path == "links[0].length_m"
 
 
+def test_cable_length_in_feet_kept_to_the_millimetre() -> None:
+    """A length in feet becomes metres without float noise, stored and read back as it is."""
+    description = parse_description(
+        {"links": [{"length_ft": 850}, {"length_ft": 2000}]}
+    )
+    assert [link.cable_length_m for link in description.links] == [259.08, 609.6]
+    data = description_to_dict(description)
+    assert [link["length_m"] for link in data["links"]] == [259.08, 609.6]
+    assert parse_description(data) == description
+
+
 def test_l3_identities_are_unique(small_description: SystemDescription) -> None:
     """L3: serials, (link, address) pairs and integration ids (DEVICE and OUTPUT alike) are unique."""
     modules = small_description.modules

@@ -2,7 +2,8 @@
 
 `EmulatedBackend` (in `emulated_backend.py`) runs an `Emulator` in-process; `LipBackend` (in
 `lip/backend.py`) talks to a processor over the Lutron Integration Protocol. Both keep a `SystemDescription` and
-one `ModuleState` per module, publish `Event`s when anything changes, and report their connection state.
+one `ModuleState` per module, publish `Event`s when anything changes, and report their connection state; a live
+processor also reports when it refuses the stored credentials on a reconnection.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .events import EventBus, EventCallback, Unsubscribe, make_unsubscribe
 from .model import ModuleState, SystemDescription
 
 type ConnectionCallback = Callable[[bool], None]
+type CredentialsRejectedCallback = Callable[[], None]
 
 
 class QsxBackend(ABC):
@@ -32,6 +34,7 @@ class QsxBackend(ABC):
         """Prepare the event bus and connection listeners."""
         self.events = EventBus()
         self._connection_callbacks: list[ConnectionCallback] = []
+        self._credentials_callbacks: list[CredentialsRejectedCallback] = []
         self._connected = False
 
     @property
@@ -61,12 +64,27 @@ class QsxBackend(ABC):
         self._connection_callbacks.append(callback)
         return make_unsubscribe(self._connection_callbacks, callback)
 
+    def subscribe_credentials_rejected(
+        self, callback: CredentialsRejectedCallback
+    ) -> Unsubscribe:
+        """Receive a call when the processor refuses the stored credentials on a reconnection.
+
+        The connection was lost before (False was reported); the backend no longer tries to reconnect, so only new
+        credentials (a new backend) bring it back. The emulator never refuses: it never calls back.
+        """
+        self._credentials_callbacks.append(callback)
+        return make_unsubscribe(self._credentials_callbacks, callback)
+
     def _set_connected(self, connected: bool) -> None:
         if connected == self._connected:
             return
         self._connected = connected
         for callback in list(self._connection_callbacks):
             callback(connected)
+
+    def _credentials_rejected(self) -> None:
+        for callback in list(self._credentials_callbacks):
+            callback()
 
     @abstractmethod
     async def async_start(self) -> None:

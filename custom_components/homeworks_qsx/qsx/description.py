@@ -645,7 +645,8 @@ def _read_links(
                 path, "give the cable length in metres or in feet, not both"
             )
         if "length_ft" in item:
-            length_m = item["length_ft"] / FEET_PER_METRE
+            # To the millimetre: the conversion leaves float noise (850 ft: 259.08000000000004 m).
+            length_m = round(item["length_ft"] / FEET_PER_METRE, 3)
             if item["length_ft"] > QS_LINK_MAX_LENGTH_FT:
                 raise DescriptionError(
                     f"{path}.length_ft",

@@ -470,13 +470,9 @@ class Emulator:
         """
         module = self._get(serial)
         pressed = Button(button)
-        st = module.state
-        if not st.powered:
-            return IgnoredReason.NO_POWER
-        if st.bypass:
-            return IgnoredReason.BYPASS
-        if st.override_active:
-            return IgnoredReason.MANUAL_OVERRIDE
+        reason = module.state.ignored_reason
+        if reason is not None and reason is not IgnoredReason.NO_LINK:  # L2
+            return reason
         self.events.publish(
             Event(EventKind.BUTTON, module.description.serial, int(pressed), None)
         )

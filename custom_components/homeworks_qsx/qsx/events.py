@@ -46,24 +46,46 @@ type EventCallback = Callable[[Event], None]
 type Unsubscribe = Callable[[], None]
 
 
+class _Registration[T]:
+    """The callable that removes one registration, once, by identity.
+
+    One small object per subscription (rather than closures and their cells): an integration subscribes
+    thousands of entities.
+    """
+
+    __slots__ = ("_callback", "_callbacks", "_key", "_on_empty")
+
+    def __init__(
+        self,
+        callbacks: list[T],
+        callback: T,
+        on_empty: Callable[[str, list[T]], None] | None = None,
+        key: str = "",
+    ) -> None:
+        self._callbacks: list[T] | None = callbacks
+        self._callback = callback
+        self._on_empty = on_empty  # called with `key` once the list is empty
+        self._key = key
+
+    def __call__(self) -> None:
+        callbacks = self._callbacks
+        if callbacks is None:
+            return
+        self._callbacks = None
+        for index, registered in enumerate(callbacks):
+            if registered is self._callback:
+                del callbacks[index]
+                break
+        if not callbacks and self._on_empty is not None:
+            self._on_empty(self._key, callbacks)
+
+
 def make_unsubscribe[T](callbacks: list[T], callback: T) -> Unsubscribe:
     """Return a callable that removes this one registration, once, by identity.
 
     Equal callables (two bound methods of one object) may be registered twice; each unsubscribe removes its own.
     """
-    done = False
-
-    def remove() -> None:
-        nonlocal done
-        if done:
-            return
-        done = True
-        for index, registered in enumerate(callbacks):
-            if registered is callback:
-                del callbacks[index]
-                return
-
-    return remove
+    return _Registration(callbacks, callback)
 
 
 class EventBus:
@@ -89,14 +111,12 @@ class EventBus:
         """Receive the events of one device; returns the callable that unsubscribes."""
         callbacks = self._by_device.setdefault(serial, [])
         callbacks.append(callback)
-        remove = make_unsubscribe(callbacks, callback)
+        return _Registration(callbacks, callback, self._forget_device, serial)
 
-        def unsubscribe() -> None:
-            remove()
-            if not callbacks and self._by_device.get(serial) is callbacks:
-                del self._by_device[serial]
-
-        return unsubscribe
+    def _forget_device(self, serial: str, callbacks: list[EventCallback]) -> None:
+        """Drop a device's emptied list of subscribers (unless it was replaced since)."""
+        if self._by_device.get(serial) is callbacks:
+            del self._by_device[serial]
 
     def publish(self, event: Event) -> None:
         """Deliver `event` to the subscribers of everything, then to those of its device."""

@@ -14,7 +14,10 @@ from custom_components.homeworks_qsx.qsx.const import (
     OverrideLevel,
     ProcessorModel,
 )
-from custom_components.homeworks_qsx.qsx.description import build_description
+from custom_components.homeworks_qsx.qsx.description import (
+    build_description,
+    parse_description,
+)
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml, parse_dbxml
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
@@ -54,6 +57,14 @@ def test_roundtrip_built_descriptions(
     per_link = per_link[: model.link_count]
     description = build_description(per_link, model=model, name="Roundtrip")
     assert parse_dbxml(build_dbxml(description)) == description
+
+
+def test_cable_length_given_in_feet_served_clean() -> None:
+    """850 ft is served as 259.08 m, not with the float noise of the conversion."""
+    description = parse_description({"links": [{"length_ft": 850}]})
+    link = xml(description).find(".//Links/Link[@Number='1']")
+    assert link is not None
+    assert link.get("CableLengthMeters") == "259.08"
 
 
 def test_schema_strict_clients_need(description: SystemDescription) -> None:

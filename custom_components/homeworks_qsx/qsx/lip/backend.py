@@ -19,7 +19,8 @@ class LipBackend(QsxBackend):
 
     The model is the client's: states are read at connection and kept current from the processor's reports;
     relay operation counts and temperatures are not known (None). Simulation is refused
-    (`NotSupportedError`): a live system's wires cannot be cut from here.
+    (`NotSupportedError`): a live system's wires cannot be cut from here. A reconnection refused for the
+    credentials stops the reconnection attempts and is reported to `subscribe_credentials_rejected` listeners.
 
     Args:
         host: processor address.
@@ -57,6 +58,7 @@ class LipBackend(QsxBackend):
         )
         self.client.events.subscribe(self.events.publish)
         self.client.subscribe_connection(self._set_connected)
+        self.client.subscribe_credentials_rejected(self._credentials_rejected)
 
     @property
     def description(self) -> SystemDescription:

@@ -3,7 +3,9 @@
 `LipClient` logs in, turns the prompt off, sets monitoring, reads the project database over HTTP, then reads
 every state with pipelined queries, and keeps an in-memory model (`SystemTracker`) current from the reports.
 It keeps the link alive with `?SYSTEM,10`, and reconnects by itself with a jittered exponential backoff,
-re-reading every state before it declares the link up again.
+re-reading every state before it declares the link up again. A reconnection the processor refuses for the
+credentials ends the attempts: retrying a rejected login cannot succeed, and a processor logs every failure. The
+client then tells its listeners (`subscribe_credentials_rejected`) and waits for `close()` or a new `connect()`.
 
 Every batch of lines is written at once and closed by a `?SYSTEM,10` barrier: the processor answers lines in
 order, so when the barrier's answer arrives every line before it has been handled, and any `~ERROR` that came
@@ -43,7 +45,11 @@ from custom_components.homeworks_qsx.qsx.errors import (
     QsxError,
     UnknownObjectError,
 )
-from custom_components.homeworks_qsx.qsx.events import EventBus, Unsubscribe
+from custom_components.homeworks_qsx.qsx.events import (
+    EventBus,
+    Unsubscribe,
+    make_unsubscribe,
+)
 from custom_components.homeworks_qsx.qsx.model import ModuleState, SystemDescription
 
 from .dbxml import parse_dbxml
@@ -68,12 +74,9 @@ from .protocol import (
     ErrorCode,
     ErrorReport,
     LineSplitter,
-    LipError,
     Monitoring,
     OutputReport,
-    parse_line,
-    parse_report,
-    strip_prompts,
+    parse_report_line,
 )
 from .tracker import SystemTracker
 
@@ -81,7 +84,7 @@ _LOGGER = logging.getLogger(__name__)
 
 BARRIER: Final = "?SYSTEM,10"
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
-READ_SIZE: Final = 4096
+READ_SIZE: Final = 65536
 MAX_CLIENT_LINE: Final = 4096
 MAX_DATABASE_BYTES: Final = 16 * 1024 * 1024
 SETUP_LINES: Final = (
@@ -93,6 +96,24 @@ SETUP_LINES: Final = (
 )
 
 type ConnectionCallback = Callable[[bool], None]
+type CredentialsCallback = Callable[[], None]
+
+
+def _notify[*Args](callbacks: list[Callable[[*Args], None]], *args: *Args) -> None:
+    """Call every listener; one that raises is logged and must not end the supervisor that calls it."""
+    for callback in list(callbacks):
+        try:
+            callback(*args)
+        except Exception:
+            _LOGGER.exception("Listener %r failed", callback)
+
+
+async def _discard(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` if it still runs, and drop its result or error."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: it does not matter any more
 
 
 @dataclass(slots=True)
@@ -157,6 +178,8 @@ class LipClient:
         self._connected = False
         self._supervisor: asyncio.Task[None] | None = None
         self._connection_callbacks: list[ConnectionCallback] = []
+        self._credentials_callbacks: list[CredentialsCallback] = []
+        self._rejected: AuthenticationError | None = None
         self._output_watchers: dict[int, list[Callable[[float], None]]] = {}
         self._counters = {
             "connects": 0,
@@ -183,32 +206,38 @@ class LipClient:
         """Whether the link is up and every state has been read."""
         return self._connected
 
+    @property
+    def credentials_rejected(self) -> bool:
+        """Whether the last login was refused for the credentials (after a reconnection: no more attempts)."""
+        return self._rejected is not None
+
     def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
         """Call `callback(True)` when the link is (re)established with fresh states, `callback(False)` when lost."""
         self._connection_callbacks.append(callback)
-        subscribed = True
+        return make_unsubscribe(self._connection_callbacks, callback)
 
-        def unsubscribe() -> None:
-            nonlocal subscribed
-            if (
-                subscribed
-            ):  # idempotent, even when the same callback was subscribed twice
-                subscribed = False
-                self._connection_callbacks.remove(callback)
+    def subscribe_credentials_rejected(
+        self, callback: CredentialsCallback
+    ) -> Unsubscribe:
+        """Call `callback()` when the processor refuses a reconnection for the credentials.
 
-        return unsubscribe
+        The client has then stopped reconnecting; it tries again only on a new `connect()`. A first `connect()`
+        refused for the credentials raises `AuthenticationError` instead.
+        """
+        self._credentials_callbacks.append(callback)
+        return make_unsubscribe(self._credentials_callbacks, callback)
 
     def _set_connected(self, connected: bool) -> None:
         if connected == self._connected:
             return
         self._connected = connected
         self._connected_since = time.monotonic() if connected else None
+        # Debug only: the application logs the one line per change its users see.
         if connected:
-            _LOGGER.info("Connected to %s:%s", self.host, self.port)
+            _LOGGER.debug("Connected to %s:%s", self.host, self.port)
         else:
-            _LOGGER.info("Connection to %s:%s lost", self.host, self.port)
-        for callback in list(self._connection_callbacks):
-            callback(connected)
+            _LOGGER.debug("Connection to %s:%s lost", self.host, self.port)
+        _notify(self._connection_callbacks, connected)
 
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the connection state and counters (no credentials)."""
@@ -225,6 +254,7 @@ class LipClient:
             ),
             "pending_batches": len(link.batches) if link else 0,
             "last_error": self._last_error,
+            "credentials_rejected": self.credentials_rejected,
             "modules": len(self._tracker.description.modules)
             if self._tracker.loaded
             else 0,
@@ -236,6 +266,8 @@ class LipClient:
     async def connect(self) -> None:
         """Connect, log in, read the database and every state, then keep the link up in the background.
 
+        Also the way to try again after the credentials were rejected on a reconnection.
+
         Raises:
             ConnectionFailedError: the processor cannot be reached (or refused the session).
             AuthenticationError: the processor rejected the credentials.
@@ -243,9 +275,14 @@ class LipClient:
             CommandTimeoutError: the states were not all read in time.
 
         """
-        if self._supervisor is not None:
+        if self._supervisor is not None and not self._supervisor.done():
             raise QsxError("Already connected")
-        link = await self._establish()
+        try:
+            link = await self._establish()
+        except AuthenticationError as err:
+            self._rejected = err
+            raise
+        self._rejected = None
         self._set_connected(True)
         self._supervisor = asyncio.create_task(
             self._supervise(link), name=f"lip-client-{self.host}:{self.port}"
@@ -264,7 +301,7 @@ class LipClient:
         self._set_connected(False)
 
     async def _supervise(self, link: _Link) -> None:
-        """Wait for the link to drop, then reconnect with backoff, forever (until `close()`)."""
+        """Wait for the link to drop, then reconnect with backoff (until `close()`, or credentials rejected)."""
         while True:
             await link.closed.wait()
             self._set_connected(False)
@@ -275,6 +312,9 @@ class LipClient:
                 self._counters["reconnect_attempts"] += 1
                 try:
                     link = await self._establish()
+                except AuthenticationError as err:
+                    self._credentials_refused(err)
+                    return
                 except QsxError as err:
                     self._last_error = str(err)
                     _LOGGER.debug(
@@ -285,18 +325,37 @@ class LipClient:
                     break
             self._set_connected(True)
 
+    def _credentials_refused(self, err: AuthenticationError) -> None:
+        """Stop reconnecting: the same login would be refused again (and counted by the processor)."""
+        self._rejected = err
+        self._last_error = str(err)
+        _LOGGER.debug("%s; no more reconnection attempts", err)
+        _notify(self._credentials_callbacks)
+
     async def _establish(self) -> _Link:
-        """Open a session and read everything; on failure nothing stays open."""
-        link = await self._open()
+        """Open a session and read everything; on failure nothing stays open.
+
+        The database is read over HTTP while the session logs in: both mostly wait for the network. A failed
+        login is reported before anything the database read found.
+        """
+        database = asyncio.create_task(
+            self._fetch_database(), name="lip-client-database"
+        )
+        try:
+            link = await self._open()
+        except BaseException:
+            await _discard(database)
+            raise
         self._link = link
         try:
             link.writer.write((CRLF.join(SETUP_LINES) + CRLF).encode())
             link.tasks.append(
                 asyncio.create_task(self._read_loop(link), name="lip-client-reader")
             )
-            self._tracker.set_description(await self._fetch_database())
+            self._tracker.set_description(await database)
             await self._read_states(link)
         except BaseException as err:
+            await _discard(database)
             self._last_error = str(err)
             await self._close_link(link)
             raise
@@ -310,7 +369,7 @@ class LipClient:
         try:
             async with asyncio.timeout(self._connect_timeout):
                 reader, writer = await asyncio.open_connection(
-                    self.host, self.port, limit=MAX_CLIENT_LINE
+                    self.host, self.port, limit=READ_SIZE
                 )
         except (OSError, TimeoutError) as err:
             raise ConnectionFailedError(
@@ -412,11 +471,7 @@ class LipClient:
     def _handle_line(self, text: str, batches: deque[_Batch]) -> None:
         """Apply one received line to the model; anything unknown is logged at debug level and ignored."""
         self._counters["lines"] += 1
-        try:
-            message = parse_line(strip_prompts(text))
-        except LipError:
-            message = None
-        report = parse_report(message) if message is not None else None
+        report = parse_report_line(text)
         match report:
             case OutputReport():
                 if self._tracker.apply_output(report) is not None:
@@ -630,11 +685,16 @@ class LipClient:
         A button is at the module: a lost link does not stop it (L2).
         """
         link = self._require_link()
-        seen = asyncio.Event()
+        # The report normally comes before the barrier's answer: a future is made only when it did not.
+        seen = False
+        waiter: asyncio.Future[None] | None = None
 
         def watch(level: float) -> None:
+            nonlocal seen
             if (level > 0) == desired:
-                seen.set()
+                seen = True
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
 
         unwatch = self._watch_output(output, watch) if output is not None else None
         try:
@@ -655,10 +715,12 @@ class LipClient:
                 if (
                     output is None
                     or desired is None
+                    or seen
                     or self._output_is(output, desired)
                 ):
                     return
-                await seen.wait()
+                waiter = asyncio.get_running_loop().create_future()
+                await waiter
         except TimeoutError:
             raise CommandTimeoutError(
                 f"{self.host}:{self.port} did not report the result of {line} in time"

@@ -369,18 +369,23 @@ class CommandProcessor:
         _count(message, 1)
         action = parse_int(message.fields[0])
         description = self._emulator.description
-        now = self._emulator.processor_time()
-        answers = {
-            1: f"~SYSTEM,1,{now:%H:%M:%S}",
-            2: f"~SYSTEM,2,{now:%m/%d/%Y}",
-            8: f"~SYSTEM,8,{description.processor.firmware}",
-            10: f"~SYSTEM,{description.database_date}",
-        }
-        if action not in answers:
+        # The keepalive and barrier of clients: the most frequent query.
+        if action == 10:
+            return Result([f"~SYSTEM,{description.database_date}"])
+        if action == 8:
+            return Result([f"~SYSTEM,8,{description.processor.firmware}"])
+        if action not in (1, 2):
             raise LipError(
                 ErrorCode.INVALID_ACTION, f"?SYSTEM,{action} is not supported"
             )
-        return Result([answers[action]])
+        now = self._emulator.processor_time()
+        return Result(
+            [
+                f"~SYSTEM,1,{now:%H:%M:%S}"
+                if action == 1
+                else f"~SYSTEM,2,{now:%m/%d/%Y}"
+            ]
+        )
 
     def _query_integration_id(self, message: Message, _: set[int]) -> Result:
         _count(message, 2)

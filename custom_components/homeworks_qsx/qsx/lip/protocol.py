@@ -51,8 +51,8 @@ _SB: Final = 250
 _SE: Final = 240
 _WILL_WONT_DO_DONT: Final = frozenset({251, 252, 253, 254})
 _SPECIAL = re.compile(rb"[\x00\n\r\xff]")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _PROMPT_PREFIX = re.compile(r"^(?:[GQ]NET>\s*)+")
-_COMMAND = re.compile(r"[A-Z]+")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _DURATION = re.compile(r"(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d*)?|\.\d+)")
@@ -109,6 +109,9 @@ class Operation(StrEnum):
     REPORT = "~"
 
 
+_OPERATIONS: Final = {operation.value: operation for operation in Operation}
+
+
 class LipError(Exception):
     """A line the protocol rejects; `code` is the `~ERROR` code to answer with."""
 
@@ -130,6 +133,8 @@ class Message:
 
 def strip_prompts(line: str) -> str:
     """Remove the `QNET> ` (or `GNET> `) prompts a processor puts in front of a line."""
+    if not line.startswith(("QNET>", "GNET>")):
+        return line
     return _PROMPT_PREFIX.sub("", line)
 
 
@@ -140,24 +145,27 @@ def parse_line(line: str) -> Message | None:
         LipError: MALFORMED when the line is not `#`, `?` or `~` followed by a command word.
 
     """
-    text = "".join(line.split()).upper()
+    if line.isascii() and line.isprintable() and " " not in line:
+        text = line.upper()  # the usual line: nothing to remove
+    else:
+        text = "".join(line.split()).upper()
+        if not text.isascii() or not text.isprintable():
+            raise LipError(ErrorCode.MALFORMED, "not printable ASCII")
     if not text:
         return None
-    if not text.isascii() or not text.isprintable():
-        raise LipError(ErrorCode.MALFORMED, "not printable ASCII")
-    try:
-        operation = Operation(text[0])
-    except ValueError:
-        raise LipError(ErrorCode.MALFORMED, "a line starts with #, ? or ~") from None
-    command, *fields = text[1:].split(",")
-    if not _COMMAND.fullmatch(command):
+    operation = _OPERATIONS.get(text[0])
+    if operation is None:
+        raise LipError(ErrorCode.MALFORMED, "a line starts with #, ? or ~")
+    fields = text[1:].split(",")
+    command = fields.pop(0)
+    if not command.isalpha():  # ASCII upper case here: [A-Z]+
         raise LipError(ErrorCode.MALFORMED, "missing command word")
     return Message(operation, command, tuple(fields))
 
 
 def parse_int(field: str) -> int:
     """Parse a decimal integer (leading zeros allowed); LipError MALFORMED otherwise."""
-    if not _INTEGER.fullmatch(field):
+    if not (field.isdigit() and field.isascii()) and not _INTEGER.fullmatch(field):
         raise LipError(ErrorCode.MALFORMED, f"not an integer: {field!r}")
     return int(field)
 
@@ -293,6 +301,36 @@ def parse_report(message: Message) -> Report | None:
     return None
 
 
+def parse_report_line(line: str) -> Report | None:
+    """Interpret one received line as `parse_report(parse_line(strip_prompts(line)))` does, None if not a report.
+
+    Lines as processors write them (`~OUTPUT,<id>,1,<level>`, `~DEVICE,<id>,<n>,<action>[,<n>]`) are read
+    directly; any other spelling goes through the general parser.
+    """
+    if line.isascii():
+        if line.startswith("~OUTPUT,"):
+            fields = line[8:].split(",")
+            if (
+                len(fields) == 3
+                and fields[1] == "1"
+                and fields[0].isdigit()
+                and _DECIMAL.fullmatch(fields[2])
+            ):
+                return OutputReport(int(fields[0]), float(fields[2]))
+        elif line.startswith("~DEVICE,"):
+            fields = line[8:].split(",")
+            if len(fields) >= 3 and all(map(str.isdigit, fields)):
+                numbers = [int(field) for field in fields]
+                return DeviceReport(
+                    numbers[0], numbers[1], numbers[2], tuple(numbers[3:])
+                )
+    try:
+        message = parse_line(strip_prompts(line))
+    except LipError:
+        return None
+    return parse_report(message) if message is not None else None
+
+
 class LineSplitter:
     """Cut a byte stream into lines, whatever the network sends.
 
@@ -324,6 +362,34 @@ class LineSplitter:
 
     def feed(self, data: bytes) -> list[str | None]:
         """Add received bytes; return the complete lines they end (None for a line that was too long)."""
+        if self._telnet or self._discarding or b"\xff" in data or b"\x00" in data:
+            return self._feed_bytes(data)
+        # The usual stream (no telnet, no NUL, no line being discarded): cut every line at once.
+        # The LF of a CR LF split across packets.
+        if self._after_cr and data[:1] == b"\n":
+            data = data[1:]
+            self._after_cr = False
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        lines: list[str | None] = []
+        if cut:
+            head = self._buffer + data[:cut] if self._buffer else data[:cut]
+            self._buffer = bytearray()
+            parts = _LINE_END.split(head.decode("ascii", errors="replace"))
+            parts.pop()  # the empty text after the last line end
+            if len(head) > self._max_line:
+                lines.extend(
+                    None if len(part) > self._max_line else part for part in parts
+                )
+            else:
+                lines.extend(parts)
+            self._after_cr = data[cut - 1] == 0x0D
+        if cut < len(data):
+            self._after_cr = False
+            self._append(data[cut:], lines)
+        return lines
+
+    def _feed_bytes(self, data: bytes) -> list[str | None]:
+        """Cut lines byte by byte: telnet negotiation, NUL bytes, a line being discarded."""
         lines: list[str | None] = []
         position = 0
         size = len(data)

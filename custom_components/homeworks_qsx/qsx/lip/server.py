@@ -13,6 +13,7 @@ answers a line longer than 1024 bytes with `~ERROR,5` and discards it, drops a s
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Mapping
 import contextlib
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from aiohttp import web
 from custom_components.homeworks_qsx.qsx.clock import TimerHandle
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
+from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
 from .commands import CommandProcessor, event_reports
 from .dbxml import build_dbxml
@@ -54,7 +56,10 @@ DEFAULT_MAX_SESSIONS: Final = 10
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
-READ_SIZE: Final = 4096
+READ_SIZE: Final = 65536
+FLUSH_LINES: Final = (
+    256  # lines handled before their answers are written, in a long batch
+)
 TOO_MANY_SESSIONS: Final = "Too many sessions are open; try again later"
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
 
@@ -67,24 +72,45 @@ class _Stage(Enum):
 
 @dataclass(slots=True, eq=False)
 class _Session:
-    """One connected client."""
+    """One connected client.
+
+    Lines for it are gathered and written at once (`flush`): one system call for the replies to a whole batch
+    of commands, and for the reports of a burst of changes.
+    """
 
     number: int
     peer: str
     writer: asyncio.StreamWriter
     write_limit: int
+    # Tells the server this session has lines to write.
+    dirty: Callable[[_Session], None]
     stage: _Stage = _Stage.USER
     username: str = ""
     failures: int = 0
     monitoring: set[int] = field(default_factory=set)
     closed: bool = False
     after_prompt: bool = False
+    out: list[str] = field(default_factory=list)
+    delayed: deque[tuple[float, str | None]] = field(default_factory=deque)
+    worker: asyncio.Task[None] | None = None
 
     def send(self, text: str) -> None:
-        """Queue `text`; a peer that lets its buffer grow past the limit is dropped."""
+        """Queue `text` for the next `flush`."""
         if self.closed:
             return
-        self.writer.write(text.encode("ascii", errors="replace"))
+        if not self.out:
+            self.dirty(self)
+        self.out.append(text)
+
+    def flush(self) -> None:
+        """Write what was queued; a peer that lets its buffer grow past the limit is dropped."""
+        if not self.out:
+            return
+        data = "".join(self.out).encode("ascii", errors="replace")
+        self.out.clear()
+        if self.closed:
+            return
+        self.writer.write(data)
         if self.writer.transport.get_write_buffer_size() > self.write_limit:
             _LOGGER.warning(
                 "LIP session %s from %s does not read its replies: dropped",
@@ -120,6 +146,7 @@ class _Session:
     def abort(self) -> None:
         """Close the connection at once."""
         self.closed = True
+        self.out.clear()
         self.writer.transport.abort()
 
 
@@ -136,7 +163,9 @@ class LipServer:
         max_sessions: sessions at once; more are told so and closed.
         idle_timeout: seconds without a line before a session is closed.
         login_attempts: failed logins before the connection is closed.
-        reply_delay: seconds to wait before handling each line (emulates a network round trip).
+        reply_delay: seconds between a line's arrival and its handling, and before each HTTP answer (emulates
+            a network round trip: lines keep their order, and lines sent together are all answered one delay
+            later, not one delay after the other).
         max_line: longest line accepted, in bytes.
         write_buffer_limit: bytes a session may leave unread before it is dropped.
 
@@ -186,6 +215,11 @@ class LipServer:
         self._unsubscribe: Unsubscribe | None = None
         self._timers: set[TimerHandle] = set()
         self._active: _Session | None = None  # the session whose command is running
+        self._dirty: list[_Session] = []  # sessions with lines to write
+        self._flush_handle: asyncio.Handle | None = None
+        # Lines of a session are being handled: what they cause is written right after.
+        self._handling = False
+        self._database_cache: tuple[SystemDescription, bytes] | None = None
         self._reported: set[int] = set()  # outputs reported to it meanwhile
         self._counters = {
             "sessions": 0,
@@ -229,7 +263,7 @@ class LipServer:
         if self._server is not None:
             return
         server = await asyncio.start_server(
-            self._serve, self.host, self._port, limit=self._max_line
+            self._serve, self.host, self._port, limit=READ_SIZE
         )
         try:
             if self._http_port is not None:
@@ -260,6 +294,9 @@ class LipServer:
 
     async def stop(self) -> None:
         """Close every session and both listeners; cancel delayed commands."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -283,13 +320,39 @@ class LipServer:
     # HTTP.
 
     async def _database(self, request: web.Request) -> web.Response:
+        if self._reply_delay:
+            await asyncio.sleep(self._reply_delay)
+        description = self.emulator.description
+        if self._database_cache is None or self._database_cache[0] is not description:
+            # Descriptions are frozen: a new one is a new object, and the document is built once per change.
+            self._database_cache = (description, build_dbxml(description))
         response = web.Response(
-            body=build_dbxml(self.emulator.description),
+            body=self._database_cache[1],
             content_type="text/xml",
             charset="utf-8",
         )
         response.force_close()  # dbxml.md: send Content-Length and close after the body
         return response
+
+    # Writing.
+
+    def _mark_dirty(self, session: _Session) -> None:
+        """Note that `session` has lines to write; they go out together at the next flush."""
+        self._dirty.append(session)
+        if self._flush_handle is None and not self._handling:
+            # Changes that come from elsewhere than a session (timers, the emulator's own users) are
+            # written once the current burst of them is over.
+            with contextlib.suppress(RuntimeError):
+                self._flush_handle = asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write the lines gathered for every session."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        dirty, self._dirty = self._dirty, []
+        for session in dirty:
+            session.flush()
 
     # Reports.
 
@@ -338,22 +401,27 @@ class LipServer:
             writer.write((TOO_MANY_SESSIONS + CRLF).encode())
             await self._close_writer(writer)
             return
-        session = _Session(next(self._numbers), peer, writer, self._write_limit)
+        session = _Session(
+            next(self._numbers), peer, writer, self._write_limit, self._mark_dirty
+        )
         self._sessions[session] = task
         self._counters["sessions"] += 1
         _LOGGER.debug("LIP session %s from %s opened", session.number, peer)
         splitter = LineSplitter(self._max_line)
+        loop = asyncio.get_running_loop()
         try:
             session.send(LOGIN_PROMPT)
+            self._flush()
             while session.is_open():
                 async with asyncio.timeout(self._idle_timeout):
                     data = await reader.read(READ_SIZE)
                 if not data:
                     break
-                for line in splitter.feed(data):
-                    await self._handle(session, line)
-                    if not session.is_open():
-                        break
+                lines = splitter.feed(data)
+                if self._reply_delay or session.delayed:
+                    self._defer(session, lines, loop.time() + self._reply_delay)
+                    continue
+                self._handle_lines(session, lines)
         except TimeoutError:
             _LOGGER.info(
                 "LIP session %s from %s idle for %s s: closed",
@@ -366,12 +434,41 @@ class LipServer:
                 "LIP session %s from %s failed: %s", session.number, peer, err
             )
         finally:
+            if session.worker is not None:
+                session.worker.cancel()
+                await asyncio.wait([session.worker])
             self._sessions.pop(session, None)
             if session.closed and session.stage is _Stage.READY:
                 self._counters["dropped"] += 1
             session.closed = True
             _LOGGER.debug("LIP session %s from %s closed", session.number, peer)
             await self._close_writer(writer)
+
+    def _defer(self, session: _Session, lines: list[str | None], due: float) -> None:
+        """Handle `lines` at `due` (the reply delay), after the lines already waiting."""
+        session.delayed.extend((due, line) for line in lines)
+        if session.worker is None and session.delayed:
+            session.worker = asyncio.create_task(
+                self._handle_delayed(session), name=f"lip-session-{session.number}"
+            )
+
+    async def _handle_delayed(self, session: _Session) -> None:
+        """Handle each waiting line once its delay is over; close the connection if a line ended the session."""
+        loop = asyncio.get_running_loop()
+        try:
+            while session.delayed and session.is_open():
+                wait = session.delayed[0][0] - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                now = loop.time()
+                due: list[str | None] = []
+                while session.delayed and session.delayed[0][0] <= now:
+                    due.append(session.delayed.popleft()[1])
+                self._handle_lines(session, due)
+            if not session.is_open():
+                session.writer.close()  # the reading loop sees the end and cleans up
+        finally:
+            session.worker = None
 
     @staticmethod
     async def _close_writer(writer: asyncio.StreamWriter) -> None:
@@ -380,14 +477,24 @@ class LipServer:
             async with asyncio.timeout(1.0):
                 await writer.wait_closed()
 
-    async def _handle(self, session: _Session, line: str | None) -> None:
+    def _handle_lines(self, session: _Session, lines: list[str | None]) -> None:
+        """Handle lines of one session, then write every reply and report they caused at once."""
+        self._handling = True
+        try:
+            for count, line in enumerate(lines, start=1):
+                self._handle(session, line)
+                if not session.is_open():
+                    break
+                if count % FLUSH_LINES == 0:
+                    self._flush()  # a long batch: let the client start on the answers
+        finally:
+            self._handling = False
+            self._flush()
+
+    def _handle(self, session: _Session, line: str | None) -> None:
         if session.stage is not _Stage.READY:
             self._login(session, line)
             return
-        if self._reply_delay:
-            await asyncio.sleep(self._reply_delay)
-            if session.closed:
-                return
         if line is None:
             self._reply_error(session, ErrorCode.MALFORMED)
         else:
@@ -428,6 +535,7 @@ class LipServer:
         session.stage = _Stage.USER
         session.send_line(BAD_LOGIN)
         if session.failures >= self._login_attempts:
+            session.flush()
             session.closed = True
             return
         session.send(LOGIN_PROMPT)

@@ -60,6 +60,7 @@ class SystemTracker:
         self._events = events
         self._description: SystemDescription | None = None
         self._states: dict[str, ModuleState] = {}
+        self._modules: dict[str, ModuleDescription] = {}
         self._outputs: dict[int, OutputRef] = {}
         self._devices: dict[int, str] = {}
 
@@ -85,7 +86,7 @@ class SystemTracker:
     def module(self, serial: str) -> ModuleDescription:
         """Return the description of a module; `UnknownObjectError` if unknown."""
         try:
-            return self.description.module(serial)
+            return self._modules[serial]
         except KeyError:
             raise UnknownObjectError(f"No module with serial {serial}") from None
 
@@ -97,6 +98,7 @@ class SystemTracker:
         """Adopt a (new) description; modules added, removed or changed are published after the first one."""
         previous = self._description
         self._description = description
+        self._modules = {module.serial: module for module in description.modules}
         self._outputs = {}
         self._devices = {}
         for module in description.modules:
