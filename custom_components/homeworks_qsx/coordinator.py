@@ -9,7 +9,7 @@ the stored credentials on a reconnection.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -44,6 +44,7 @@ from .qsx.errors import (
 from .qsx.events import Event, EventKind, make_unsubscribe
 from .qsx.lip.server import LipServer
 from .qsx.model import ModuleDescription
+from .router import EntityRouter
 
 type ModuleListener = Callable[[ModuleDescription], None]
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxData]
@@ -56,6 +57,11 @@ class HomeworksQsxData:
     backend: QsxBackend
     coordinator: HomeworksQsxCoordinator
     server: LipServer | None = None
+    router: EntityRouter = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Route the backend's pushes to the entry's entities."""
+        self.router = EntityRouter(self.backend)
 
     @property
     def emulated(self) -> EmulatedBackend | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, override
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, override
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import callback
@@ -14,6 +16,8 @@ from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
 from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
+
+_NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
 
 
 def processor_device_info(
@@ -75,6 +79,9 @@ class HomeworksQsxEntity(Entity):
         self.serial = serial
         self.entity_description = description
         self._attr_unique_id = f"{serial}_{description.key}"
+        if description.translation_placeholders is None:
+            # Home Assistant would make an empty dict for each entity.
+            self._attr_translation_placeholders = _NO_PLACEHOLDERS
         self._written: tuple[Any, ...] | None = None
 
     @property
@@ -93,14 +100,36 @@ class HomeworksQsxEntity(Entity):
         """Return the value the entity shows while available."""
         return None
 
+    def _followed_serial(self) -> str | None:
+        """Return the module whose events the entity follows; None for every event."""
+        return None
+
     @override
     async def async_added_to_hass(self) -> None:
-        """Follow the connection."""
+        """Follow the connection, and the events of the entity's module (or every event)."""
         await super().async_added_to_hass()
         self._written = self._shown()
-        self.async_on_remove(
-            self.data.coordinator.async_add_connection_listener(self._async_refresh)
-        )
+        self.data.router.add(self, self._followed_serial())
+
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop following."""
+        self.data.router.remove(self, self._followed_serial())
+        await super().async_will_remove_from_hass()
+
+    @callback
+    def async_push_event(self, event: Event) -> None:
+        """Take one change event of the backend."""
+        self._handle_event(event)
+
+    @callback
+    def async_push_connection(self) -> None:
+        """Take a change of the connection."""
+        self._async_refresh()
+
+    @callback
+    def _handle_event(self, event: Event) -> None:
+        """React to one change event (entities say which)."""
 
     @callback
     def _async_refresh(self) -> None:
@@ -121,9 +150,15 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
     ) -> None:
         """Attach the entity to `module` and its device."""
         super().__init__(data, module.serial, description)
-        self._attr_device_info = module_device_info(
-            data.coordinator.processor_device_id, module
-        )
+        # One device description per module, shared by its entities.
+        shared = data.router.device_infos.get(module.serial)
+        if shared is None or shared[0] is not module:
+            shared = (
+                module,
+                module_device_info(data.coordinator.processor_device_id, module),
+            )
+            data.router.device_infos[module.serial] = shared
+        self._attr_device_info = shared[1]
 
     @property
     def module(self) -> ModuleDescription:
@@ -136,14 +171,11 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
         return self.data.backend.module_state(self.serial)
 
     @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the module's changes."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self.data.backend.subscribe_device(self.serial, self._handle_event)
-        )
+    def _followed_serial(self) -> str | None:
+        return self.serial
 
     @callback
+    @override
     def _handle_event(self, event: Event) -> None:
         if event.kind is EventKind.MODULE_REMOVED:
             return
@@ -165,13 +197,9 @@ class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
             identifiers={(DOMAIN, data.coordinator.processor_serial)}
         )
 
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow modules being added and removed."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.data.backend.subscribe(self._handle_event))
-
     @callback
+    @override
     def _handle_event(self, event: Event) -> None:
+        # Modules being added and removed change what the processor's entities show.
         if event.kind in (EventKind.MODULE_ADDED, EventKind.MODULE_REMOVED):
             self._async_refresh()

@@ -104,12 +104,11 @@ class _Session:
 
     def flush(self) -> None:
         """Write what was queued; a peer that lets its buffer grow past the limit is dropped."""
-        if not self.out:
+        if self.closed or not self.out:
+            self.out.clear()
             return
         data = "".join(self.out).encode("ascii", errors="replace")
         self.out.clear()
-        if self.closed:
-            return
         self.writer.write(data)
         if self.writer.transport.get_write_buffer_size() > self.write_limit:
             _LOGGER.warning(
@@ -343,13 +342,16 @@ class LipServer:
             # Changes that come from elsewhere than a session (timers, the emulator's own users) are
             # written once the current burst of them is over.
             with contextlib.suppress(RuntimeError):
-                self._flush_handle = asyncio.get_running_loop().call_soon(self._flush)
+                self._flush_handle = asyncio.get_running_loop().call_soon(
+                    self._flush_soon
+                )
+
+    def _flush_soon(self) -> None:
+        self._flush_handle = None
+        self._flush()
 
     def _flush(self) -> None:
         """Write the lines gathered for every session."""
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
         dirty, self._dirty = self._dirty, []
         for session in dirty:
             session.flush()

@@ -1,0 +1,232 @@
+"""What every benchmark shares: sizes, result rows, percentiles, and servers run in their own processes.
+
+Benchmarks run from the repository root as modules (``.venv/bin/python -m benchmarks.bench_roundtrip``); each
+prints its figures and, with ``--json FILE``, writes them as rows for ``benchmarks/run.py``. They print; they do
+not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+import contextlib
+from dataclasses import asdict, dataclass
+import json
+import math
+import os
+from pathlib import Path
+import re
+import sys
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+SIZES = (1, 10, 198)  # modules: one, a house, an HQP7-2 with two full QS links
+USERNAME = "lutron"
+PASSWORD = "integration"
+# pylutron's ports are fixed at 23 and 80: the emulator it starts against listens here.
+SECOND_LOOPBACK = "127.0.0.2"
+
+
+def modules_per_link(size: int) -> list[int]:
+    """Split `size` modules over the links of an HQP7-2 (99 devices each)."""
+    return [size] if size <= 99 else [99, size - 99]
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """Return the `fraction` percentile (nearest rank) of `samples`."""
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+def median(samples: Sequence[float]) -> float:
+    """Return the median (nearest rank) of `samples`."""
+    return percentile(samples, 0.5)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One figure: our value, the reference measured in the same run, and the goal.
+
+    `ratio` is ours / reference; `met` is None when the figure has no goal.
+    """
+
+    benchmark: str
+    figure: str
+    unit: str
+    ours: float
+    reference: float | None
+    reference_name: str
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""  # what went wrong when `ours` could not be measured (then NaN)
+
+    @property
+    def ratio(self) -> float | None:
+        """Ours divided by the reference."""
+        if self.reference is None or self.reference == 0 or math.isnan(self.ours):
+            return None
+        return self.ours / self.reference
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the row with its ratio, JSON-serialisable."""
+        data = {**asdict(self), "ratio": self.ratio}
+        if math.isnan(self.ours):
+            data["ours"] = None
+        return data
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Format a figure with a precision that suits its size."""
+    if value is None or math.isnan(value):
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f} {unit}"
+    if abs(value) >= 10:
+        return f"{value:.1f} {unit}"
+    return f"{value:.2f} {unit}"
+
+
+def format_ratio(ratio: float | None) -> str:
+    """Format ours / reference."""
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    """Parse the options every benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json", metavar="FILE", help="also write the rows here")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(size) for size in SIZES),
+        help="system sizes in modules, comma separated (default %(default)s)",
+    )
+    return parser.parse_args()
+
+
+def sizes_from(args: argparse.Namespace) -> list[int]:
+    """Return the sizes asked for on the command line."""
+    return [int(part) for part in str(args.sizes).split(",") if part]
+
+
+def report(rows: Sequence[Row], json_path: str | None) -> None:
+    """Print the rows, and write them to `json_path` when given."""
+    for row in rows:
+        met = "" if row.met is None else ("  goal met" if row.met else "  goal MISSED")
+        print(
+            f"{row.figure:<58} ours {format_value(row.ours, row.unit):>12}   "
+            f"{row.reference_name} {format_value(row.reference, row.unit):>12}   "
+            f"{format_ratio(row.ratio):>7}{met}"
+            + (f"  ({row.note})" if row.note else ""),
+            flush=True,
+        )
+    if json_path:
+        Path(json_path).write_text(
+            json.dumps([row.as_dict() for row in rows], indent=1), encoding="utf-8"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A server running in a child process: where it listens."""
+
+    host: str
+    port: int
+    http_port: int | None
+
+
+_SERVING = re.compile(
+    r"LIP on (?P<host>[\d.]+):(?P<port>\d+), database on http://[\d.]+:(?P<http>\d+)/"
+)
+_LISTENING = re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)")
+
+
+@contextlib.asynccontextmanager
+async def child_process(
+    *command: str,
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """Run `command`, wait for its first line, yield (process, line); stop it with SIGTERM at the end."""
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(60):
+            line = (await process.stdout.readline()).decode()
+        if not line:
+            raise RuntimeError(f"{command} exited with {await process.wait()}")
+        yield process, line
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                async with asyncio.timeout(10):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def lip_server(
+    *,
+    modules: Sequence[int] | None = None,
+    system: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    http_port: int = 0,
+    reply_delay_ms: float = 0.0,
+    max_sessions: int = 10,
+) -> AsyncIterator[Served]:
+    """Serve an emulated system with the project's own command line, in a child process."""
+    source = (
+        ["--system", str(system)]
+        if system is not None
+        else ["--modules", ",".join(str(count) for count in modules or [1])]
+    )
+    command = [
+        PYTHON,
+        "-m",
+        "custom_components.homeworks_qsx.qsx",
+        "serve",
+        *source,
+        "--host",
+        host,
+        "--lip-port",
+        str(port),
+        "--http-port",
+        str(http_port),
+        "--username",
+        USERNAME,
+        "--password",
+        PASSWORD,
+        "--reply-delay-ms",
+        str(reply_delay_ms),
+        "--max-sessions",
+        str(max_sessions),
+    ]
+    async with child_process(*command) as (_process, line):
+        match = _SERVING.search(line)
+        if match is None:
+            raise RuntimeError(f"unexpected first line of the server: {line!r}")
+        yield Served(match["host"], int(match["port"]), int(match["http"]))
+
+
+@contextlib.asynccontextmanager
+async def reference_server(kind: str) -> AsyncIterator[Served]:
+    """Run a reference server of `benchmarks/reference_servers.py` (echo or fan-out) in a child process."""
+    async with child_process(PYTHON, "-m", "benchmarks.reference_servers", kind) as (
+        _process,
+        line,
+    ):
+        match = _LISTENING.search(line)
+        if match is None:
+            raise RuntimeError(
+                f"unexpected first line of the reference server: {line!r}"
+            )
+        yield Served(match["host"], int(match["port"]), None)

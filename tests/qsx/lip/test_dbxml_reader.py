@@ -1,0 +1,125 @@
+"""The database is read in one streaming pass: it must find exactly what ElementTree's `find` / `iter` would.
+
+Each case puts an element where a careless reader would take it (the wrong depth, a second copy, outside its
+parent) and checks that the parsed system is the one a tree-based reading gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
+
+ZONES = "".join(
+    f'<Output Name="z{n}" IntegrationID="{20 + n}" OutputType="NON_DIM" Wattage="0"/>'
+    for n in range(1, 5)
+)
+CCO = '<Output Name="c" IntegrationID="25" OutputType="CCO_MAINTAINED" Wattage="0"/>'
+DEVICE = (
+    "<Device Name='M' IntegrationID='20' DeviceType='QS_SWITCHING_POWER_MODULE' "
+    "SerialNumber='0000ABCD'/>"
+)
+GROUPS = f"<DeviceGroups><DeviceGroup Name='A'><Devices>{DEVICE}</Devices></DeviceGroup></DeviceGroups>"
+ROOM = f"<Outputs>{ZONES}{CCO}</Outputs>{GROUPS}"  # one module, as a room holds it
+
+
+def _project(head: str = "", area: str = "", tail: str = "") -> bytes:
+    """Return a project with one room `A` holding `area`, `head` before the areas and `tail` after them."""
+    return (
+        f"<Project>{head}<Areas><Area Name='P'><Areas><Area Name='A'>{area}</Area></Areas></Area>"
+        f"</Areas>{tail}</Project>"
+    ).encode()
+
+
+def test_guid_text_stops_at_its_first_child() -> None:
+    """The GUID is the text before any child element, as ElementTree's `findtext` reads it."""
+    description = parse_dbxml(_project("<GUID> 0123456789ab <x/>tail</GUID>"))
+    assert description.guid == "0123456789ab"
+
+
+def test_only_the_first_guid_project_name_and_processor_count() -> None:
+    """A second GUID, ProjectName or Processor, or one below the root, is not read."""
+    head = (
+        "<ProjectName ProjectName='First'/><ProjectName ProjectName='Second'/>"
+        "<GUID>first-guid-0001</GUID><GUID>second-guid-0002</GUID>"
+        "<Processor SerialNumber='0000AAAA'><Links><Link Number='1' LinkType='qs'/></Links></Processor>"
+        "<Processor SerialNumber='0000BBBB'/>"
+        "<Other><ProjectName ProjectName='Deep'/><GUID>deep</GUID></Other>"
+    )
+    description = parse_dbxml(_project(head, ROOM))
+    assert description.name == "First"
+    assert description.guid == "first-guid-0001"
+    assert description.processor.serial == "0000AAAA"
+    assert [link.number for link in description.links] == [1]
+
+
+def test_links_count_only_under_the_processor() -> None:
+    """`Links/Link` of the processor; links elsewhere are not the processor's."""
+    head = "<Links><Link Number='7'/></Links><Processor><Link Number='8'/></Processor>"
+    description = parse_dbxml(_project(head, ROOM))
+    assert [link.number for link in description.links] == [
+        1,
+        2,
+    ]  # the model's default links
+
+
+def test_outputs_count_only_in_the_first_outputs_of_their_area() -> None:
+    """Outputs outside an area's first `<Outputs>` belong to no module."""
+    stray = '<Output Name="s" IntegrationID="30" OutputType="NON_DIM" Wattage="0"/>'
+    area = (
+        f"<Outputs>{ZONES}{CCO}</Outputs><Outputs>{stray}</Outputs>"
+        f"<Other><Outputs>{stray}</Outputs>{stray}</Other>{GROUPS}"
+    )
+    (module,) = parse_dbxml(_project(area=area)).modules
+    assert [zone.integration_id for zone in module.zones] == [21, 22, 23, 24]
+
+
+def test_devices_count_only_in_the_first_device_groups_of_their_area() -> None:
+    """A module in a second `<DeviceGroups>`, or in groups outside an area, is not a module of the system."""
+    other = DEVICE.replace("0000ABCD", "0000EEEE").replace("'20'", "'40'")
+    area = (
+        f"<Outputs>{ZONES}{CCO}</Outputs>{GROUPS}"
+        f"<DeviceGroups><Devices>{other}</Devices></DeviceGroups>"
+    )
+    tail = f"<DeviceGroups>{other}</DeviceGroups>"
+    (module,) = parse_dbxml(_project(area=area, tail=tail)).modules
+    assert module.serial == "0000ABCD"
+
+
+def test_areas_outside_the_first_root_areas_are_not_rooms() -> None:
+    """Only the root's first `<Areas>` holds the rooms."""
+    other = (
+        f"<Areas><Area Name='B'><Outputs>{ZONES}{CCO}</Outputs>{GROUPS}</Area></Areas>"
+    )
+    description = parse_dbxml(_project(area=ROOM, tail=other))
+    assert [module.area for module in description.modules] == ["A"]
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_nested_rooms_keep_their_own_modules(size: int) -> None:
+    """Rooms inside rooms: each module belongs to the room whose groups hold it."""
+    rooms = ""
+    for index in range(size):
+        serial = f"{index + 1:08X}"
+        base = 100 + 10 * index
+        outputs = "".join(
+            f'<Output Name="z" IntegrationID="{base + n}" OutputType="NON_DIM" Wattage="0" '
+            f'DeviceSerialNumber="{serial}" Zone="{n}"/>'
+            for n in range(1, 5)
+        )
+        cco = (
+            f'<Output Name="c" IntegrationID="{base + 5}" OutputType="CCO_PULSED" Wattage="0" '
+            f'DeviceSerialNumber="{serial}"/>'
+        )
+        device = (
+            f"<Device Name='M{index}' IntegrationID='{base}' DeviceType='QS_SWITCHING_POWER_MODULE' "
+            f"SerialNumber='{serial}'/>"
+        )
+        rooms = (
+            f"<Area Name='R{index}'><Outputs>{outputs}{cco}</Outputs>"
+            f"<DeviceGroups><Devices>{device}</Devices></DeviceGroups><Areas>{rooms}</Areas></Area>"
+        )
+    description = parse_dbxml(_project(area=f"<Areas>{rooms}</Areas>"))
+    assert sorted((module.name, module.area) for module in description.modules) == [
+        (f"M{index}", f"R{index}") for index in range(size)
+    ]

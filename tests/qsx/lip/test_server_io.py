@@ -1,0 +1,135 @@
+"""How the server reads and writes.
+
+Lines are answered in order whatever the batching; the reply delay is a latency (lines sent together wait once,
+not once each); the project database is built once per system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+
+from custom_components.homeworks_qsx.qsx.description import new_module
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.lip import server as server_module
+from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
+from custom_components.homeworks_qsx.qsx.lip.server import FLUSH_LINES, LipServer
+from custom_components.homeworks_qsx.qsx.model import SystemDescription
+
+from .conftest import PASSWORD, USER, RawSession, levels, wait_for
+
+DELAY = 0.01
+
+
+@pytest.fixture
+async def delayed(
+    socket_enabled: None, emulator: Emulator
+) -> AsyncGenerator[LipServer]:
+    """Return a server that answers each line a short delay after it arrived."""
+    server = LipServer(
+        emulator, "127.0.0.1", 0, USER, PASSWORD, http_port=0, reply_delay=DELAY
+    )
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _queries(description: SystemDescription) -> list[str]:
+    return [
+        f"?OUTPUT,{zone.integration_id},1"
+        for module in description.modules
+        for zone in module.zones
+    ]
+
+
+async def test_delayed_lines_keep_their_order(
+    delayed: LipServer, description: SystemDescription
+) -> None:
+    """Login and commands go through the delay; lines sent while others wait are answered after them, in order."""
+    session = await RawSession.open(delayed.port)
+    await session.login()
+    session.send("#MONITORING,12,2")
+    queries = _queries(description)
+    session.send("\r\n".join(queries[:6]).encode() + b"\r\n")
+    session.send("\r\n".join(queries[6:]).encode() + b"\r\n")
+    lines = await session.sync()
+    assert [line.split(",")[1] for line in lines] == [
+        query.split(",")[1] for query in queries
+    ]
+    await session.close()
+
+
+async def test_failed_logins_with_a_delay_close_the_connection(
+    delayed: LipServer,
+) -> None:
+    """Three wrong passwords sent at once are each refused, then the connection closes."""
+    session = await RawSession.open(delayed.port)
+    await session.read_until(b"login: ")
+    session.send(b"lutron\r\nwrong\r\n" * 3)
+    data = await session.read_eof()
+    assert data.count(b"bad login") == 3
+    await wait_for(lambda: delayed.session_count == 0)
+    await session.close()
+
+
+async def test_long_batch_is_answered_completely(
+    raw: Callable[..., Any], description: SystemDescription
+) -> None:
+    """More lines than one write holds are all answered, in order."""
+    session = await raw()
+    session.send("#MONITORING,12,2")
+    queries = _queries(description) * (FLUSH_LINES // 8 + 1)
+    assert len(queries) > FLUSH_LINES
+    session.send("\r\n".join(queries).encode() + b"\r\n")
+    lines = await session.sync()
+    assert len(lines) == len(queries)
+    assert levels(lines) == {
+        int(query.split(",")[1]): 0.0 for query in _queries(description)
+    }
+
+
+async def test_changes_made_outside_a_session_are_reported(
+    raw: Callable[..., Any], emulator: Emulator, description: SystemDescription
+) -> None:
+    """A change made directly on the emulator (a person at the panel, a timer) reaches monitoring sessions."""
+    session = await raw()
+    session.send("#MONITORING,12,2")
+    await session.sync()
+    module = description.modules[0]
+    emulator.set_zone(module.serial, 1, True)
+    emulator.set_zone(module.serial, 2, True)
+    await session.read_until(
+        f"~OUTPUT,{module.zones[1].integration_id},1,100.00".encode()
+    )
+
+
+async def test_database_built_once_per_system(
+    delayed: LipServer,
+    emulator: Emulator,
+    http_session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The document is built on the first request after each change of the system, then served as it is."""
+    built: list[SystemDescription] = []
+    build = build_dbxml
+
+    def counting(description: SystemDescription) -> bytes:
+        built.append(description)
+        return build(description)
+
+    monkeypatch.setattr(server_module, "build_dbxml", counting)
+    url = f"http://127.0.0.1:{delayed.http_port}/DbXmlInfo.xml"
+
+    async def fetch() -> bytes:
+        async with http_session.get(url) as response:
+            return await response.read()
+
+    first = await fetch()
+    assert await fetch() == first
+    assert len(built) == 1
+    emulator.add_module(new_module(emulator.description, 1))
+    assert await fetch() != first
+    assert len(built) == 2
