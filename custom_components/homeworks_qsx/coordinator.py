@@ -41,7 +41,7 @@ from .qsx.errors import (
     ConnectionFailedError,
     QsxError,
 )
-from .qsx.events import Event, EventKind, make_unsubscribe
+from .qsx.events import Event, EventKind
 from .qsx.lip.server import LipServer
 from .qsx.model import ModuleDescription
 from .router import EntityRouter
@@ -113,7 +113,6 @@ class HomeworksQsxCoordinator:
         self.backend = backend
         self.processor_device_id = processor_device_id
         self.store = store
-        self._connection_listeners: list[CALLBACK_TYPE] = []
         self._module_listeners: set[ModuleListener] = set()
         self._cci_timers: dict[str, CALLBACK_TYPE] = {}
         self._unsubscribes: list[Callable[[], None]] = []
@@ -163,20 +162,12 @@ class HomeworksQsxCoordinator:
         for cancel in self._cci_timers.values():
             cancel()
         self._cci_timers.clear()
-        self._connection_listeners.clear()
         self._module_listeners.clear()
         if self.store is not None:
             self._save_pending = False
             await self.store.async_save(self._async_export())
 
     # Listeners of entities and platforms
-
-    @callback
-    def async_add_connection_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `listener` whenever the connection is lost or back; returns the remover."""
-        # One small remover per entity (not a partial and a bound method): large systems have thousands.
-        self._connection_listeners.append(listener)
-        return make_unsubscribe(self._connection_listeners, listener)
 
     @callback
     def async_add_module_listener(self, listener: ModuleListener) -> CALLBACK_TYPE:
@@ -288,8 +279,6 @@ class HomeworksQsxCoordinator:
             self._async_check_database()
         else:
             LOGGER.info("Connection to %s is lost", self.entry.title)
-        for listener in list(self._connection_listeners):
-            listener()
 
     @callback
     def _handle_credentials_rejected(self) -> None:

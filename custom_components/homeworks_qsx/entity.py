@@ -177,8 +177,6 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
     @callback
     @override
     def _handle_event(self, event: Event) -> None:
-        if event.kind is EventKind.MODULE_REMOVED:
-            return
         self._async_refresh()
 
 
