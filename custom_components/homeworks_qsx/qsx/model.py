@@ -107,12 +107,22 @@ class SystemDescription:
         "01/01/2026,00:00:00"  # `?SYSTEM,10` answer: MM/DD/YYYY,HH:MM:SS
     )
 
+    # Entities look their module up on every state write: index it once per description.
+    _modules_by_serial: dict[str, ModuleDescription] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        """Index the modules by serial."""
+        object.__setattr__(
+            self,
+            "_modules_by_serial",
+            {module.serial: module for module in self.modules},
+        )
+
     def module(self, serial: str) -> ModuleDescription:
         """Return the module with this serial; KeyError if there is none."""
-        for module in self.modules:
-            if module.serial == serial:
-                return module
-        raise KeyError(serial)
+        return self._modules_by_serial[serial]
 
 
 @dataclass(slots=True)
