@@ -143,11 +143,44 @@ _SERVING = re.compile(
 _LISTENING = re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)")
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Which CPUs the benchmark process and its servers run on (None: wherever the kernel puts them).
+
+    Where a process runs changes a loopback round trip several-fold (waking a process on another core costs
+    tens of microseconds on these machines), so a benchmark comparing round trips places both sides the same
+    way for ours and for the reference.
+    """
+
+    name: str
+    client: frozenset[int] | None
+    server: frozenset[int] | None
+
+    def apply(self) -> None:
+        """Move the benchmark process to its CPUs."""
+        os.sched_setaffinity(0, self.client or ALL_CPUS)
+
+
+ALL_CPUS = frozenset(os.sched_getaffinity(0))
+
+
+def placements() -> list[Placement]:
+    """Separate cores (as a processor is a separate machine) and one shared core; one core only when that is all."""
+    cpus = sorted(ALL_CPUS)
+    shared = Placement("one core", frozenset(cpus[:1]), frozenset(cpus[:1]))
+    if len(cpus) < 2:
+        return [shared]
+    return [
+        Placement("separate cores", frozenset(cpus[:1]), frozenset(cpus[1:2])),
+        shared,
+    ]
+
+
 @contextlib.asynccontextmanager
 async def child_process(
-    *command: str,
+    *command: str, cpus: frozenset[int] | None = None
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
-    """Run `command`, wait for its first line, yield (process, line); stop it with SIGTERM at the end."""
+    """Run `command` (on `cpus`), wait for its first line, yield (process, line); SIGTERM at the end."""
     process = await asyncio.create_subprocess_exec(
         *command,
         cwd=ROOT,
@@ -155,6 +188,8 @@ async def child_process(
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
+        if cpus is not None:
+            os.sched_setaffinity(process.pid, cpus)
         assert process.stdout is not None
         async with asyncio.timeout(60):
             line = (await process.stdout.readline()).decode()
@@ -182,6 +217,7 @@ async def lip_server(
     http_port: int = 0,
     reply_delay_ms: float = 0.0,
     max_sessions: int = 10,
+    cpus: frozenset[int] | None = None,
 ) -> AsyncIterator[Served]:
     """Serve an emulated system with the project's own command line, in a child process."""
     source = (
@@ -210,7 +246,7 @@ async def lip_server(
         "--max-sessions",
         str(max_sessions),
     ]
-    async with child_process(*command) as (_process, line):
+    async with child_process(*command, cpus=cpus) as (_process, line):
         match = _SERVING.search(line)
         if match is None:
             raise RuntimeError(f"unexpected first line of the server: {line!r}")
@@ -218,12 +254,13 @@ async def lip_server(
 
 
 @contextlib.asynccontextmanager
-async def reference_server(kind: str) -> AsyncIterator[Served]:
+async def reference_server(
+    kind: str, cpus: frozenset[int] | None = None
+) -> AsyncIterator[Served]:
     """Run a reference server of `benchmarks/reference_servers.py` (echo or fan-out) in a child process."""
-    async with child_process(PYTHON, "-m", "benchmarks.reference_servers", kind) as (
-        _process,
-        line,
-    ):
+    async with child_process(
+        PYTHON, "-m", "benchmarks.reference_servers", kind, cpus=cpus
+    ) as (_process, line):
         match = _LISTENING.search(line)
         if match is None:
             raise RuntimeError(

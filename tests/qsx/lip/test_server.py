@@ -358,7 +358,7 @@ async def test_peer_that_does_not_read_is_dropped(
     await wait_for(lambda: len(server._sessions) == 2)
     for session in server._sessions:
         if session.peer != str(reader_session.writer.get_extra_info("sockname")):
-            session.writer.transport.get_extra_info("socket").setsockopt(
+            session.transport.get_extra_info("socket").setsockopt(
                 socket.SOL_SOCKET, socket.SO_SNDBUF, 2048
             )
     toggles = 0

@@ -6,7 +6,11 @@ not once each); the project database is built once per system.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Callable
+import logging
+import socket
+import struct
 from typing import Any
 
 import aiohttp
@@ -19,7 +23,7 @@ from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
 from custom_components.homeworks_qsx.qsx.lip.server import FLUSH_LINES, LipServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
-from .conftest import PASSWORD, USER, RawSession, levels, wait_for
+from .conftest import PASSWORD, USER, WAIT, RawSession, levels, wait_for
 
 DELAY = 0.01
 
@@ -133,3 +137,45 @@ async def test_database_built_once_per_system(
     emulator.add_module(new_module(emulator.description, 1))
     assert await fetch() != first
     assert len(built) == 2
+
+
+async def test_active_session_is_not_closed_for_idleness(
+    socket_enabled: None, emulator: Emulator
+) -> None:
+    """T6: the idle time counts from the last line, so a session that keeps talking stays open."""
+    server = LipServer(
+        emulator, "127.0.0.1", 0, USER, PASSWORD, http_port=None, idle_timeout=0.4
+    )
+    await server.start()
+    session = await RawSession.open(server.port)
+    await session.login()
+    session.send("#MONITORING,12,2")
+    for _ in range(12):  # 0.6 s of traffic: longer than the idle time
+        assert await session.sync() == []
+        await asyncio.sleep(0.05)
+    assert server.session_count == 1
+    await session.read_eof()  # then silence: closed
+    await wait_for(lambda: server.session_count == 0)
+    await session.close()
+    await server.stop()
+
+
+async def test_reset_connection_ends_its_session(
+    socket_enabled: None, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A peer that resets the connection ends its session; the server carries on with the others."""
+    caplog.set_level(logging.DEBUG, logger=server_module.__name__)
+    server = LipServer(emulator, "127.0.0.1", 0, USER, PASSWORD, http_port=None)
+    await server.start()
+    other = await RawSession.open(server.port)
+    await other.login()
+    resetting = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
+    await wait_for(lambda: server.session_count == 2)
+    resetting.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    resetting.close()  # linger 0: an RST instead of a FIN
+    await wait_for(lambda: server.session_count == 1)
+    assert "failed" in caplog.text
+    other.send("#MONITORING,12,2")
+    assert await other.sync() == []
+    await other.close()
+    await server.stop()

@@ -10,6 +10,9 @@ client then tells its listeners (`subscribe_credentials_rejected`) and waits for
 Every batch of lines is written at once and closed by a `?SYSTEM,10` barrier: the processor answers lines in
 order, so when the barrier's answer arrives every line before it has been handled, and any `~ERROR` that came
 meanwhile belongs to that batch.
+
+The link is an `asyncio.Protocol`: received lines are applied to the model in the transport's callback, which
+also wakes the command waiting for them, with no reading task in between.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 import logging
 import random
 import time
-from typing import Any, Final
+from typing import Any, Final, override
 
 import aiohttp
 import yarl
@@ -84,7 +87,6 @@ _LOGGER = logging.getLogger(__name__)
 
 BARRIER: Final = "?SYSTEM,10"
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
-READ_SIZE: Final = 65536
 MAX_CLIENT_LINE: Final = 4096
 MAX_DATABASE_BYTES: Final = 16 * 1024 * 1024
 SETUP_LINES: Final = (
@@ -120,21 +122,74 @@ async def _discard(task: asyncio.Task[Any]) -> None:
 class _Batch:
     """Lines written together and closed by a barrier; `~ERROR` codes answered meanwhile belong to them."""
 
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    answered: asyncio.Future[None]
     failed: bool = False
     errors: list[int] = field(default_factory=list)
 
+    def finish(self, *, failed: bool = False) -> None:
+        """Wake the waiter: the barrier was answered, or the link was lost (`failed`)."""
+        self.failed = failed
+        if not self.answered.done():
+            self.answered.set_result(None)
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, eq=False)
 class _Link:
-    """One logged-in TCP session."""
+    """One TCP session: logging in, then logged in."""
 
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    transport: asyncio.Transport
     splitter: LineSplitter
     batches: deque[_Batch] = field(default_factory=deque)
+    # Set when the session is lost or given up; the supervisor then reconnects.
     closed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set once the transport has closed.
+    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    logged_in: bool = False
+    # While logging in: woken by every arrival of data, and when the connection is lost.
+    waiter: asyncio.Future[None] | None = None
+    last_line: str = ""
+    error: Exception | None = None
+
+
+class _LinkProtocol(asyncio.Protocol):
+    """The transport's side of the link: lines go to the client as they arrive."""
+
+    __slots__ = ("_client", "link")
+
+    def __init__(self, client: LipClient) -> None:
+        self._client = client
+        self.link: _Link | None = None
+
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.link = _Link(transport, LineSplitter(MAX_CLIENT_LINE))
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        link = self.link
+        assert link is not None
+        if link.logged_in:
+            self._client._received(link, data)  # noqa: SLF001
+            return
+        for line in link.splitter.feed(data):
+            if line and line.strip():
+                link.last_line = line.strip()
+        _wake(link)
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        link = self.link
+        assert link is not None
+        link.error = exc
+        self._client._lost(link)  # noqa: SLF001
+        link.disconnected.set()
+
+
+def _wake(link: _Link) -> None:
+    if link.waiter is not None and not link.waiter.done():
+        link.waiter.set_result(None)
 
 
 class LipClient:
@@ -348,10 +403,7 @@ class LipClient:
             raise
         self._link = link
         try:
-            link.writer.write((CRLF.join(SETUP_LINES) + CRLF).encode())
-            link.tasks.append(
-                asyncio.create_task(self._read_loop(link), name="lip-client-reader")
-            )
+            link.transport.write((CRLF.join(SETUP_LINES) + CRLF).encode())
             self._tracker.set_description(await database)
             await self._read_states(link)
         except BaseException as err:
@@ -368,14 +420,15 @@ class LipClient:
     async def _open(self) -> _Link:
         try:
             async with asyncio.timeout(self._connect_timeout):
-                reader, writer = await asyncio.open_connection(
-                    self.host, self.port, limit=READ_SIZE
+                _, protocol = await asyncio.get_running_loop().create_connection(
+                    lambda: _LinkProtocol(self), self.host, self.port
                 )
         except (OSError, TimeoutError) as err:
             raise ConnectionFailedError(
                 f"Cannot connect to {self.host}:{self.port}: {err or 'timeout'}"
             ) from err
-        link = _Link(reader, writer, LineSplitter(MAX_CLIENT_LINE))
+        link = protocol.link
+        assert link is not None
         try:
             async with asyncio.timeout(self._connect_timeout):
                 await self._login(link)
@@ -391,41 +444,38 @@ class LipClient:
 
     async def _login(self, link: _Link) -> None:
         await self._expect(link, (LOGIN_PROMPT,))
-        link.writer.write(f"{self._username}{CRLF}".encode())
+        link.transport.write(f"{self._username}{CRLF}".encode())
         await self._expect(link, (PASSWORD_PROMPT,))
-        link.writer.write(f"{self._password}{CRLF}".encode())
+        link.transport.write(f"{self._password}{CRLF}".encode())
         if await self._expect(link, (PROMPT, LOGIN_PROMPT)) != PROMPT:
             raise AuthenticationError(
                 f"{self.host}:{self.port} rejected the user name or password"
             )
+        link.logged_in = True
 
     async def _expect(self, link: _Link, prompts: tuple[str, ...]) -> str:
-        """Read until the partial line ends with one of `prompts`; return it."""
-        last_line = ""
+        """Wait until the partial line ends with one of `prompts`; return it."""
         while True:
             pending = link.splitter.pending
             for prompt in prompts:
                 if pending.endswith(prompt):
                     link.splitter.clear_pending()
                     return prompt
-            try:
-                data = await link.reader.read(READ_SIZE)
-            except OSError as err:
-                raise ConnectionFailedError(
-                    f"{self.host}:{self.port} closed the connection: {err}"
-                ) from err
-            if not data:
-                if last_line == BAD_LOGIN:
+            if link.disconnected.is_set():
+                if link.error is not None:
+                    raise ConnectionFailedError(
+                        f"{self.host}:{self.port} closed the connection: {link.error}"
+                    ) from link.error
+                if link.last_line == BAD_LOGIN:
                     raise AuthenticationError(
                         f"{self.host}:{self.port} rejected the user name or password"
                     )
                 raise ConnectionFailedError(
                     f"{self.host}:{self.port} closed the connection"
-                    + (f": {last_line}" if last_line else "")
+                    + (f": {link.last_line}" if link.last_line else "")
                 )
-            for line in link.splitter.feed(data):
-                if line and line.strip():
-                    last_line = line.strip()
+            link.waiter = asyncio.get_running_loop().create_future()
+            await link.waiter
 
     async def _close_link(self, link: _Link) -> None:
         current = asyncio.current_task()
@@ -437,36 +487,38 @@ class LipClient:
         link.tasks.clear()
         self._fail_batches(link)
         link.closed.set()
-        link.writer.close()
-        with contextlib.suppress(OSError, TimeoutError):
+        link.transport.close()
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._command_timeout):
-                await link.writer.wait_closed()
+                await link.disconnected.wait()
         if self._link is link:
             self._link = None
 
     def _fail_batches(self, link: _Link) -> None:
         while link.batches:
-            batch = link.batches.popleft()
-            batch.failed = True
-            batch.answered.set()
+            link.batches.popleft().finish(failed=True)
 
     # Reading.
 
-    async def _read_loop(self, link: _Link) -> None:
-        try:
-            while data := await link.reader.read(READ_SIZE):
-                for line in link.splitter.feed(data):
-                    if line is None:
-                        _LOGGER.debug(
-                            "Over-long line from %s:%s discarded", self.host, self.port
-                        )
-                        self._counters["ignored_lines"] += 1
-                    else:
-                        self._handle_line(line, link.batches)
-        except OSError as err:
-            _LOGGER.debug("Reading from %s:%s failed: %s", self.host, self.port, err)
+    def _received(self, link: _Link, data: bytes) -> None:
+        for line in link.splitter.feed(data):
+            if line is None:
+                _LOGGER.debug(
+                    "Over-long line from %s:%s discarded", self.host, self.port
+                )
+                self._counters["ignored_lines"] += 1
+            else:
+                self._handle_line(line, link.batches)
+
+    def _lost(self, link: _Link) -> None:
+        """Fail what waits: the connection closed (processor, network, or `_close_link`)."""
+        if link.error is not None:
+            _LOGGER.debug(
+                "Connection to %s:%s failed: %s", self.host, self.port, link.error
+            )
         self._fail_batches(link)
         link.closed.set()
+        _wake(link)
 
     def _handle_line(self, text: str, batches: deque[_Batch]) -> None:
         """Apply one received line to the model; anything unknown is logged at debug level and ignored."""
@@ -489,7 +541,7 @@ class LipClient:
                     return
             case DatabaseDateReport():
                 if batches:
-                    batches.popleft().answered.set()
+                    batches.popleft().finish()
                     return
         if text.strip():
             self._counters["ignored_lines"] += 1
@@ -501,15 +553,15 @@ class LipClient:
 
     def _send(self, link: _Link, lines: Iterable[str]) -> _Batch:
         """Write `lines` and a barrier at once; the batch is answered when the barrier is."""
-        batch = _Batch()
+        batch = _Batch(asyncio.get_running_loop().create_future())
         link.batches.append(batch)
-        link.writer.write(CRLF.join([*lines, BARRIER, ""]).encode())
+        link.transport.write(CRLF.join([*lines, BARRIER, ""]).encode())
         return batch
 
     async def _wait(self, batch: _Batch, what: str, timeout: float) -> None:
         try:
             async with asyncio.timeout(timeout):
-                await batch.answered.wait()
+                await batch.answered
         except TimeoutError:
             raise CommandTimeoutError(
                 f"{self.host}:{self.port} did not answer {what} in time"
@@ -583,7 +635,7 @@ class LipClient:
         ping: _Batch | None = None
         while True:
             await asyncio.sleep(self._keepalive_interval)
-            if ping is not None and not ping.answered.is_set():
+            if ping is not None and not ping.answered.done():
                 misses += 1
                 if misses >= self._keepalive_misses:
                     _LOGGER.debug(
@@ -700,7 +752,7 @@ class LipClient:
         try:
             async with asyncio.timeout(self._command_timeout):
                 batch = self._send(link, (line,))
-                await batch.answered.wait()
+                await batch.answered
                 if batch.failed:
                     raise ConnectionFailedError(
                         f"Connection to {self.host}:{self.port} lost during {line}"

@@ -1,4 +1,4 @@
-"""The emulator's network face: a LIP server (telnet-style, asyncio streams) and the project database over HTTP.
+"""The emulator's network face: a LIP server (telnet-style, asyncio protocol) and the project database over HTTP.
 
 `LipServer` serves one `Emulator` as a HomeWorks processor would: `login: ` / `password: ` then `QNET> `, every
 command of `lip.md`, and every change of the emulator reported to every session that monitors it (including the
@@ -8,6 +8,9 @@ Safety (P7): it listens on 127.0.0.1 unless told otherwise, refuses to start wit
 closes a connection after three failed logins (logged without the password), limits sessions (10 by default),
 answers a line longer than 1024 bytes with `~ERROR,5` and discards it, drops a session whose peer does not read
 (bounded write buffer) rather than stall the others, and closes sessions idle for 10 minutes.
+
+Sessions are `asyncio.Protocol`s: received bytes are handled in the transport's callback and the answers written
+before it returns, with no task between the socket and the emulator (a command costs one turn of the event loop).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from enum import Enum, auto
 import hmac
 import itertools
 import logging
-from typing import Any, Final
+from typing import Any, Final, override
 
 from aiohttp import web
 
@@ -56,7 +59,6 @@ DEFAULT_MAX_SESSIONS: Final = 10
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
-READ_SIZE: Final = 65536
 FLUSH_LINES: Final = (
     256  # lines handled before their answers are written, in a long batch
 )
@@ -80,19 +82,24 @@ class _Session:
 
     number: int
     peer: str
-    writer: asyncio.StreamWriter
+    transport: asyncio.Transport
     write_limit: int
     # Tells the server this session has lines to write.
     dirty: Callable[[_Session], None]
+    splitter: LineSplitter
+    last_activity: float
     stage: _Stage = _Stage.USER
     username: str = ""
     failures: int = 0
     monitoring: set[int] = field(default_factory=set)
     closed: bool = False
+    # Dropped for not reading its replies.
+    dropped: bool = False
     after_prompt: bool = False
     out: list[str] = field(default_factory=list)
     delayed: deque[tuple[float, str | None]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
+    idle_timer: asyncio.TimerHandle | None = None
 
     def send(self, text: str) -> None:
         """Queue `text` for the next `flush`."""
@@ -109,13 +116,14 @@ class _Session:
             return
         data = "".join(self.out).encode("ascii", errors="replace")
         self.out.clear()
-        self.writer.write(data)
-        if self.writer.transport.get_write_buffer_size() > self.write_limit:
+        self.transport.write(data)
+        if self.transport.get_write_buffer_size() > self.write_limit:
             _LOGGER.warning(
                 "LIP session %s from %s does not read its replies: dropped",
                 self.number,
                 self.peer,
             )
+            self.dropped = True
             self.abort()
 
     def send_line(self, line: str) -> None:
@@ -142,11 +150,50 @@ class _Session:
         """Whether the session is logged in and monitors `kind`."""
         return self.stage is _Stage.READY and kind in self.monitoring
 
+    def close(self) -> None:
+        """Close the connection once what was written has been sent."""
+        self.closed = True
+        self.out.clear()
+        self.stop_idle_timer()
+        self.transport.close()
+
     def abort(self) -> None:
         """Close the connection at once."""
         self.closed = True
         self.out.clear()
-        self.writer.transport.abort()
+        self.stop_idle_timer()
+        self.transport.abort()
+
+    def stop_idle_timer(self) -> None:
+        """Stop watching for idleness (the session is closing)."""
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
+
+
+class _SessionProtocol(asyncio.Protocol):
+    """The transport's side of one session: hands everything to the server."""
+
+    __slots__ = ("_server", "_session")
+
+    def __init__(self, server: LipServer) -> None:
+        self._server = server
+        self._session: _Session | None = None
+
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._session = self._server._session_opened(transport)  # noqa: SLF001
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        if self._session is not None:
+            self._server._received(self._session, data)  # noqa: SLF001
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._session is not None:
+            self._server._session_closed(self._session, exc)  # noqa: SLF001
 
 
 class LipServer:
@@ -208,8 +255,9 @@ class LipServer:
         self._write_limit = write_buffer_limit
         self._processor = CommandProcessor(emulator, self._schedule)
         self._server: asyncio.Server | None = None
+        self._accepting = False
         self._runner: web.AppRunner | None = None
-        self._sessions: dict[_Session, asyncio.Task[Any]] = {}
+        self._sessions: set[_Session] = set()
         self._numbers = itertools.count(1)
         self._unsubscribe: Unsubscribe | None = None
         self._timers: set[TimerHandle] = set()
@@ -261,26 +309,30 @@ class LipServer:
         """Listen for LIP sessions and HTTP requests; `OSError` when an address cannot be bound."""
         if self._server is not None:
             return
-        server = await asyncio.start_server(
-            self._serve, self.host, self._port, limit=READ_SIZE
-        )
+        runner: web.AppRunner | None = None
+        if self._http_port is not None:
+            app = web.Application()
+            app.router.add_get(DATABASE_PATH, self._database)
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, self.host, self._http_port).start()
+            except BaseException:
+                await runner.cleanup()
+                raise
+        self._accepting = True
         try:
-            if self._http_port is not None:
-                app = web.Application()
-                app.router.add_get(DATABASE_PATH, self._database)
-                runner = web.AppRunner(app, access_log=None, handle_signals=False)
-                await runner.setup()
-                try:
-                    await web.TCPSite(runner, self.host, self._http_port).start()
-                except BaseException:
-                    await runner.cleanup()
-                    raise
-                self._runner = runner
-                self._http_port = int(runner.addresses[0][1])
+            server = await asyncio.get_running_loop().create_server(
+                lambda: _SessionProtocol(self), self.host, self._port
+            )
         except BaseException:
-            server.close()
-            await server.wait_closed()
+            self._accepting = False
+            if runner is not None:
+                await runner.cleanup()
             raise
+        if runner is not None:
+            self._runner = runner
+            self._http_port = int(runner.addresses[0][1])
         self._server = server
         self._port = int(server.sockets[0].getsockname()[1])
         self._unsubscribe = self.emulator.events.subscribe(self._on_event)
@@ -293,6 +345,7 @@ class LipServer:
 
     async def stop(self) -> None:
         """Close every session and both listeners; cancel delayed commands."""
+        self._accepting = False
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -305,11 +358,14 @@ class LipServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for session, task in list(self._sessions.items()):
+        workers: list[asyncio.Task[None]] = []
+        for session in list(self._sessions):
+            if session.worker is not None:
+                session.worker.cancel()
+                workers.append(session.worker)
             session.abort()
-            task.cancel()
-        if tasks := list(self._sessions.values()):
-            await asyncio.wait(tasks)
+        if workers:
+            await asyncio.wait(workers)
         if server is not None:
             await server.wait_closed()
         runner, self._runner = self._runner, None
@@ -384,67 +440,80 @@ class LipServer:
 
     # Sessions.
 
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        peer = str(writer.get_extra_info("peername"))
-        task = asyncio.current_task()
-        if (
-            task is None
-            or self._server is None
-            or len(self._sessions) >= self._max_sessions
-        ):
+    def _session_opened(self, transport: asyncio.Transport) -> _Session | None:
+        """Start a session on a new connection, or refuse it (server stopping, too many sessions)."""
+        peer = str(transport.get_extra_info("peername"))
+        if not self._accepting or len(self._sessions) >= self._max_sessions:
             self._counters["refused"] += 1
             _LOGGER.warning(
                 "LIP connection from %s refused: %d sessions open",
                 peer,
                 len(self._sessions),
             )
-            writer.write((TOO_MANY_SESSIONS + CRLF).encode())
-            await self._close_writer(writer)
-            return
+            transport.write((TOO_MANY_SESSIONS + CRLF).encode())
+            transport.close()
+            return None
+        loop = asyncio.get_running_loop()
         session = _Session(
-            next(self._numbers), peer, writer, self._write_limit, self._mark_dirty
+            next(self._numbers),
+            peer,
+            transport,
+            self._write_limit,
+            self._mark_dirty,
+            LineSplitter(self._max_line),
+            loop.time(),
         )
-        self._sessions[session] = task
+        self._sessions.add(session)
         self._counters["sessions"] += 1
         _LOGGER.debug("LIP session %s from %s opened", session.number, peer)
-        splitter = LineSplitter(self._max_line)
+        session.idle_timer = loop.call_at(
+            session.last_activity + self._idle_timeout, self._check_idle, session
+        )
+        session.send(LOGIN_PROMPT)
+        self._flush()
+        return session
+
+    def _received(self, session: _Session, data: bytes) -> None:
+        """Handle the complete lines in `data` now, or after the reply delay."""
         loop = asyncio.get_running_loop()
-        try:
-            session.send(LOGIN_PROMPT)
-            self._flush()
-            while session.is_open():
-                async with asyncio.timeout(self._idle_timeout):
-                    data = await reader.read(READ_SIZE)
-                if not data:
-                    break
-                lines = splitter.feed(data)
-                if self._reply_delay or session.delayed:
-                    self._defer(session, lines, loop.time() + self._reply_delay)
-                    continue
-                self._handle_lines(session, lines)
-        except TimeoutError:
-            _LOGGER.info(
-                "LIP session %s from %s idle for %s s: closed",
-                session.number,
-                peer,
-                self._idle_timeout,
-            )
-        except OSError as err:
+        session.last_activity = loop.time()
+        lines = session.splitter.feed(data)
+        if self._reply_delay or session.delayed:
+            self._defer(session, lines, session.last_activity + self._reply_delay)
+            return
+        self._handle_lines(session, lines)
+        if not session.is_open():
+            session.close()  # a line ended the session (too many failed logins)
+
+    def _check_idle(self, session: _Session) -> None:
+        """Close a session without a line for the idle time (T6); otherwise look again when it could be."""
+        due = session.last_activity + self._idle_timeout
+        loop = asyncio.get_running_loop()
+        if loop.time() < due:
+            session.idle_timer = loop.call_at(due, self._check_idle, session)
+            return
+        _LOGGER.info(
+            "LIP session %s from %s idle for %s s: closed",
+            session.number,
+            session.peer,
+            self._idle_timeout,
+        )
+        session.close()
+
+    def _session_closed(self, session: _Session, exc: Exception | None) -> None:
+        if exc is not None:
             _LOGGER.debug(
-                "LIP session %s from %s failed: %s", session.number, peer, err
+                "LIP session %s from %s failed: %s", session.number, session.peer, exc
             )
-        finally:
-            if session.worker is not None:
-                session.worker.cancel()
-                await asyncio.wait([session.worker])
-            self._sessions.pop(session, None)
-            if session.closed and session.stage is _Stage.READY:
-                self._counters["dropped"] += 1
-            session.closed = True
-            _LOGGER.debug("LIP session %s from %s closed", session.number, peer)
-            await self._close_writer(writer)
+        session.stop_idle_timer()
+        if session.worker is not None:
+            session.worker.cancel()
+        self._sessions.discard(session)
+        if session.dropped:
+            self._counters["dropped"] += 1
+        session.closed = True
+        session.out.clear()
+        _LOGGER.debug("LIP session %s from %s closed", session.number, session.peer)
 
     def _defer(self, session: _Session, lines: list[str | None], due: float) -> None:
         """Handle `lines` at `due` (the reply delay), after the lines already waiting."""
@@ -468,16 +537,9 @@ class LipServer:
                     due.append(session.delayed.popleft()[1])
                 self._handle_lines(session, due)
             if not session.is_open():
-                session.writer.close()  # the reading loop sees the end and cleans up
+                session.close()
         finally:
             session.worker = None
-
-    @staticmethod
-    async def _close_writer(writer: asyncio.StreamWriter) -> None:
-        writer.close()
-        with contextlib.suppress(OSError, TimeoutError):
-            async with asyncio.timeout(1.0):
-                await writer.wait_closed()
 
     def _handle_lines(self, session: _Session, lines: list[str | None]) -> None:
         """Handle lines of one session, then write every reply and report they caused at once."""
