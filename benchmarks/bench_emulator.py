@@ -1,32 +1,24 @@
-"""Emulator speed: building a full two-link system, switching zones, and a 32-module override burst.
+"""Emulator speed, without the network: building a system, switching zones, and a 32-module override burst.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_emulator.py``. Prints figures; asserts nothing.
+These figures have no reference (nothing else emulates these modules); they show what the emulation core itself
+costs under the LIP server and Home Assistant. Sizes 1, 10 and 198 modules for building and switching.
+
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_emulator``. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-import sys
 import time
-import types
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-# Load the library on its own: the integration package's __init__ needs Home Assistant, the library does not.
-if "custom_components.homeworks_qsx" not in sys.modules:
-    _package = types.ModuleType("custom_components.homeworks_qsx")
-    _package.__path__ = [str(ROOT / "custom_components" / "homeworks_qsx")]
-    sys.modules["custom_components.homeworks_qsx"] = _package
-
-from custom_components.homeworks_qsx.qsx.clock import ManualScheduler  # noqa: E402
-from custom_components.homeworks_qsx.qsx.const import MAX_CCI_GROUP_SIZE  # noqa: E402
-from custom_components.homeworks_qsx.qsx.description import (  # noqa: E402
+from benchmarks.common import Row, modules_per_link, parse_args, report, sizes_from
+from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
+from custom_components.homeworks_qsx.qsx.const import MAX_CCI_GROUP_SIZE
+from custom_components.homeworks_qsx.qsx.description import (
     build_description,
     parse_description,
 )
-from custom_components.homeworks_qsx.qsx.emulator import Emulator  # noqa: E402
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
 
 REPEATS = 5
 
@@ -41,25 +33,33 @@ def best_of(repeats: int, run: Callable[[], None]) -> float:
     return best
 
 
-def bench_creation() -> None:
-    """Describe and build a 2 links x 99 modules system."""
+def bench_creation(size: int) -> Row:
+    """Describe and build a system of `size` modules."""
 
     def create() -> None:
-        Emulator(build_description([99, 99]), scheduler=ManualScheduler())
+        Emulator(build_description(modules_per_link(size)), scheduler=ManualScheduler())
 
     seconds = best_of(REPEATS, create)
-    print(
-        f"create 198-module system (description + emulator): {seconds * 1000:8.2f} ms"
+    return Row(
+        "emulator",
+        f"build a {size}-module system (description + emulator)",
+        "ms",
+        seconds * 1000,
+        None,
+        "",
     )
 
 
-def bench_zone_switching() -> None:
-    """Switch zones of a module in the middle of the big system, with one subscriber listening."""
-    emulator = Emulator(build_description([99, 99]), scheduler=ManualScheduler())
+def bench_zone_switching(size: int) -> Row:
+    """Switch zones of one module of the system, with one subscriber listening."""
+    emulator = Emulator(
+        build_description(modules_per_link(size)), scheduler=ManualScheduler()
+    )
     received: list[object] = []
     emulator.events.subscribe(received.append)
-    serial = emulator.description.modules[150].serial
-    operations = 100_000
+    modules = emulator.description.modules
+    serial = modules[(len(modules) - 1) * 3 // 4].serial
+    operations = 50_000
 
     def switch() -> None:
         for index in range(operations):
@@ -67,13 +67,17 @@ def bench_zone_switching() -> None:
         received.clear()
 
     seconds = best_of(REPEATS, switch)
-    rate = operations / seconds
-    print(
-        f"zone switching:                 {rate:12,.0f} ops/s ({seconds / operations * 1e6:.2f} us/op)"
+    return Row(
+        "emulator",
+        f"zone switched and its events delivered, {size} modules",
+        "us",
+        seconds / operations * 1e6,
+        None,
+        "",
     )
 
 
-def bench_override_burst() -> None:
+def bench_override_burst() -> Row:
     """Open and close the CCI of a 32-module group (128 zones each way), events delivered to a subscriber."""
     description = parse_description(
         {"modules": [{"cci_group": "fire"}] * MAX_CCI_GROUP_SIZE}
@@ -82,7 +86,7 @@ def bench_override_burst() -> None:
     received: list[object] = []
     emulator.events.subscribe(received.append)
     serial = description.modules[0].serial
-    bursts = 1_000
+    bursts = 500
 
     def burst() -> None:
         for _ in range(bursts):
@@ -91,19 +95,25 @@ def bench_override_burst() -> None:
         received.clear()
 
     seconds = best_of(REPEATS, burst)
-    rate = bursts / seconds
-    print(
-        f"32-module override burst:       {rate:12,.0f} open+close/s "
-        f"({seconds / bursts * 1e3:.3f} ms each, {MAX_CCI_GROUP_SIZE * 4} zones each way)"
+    return Row(
+        "emulator",
+        f"{MAX_CCI_GROUP_SIZE}-module CCI group opens and closes ({MAX_CCI_GROUP_SIZE * 4} zones each way)",
+        "ms",
+        seconds / bursts * 1000,
+        None,
+        "",
     )
 
 
 def main() -> None:
-    """Run every benchmark and print the figures."""
-    print(f"Python {sys.version.split()[0]}, best of {REPEATS}")
-    bench_creation()
-    bench_zone_switching()
-    bench_override_burst()
+    """Run every figure and print it."""
+    args = parse_args(__doc__ or "")
+    rows: list[Row] = []
+    for size in sizes_from(args):
+        rows.append(bench_creation(size))
+        rows.append(bench_zone_switching(size))
+    rows.append(bench_override_burst())
+    report(rows, args.json)
 
 
 if __name__ == "__main__":
