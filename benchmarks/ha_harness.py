@@ -51,6 +51,7 @@ from homeassistant.helpers import (
     frame,
     translation,
 )
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .common import PASSWORD, ROOT, USERNAME, Served, modules_per_link
 
@@ -97,6 +98,9 @@ async def home_assistant() -> AsyncIterator[HomeAssistant]:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
             frame.async_setup(hass)
             await translation.async_load_integrations(hass, {"homeassistant"})
+            # A running Home Assistant has its shared HTTP session already (core integrations use it from the
+            # start): creating it is not the cost of the first entry that asks for it.
+            async_get_clientsession(hass)
             try:
                 yield hass
             finally:

@@ -136,7 +136,9 @@ async def _async_setup_emulated(
         server=server,
     )
     if stored is None:
-        await store.async_save({"emulator": emulator.export_state()})
+        # A new system is written as a change would be, after the set-up: nothing in it waits for the disk,
+        # and an unload or a stop writes it at once.
+        data.coordinator.async_schedule_save()
     return data
 
 

@@ -83,9 +83,10 @@ async def async_setup_entry(
 ) -> None:
     """Set up the processor's connectivity and the binary sensors of every module."""
     data = entry.runtime_data
-    async_add_entities([HomeworksQsxConnectivitySensor(entry, PROCESSOR_CONNECTIVITY)])
     data.coordinator.async_add_module_entities(
-        async_add_entities, partial(_module_entities, data)
+        async_add_entities,
+        partial(_module_entities, data),
+        [HomeworksQsxConnectivitySensor(entry, PROCESSOR_CONNECTIVITY)],
     )
 
 

@@ -46,7 +46,7 @@ from .qsx.lip.server import LipServer
 from .qsx.model import ModuleDescription
 from .router import EntityRouter
 
-type ModuleListener = Callable[[ModuleDescription], None]
+type EntitiesOf = Callable[[ModuleDescription], Iterable[Entity]]
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxData]
 
 
@@ -113,7 +113,10 @@ class HomeworksQsxCoordinator:
         self.backend = backend
         self.processor_device_id = processor_device_id
         self.store = store
-        self._module_listeners: set[ModuleListener] = set()
+        # Per platform: how to add entities, and which entities a module has.
+        self._module_platforms: list[
+            tuple[AddConfigEntryEntitiesCallback, EntitiesOf]
+        ] = []
         self._cci_timers: dict[str, CALLBACK_TYPE] = {}
         self._unsubscribes: list[Callable[[], None]] = []
         self._save_pending = False
@@ -162,37 +165,30 @@ class HomeworksQsxCoordinator:
         for cancel in self._cci_timers.values():
             cancel()
         self._cci_timers.clear()
-        self._module_listeners.clear()
+        self._module_platforms.clear()
         if self.store is not None:
             self._save_pending = False
             await self.store.async_save(self._async_export())
 
-    # Listeners of entities and platforms
-
-    @callback
-    def async_add_module_listener(self, listener: ModuleListener) -> CALLBACK_TYPE:
-        """Call `listener` with every module added to the system later on; returns the remover."""
-        self._module_listeners.add(listener)
-        return partial(self._module_listeners.discard, listener)
+    # Platforms
 
     @callback
     def async_add_module_entities(
         self,
         async_add_entities: AddConfigEntryEntitiesCallback,
-        entities_of: Callable[[ModuleDescription], Iterable[Entity]],
+        entities_of: EntitiesOf,
+        processor_entities: Iterable[Entity] = (),
     ) -> None:
-        """Add a platform's entities of every module now, and of every module added later, until unload."""
-        async_add_entities(
-            entity
-            for module in self.backend.description.modules
-            for entity in entities_of(module)
-        )
+        """Add a platform's entities of every module now, and of every module added later, until shutdown.
 
-        @callback
-        def _async_add_module(module: ModuleDescription) -> None:
-            async_add_entities(entities_of(module))
-
-        self.entry.async_on_unload(self.async_add_module_listener(_async_add_module))
+        The processor's entities of the platform, if any, come first, in the same batch: Home Assistant adds
+        each batch in a task of its own.
+        """
+        entities: list[Entity] = list(processor_entities)
+        for module in self.backend.description.modules:
+            entities.extend(entities_of(module))
+        async_add_entities(entities)
+        self._module_platforms.append((async_add_entities, entities_of))
 
     # Options
 
@@ -290,7 +286,7 @@ class HomeworksQsxCoordinator:
     @callback
     def _handle_event(self, event: Event) -> None:
         if self.store is not None:
-            self._async_schedule_save()
+            self.async_schedule_save()
         if event.serial is None:
             return
         match event.kind:
@@ -298,8 +294,8 @@ class HomeworksQsxCoordinator:
                 self._async_check_cci(event.serial)
             case EventKind.MODULE_ADDED:
                 self._async_check_cci(event.serial)
-                for listener in list(self._module_listeners):
-                    listener(event.value)
+                for async_add_entities, entities_of in list(self._module_platforms):
+                    async_add_entities(entities_of(event.value))
             case EventKind.MODULE_REMOVED:
                 self._async_forget_module(event.serial)
             case EventKind.MODULE_CHANGED:
@@ -320,7 +316,8 @@ class HomeworksQsxCoordinator:
         return {"emulator": backend.emulator.export_state()}
 
     @callback
-    def _async_schedule_save(self) -> None:
+    def async_schedule_save(self) -> None:
+        """Write an emulated system's state within `SAVE_DELAY_SECONDS` (nothing for a live processor)."""
         # A change while a write is already scheduled is picked up by that write: scheduling again would
         # push it back, and a busy system would never be written.
         if self._save_pending or self.store is None:

@@ -20,6 +20,13 @@ from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
 _NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
 
 
+class _Unavailable:
+    """What an unavailable entity shows (distinct from every value, None included)."""
+
+
+_UNAVAILABLE: Final = _Unavailable()
+
+
 def processor_device_info(
     entry: HomeworksQsxConfigEntry, processor: ProcessorDescription
 ) -> DeviceInfo:
@@ -82,7 +89,7 @@ class HomeworksQsxEntity(Entity):
         if description.translation_placeholders is None:
             # Home Assistant would make an empty dict for each entity.
             self._attr_translation_placeholders = _NO_PLACEHOLDERS
-        self._written: tuple[Any, ...] | None = None
+        self._written: Any = _UNAVAILABLE
 
     @property
     @override
@@ -90,11 +97,11 @@ class HomeworksQsxEntity(Entity):
         """Available while the backend's states are current."""
         return self.data.backend.connected
 
-    def _shown(self) -> tuple[Any, ...]:
+    def _shown(self) -> Any:
         """Return what the entity shows: its state is written again only when this changes."""
         if not self.available:
-            return (False,)
-        return (True, self._value())
+            return _UNAVAILABLE
+        return self._value()
 
     def _value(self) -> Any:
         """Return the value the entity shows while available."""
@@ -134,7 +141,7 @@ class HomeworksQsxEntity(Entity):
     @callback
     def _async_refresh(self) -> None:
         shown = self._shown()
-        if shown != self._written:
+        if shown is not self._written and shown != self._written:
             self._written = shown
             self.async_write_ha_state()
 
@@ -191,9 +198,13 @@ class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
         """Attach the entity to the processor device."""
         data = entry.runtime_data
         super().__init__(data, data.coordinator.processor_serial, description)
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, data.coordinator.processor_serial)}
-        )
+        # One device description for the processor's entities.
+        router = data.router
+        if router.processor_device_info is None:
+            router.processor_device_info = DeviceInfo(
+                identifiers={(DOMAIN, data.coordinator.processor_serial)}
+            )
+        self._attr_device_info = router.processor_device_info
 
     @callback
     @override

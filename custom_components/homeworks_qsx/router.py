@@ -39,8 +39,9 @@ class EntityRouter:
         self._by_serial: dict[str, dict[PushTarget, None]] = {}
         self._everything: dict[PushTarget, None] = {}  # entities that see every event
         self._unsubscribes: list[Unsubscribe] = []
-        # One device description per module, shared by the module's entities.
+        # One device description per module, shared by the module's entities, and one for the processor's.
         self.device_infos: dict[str, tuple[ModuleDescription, DeviceInfo]] = {}
+        self.processor_device_info: DeviceInfo | None = None
 
     def add(self, target: PushTarget, serial: str | None) -> None:
         """Deliver the events of module `serial` (every event when None) and the connection to `target`."""

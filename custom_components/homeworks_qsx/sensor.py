@@ -20,7 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import ATTR_LIMIT
 from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
-from .qsx.const import ZONES_PER_MODULE, OperatingMode, link_limits
+from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
 from .qsx.model import ModuleDescription, ModuleState, SystemDescription
 
 # Read-only: states are pushed by the backend.
@@ -125,6 +125,20 @@ def _link_descriptions(
     )
 
 
+# Descriptions of every link a processor can have, made once.
+LINK_DESCRIPTIONS: dict[int, tuple[HomeworksQsxLinkSensorEntityDescription, ...]] = {
+    number: _link_descriptions(number)
+    for number in range(1, max(model.link_count for model in ProcessorModel) + 1)
+}
+
+
+def link_descriptions(
+    number: int,
+) -> tuple[HomeworksQsxLinkSensorEntityDescription, ...]:
+    """Return the sensor descriptions of link `number` (a live database may number its links freely)."""
+    return LINK_DESCRIPTIONS.get(number) or _link_descriptions(number)
+
+
 def _module_entities(
     data: HomeworksQsxData, module: ModuleDescription
 ) -> list[SensorEntity]:
@@ -143,13 +157,14 @@ async def async_setup_entry(
 ) -> None:
     """Set up the processor's link usage and the sensors of every module."""
     data = entry.runtime_data
-    async_add_entities(
-        HomeworksQsxLinkSensor(entry, description)
-        for link in data.backend.description.links
-        for description in _link_descriptions(link.number)
-    )
     data.coordinator.async_add_module_entities(
-        async_add_entities, partial(_module_entities, data)
+        async_add_entities,
+        partial(_module_entities, data),
+        [
+            HomeworksQsxLinkSensor(entry, description)
+            for link in data.backend.description.links
+            for description in link_descriptions(link.number)
+        ],
     )
 
 

@@ -7,9 +7,9 @@ Every action targets modules by device id.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 import probatio
 
@@ -159,65 +159,64 @@ async def _async_simulate(target: _Target, fault: Fault, value: bool | float) ->
 
 
 async def _async_for_each(
-    hass: HomeAssistant,
-    call: ServiceCall,
-    action: Callable[[_Target], Awaitable[None]],
+    call: ServiceCall, action: Callable[[_Target], Awaitable[None]]
 ) -> None:
-    for target in _targets(hass, call):
+    for target in _targets(call.hass, call):
         await action(target)
+
+
+async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -> None:
+    """Change one physical condition of every targeted module (emulated systems only)."""
+    targets = _targets(call.hass, call)
+    for target in targets:
+        if not target.entry.runtime_data.backend.supports_simulation:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="simulation_not_supported",
+                translation_placeholders={"name": target.entry.title},
+            )
+    value = call.data[simulation.field]
+    for target in targets:
+        await _async_simulate(target, simulation.fault, value)
+
+
+async def _async_press_button(call: ServiceCall) -> None:
+    button = BUTTONS[call.data[ATTR_BUTTON]]
+
+    async def _press(target: _Target) -> None:
+        backend = target.entry.runtime_data.backend
+        await target.entry.runtime_data.coordinator.async_command(
+            target.serial,
+            lambda: backend.async_press_button(target.serial, button),
+        )
+
+    await _async_for_each(call, _press)
+
+
+async def _async_pulse_cco(call: ServiceCall) -> None:
+    duration: float | None = call.data.get(ATTR_DURATION)
+
+    async def _pulse(target: _Target) -> None:
+        backend = target.entry.runtime_data.backend
+        await target.entry.runtime_data.coordinator.async_command(
+            target.serial,
+            lambda: backend.async_pulse_cco(target.serial, duration),
+        )
+
+    await _async_for_each(call, _pulse)
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of the integration (once, for every config entry)."""
-
-    def _simulation_handler(
-        simulation: _Simulation,
-    ) -> Callable[[ServiceCall], Coroutine[Any, Any, None]]:
-        async def _async_handle(call: ServiceCall) -> None:
-            targets = _targets(hass, call)
-            for target in targets:
-                if not target.entry.runtime_data.backend.supports_simulation:
-                    raise ServiceValidationError(
-                        translation_domain=DOMAIN,
-                        translation_key="simulation_not_supported",
-                        translation_placeholders={"name": target.entry.title},
-                    )
-            value = call.data[simulation.field]
-            for target in targets:
-                await _async_simulate(target, simulation.fault, value)
-
-        return _async_handle
-
+    # Module-level handlers: an entry adds no closures to what Home Assistant keeps.
     for service, simulation in SIMULATIONS.items():
         hass.services.async_register(
-            DOMAIN, service, _simulation_handler(simulation), schema=simulation.schema
+            DOMAIN,
+            service,
+            partial(_async_handle_simulation, simulation),
+            schema=simulation.schema,
         )
-
-    async def _async_press_button(call: ServiceCall) -> None:
-        button = BUTTONS[call.data[ATTR_BUTTON]]
-
-        async def _press(target: _Target) -> None:
-            backend = target.entry.runtime_data.backend
-            await target.entry.runtime_data.coordinator.async_command(
-                target.serial,
-                lambda: backend.async_press_button(target.serial, button),
-            )
-
-        await _async_for_each(hass, call, _press)
-
-    async def _async_pulse_cco(call: ServiceCall) -> None:
-        duration: float | None = call.data.get(ATTR_DURATION)
-
-        async def _pulse(target: _Target) -> None:
-            backend = target.entry.runtime_data.backend
-            await target.entry.runtime_data.coordinator.async_command(
-                target.serial,
-                lambda: backend.async_pulse_cco(target.serial, duration),
-            )
-
-        await _async_for_each(hass, call, _pulse)
-
     hass.services.async_register(
         DOMAIN, SERVICE_PRESS_BUTTON, _async_press_button, schema=PRESS_BUTTON_SCHEMA
     )

@@ -42,6 +42,7 @@ from homeassistant.setup import async_setup_component
 
 from .conftest import (
     GARAGE,
+    HALL,
     KITCHEN,
     PASSWORD,
     PROCESSOR,
@@ -296,12 +297,46 @@ async def test_stop_closes_ports(socket_enabled: None, hass: HomeAssistant) -> N
     assert not await _can_connect(lip_port)
 
 
-async def test_remove_entry_forgets_state(
+async def test_new_system_is_written_after_setup(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new system is written within a second of its first start: the set-up does not wait for the disk."""
+    assert STORE_KEY not in hass_storage
+    freezer.tick(timedelta(seconds=1.1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    stored = hass_storage[STORE_KEY]["data"]["emulator"]["modules"]
+    assert set(stored) == {KITCHEN, GARAGE, HALL}
+
+
+async def test_new_system_is_written_on_unload(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
+    """Unloading a new system before its first write writes it at once."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert set(hass_storage[STORE_KEY]["data"]["emulator"]["modules"]) == {
+        KITCHEN,
+        GARAGE,
+        HALL,
+    }
+
+
+async def test_remove_entry_forgets_state(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
     """Deleting the entry deletes the stored emulated system."""
+    freezer.tick(timedelta(seconds=1.1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
     assert STORE_KEY in hass_storage
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()

@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.homeworks_qsx.qsx.const import Fault
+from custom_components.homeworks_qsx.sensor import LINK_DESCRIPTIONS, link_descriptions
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -86,3 +87,13 @@ async def test_state_written_only_on_change(
     assert state_of(hass, MODE) == "program"
     assert get_state(hass, TEMPERATURE).last_reported == before.last_reported
     assert get_state(hass, TEMPERATURE).context == before.context
+
+
+def test_link_descriptions_of_any_link() -> None:
+    """Links a processor model can have share descriptions made once; a live database may number links freely."""
+    assert link_descriptions(2) is LINK_DESCRIPTIONS[2]
+    assert [description.key for description in link_descriptions(7)] == [
+        "link_7_devices",
+        "link_7_zones",
+    ]
+    assert link_descriptions(7)[0].translation_placeholders == {"link": "7"}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import replace
+import logging
+import socket
+import struct
 from typing import Any
 
 import aiohttp
@@ -31,6 +34,7 @@ from custom_components.homeworks_qsx.qsx.errors import (
     UnknownObjectError,
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.qsx.lip import client as client_module
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import ModuleDescription, ModuleState
@@ -782,5 +786,61 @@ async def test_barrier_answer_without_request_is_ignored(
     await client.connect()
     fake.push(BARRIER_ANSWER + b"~ERROR,1\r\n")
     await wait_for(lambda: client.diagnostics()["ignored_lines"] >= 2)
+    await client.ping()
+    await client.close()
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close a connection with an RST (linger 0) instead of a FIN."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def test_connection_reset_during_login(
+    http_session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """A processor that resets the connection during the login fails the connection with the reason."""
+
+    async def reset_after_prompt(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        writer.write(b"login: ")
+        await reader.readline()
+        _reset(writer)
+
+    listener = await asyncio.start_server(reset_after_prompt, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    client = LipClient("127.0.0.1", port, USER, PASSWORD, session=http_session, **FAST)
+    with pytest.raises(ConnectionFailedError, match="closed the connection: "):
+        await client.connect()
+    listener.close()
+    await listener.wait_closed()
+
+
+async def test_connection_reset_while_connected(
+    fake: FakeProcessor,
+    server: LipServer,
+    http_session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A reset connection is lost, logged with its reason, and the client reconnects by itself."""
+    caplog.set_level(logging.DEBUG, logger=client_module.__name__)
+    client = LipClient(
+        "127.0.0.1",
+        fake.port,
+        USER,
+        PASSWORD,
+        session=http_session,
+        http_port=server.http_port or 0,
+        **FAST,
+    )
+    await client.connect()
+    changes: list[bool] = []
+    client.subscribe_connection(changes.append)
+    for writer in list(fake.writers):
+        _reset(writer)
+    await wait_for(lambda: changes == [False, True])
+    assert "failed" in caplog.text
     await client.ping()
     await client.close()
