@@ -337,3 +337,26 @@ async def fake(socket_enabled: None) -> AsyncGenerator[FakeProcessor]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+def fake_client(
+    fake: FakeProcessor, server: LipServer, http_session: aiohttp.ClientSession
+) -> Callable[..., LipClient]:
+    """Return a maker of clients of the scripted processor (the database from the server's HTTP port).
+
+    Keyword arguments override the fast intervals of `FAST`; the client is not connected yet.
+    """
+
+    def make(**overrides: float) -> LipClient:
+        return LipClient(
+            "127.0.0.1",
+            fake.port,
+            USER,
+            PASSWORD,
+            session=http_session,
+            http_port=server.http_port or 0,
+            **{**FAST, **overrides},
+        )
+
+    return make

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 import logging
 import socket
@@ -458,23 +458,14 @@ async def test_invisible_faults(
 
 async def test_emulator_command_refused_by_real_processor(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     module: ModuleDescription,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A real processor answers `#EMULATOR` with `~ERROR,6`: `NotSupportedError`."""
     fake.handler = lambda line: (
         b"~ERROR,6\r\n" if line.startswith("#EMULATOR") else answer_barriers(line)
     )
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     with pytest.raises(NotSupportedError):
         await client.emulate(module.serial, Fault.CCI, True)
@@ -488,25 +479,16 @@ async def test_emulator_command_refused_by_real_processor(
 async def test_error_answers(
     *,
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     module: ModuleDescription,
     code: bytes,
     error: type[Exception],
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A command answered with `~ERROR` raises at once (the error belongs to the batch before the barrier)."""
     fake.handler = lambda line: (
         b"~ERROR," + code + b"\r\n" if line.startswith("#") else answer_barriers(line)
     )
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     with pytest.raises(error, match=f"ERROR,{code.decode()}|does not"):
         await client.set_zone(module.serial, 1, True)
@@ -515,20 +497,11 @@ async def test_error_answers(
 
 async def test_command_timeout(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     module: ModuleDescription,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A processor that never reports the resulting level: `CommandTimeoutError` after the timeout."""
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **{**FAST, "command_timeout": 0.05},
-    )
+    client = fake_client(command_timeout=0.05)
     await client.connect()
     with pytest.raises(CommandTimeoutError):
         await client.set_zone(module.serial, 1, True)
@@ -542,21 +515,12 @@ async def test_command_timeout(
 
 async def test_late_report_completes_command(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     module: ModuleDescription,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A real processor may report after the barrier's answer: the command waits for the level."""
     zone = module.zones[0].integration_id
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     task = asyncio.create_task(client.set_zone(module.serial, 1, True))
     await wait_for(lambda: f"#OUTPUT,{zone},1,100" in fake.lines)
@@ -574,23 +538,14 @@ async def test_late_report_completes_command(
 
 async def test_sync_with_errors_is_tolerated(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     caplog: pytest.LogCaptureFixture,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A processor that does not know some queried objects is logged, not fatal."""
     fake.handler = lambda line: (
         b"~ERROR,2\r\n" if line.startswith("?DEVICE") else answer_barriers(line)
     )
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     assert "answered 18 state queries with an error" in caplog.text
     await client.close()
@@ -598,24 +553,15 @@ async def test_sync_with_errors_is_tolerated(
 
 async def test_garbage_from_the_network(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     module: ModuleDescription,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """Whatever the network sends, nothing crashes, memory stays bounded, and valid reports still apply.
 
     Partial lines, several lines a packet, CR or LF only, NUL, telnet, unknown and bad `~` lines, junk, and an
     endless line.
     """
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     zone = module.zones[0].integration_id
     device = module.integration_id
@@ -689,18 +635,11 @@ async def test_server_killed_then_back(
 
 
 async def test_keepalive_detects_a_dead_link(
-    fake: FakeProcessor, server: LipServer, http_session: aiohttp.ClientSession
+    fake: FakeProcessor,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """Keepalive `?SYSTEM,10`; two unanswered in a row mean a dead link; the client reconnects by itself."""
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **{**FAST, "keepalive_interval": 0.02},
-    )
+    client = fake_client(keepalive_interval=0.02)
     changes: list[bool] = []
     client.subscribe_connection(changes.append)
     await client.connect()
@@ -714,20 +653,11 @@ async def test_keepalive_detects_a_dead_link(
 
 async def test_connection_lost_during_command(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     module: ModuleDescription,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A command in flight when the link drops fails with `ConnectionFailedError`."""
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     fake.handler = lambda line: None
     task = asyncio.create_task(client.set_zone(module.serial, 1, True))
@@ -771,18 +701,11 @@ async def test_description_changes_between_connections(
 
 
 async def test_barrier_answer_without_request_is_ignored(
-    fake: FakeProcessor, server: LipServer, http_session: aiohttp.ClientSession
+    fake: FakeProcessor,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """Unsolicited `~SYSTEM` or `~ERROR` lines are counted and ignored."""
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     fake.push(BARRIER_ANSWER + b"~ERROR,1\r\n")
     await wait_for(lambda: client.diagnostics()["ignored_lines"] >= 2)
@@ -820,21 +743,12 @@ async def test_connection_reset_during_login(
 
 async def test_connection_reset_while_connected(
     fake: FakeProcessor,
-    server: LipServer,
-    http_session: aiohttp.ClientSession,
     caplog: pytest.LogCaptureFixture,
+    fake_client: Callable[..., LipClient],
 ) -> None:
     """A reset connection is lost, logged with its reason, and the client reconnects by itself."""
     caplog.set_level(logging.DEBUG, logger=client_module.__name__)
-    client = LipClient(
-        "127.0.0.1",
-        fake.port,
-        USER,
-        PASSWORD,
-        session=http_session,
-        http_port=server.http_port or 0,
-        **FAST,
-    )
+    client = fake_client()
     await client.connect()
     changes: list[bool] = []
     client.subscribe_connection(changes.append)
