@@ -24,11 +24,11 @@ from custom_components.homeworks_qsx.const import (
     CONF_SERVE,
     DOMAIN,
 )
-from custom_components.homeworks_qsx.coordinator import HomeworksQsxConfigEntry
 from custom_components.homeworks_qsx.qsx.const import Fault
 from custom_components.homeworks_qsx.qsx.description import default_processor_serial
 from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.runtime import HomeworksQsxConfigEntry
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,

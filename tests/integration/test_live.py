@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.homeworks_qsx.const import DOMAIN
-from custom_components.homeworks_qsx.coordinator import database_issue_id
+from custom_components.homeworks_qsx.issues import database_issue_id
 from custom_components.homeworks_qsx.qsx.const import Fault
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
