@@ -351,23 +351,33 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         finally:
             await backend.async_stop()
 
-    async def _async_update_live(
+    async def _async_step_update_live(
         self,
+        step_id: str,
         entry: HomeworksQsxConfigEntry,
-        user_input: dict[str, Any],
-        errors: dict[str, str],
-    ) -> ConfigFlowResult | None:
-        """Test the entry's data changed by `user_input`; store it and reload if it leads to the same processor.
+        fields: dict[Any, Any],
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Ask for some of a live entry's data; store it and reload once the connection test reaches the same processor.
 
-        Returns the flow's end, or None with the error key in `errors["base"]` (the form is shown again).
+        Reauthentication (the login) and reconfiguration (host and ports) are this one step with other fields.
         """
-        description, error = await self._async_test_live({**entry.data, **user_input})
-        if description is None:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            description, error = await self._async_test_live(
+                {**entry.data, **user_input}
+            )
+            if description is not None:
+                await self.async_set_unique_id(_live_unique_id(description))
+                self._abort_if_unique_id_mismatch(reason="wrong_processor")
+                return self._async_update_reload_and_abort(entry, user_input)
             errors["base"] = error
-            return None
-        await self.async_set_unique_id(_live_unique_id(description))
-        self._abort_if_unique_id_mismatch(reason="wrong_processor")
-        return self._async_update_reload_and_abort(entry, user_input)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=probatio.Schema(fields),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
 
     # Reauthentication
 
@@ -382,16 +392,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for new credentials and check them before storing them."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            result = await self._async_update_live(entry, user_input, errors)
-            if result is not None:
-                return result
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=probatio.Schema(_credentials_schema(entry.data)),
-            errors=errors,
-            description_placeholders={"name": entry.title},
+        return await self._async_step_update_live(
+            "reauth_confirm", entry, _credentials_schema(entry.data), user_input
         )
 
     # Reconfiguration
@@ -403,16 +405,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data[CONF_BACKEND] == BackendType.EMULATED:
             return await self.async_step_reconfigure_emulated()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            result = await self._async_update_live(entry, user_input, errors)
-            if result is not None:
-                return result
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=probatio.Schema(_ports_schema(entry.data)),
-            errors=errors,
-            description_placeholders={"name": entry.title},
+        return await self._async_step_update_live(
+            "reconfigure", entry, _ports_schema(entry.data), user_input
         )
 
     async def async_step_reconfigure_emulated(

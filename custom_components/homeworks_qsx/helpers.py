@@ -3,6 +3,7 @@
 Every entity method and action that commands a module is decorated, so a refusal or a failure reads the same
 whichever way the command came: `ServiceValidationError` when the request cannot be carried out as asked (the
 module ignores commands now, or is not part of the system), `HomeAssistantError` when the processor failed.
+Decorated methods take `self` positional-only (`self, /, **kwargs`), so that no keyword argument can clash with it.
 """
 
 from __future__ import annotations
