@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
@@ -22,6 +22,9 @@ from .const import (
     ISSUE_DATABASE_CHANGED,
 )
 from .qsx.backend import QsxBackend
+
+if TYPE_CHECKING:
+    from .runtime import HomeworksQsxConfigEntry
 
 
 def cci_issue_id(serial: str) -> str:
@@ -38,7 +41,7 @@ class RepairIssues:
     """Raises and clears the repair issues of one config entry."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry, backend: QsxBackend
+        self, hass: HomeAssistant, entry: HomeworksQsxConfigEntry, backend: QsxBackend
     ) -> None:
         """Watch the modules of `backend`; the database read at set-up is the reference."""
         self.hass = hass
