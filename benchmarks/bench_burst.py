@@ -44,13 +44,13 @@ from benchmarks.ha_harness import (
     run,
     setup_entry,
 )
-from custom_components.homeworks_qsx.coordinator import HomeworksQsxData
 from custom_components.homeworks_qsx.qsx.const import MAX_CCI_GROUP_SIZE
 from custom_components.homeworks_qsx.qsx.description import (
     build_description,
     description_to_dict,
 )
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from custom_components.homeworks_qsx.runtime import HomeworksQsxRuntime
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
@@ -118,8 +118,8 @@ async def emulated_bursts(description_path: Path) -> tuple[list[float], int]:
         entry, _, _ = await setup_entry(
             hass, our_domain(), emulated_data(198, description_path), "Burst"
         )
-        data: HomeworksQsxData = entry.runtime_data
-        emulated = data.emulated
+        runtime: HomeworksQsxRuntime = entry.runtime_data
+        emulated = runtime.emulated
         assert emulated is not None
         serial = emulated.emulator.description.modules[0].serial
         watch = ChangeWatch(hass)

@@ -15,6 +15,13 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
+from .backends import (
+    async_build_description,
+    create_emulator,
+    create_live_backend,
+    create_server,
+    restore_emulator,
+)
 from .const import (
     CONF_BACKEND,
     CONF_SERVE,
@@ -23,19 +30,7 @@ from .const import (
     STORAGE_VERSION,
     BackendType,
 )
-from .coordinator import (
-    HomeworksQsxConfigEntry,
-    HomeworksQsxCoordinator,
-    HomeworksQsxData,
-)
 from .entity import processor_device_info
-from .hub import (
-    async_build_description,
-    create_emulator,
-    create_live_backend,
-    create_server,
-    restore_emulator,
-)
 from .qsx.backend import QsxBackend
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.errors import (
@@ -45,6 +40,7 @@ from .qsx.errors import (
     QsxError,
 )
 from .qsx.lip.server import LipServer
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -91,7 +87,7 @@ def _processor_device_id(
 
 async def _async_setup_emulated(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry
-) -> HomeworksQsxData:
+) -> HomeworksQsxRuntime:
     """Start the emulated system from its stored state (or from the entry on first start), and serve it."""
     store = _store(hass, entry)
     stored = await store.async_load()
@@ -124,27 +120,24 @@ async def _async_setup_emulated(
                 translation_key="cannot_serve",
                 translation_placeholders={"error": str(err)},
             ) from err
-    data = HomeworksQsxData(
-        backend=backend,
-        coordinator=HomeworksQsxCoordinator(
-            hass,
-            entry,
-            backend,
-            _processor_device_id(hass, entry, backend),
-            store=store,
-        ),
+    runtime = HomeworksQsxRuntime(
+        hass,
+        entry,
+        backend,
+        _processor_device_id(hass, entry, backend),
         server=server,
+        store=store,
     )
     if stored is None:
         # A new system is written as a change would be, after the set-up: nothing in it waits for the disk,
         # and an unload or a stop writes it at once.
-        data.coordinator.async_schedule_save()
-    return data
+        runtime.async_schedule_save()
+    return runtime
 
 
 async def _async_setup_live(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry
-) -> HomeworksQsxData:
+) -> HomeworksQsxRuntime:
     """Connect to the live processor and read its database and states."""
     try:
         backend = create_live_backend(hass, entry.data)
@@ -172,10 +165,9 @@ async def _async_setup_live(
             translation_key="cannot_connect",
             translation_placeholders={"error": str(err)},
         ) from err
-    coordinator = HomeworksQsxCoordinator(
+    return HomeworksQsxRuntime(
         hass, entry, backend, _processor_device_id(hass, entry, backend)
     )
-    return HomeworksQsxData(backend=backend, coordinator=coordinator)
 
 
 async def async_setup_entry(
@@ -184,17 +176,17 @@ async def async_setup_entry(
     """Set up a HomeWorks QSX system from a config entry."""
     match entry.data.get(CONF_BACKEND):
         case BackendType.EMULATED:
-            data = await _async_setup_emulated(hass, entry)
+            runtime = await _async_setup_emulated(hass, entry)
         case BackendType.LIVE:
-            data = await _async_setup_live(hass, entry)
+            runtime = await _async_setup_live(hass, entry)
         case other:
             raise _invalid_entry_data(f"backend: {other}")
-    entry.runtime_data = data
-    data.coordinator.async_start()
+    entry.runtime_data = runtime
+    runtime.async_start()
 
     async def _async_stop(_event: Event) -> None:
         # Home Assistant does not unload entries when it stops: close the sockets here.
-        await data.async_stop()
+        await runtime.async_stop()
 
     entry.async_on_unload(
         hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop)
@@ -203,7 +195,7 @@ async def async_setup_entry(
     try:
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:
-        await data.async_stop()
+        await runtime.async_stop()
         raise
     return True
 
@@ -212,7 +204,7 @@ async def _async_options_updated(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry
 ) -> None:
     """Apply new options without a reload."""
-    entry.runtime_data.coordinator.async_options_updated()
+    entry.runtime_data.async_options_updated()
 
 
 async def async_unload_entry(

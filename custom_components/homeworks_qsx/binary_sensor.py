@@ -16,9 +16,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
 from .qsx.model import ModuleDescription, ModuleState
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.
 PARALLEL_UPDATES = 0
@@ -66,11 +66,11 @@ PROCESSOR_CONNECTIVITY = BinarySensorEntityDescription(
 
 
 def _module_entities(
-    data: HomeworksQsxData, module: ModuleDescription
+    runtime: HomeworksQsxRuntime, module: ModuleDescription
 ) -> list[BinarySensorEntity]:
-    state = data.backend.module_state(module.serial)
+    state = runtime.backend.module_state(module.serial)
     return [
-        HomeworksQsxModuleBinarySensor(data, module, description)
+        HomeworksQsxModuleBinarySensor(runtime, module, description)
         for description in MODULE_DESCRIPTIONS
         if description.exists_fn(state)
     ]
@@ -82,11 +82,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the processor's connectivity and the binary sensors of every module."""
-    data = entry.runtime_data
-    data.coordinator.async_add_module_entities(
+    runtime = entry.runtime_data
+    runtime.async_add_module_entities(
         async_add_entities,
-        partial(_module_entities, data),
-        [HomeworksQsxConnectivitySensor(entry, PROCESSOR_CONNECTIVITY)],
+        partial(_module_entities, runtime),
+        [HomeworksQsxConnectivitySensor(runtime, PROCESSOR_CONNECTIVITY)],
     )
 
 
@@ -119,7 +119,7 @@ class HomeworksQsxConnectivitySensor(HomeworksQsxProcessorEntity, BinarySensorEn
     @override
     def is_on(self) -> bool:
         """Whether the processor is connected."""
-        return self.data.backend.connected
+        return self.runtime.backend.connected
 
     @override
     def _value(self) -> Any:

@@ -1,10 +1,9 @@
-"""Config, options, reauthentication and reconfiguration flows of the HomeWorks QSX integration."""
+"""Config, reauthentication and reconfiguration flows of the HomeWorks QSX integration (options: options_flow.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, override
 
 import probatio
@@ -23,7 +22,6 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -32,24 +30,18 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .backends import ModelMismatchError, async_build_description, create_live_backend
 from .const import (
-    CONF_AREA,
     CONF_BACKEND,
-    CONF_CCI_REPAIR_MINUTES,
-    CONF_CCO_TYPE,
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
-    CONF_LINK,
     CONF_LINK_1_MODULES,
     CONF_LINK_2_MODULES,
     CONF_LIP_PORT,
     CONF_MODEL,
-    CONF_MODULE,
     CONF_MODULES_PER_LINK,
     CONF_PROCESSOR_SERIAL,
-    CONF_PULSE_SECONDS,
     CONF_SERVE,
-    DEFAULT_CCI_REPAIR_MINUTES,
     DEFAULT_HTTP_PORT,
     DEFAULT_LIP_PORT,
     DEFAULT_MODULES_PER_LINK,
@@ -63,19 +55,8 @@ from .const import (
     LOGGER,
     BackendType,
 )
-from .coordinator import HomeworksQsxConfigEntry
-from .hub import ModelMismatchError, async_build_description, create_live_backend
-from .qsx.const import (
-    LINK_DEVICE_LIMIT,
-    MAX_PULSE_SECONDS,
-    MIN_PULSE_SECONDS,
-    ZONES_PER_MODULE,
-    CcoType,
-    OverrideLevel,
-    ProcessorModel,
-)
-from .qsx.description import new_module
-from .qsx.emulated_backend import EmulatedBackend
+from .options_flow import HomeworksQsxOptionsFlow
+from .qsx.const import LINK_DEVICE_LIMIT, ProcessorModel
 from .qsx.errors import (
     AuthenticationError,
     CommandTimeoutError,
@@ -85,7 +66,8 @@ from .qsx.errors import (
     LimitError,
     QsxError,
 )
-from .qsx.model import ModuleDescription, SystemDescription
+from .qsx.model import SystemDescription
+from .runtime import HomeworksQsxConfigEntry
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _MODULE_COUNT = NumberSelector(
@@ -93,10 +75,6 @@ _MODULE_COUNT = NumberSelector(
         min=0, max=LINK_DEVICE_LIMIT, step=1, mode=NumberSelectorMode.BOX
     )
 )
-
-
-def _zone_override_key(number: int) -> str:
-    return f"zone_{number}_override"
 
 
 def _serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
@@ -373,23 +351,33 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         finally:
             await backend.async_stop()
 
-    async def _async_update_live(
+    async def _async_step_update_live(
         self,
+        step_id: str,
         entry: HomeworksQsxConfigEntry,
-        user_input: dict[str, Any],
-        errors: dict[str, str],
-    ) -> ConfigFlowResult | None:
-        """Test the entry's data changed by `user_input`; store it and reload if it leads to the same processor.
+        fields: dict[Any, Any],
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Ask for some of a live entry's data; store it and reload once the connection test reaches the same processor.
 
-        Returns the flow's end, or None with the error key in `errors["base"]` (the form is shown again).
+        Reauthentication (the login) and reconfiguration (host and ports) are this one step with other fields.
         """
-        description, error = await self._async_test_live({**entry.data, **user_input})
-        if description is None:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            description, error = await self._async_test_live(
+                {**entry.data, **user_input}
+            )
+            if description is not None:
+                await self.async_set_unique_id(_live_unique_id(description))
+                self._abort_if_unique_id_mismatch(reason="wrong_processor")
+                return self._async_update_reload_and_abort(entry, user_input)
             errors["base"] = error
-            return None
-        await self.async_set_unique_id(_live_unique_id(description))
-        self._abort_if_unique_id_mismatch(reason="wrong_processor")
-        return self._async_update_reload_and_abort(entry, user_input)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=probatio.Schema(fields),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
 
     # Reauthentication
 
@@ -404,16 +392,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for new credentials and check them before storing them."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            result = await self._async_update_live(entry, user_input, errors)
-            if result is not None:
-                return result
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=probatio.Schema(_credentials_schema(entry.data)),
-            errors=errors,
-            description_placeholders={"name": entry.title},
+        return await self._async_step_update_live(
+            "reauth_confirm", entry, _credentials_schema(entry.data), user_input
         )
 
     # Reconfiguration
@@ -425,16 +405,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data[CONF_BACKEND] == BackendType.EMULATED:
             return await self.async_step_reconfigure_emulated()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            result = await self._async_update_live(entry, user_input, errors)
-            if result is not None:
-                return result
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=probatio.Schema(_ports_schema(entry.data)),
-            errors=errors,
-            description_placeholders={"name": entry.title},
+        return await self._async_step_update_live(
+            "reconfigure", entry, _ports_schema(entry.data), user_input
         )
 
     async def async_step_reconfigure_emulated(
@@ -477,276 +449,3 @@ def _ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
         return frozenset()
     server = entry.runtime_data.server
     return frozenset(port for port in (server.port, server.http_port) if port)
-
-
-class HomeworksQsxOptionsFlow(OptionsFlow):
-    """Add, remove and set up modules of an emulated system; the repair threshold of every system."""
-
-    def __init__(self) -> None:
-        """Start with no module chosen."""
-        self._serial: str | None = None
-
-    @property
-    def _entry(self) -> HomeworksQsxConfigEntry:
-        entry: HomeworksQsxConfigEntry = self.config_entry
-        return entry
-
-    def _backend(self) -> EmulatedBackend | None:
-        entry = self._entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return None
-        return entry.runtime_data.emulated
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Offer what can be changed."""
-        if self._entry.data[CONF_BACKEND] != BackendType.EMULATED:
-            return await self.async_step_settings()
-        if self._backend() is None:
-            return self.async_abort(reason="not_loaded")
-        return self.async_show_menu(
-            step_id="init",
-            menu_options=["add_module", "remove_module", "select_module", "settings"],
-        )
-
-    async def async_step_settings(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """How long a CCI may stay open without an override device before a repair issue appears."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    **self._entry.options,
-                    CONF_CCI_REPAIR_MINUTES: int(user_input[CONF_CCI_REPAIR_MINUTES]),
-                }
-            )
-        return self.async_show_form(
-            step_id="settings",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(
-                        CONF_CCI_REPAIR_MINUTES,
-                        default=self._entry.options.get(
-                            CONF_CCI_REPAIR_MINUTES, DEFAULT_CCI_REPAIR_MINUTES
-                        ),
-                    ): NumberSelector(
-                        NumberSelectorConfig(
-                            min=1,
-                            max=1440,
-                            step=1,
-                            mode=NumberSelectorMode.BOX,
-                            unit_of_measurement="min",
-                        )
-                    )
-                }
-            ),
-        )
-
-    async def async_step_add_module(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a switching module to a link of the emulated system; its entities appear at once."""
-        backend = self._backend()
-        if backend is None:
-            return self.async_abort(reason="not_loaded")
-        description = backend.description
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            overrides = {
-                key: value.strip()
-                for key in (CONF_NAME, CONF_AREA)
-                if (value := user_input.get(key, "")).strip()
-            }
-            try:
-                module = new_module(
-                    description, int(user_input[CONF_LINK]), **overrides
-                )
-                backend.emulator.add_module(module)
-            except QsxError as err:
-                errors["base"] = "cannot_add_module"
-                placeholders["error"] = str(err)
-            else:
-                return self.async_create_entry(data=dict(self._entry.options))
-        links = [str(link.number) for link in description.links]
-        schema = probatio.Schema(
-            {
-                probatio.Required(CONF_LINK, default=links[0]): SelectSelector(
-                    SelectSelectorConfig(
-                        options=links, mode=SelectSelectorMode.DROPDOWN
-                    )
-                ),
-                probatio.Optional(CONF_NAME): str,
-                probatio.Optional(CONF_AREA): str,
-            }
-        )
-        return self.async_show_form(
-            step_id="add_module",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    async def async_step_remove_module(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Remove modules from the emulated system; their devices disappear at once."""
-        backend = self._backend()
-        if backend is None:
-            return self.async_abort(reason="not_loaded")
-        if not backend.description.modules:
-            return self.async_abort(reason="no_modules")
-        if user_input is not None:
-            for serial in user_input[CONF_MODULE]:
-                backend.emulator.remove_module(serial)
-            return self.async_create_entry(data=dict(self._entry.options))
-        return self.async_show_form(
-            step_id="remove_module",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_MODULE): _module_selector(
-                        backend.description, multiple=True
-                    )
-                }
-            ),
-        )
-
-    async def async_step_select_module(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Choose the module whose settings to change."""
-        backend = self._backend()
-        if backend is None:
-            return self.async_abort(reason="not_loaded")
-        if not backend.description.modules:
-            return self.async_abort(reason="no_modules")
-        if user_input is not None:
-            self._serial = user_input[CONF_MODULE]
-            return await self.async_step_module_settings()
-        return self.async_show_form(
-            step_id="select_module",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_MODULE): _module_selector(
-                        backend.description, multiple=False
-                    )
-                }
-            ),
-        )
-
-    async def async_step_module_settings(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change a module's CCO type and pulse time, and what each zone does in manual override."""
-        backend = self._backend()
-        if backend is None:
-            return self.async_abort(reason="not_loaded")
-        assert self._serial is not None
-        try:
-            module = backend.description.module(self._serial)
-        except KeyError:
-            return self.async_abort(reason="module_gone")
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"module": module.name}
-        if user_input is not None:
-            try:
-                backend.emulator.update_module(_updated_module(module, user_input))
-            except QsxError as err:
-                errors["base"] = "cannot_update_module"
-                placeholders["error"] = str(err)
-            else:
-                return self.async_create_entry(data=dict(self._entry.options))
-        return self.async_show_form(
-            step_id="module_settings",
-            data_schema=self.add_suggested_values_to_schema(
-                _module_settings_schema(), _module_settings(module)
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-
-def _module_selector(
-    description: SystemDescription, *, multiple: bool
-) -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[
-                SelectOptionDict(
-                    value=module.serial,
-                    label=f"{module.name} (link {module.link}, address {module.address}, {module.serial})",
-                )
-                for module in description.modules
-            ],
-            multiple=multiple,
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-
-
-def _module_settings_schema() -> probatio.Schema:
-    override = SelectSelector(
-        SelectSelectorConfig(
-            options=[level.value for level in OverrideLevel],
-            translation_key="override_level",
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-    return probatio.Schema(
-        {
-            probatio.Required(CONF_CCO_TYPE): SelectSelector(
-                SelectSelectorConfig(
-                    options=[cco_type.value for cco_type in CcoType],
-                    translation_key=CONF_CCO_TYPE,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            probatio.Required(CONF_PULSE_SECONDS): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_PULSE_SECONDS,
-                    max=MAX_PULSE_SECONDS,
-                    step=0.25,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement="s",
-                )
-            ),
-            **{
-                probatio.Required(_zone_override_key(number)): override
-                for number in range(1, ZONES_PER_MODULE + 1)
-            },
-        }
-    )
-
-
-def _module_settings(module: ModuleDescription) -> dict[str, Any]:
-    return {
-        CONF_CCO_TYPE: module.cco.cco_type.value,
-        CONF_PULSE_SECONDS: module.cco.pulse_seconds,
-        **{
-            _zone_override_key(zone.number): zone.override_level.value
-            for zone in module.zones
-        },
-    }
-
-
-def _updated_module(
-    module: ModuleDescription, user_input: Mapping[str, Any]
-) -> ModuleDescription:
-    return replace(
-        module,
-        cco=replace(
-            module.cco,
-            cco_type=CcoType(user_input[CONF_CCO_TYPE]),
-            pulse_seconds=float(user_input[CONF_PULSE_SECONDS]),
-        ),
-        zones=tuple(
-            replace(
-                zone,
-                override_level=OverrideLevel(
-                    user_input[_zone_override_key(zone.number)]
-                ),
-            )
-            for zone in module.zones
-        ),
-    )

@@ -10,8 +10,8 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_DESCRIPTION_PATH
-from .coordinator import HomeworksQsxConfigEntry
 from .qsx.description import description_to_dict
+from .runtime import HomeworksQsxConfigEntry
 
 TO_REDACT = {
     CONF_HOST,
@@ -28,8 +28,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry
 ) -> dict[str, Any]:
     """Return the system model and state, and the connection state and counters, credentials and host redacted."""
-    data = entry.runtime_data
-    backend = data.backend
+    runtime = entry.runtime_data
+    backend = runtime.backend
     description = backend.description
     return {
         "entry": {
@@ -41,8 +41,8 @@ async def async_get_config_entry_diagnostics(
         "supports_simulation": backend.supports_simulation,
         "connection": async_redact_data(dict(backend.diagnostics()), TO_REDACT),
         "server": (
-            async_redact_data(dict(data.server.diagnostics()), TO_REDACT)
-            if data.server is not None
+            async_redact_data(dict(runtime.server.diagnostics()), TO_REDACT)
+            if runtime.server is not None
             else None
         ),
         "system": description_to_dict(description),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, override
+from weakref import WeakKeyDictionary
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import callback
@@ -12,10 +14,10 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import CONF_BACKEND, CONF_HTTP_PORT, DOMAIN, MANUFACTURER, BackendType
-from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
 from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 _NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
 
@@ -25,6 +27,30 @@ class _Unavailable:
 
 
 _UNAVAILABLE: Final = _Unavailable()
+
+
+@dataclass
+class _SharedDeviceInfo:
+    """The device descriptions of one entry's entities: thousands of entities share a few hundred devices."""
+
+    processor: DeviceInfo | None = None
+    # Per module, the description the device info was made from: a changed module gets a new one.
+    modules: dict[str, tuple[ModuleDescription, DeviceInfo]] = field(
+        default_factory=dict
+    )
+
+
+# Kept as long as the entry's runtime (a reload makes a new runtime, and new device descriptions).
+_SHARED_DEVICE_INFO: WeakKeyDictionary[HomeworksQsxRuntime, _SharedDeviceInfo] = (
+    WeakKeyDictionary()
+)
+
+
+def _shared_device_info(runtime: HomeworksQsxRuntime) -> _SharedDeviceInfo:
+    shared = _SHARED_DEVICE_INFO.get(runtime)
+    if shared is None:
+        shared = _SHARED_DEVICE_INFO[runtime] = _SharedDeviceInfo()
+    return shared
 
 
 def processor_device_info(
@@ -77,12 +103,12 @@ class HomeworksQsxEntity(Entity):
 
     def __init__(
         self,
-        data: HomeworksQsxData,
+        runtime: HomeworksQsxRuntime,
         serial: str,
         description: EntityDescription,
     ) -> None:
         """Attach the entity to the object with serial number `serial`."""
-        self.data = data
+        self.runtime = runtime
         self.serial = serial
         self.entity_description = description
         self._attr_unique_id = f"{serial}_{description.key}"
@@ -95,7 +121,7 @@ class HomeworksQsxEntity(Entity):
     @override
     def available(self) -> bool:
         """Available while the backend's states are current."""
-        return self.data.backend.connected
+        return self.runtime.backend.connected
 
     def _shown(self) -> Any:
         """Return what the entity shows: its state is written again only when this changes."""
@@ -116,12 +142,12 @@ class HomeworksQsxEntity(Entity):
         """Follow the connection, and the events of the entity's module (or every event)."""
         await super().async_added_to_hass()
         self._written = self._shown()
-        self.data.router.add(self, self._followed_serial())
+        self.runtime.router.add(self, self._followed_serial())
 
     @override
     async def async_will_remove_from_hass(self) -> None:
         """Stop following."""
-        self.data.router.remove(self, self._followed_serial())
+        self.runtime.router.remove(self, self._followed_serial())
         await super().async_will_remove_from_hass()
 
     @callback
@@ -151,31 +177,30 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
 
     def __init__(
         self,
-        data: HomeworksQsxData,
+        runtime: HomeworksQsxRuntime,
         module: ModuleDescription,
         description: EntityDescription,
     ) -> None:
         """Attach the entity to `module` and its device."""
-        super().__init__(data, module.serial, description)
-        # One device description per module, shared by its entities.
-        shared = data.router.device_infos.get(module.serial)
+        super().__init__(runtime, module.serial, description)
+        modules = _shared_device_info(runtime).modules
+        shared = modules.get(module.serial)
         if shared is None or shared[0] is not module:
-            shared = (
+            shared = modules[module.serial] = (
                 module,
-                module_device_info(data.coordinator.processor_device_id, module),
+                module_device_info(runtime.processor_device_id, module),
             )
-            data.router.device_infos[module.serial] = shared
         self._attr_device_info = shared[1]
 
     @property
     def module(self) -> ModuleDescription:
         """The module's current description."""
-        return self.data.backend.description.module(self.serial)
+        return self.runtime.backend.description.module(self.serial)
 
     @property
     def module_state(self) -> ModuleState:
         """The module's live state."""
-        return self.data.backend.module_state(self.serial)
+        return self.runtime.backend.module_state(self.serial)
 
     @override
     def _followed_serial(self) -> str | None:
@@ -192,19 +217,17 @@ class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
 
     def __init__(
         self,
-        entry: HomeworksQsxConfigEntry,
+        runtime: HomeworksQsxRuntime,
         description: EntityDescription,
     ) -> None:
         """Attach the entity to the processor device."""
-        data = entry.runtime_data
-        super().__init__(data, data.coordinator.processor_serial, description)
-        # One device description for the processor's entities.
-        router = data.router
-        if router.processor_device_info is None:
-            router.processor_device_info = DeviceInfo(
-                identifiers={(DOMAIN, data.coordinator.processor_serial)}
+        super().__init__(runtime, runtime.processor_serial, description)
+        shared = _shared_device_info(runtime)
+        if shared.processor is None:
+            shared.processor = DeviceInfo(
+                identifiers={(DOMAIN, runtime.processor_serial)}
             )
-        self._attr_device_info = router.processor_device_info
+        self._attr_device_info = shared.processor
 
     @callback
     @override

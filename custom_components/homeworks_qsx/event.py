@@ -13,11 +13,11 @@ from homeassistant.components.event import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .entity import HomeworksQsxModuleEntity
 from .qsx.const import Button
 from .qsx.events import Event, EventKind
 from .qsx.model import ModuleDescription
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: presses are pushed by the backend.
 PARALLEL_UPDATES = 0
@@ -38,8 +38,10 @@ BUTTON_DESCRIPTION = EventEntityDescription(
 )
 
 
-def _entities(data: HomeworksQsxData, module: ModuleDescription) -> list[EventEntity]:
-    return [HomeworksQsxButtonEvent(data, module, BUTTON_DESCRIPTION)]
+def _entities(
+    runtime: HomeworksQsxRuntime, module: ModuleDescription
+) -> list[EventEntity]:
+    return [HomeworksQsxButtonEvent(runtime, module, BUTTON_DESCRIPTION)]
 
 
 async def async_setup_entry(
@@ -48,10 +50,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the button event entity of every module."""
-    data = entry.runtime_data
-    data.coordinator.async_add_module_entities(
-        async_add_entities, partial(_entities, data)
-    )
+    runtime = entry.runtime_data
+    runtime.async_add_module_entities(async_add_entities, partial(_entities, runtime))
 
 
 class HomeworksQsxButtonEvent(HomeworksQsxModuleEntity, EventEntity):

@@ -18,10 +18,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_LIMIT
-from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
 from .qsx.model import ModuleDescription, ModuleState, SystemDescription
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.
 PARALLEL_UPDATES = 0
@@ -140,11 +140,11 @@ def link_descriptions(
 
 
 def _module_entities(
-    data: HomeworksQsxData, module: ModuleDescription
+    runtime: HomeworksQsxRuntime, module: ModuleDescription
 ) -> list[SensorEntity]:
-    state = data.backend.module_state(module.serial)
+    state = runtime.backend.module_state(module.serial)
     return [
-        HomeworksQsxModuleSensor(data, module, description)
+        HomeworksQsxModuleSensor(runtime, module, description)
         for description in MODULE_DESCRIPTIONS
         if description.exists_fn(state)
     ]
@@ -156,13 +156,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the processor's link usage and the sensors of every module."""
-    data = entry.runtime_data
-    data.coordinator.async_add_module_entities(
+    runtime = entry.runtime_data
+    runtime.async_add_module_entities(
         async_add_entities,
-        partial(_module_entities, data),
+        partial(_module_entities, runtime),
         [
-            HomeworksQsxLinkSensor(entry, description)
-            for link in data.backend.description.links
+            HomeworksQsxLinkSensor(runtime, description)
+            for link in runtime.backend.description.links
             for description in link_descriptions(link.number)
         ],
     )
@@ -194,7 +194,7 @@ class HomeworksQsxLinkSensor(HomeworksQsxProcessorEntity, SensorEntity):
     def native_value(self) -> int:
         """How many are used."""
         return self.entity_description.value_fn(
-            self.data.backend.description, self.entity_description.link
+            self.runtime.backend.description, self.entity_description.link
         )
 
     @property
@@ -204,7 +204,7 @@ class HomeworksQsxLinkSensor(HomeworksQsxProcessorEntity, SensorEntity):
         return {ATTR_LIMIT: self._limit()}
 
     def _limit(self) -> int:
-        description = self.data.backend.description
+        description = self.runtime.backend.description
         link = next(
             link
             for link in description.links

@@ -7,7 +7,6 @@ Every action targets modules by device id.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -30,8 +29,9 @@ from .const import (
     ATTR_UP,
     DOMAIN,
 )
-from .coordinator import HomeworksQsxConfigEntry
+from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
 from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 SERVICE_SET_CCI = "set_cci"
 SERVICE_PRESS_BUTTON = "press_button"
@@ -117,6 +117,11 @@ class _Target:
     entry: HomeworksQsxConfigEntry
     serial: str
 
+    @property
+    def runtime(self) -> HomeworksQsxRuntime:
+        """The runtime of the module's entry."""
+        return self.entry.runtime_data
+
 
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[_Target]:
     """Resolve the targeted devices into modules of loaded entries; a translated error for anything else."""
@@ -139,7 +144,7 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[_Target]:
             )
         loaded: HomeworksQsxConfigEntry = entry
         serial = next(ident for domain, ident in device.identifiers if domain == DOMAIN)
-        if serial == loaded.runtime_data.coordinator.processor_serial:
+        if serial == loaded.runtime_data.processor_serial:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="not_a_module",
@@ -149,27 +154,26 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[_Target]:
     return targets
 
 
+@simulation_exception_handler
 async def _async_simulate(target: _Target, fault: Fault, value: bool | float) -> None:
-    data = target.entry.runtime_data
-    await data.coordinator.async_command(
-        target.serial,
-        lambda: data.backend.async_simulate(target.serial, fault, value),
-        obeyed_only=False,
-    )
+    await target.runtime.backend.async_simulate(target.serial, fault, value)
 
 
-async def _async_for_each(
-    call: ServiceCall, action: Callable[[_Target], Awaitable[None]]
-) -> None:
-    for target in _targets(call.hass, call):
-        await action(target)
+@homeworks_qsx_exception_handler
+async def _async_press(target: _Target, button: Button) -> None:
+    await target.runtime.backend.async_press_button(target.serial, button)
+
+
+@homeworks_qsx_exception_handler
+async def _async_pulse(target: _Target, duration: float | None) -> None:
+    await target.runtime.backend.async_pulse_cco(target.serial, duration)
 
 
 async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -> None:
     """Change one physical condition of every targeted module (emulated systems only)."""
     targets = _targets(call.hass, call)
     for target in targets:
-        if not target.entry.runtime_data.backend.supports_simulation:
+        if not target.runtime.backend.supports_simulation:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="simulation_not_supported",
@@ -181,29 +185,17 @@ async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -
 
 
 async def _async_press_button(call: ServiceCall) -> None:
+    """Press a button of every targeted module."""
     button = BUTTONS[call.data[ATTR_BUTTON]]
-
-    async def _press(target: _Target) -> None:
-        backend = target.entry.runtime_data.backend
-        await target.entry.runtime_data.coordinator.async_command(
-            target.serial,
-            lambda: backend.async_press_button(target.serial, button),
-        )
-
-    await _async_for_each(call, _press)
+    for target in _targets(call.hass, call):
+        await _async_press(target, button)
 
 
 async def _async_pulse_cco(call: ServiceCall) -> None:
+    """Pulse the CCO of every targeted module."""
     duration: float | None = call.data.get(ATTR_DURATION)
-
-    async def _pulse(target: _Target) -> None:
-        backend = target.entry.runtime_data.backend
-        await target.entry.runtime_data.coordinator.async_command(
-            target.serial,
-            lambda: backend.async_pulse_cco(target.serial, duration),
-        )
-
-    await _async_for_each(call, _pulse)
+    for target in _targets(call.hass, call):
+        await _async_pulse(target, duration)
 
 
 @callback

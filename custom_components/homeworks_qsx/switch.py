@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, override
@@ -12,10 +12,12 @@ from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .entity import HomeworksQsxModuleEntity
+from .helpers import homeworks_qsx_exception_handler
+from .qsx.backend import QsxBackend
 from .qsx.const import ZONES_PER_MODULE, CcoType
 from .qsx.model import ModuleDescription, ModuleState
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
@@ -24,44 +26,66 @@ PARALLEL_UPDATES = 0
 _DEFAULT_CCO_NAME = "cco"
 
 
-def _is_default_name(name: str, default: str) -> bool:
-    return name.strip().casefold() in ("", default.casefold())
+def _given_name(name: str, default: str) -> str | None:
+    """Return the name the system description gives, or None for the library's default (translated instead)."""
+    return None if name.strip().casefold() in ("", default.casefold()) else name
 
 
 @dataclass(frozen=True, kw_only=True)
 class HomeworksQsxSwitchEntityDescription(SwitchEntityDescription):
     """Describes a switch of a switching module."""
 
-    zone: int | None = None
+    name_fn: Callable[[ModuleDescription], str | None]
     is_on_fn: Callable[[ModuleState], bool]
+    set_fn: Callable[[QsxBackend, ModuleDescription, bool], Awaitable[None]]
 
 
 def _zone_description(number: int) -> HomeworksQsxSwitchEntityDescription:
+    """One of the four switched zones (M1)."""
     return HomeworksQsxSwitchEntityDescription(
         key=f"zone_{number}",
         translation_key=f"zone_{number}",
         device_class=SwitchDeviceClass.SWITCH,
-        zone=number,
+        name_fn=lambda module: _given_name(module.zone(number).name, f"Zone {number}"),
         is_on_fn=lambda state: state.zones[number - 1].on,
+        set_fn=lambda backend, module, on: backend.async_set_zone(
+            module.serial, number, on
+        ),
     )
+
+
+async def _async_set_cco(
+    backend: QsxBackend, module: ModuleDescription, on: bool
+) -> None:
+    """Close or open a maintained CCO; turning a momentary one on pulses it (it opens again by itself)."""
+    if on and module.cco.cco_type is CcoType.MOMENTARY:
+        await backend.async_pulse_cco(module.serial)
+        return
+    await backend.async_set_cco(module.serial, on)
 
 
 ZONE_DESCRIPTIONS = tuple(
     _zone_description(number) for number in range(1, ZONES_PER_MODULE + 1)
 )
 
+# The contact closure output (O1, O2): maintained, or momentary.
 CCO_DESCRIPTION = HomeworksQsxSwitchEntityDescription(
     key="cco",
     translation_key="cco",
     device_class=SwitchDeviceClass.SWITCH,
+    name_fn=lambda module: _given_name(module.cco.name, _DEFAULT_CCO_NAME),
     is_on_fn=lambda state: state.cco_closed,
+    set_fn=_async_set_cco,
 )
 
+DESCRIPTIONS = (*ZONE_DESCRIPTIONS, CCO_DESCRIPTION)
 
-def _entities(data: HomeworksQsxData, module: ModuleDescription) -> list[SwitchEntity]:
+
+def _entities(
+    runtime: HomeworksQsxRuntime, module: ModuleDescription
+) -> list[SwitchEntity]:
     return [
-        *(HomeworksQsxZoneSwitch(data, module, desc) for desc in ZONE_DESCRIPTIONS),
-        HomeworksQsxCcoSwitch(data, module, CCO_DESCRIPTION),
+        HomeworksQsxSwitch(runtime, module, description) for description in DESCRIPTIONS
     ]
 
 
@@ -71,16 +95,25 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the zone and CCO switches of every module, and of modules added later."""
-    data = entry.runtime_data
-    data.coordinator.async_add_module_entities(
-        async_add_entities, partial(_entities, data)
-    )
+    runtime = entry.runtime_data
+    runtime.async_add_module_entities(async_add_entities, partial(_entities, runtime))
 
 
 class HomeworksQsxSwitch(HomeworksQsxModuleEntity, SwitchEntity):
-    """A switch of a switching module."""
+    """A zone or the CCO of a switching module, named from the system description (else translated)."""
 
     entity_description: HomeworksQsxSwitchEntityDescription
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        module: ModuleDescription,
+        description: HomeworksQsxSwitchEntityDescription,
+    ) -> None:
+        """Attach the switch to `module`; the description's name, if any, replaces the translated one."""
+        super().__init__(runtime, module, description)
+        if (name := description.name_fn(module)) is not None:
+            self._attr_name = name
 
     @property
     @override
@@ -92,72 +125,14 @@ class HomeworksQsxSwitch(HomeworksQsxModuleEntity, SwitchEntity):
     def _value(self) -> Any:
         return self.is_on
 
-
-class HomeworksQsxZoneSwitch(HomeworksQsxSwitch):
-    """One of the four switched zones (M1); named from the system description."""
-
-    def __init__(
-        self,
-        data: HomeworksQsxData,
-        module: ModuleDescription,
-        description: HomeworksQsxSwitchEntityDescription,
-    ) -> None:
-        """Name the zone after the description, or fall back to the translated "Zone n"."""
-        super().__init__(data, module, description)
-        assert description.zone is not None
-        self.zone = description.zone
-        name = module.zone(self.zone).name
-        if not _is_default_name(name, f"Zone {self.zone}"):
-            self._attr_name = name
-
+    @homeworks_qsx_exception_handler
     @override
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch the zone on."""
-        await self._async_set(True)
+    async def async_turn_on(self, /, **kwargs: Any) -> None:
+        """Switch the output on (a momentary CCO pulses)."""
+        await self.entity_description.set_fn(self.runtime.backend, self.module, True)
 
+    @homeworks_qsx_exception_handler
     @override
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch the zone off."""
-        await self._async_set(False)
-
-    async def _async_set(self, on: bool) -> None:
-        backend = self.data.backend
-        await self.data.coordinator.async_command(
-            self.serial, lambda: backend.async_set_zone(self.serial, self.zone, on)
-        )
-
-
-class HomeworksQsxCcoSwitch(HomeworksQsxSwitch):
-    """The contact closure output (O1, O2): maintained, or momentary (turning it on pulses it)."""
-
-    def __init__(
-        self,
-        data: HomeworksQsxData,
-        module: ModuleDescription,
-        description: HomeworksQsxSwitchEntityDescription,
-    ) -> None:
-        """Name the output after the description, or fall back to the translated name."""
-        super().__init__(data, module, description)
-        if not _is_default_name(module.cco.name, _DEFAULT_CCO_NAME):
-            self._attr_name = module.cco.name
-
-    @override
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Close a maintained CCO; pulse a momentary one (it opens again by itself)."""
-        backend = self.data.backend
-        if self.module.cco.cco_type is CcoType.MOMENTARY:
-            await self.data.coordinator.async_command(
-                self.serial, lambda: backend.async_pulse_cco(self.serial)
-            )
-            return
-        await self.data.coordinator.async_command(
-            self.serial, lambda: backend.async_set_cco(self.serial, True)
-        )
-
-    @override
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Open the CCO."""
-        backend = self.data.backend
-        await self.data.coordinator.async_command(
-            self.serial, lambda: backend.async_set_cco(self.serial, False)
-        )
+    async def async_turn_off(self, /, **kwargs: Any) -> None:
+        """Switch the output off."""
+        await self.entity_description.set_fn(self.runtime.backend, self.module, False)

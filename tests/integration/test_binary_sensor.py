@@ -38,6 +38,11 @@ async def test_snapshot(
 ) -> None:
     """Every binary sensor with its device class, category and state."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    # per module: override input, high temperature, QS link; the connection
+    assert len(entries) == 3 * 3 + 1
 
 
 async def test_manual_override_input(

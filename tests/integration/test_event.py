@@ -33,6 +33,11 @@ async def test_snapshot(
 ) -> None:
     """One button event entity per module, with its event types."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    # one button entity per module
+    assert len(entries) == 3
 
 
 async def test_presses(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import logging
 import socket
 from typing import Any
 from unittest.mock import patch
@@ -24,11 +25,14 @@ from custom_components.homeworks_qsx.const import (
     CONF_SERVE,
     DOMAIN,
 )
-from custom_components.homeworks_qsx.coordinator import HomeworksQsxConfigEntry
 from custom_components.homeworks_qsx.qsx.const import Fault
 from custom_components.homeworks_qsx.qsx.description import default_processor_serial
 from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.runtime import (
+    HomeworksQsxConfigEntry,
+    HomeworksQsxRuntime,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
@@ -54,6 +58,7 @@ from .conftest import (
 )
 
 STORE_KEY = f"{DOMAIN}.01JQSXTESTENTRY0000000000"
+ISLAND = "switch.kitchen_kitchen_panel_island"
 
 
 def _emulated(entry: HomeworksQsxConfigEntry) -> EmulatedBackend:
@@ -67,11 +72,11 @@ async def test_setup_and_unload(
 ) -> None:
     """The emulated house sets up, and unloading stops every entity."""
     assert init_integration.state is ConfigEntryState.LOADED
-    assert hass.states.get("switch.kitchen_kitchen_panel_island") is not None
+    assert hass.states.get(ISLAND) is not None
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.NOT_LOADED
-    assert state_of(hass, "switch.kitchen_kitchen_panel_island") == "unavailable"
+    assert state_of(hass, ISLAND) == "unavailable"
 
 
 async def test_devices(
@@ -122,7 +127,7 @@ async def test_state_survives_restart(
     await hass.services.async_call(
         "switch",
         "turn_on",
-        {"entity_id": "switch.kitchen_kitchen_panel_island"},
+        {"entity_id": ISLAND},
         blocking=True,
     )
     await _emulated(init_integration).async_simulate(GARAGE, Fault.TEMPERATURE, 42.5)
@@ -135,7 +140,7 @@ async def test_state_survives_restart(
 
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert state_of(hass, "switch.kitchen_kitchen_panel_island") == "on"
+    assert state_of(hass, ISLAND) == "on"
     assert state_of(hass, "sensor.garage_garage_panel_temperature") == "42.5"
 
 
@@ -343,6 +348,34 @@ async def test_remove_entry_forgets_state(
     assert STORE_KEY not in hass_storage
 
 
+async def test_remove_served_entry(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Deleting a served emulated system closes its ports and deletes its stored state."""
+    lip_port, http_port = _free_port(), _free_port()
+    entry = MockConfigEntry(
+        domain=DOMAIN, data=_serve_data(lip_port, http_port), unique_id=PROCESSOR
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=1.1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    store_key = f"{DOMAIN}.{entry.entry_id}"
+    assert store_key in hass_storage
+    assert await _can_connect(lip_port)
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert store_key not in hass_storage
+    assert not await _can_connect(lip_port)
+    assert not await _can_connect(http_port)
+
+
 async def test_remove_device(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -421,22 +454,46 @@ async def test_unload_refused_by_a_platform(
     assert init_integration.runtime_data.backend.connected
 
 
-async def test_remove_live_entry(hass: HomeAssistant) -> None:
-    """Removing a live entry has no stored system to delete."""
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_BACKEND: "live"}, unique_id="x")
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_remove(entry.entry_id)
-    assert hass.config_entries.async_get_entry(entry.entry_id) is None
-
-
-async def test_system_events_are_ignored(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+async def test_system_events_change_no_module(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An event about the system as a whole changes no module."""
-    backend = init_integration.runtime_data.backend
-    backend.events.publish(Event(EventKind.MODE, None))
+    """An event about the system as a whole changes no module, and the entry follows it without an error."""
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": ISLAND}, blocking=True
+    )
+    before = get_state(hass, ISLAND)
+    assert before.state == "on"
+    caplog.clear()
+    init_integration.runtime_data.backend.events.publish(Event(EventKind.MODE, None))
     await hass.async_block_till_done()
-    assert state_of(hass, "switch.kitchen_kitchen_panel_island") == "off"
+    after = get_state(hass, ISLAND)
+    assert after.state == "on"
+    assert after.last_updated == before.last_updated
+    assert [
+        record for record in caplog.records if record.levelno >= logging.ERROR
+    ] == []
+
+
+async def test_entities_follow_when_the_entry_work_fails(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failure in the entry's own work on a change is logged, and the entities still show the change."""
+    with patch.object(
+        HomeworksQsxRuntime,
+        "async_schedule_save",
+        side_effect=RuntimeError("saving broke"),
+    ):
+        await _emulated(init_integration).async_simulate(KITCHEN, Fault.CCI, True)
+        await hass.async_block_till_done()
+    assert (
+        state_of(hass, "binary_sensor.kitchen_kitchen_panel_manual_override_input")
+        == "on"
+    )
+    assert "saving broke" in caplog.text
 
 
 async def test_module_removed_while_disconnecting(

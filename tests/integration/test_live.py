@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.homeworks_qsx.const import DOMAIN
-from custom_components.homeworks_qsx.coordinator import database_issue_id
+from custom_components.homeworks_qsx.issues import database_issue_id
 from custom_components.homeworks_qsx.qsx.const import Fault
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
@@ -116,20 +116,20 @@ async def _tick_until(
     freezer: FrozenDateTimeFactory,
     condition: Callable[[], bool],
     seconds: float = 1.5,
-) -> None:
+) -> bool:
     """Move the clock on `seconds` at a time, letting loopback round trips complete in between, until `condition`.
 
     The client may start a reconnection delay only after a tick (it is still closing the old socket): ticking
-    again until the condition holds does not depend on that timing.
+    again until the condition holds does not depend on that timing. Returns whether it held within the bound.
     """
     for _ in range(20):
         await _tick(hass, freezer, seconds)
         for _ in range(200):
             if condition():
-                return
+                return True
             await asyncio.sleep(0)
             await hass.async_block_till_done()
-    raise AssertionError("condition not met")
+    return False
 
 
 async def test_entities_of_a_live_system(
@@ -167,7 +167,7 @@ async def test_commands_and_reports(
     assert lip_server.emulator.state(KITCHEN).zones[0].on
 
     lip_server.emulator.set_cci(KITCHEN, True)
-    await wait_for(hass, lambda: state_of(hass, CCI) == "on")
+    assert await wait_for(hass, lambda: state_of(hass, CCI) == "on")
     assert state_of(hass, MODE) == "manual_override"
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
@@ -204,7 +204,7 @@ async def test_unavailable_and_back(
     caplog.clear()
     caplog.set_level(logging.INFO, logger="custom_components.homeworks_qsx")
     await lip_server.stop()
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     assert state_of(hass, CONNECTION) == "off"
 
     device = dr.async_get(hass).async_get_device_by_identifier(
@@ -223,7 +223,7 @@ async def test_unavailable_and_back(
     try:
         # The first reconnection attempt comes at most reconnect_min (1 s) later.
         await _tick(hass, freezer, 1.5)
-        await wait_for(hass, lambda: state_of(hass, ISLAND) == "on")
+        assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "on")
         assert state_of(hass, CONNECTION) == "on"
         assert _integration_log(caplog) == [
             "Connection to Test house is lost",
@@ -247,7 +247,7 @@ async def test_keepalive_detects_a_silent_processor(
     )
     for _ in range(4):
         await _tick(hass, freezer, 10)
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     lip_server._reply_delay = 0.0
 
 
@@ -291,11 +291,11 @@ async def test_credentials_changed_on_the_processor(
     # The processor gets a new password and drops its sessions, then serves again with the new login.
     lip_server._password = "changed"
     await lip_server.stop()
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     await lip_server.start()
 
     # The first reconnection attempt comes at most reconnect_min (1 s) later and is refused.
-    await _tick_until(hass, freezer, lambda: bool(_reauth_flows(hass)))
+    assert await _tick_until(hass, freezer, lambda: bool(_reauth_flows(hass)))
     assert _integration_log(caplog) == [
         "Connection to Test house is lost",
         "Test house rejects the stored login",
@@ -317,8 +317,8 @@ async def test_credentials_changed_on_the_processor(
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_PASSWORD] == "changed"
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "off")
+    assert await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "off")
     assert state_of(hass, CONNECTION) == "on"
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": ISLAND}, blocking=True
@@ -336,9 +336,9 @@ async def test_processor_away_is_not_a_login_problem(
     """A processor that stays away is tried again and again, and never starts reauthentication."""
     entry = await _setup(hass, lip_server)
     await lip_server.stop()
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     backend = entry.runtime_data.backend
-    await _tick_until(
+    assert await _tick_until(
         hass, freezer, lambda: backend.diagnostics()["reconnect_attempts"] >= 3
     )
     assert backend.diagnostics()["credentials_rejected"] is False
@@ -356,13 +356,13 @@ async def test_database_changed(
     """A module changed in the processor's database is noticed on reconnection; the fix reloads."""
     entry = await _setup(hass, lip_server)
     await lip_server.stop()
-    await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     module = lip_server.emulator.description.module(KITCHEN)
     lip_server.emulator.update_module(replace(module, name="Chef panel"))
     server = await _restart(lip_server)
     try:
         await _tick(hass, freezer, 1.5)
-        await wait_for(hass, lambda: entry.runtime_data.backend.connected)
+        assert await wait_for(hass, lambda: entry.runtime_data.backend.connected)
         issue_id = database_issue_id(entry.entry_id)
         issue = issue_registry.async_get_issue(DOMAIN, issue_id)
         assert issue is not None
@@ -376,7 +376,7 @@ async def test_database_changed(
         result = await flow_manager.async_configure(result["flow_id"], {})
         assert result["type"] == "create_entry"
         await hass.async_block_till_done()
-        await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
+        assert await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
         assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
         device = dr.async_get(hass).async_get_device_by_identifier(
             (DOMAIN, KITCHEN), entry.entry_id
@@ -414,4 +414,20 @@ async def test_emulated_state_on_live_server(
     """A physical condition changed at the processor shows on a live system too."""
     await _setup(hass, lip_server)
     lip_server.emulator.simulate(KITCHEN, Fault.POWER, False)
-    await wait_for(hass, lambda: state_of(hass, MODE) == "no_power")
+    assert await wait_for(hass, lambda: state_of(hass, MODE) == "no_power")
+
+
+async def test_remove_live_entry(
+    socket_enabled: None,
+    hass: HomeAssistant,
+    lip_server: LipServer,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Deleting a live entry ends its session at the processor; nothing of it was ever stored."""
+    entry = await _setup(hass, lip_server)
+    assert lip_server.diagnostics()["open_sessions"] == 1
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await wait_for(hass, lambda: lip_server.diagnostics()["open_sessions"] == 0)
+    assert f"{DOMAIN}.{entry.entry_id}" not in hass_storage
+    assert hass.config_entries.async_get_entry(entry.entry_id) is None

@@ -203,7 +203,7 @@ async def test_settings(hass: HomeAssistant, init_integration: MockConfigEntry) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert init_integration.options == {CONF_CCI_REPAIR_MINUTES: 3}
-    assert init_integration.runtime_data.coordinator.cci_repair_seconds == 180
+    assert init_integration.runtime_data.issues.cci_repair_seconds == 180
 
 
 async def test_live_options(hass: HomeAssistant) -> None:

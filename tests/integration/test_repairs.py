@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homeworks_qsx.const import CONF_CCI_REPAIR_MINUTES, DOMAIN
-from custom_components.homeworks_qsx.coordinator import cci_issue_id
+from custom_components.homeworks_qsx.issues import cci_issue_id
 from custom_components.homeworks_qsx.qsx.const import Fault
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir

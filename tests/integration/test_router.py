@@ -1,17 +1,12 @@
-"""The entity router: one subscription to the backend, each event to the entities of its module."""
+"""The entity router: each event to the entities of its module, the connection to every entity."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
-import pytest
-
-from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
-from custom_components.homeworks_qsx.qsx.description import build_description
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.router import EntityRouter
+
+FIRST = "10000001"
+SECOND = "10000002"
 
 
 class Target:
@@ -31,35 +26,24 @@ class Target:
         self.connections += 1
 
 
-@pytest.fixture
-def backend() -> Generator[EmulatedBackend]:
-    """Return an emulated backend of two modules."""
-    emulator = Emulator(build_description([2]), scheduler=ManualScheduler())
-    yield EmulatedBackend(emulator)
-    emulator.close()
+def _serials(target: Target) -> list[str | None]:
+    return [event.serial for event in target.events]
 
 
-def _zones(target: Target) -> list[str | None]:
-    return [event.serial for event in target.events if event.kind is EventKind.ZONE]
-
-
-async def test_events_reach_the_entities_of_their_module(
-    backend: EmulatedBackend,
-) -> None:
-    """A module's entities get its events; an entity of every event gets them all, and the connection."""
-    first, second = (module.serial for module in backend.description.modules)
-    await backend.async_start()
-    router = EntityRouter(backend)
+def test_events_reach_the_entities_of_their_module() -> None:
+    """A module's entities get its events; an entity of every event gets them all; everyone gets the connection."""
+    router = EntityRouter()
     of_first, of_second, of_all = Target(), Target(), Target()
-    router.add(of_first, first)
-    router.add(of_second, second)
+    router.add(of_first, FIRST)
+    router.add(of_second, SECOND)
     router.add(of_all, None)
-    await backend.async_set_zone(first, 1, True)
-    await backend.async_set_zone(second, 2, True)
-    assert _zones(of_first) == [first]
-    assert _zones(of_second) == [second]
-    assert _zones(of_all) == [first, second]
-    await backend.async_stop()
+    router.async_deliver_event(Event(EventKind.ZONE, FIRST, zone=1, value=True))
+    router.async_deliver_event(Event(EventKind.ZONE, SECOND, zone=2, value=True))
+    router.async_deliver_event(Event(EventKind.MODE, None))
+    assert _serials(of_first) == [FIRST]
+    assert _serials(of_second) == [SECOND]
+    assert _serials(of_all) == [FIRST, SECOND, None]
+    router.async_deliver_connection()
     assert (of_first.connections, of_second.connections, of_all.connections) == (
         1,
         1,
@@ -67,18 +51,19 @@ async def test_events_reach_the_entities_of_their_module(
     )
 
 
-async def test_the_last_entity_out_unsubscribes(backend: EmulatedBackend) -> None:
-    """Removing twice is harmless; once every entity is gone nothing is delivered, and adding again works."""
-    serial = backend.description.modules[0].serial
-    router = EntityRouter(backend)
+def test_removed_entities_get_nothing() -> None:
+    """Removing twice is harmless; a removed entity gets nothing more, and adding it again works."""
+    router = EntityRouter()
     target, other = Target(), Target()
-    router.add(target, serial)
+    router.add(target, FIRST)
     router.add(other, None)
-    router.remove(target, serial)
-    router.remove(target, serial)
+    router.remove(target, FIRST)
+    router.remove(target, FIRST)
     router.remove(other, None)
-    await backend.async_set_zone(serial, 1, True)
+    router.async_deliver_event(Event(EventKind.ZONE, FIRST, zone=1, value=True))
+    router.async_deliver_connection()
     assert target.events == other.events == []
-    router.add(target, serial)
-    await backend.async_set_zone(serial, 1, False)
-    assert _zones(target) == [serial]
+    assert target.connections == other.connections == 0
+    router.add(target, FIRST)
+    router.async_deliver_event(Event(EventKind.ZONE, FIRST, zone=1, value=False))
+    assert _serials(target) == [FIRST]

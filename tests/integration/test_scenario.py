@@ -95,15 +95,15 @@ async def test_user_scenario(
         {"device_id": kitchen.id, "button": "zone_2"},
         blocking=True,
     )
-    await wait_for(hass, lambda: state_of(hass, PENDANTS) == "on")
-    await wait_for(
+    assert await wait_for(hass, lambda: state_of(hass, PENDANTS) == "on")
+    assert await wait_for(
         hass, lambda: get_state(hass, BUTTON).attributes["event_type"] == "zone_2"
     )
 
     # Someone opens the manual override contact at the panel.
     system.panel.set_cci(KITCHEN, True)
-    await wait_for(hass, lambda: state_of(hass, CCI) == "on")
-    await wait_for(hass, lambda: state_of(hass, UNDER_CABINET) == "on")
+    assert await wait_for(hass, lambda: state_of(hass, CCI) == "on")
+    assert await wait_for(hass, lambda: state_of(hass, UNDER_CABINET) == "on")
     assert state_of(hass, MODE) == "manual_override"
 
     with pytest.raises(ServiceValidationError) as err:
@@ -115,18 +115,18 @@ async def test_user_scenario(
     )
 
     system.panel.set_cci(KITCHEN, False)
-    await wait_for(hass, lambda: state_of(hass, MODE) == "normal")
-    await wait_for(hass, lambda: state_of(hass, UNDER_CABINET) == "off")
+    assert await wait_for(hass, lambda: state_of(hass, MODE) == "normal")
+    assert await wait_for(hass, lambda: state_of(hass, UNDER_CABINET) == "off")
     assert state_of(hass, ISLAND) == "on"
     assert state_of(hass, PENDANTS) == "on"
 
     await hass.services.async_call(
         DOMAIN, "pulse_cco", {"device_id": kitchen.id, "duration": 1}, blocking=True
     )
-    await wait_for(hass, lambda: state_of(hass, GATE) == "on")
+    assert await wait_for(hass, lambda: state_of(hass, GATE) == "on")
     freezer.tick(timedelta(seconds=1.5))
     async_fire_time_changed(hass)
-    await wait_for(hass, lambda: state_of(hass, GATE) == "off")
+    assert await wait_for(hass, lambda: state_of(hass, GATE) == "off")
 
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": ISLAND}, blocking=True

@@ -39,6 +39,11 @@ async def test_snapshot(
 ) -> None:
     """Every sensor with its device class, unit, category and state."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    # per module: mode, four relay counts, load current, temperature; per link: devices, zones
+    assert len(entries) == 3 * 7 + 2 * 2
 
 
 async def test_relay_operations_disabled_by_default(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import probatio
@@ -14,6 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homeworks_qsx.const import DOMAIN
+from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.errors import NotSupportedError
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -203,3 +206,24 @@ async def test_device_of_no_module(
         await _call(hass, "press_button", [stale.id], button="zone_1")
     assert err.value.translation_key == "unknown_module"
     assert str(err.value) == "Module DEADBEEF is not part of the system"
+
+
+async def test_simulation_the_backend_refuses(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A condition the backend cannot simulate is refused with its reason, as a request that cannot be done."""
+    kitchen = _device(hass, init_integration, KITCHEN)
+    with (
+        patch.object(
+            EmulatedBackend,
+            "async_simulate",
+            side_effect=NotSupportedError("this condition cannot be simulated"),
+        ),
+        pytest.raises(ServiceValidationError) as err,
+    ):
+        await _call(hass, "set_temperature", [kitchen], temperature=70)
+    assert err.value.translation_key == "not_supported"
+    assert (
+        str(err.value)
+        == "Module Kitchen panel cannot do this: this condition cannot be simulated"
+    )

@@ -22,6 +22,7 @@ from custom_components.homeworks_qsx.qsx.errors import (
     CommandTimeoutError,
     ConnectionFailedError,
     QsxError,
+    UnknownObjectError,
 )
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import Platform
@@ -64,6 +65,11 @@ async def test_snapshot(
 ) -> None:
     """Zones named from the description (or translated "Zone n"), and the CCO."""
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    # four zones and a contact closure output per module
+    assert len(entries) == 3 * 5
 
 
 async def test_zone_on_off(
@@ -216,3 +222,20 @@ async def test_rejected_login_starts_reauth(
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_module_gone_while_switching(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A module removed from the system while its command runs is reported as not part of the system."""
+    with (
+        patch.object(
+            EmulatedBackend,
+            "async_set_zone",
+            side_effect=UnknownObjectError(f"No module with serial {KITCHEN}"),
+        ),
+        pytest.raises(ServiceValidationError) as err,
+    ):
+        await _switch(hass, "turn_on", ISLAND)
+    assert err.value.translation_key == "unknown_module"
+    assert str(err.value) == f"Module {KITCHEN} is not part of the system"

@@ -1,0 +1,322 @@
+"""Options flow of the HomeWorks QSX integration: the modules of an emulated system, and the repair threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import probatio
+
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_NAME
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+
+from .const import (
+    CONF_AREA,
+    CONF_BACKEND,
+    CONF_CCI_REPAIR_MINUTES,
+    CONF_CCO_TYPE,
+    CONF_LINK,
+    CONF_MODULE,
+    CONF_PULSE_SECONDS,
+    DEFAULT_CCI_REPAIR_MINUTES,
+    BackendType,
+)
+from .qsx.const import (
+    MAX_PULSE_SECONDS,
+    MIN_PULSE_SECONDS,
+    ZONES_PER_MODULE,
+    CcoType,
+    OverrideLevel,
+)
+from .qsx.description import new_module
+from .qsx.emulated_backend import EmulatedBackend
+from .qsx.errors import QsxError
+from .qsx.model import ModuleDescription, SystemDescription
+from .runtime import HomeworksQsxConfigEntry
+
+
+def _zone_override_key(number: int) -> str:
+    return f"zone_{number}_override"
+
+
+class HomeworksQsxOptionsFlow(OptionsFlow):
+    """Add, remove and set up modules of an emulated system; the repair threshold of every system."""
+
+    def __init__(self) -> None:
+        """Start with no module chosen."""
+        self._serial: str | None = None
+
+    @property
+    def _entry(self) -> HomeworksQsxConfigEntry:
+        entry: HomeworksQsxConfigEntry = self.config_entry
+        return entry
+
+    def _backend(self) -> EmulatedBackend | None:
+        entry = self._entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        return entry.runtime_data.emulated
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer what can be changed."""
+        if self._entry.data[CONF_BACKEND] != BackendType.EMULATED:
+            return await self.async_step_settings()
+        if self._backend() is None:
+            return self.async_abort(reason="not_loaded")
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["add_module", "remove_module", "select_module", "settings"],
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How long a CCI may stay open without an override device before a repair issue appears."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **self._entry.options,
+                    CONF_CCI_REPAIR_MINUTES: int(user_input[CONF_CCI_REPAIR_MINUTES]),
+                }
+            )
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(
+                        CONF_CCI_REPAIR_MINUTES,
+                        default=self._entry.options.get(
+                            CONF_CCI_REPAIR_MINUTES, DEFAULT_CCI_REPAIR_MINUTES
+                        ),
+                    ): NumberSelector(
+                        NumberSelectorConfig(
+                            min=1,
+                            max=1440,
+                            step=1,
+                            mode=NumberSelectorMode.BOX,
+                            unit_of_measurement="min",
+                        )
+                    )
+                }
+            ),
+        )
+
+    async def async_step_add_module(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a switching module to a link of the emulated system; its entities appear at once."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        description = backend.description
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            overrides = {
+                key: value.strip()
+                for key in (CONF_NAME, CONF_AREA)
+                if (value := user_input.get(key, "")).strip()
+            }
+            try:
+                module = new_module(
+                    description, int(user_input[CONF_LINK]), **overrides
+                )
+                backend.emulator.add_module(module)
+            except QsxError as err:
+                errors["base"] = "cannot_add_module"
+                placeholders["error"] = str(err)
+            else:
+                return self.async_create_entry(data=dict(self._entry.options))
+        links = [str(link.number) for link in description.links]
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_LINK, default=links[0]): SelectSelector(
+                    SelectSelectorConfig(
+                        options=links, mode=SelectSelectorMode.DROPDOWN
+                    )
+                ),
+                probatio.Optional(CONF_NAME): str,
+                probatio.Optional(CONF_AREA): str,
+            }
+        )
+        return self.async_show_form(
+            step_id="add_module",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_remove_module(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Remove modules from the emulated system; their devices disappear at once."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        if not backend.description.modules:
+            return self.async_abort(reason="no_modules")
+        if user_input is not None:
+            for serial in user_input[CONF_MODULE]:
+                backend.emulator.remove_module(serial)
+            return self.async_create_entry(data=dict(self._entry.options))
+        return self.async_show_form(
+            step_id="remove_module",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_MODULE): _module_selector(
+                        backend.description, multiple=True
+                    )
+                }
+            ),
+        )
+
+    async def async_step_select_module(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the module whose settings to change."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        if not backend.description.modules:
+            return self.async_abort(reason="no_modules")
+        if user_input is not None:
+            self._serial = user_input[CONF_MODULE]
+            return await self.async_step_module_settings()
+        return self.async_show_form(
+            step_id="select_module",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_MODULE): _module_selector(
+                        backend.description, multiple=False
+                    )
+                }
+            ),
+        )
+
+    async def async_step_module_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a module's CCO type and pulse time, and what each zone does in manual override."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        assert self._serial is not None
+        try:
+            module = backend.description.module(self._serial)
+        except KeyError:
+            return self.async_abort(reason="module_gone")
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"module": module.name}
+        if user_input is not None:
+            try:
+                backend.emulator.update_module(_updated_module(module, user_input))
+            except QsxError as err:
+                errors["base"] = "cannot_update_module"
+                placeholders["error"] = str(err)
+            else:
+                return self.async_create_entry(data=dict(self._entry.options))
+        return self.async_show_form(
+            step_id="module_settings",
+            data_schema=self.add_suggested_values_to_schema(
+                _module_settings_schema(), _module_settings(module)
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+def _module_selector(
+    description: SystemDescription, *, multiple: bool
+) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(
+                    value=module.serial,
+                    label=f"{module.name} (link {module.link}, address {module.address}, {module.serial})",
+                )
+                for module in description.modules
+            ],
+            multiple=multiple,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+def _module_settings_schema() -> probatio.Schema:
+    override = SelectSelector(
+        SelectSelectorConfig(
+            options=[level.value for level in OverrideLevel],
+            translation_key="override_level",
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_CCO_TYPE): SelectSelector(
+                SelectSelectorConfig(
+                    options=[cco_type.value for cco_type in CcoType],
+                    translation_key=CONF_CCO_TYPE,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            probatio.Required(CONF_PULSE_SECONDS): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_PULSE_SECONDS,
+                    max=MAX_PULSE_SECONDS,
+                    step=0.25,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            ),
+            **{
+                probatio.Required(_zone_override_key(number)): override
+                for number in range(1, ZONES_PER_MODULE + 1)
+            },
+        }
+    )
+
+
+def _module_settings(module: ModuleDescription) -> dict[str, Any]:
+    return {
+        CONF_CCO_TYPE: module.cco.cco_type.value,
+        CONF_PULSE_SECONDS: module.cco.pulse_seconds,
+        **{
+            _zone_override_key(zone.number): zone.override_level.value
+            for zone in module.zones
+        },
+    }
+
+
+def _updated_module(
+    module: ModuleDescription, user_input: Mapping[str, Any]
+) -> ModuleDescription:
+    return replace(
+        module,
+        cco=replace(
+            module.cco,
+            cco_type=CcoType(user_input[CONF_CCO_TYPE]),
+            pulse_seconds=float(user_input[CONF_PULSE_SECONDS]),
+        ),
+        zones=tuple(
+            replace(
+                zone,
+                override_level=OverrideLevel(
+                    user_input[_zone_override_key(zone.number)]
+                ),
+            )
+            for zone in module.zones
+        ),
+    )

@@ -1,0 +1,231 @@
+"""The runtime of a loaded config entry: its backend and server, and the supervisor of what follows from them.
+
+The backend pushes every change, so there is nothing to poll (and no `DataUpdateCoordinator`): the runtime is the
+backend's one subscriber in Home Assistant. For each change it first does the entry's own work (keeps an emulated
+system's state on disk, adds and removes devices, raises or clears repair issues, starts reauthentication when a
+live processor refuses the stored credentials), then hands the change to its router, which reaches the entities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, LOGGER, SAVE_DELAY_SECONDS
+from .issues import RepairIssues
+from .qsx.backend import QsxBackend
+from .qsx.emulated_backend import EmulatedBackend
+from .qsx.events import Event, EventKind, Unsubscribe
+from .qsx.lip.server import LipServer
+from .qsx.model import ModuleDescription
+from .router import EntityRouter
+
+type EntitiesOf = Callable[[ModuleDescription], Iterable[Entity]]
+type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxRuntime]
+
+
+class HomeworksQsxRuntime:
+    """Everything a loaded config entry runs, from set-up to unload."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: HomeworksQsxConfigEntry,
+        backend: QsxBackend,
+        processor_device_id: str,
+        *,
+        server: LipServer | None = None,
+        store: Store[dict[str, Any]] | None = None,
+    ) -> None:
+        """Hold the started backend; nothing is subscribed until `async_start`.
+
+        Args:
+            hass: Home Assistant.
+            entry: the config entry.
+            backend: the started backend.
+            processor_device_id: device registry id of the processor (modules are attached to it).
+            server: the LIP server of an emulated system served on the network.
+            store: where an emulated system's state is kept; None for a live processor.
+
+        """
+        self.hass = hass
+        self.entry = entry
+        self.backend = backend
+        self.processor_device_id = processor_device_id
+        self.server = server
+        self.store = store
+        self.router = EntityRouter()
+        self.issues = RepairIssues(hass, entry, backend)
+        # Per platform: how to add entities, and which entities a module has.
+        self._module_platforms: list[
+            tuple[AddConfigEntryEntitiesCallback, EntitiesOf]
+        ] = []
+        self._unsubscribes: list[Unsubscribe] = []
+        self._save_pending = False
+
+    @property
+    def emulated(self) -> EmulatedBackend | None:
+        """The emulated backend, or None on a live system."""
+        return self.backend if isinstance(self.backend, EmulatedBackend) else None
+
+    @property
+    def processor_serial(self) -> str:
+        """Serial number of the processor (identifies its device)."""
+        return self.backend.description.processor.serial
+
+    @callback
+    def async_start(self) -> None:
+        """Subscribe to the backend, remove stale devices and look at every module's CCI once."""
+        self._unsubscribes = [
+            self.backend.subscribe(self._handle_event),
+            self.backend.subscribe_connection(self._handle_connection),
+            self.backend.subscribe_credentials_rejected(
+                self._handle_credentials_rejected
+            ),
+        ]
+        self._async_remove_stale_devices()
+        self.issues.async_check_every_cci()
+
+    async def async_stop(self) -> None:
+        """Stop everything the entry runs: listeners and timers, the server, the backend (idempotent).
+
+        An emulated system's state is written at once.
+        """
+        if self._unsubscribes:
+            for unsubscribe in self._unsubscribes:
+                unsubscribe()
+            self._unsubscribes = []
+            self.issues.async_cancel()
+            self._module_platforms.clear()
+            if self.store is not None:
+                await self.store.async_save(self._async_export())
+        if self.server is not None:
+            await self.server.stop()
+        await self.backend.async_stop()
+
+    # Platforms
+
+    @callback
+    def async_add_module_entities(
+        self,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+        entities_of: EntitiesOf,
+        processor_entities: Iterable[Entity] = (),
+    ) -> None:
+        """Add a platform's entities of every module now, and of every module added later, until unload.
+
+        The processor's entities of the platform, if any, come first, in the same batch: Home Assistant adds
+        each batch in a task of its own.
+        """
+        entities: list[Entity] = list(processor_entities)
+        for module in self.backend.description.modules:
+            entities.extend(entities_of(module))
+        async_add_entities(entities)
+        self._module_platforms.append((async_add_entities, entities_of))
+
+    @callback
+    def async_options_updated(self) -> None:
+        """Apply changed options (the CCI repair threshold) to every module."""
+        self.issues.async_check_every_cci()
+
+    # Backend pushes: the entry's own work first, then the entities.
+
+    @callback
+    def _handle_event(self, event: Event) -> None:
+        try:
+            self._async_follow_event(event)
+        finally:
+            self.router.async_deliver_event(event)
+
+    @callback
+    def _async_follow_event(self, event: Event) -> None:
+        if self.store is not None:
+            self.async_schedule_save()
+        if event.serial is None:
+            return
+        match event.kind:
+            case EventKind.CCI:
+                self.issues.async_check_cci(event.serial)
+            case EventKind.MODULE_ADDED:
+                self.issues.async_check_cci(event.serial)
+                for async_add_entities, entities_of in list(self._module_platforms):
+                    async_add_entities(entities_of(event.value))
+            case EventKind.MODULE_REMOVED:
+                self.issues.async_forget_module(event.serial)
+                if device := self._module_device(event.serial):
+                    dr.async_get(self.hass).async_remove_device(device.id)
+            case EventKind.MODULE_CHANGED:
+                self.issues.async_check_cci(event.serial)
+                if device := self._module_device(event.serial):
+                    dr.async_get(self.hass).async_update_device(
+                        device.id, name=event.value.name
+                    )
+                if self.store is None:  # a live processor's database changed
+                    self.issues.async_database_changed()
+            case _:
+                pass
+
+    @callback
+    def _handle_connection(self, connected: bool) -> None:
+        # The backend reports changes only, so each call is a transition worth one log line.
+        if connected:
+            LOGGER.info("Connection to %s is back", self.entry.title)
+            self.issues.async_check_database()
+        else:
+            LOGGER.info("Connection to %s is lost", self.entry.title)
+        self.router.async_deliver_connection()
+
+    @callback
+    def _handle_credentials_rejected(self) -> None:
+        # The backend has stopped reconnecting: only new credentials (a reauthentication, which reloads the entry)
+        # bring the processor back.
+        LOGGER.warning("%s rejects the stored login", self.entry.title)
+        self.entry.async_start_reauth(self.hass)
+
+    # Persistence of an emulated system
+
+    @callback
+    def _async_export(self) -> dict[str, Any]:
+        self._save_pending = False
+        backend = self.backend
+        assert isinstance(backend, EmulatedBackend)
+        return {"emulator": backend.emulator.export_state()}
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Write an emulated system's state within `SAVE_DELAY_SECONDS` (nothing for a live processor)."""
+        # A change while a write is already scheduled is picked up by that write: scheduling again would
+        # push it back, and a busy system would never be written.
+        if self._save_pending or self.store is None:
+            return
+        self._save_pending = True
+        self.store.async_delay_save(self._async_export, SAVE_DELAY_SECONDS)
+
+    # Devices
+
+    @callback
+    def _async_remove_stale_devices(self) -> None:
+        """Remove devices of modules that are no longer part of the system."""
+        registry = dr.async_get(self.hass)
+        known = {self.processor_serial} | {
+            module.serial for module in self.backend.description.modules
+        }
+        for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
+            serials = {
+                ident for domain, ident in device.identifiers if domain == DOMAIN
+            }
+            if not serials & known:
+                LOGGER.debug("Removing stale device %s", device.name)
+                registry.async_remove_device(device.id)
+
+    def _module_device(self, serial: str) -> dr.DeviceEntry | None:
+        return dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, serial), self.entry.entry_id
+        )
