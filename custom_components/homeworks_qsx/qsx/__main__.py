@@ -1,6 +1,8 @@
 """Command line: serve an emulated HomeWorks QSX system over LIP and HTTP, as a processor would.
 
-    python -m custom_components.homeworks_qsx.qsx serve --system examples/house.yaml --password secret
+    homeworks-qsx serve --system examples/house.yaml --password secret
+
+(`homeworks-qsx` is the console script of the `pyhomeworksqsx` wheel; `python -m pyhomeworksqsx` is the same.)
 
 It prints one line saying where it listens, runs until SIGINT or SIGTERM, then saves the state (with `--state`)
 and exits 0. Configuration errors exit 2, an address that cannot be bound exits 1.
@@ -53,7 +55,7 @@ def _modules_per_link(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (its `--help` documents every option)."""
     parser = argparse.ArgumentParser(
-        prog="python -m custom_components.homeworks_qsx.qsx",
+        prog="homeworks-qsx",
         description="Lutron HomeWorks QSX emulator and tools.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

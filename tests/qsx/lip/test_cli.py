@@ -1,4 +1,4 @@
-"""The command line `python -m custom_components.homeworks_qsx.qsx serve`: in a subprocess, and in-process."""
+"""The command line `homeworks-qsx serve` (here run as `python -m`): in a subprocess, and in-process."""
 
 from __future__ import annotations
 

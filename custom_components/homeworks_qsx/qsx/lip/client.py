@@ -30,7 +30,7 @@ from typing import Any, Final, override
 import aiohttp
 import yarl
 
-from custom_components.homeworks_qsx.qsx.const import (
+from ..const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
     ZONES_PER_MODULE,
@@ -38,7 +38,7 @@ from custom_components.homeworks_qsx.qsx.const import (
     Fault,
     IgnoredReason,
 )
-from custom_components.homeworks_qsx.qsx.errors import (
+from ..errors import (
     AuthenticationError,
     CommandIgnoredError,
     CommandTimeoutError,
@@ -48,13 +48,8 @@ from custom_components.homeworks_qsx.qsx.errors import (
     QsxError,
     UnknownObjectError,
 )
-from custom_components.homeworks_qsx.qsx.events import (
-    EventBus,
-    Unsubscribe,
-    make_unsubscribe,
-)
-from custom_components.homeworks_qsx.qsx.model import ModuleState, SystemDescription
-
+from ..events import EventBus, Unsubscribe, make_unsubscribe
+from ..model import ModuleState, SystemDescription
 from .dbxml import parse_dbxml
 from .protocol import (
     ACTION_CCI_STATE,

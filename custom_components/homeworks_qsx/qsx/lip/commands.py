@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import logging
 from typing import Final
 
-from custom_components.homeworks_qsx.qsx.const import (
+from ..const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
     MODULE_FAMILY,
@@ -22,11 +22,10 @@ from custom_components.homeworks_qsx.qsx.const import (
     Fault,
     IgnoredReason,
 )
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
-from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription
-
+from ..emulator import Emulator
+from ..errors import UnknownObjectError
+from ..events import Event, EventKind
+from ..model import ModuleDescription
 from .protocol import (
     ACTION_CCI_STATE,
     ACTION_LED_STATE,

@@ -16,7 +16,7 @@ from typing import Final
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from custom_components.homeworks_qsx.qsx.const import (
+from ..const import (
     DEFAULT_PULSE_SECONDS,
     MAINS_VOLTAGE,
     MODULE_FAMILY,
@@ -27,8 +27,8 @@ from custom_components.homeworks_qsx.qsx.const import (
     OverrideLevel,
     ProcessorModel,
 )
-from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
-from custom_components.homeworks_qsx.qsx.model import (
+from ..errors import InvalidDatabaseError
+from ..model import (
     CcoDescription,
     LinkDescription,
     ModuleDescription,
@@ -36,7 +36,6 @@ from custom_components.homeworks_qsx.qsx.model import (
     SystemDescription,
     ZoneDescription,
 )
-
 from .protocol import CCI_COMPONENT, LED_COMPONENT_BASE
 
 DEVICE_TYPE: Final = MODULE_FAMILY

@@ -13,7 +13,7 @@ import math
 import re
 from typing import Final
 
-from custom_components.homeworks_qsx.qsx.const import Fault
+from ..const import Fault
 
 CRLF: Final = "\r\n"
 LOGIN_PROMPT: Final = "login: "

@@ -28,11 +28,10 @@ from typing import Any, Final, override
 
 from aiohttp import web
 
-from custom_components.homeworks_qsx.qsx.clock import TimerHandle
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
-from custom_components.homeworks_qsx.qsx.model import SystemDescription
-
+from ..clock import TimerHandle
+from ..emulator import Emulator
+from ..events import Event, Unsubscribe
+from ..model import SystemDescription
 from .commands import CommandProcessor, event_reports
 from .dbxml import build_dbxml
 from .protocol import (

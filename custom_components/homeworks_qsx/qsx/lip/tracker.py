@@ -11,16 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 import logging
 
-from custom_components.homeworks_qsx.qsx.const import ZONES_PER_MODULE, Button, LedState
-from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
-from custom_components.homeworks_qsx.qsx.events import Event, EventBus, EventKind
-from custom_components.homeworks_qsx.qsx.model import (
-    ModuleDescription,
-    ModuleState,
-    SystemDescription,
-    ZoneState,
-)
-
+from ..const import ZONES_PER_MODULE, Button, LedState
+from ..errors import UnknownObjectError
+from ..events import Event, EventBus, EventKind
+from ..model import ModuleDescription, ModuleState, SystemDescription, ZoneState
 from .protocol import (
     ACTION_LED_STATE,
     ACTION_PRESS,
