@@ -161,6 +161,16 @@ def test_help(
     assert "serve" in output
 
 
+def test_command_line_loads_no_network_stack(installed: InstalledWheel) -> None:
+    """Importing the command line loads neither aiohttp nor voluptuous nor PyYAML: `--help` starts at once."""
+    loaded = run(
+        installed.python,
+        "-c",
+        "import sys, pyhomeworksqsx.__main__; print(sorted({'aiohttp', 'voluptuous', 'yaml'} & set(sys.modules)))",
+    )
+    assert loaded.strip() == "[]"
+
+
 def read_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
     """Read one line of the process's output, waiting at most `timeout` seconds."""
     assert process.stdout is not None

@@ -20,13 +20,14 @@ import os
 from pathlib import Path
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .description import build_description, load_description
-from .emulator import Emulator
 from .errors import DescriptionError, QsxError
-from .events import Event
-from .lip.server import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, LipServer
+from .lip.protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+    from .events import Event
 
 DEFAULT_LIP_PORT = 2323
 DEFAULT_HTTP_PORT = 8080
@@ -138,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_emulator(args: argparse.Namespace) -> Emulator:
     """Build the emulator from the state file, the description file, or a default system."""
+    # Imported here, not at the top, so that `--help` answers without loading voluptuous, PyYAML and aiohttp.
+    from .description import build_description, load_description  # noqa: PLC0415
+    from .emulator import Emulator  # noqa: PLC0415
+
     if args.state and Path(args.state).exists():
         try:
             data = json.loads(Path(args.state).read_text(encoding="utf-8"))
@@ -190,6 +195,8 @@ class _Saver:
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
+    from .lip.server import LipServer  # noqa: PLC0415 (see _load_emulator)
+
     if not args.password:
         print(
             "error: a password is required (--password or QSX_PASSWORD)",

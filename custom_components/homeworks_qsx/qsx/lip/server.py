@@ -37,6 +37,8 @@ from .dbxml import build_dbxml
 from .protocol import (
     BAD_LOGIN,
     CRLF,
+    DEFAULT_HOST,
+    DEFAULT_MAX_SESSIONS,
     DEFAULT_MONITORING,
     LOGIN_PROMPT,
     MAX_LINE_BYTES,
@@ -53,8 +55,6 @@ from .protocol import (
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_HOST: Final = "127.0.0.1"
-DEFAULT_MAX_SESSIONS: Final = 10
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
