@@ -613,7 +613,7 @@ class Emulator:
         description = replace(
             self._description, modules=(*self._description.modules, module)
         )
-        validate_description(description, limits_raise_limit_error=True)
+        validate_description(description)
         self._install(description, self._modules)
         self.events.publish(
             Event(
@@ -657,7 +657,7 @@ class Emulator:
                 for m in self._description.modules
             ),
         )
-        validate_description(description, limits_raise_limit_error=True)
+        validate_description(description)
         self._install(description, self._modules)
         self.events.publish(
             Event(EventKind.MODULE_CHANGED, module.serial, None, module)

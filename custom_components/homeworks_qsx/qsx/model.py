@@ -23,6 +23,7 @@ from .const import (
     OverrideLevel,
     ProcessorModel,
 )
+from .errors import UnknownObjectError
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +122,11 @@ class SystemDescription:
         )
 
     def module(self, serial: str) -> ModuleDescription:
-        """Return the module with this serial; KeyError if there is none."""
-        return self._modules_by_serial[serial]
+        """Return the module with this serial; `UnknownObjectError` if there is none."""
+        try:
+            return self._modules_by_serial[serial]
+        except KeyError:
+            raise UnknownObjectError(f"No module has serial {serial}") from None
 
 
 @dataclass(slots=True)
