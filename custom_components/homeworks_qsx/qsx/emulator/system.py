@@ -1,49 +1,20 @@
-"""An emulated HomeWorks QSX processor with LQSE-4S8-120-D switching power modules on its QS links.
+"""The emulated system: the facade `Emulator` over the processor's modules, their timers and its structure.
 
-The emulator holds one `SystemDescription` (one processor: P4 says a project may have several processors; each
-gets its own description, emulator and config entry) and one `ModuleState` per module. Commands from the
-processor or an integration (`set_zone`, `set_cco`, `pulse_cco`) and local button presses (`press_button`) either
-change the module or are ignored with an `IgnoredReason`; physical conditions (`set_cci`, `set_power`, `set_link`,
-`set_bypass`, `set_temperature`, `set_program_mode`) always apply. Every real change is published, in order, as
-`Event`s on `events`.
-
-Behaviour where the documents leave a choice (see ``docs/system-description.md`` for the full list):
-
-- A module remembers the level of each zone (power failure memory, M7); it drives its relays from that memory
-  while it has power and no bypass jumper. The relay counter (M5) counts each change of a relay's position; an
-  outage or the bypass jumper do not move the relays, so they do not count.
-- Without power, zones are reported off and draw nothing, LEDs are off, the CCO opens and a pending pulse is
-  cancelled (O3). When power returns the zones go back to their remembered levels and the CCO stays open.
-- The module evaluates its CCI only while powered: a CCI opened during an outage puts the module in override when
-  power returns; an override in progress at an outage continues after it (with its override levels), and ends at
-  power-up if the CCI was closed meanwhile (C2, C5).
-- Manual override (C2, C3): zones go to their override levels (on, off, or unchanged); the module ignores its
-  buttons and every command (`IgnoredReason.MANUAL_OVERRIDE`); when the CCI closes, each zone returns to the
-  level it had just before override began (C5). A CCI group (C7) opens and closes together.
-- No QS link (L2, M10): zones keep their levels, zone LEDs scroll (reported `LedState.FLASH`), commands from the
-  processor are ignored (`NO_LINK`); local buttons and the CCI still work.
-- Bypass jumper (M13): zones are reported on and the loads draw their full current from mains; commands and
-  buttons are ignored (`BYPASS`); removing the jumper shows the levels the module holds again.
-- Program mode (M11): the Prog LED flashes; the module still obeys commands.
-- Commands are ignored for the first reason that applies, in the order no power, bypass, manual override, no
-  link (`ModuleState.ignored_reason`); buttons are ignored for the same reasons except no link.
-
-P7 (authenticated access, loopback by default) is implemented by the network server in ``qsx/lip``; the emulator
-itself holds no credentials.
+It looks modules up, applies commands and conditions through the module rules (`module.py`), runs CCO pulses and
+delayed commands on its scheduler, changes the structure (add, remove, update modules), and saves and restores
+everything through `persistence.py`. See the package docstring for the behaviour.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 import datetime as dt
 import math
-from typing import Any, Final, Self
+from typing import Any, Self
 
-import voluptuous as vol
-
-from .clock import AsyncioScheduler, Scheduler, TimerHandle
-from .const import (
+from ..clock import AsyncioScheduler, Scheduler, TimerHandle
+from ..const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
     ZONES_PER_MODULE,
@@ -52,47 +23,20 @@ from .const import (
     Fault,
     IgnoredReason,
     IntegrationIdKind,
-    LedState,
-    OperatingMode,
-    OverrideLevel,
     module_facts,
     processor_facts,
 )
-from .description import description_to_dict, parse_description, validate_description
-from .errors import DescriptionError, UnknownObjectError
-from .events import Event, EventBus, EventKind
-from .model import ModuleDescription, ModuleState, SystemDescription, ZoneState
-
-EXPORT_FORMAT: Final = 1
-
-type _Snapshot = tuple[
-    bool,  # powered
-    bool,  # link_up
-    bool,  # bypass
-    bool,  # program_mode
-    float | None,  # temperature_c
-    bool,  # cci_open
-    bool,  # override_active
-    tuple[bool, ...],  # zones on (reported)
-    tuple[int | None, ...],  # relay operations
-    bool,  # cco_closed
-    tuple[LedState, ...],  # zone LEDs
-    LedState,  # Prog LED
-    OperatingMode,
-]
-
-
-@dataclass(slots=True)
-class _Module:
-    """One emulated module: its description, its public state and what it keeps inside."""
-
-    description: ModuleDescription
-    state: ModuleState = field(default_factory=ModuleState)
-    levels: list[bool] = field(
-        default_factory=lambda: [False] * ZONES_PER_MODULE
-    )  # power failure memory
-    saved_levels: list[bool] | None = None  # levels just before override began (C5)
-    pulse: TimerHandle | None = None  # CCO pulse in progress
+from ..description import validate_description
+from ..errors import DescriptionError, UnknownObjectError
+from ..events import Event, EventBus, EventKind
+from ..model import ModuleDescription, ModuleState, SystemDescription
+from .module import ModuleRecord, Snapshot, changes, require_bool
+from .persistence import (
+    copy_state,
+    export_system,
+    parse_export,
+    parse_export_description,
+)
 
 
 class _Timer:
@@ -122,42 +66,6 @@ class _Timer:
         self._handle.cancel()
 
 
-def _snapshot(module: _Module) -> _Snapshot:
-    st = module.state
-    return (
-        st.powered,
-        st.link_up,
-        st.bypass,
-        st.program_mode,
-        st.temperature_c,
-        st.cci_open,
-        st.override_active,
-        tuple(zone.on for zone in st.zones),
-        tuple(zone.relay_operations for zone in st.zones),
-        st.cco_closed,
-        tuple(st.zone_leds),
-        st.prog_led,
-        st.mode,
-    )
-
-
-_SIMPLE_KINDS: Final = (
-    (0, EventKind.POWER),
-    (1, EventKind.LINK),
-    (2, EventKind.BYPASS),
-    (3, EventKind.PROGRAM),
-    (4, EventKind.TEMPERATURE),
-    (5, EventKind.CCI),
-    (6, EventKind.OVERRIDE),
-)
-
-
-def _require_bool(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{what} takes True or False, not {value!r}")
-    return value
-
-
 class Emulator:
     """An emulated HomeWorks QSX processor and its switching modules (rules P1–P7, M1–M13, C1–C8, O1–O4, L1–L3).
 
@@ -179,7 +87,7 @@ class Emulator:
         )
         self._time_offset = dt.timedelta(0)
         self._timers: set[_Timer] = set()
-        self._modules: dict[str, _Module] = {}
+        self._modules: dict[str, ModuleRecord] = {}
         self._description = description
         self._devices: dict[int, str] = {}
         self._outputs: dict[int, tuple[str, int | None]] = {}
@@ -191,7 +99,7 @@ class Emulator:
     # Structure and look-ups
 
     def _install(
-        self, description: SystemDescription, modules: dict[str, _Module]
+        self, description: SystemDescription, modules: dict[str, ModuleRecord]
     ) -> None:
         """Make `description` current; `modules` holds the records to keep (others start in factory state)."""
         ordered = tuple(
@@ -206,7 +114,7 @@ class Emulator:
         self._addresses = {}
         self._groups = {}
         for module in ordered:
-            record = modules.get(module.serial) or _Module(module)
+            record = modules.get(module.serial) or ModuleRecord(module)
             record.description = module
             self._modules[module.serial] = record
             self._devices[module.integration_id] = module.serial
@@ -227,7 +135,7 @@ class Emulator:
         """The scheduler that runs this emulator's timers."""
         return self._scheduler
 
-    def _get(self, serial: str) -> _Module:
+    def _get(self, serial: str) -> ModuleRecord:
         module = self._modules.get(serial) or self._modules.get(serial.upper())
         if module is None:
             raise UnknownObjectError(f"No module has serial {serial}")
@@ -287,7 +195,7 @@ class Emulator:
             return self._description.processor.integration_id
         return self._get(serial).description.integration_id
 
-    def _zone_index(self, module: _Module, zone: int) -> int:
+    def _zone_index(self, module: ModuleRecord, zone: int) -> int:
         if (
             isinstance(zone, bool)
             or not isinstance(zone, int)
@@ -301,92 +209,14 @@ class Emulator:
     # ----------------------------------------------------------------------------------------------------------
     # State changes and their events
 
-    def _switch(self, module: _Module, index: int, on: bool) -> None:
-        """Move a zone relay (M5 counts every move)."""
-        if module.levels[index] == on:
-            return
-        module.levels[index] = on
-        zone = module.state.zones[index]
-        zone.relay_operations = (zone.relay_operations or 0) + 1
-
-    def _derive(self, module: _Module) -> None:
-        """Recompute what is reported from the module's conditions and levels (M6, M9–M11, M13, C8)."""
-        st = module.state
-        for zone, level in zip(st.zones, module.levels, strict=True):
-            zone.on = st.powered and (st.bypass or level)
-        if not st.powered:
-            st.zone_leds[:] = [LedState.OFF] * ZONES_PER_MODULE
-            st.prog_led = LedState.OFF
-            return
-        if st.link_up:
-            st.zone_leds[:] = [
-                LedState.ON if zone.on else LedState.OFF for zone in st.zones
-            ]
-        else:
-            st.zone_leds[:] = [LedState.FLASH] * ZONES_PER_MODULE  # scrolling (M10)
-        if st.cci_open or st.override_active:
-            st.prog_led = LedState.RAPID_FLASH
-        elif st.program_mode:
-            st.prog_led = LedState.FLASH
-        else:
-            st.prog_led = LedState.ON
-
-    def _commit(self, module: _Module, before: _Snapshot) -> None:
+    def _commit(self, module: ModuleRecord, before: Snapshot) -> None:
         """Derive the reported state and publish every difference from `before`, in a fixed order."""
-        self._derive(module)
-        after = _snapshot(module)
+        module.derive()
+        after = module.snapshot()
         if after == before:
             return
-        serial = module.description.serial
-        publish = self.events.publish
-        for index, kind in _SIMPLE_KINDS:
-            if after[index] != before[index]:
-                publish(Event(kind, serial, None, after[index]))
-        zones_on, counts = after[7], after[8]
-        for index in range(ZONES_PER_MODULE):
-            if zones_on[index] != before[7][index]:
-                publish(Event(EventKind.ZONE, serial, index + 1, zones_on[index]))
-            if counts[index] != before[8][index]:
-                publish(Event(EventKind.RELAY_COUNT, serial, index + 1, counts[index]))
-        if after[9] != before[9]:
-            publish(Event(EventKind.CCO, serial, None, after[9]))
-        leds = after[10]
-        for index in range(ZONES_PER_MODULE):
-            if leds[index] != before[10][index]:
-                publish(Event(EventKind.LED, serial, index + 1, leds[index]))
-        if after[11] != before[11]:
-            publish(Event(EventKind.LED, serial, None, after[11]))
-        if after[12] != before[12]:
-            publish(Event(EventKind.MODE, serial, None, after[12]))
-
-    def _evaluate_cci(self, module: _Module) -> None:
-        """Enter or leave manual override to match the CCI (C2, C5); a module without power does nothing."""
-        st = module.state
-        if not st.powered:
-            return
-        if st.cci_open and not st.override_active:
-            st.override_active = True
-            module.saved_levels = list(module.levels)
-            for index, zone in enumerate(module.description.zones):
-                if zone.override_level is OverrideLevel.ON:
-                    self._switch(module, index, True)
-                elif zone.override_level is OverrideLevel.OFF:
-                    self._switch(module, index, False)
-        elif not st.cci_open and st.override_active:
-            st.override_active = False
-            saved = (
-                module.saved_levels
-                if module.saved_levels is not None
-                else module.levels
-            )
-            module.saved_levels = None
-            for index, level in enumerate(list(saved)):
-                self._switch(module, index, level)
-
-    def _cancel_pulse(self, module: _Module) -> None:
-        if module.pulse is not None:
-            module.pulse.cancel()
-            module.pulse = None
+        for event in changes(module.description.serial, before, after):
+            self.events.publish(event)
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands from the processor or the integration
@@ -399,8 +229,8 @@ class Emulator:
         if reason is not None:
             return reason
         if module.levels[index] != bool(on):
-            before = _snapshot(module)
-            self._switch(module, index, bool(on))
+            before = module.snapshot()
+            module.switch(index, bool(on))
             self._commit(module, before)
         return None
 
@@ -416,8 +246,8 @@ class Emulator:
         if closed and module.description.cco.cco_type is CcoType.MOMENTARY:
             self._pulse(module, module.description.cco.pulse_seconds)
             return None
-        before = _snapshot(module)
-        self._cancel_pulse(module)
+        before = module.snapshot()
+        module.cancel_pulse()
         module.state.cco_closed = bool(closed)
         self._commit(module, before)
         return None
@@ -447,18 +277,18 @@ class Emulator:
         self._pulse(module, float(duration))
         return None
 
-    def _pulse(self, module: _Module, seconds: float) -> None:
+    def _pulse(self, module: ModuleRecord, seconds: float) -> None:
         # Start the timer first: if the scheduler cannot (no event loop), nothing has changed.
         handle = self._scheduler.call_later(seconds, lambda: self._end_pulse(module))
-        before = _snapshot(module)
-        self._cancel_pulse(module)
+        before = module.snapshot()
+        module.cancel_pulse()
         module.pulse = handle
         module.state.cco_closed = True
         self._commit(module, before)
 
-    def _end_pulse(self, module: _Module) -> None:
+    def _end_pulse(self, module: ModuleRecord) -> None:
         module.pulse = None
-        before = _snapshot(module)
+        before = module.snapshot()
         module.state.cco_closed = False
         self._commit(module, before)
 
@@ -476,14 +306,14 @@ class Emulator:
         self.events.publish(
             Event(EventKind.BUTTON, module.description.serial, int(pressed), None)
         )
-        before = _snapshot(module)
+        before = module.snapshot()
         if pressed is Button.PROG:
             target = not any(module.levels)
             for index in range(ZONES_PER_MODULE):
-                self._switch(module, index, target)
+                module.switch(index, target)
         else:
             index = int(pressed) - 1
-            self._switch(module, index, not module.levels[index])
+            module.switch(index, not module.levels[index])
         self._commit(module, before)
         return None
 
@@ -495,7 +325,7 @@ class Emulator:
 
         The modules of a group change one after the other, in link/address order, each publishing its events.
         """
-        _require_bool(open_, "set_cci")
+        require_bool(open_, "set_cci")
         module = self._get(serial)
         group = module.description.cci_group
         serials = (
@@ -505,44 +335,44 @@ class Emulator:
             member = self._modules[member_serial]
             if member.state.cci_open == open_:
                 continue
-            before = _snapshot(member)
+            before = member.snapshot()
             member.state.cci_open = open_
-            self._evaluate_cci(member)
+            member.evaluate_cci()
             self._commit(member, before)
 
     def set_power(self, serial: str, powered: bool) -> None:
         """Cut or restore mains power at the module (M7, O3, M11)."""
-        _require_bool(powered, "set_power")
+        require_bool(powered, "set_power")
         module = self._get(serial)
         st = module.state
         if st.powered == powered:
             return
-        before = _snapshot(module)
+        before = module.snapshot()
         st.powered = powered
         if powered:
-            self._evaluate_cci(module)
+            module.evaluate_cci()
         else:
-            self._cancel_pulse(module)
+            module.cancel_pulse()
             st.cco_closed = False  # O3: the relay is non-latching
         self._commit(module, before)
 
     def set_link(self, serial: str, up: bool) -> None:
         """Cut or restore the module's QS link (L2, M10)."""
-        _require_bool(up, "set_link")
+        require_bool(up, "set_link")
         module = self._get(serial)
         if module.state.link_up == up:
             return
-        before = _snapshot(module)
+        before = module.snapshot()
         module.state.link_up = up
         self._commit(module, before)
 
     def set_bypass(self, serial: str, installed: bool) -> None:
         """Install or remove the wiring-verification bypass jumper (M13)."""
-        _require_bool(installed, "set_bypass")
+        require_bool(installed, "set_bypass")
         module = self._get(serial)
         if module.state.bypass == installed:
             return
-        before = _snapshot(module)
+        before = module.snapshot()
         module.state.bypass = installed
         self._commit(module, before)
 
@@ -559,17 +389,17 @@ class Emulator:
         module = self._get(serial)
         if module.state.temperature_c == celsius:
             return
-        before = _snapshot(module)
+        before = module.snapshot()
         module.state.temperature_c = float(celsius)
         self._commit(module, before)
 
     def set_program_mode(self, serial: str, on: bool) -> None:
         """Enter or leave program mode (M11: the Prog LED blinks once every 3 s)."""
-        _require_bool(on, "set_program_mode")
+        require_bool(on, "set_program_mode")
         module = self._get(serial)
         if module.state.program_mode == on:
             return
-        before = _snapshot(module)
+        before = module.snapshot()
         module.state.program_mode = on
         self._commit(module, before)
 
@@ -590,7 +420,7 @@ class Emulator:
             Fault.BYPASS: self.set_bypass,
             Fault.PROGRAM: self.set_program_mode,
         }[kind]
-        setter(serial, _require_bool(value, kind.value))
+        setter(serial, require_bool(value, kind.value))
 
     # ----------------------------------------------------------------------------------------------------------
     # Structure
@@ -627,7 +457,7 @@ class Emulator:
     def remove_module(self, serial: str) -> None:
         """Remove a module (its pulse, if any, is cancelled); `UnknownObjectError` if unknown."""
         record = self._get(serial)
-        self._cancel_pulse(record)
+        record.cancel_pulse()
         removed = record.description
         description = replace(
             self._description,
@@ -689,8 +519,8 @@ class Emulator:
             timer.cancel()
         for module in self._modules.values():
             if module.pulse is not None:
-                self._cancel_pulse(module)
-                before = _snapshot(module)
+                module.cancel_pulse()
+                before = module.snapshot()
                 module.state.cco_closed = False
                 self._commit(module, before)
 
@@ -744,23 +574,14 @@ class Emulator:
         Includes zone levels, relay counters, CCI, override (with the saved levels), CCO (and whether a pulse is
         in progress), power, link, bypass, program mode, temperature and the processor time offset.
         """
-        return {
-            "format": EXPORT_FORMAT,
-            "description": description_to_dict(self._description),
-            "processor_time_offset_us": self._time_offset
-            // dt.timedelta(microseconds=1),
-            "modules": {
-                serial: _export_module(record)
-                for serial, record in self._modules.items()
-            },
-        }
+        return export_system(self._description, self._modules, self._time_offset)
 
     @classmethod
     def from_export(
         cls, data: Mapping[str, Any], *, scheduler: Scheduler | None = None
     ) -> Self:
         """Build an emulator from `export_state()` data; raises `DescriptionError` when the data is invalid."""
-        emulator = cls(_parse_export_description(data), scheduler=scheduler)
+        emulator = cls(parse_export_description(data), scheduler=scheduler)
         emulator.restore_state(data)
         return emulator
 
@@ -772,33 +593,21 @@ class Emulator:
         of every difference (modules added, removed or changed, then state changes). `DescriptionError` (with
         the path) when the data is invalid; nothing changes then.
         """
-        description = _parse_export_description(data)
-        try:
-            states = _STATE_SCHEMA(
-                {
-                    "format": data.get("format"),
-                    "modules": data.get("modules"),
-                    **_offset_item(data),
-                }
-            )
-        except vol.Invalid as err:
-            raise _state_error(err) from None
-        records = _restored_records(description, states["modules"])
-        offset = dt.timedelta(microseconds=states.get("processor_time_offset_us", 0))
+        description, records, offset = parse_export(data)
 
         for timer in list(self._timers):
             timer.cancel()
         old_records = self._modules
         before = {
-            serial: (record.description, _snapshot(record))
+            serial: (record.description, record.snapshot())
             for serial, record in old_records.items()
         }
         for record in old_records.values():
-            self._cancel_pulse(record)
+            record.cancel_pulse()
         for serial, record in records.items():
             old = old_records.get(serial)
             if old is not None:  # keep the live state objects that callers may hold
-                _copy_state(record.state, old.state)
+                copy_state(record.state, old.state)
                 old.levels = record.levels
                 old.saved_levels = record.saved_levels
                 records[serial] = old
@@ -810,7 +619,7 @@ class Emulator:
                 publish(Event(EventKind.MODULE_REMOVED, serial, None, old_description))
         for serial, record in self._modules.items():
             if serial not in before:
-                self._derive(record)
+                record.derive()
                 publish(Event(EventKind.MODULE_ADDED, serial, None, record.description))
             elif before[serial][0] != record.description:
                 publish(
@@ -819,185 +628,3 @@ class Emulator:
         for serial, record in self._modules.items():
             if serial in before:
                 self._commit(record, before[serial][1])
-
-
-def _copy_state(source: ModuleState, target: ModuleState) -> None:
-    for source_zone, target_zone in zip(source.zones, target.zones, strict=True):
-        target_zone.relay_operations = source_zone.relay_operations
-    target.cci_open = source.cci_open
-    target.override_active = source.override_active
-    target.cco_closed = source.cco_closed
-    target.powered = source.powered
-    target.link_up = source.link_up
-    target.bypass = source.bypass
-    target.program_mode = source.program_mode
-    target.temperature_c = source.temperature_c
-
-
-def _export_module(record: _Module) -> dict[str, Any]:
-    st = record.state
-    return {
-        "levels": list(record.levels),
-        "relay_operations": [zone.relay_operations or 0 for zone in st.zones],
-        "saved_levels": None
-        if record.saved_levels is None
-        else list(record.saved_levels),
-        "cci_open": st.cci_open,
-        "override_active": st.override_active,
-        "cco_closed": st.cco_closed,
-        "cco_pulsing": record.pulse is not None,
-        "powered": st.powered,
-        "link_up": st.link_up,
-        "bypass": st.bypass,
-        "program_mode": st.program_mode,
-        "temperature_c": st.temperature_c,
-    }
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise vol.Invalid("expected true or false")
-    return value
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise vol.Invalid("expected a count (an integer from 0)")
-    return value
-
-
-def _temperature(value: Any) -> float | None:
-    if value is None:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-    ):
-        raise vol.Invalid("expected a temperature in °C")
-    return float(value)
-
-
-def _four[T](item: Callable[[Any], T]) -> Callable[[Any], list[T]]:
-    def validate(value: Any) -> list[T]:
-        if not isinstance(value, list) or len(value) != ZONES_PER_MODULE:
-            raise vol.Invalid(
-                f"expected a list of {ZONES_PER_MODULE} values, one per zone"
-            )
-        return [item(element) for element in value]
-
-    return validate
-
-
-_MODULE_STATE_SCHEMA = vol.Schema(
-    {
-        vol.Required("levels"): _four(_bool),
-        vol.Required("relay_operations"): _four(_count),
-        vol.Optional("saved_levels", default=None): vol.Any(None, _four(_bool)),
-        vol.Required("cci_open"): _bool,
-        vol.Required("override_active"): _bool,
-        vol.Required("cco_closed"): _bool,
-        vol.Optional("cco_pulsing", default=False): _bool,
-        vol.Required("powered"): _bool,
-        vol.Required("link_up"): _bool,
-        vol.Required("bypass"): _bool,
-        vol.Required("program_mode"): _bool,
-        vol.Optional("temperature_c", default=None): _temperature,
-    }
-)
-
-_STATE_SCHEMA = vol.Schema(
-    {
-        vol.Required("format"): vol.All(
-            _count, vol.In([EXPORT_FORMAT], msg="unknown export format")
-        ),
-        vol.Required("modules"): vol.Schema({str: _MODULE_STATE_SCHEMA}),
-        vol.Optional("processor_time_offset_us"): vol.All(
-            int, vol.Range(min=-(2**62), max=2**62)
-        ),
-    }
-)
-
-
-def _offset_item(data: Mapping[str, Any]) -> dict[str, Any]:
-    key = "processor_time_offset_us"
-    return {key: data[key]} if key in data else {}
-
-
-def _state_error(err: vol.Invalid) -> DescriptionError:
-    first = err.errors[0] if isinstance(err, vol.MultipleInvalid) else err
-    path = "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" for part in first.path
-    ).lstrip(".")
-    return DescriptionError(path, first.error_message or str(first))
-
-
-def _parse_export_description(data: Mapping[str, Any]) -> SystemDescription:
-    if not isinstance(data, Mapping) or not isinstance(
-        data.get("description"), Mapping
-    ):
-        raise DescriptionError(
-            "description", "exported data holds a description mapping"
-        )
-    try:
-        return parse_description(data["description"])
-    except DescriptionError as err:
-        raise DescriptionError(
-            f"description.{err.path}" if err.path else "description", err.message
-        ) from None
-
-
-def _restored_records(
-    description: SystemDescription, states: Mapping[str, Mapping[str, Any]]
-) -> dict[str, _Module]:
-    """Check that the states fit the description and build the module records from them."""
-    serials = {module.serial for module in description.modules}
-    for serial in states:
-        if serial not in serials:
-            raise DescriptionError(
-                f"modules.{serial}", "no module of the description has this serial"
-            )
-    records: dict[str, _Module] = {}
-    for module in description.modules:
-        path = f"modules.{module.serial}"
-        item = states.get(module.serial)
-        if item is None:
-            raise DescriptionError(path, "the state of this module is missing")
-        if item["powered"] and item["override_active"] != item["cci_open"]:
-            raise DescriptionError(
-                f"{path}.override_active",
-                "a powered module is in override exactly while its CCI is open",
-            )
-        if item["override_active"] != (item["saved_levels"] is not None):
-            raise DescriptionError(
-                f"{path}.saved_levels",
-                "saved levels exist exactly while override is active",
-            )
-        if item["cco_closed"] and not item["powered"]:
-            raise DescriptionError(
-                f"{path}.cco_closed",
-                "the CCO relay of a module without power is open (O3)",
-            )
-        state = ModuleState(
-            zones=[
-                ZoneState(on=False, relay_operations=count)
-                for count in item["relay_operations"]
-            ],
-            cci_open=item["cci_open"],
-            override_active=item["override_active"],
-            cco_closed=item["cco_closed"] and not item["cco_pulsing"],
-            powered=item["powered"],
-            link_up=item["link_up"],
-            bypass=item["bypass"],
-            program_mode=item["program_mode"],
-            temperature_c=item["temperature_c"],
-        )
-        records[module.serial] = _Module(
-            description=module,
-            state=state,
-            levels=list(item["levels"]),
-            saved_levels=None
-            if item["saved_levels"] is None
-            else list(item["saved_levels"]),
-        )
-    return records
