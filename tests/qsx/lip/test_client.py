@@ -340,7 +340,7 @@ async def test_cco_commands(
     await wait_for(lambda: not client.state(momentary.serial).cco_closed)
     await client.set_cco(momentary.serial, True)  # momentary: closing pulses
     await wait_for(lambda: not client.state(momentary.serial).cco_closed)
-    with pytest.raises(ValueError, match="A pulse lasts"):
+    with pytest.raises(ValueError, match="pulse lasts"):
         await client.pulse_cco(module.serial, 0.1)
 
 

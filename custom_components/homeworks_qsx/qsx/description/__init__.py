@@ -40,7 +40,6 @@ needs one description, and one config entry, per processor).
 
 from .building import parse_description
 from .defaults import (
-    DEFAULT_CCO_NAME,
     DEFAULT_SYSTEM_NAME,
     default_guid,
     default_module_name,
@@ -63,7 +62,6 @@ from .validation import validate_description
 
 __all__ = [
     "DATABASE_DATE_FORMAT",
-    "DEFAULT_CCO_NAME",
     "DEFAULT_SYSTEM_NAME",
     "MAX_NAME_LENGTH",
     "build_description",

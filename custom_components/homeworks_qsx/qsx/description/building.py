@@ -10,6 +10,7 @@ import voluptuous as vol
 
 from ..const import (
     CCO_INTEGRATION_ID_OFFSET,
+    DEFAULT_CCO_NAME,
     FEET_PER_METRE,
     MAINS_VOLTAGE,
     MAX_ADDRESS,
@@ -24,6 +25,7 @@ from ..const import (
     LoadType,
     OverrideLevel,
     ProcessorModel,
+    default_zone_name,
 )
 from ..errors import DescriptionError
 from ..model import (
@@ -35,7 +37,6 @@ from ..model import (
     ZoneDescription,
 )
 from .defaults import (
-    DEFAULT_CCO_NAME,
     DEFAULT_SYSTEM_NAME,
     default_guid,
     default_module_name,
@@ -177,7 +178,7 @@ def build_module(entry: Entry) -> ModuleDescription:
             ZoneDescription(
                 number=number,
                 integration_id=entry.zone_ids[number],
-                name=zone.get("name", f"Zone {number}"),
+                name=zone.get("name", default_zone_name(number)),
                 load_type=zone.get("load_type", LoadType.INCANDESCENT),
                 amps=_zone_amps(path, zone),
                 override_level=zone.get("override", OverrideLevel.ON),

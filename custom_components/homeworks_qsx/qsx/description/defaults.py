@@ -6,7 +6,6 @@ import hashlib
 import uuid
 
 DEFAULT_SYSTEM_NAME = "HomeWorks QSX"
-DEFAULT_CCO_NAME = "CCO"
 # --------------------------------------------------------------------------------------------------------------
 # Deterministic defaults
 

@@ -18,6 +18,7 @@ from ..const import (
     MAX_PULSE_SECONDS,
     MIN_ADDRESS,
     MIN_PULSE_SECONDS,
+    PULSE_RANGE,
     ZONES_PER_MODULE,
     CcoType,
     LinkType,
@@ -201,11 +202,7 @@ _CCO_SCHEMA = vol.Schema(
         vol.Optional("type"): _cco_type,
         vol.Optional("pulse_seconds"): vol.All(
             _number,
-            vol.Range(
-                min=MIN_PULSE_SECONDS,
-                max=MAX_PULSE_SECONDS,
-                msg=f"a pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s",
-            ),
+            vol.Range(min=MIN_PULSE_SECONDS, max=MAX_PULSE_SECONDS, msg=PULSE_RANGE),
         ),
         vol.Optional("integration_id"): _INTEGRATION_ID,
     }

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from ..const import (
     MAX_ADDRESS,
     MAX_CCI_GROUP_SIZE,
-    MAX_PULSE_SECONDS,
     MIN_ADDRESS,
-    MIN_PULSE_SECONDS,
     MODULE_RATING_A,
+    PULSE_RANGE,
     QS_LINK_MAX_LENGTH_FT,
     QS_LINK_MAX_LENGTH_M,
     ZONE_RATING_A,
     ZONES_PER_MODULE,
     LinkType,
+    is_pulse_seconds,
     link_limits,
 )
 from ..errors import DescriptionError, LimitError
@@ -169,11 +169,8 @@ class _Checker:
                 f"a module has {ZONES_PER_MODULE} zones numbered 1..4 (M1)",
             )
         self._check_ids(path, module)
-        if not MIN_PULSE_SECONDS <= module.cco.pulse_seconds <= MAX_PULSE_SECONDS:
-            raise DescriptionError(
-                f"{path}.cco.pulse_seconds",
-                f"a pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s",
-            )
+        if not is_pulse_seconds(module.cco.pulse_seconds):
+            raise DescriptionError(f"{path}.cco.pulse_seconds", PULSE_RANGE)
         for zone in module.zones:
             if zone.amps < 0:
                 raise DescriptionError(

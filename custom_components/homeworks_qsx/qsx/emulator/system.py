@@ -15,14 +15,13 @@ from typing import Any, Self
 
 from ..clock import AsyncioScheduler, Scheduler, TimerHandle
 from ..const import (
-    MAX_PULSE_SECONDS,
-    MIN_PULSE_SECONDS,
     ZONES_PER_MODULE,
     Button,
     CcoType,
     Fault,
     IgnoredReason,
     IntegrationIdKind,
+    check_pulse_seconds,
     module_facts,
     processor_facts,
 )
@@ -261,20 +260,13 @@ class Emulator:
         Returns why the module ignored it, or None.
         """
         module = self._get(serial)
-        duration = module.description.cco.pulse_seconds if seconds is None else seconds
-        if (
-            isinstance(duration, bool)
-            or not isinstance(duration, (int, float))
-            or not math.isfinite(duration)
-            or not MIN_PULSE_SECONDS <= duration <= MAX_PULSE_SECONDS
-        ):
-            raise ValueError(
-                f"A pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s, not {seconds!r}"
-            )
+        duration = check_pulse_seconds(
+            module.description.cco.pulse_seconds if seconds is None else seconds
+        )
         reason = module.state.ignored_reason
         if reason is not None:
             return reason
-        self._pulse(module, float(duration))
+        self._pulse(module, duration)
         return None
 
     def _pulse(self, module: ModuleRecord, seconds: float) -> None:

@@ -30,14 +30,7 @@ from typing import Any, Final, override
 import aiohttp
 import yarl
 
-from ..const import (
-    MAX_PULSE_SECONDS,
-    MIN_PULSE_SECONDS,
-    ZONES_PER_MODULE,
-    Button,
-    Fault,
-    IgnoredReason,
-)
+from ..const import ZONES_PER_MODULE, Button, Fault, IgnoredReason, check_pulse_seconds
 from ..errors import (
     AuthenticationError,
     CommandIgnoredError,
@@ -676,13 +669,8 @@ class LipClient:
     async def pulse_cco(self, serial: str, seconds: float | None = None) -> None:
         """Pulse the CCO for `seconds` (default: the module's pulse time); returns once it has closed."""
         output = self._tracker.module(serial).cco.integration_id
-        if (
-            seconds is not None
-            and not MIN_PULSE_SECONDS <= seconds <= MAX_PULSE_SECONDS
-        ):
-            raise ValueError(
-                f"A pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s"
-            )
+        if seconds is not None:
+            seconds = check_pulse_seconds(seconds)
         line = (
             f"#OUTPUT,{output},{ACTION_PULSE}"
             if seconds is None

@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 from ..const import (
+    DEFAULT_CCO_NAME,
     DEFAULT_PULSE_SECONDS,
     MAINS_VOLTAGE,
     MODULE_FAMILY,
@@ -26,6 +27,7 @@ from ..const import (
     LoadType,
     OverrideLevel,
     ProcessorModel,
+    default_zone_name,
 )
 from ..errors import InvalidDatabaseError
 from ..model import (
@@ -509,7 +511,7 @@ def _zone(output: _Node, default_number: int) -> ZoneDescription:
     return ZoneDescription(
         number=_int(output, "Zone", default_number),
         integration_id=_int(output, "IntegrationID"),
-        name=output.get("Name") or f"Zone {default_number}",
+        name=output.get("Name") or default_zone_name(default_number),
         load_type=_enum(
             output, "LoadType", LoadType, SWITCHED_OUTPUT_TYPES[output_type]
         ),
@@ -556,7 +558,7 @@ def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> ModuleDescr
         zones=tuple(zones),
         cco=CcoDescription(
             integration_id=_int(raw.cco, "IntegrationID"),
-            name=raw.cco.get("Name") or "CCO",
+            name=raw.cco.get("Name") or DEFAULT_CCO_NAME,
             cco_type=cco_type,
             pulse_seconds=_float(raw.cco, "PulseTime", DEFAULT_PULSE_SECONDS),
         ),
