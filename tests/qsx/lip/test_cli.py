@@ -115,7 +115,11 @@ async def test_serve_in_a_subprocess(socket_enabled: None, tmp_path: Path) -> No
     assert process.returncode == 0, err
     assert "Stopped." in out
     restored = Emulator.from_export(json.loads(state.read_text()))
-    assert restored.state(restored.module_by_integration_id(10).serial).zones[0].on
+    assert (
+        restored.state(restored.description.module_by_integration_id(10).serial)
+        .zones[0]
+        .on
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ from ..const import (
     CcoType,
     Fault,
     IgnoredReason,
-    IntegrationIdKind,
     check_pulse_seconds,
     module_facts,
     processor_facts,
@@ -88,10 +87,6 @@ class Emulator:
         self._timers: set[_Timer] = set()
         self._modules: dict[str, ModuleRecord] = {}
         self._description = description
-        self._devices: dict[int, str] = {}
-        self._outputs: dict[int, tuple[str, int | None]] = {}
-        self._addresses: dict[tuple[int, int], str] = {}
-        self._groups: dict[str, list[str]] = {}
         self._install(description, {})
 
     # ----------------------------------------------------------------------------------------------------------
@@ -108,21 +103,10 @@ class Emulator:
         )
         self._description = replace(description, modules=ordered)
         self._modules = {}
-        self._devices = {}
-        self._outputs = {}
-        self._addresses = {}
-        self._groups = {}
         for module in ordered:
             record = modules.get(module.serial) or ModuleRecord(module)
             record.description = module
             self._modules[module.serial] = record
-            self._devices[module.integration_id] = module.serial
-            for zone in module.zones:
-                self._outputs[zone.integration_id] = (module.serial, zone.number)
-            self._outputs[module.cco.integration_id] = (module.serial, None)
-            self._addresses[module.link, module.address] = module.serial
-            if module.cci_group is not None:
-                self._groups.setdefault(module.cci_group, []).append(module.serial)
 
     @property
     def description(self) -> SystemDescription:
@@ -148,45 +132,9 @@ class Emulator:
         """Return the description of a module; `UnknownObjectError` if unknown."""
         return self._get(serial).description
 
-    def module_at(self, link: int, address: int) -> ModuleDescription:
-        """Return the module at `address` on `link` (L3); `UnknownObjectError` if there is none."""
-        serial = self._addresses.get((link, address))
-        if serial is None:
-            raise UnknownObjectError(f"No module at address {address} on link {link}")
-        return self._modules[serial].description
-
     def zone_levels(self, serial: str) -> tuple[bool, ...]:
         """Return the levels the module holds for its zones (what it drives when powered and not bypassed)."""
         return tuple(self._get(serial).levels)
-
-    def module_by_integration_id(self, integration_id: int) -> ModuleDescription:
-        """Return the module with this DEVICE integration id; `UnknownObjectError` if none."""
-        serial = self._devices.get(integration_id)
-        if serial is None:
-            raise UnknownObjectError(f"No module has integration id {integration_id}")
-        return self._modules[serial].description
-
-    def output_by_integration_id(
-        self, integration_id: int
-    ) -> tuple[ModuleDescription, int | None]:
-        """Return (module, zone number 1..4) for a zone, (module, None) for a CCO; `UnknownObjectError` if none."""
-        target = self._outputs.get(integration_id)
-        if target is None:
-            raise UnknownObjectError(f"No output has integration id {integration_id}")
-        return self._modules[target[0]].description, target[1]
-
-    def integration_id_info(self, integration_id: int) -> tuple[IntegrationIdKind, str]:
-        """Say what an integration id names (L3): (DEVICE or OUTPUT, serial of the device that holds it).
-
-        The processor is a DEVICE with its own serial. `UnknownObjectError` if nothing has this id.
-        """
-        if integration_id == self._description.processor.integration_id:
-            return IntegrationIdKind.DEVICE, self._description.processor.serial
-        if (serial := self._devices.get(integration_id)) is not None:
-            return IntegrationIdKind.DEVICE, serial
-        if (target := self._outputs.get(integration_id)) is not None:
-            return IntegrationIdKind.OUTPUT, target[0]
-        raise UnknownObjectError(f"Nothing has integration id {integration_id}")
 
     def device_integration_id(self, serial: str) -> int:
         """Return the integration id of the processor or of a module, by serial; `UnknownObjectError` if none."""
@@ -321,7 +269,9 @@ class Emulator:
         module = self._get(serial)
         group = module.description.cci_group
         serials = (
-            self._groups[group] if group is not None else [module.description.serial]
+            self._description.cci_group(group)
+            if group is not None
+            else (module.description.serial,)
         )
         for member_serial in serials:
             member = self._modules[member_serial]
