@@ -14,6 +14,7 @@ from .exports import lazy_exports
 if TYPE_CHECKING:
     from .backend import QsxBackend
     from .clock import AsyncioScheduler, ManualScheduler, Scheduler, TimerHandle
+    from .connection import Connection, Link, PendingReply
     from .const import (
         MAX_PULSE_SECONDS,
         MIN_PULSE_SECONDS,
@@ -70,6 +71,9 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "QsxBackend": ".backend",
+    "Connection": ".connection",
+    "Link": ".connection",
+    "PendingReply": ".connection",
     "AsyncioScheduler": ".clock",
     "ManualScheduler": ".clock",
     "Scheduler": ".clock",
@@ -131,6 +135,7 @@ __all__ = [
     "CcoType",
     "CommandIgnoredError",
     "CommandTimeoutError",
+    "Connection",
     "ConnectionFailedError",
     "DescriptionError",
     "EmulatedBackend",
@@ -144,6 +149,7 @@ __all__ = [
     "InvalidDatabaseError",
     "LedState",
     "LimitError",
+    "Link",
     "LinkDescription",
     "LinkType",
     "LoadType",
@@ -155,6 +161,7 @@ __all__ = [
     "NotSupportedError",
     "OperatingMode",
     "OverrideLevel",
+    "PendingReply",
     "ProcessorDescription",
     "ProcessorModel",
     "QsxBackend",
