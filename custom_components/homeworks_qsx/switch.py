@@ -15,17 +15,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .entity import HomeworksQsxModuleEntity
 from .helpers import homeworks_qsx_exception_handler
 from .qsx.backend import QsxBackend
-from .qsx.const import ZONES_PER_MODULE, CcoType
+from .qsx.const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, CcoType, default_zone_name
 from .qsx.model import ModuleDescription, ModuleState
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
 
+
 # Names the library gives outputs it was told nothing about are shown translated instead.
-_DEFAULT_CCO_NAME = "cco"
-
-
 def _given_name(name: str, default: str) -> str | None:
     """Return the name the system description gives, or None for the library's default (translated instead)."""
     return None if name.strip().casefold() in ("", default.casefold()) else name
@@ -46,7 +44,9 @@ def _zone_description(number: int) -> HomeworksQsxSwitchEntityDescription:
         key=f"zone_{number}",
         translation_key=f"zone_{number}",
         device_class=SwitchDeviceClass.SWITCH,
-        name_fn=lambda module: _given_name(module.zone(number).name, f"Zone {number}"),
+        name_fn=lambda module: _given_name(
+            module.zone(number).name, default_zone_name(number)
+        ),
         is_on_fn=lambda state: state.zones[number - 1].on,
         set_fn=lambda backend, module, on: backend.async_set_zone(
             module.serial, number, on
@@ -73,7 +73,7 @@ CCO_DESCRIPTION = HomeworksQsxSwitchEntityDescription(
     key="cco",
     translation_key="cco",
     device_class=SwitchDeviceClass.SWITCH,
-    name_fn=lambda module: _given_name(module.cco.name, _DEFAULT_CCO_NAME),
+    name_fn=lambda module: _given_name(module.cco.name, DEFAULT_CCO_NAME),
     is_on_fn=lambda state: state.cco_closed,
     set_fn=_async_set_cco,
 )

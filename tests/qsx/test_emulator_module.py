@@ -7,7 +7,6 @@ import pytest
 from custom_components.homeworks_qsx.qsx.const import (
     ZONES_PER_MODULE,
     Button,
-    IntegrationIdKind,
     LedState,
     OperatingMode,
 )
@@ -15,7 +14,7 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 
-from .conftest import A1, A2, A3, B1, EventLog
+from .conftest import A1, A2, A3, B1, EventLog, zone_levels
 
 
 def test_c1_factory_state(emulator: Emulator) -> None:
@@ -39,7 +38,7 @@ def test_m1_zones_switch_on_and_off(emulator: Emulator, log: EventLog) -> None:
     for zone in range(1, 5):
         assert emulator.set_zone(A2, zone, True) is None
         assert emulator.state(A2).zones[zone - 1].on
-    assert emulator.zone_levels(A2) == (True, True, True, True)
+    assert zone_levels(emulator, A2) == (True, True, True, True)
     assert emulator.set_zone(A2, 3, False) is None
     assert [zone.on for zone in emulator.state(A2).zones] == [True, True, False, True]
     assert len(log.of(EventKind.ZONE)) == 5
@@ -50,7 +49,7 @@ def test_m1_only_four_zones(emulator: Emulator, zone: object) -> None:
     """M1: a module has zones 1..4; any other zone is an `UnknownObjectError` and changes nothing."""
     with pytest.raises(UnknownObjectError, match="no zone"):
         emulator.set_zone(A1, zone, True)  # type: ignore[arg-type]
-    assert emulator.zone_levels(A1) == (False,) * 4
+    assert zone_levels(emulator, A1) == (False,) * 4
 
 
 def test_unknown_module(emulator: Emulator) -> None:
@@ -118,13 +117,13 @@ def test_m8_zone_buttons_toggle(emulator: Emulator, log: EventLog) -> None:
 def test_m8_prog_button(emulator: Emulator) -> None:
     """M8 (our choice): Prog turns all zones off if any is on, otherwise all on."""
     emulator.press_button(A2, Button.PROG)
-    assert emulator.zone_levels(A2) == (True,) * 4
+    assert zone_levels(emulator, A2) == (True,) * 4
     emulator.set_zone(A2, 1, False)
     emulator.press_button(A2, Button.PROG)  # three on: all off
-    assert emulator.zone_levels(A2) == (False,) * 4
+    assert zone_levels(emulator, A2) == (False,) * 4
     emulator.set_zone(A2, 4, True)
     emulator.press_button(A2, 5)  # type: ignore[arg-type]  # plain numbers work too
-    assert emulator.zone_levels(A2) == (False,) * 4
+    assert zone_levels(emulator, A2) == (False,) * 4
 
 
 def test_m8_unknown_button(emulator: Emulator) -> None:
@@ -177,57 +176,24 @@ def test_device_subscribers_get_only_their_module(emulator: Emulator) -> None:
     assert {event.serial for event in mine} == {A2}
 
 
-def test_l3_look_ups(emulator: Emulator) -> None:
-    """L3: modules are found by serial, by (link, address) and by integration id; outputs by theirs."""
-    module = emulator.module(A1)
-    assert emulator.module_at(1, 1) == module
-    assert emulator.module_by_integration_id(module.integration_id) == module
-    assert emulator.output_by_integration_id(module.zones[2].integration_id) == (
-        module,
-        3,
-    )
-    assert emulator.output_by_integration_id(module.cco.integration_id) == (
-        module,
-        None,
-    )
-    assert emulator.integration_id_info(module.integration_id) == (
-        IntegrationIdKind.DEVICE,
-        A1,
-    )
-    assert emulator.integration_id_info(module.zones[0].integration_id) == (
-        IntegrationIdKind.OUTPUT,
-        A1,
-    )
-    assert emulator.integration_id_info(module.cco.integration_id) == (
-        IntegrationIdKind.OUTPUT,
-        A1,
-    )
+def test_device_integration_id(emulator: Emulator) -> None:
+    """The processor and each module are found by serial (in any case) for their DEVICE integration id."""
     processor = emulator.description.processor
-    assert emulator.integration_id_info(processor.integration_id) == (
-        IntegrationIdKind.DEVICE,
-        processor.serial,
-    )
     assert (
         emulator.device_integration_id(processor.serial.lower())
         == processor.integration_id
     )
-    assert emulator.device_integration_id(A1) == module.integration_id
+    assert emulator.device_integration_id(A1) == emulator.module(A1).integration_id
 
 
 @pytest.mark.parametrize(
     "look_up",
     [
-        lambda e: e.module_at(1, 50),
-        lambda e: e.module_by_integration_id(11),
-        lambda e: e.module_by_integration_id(9999),
-        lambda e: e.output_by_integration_id(10),
-        lambda e: e.integration_id_info(9999),
         lambda e: e.device_integration_id("12345678"),
-        lambda e: e.zone_levels("12345678"),
     ],
 )
 def test_l3_unknown_ids(emulator: Emulator, look_up: object) -> None:
-    """Unknown addresses and ids, or ids of the wrong kind, raise `UnknownObjectError`."""
+    """Unknown serials raise `UnknownObjectError`."""
     with pytest.raises(UnknownObjectError):
         look_up(emulator)  # type: ignore[operator]
 
