@@ -108,6 +108,7 @@ class BodyType(StrEnum):
     MULTIPLE_AREA_STATUSES = "MultipleAreaStatus"
     ONE_AREA_STATUS = "OneAreaStatus"
     MULTIPLE_CONTROL_STATIONS = "MultipleControlStationDefinition"
+    ONE_LINK = "OneLinkDefinition"
     ONE_PING = "OnePingResponse"
     EXCEPTION = "ExceptionDetail"
 
@@ -130,6 +131,7 @@ _BODY_KEYS: Final = {
     BodyType.MULTIPLE_AREA_STATUSES: "AreaStatuses",
     BodyType.ONE_AREA_STATUS: "AreaStatus",
     BodyType.MULTIPLE_CONTROL_STATIONS: "ControlStations",
+    BodyType.ONE_LINK: "Link",
     BodyType.ONE_PING: "PingResponse",
     BodyType.EXCEPTION: "Message",
 }
