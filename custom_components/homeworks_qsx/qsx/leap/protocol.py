@@ -178,41 +178,44 @@ class Request:
     paging: Mapping[str, Any] | None = None
 
 
-class LineTooLongError(Exception):
-    """An inbound line is over the limit (LP2)."""
-
-
 class LineReader:
     """Cut a byte stream into lines of at most `max_line` bytes (LP2); LF or CR LF ends a line.
 
-    Memory stays bounded: once a partial line is over the limit, `feed` raises `LineTooLongError` without keeping
-    more of it.
+    Memory stays bounded: a line over the limit ends the stream. `feed` returns None in its place, after the lines
+    that came before it, and keeps nothing more.
     """
 
-    __slots__ = ("_buffer", "_max_line")
+    __slots__ = ("_buffer", "_max_line", "_overflowed")
 
     def __init__(self, max_line: int = MAX_INBOUND_LINE_BYTES) -> None:
         """Accept lines of up to `max_line` bytes (without their ending)."""
         self._max_line = max_line
         self._buffer = bytearray()
+        self._overflowed = False
 
-    def feed(self, data: bytes) -> list[bytes]:
-        """Add received bytes; return the complete lines they end (without endings, blank lines dropped)."""
+    def feed(self, data: bytes) -> list[bytes | None]:
+        """Add received bytes; return the complete lines they end (blank lines dropped), None for a line too long."""
+        if self._overflowed:
+            return []
         self._buffer += data
+        lines: list[bytes | None] = []
         cut = self._buffer.rfind(b"\n") + 1
-        lines: list[bytes] = []
         if cut:
             for line in bytes(self._buffer[:cut]).split(b"\n")[:-1]:
                 if len(line) > self._max_line + 1:  # +1: the CR of CR LF
-                    self._buffer.clear()
-                    raise LineTooLongError
+                    return self._overflow(lines)
                 stripped = line.rstrip(b"\r")
                 if stripped.strip():
                     lines.append(stripped)
             del self._buffer[:cut]
         if len(self._buffer) > self._max_line + 1:
-            self._buffer.clear()
-            raise LineTooLongError
+            return self._overflow(lines)
+        return lines
+
+    def _overflow(self, lines: list[bytes | None]) -> list[bytes | None]:
+        self._overflowed = True
+        self._buffer = bytearray()
+        lines.append(None)
         return lines
 
 
