@@ -92,11 +92,51 @@ class ProcessorDescription:
     name: str = "HomeWorks QSX processor"
     firmware: str = "22.08.14f000"
     integration_id: int = 1
+    mac: str | None = (
+        None  # as the processor reports it (LEAP, LP11); None where unknown
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GroupZoneDescription:
+    """One output of an area group: a switched zone, or a contact closure output (`is_cco`)."""
+
+    number: int  # 1..n within the group
+    integration_id: int  # the zone's LEAP id
+    name: str
+    is_cco: bool = False  # LP15: on = closed
+    is_light: bool = True  # LP14: the zone's Category.IsLight
+
+
+@dataclass(frozen=True, slots=True)
+class AreaGroupDescription:
+    """The switched and CCO zones of one area whose modules the processor does not identify (LEAP, LP16).
+
+    A real QSX (firmware 22) lists its enclosure-mounted power modules anonymously: which zone belongs to which
+    module is unknown, so the zones are grouped by area, one group per area, named after it. A group behaves as a
+    module towards the backend: `serial` keys its state (`module_state`), its events and its commands
+    (`async_set_zone(serial, number, on)` drives a switched zone or a CCO zone alike); it has no CCO of its own,
+    no buttons and no LEDs. `serial` is `<processor serial>-area-<area id>`: stable for a project, unique across
+    processors.
+    """
+
+    serial: str
+    integration_id: int  # the area's LEAP id
+    name: str  # the area's name
+    area: str
+    zones: tuple[GroupZoneDescription, ...]
+
+    def zone(self, number: int) -> GroupZoneDescription:
+        """Return output `number` (1..n)."""
+        return self.zones[number - 1]
 
 
 @dataclass(frozen=True, slots=True)
 class SystemDescription:
-    """A whole installation: one processor, its links and the modules on them."""
+    """A whole installation: one processor, its links and the modules on them.
+
+    `groups` holds area groups (LEAP, LP16), empty for systems described by LIP or for the emulator.
+    """
 
     name: str
     guid: str
@@ -106,6 +146,7 @@ class SystemDescription:
     database_date: str = (
         "01/01/2026,00:00:00"  # `?SYSTEM,10` answer: MM/DD/YYYY,HH:MM:SS
     )
+    groups: tuple[AreaGroupDescription, ...] = ()
 
     # Entities look their module up on every state write: index it once per description.
     _modules_by_serial: dict[str, ModuleDescription] = field(
@@ -123,6 +164,13 @@ class SystemDescription:
     def module(self, serial: str) -> ModuleDescription:
         """Return the module with this serial; KeyError if there is none."""
         return self._modules_by_serial[serial]
+
+    def group(self, serial: str) -> AreaGroupDescription:
+        """Return the area group with this serial; KeyError if there is none."""
+        for group in self.groups:
+            if group.serial == serial:
+                return group
+        raise KeyError(serial)
 
 
 @dataclass(slots=True)

@@ -7,7 +7,11 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.homeworks_qsx.qsx.backend import QsxBackend
+from custom_components.homeworks_qsx.qsx.backend import (
+    EVERYTHING_BUT_SIMULATION,
+    Capability,
+    QsxBackend,
+)
 from custom_components.homeworks_qsx.qsx.const import Button
 from custom_components.homeworks_qsx.qsx.model import ModuleState, SystemDescription
 
@@ -33,6 +37,12 @@ class LipBackend(QsxBackend):
             keepalive_misses, reconnect_min, reconnect_max).
 
     """
+
+    # LIP reports no relay counts and no temperature.
+    capabilities = EVERYTHING_BUT_SIMULATION - {
+        Capability.TEMPERATURE,
+        Capability.RELAY_COUNTS,
+    }
 
     def __init__(
         self,

@@ -1,0 +1,1027 @@
+"""Client of a HomeWorks QSX processor (or of our emulator) over LEAP: JSON lines over mutual TLS (leap.md).
+
+Why our own client rather than pylutron-caseta's `Smartbridge`: it sends one request at a time (a large QSX costs
+about 1,300 round trips at start-up), does not read `LocalZones`, and flattens the system into one device per zone.
+pylutron-caseta stays the way to pair (`pair.py`) and the reference the benchmarks compare with.
+
+The connection has the LIP client's shape: log in (the TLS handshake, then the first reads), keep the link alive
+with LEAP's ping (LP3), reconnect by itself with a jittered exponential backoff up to a minute, read every state
+again before declaring the link up, and stop reconnecting when the processor refuses the certificate (a new pairing
+is needed). Requests are pipelined: each carries its own `ClientTag`, many are in flight at once, and each reply is
+matched to its request by tag (LP5). Lists are read page by page (LP8). A subscription's pushes carry its tag and
+are routed by it (LP18). Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404),
+`RequestNotSupportedError` (405), `RequestRefusedError` (any other).
+
+Start-up costs two round trips (plus paging): the project, the processor, the areas, the other devices and the
+zone-status subscription are asked for at once; each area's zones and each link as soon as their parent arrives.
+
+Every message with a tag is handled in the transport's callback, in arrival order: zone statuses (a push, the
+subscription's first answer, a command's `201` reply) are applied to the model before any later line, so a reply
+never overwrites a newer push.
+
+TLS: the standard library loads a client certificate and key only from files, so `client_context` writes them to a
+private temporary directory (owner-only) just long enough to load them; the CA is loaded from memory.
+
+The session logic (transport, login hook, reconnect with backoff, keepalive, pending replies, connection and
+credential callbacks) is the same as the LIP client's and is kept in `_Session` and the supervisor below so it can
+move onto a shared, protocol-neutral connection layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+import contextlib
+from dataclasses import dataclass, field
+import itertools
+import logging
+import os
+from pathlib import Path
+import random
+import ssl
+import tempfile
+import time
+from typing import Any, Final, override
+
+from ..const import IgnoredReason
+from ..errors import (
+    AuthenticationError,
+    CommandIgnoredError,
+    CommandTimeoutError,
+    ConnectionFailedError,
+    ObjectNotFoundError,
+    QsxError,
+    RequestNotSupportedError,
+    RequestRefusedError,
+    UnknownObjectError,
+)
+from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
+from ..model import ModuleState, SystemDescription, ZoneState
+from .protocol import (
+    LEAP_PORT,
+    MAX_OUTBOUND_LINE_BYTES,
+    PING_URL,
+    ZONE_STATUS_URL,
+    BodyType,
+    CommandType,
+    CommuniqueType,
+    LeapError,
+    LineReader,
+    decode,
+    encode,
+    id_from_href,
+    make_request,
+    status_code,
+)
+from .system import Snapshot, ZoneRef, build_system
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
+PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
+DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
+# TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
+CERTIFICATE_ALERTS: Final = frozenset(
+    {
+        "SSLV3_ALERT_BAD_CERTIFICATE",
+        "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+        "SSLV3_ALERT_CERTIFICATE_EXPIRED",
+        "SSLV3_ALERT_CERTIFICATE_REVOKED",
+        "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE",
+        "TLSV1_ALERT_UNKNOWN_CA",
+        "TLSV1_ALERT_ACCESS_DENIED",
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        "CERTIFICATE_VERIFY_FAILED",
+    }
+)
+
+type ConnectionCallback = Callable[[bool], None]
+type CredentialsCallback = Callable[[], None]
+type ProjectChangedCallback = Callable[[str, str], None]
+type MessageHandler = Callable[[Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LeapCertificates:
+    """What pairing gives (LP20), as PEM text: the client's key and certificate, and the processor's CA."""
+
+    key_pem: str
+    cert_pem: str
+    ca_pem: str
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return "LeapCertificates(<key>, <certificate>, <CA>)"
+
+
+def client_context(certificates: LeapCertificates) -> ssl.SSLContext:
+    """Return the TLS context of a LEAP client (LP1), as pylutron-caseta builds it: no host name check.
+
+    `ssl.SSLError` or `ValueError` when the PEM text is not a usable key, certificate or CA.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False  # LP1: the processor's certificate names no host
+    context.load_verify_locations(cadata=certificates.ca_pem)
+    with tempfile.TemporaryDirectory(prefix="qsx-leap-client-") as folder:
+        key_file = Path(folder) / "key.pem"
+        cert_file = Path(folder) / "cert.pem"
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(certificates.key_pem)
+        cert_file.write_text(certificates.cert_pem, encoding="ascii")
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def is_certificate_refusal(error: BaseException | None) -> bool:
+    """Whether a TLS error means that one side refused the other's certificate (pair again)."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return True
+    return isinstance(error, ssl.SSLError) and error.reason in CERTIFICATE_ALERTS
+
+
+def refusal(message: Mapping[str, Any], url: str) -> RequestRefusedError:
+    """LP7: the typed error of an `ExceptionResponse`."""
+    header = message.get("Header") or {}
+    status_text = header.get("StatusCode") if isinstance(header, Mapping) else None
+    status = status_code(status_text) if isinstance(status_text, str) else None
+    body = message.get("Body")
+    text = body.get("Message") if isinstance(body, Mapping) else None
+    why = text if isinstance(text, str) else str(status_text or "refused")
+    if status == 404:
+        return ObjectNotFoundError(url, status, why)
+    if status == 405:
+        return RequestNotSupportedError(url, status, why)
+    return RequestRefusedError(url, status, why)
+
+
+def zone_level(status: Mapping[str, Any]) -> bool | None:
+    """LP14, LP15: whether a zone status says on (closed, for a CCO); None when it says neither."""
+    cco = status.get("CCOLevel")
+    if isinstance(cco, str):
+        return cco == "Closed"
+    switched = status.get("SwitchedLevel")
+    if isinstance(switched, str):
+        return switched == "On"
+    level = status.get("Level")
+    if isinstance(level, int | float) and not isinstance(level, bool):
+        return level > 0
+    return None
+
+
+def _status_zone_id(status: Mapping[str, Any]) -> int | None:
+    zone = status.get("Zone")
+    if isinstance(zone, Mapping) and isinstance(zone.get("href"), str):
+        return id_from_href(zone["href"])
+    link = status.get("href")
+    return id_from_href(link) if isinstance(link, str) else None
+
+
+def _body_list(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Return the list a reply carries (LP9), or its one object as a list; empty for `204` (LP6)."""
+    body = message.get("Body")
+    if not isinstance(body, Mapping):
+        return []
+    for value in body.values():
+        if isinstance(value, list):
+            return [item for item in value if isinstance(item, Mapping)]
+        if isinstance(value, Mapping):
+            return [value]
+    return []
+
+
+def _body_object(message: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    body = message.get("Body")
+    found = body.get(key) if isinstance(body, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+@dataclass(eq=False, slots=True)
+class _Request:
+    """One request in flight: its URL, the future of its reply, and what handles every message with its tag."""
+
+    url: str
+    reply: asyncio.Future[Mapping[str, Any]]
+    handler: MessageHandler | None
+    subscription: bool
+
+
+@dataclass(eq=False)
+class _Session:
+    """One TLS connection: requests in flight by tag, subscriptions by tag, and the lines to write."""
+
+    transport: asyncio.Transport | None = None
+    reader: LineReader = field(
+        default_factory=lambda: LineReader(MAX_OUTBOUND_LINE_BYTES)
+    )
+    requests: dict[str, _Request] = field(default_factory=dict)
+    outbox: list[bytes] = field(default_factory=list)
+    # Set when the session is lost or given up; the supervisor then reconnects.
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
+    error: BaseException | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Zone levels received on this session (by zone id), applied to the model once it matches this session.
+    levels: dict[int, bool] = field(default_factory=dict)
+    live: bool = False
+
+
+class _SessionProtocol(asyncio.Protocol):
+    """The transport's side of a session: complete lines go to the client as they arrive."""
+
+    __slots__ = ("_client", "session")
+
+    def __init__(self, client: LeapClient, session: _Session) -> None:
+        self._client = client
+        self.session = session
+
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.session.transport = transport
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        self._client._received(self.session, data)  # noqa: SLF001
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.session.error = exc
+        self._client._lost(self.session)  # noqa: SLF001
+        self.session.disconnected.set()
+
+
+def _notify[*Args](callbacks: list[Callable[[*Args], None]], *args: *Args) -> None:
+    """Call every listener; one that raises is logged and must not end the supervisor that calls it."""
+    for callback in list(callbacks):
+        try:
+            callback(*args)
+        except Exception:
+            _LOGGER.exception("Listener %r failed", callback)
+
+
+class LeapClient:
+    """A processor reached over LEAP, with a live model of its switched and CCO zones.
+
+    Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
+
+    Args:
+        host: processor address.
+        certificates: the client's key and certificate and the processor's CA (from pairing).
+        port: LEAP port, 8081 on a processor.
+        request_timeout: how long a reply (or a command's result) may take.
+        connect_timeout: how long connecting and reading everything may take.
+        keepalive_interval: seconds between pings (LP3).
+        keepalive_timeout: how long a ping may stay unanswered before the link is declared lost.
+        reconnect_min: first delay before reconnecting; doubled after each failure.
+        reconnect_max: longest delay between attempts.
+
+    """
+
+    def __init__(
+        self,
+        host: str,
+        certificates: LeapCertificates,
+        *,
+        port: int = LEAP_PORT,
+        request_timeout: float = 5.0,
+        connect_timeout: float = 10.0,
+        keepalive_interval: float = 60.0,
+        keepalive_timeout: float = 5.0,
+        reconnect_min: float = 1.0,
+        reconnect_max: float = 60.0,
+    ) -> None:
+        """Prepare a client; nothing is connected before `connect()`."""
+        self.host = host
+        self.port = port
+        self._certificates = certificates
+        self._context: ssl.SSLContext | None = None
+        self._request_timeout = request_timeout
+        self._connect_timeout = connect_timeout
+        self._keepalive_interval = keepalive_interval
+        self._keepalive_timeout = keepalive_timeout
+        self._reconnect_min = reconnect_min
+        self._reconnect_max = reconnect_max
+        self.events = EventBus()
+        self._tags = itertools.count(1)
+        self._session: _Session | None = None
+        self._connected = False
+        self._supervisor: asyncio.Task[None] | None = None
+        self._connection_callbacks: list[ConnectionCallback] = []
+        self._credentials_callbacks: list[CredentialsCallback] = []
+        self._project_callbacks: list[ProjectChangedCallback] = []
+        self._rejected: AuthenticationError | None = None
+        self._description: SystemDescription | None = None
+        self._refs: dict[int, ZoneRef] = {}
+        self._zone_ids: dict[tuple[str, int | None], int] = {}
+        self._states: dict[str, ModuleState] = {}
+        self._skipped: set[int] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self._counters = {
+            "connects": 0,
+            "reconnect_attempts": 0,
+            "requests": 0,
+            "replies": 0,
+            "pushes": 0,
+            "refusals": 0,
+            "pages": 0,
+            "ignored_messages": 0,
+        }
+        self._last_error: str | None = None
+        self._connected_since: float | None = None
+        self._leap_version: float | None = None
+
+    # Model.
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as the processor reported it; `UnknownObjectError` before the first connection."""
+        if self._description is None:
+            raise UnknownObjectError("The processor's system has not been read yet")
+        return self._description
+
+    def state(self, serial: str) -> ModuleState:
+        """Return the live state of a module or area group; `UnknownObjectError` if unknown."""
+        try:
+            return self._states[serial]
+        except KeyError:
+            raise UnknownObjectError(f"No module with serial {serial}") from None
+
+    @property
+    def connected(self) -> bool:
+        """Whether the link is up and every state has been read."""
+        return self._connected
+
+    @property
+    def credentials_rejected(self) -> bool:
+        """Whether the last connection was refused for the certificate (after a reconnection: no more attempts)."""
+        return self._rejected is not None
+
+    def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
+        """Call `callback(True)` when the link is (re)established with fresh states, `callback(False)` when lost."""
+        self._connection_callbacks.append(callback)
+        return make_unsubscribe(self._connection_callbacks, callback)
+
+    def subscribe_credentials_rejected(
+        self, callback: CredentialsCallback
+    ) -> Unsubscribe:
+        """Call `callback()` when the processor refuses the certificate on a reconnection (pair again).
+
+        The client has then stopped reconnecting; a first `connect()` refused raises `AuthenticationError` instead.
+        """
+        self._credentials_callbacks.append(callback)
+        return make_unsubscribe(self._credentials_callbacks, callback)
+
+    def subscribe_project_changed(
+        self, callback: ProjectChangedCallback
+    ) -> Unsubscribe:
+        """Call `callback(old, new)` when a reconnection finds another `ProjectModifiedTimestamp` (LP10).
+
+        The description has then been replaced by the new one (modules added, removed or changed were published).
+        """
+        self._project_callbacks.append(callback)
+        return make_unsubscribe(self._project_callbacks, callback)
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected == self._connected:
+            return
+        self._connected = connected
+        self._connected_since = time.monotonic() if connected else None
+        # Debug only: the application logs the one line per change its users see.
+        if connected:
+            _LOGGER.debug("Connected to %s:%s", self.host, self.port)
+        else:
+            _LOGGER.debug("Connection to %s:%s lost", self.host, self.port)
+        _notify(self._connection_callbacks, connected)
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the connection state and counters (no key, no certificate)."""
+        session = self._session
+        description = self._description
+        return {
+            "host": self.host,
+            "port": self.port,
+            "connected": self._connected,
+            "connected_for_s": (
+                round(time.monotonic() - self._connected_since, 1)
+                if self._connected_since is not None
+                else None
+            ),
+            "leap_version": self._leap_version,
+            "requests_in_flight": len(session.requests) if session else 0,
+            "last_error": self._last_error,
+            "credentials_rejected": self.credentials_rejected,
+            "project_modified": description.database_date if description else None,
+            "modules": len(description.modules) if description else 0,
+            "area_groups": len(description.groups) if description else 0,
+            "skipped_zones": len(self._skipped),
+            **self._counters,
+        }
+
+    # Life cycle.
+
+    async def connect(self) -> None:
+        """Connect, read the system and every state, then keep the link up in the background.
+
+        Also the way to try again after the certificate was refused on a reconnection.
+
+        Raises:
+            ConnectionFailedError: the processor cannot be reached, or closed the session.
+            AuthenticationError: the processor refused the certificate, or is not the one paired with.
+            CommandTimeoutError: the system was not read in time.
+            RequestRefusedError: the processor refused a read the system needs.
+
+        """
+        if self._supervisor is not None and not self._supervisor.done():
+            raise QsxError("Already connected")
+        try:
+            session = await self._establish()
+        except AuthenticationError as err:
+            self._rejected = err
+            raise
+        self._rejected = None
+        self._set_connected(True)
+        self._supervisor = asyncio.create_task(
+            self._supervise(session), name=f"leap-client-{self.host}:{self.port}"
+        )
+
+    async def close(self) -> None:
+        """Disconnect: cancel every task, close the socket; the model stays readable."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.wait([self._supervisor])
+            self._supervisor = None
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(self._background)
+        if self._session is not None:
+            await self._close_session(self._session)
+        self._set_connected(False)
+
+    async def _supervise(self, session: _Session) -> None:
+        """Wait for the session to drop, then reconnect with backoff (until `close()`, or the certificate refused)."""
+        while True:
+            await session.closed.wait()
+            self._set_connected(False)
+            await self._close_session(session)
+            delay = self._reconnect_min
+            while True:
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                self._counters["reconnect_attempts"] += 1
+                try:
+                    session = await self._establish()
+                except AuthenticationError as err:
+                    self._rejected = err
+                    self._last_error = str(err)
+                    _LOGGER.debug("%s; no more reconnection attempts", err)
+                    _notify(self._credentials_callbacks)
+                    return
+                except QsxError as err:
+                    self._last_error = str(err)
+                    _LOGGER.debug(
+                        "Reconnection to %s:%s failed: %s", self.host, self.port, err
+                    )
+                    delay = min(delay * 2, self._reconnect_max)
+                else:
+                    break
+            self._set_connected(True)
+
+    async def _establish(self) -> _Session:
+        """Open a session, read the system and every state, and adopt them; on failure nothing stays open."""
+        session = await self._open()
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                snapshot = await self._read_system(session)
+        except BaseException as err:
+            await self._close_session(session)
+            if isinstance(err, TimeoutError):
+                self._last_error = (
+                    f"{self.host}:{self.port} did not send the system in time"
+                )
+                raise CommandTimeoutError(self._last_error) from None
+            if isinstance(err, ConnectionFailedError) and is_certificate_refusal(
+                session.error
+            ):
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} refused the certificate: pair again"
+                ) from err
+            raise
+        try:
+            description, refs = build_system(snapshot)
+        except ValueError as err:
+            await self._close_session(session)
+            raise RequestRefusedError(PROCESSOR_URL, None, str(err)) from None
+        self._adopt(description, refs, session)
+        self._counters["connects"] += 1
+        session.tasks.append(
+            asyncio.create_task(self._keepalive(session), name="leap-client-keepalive")
+        )
+        return session
+
+    async def _open(self) -> _Session:
+        """Connect with TLS (LP1); a refused certificate is `AuthenticationError`."""
+        if self._context is None:
+            try:
+                self._context = await asyncio.to_thread(
+                    client_context, self._certificates
+                )
+            except (ssl.SSLError, ValueError, OSError) as err:
+                raise AuthenticationError(
+                    f"The stored LEAP certificates are not usable: {err}"
+                ) from None
+        session = _Session()
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                await loop.create_connection(
+                    lambda: _SessionProtocol(self, session),
+                    self.host,
+                    self.port,
+                    ssl=self._context,
+                    server_hostname="",
+                    ssl_handshake_timeout=self._connect_timeout,
+                )
+        except TimeoutError:
+            raise ConnectionFailedError(
+                f"Cannot connect to {self.host}:{self.port}: timeout"
+            ) from None
+        except OSError as err:
+            if is_certificate_refusal(err):
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} refused the certificate, or is not the processor paired with: {err}"
+                ) from None
+            raise ConnectionFailedError(
+                f"Cannot connect to {self.host}:{self.port}: {err}"
+            ) from None
+        self._session = session
+        return session
+
+    async def _close_session(self, session: _Session) -> None:
+        current = asyncio.current_task()
+        others = [task for task in session.tasks if task is not current]
+        for task in others:
+            task.cancel()
+        if others:
+            await asyncio.wait(others)
+        session.tasks.clear()
+        self._fail_requests(session)
+        session.closed.set()
+        if session.transport is not None:
+            session.transport.close()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._request_timeout):
+                    await session.disconnected.wait()
+        if self._session is session:
+            self._session = None
+
+    def _fail_requests(self, session: _Session) -> None:
+        requests = list(session.requests.values())
+        session.requests.clear()
+        for request in requests:
+            if not request.reply.done():
+                request.reply.set_exception(
+                    ConnectionFailedError(
+                        f"Connection to {self.host}:{self.port} lost during {request.url}"
+                    )
+                )
+                request.reply.exception()  # retrieved here: a waiter may have gone
+
+    async def _keepalive(self, session: _Session) -> None:
+        """Ping every interval (LP3); declare the session lost when a ping stays unanswered too long."""
+        while True:
+            await asyncio.sleep(self._keepalive_interval)
+            try:
+                reply = await self._request(
+                    session,
+                    CommuniqueType.READ_REQUEST,
+                    PING_URL,
+                    timeout=self._keepalive_timeout,
+                )
+            except CommandTimeoutError:
+                _LOGGER.debug("%s:%s did not answer a ping", self.host, self.port)
+                self._drop(session)
+                return
+            except ConnectionFailedError:
+                return
+            except RequestRefusedError as err:
+                _LOGGER.debug("Ping refused by %s:%s: %s", self.host, self.port, err)
+                continue
+            version = _body_object(reply, BodyType.ONE_PING.body_key).get("LEAPVersion")
+            if isinstance(version, int | float):
+                self._leap_version = float(version)
+
+    def _drop(self, session: _Session) -> None:
+        """Give the session up: fail what waits, and let the supervisor reconnect."""
+        self._fail_requests(session)
+        session.closed.set()
+        if session.transport is not None:
+            session.transport.close()
+
+    # Reading.
+
+    def _received(self, session: _Session, data: bytes) -> None:
+        for line in session.reader.feed(data):
+            if line is None:  # LP2: over the limit; nothing after it can be trusted
+                _LOGGER.debug(
+                    "%s:%s sent a line over %d bytes: session closed",
+                    self.host,
+                    self.port,
+                    MAX_OUTBOUND_LINE_BYTES,
+                )
+                self._last_error = "the processor sent an over-long line"
+                self._drop(session)
+                return
+            try:
+                message = decode(line)
+            except LeapError:
+                self._counters["ignored_messages"] += 1
+                _LOGGER.debug(
+                    "Line from %s:%s is not JSON: %r", self.host, self.port, line[:100]
+                )
+                continue
+            self._dispatch(session, message)
+
+    def _dispatch(self, session: _Session, message: Mapping[str, Any]) -> None:
+        """Route one message by its tag: a reply completes its request; a push goes to its subscription."""
+        header = message.get("Header")
+        tag = header.get("ClientTag") if isinstance(header, Mapping) else None
+        request = session.requests.get(tag) if isinstance(tag, str) else None
+        if request is None or not isinstance(tag, str):
+            self._counters["ignored_messages"] += 1
+            _LOGGER.debug(
+                "Message from %s:%s for no request ignored: %.200s",
+                self.host,
+                self.port,
+                message,
+            )
+            return
+        refused = message.get("CommuniqueType") == CommuniqueType.EXCEPTION_RESPONSE
+        if request.reply.done():
+            self._counters["pushes"] += 1
+        else:
+            self._counters["replies"] += 1
+        if request.handler is not None and not refused:
+            request.handler(message)
+        if request.reply.done():
+            return
+        if refused:
+            self._counters["refusals"] += 1
+            request.reply.set_exception(refusal(message, request.url))
+        else:
+            request.reply.set_result(message)
+        if refused or not request.subscription:
+            del session.requests[tag]
+
+    def _lost(self, session: _Session) -> None:
+        """Fail what waits: the connection closed (processor, network, or `_close_session`)."""
+        if session.error is not None:
+            self._last_error = str(session.error)
+            _LOGGER.debug(
+                "Connection to %s:%s failed: %s", self.host, self.port, session.error
+            )
+        self._fail_requests(session)
+        session.closed.set()
+
+    # Writing.
+
+    def _send(
+        self,
+        session: _Session,
+        kind: CommuniqueType,
+        url: str,
+        body: Any = None,
+        *,
+        paging: Mapping[str, Any] | None = None,
+        handler: MessageHandler | None = None,
+        subscription: bool = False,
+    ) -> asyncio.Future[Mapping[str, Any]]:
+        """Queue a request; the returned future gets its reply (or its typed refusal). Lines of one turn go at once."""
+        if session.closed.is_set() or session.transport is None:
+            raise ConnectionFailedError(f"Not connected to {self.host}:{self.port}")
+        tag = str(next(self._tags))
+        reply: asyncio.Future[Mapping[str, Any]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        session.requests[tag] = _Request(url, reply, handler, subscription)
+        if not session.outbox:
+            asyncio.get_running_loop().call_soon(self._flush, session)
+        session.outbox.append(encode(make_request(kind, url, tag, body, paging)))
+        self._counters["requests"] += 1
+        return reply
+
+    @staticmethod
+    def _flush(session: _Session) -> None:
+        if (
+            session.outbox
+            and session.transport is not None
+            and not session.closed.is_set()
+        ):
+            session.transport.write(b"".join(session.outbox))
+        session.outbox.clear()
+
+    async def _request(
+        self,
+        session: _Session,
+        kind: CommuniqueType,
+        url: str,
+        body: Any = None,
+        *,
+        paging: Mapping[str, Any] | None = None,
+        handler: MessageHandler | None = None,
+        timeout: float | None = None,
+    ) -> Mapping[str, Any]:
+        """Send one request and wait for its reply; `CommandTimeoutError` when it does not come in time."""
+        reply = self._send(session, kind, url, body, paging=paging, handler=handler)
+        try:
+            async with asyncio.timeout(timeout or self._request_timeout):
+                return await asyncio.shield(reply)
+        except TimeoutError:
+            for tag, request in list(session.requests.items()):
+                if request.reply is reply:
+                    del session.requests[tag]
+            reply.cancel()
+            raise CommandTimeoutError(
+                f"{self.host}:{self.port} did not answer {url} in time"
+            ) from None
+
+    async def _read_list(
+        self,
+        session: _Session,
+        url: str,
+        on_page: Callable[[list[Mapping[str, Any]]], None] | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """Read a list, following `Header.Paging` until the last page (LP8); `on_page` sees each page as it comes."""
+        items: list[Mapping[str, Any]] = []
+        paging: Mapping[str, Any] | None = None
+        for _ in range(MAX_PAGES):
+            reply = await self._request(
+                session, CommuniqueType.READ_REQUEST, url, paging=paging
+            )
+            page = _body_list(reply)
+            items.extend(page)
+            if on_page is not None:
+                on_page(page)
+            header = reply.get("Header")
+            paging = header.get("Paging") if isinstance(header, Mapping) else None
+            if not isinstance(paging, Mapping):
+                return items
+            self._counters["pages"] += 1
+        raise RequestRefusedError(url, None, f"more than {MAX_PAGES} pages")
+
+    async def _read_system(self, session: _Session) -> Snapshot:
+        """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
+
+        def on_statuses(message: Mapping[str, Any]) -> None:
+            self._zone_statuses(session, message)
+
+        subscribed = self._send(
+            session,
+            CommuniqueType.SUBSCRIBE_REQUEST,
+            ZONE_STATUS_URL,
+            handler=on_statuses,
+            subscription=True,
+        )
+        project = self._request(session, CommuniqueType.READ_REQUEST, "/project")
+        area_zones: dict[int, list[Mapping[str, Any]]] = {}
+        zone_reads: list[asyncio.Task[None]] = []
+
+        async def read_zones(area_id: int) -> None:
+            area_zones[area_id] = await self._read_list(
+                session, f"/area/{area_id}/associatedzone"
+            )
+
+        def on_areas(page: list[Mapping[str, Any]]) -> None:
+            for area in page:
+                link = area.get("href")
+                area_id = id_from_href(link) if isinstance(link, str) else None
+                if area_id is not None and area_id not in area_zones:
+                    area_zones[area_id] = []
+                    zone_reads.append(asyncio.create_task(read_zones(area_id)))
+
+        async def read_processor() -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
+            found = await self._read_list(session, PROCESSOR_URL)
+            if not found:
+                raise RequestRefusedError(PROCESSOR_URL, None, "no processor listed")
+            processor = found[0]
+            owned = [
+                link["href"]
+                for link in processor.get("OwnedLinks") or ()
+                if isinstance(link, Mapping) and isinstance(link.get("href"), str)
+            ]
+            links = await asyncio.gather(
+                *(self._read_link(session, url) for url in owned)
+            )
+            fallback = [
+                link
+                for link in processor.get("OwnedLinks") or ()
+                if isinstance(link, Mapping)
+            ]
+            return processor, [
+                read or given for read, given in zip(links, fallback, strict=False)
+            ]
+
+        try:
+            areas_read = self._read_list(session, "/area", on_areas)
+            project_reply, (processor, links), areas, devices = await asyncio.gather(
+                project,
+                read_processor(),
+                areas_read,
+                self._read_list(session, DEVICES_URL),
+            )
+            if zone_reads:
+                await asyncio.gather(*zone_reads)
+            await subscribed
+        except BaseException:
+            for task in zone_reads:
+                task.cancel()
+            if zone_reads:
+                await asyncio.wait(zone_reads)
+            subscribed.cancel()
+            raise
+        return Snapshot(
+            project=_body_object(project_reply, BodyType.ONE_PROJECT.body_key),
+            processor=processor,
+            links=links,
+            areas=areas,
+            devices=devices,
+            area_zones=area_zones,
+            skipped=self._skipped,
+        )
+
+    async def _read_link(self, session: _Session, url: str) -> Mapping[str, Any]:
+        """`/link/<id>` (LinkNumber, LinkType); empty when the processor refuses it (the owned-link entry stands)."""
+        try:
+            reply = await self._request(session, CommuniqueType.READ_REQUEST, url)
+        except RequestRefusedError as err:
+            _LOGGER.debug("Link %s not readable: %s", url, err)
+            return {}
+        return _body_object(reply, BodyType.ONE_LINK.body_key)
+
+    # The model.
+
+    def _zone_statuses(self, session: _Session, message: Mapping[str, Any]) -> None:
+        """LP18: apply zone statuses (a subscription's first answer or a push) in arrival order."""
+        for status in _body_list(message):
+            zone_id = _status_zone_id(status)
+            on = zone_level(status)
+            if zone_id is None or on is None:
+                continue
+            session.levels[zone_id] = on
+            if session.live:
+                self._apply_level(zone_id, on)
+
+    def _apply_level(self, zone_id: int, on: bool) -> None:
+        ref = self._refs.get(zone_id)
+        if ref is None:
+            return  # a skipped zone (another control type) or one no area lists
+        state = self._states[ref.serial]
+        if ref.number is None:
+            if state.cco_closed != on:
+                state.cco_closed = on
+                self.events.publish(Event(EventKind.CCO, ref.serial, value=on))
+            return
+        zone = state.zones[ref.number - 1]
+        if zone.on != on:
+            zone.on = on
+            self.events.publish(Event(EventKind.ZONE, ref.serial, ref.number, on))
+
+    def _adopt(
+        self,
+        description: SystemDescription,
+        refs: dict[int, ZoneRef],
+        session: _Session,
+    ) -> None:
+        """Adopt the system read on `session`, apply the levels it received, and go live.
+
+        After the first connection, modules and groups added, removed or changed are published, and a new
+        `ProjectModifiedTimestamp` is reported to `subscribe_project_changed` listeners.
+        """
+        previous = self._description
+        self._description = description
+        self._refs = refs
+        self._zone_ids = {
+            (ref.serial, ref.number): zone_id for zone_id, ref in refs.items()
+        }
+        units = {module.serial: module for module in description.modules} | {
+            group.serial: group for group in description.groups
+        }
+        old: dict[str, Any] = {}
+        if previous is not None:
+            old = {module.serial: module for module in previous.modules} | {
+                group.serial: group for group in previous.groups
+            }
+        for serial, unit in old.items():
+            if serial not in units:
+                del self._states[serial]
+                self.events.publish(Event(EventKind.MODULE_REMOVED, serial, value=unit))
+        for serial, unit in units.items():
+            if serial not in self._states or len(self._states[serial].zones) != len(
+                unit.zones
+            ):
+                self._states[serial] = ModuleState(
+                    zones=[ZoneState(relay_operations=None) for _ in unit.zones],
+                    temperature_c=None,
+                )
+                if previous is not None and serial not in old:
+                    self.events.publish(
+                        Event(EventKind.MODULE_ADDED, serial, value=unit)
+                    )
+                    continue
+            if serial in old and old[serial] != unit:
+                self.events.publish(Event(EventKind.MODULE_CHANGED, serial, value=unit))
+        for zone_id, on in session.levels.items():
+            self._apply_level(zone_id, on)
+        session.live = True
+        if previous is not None and previous.database_date != description.database_date:
+            _notify(
+                self._project_callbacks,
+                previous.database_date,
+                description.database_date,
+            )
+
+    # Commands.
+
+    def _require_session(self) -> _Session:
+        if self._session is None or not self._connected:
+            raise ConnectionFailedError(f"Not connected to {self.host}:{self.port}")
+        return self._session
+
+    def zone_id(self, serial: str, number: int | None) -> int:
+        """Return the LEAP id of zone `number` of a module or group, or of a module's CCO (`number` None)."""
+        self.state(serial)
+        zone_id = self._zone_ids.get((serial, number))
+        if zone_id is None:
+            what = "no CCO" if number is None else f"no zone {number}"
+            raise UnknownObjectError(f"Module {serial} has {what}")
+        return zone_id
+
+    async def ping(self) -> None:
+        """Round trip to the processor: returns once every message sent before the answer has been handled."""
+        session = self._require_session()
+        await self._request(session, CommuniqueType.READ_REQUEST, PING_URL)
+
+    async def set_zone(self, serial: str, number: int | None, on: bool) -> None:
+        """Switch zone `number` of a module or group (a CCO zone opens or closes), or a module's CCO (`number` None).
+
+        Returns once the processor reported the zone at the level asked for (LP19: the `201` reply carries it);
+        `CommandIgnoredError` when the reply shows the level unchanged.
+        """
+        zone_id = self.zone_id(serial, number)
+        ref = self._refs[zone_id]
+        is_cco = ref.number is None or self._is_group_cco(serial, ref.number)
+        if is_cco:
+            command: dict[str, Any] = {
+                "CommandType": CommandType.GO_TO_CCO_LEVEL.value,
+                "CCOLevelParameters": {"CCOLevel": "Closed" if on else "Open"},
+            }
+        else:
+            command = {
+                "CommandType": CommandType.GO_TO_LEVEL.value,
+                "Parameter": [{"Type": "Level", "Value": 100 if on else 0}],
+            }
+        session = self._require_session()
+
+        def on_reply(message: Mapping[str, Any]) -> None:
+            self._zone_statuses(session, message)
+
+        url = f"/zone/{zone_id}/commandprocessor"
+        reply = await self._request(
+            session,
+            CommuniqueType.CREATE_REQUEST,
+            url,
+            {"Command": command},
+            handler=on_reply,
+        )
+        statuses = _body_list(reply)
+        level = zone_level(statuses[0]) if statuses else session.levels.get(zone_id)
+        if level is None:
+            level = session.levels.get(zone_id)
+        if level != on:
+            raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
+
+    def _is_group_cco(self, serial: str, number: int) -> bool:
+        description = self.description
+        for group in description.groups:
+            if group.serial == serial:
+                return group.zone(number).is_cco
+        return False
+
+    async def pulse_cco(self, serial: str, seconds: float) -> None:
+        """Close a module's CCO, and open it again after `seconds` (LEAP has no pulse command: timed here)."""
+        await self.set_zone(serial, None, True)
+        task = asyncio.create_task(
+            self._open_later(serial, seconds), name=f"leap-client-pulse-{serial}"
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open_later(self, serial: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        try:
+            await self.set_zone(serial, None, False)
+        except QsxError as err:
+            _LOGGER.warning(
+                "The pulse of module %s's CCO could not end: %s", serial, err
+            )
