@@ -115,7 +115,7 @@ class Rig:
         return capability in self.backend.capabilities
 
     def unit(self, serial: str) -> str:
-        """The backend's serial of a module: its own, or its area group's."""
+        """Return the backend's serial of a module: its own, or its area group's."""
         if not self.grouped:
             return serial
         area = self.emulator.description.module(serial).area
@@ -126,7 +126,7 @@ class Rig:
         )
 
     def state(self, serial: str) -> ModuleState:
-        """The backend's state of a module (an area group's seen as the module it holds)."""
+        """Return the backend's state of a module (an area group's seen as the module it holds)."""
         state = self.backend.module_state(self.unit(serial))
         if not self.grouped:
             return state
@@ -204,14 +204,14 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
             reconnect_max=0.05,
         )
         await leap.async_start()
-        backend_events: list[Event] = []
-        leap.subscribe(backend_events.append)
+        leap_events: list[Event] = []
+        leap.subscribe(leap_events.append)
         yield Rig(
             leap,
             emulator,
             leap.client.ping,
             emulator_events,
-            backend_events,
+            leap_events,
             grouped=profile is Profile.ANONYMOUS,
         )
         await leap.async_stop()
@@ -290,7 +290,7 @@ def as_groups(description: SystemDescription) -> list[tuple[str, list[str]]]:
 
 
 def assert_same_description(rig: Rig) -> None:
-    """The backend describes the system as the emulator does, as far as its protocol tells."""
+    """Check that the backend describes the system as the emulator does, as far as its protocol tells."""
     if rig.supports(Capability.LINK_ADDRESS):
         assert rig.backend.description == rig.emulator.description
         return
@@ -389,7 +389,7 @@ async def test_buttons(rig: Rig) -> None:
 
 
 def expected_reason(rig: Rig, reason: IgnoredReason) -> IgnoredReason:
-    """The reason a backend can give: the real one, or over LEAP none (LP19 shows only the unchanged level)."""
+    """Return the reason a backend can give: the real one, or over LEAP none (LP19 shows only the level)."""
     return reason if rig.supports(Capability.MODE) else IgnoredReason.NOT_REPORTED
 
 
