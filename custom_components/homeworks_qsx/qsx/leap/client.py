@@ -77,6 +77,7 @@ from .system import Snapshot, ZoneRef, build_system
 
 _LOGGER = logging.getLogger(__name__)
 
+SILENT_CLOSE_LIMIT: Final = 3  # sessions closed before any answer, in a row, that mean the certificate is refused
 MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
@@ -207,6 +208,15 @@ class _Request:
     subscription: bool
 
 
+class _SilentCloseError(ConnectionFailedError):
+    """The processor closed a session right after the TLS handshake, before answering anything.
+
+    A server that refuses the client's certificate under TLS 1.3 does so after the handshake; one that does not
+    flush its alert (as asyncio's servers do not) just closes. A one-off is a busy processor (LP4: session limit);
+    `SILENT_CLOSE_LIMIT` in a row is a refusal.
+    """
+
+
 @dataclass(eq=False)
 class _Session:
     """One TLS connection: requests in flight by tag, subscriptions by tag, and the lines to write."""
@@ -225,6 +235,7 @@ class _Session:
     # Zone levels received on this session (by zone id), applied to the model once it matches this session.
     levels: dict[int, bool] = field(default_factory=dict)
     live: bool = False
+    answered: bool = False  # any byte received after the handshake
 
 
 class _SessionProtocol(asyncio.Protocol):
@@ -435,11 +446,21 @@ class LeapClient:
         """
         if self._supervisor is not None and not self._supervisor.done():
             raise QsxError("Already connected")
-        try:
-            session = await self._establish()
-        except AuthenticationError as err:
-            self._rejected = err
-            raise
+        silent = 0
+        while True:
+            try:
+                session = await self._establish()
+            except _SilentCloseError as err:
+                silent += 1
+                if silent < SILENT_CLOSE_LIMIT:
+                    await asyncio.sleep(self._reconnect_min * silent)
+                    continue
+                self._rejected = self._silent_refusal(err)
+                raise self._rejected from None
+            except AuthenticationError as err:
+                self._rejected = err
+                raise
+            break
         self._rejected = None
         self._set_connected(True)
         self._supervisor = asyncio.create_task(
@@ -467,18 +488,24 @@ class LeapClient:
             self._set_connected(False)
             await self._close_session(session)
             delay = self._reconnect_min
+            silent = 0
             while True:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 self._counters["reconnect_attempts"] += 1
                 try:
                     session = await self._establish()
                 except AuthenticationError as err:
-                    self._rejected = err
-                    self._last_error = str(err)
-                    _LOGGER.debug("%s; no more reconnection attempts", err)
-                    _notify(self._credentials_callbacks)
+                    self._credentials_refused(err)
                     return
+                except _SilentCloseError as err:
+                    silent += 1
+                    if silent >= SILENT_CLOSE_LIMIT:
+                        self._credentials_refused(self._silent_refusal(err))
+                        return
+                    self._last_error = str(err)
+                    delay = min(delay * 2, self._reconnect_max)
                 except QsxError as err:
+                    silent = 0
                     self._last_error = str(err)
                     _LOGGER.debug(
                         "Reconnection to %s:%s failed: %s", self.host, self.port, err
@@ -487,6 +514,19 @@ class LeapClient:
                 else:
                     break
             self._set_connected(True)
+
+    def _silent_refusal(self, err: _SilentCloseError) -> AuthenticationError:
+        return AuthenticationError(
+            f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row before answering: it refuses "
+            f"the certificate; pair again ({err})"
+        )
+
+    def _credentials_refused(self, err: AuthenticationError) -> None:
+        """Stop reconnecting: the same certificate would be refused again."""
+        self._rejected = err
+        self._last_error = str(err)
+        _LOGGER.debug("%s; no more reconnection attempts", err)
+        _notify(self._credentials_callbacks)
 
     async def _establish(self) -> _Session:
         """Open a session, read the system and every state, and adopt them; on failure nothing stays open."""
@@ -501,12 +541,16 @@ class LeapClient:
                     f"{self.host}:{self.port} did not send the system in time"
                 )
                 raise CommandTimeoutError(self._last_error) from None
-            if isinstance(err, ConnectionFailedError) and is_certificate_refusal(
-                session.error
-            ):
-                raise AuthenticationError(
-                    f"{self.host}:{self.port} refused the certificate: pair again"
-                ) from err
+            if isinstance(err, ConnectionFailedError):
+                if is_certificate_refusal(session.error):
+                    raise AuthenticationError(
+                        f"{self.host}:{self.port} refused the certificate: pair again"
+                    ) from err
+                if not session.answered:
+                    raise _SilentCloseError(
+                        f"{self.host}:{self.port} closed the session before answering"
+                        + (f": {session.error}" if session.error else "")
+                    ) from err
             raise
         try:
             description, refs = build_system(snapshot)
@@ -622,6 +666,7 @@ class LeapClient:
     # Reading.
 
     def _received(self, session: _Session, data: bytes) -> None:
+        session.answered = True
         for line in session.reader.feed(data):
             if line is None:  # LP2: over the limit; nothing after it can be trusted
                 _LOGGER.debug(
@@ -956,6 +1001,10 @@ class LeapClient:
             what = "no CCO" if number is None else f"no zone {number}"
             raise UnknownObjectError(f"Module {serial} has {what}")
         return zone_id
+
+    async def read(self, url: str) -> list[Mapping[str, Any]]:
+        """Read `url` (every page, LP8) and return the objects of its body; a refusal raises its typed error."""
+        return await self._read_list(self._require_session(), url)
 
     async def ping(self) -> None:
         """Round trip to the processor: returns once every message sent before the answer has been handled."""
