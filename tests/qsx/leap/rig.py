@@ -210,7 +210,13 @@ type Script = Callable[
 
 @contextlib.asynccontextmanager
 async def scripted(
-    credentials: LeapCredentials, script: Script, context: ssl.SSLContext | None = None
+    credentials: LeapCredentials,
+    script: Script,
+    context: ssl.SSLContext | None = None,
+    *,
+    host: str = HOST,
+    port: int = 0,
+    greeting: dict[str, Any] | None = None,
 ) -> AsyncIterator[int]:
     """Serve TLS (client certificates required), answering each request line with `script(request, send)`."""
 
@@ -222,6 +228,8 @@ async def scripted(
                 else json.dumps(message).encode() + b"\r\n"
             )
 
+        if greeting is not None:
+            send(greeting)
         with contextlib.suppress(ConnectionError):
             while line := await reader.readline():
                 result = script(json.loads(line), send)
@@ -231,7 +239,7 @@ async def scripted(
 
     if context is None:
         context = await asyncio.to_thread(credentials.server_context)
-    server = await asyncio.start_server(serve, HOST, 0, ssl=context)
+    server = await asyncio.start_server(serve, host, port, ssl=context)
     try:
         yield int(server.sockets[0].getsockname()[1])
     finally:

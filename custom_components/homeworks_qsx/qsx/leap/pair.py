@@ -8,21 +8,30 @@ its failures into `PairingTimeoutError`, `PairingRefusedError` or `PairingUnreac
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 import ssl
+from typing import Final
 
 from pylutron_caseta.pairing import async_pair
 
 from ..errors import PairingRefusedError, PairingTimeoutError, PairingUnreachableError
 from .client import LeapCertificates
 
+# pylutron-caseta waits up to 180 s for the button, then up to 10 s for each answer.
+PAIRING_TIMEOUT: Final = 200.0
+
 
 async def async_pair_processor(
-    host: str, ready: Callable[[], None] | None = None
+    host: str,
+    ready: Callable[[], None] | None = None,
+    *,
+    timeout: float = PAIRING_TIMEOUT,
 ) -> LeapCertificates:
     """Pair with the processor at `host`: the client key and certificate and the processor's CA, as PEM text.
 
-    `ready` is called once the processor is reached and waits for its pairing button (up to 180 s).
+    `ready` is called once the processor is reached and waits for its pairing button; the whole pairing may take
+    up to `timeout` seconds.
 
     Raises:
         PairingTimeoutError: nobody pressed the button in time, or the processor stopped answering.
@@ -31,7 +40,8 @@ async def async_pair_processor(
 
     """
     try:
-        data = await async_pair(host, ready)
+        async with asyncio.timeout(timeout):
+            data = await async_pair(host, ready)
     except TimeoutError:
         raise PairingTimeoutError(
             f"{host} did not grant pairing in time: press the pairing button on the processor, then try again"
@@ -42,8 +52,13 @@ async def async_pair_processor(
         ) from None
     except OSError as err:
         raise PairingUnreachableError(f"Cannot reach {host}: {err}") from None
-    except (AttributeError, KeyError, TypeError, ValueError) as err:
-        # pylutron-caseta reads the answers without checking them: a closed connection or a refusal ends here.
+    except AttributeError:
+        # pylutron-caseta reads the answers without checking them: a connection closed while it waits ends here.
+        raise PairingTimeoutError(
+            f"{host} closed the pairing connection before its pairing button was pressed"
+        ) from None
+    except (KeyError, TypeError, ValueError) as err:
+        # An answer without a certificate: the processor refused the request.
         raise PairingRefusedError(
             f"{host} ended the pairing without a certificate ({type(err).__name__}: {err})"
         ) from None
