@@ -23,10 +23,7 @@ from custom_components.homeworks_qsx.qsx.errors import (
 from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.pair import async_pair_processor
-from custom_components.homeworks_qsx.qsx.leap.pairing import (
-    PairingServer,
-    status_line,
-)
+from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer, status_line
 from custom_components.homeworks_qsx.qsx.leap.protocol import LEAP_PORT, PAIRING_PORT
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 
@@ -46,7 +43,7 @@ def pairing_loopback(socket_enabled: None) -> Generator[None]:
 
 @contextlib.asynccontextmanager
 async def emulated_processor(**pairing: Any) -> AsyncIterator[PairingServer]:
-    """The emulator's pairing port (8083) and LEAP port (8081) on their own loopback address."""
+    """Serve the emulator's pairing port (8083) and LEAP port (8081) on their own loopback address."""
     emulator = Emulator(house())
     credentials = LeapCredentials.generate()
     server = LeapServer(emulator, credentials, PAIRING_HOST, LEAP_PORT)
@@ -83,7 +80,7 @@ async def test_pairing_gives_working_certificates(
         assert "PRIVATE KEY" in certificates.key_pem
         assert "PRIVATE KEY" not in repr(certificates)
         assert certificates.ca_pem == pairing_server.credentials.ca_cert_pem
-        backend = LeapBackend(PAIRING_HOST, certificates, **FAST)
+        backend = LeapBackend(PAIRING_HOST, certificates, port=LEAP_PORT, **FAST)
         await backend.async_start()
         assert backend.description.processor.serial == "0A0B0C0D"
         await backend.async_stop()
