@@ -171,6 +171,12 @@ class Proxy:
         """Listen on an ephemeral loopback port."""
         self.server = await asyncio.start_server(self._serve, HOST, 0)
 
+    async def drop(self) -> None:
+        """Close every relayed connection (the listener stays)."""
+        writers, self.writers = self.writers, []
+        for writer in writers:
+            writer.close()
+
     async def stop(self) -> None:
         """Close every relayed connection and the listener."""
         for writer in self.writers:
@@ -182,9 +188,13 @@ class Proxy:
     async def _serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        upstream_reader, upstream_writer = await asyncio.open_connection(
-            HOST, self.target_port
-        )
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                HOST, self.target_port
+            )
+        except OSError:
+            writer.close()
+            return
         self.writers += [writer, upstream_writer]
         await asyncio.gather(
             self._pipe(reader, upstream_writer),
