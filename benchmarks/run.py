@@ -37,6 +37,12 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("burst", "benchmarks.bench_burst", (), "4 burst of 128 zones"),
     ("capacity", "benchmarks.bench_capacity", (), "5 emulator server capacity"),
     ("emulator", "benchmarks.bench_emulator", (), "emulation core alone"),
+    (
+        "leap_startup",
+        "benchmarks.bench_leap_startup",
+        (),
+        "6 start-up of a LEAP connection",
+    ),
 )
 RESULTS = ROOT / "benchmarks" / "results"
 LIMIT_SECONDS = 300  # a benchmark normally ends within two minutes
