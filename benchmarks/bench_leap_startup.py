@@ -37,10 +37,7 @@ from benchmarks.common import (
 )
 from custom_components.homeworks_qsx.qsx.errors import QsxError
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.client import (
-    LeapCertificates,
-    LeapClient,
-)
+from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
 
 HOST = "127.0.0.1"
 DELAYS_MS = (0.0, 5.0)
