@@ -101,7 +101,7 @@ async def theirs(folder: Path, port: int) -> tuple[float, int]:
         await bridge.connect()
     seconds = time.perf_counter() - start
     switches = len(bridge.get_devices_by_domain("switch"))
-    await bridge.close()
+    await bridge.close()  # type: ignore[no-untyped-call]
     return seconds, switches
 
 
