@@ -14,16 +14,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
 from .entity import HomeworksQsxModuleEntity
-from .qsx.const import ZONES_PER_MODULE, CcoType
+from .qsx.const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, CcoType, default_zone_name
 from .qsx.model import ModuleDescription, ModuleState
 
 # Commands wait for the module's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
 
+
 # Names the library gives outputs it was told nothing about are shown translated instead.
-_DEFAULT_CCO_NAME = "cco"
-
-
 def _is_default_name(name: str, default: str) -> bool:
     return name.strip().casefold() in ("", default.casefold())
 
@@ -107,7 +105,7 @@ class HomeworksQsxZoneSwitch(HomeworksQsxSwitch):
         assert description.zone is not None
         self.zone = description.zone
         name = module.zone(self.zone).name
-        if not _is_default_name(name, f"Zone {self.zone}"):
+        if not _is_default_name(name, default_zone_name(self.zone)):
             self._attr_name = name
 
     @override
@@ -138,7 +136,7 @@ class HomeworksQsxCcoSwitch(HomeworksQsxSwitch):
     ) -> None:
         """Name the output after the description, or fall back to the translated name."""
         super().__init__(data, module, description)
-        if not _is_default_name(module.cco.name, _DEFAULT_CCO_NAME):
+        if not _is_default_name(module.cco.name, DEFAULT_CCO_NAME):
             self._attr_name = module.cco.name
 
     @override

@@ -219,13 +219,13 @@ def test_brand_icon() -> None:
 
 
 def test_quality_scale_complete() -> None:
-    """Every rule of the scale has a status; every exemption says why."""
+    """Every rule of the scale has a status; every exemption, and every rule still to do that has a note, says why."""
     rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
     expected = {rule for tier in QUALITY_RULES.values() for rule in tier}
     assert set(rules) == expected
     for rule, status in rules.items():
         if isinstance(status, dict):
-            assert status["status"] == "exempt", rule
+            assert status["status"] in ("exempt", "todo"), rule
             assert status["comment"].strip(), rule
         else:
             assert status in ("done", "todo"), rule

@@ -144,7 +144,9 @@ async def test_module_settings(
         "zone_3_override": "on",
         "zone_4_override": "on",
     }
-    with patch.object(Emulator, "update_module", side_effect=LimitError("too much")):
+    with patch.object(
+        Emulator, "update_module", side_effect=LimitError("", "too much")
+    ):
         result = await hass.config_entries.options.async_configure(flow_id, settings)
     assert result["errors"] == {"base": "cannot_update_module"}
     assert error_text(result) == "too much"

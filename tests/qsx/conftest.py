@@ -11,7 +11,10 @@ from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from custom_components.homeworks_qsx.qsx.model import (
+    ModuleDescription,
+    SystemDescription,
+)
 
 # Four modules: three on link 1 (the first two share a CCI group and a mains feed), one on link 2.
 SMALL_SYSTEM: dict[str, Any] = {
@@ -78,6 +81,16 @@ class EventLog:
     def kinds(self) -> list[EventKind]:
         """Return the kinds of the recorded events, in order."""
         return [e.kind for e in self.events]
+
+
+def module_at(
+    description: SystemDescription, link: int, address: int
+) -> ModuleDescription | None:
+    """Return the module at `address` on `link` (L3: addresses are unique per link), or None."""
+    return next(
+        (m for m in description.modules if (m.link, m.address) == (link, address)),
+        None,
+    )
 
 
 @pytest.fixture

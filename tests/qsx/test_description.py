@@ -583,12 +583,8 @@ def test_p3_mdu_device_limit_on_hand_built_description() -> None:
         )
         for index in range(1, 52)
     )
-    with pytest.raises(DescriptionError, match="51 devices"):
+    with pytest.raises(LimitError, match=r"51 devices.*\(P3\)"):
         validate_description(replace(small, modules=modules))
-    with pytest.raises(LimitError, match=r"\(P3\)"):
-        validate_description(
-            replace(small, modules=modules), limits_raise_limit_error=True
-        )
 
 
 def test_m3_ratings() -> None:
@@ -748,11 +744,15 @@ def _zone(description: SystemDescription, **changes: Any) -> SystemDescription:
     return _module(description, zones=zones)
 
 
-def test_limit_errors_for_the_emulator(small_description: SystemDescription) -> None:
-    """With `limits_raise_limit_error`, load limits raise `LimitError` naming the rule."""
+def test_limit_errors_are_description_errors(
+    small_description: SystemDescription,
+) -> None:
+    """Load limits raise `LimitError`, a `DescriptionError` with the path of the offending value, naming the rule."""
     overloaded = _zone(small_description, amps=8.5)
-    with pytest.raises(LimitError, match=r"\(M3\)"):
-        validate_description(overloaded, limits_raise_limit_error=True)
+    with pytest.raises(LimitError, match=r"\(M3\)") as caught:
+        validate_description(overloaded)
+    assert isinstance(caught.value, DescriptionError)
+    assert caught.value.path == "modules[0].zones[0].amps"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler, ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import Button, Fault, IgnoredReason
+from custom_components.homeworks_qsx.qsx.description import new_module
 from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.errors import (
@@ -21,10 +22,9 @@ from .conftest import A1, A3, B1
 async def test_backend_lifecycle_and_commands(
     emulator: Emulator, scheduler: ManualScheduler
 ) -> None:
-    """Start connects; commands reach the emulator; events are forwarded; stop closes timers and disconnects."""
+    """Start connects; commands reach the emulator; its events reach subscribers; stop closes timers, disconnects."""
     backend = EmulatedBackend(emulator)
     assert backend.supports_simulation
-    assert backend.emulator is emulator
     connection: list[bool] = []
     backend.subscribe_connection(connection.append)
     forgotten = backend.subscribe_connection(
@@ -37,8 +37,8 @@ async def test_backend_lifecycle_and_commands(
     await backend.async_start()
     assert backend.connected
     assert connection == [True]
-    assert backend.description is emulator.description
     await backend.async_set_zone(B1, 1, True)
+    assert emulator.state(B1).zones[0].on
     assert backend.module_state(B1).zones[0].on
     await backend.async_press_button(B1, Button.ZONE_2)
     await backend.async_set_cco(A3, True)
@@ -52,8 +52,11 @@ async def test_backend_lifecycle_and_commands(
     assert not backend.connected
     assert connection == [True, False]
     events.clear()
-    emulator.set_zone(B1, 3, True)
-    assert events == []  # stopped: no more forwarding
+    emulator.set_zone(
+        B1, 3, True
+    )  # one bus: a change made to the emulator itself still reaches subscribers
+    assert Event(EventKind.ZONE, B1, 3, True) in events
+    events.clear()
     await backend.async_start()
     emulator.set_zone(B1, 3, False)
     assert events == [
@@ -121,3 +124,12 @@ def test_default_scheduler_is_asyncio(small_description: SystemDescription) -> N
     with pytest.raises(RuntimeError):
         emulator.pulse_cco(A1)
     assert not emulator.state(A1).cco_closed  # nothing changed
+
+
+def test_description_follows_the_emulator(emulator: Emulator) -> None:
+    """The backend's description is the emulator's as it is now: a module added to the emulator is in it."""
+    backend = EmulatedBackend(emulator)
+    module = new_module(emulator.description, 2, name="Attic")
+    emulator.add_module(module)
+    assert backend.description.module(module.serial) == module
+    assert backend.module_state(module.serial).powered

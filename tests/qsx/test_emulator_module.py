@@ -7,7 +7,6 @@ import pytest
 from custom_components.homeworks_qsx.qsx.const import (
     ZONES_PER_MODULE,
     Button,
-    IntegrationIdKind,
     LedState,
     OperatingMode,
 )
@@ -177,57 +176,25 @@ def test_device_subscribers_get_only_their_module(emulator: Emulator) -> None:
     assert {event.serial for event in mine} == {A2}
 
 
-def test_l3_look_ups(emulator: Emulator) -> None:
-    """L3: modules are found by serial, by (link, address) and by integration id; outputs by theirs."""
-    module = emulator.module(A1)
-    assert emulator.module_at(1, 1) == module
-    assert emulator.module_by_integration_id(module.integration_id) == module
-    assert emulator.output_by_integration_id(module.zones[2].integration_id) == (
-        module,
-        3,
-    )
-    assert emulator.output_by_integration_id(module.cco.integration_id) == (
-        module,
-        None,
-    )
-    assert emulator.integration_id_info(module.integration_id) == (
-        IntegrationIdKind.DEVICE,
-        A1,
-    )
-    assert emulator.integration_id_info(module.zones[0].integration_id) == (
-        IntegrationIdKind.OUTPUT,
-        A1,
-    )
-    assert emulator.integration_id_info(module.cco.integration_id) == (
-        IntegrationIdKind.OUTPUT,
-        A1,
-    )
+def test_device_integration_id(emulator: Emulator) -> None:
+    """The processor and each module are found by serial (in any case) for their DEVICE integration id."""
     processor = emulator.description.processor
-    assert emulator.integration_id_info(processor.integration_id) == (
-        IntegrationIdKind.DEVICE,
-        processor.serial,
-    )
     assert (
         emulator.device_integration_id(processor.serial.lower())
         == processor.integration_id
     )
-    assert emulator.device_integration_id(A1) == module.integration_id
+    assert emulator.device_integration_id(A1) == emulator.module(A1).integration_id
 
 
 @pytest.mark.parametrize(
     "look_up",
     [
-        lambda e: e.module_at(1, 50),
-        lambda e: e.module_by_integration_id(11),
-        lambda e: e.module_by_integration_id(9999),
-        lambda e: e.output_by_integration_id(10),
-        lambda e: e.integration_id_info(9999),
         lambda e: e.device_integration_id("12345678"),
         lambda e: e.zone_levels("12345678"),
     ],
 )
 def test_l3_unknown_ids(emulator: Emulator, look_up: object) -> None:
-    """Unknown addresses and ids, or ids of the wrong kind, raise `UnknownObjectError`."""
+    """Unknown serials raise `UnknownObjectError`."""
     with pytest.raises(UnknownObjectError):
         look_up(emulator)  # type: ignore[operator]
 

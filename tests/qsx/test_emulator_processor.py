@@ -5,14 +5,7 @@ from __future__ import annotations
 import json
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
-from custom_components.homeworks_qsx.qsx.const import (
-    LINK_SUPPLY_CURRENT_A,
-    PROCESSOR_POWER_DRAW_UNITS,
-    PROCESSOR_SUPPLY_CURRENT_A,
-    PROCESSOR_TYPICAL_POWER_W,
-    ProcessorModel,
-    processor_facts,
-)
+from custom_components.homeworks_qsx.qsx.const import ProcessorModel, processor_facts
 from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 
@@ -36,18 +29,23 @@ def test_p4_several_processors_are_independent() -> None:
 
 
 def test_p6_processor_facts_in_diagnostics(emulator: Emulator) -> None:
-    """P6: supply, link power, consumption, heat and environment are reported as diagnostic facts."""
+    """P6: supply, link power, consumption, heat and environment are reported as diagnostic facts.
+
+    The expected values are the figures of P6 themselves, not the library's constants.
+    """
     facts = emulator.diagnostics()["processor"]
     assert facts["model"] == "HQP7-2"
     assert facts["links"] == 2
     assert facts["supply_volts"] == [24.0, 36.0]
-    assert facts["supply_current_a"] == PROCESSOR_SUPPLY_CURRENT_A == 0.25
-    assert facts["link_supply_current_a"] == LINK_SUPPLY_CURRENT_A == 2.0
-    assert facts["typical_power_w"] == PROCESSOR_TYPICAL_POWER_W == 4.2
-    assert facts["power_draw_units"] == PROCESSOR_POWER_DRAW_UNITS == 8
+    assert facts["supply_current_a"] == 0.25
+    assert facts["link_supply_current_a"] == 2.0
+    assert facts["typical_power_w"] == 4.2
+    assert facts["power_draw_units"] == 8
     assert (facts["heat_typical_btu_hr"], facts["heat_max_btu_hr"]) == (15.0, 24.0)
     assert facts["operating_temperature_c"] == [0.0, 40.0]
     assert facts["operating_humidity_percent"] == [0.0, 90.0]
+    single = Emulator(build_description([1], model=ProcessorModel.HQP7_MDU_1))
+    assert single.diagnostics()["processor"]["links"] == 1
     assert processor_facts(ProcessorModel.HQP7_MDU_1)["links"] == 1
 
 

@@ -24,9 +24,9 @@ from custom_components.homeworks_qsx.qsx.errors import (
     UnknownObjectError,
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.model import ZoneDescription
+from custom_components.homeworks_qsx.qsx.model import OutputRef, ZoneDescription
 
-from .conftest import A1, A2, A3, B1, EventLog
+from .conftest import A1, A2, A3, B1, EventLog, module_at
 
 
 def test_emulator_validates_its_description(emulator: Emulator) -> None:
@@ -52,12 +52,13 @@ def test_add_module(emulator: Emulator, log: EventLog) -> None:
     module = new_module(emulator.description, 2, name="Attic")
     emulator.add_module(module)
     assert module in emulator.description.modules
-    assert emulator.module_by_integration_id(module.integration_id) == module
-    assert emulator.output_by_integration_id(module.cco.integration_id) == (
-        module,
-        None,
+    assert (
+        emulator.description.module_by_integration_id(module.integration_id) == module
     )
-    assert emulator.module_at(2, module.address) == module
+    assert emulator.description.output_by_integration_id(
+        module.cco.integration_id
+    ) == OutputRef(module, None)
+    assert module_at(emulator.description, 2, module.address) == module
     assert emulator.state(module.serial).powered
     assert log.events == [Event(EventKind.MODULE_ADDED, module.serial, None, module)]
     assert emulator.set_zone(module.serial, 1, True) is None
@@ -156,7 +157,7 @@ def test_remove_module(
     assert A1 not in {m.serial for m in emulator.description.modules}
     assert log.events == [Event(EventKind.MODULE_REMOVED, A1, None, module)]
     with pytest.raises(UnknownObjectError):
-        emulator.module_by_integration_id(module.integration_id)
+        emulator.description.module_by_integration_id(module.integration_id)
     with pytest.raises(UnknownObjectError):
         emulator.remove_module(A1)
     emulator.set_cci(A2, True)  # the group now holds A2 only
@@ -212,9 +213,8 @@ def test_moving_a_module(emulator: Emulator) -> None:
     module = emulator.module(B1)
     moved = replace(module, link=1, address=50)
     emulator.update_module(moved)
-    assert emulator.module_at(1, 50) == moved
-    with pytest.raises(UnknownObjectError):
-        emulator.module_at(2, module.address)
+    assert module_at(emulator.description, 1, 50) == moved
+    assert module_at(emulator.description, 2, module.address) is None
     assert (
         emulator.description.modules[-1] == moved
     )  # link 1, address 50 comes after A3 (address 3)

@@ -1,6 +1,8 @@
 """Command line: serve an emulated HomeWorks QSX system over LIP and HTTP, as a processor would.
 
-    python -m custom_components.homeworks_qsx.qsx serve --system examples/house.yaml --password secret
+    homeworks-qsx serve --system examples/house.yaml --password secret
+
+(`homeworks-qsx` is the console script of the `pyhomeworksqsx` wheel; `python -m pyhomeworksqsx` is the same.)
 
 It prints one line saying where it listens, runs until SIGINT or SIGTERM, then saves the state (with `--state`)
 and exits 0. Configuration errors exit 2, an address that cannot be bound exits 1.
@@ -18,13 +20,14 @@ import os
 from pathlib import Path
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .description import build_description, load_description
-from .emulator import Emulator
 from .errors import DescriptionError, QsxError
-from .events import Event
-from .lip.server import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, LipServer
+from .lip.protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+    from .events import Event
 
 DEFAULT_LIP_PORT = 2323
 DEFAULT_HTTP_PORT = 8080
@@ -53,7 +56,7 @@ def _modules_per_link(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (its `--help` documents every option)."""
     parser = argparse.ArgumentParser(
-        prog="python -m custom_components.homeworks_qsx.qsx",
+        prog="homeworks-qsx",
         description="Lutron HomeWorks QSX emulator and tools.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -136,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load_emulator(args: argparse.Namespace) -> Emulator:
     """Build the emulator from the state file, the description file, or a default system."""
+    # Imported here, not at the top, so that `--help` answers without loading voluptuous, PyYAML and aiohttp.
+    from .description import build_description, load_description  # noqa: PLC0415
+    from .emulator import Emulator  # noqa: PLC0415
+
     if args.state and Path(args.state).exists():
         try:
             data = json.loads(Path(args.state).read_text(encoding="utf-8"))
@@ -188,6 +195,8 @@ class _Saver:
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
+    from .lip.server import LipServer  # noqa: PLC0415 (see _load_emulator)
+
     if not args.password:
         print(
             "error: a password is required (--password or QSX_PASSWORD)",

@@ -66,9 +66,9 @@ class QsxBackend(ABC):
             f"This backend cannot report or drive {capability.value.replace('_', ' ')}"
         )
 
-    def __init__(self) -> None:
-        """Prepare the event bus and connection listeners."""
-        self.events = EventBus()
+    def __init__(self, events: EventBus | None = None) -> None:
+        """Publish changes on `events` (the bus of the system behind the backend), or on a bus of its own."""
+        self.events = events if events is not None else EventBus()
         self._connection_callbacks: list[ConnectionCallback] = []
         self._credentials_callbacks: list[CredentialsRejectedCallback] = []
         self._project_callbacks: list[ProjectChangedCallback] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
-from typing import Final
+import math
+from typing import Final, TypeIs
 
 MODULE_MODEL: Final = "LQSE-4S8-120-D"
 MODULE_FAMILY: Final = "QS_SWITCHING_POWER_MODULE"
@@ -15,6 +16,10 @@ MAX_CCI_GROUP_SIZE: Final = 32  # C7
 DEFAULT_PULSE_SECONDS: Final = 1.0  # O2
 MIN_PULSE_SECONDS: Final = 0.25
 MAX_PULSE_SECONDS: Final = 3600.0
+PULSE_RANGE: Final = (
+    f"a pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s"  # O2
+)
+DEFAULT_CCO_NAME: Final = "CCO"
 HIGH_TEMPERATURE_C: Final = 65.0  # M12: calibration point
 DEFAULT_TEMPERATURE_C: Final = 25.0
 PROCESSOR_INTEGRATION_ID: Final = 1
@@ -227,3 +232,25 @@ def module_facts() -> dict[str, object]:
         "cco_dc_rating": {"volts": CCO_DC_RATING[0], "amps": CCO_DC_RATING[1]},
         "cco_ac_rating": {"volts": CCO_AC_RATING[0], "amps": CCO_AC_RATING[1]},
     }
+
+
+def default_zone_name(number: int) -> str:
+    """Return the name of a zone nobody named: "Zone <number>"."""
+    return f"Zone {number}"
+
+
+def is_pulse_seconds(value: object) -> TypeIs[float]:
+    """Say whether `value` is a CCO pulse time: a finite number of seconds in the range of O2."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and math.isfinite(value)
+        and MIN_PULSE_SECONDS <= value <= MAX_PULSE_SECONDS
+    )
+
+
+def check_pulse_seconds(value: object) -> float:
+    """Return `value` as a CCO pulse time in seconds; `ValueError` naming the range (O2) when it is not one."""
+    if not is_pulse_seconds(value):
+        raise ValueError(f"{value!r} is not a pulse time: {PULSE_RANGE}")
+    return float(value)

@@ -9,29 +9,25 @@ from .backend import Capability, QsxBackend
 from .const import Button, Fault, IgnoredReason
 from .emulator import Emulator
 from .errors import CommandIgnoredError
-from .events import Event, Unsubscribe
 from .model import ModuleState, SystemDescription
 
 
 class EmulatedBackend(QsxBackend):
-    """A system backed by an `Emulator`; every emulator event is forwarded to `events`.
+    """A system backed by an `Emulator`; its `events` are the emulator's own bus.
 
     Commands raise `CommandIgnoredError` when the module ignores them (override, no power, no link, bypass).
     `async_simulate` applies physical conditions (`Emulator.simulate`). Starting marks the backend connected;
-    stopping cancels the emulator's timers and marks it disconnected.
+    stopping cancels the emulator's timers and marks it disconnected (subscribers stay subscribed: a change made to
+    the emulator directly, for example through its LIP server, still reaches them).
     """
 
     supports_simulation = True
     capabilities = frozenset(Capability)
 
     def __init__(self, emulator: Emulator) -> None:
-        """Wrap `emulator` and start forwarding its events."""
-        super().__init__()
+        """Wrap `emulator`, sharing its event bus."""
+        super().__init__(emulator.events)
         self.emulator = emulator
-        self._unsubscribe: Unsubscribe | None = emulator.events.subscribe(self._forward)
-
-    def _forward(self, event: Event) -> None:
-        self.events.publish(event)
 
     @property
     def description(self) -> SystemDescription:
@@ -44,16 +40,11 @@ class EmulatedBackend(QsxBackend):
 
     async def async_start(self) -> None:
         """Start: the emulator is always reachable, so the backend is connected at once."""
-        if self._unsubscribe is None:
-            self._unsubscribe = self.emulator.events.subscribe(self._forward)
         self._set_connected(True)
 
     async def async_stop(self) -> None:
-        """Stop: cancel the emulator's timers and stop forwarding its events."""
+        """Stop: cancel the emulator's timers and mark the backend disconnected."""
         self.emulator.close()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
         self._set_connected(False)
 
     @staticmethod

@@ -19,8 +19,8 @@ class DescriptionError(QsxError):
         self.message = message
 
 
-class LimitError(QsxError):
-    """Adding to the system would exceed a limit (P3, C7, M3, M4); nothing was changed."""
+class LimitError(DescriptionError):
+    """The system would exceed a limit (P3, C7, M3, M4); nothing was changed. `path` names where."""
 
 
 class UnknownObjectError(QsxError, KeyError):
@@ -58,8 +58,8 @@ class AuthenticationError(QsxError):
     """The processor rejected the credentials."""
 
 
-class CommandTimeoutError(QsxError):
-    """The processor did not report the resulting state in time."""
+class CommandTimeoutError(ConnectionFailedError):
+    """The processor did not report the resulting state in time (the connection is not to be trusted)."""
 
 
 class RequestRefusedError(QsxError):

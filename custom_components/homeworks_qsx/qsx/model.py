@@ -16,6 +16,7 @@ from .const import (
     ZONES_PER_MODULE,
     CcoType,
     IgnoredReason,
+    IntegrationIdKind,
     LedState,
     LinkType,
     LoadType,
@@ -23,6 +24,7 @@ from .const import (
     OverrideLevel,
     ProcessorModel,
 )
+from .errors import UnknownObjectError
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,19 @@ class ModuleDescription:
     def zone(self, number: int) -> ZoneDescription:
         """Return zone `number` (1..4)."""
         return self.zones[number - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRef:
+    """What an OUTPUT integration id names: a zone (1..4) of a module, or its CCO (zone None)."""
+
+    module: ModuleDescription
+    zone: int | None
+
+    @property
+    def serial(self) -> str:
+        """The serial of the module that holds the output."""
+        return self.module.serial
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,22 +163,83 @@ class SystemDescription:
     )
     groups: tuple[AreaGroupDescription, ...] = ()
 
-    # Entities look their module up on every state write: index it once per description.
+    # The one index of the system (L3: one namespace of integration ids), built once per description: entities
+    # look their module up on every state write, and both protocols resolve ids on every report and command.
     _modules_by_serial: dict[str, ModuleDescription] = field(
+        init=False, repr=False, compare=False
+    )
+    _devices: dict[int, ModuleDescription] = field(
+        init=False, repr=False, compare=False
+    )
+    _outputs: dict[int, OutputRef] = field(init=False, repr=False, compare=False)
+    _cci_groups: dict[str, tuple[str, ...]] = field(
         init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        """Index the modules by serial."""
-        object.__setattr__(
-            self,
-            "_modules_by_serial",
-            {module.serial: module for module in self.modules},
-        )
+        """Index the modules by serial, integration id and CCI group, and the outputs by integration id."""
+        devices: dict[int, ModuleDescription] = {}
+        outputs: dict[int, OutputRef] = {}
+        groups: dict[str, list[str]] = {}
+        for module in self.modules:
+            devices[module.integration_id] = module
+            for zone in module.zones:
+                outputs[zone.integration_id] = OutputRef(module, zone.number)
+            outputs[module.cco.integration_id] = OutputRef(module, None)
+            if module.cci_group is not None:
+                groups.setdefault(module.cci_group, []).append(module.serial)
+        index = {
+            "_modules_by_serial": {module.serial: module for module in self.modules},
+            "_devices": devices,
+            "_outputs": outputs,
+            "_cci_groups": {name: tuple(serials) for name, serials in groups.items()},
+        }
+        for name, value in index.items():
+            object.__setattr__(self, name, value)
 
     def module(self, serial: str) -> ModuleDescription:
-        """Return the module with this serial; KeyError if there is none."""
-        return self._modules_by_serial[serial]
+        """Return the module with this serial; `UnknownObjectError` if there is none."""
+        try:
+            return self._modules_by_serial[serial]
+        except KeyError:
+            raise UnknownObjectError(f"No module has serial {serial}") from None
+
+    def module_by_integration_id(self, integration_id: int) -> ModuleDescription:
+        """Return the module with this DEVICE integration id; `UnknownObjectError` if none."""
+        try:
+            return self._devices[integration_id]
+        except KeyError:
+            raise UnknownObjectError(
+                f"No module has integration id {integration_id}"
+            ) from None
+
+    def output(self, integration_id: int) -> OutputRef | None:
+        """Return the zone or CCO this OUTPUT integration id names, or None."""
+        return self._outputs.get(integration_id)
+
+    def output_by_integration_id(self, integration_id: int) -> OutputRef:
+        """Return the zone or CCO this OUTPUT integration id names; `UnknownObjectError` if none."""
+        target = self._outputs.get(integration_id)
+        if target is None:
+            raise UnknownObjectError(f"No output has integration id {integration_id}")
+        return target
+
+    def integration_id_info(self, integration_id: int) -> tuple[IntegrationIdKind, str]:
+        """Say what an integration id names (L3): (DEVICE or OUTPUT, serial of the device that holds it).
+
+        The processor is a DEVICE with its own serial. `UnknownObjectError` if nothing has this id.
+        """
+        if integration_id == self.processor.integration_id:
+            return IntegrationIdKind.DEVICE, self.processor.serial
+        if (module := self._devices.get(integration_id)) is not None:
+            return IntegrationIdKind.DEVICE, module.serial
+        if (target := self._outputs.get(integration_id)) is not None:
+            return IntegrationIdKind.OUTPUT, target.module.serial
+        raise UnknownObjectError(f"Nothing has integration id {integration_id}")
+
+    def cci_group(self, name: str) -> tuple[str, ...]:
+        """Return the serials of the modules sharing the override contact `name` (C7), in description order."""
+        return self._cci_groups.get(name, ())
 
     def group(self, serial: str) -> AreaGroupDescription:
         """Return the area group with this serial; KeyError if there is none."""

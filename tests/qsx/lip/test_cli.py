@@ -1,4 +1,4 @@
-"""The command line `python -m custom_components.homeworks_qsx.qsx serve`: in a subprocess, and in-process."""
+"""The command line `homeworks-qsx serve` (here run as `python -m`): in a subprocess, and in-process."""
 
 from __future__ import annotations
 
@@ -115,7 +115,11 @@ async def test_serve_in_a_subprocess(socket_enabled: None, tmp_path: Path) -> No
     assert process.returncode == 0, err
     assert "Stopped." in out
     restored = Emulator.from_export(json.loads(state.read_text()))
-    assert restored.state(restored.module_by_integration_id(10).serial).zones[0].on
+    assert (
+        restored.state(restored.description.module_by_integration_id(10).serial)
+        .zones[0]
+        .on
+    )
 
 
 @pytest.mark.parametrize(

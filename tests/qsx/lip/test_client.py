@@ -340,7 +340,7 @@ async def test_cco_commands(
     await wait_for(lambda: not client.state(momentary.serial).cco_closed)
     await client.set_cco(momentary.serial, True)  # momentary: closing pulses
     await wait_for(lambda: not client.state(momentary.serial).cco_closed)
-    with pytest.raises(ValueError, match="A pulse lasts"):
+    with pytest.raises(ValueError, match="pulse lasts"):
         await client.pulse_cco(module.serial, 0.1)
 
 
@@ -648,6 +648,8 @@ async def test_keepalive_detects_a_dead_link(
     await wait_for(lambda: changes == [True, False])
     fake.handler = answer_barriers
     await wait_for(lambda: changes == [True, False, True])
+    assert changes == [True, False, True]
+    assert client.connected
     await client.close()
 
 
@@ -709,7 +711,9 @@ async def test_barrier_answer_without_request_is_ignored(
     await client.connect()
     fake.push(BARRIER_ANSWER + b"~ERROR,1\r\n")
     await wait_for(lambda: client.diagnostics()["ignored_lines"] >= 2)
+    assert client.diagnostics()["ignored_lines"] >= 2
     await client.ping()
+    assert client.connected
     await client.close()
 
 

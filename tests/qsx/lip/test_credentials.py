@@ -17,7 +17,7 @@ from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 
 from .conftest import FAST, PASSWORD, USER, wait_for
 
-CLIENT_LOGGER = "custom_components.homeworks_qsx.qsx.lip.client"
+CLIENT_LOGGER = "custom_components.homeworks_qsx.qsx.connection"  # the connection layer under LipClient
 # Longer than any reconnection delay of the FAST timing (at most reconnect_max, 0.05 s) plus a loopback login.
 QUIET = 0.08
 

@@ -48,6 +48,8 @@ async def test_login_with_telnet_negotiation(server: LipServer) -> None:
     await session.read_until(b"password: ")
     session.send(PASSWORD.encode() + b"\n")
     await session.read_until(b"QNET> ")
+    (answer,) = await session.command("?SYSTEM,10")
+    assert answer.startswith("~SYSTEM,")  # logged in: commands are answered
     await session.close()
 
 
@@ -93,7 +95,8 @@ async def test_overlong_line_at_login_is_a_failure(server: LipServer) -> None:
     session.send("x" * 5000)
     await session.read_until(b"password: ")
     session.send(PASSWORD)
-    await session.read_until(b"bad login\r\nlogin: ")
+    answer = await session.read_until(b"bad login\r\nlogin: ")
+    assert b"QNET> " not in answer
     await session.close()
 
 
@@ -324,7 +327,8 @@ async def test_idle_session_closed(emulator: Emulator, socket_enabled: None) -> 
     await server.start()
     session = await RawSession.open(server.port)
     await session.login()
-    await session.read_eof()
+    assert await session.read_eof() == b""  # closed without another word
+    assert session.reader.at_eof()
     await session.close()
     await server.stop()
 

@@ -105,9 +105,10 @@ async def test_changes_made_outside_a_session_are_reported(
     module = description.modules[0]
     emulator.set_zone(module.serial, 1, True)
     emulator.set_zone(module.serial, 2, True)
-    await session.read_until(
+    reports = await session.read_until(
         f"~OUTPUT,{module.zones[1].integration_id},1,100.00".encode()
     )
+    assert f"~OUTPUT,{module.zones[0].integration_id},1,100.00".encode() in reports
 
 
 async def test_database_built_once_per_system(

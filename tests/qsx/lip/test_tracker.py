@@ -10,9 +10,10 @@ from custom_components.homeworks_qsx.qsx.const import LedState, OperatingMode
 from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
 from custom_components.homeworks_qsx.qsx.events import Event, EventBus, EventKind
 from custom_components.homeworks_qsx.qsx.lip.protocol import DeviceReport, OutputReport
-from custom_components.homeworks_qsx.qsx.lip.tracker import OutputRef, SystemTracker
+from custom_components.homeworks_qsx.qsx.lip.tracker import SystemTracker
 from custom_components.homeworks_qsx.qsx.model import (
     ModuleDescription,
+    OutputRef,
     SystemDescription,
 )
 
@@ -63,8 +64,8 @@ def test_initial_state_unknowns(
     assert state.temperature_c is None
     assert state.high_temperature is None
     assert events == []
-    assert tracker.output(module.cco.integration_id) == OutputRef(module.serial, None)
-    assert tracker.output(module.zones[1].integration_id) == OutputRef(module.serial, 2)
+    assert tracker.output(module.cco.integration_id) == OutputRef(module, None)
+    assert tracker.output(module.zones[1].integration_id) == OutputRef(module, 2)
     assert tracker.output(9999) is None
     with pytest.raises(UnknownObjectError):
         tracker.module("FFFFFFFF")
@@ -76,7 +77,7 @@ def test_levels(
     """`~OUTPUT` levels switch zones and the CCO; a repeated level publishes nothing; unknown ids are ignored."""
     assert tracker.apply_output(
         OutputReport(module.zones[0].integration_id, 100.0)
-    ) == OutputRef(module.serial, 1)
+    ) == OutputRef(module, 1)
     tracker.apply_output(OutputReport(module.zones[0].integration_id, 100.0))
     tracker.apply_output(OutputReport(module.cco.integration_id, 100.0))
     tracker.apply_output(OutputReport(module.cco.integration_id, 0.0))

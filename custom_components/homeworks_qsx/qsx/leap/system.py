@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import logging
 from typing import Any, Final
 
-from ..const import ZONES_PER_MODULE, LinkType, ProcessorModel
-from ..description import DEFAULT_CCO_NAME, default_guid
+from ..const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, LinkType, ProcessorModel
+from ..description.defaults import default_guid
 from ..model import (
     AreaGroupDescription,
     CcoDescription,

@@ -3,3 +3,42 @@
 `protocol` parses and formats lines, `dbxml` builds and parses the project database, `server` serves an
 `Emulator` over LIP and HTTP, `client` speaks to a processor, and `backend` offers the client as a `QsxBackend`.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..exports import lazy_exports
+
+if TYPE_CHECKING:
+    from .backend import LipBackend
+    from .client import LipClient
+    from .dbxml import build_dbxml, parse_dbxml
+    from .protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
+    from .server import LipServer
+
+_MODULES = {
+    "LipBackend": ".backend",
+    "LipClient": ".client",
+    "build_dbxml": ".dbxml",
+    "parse_dbxml": ".dbxml",
+    "LipServer": ".server",
+    "DEFAULT_HOST": ".protocol",
+    "DEFAULT_MAX_SESSIONS": ".protocol",
+}
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_MAX_SESSIONS",
+    "LipBackend",
+    "LipClient",
+    "LipServer",
+    "build_dbxml",
+    "parse_dbxml",
+]
+
+_resolve = lazy_exports(__name__, _MODULES)
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name from its module on first use."""
+    return _resolve(name)

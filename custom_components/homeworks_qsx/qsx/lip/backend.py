@@ -7,14 +7,9 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.homeworks_qsx.qsx.backend import (
-    EVERYTHING_BUT_SIMULATION,
-    Capability,
-    QsxBackend,
-)
-from custom_components.homeworks_qsx.qsx.const import Button
-from custom_components.homeworks_qsx.qsx.model import ModuleState, SystemDescription
-
+from ..backend import EVERYTHING_BUT_SIMULATION, Capability, QsxBackend
+from ..const import Button
+from ..model import ModuleState, SystemDescription
 from .client import LipClient
 
 

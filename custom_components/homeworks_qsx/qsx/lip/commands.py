@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import logging
 from typing import Final
 
-from custom_components.homeworks_qsx.qsx.const import (
+from ..const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
     MODULE_FAMILY,
@@ -22,11 +22,10 @@ from custom_components.homeworks_qsx.qsx.const import (
     Fault,
     IgnoredReason,
 )
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
-from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription
-
+from ..emulator import Emulator
+from ..errors import UnknownObjectError
+from ..events import Event, EventKind
+from ..model import ModuleDescription
 from .protocol import (
     ACTION_CCI_STATE,
     ACTION_LED_STATE,
@@ -162,17 +161,17 @@ class CommandProcessor:
     def _output(self, field_: str) -> tuple[ModuleDescription, int | None, int]:
         integration_id = parse_int(field_)
         try:
-            module, zone = self._emulator.output_by_integration_id(integration_id)
+            target = self._emulator.description.output_by_integration_id(integration_id)
         except UnknownObjectError:
             raise LipError(
                 ErrorCode.OBJECT_NOT_FOUND, f"no output {integration_id}"
             ) from None
-        return module, zone, integration_id
+        return target.module, target.zone, integration_id
 
     def _module(self, field_: str) -> ModuleDescription:
         integration_id = parse_int(field_)
         try:
-            return self._emulator.module_by_integration_id(integration_id)
+            return self._emulator.description.module_by_integration_id(integration_id)
         except UnknownObjectError:
             raise LipError(
                 ErrorCode.OBJECT_NOT_FOUND, f"no module {integration_id}"
@@ -180,9 +179,11 @@ class CommandProcessor:
 
     def output_level(self, integration_id: int) -> float:
         """Return the level an output reports now: 100 or 0 (`UnknownObjectError` if there is no such output)."""
-        module, zone = self._emulator.output_by_integration_id(integration_id)
-        state = self._emulator.state(module.serial)
-        on = state.cco_closed if zone is None else state.zones[zone - 1].on
+        target = self._emulator.description.output_by_integration_id(integration_id)
+        state = self._emulator.state(target.serial)
+        on = (
+            state.cco_closed if target.zone is None else state.zones[target.zone - 1].on
+        )
         return 100.0 if on else 0.0
 
     # OUTPUT.
@@ -393,7 +394,9 @@ class CommandProcessor:
         try:
             if action == 3:
                 integration_id = parse_int(message.fields[1])
-                kind, serial = self._emulator.integration_id_info(integration_id)
+                kind, serial = self._emulator.description.integration_id_info(
+                    integration_id
+                )
                 return Result(
                     [f"~INTEGRATIONID,3,{integration_id},{kind.value},{serial}"]
                 )

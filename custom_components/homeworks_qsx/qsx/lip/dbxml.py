@@ -16,7 +16,8 @@ from typing import Final
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from custom_components.homeworks_qsx.qsx.const import (
+from ..const import (
+    DEFAULT_CCO_NAME,
     DEFAULT_PULSE_SECONDS,
     MAINS_VOLTAGE,
     MODULE_FAMILY,
@@ -26,9 +27,10 @@ from custom_components.homeworks_qsx.qsx.const import (
     LoadType,
     OverrideLevel,
     ProcessorModel,
+    default_zone_name,
 )
-from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
-from custom_components.homeworks_qsx.qsx.model import (
+from ..errors import InvalidDatabaseError
+from ..model import (
     CcoDescription,
     LinkDescription,
     ModuleDescription,
@@ -36,7 +38,6 @@ from custom_components.homeworks_qsx.qsx.model import (
     SystemDescription,
     ZoneDescription,
 )
-
 from .protocol import CCI_COMPONENT, LED_COMPONENT_BASE
 
 DEVICE_TYPE: Final = MODULE_FAMILY
@@ -510,7 +511,7 @@ def _zone(output: _Node, default_number: int) -> ZoneDescription:
     return ZoneDescription(
         number=_int(output, "Zone", default_number),
         integration_id=_int(output, "IntegrationID"),
-        name=output.get("Name") or f"Zone {default_number}",
+        name=output.get("Name") or default_zone_name(default_number),
         load_type=_enum(
             output, "LoadType", LoadType, SWITCHED_OUTPUT_TYPES[output_type]
         ),
@@ -557,7 +558,7 @@ def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> ModuleDescr
         zones=tuple(zones),
         cco=CcoDescription(
             integration_id=_int(raw.cco, "IntegrationID"),
-            name=raw.cco.get("Name") or "CCO",
+            name=raw.cco.get("Name") or DEFAULT_CCO_NAME,
             cco_type=cco_type,
             pulse_seconds=_float(raw.cco, "PulseTime", DEFAULT_PULSE_SECONDS),
         ),

@@ -13,7 +13,11 @@ import math
 import re
 from typing import Final
 
-from custom_components.homeworks_qsx.qsx.const import Fault
+from ..const import Fault
+
+# The server's defaults (server.py), here so the command line documents them without importing the server.
+DEFAULT_HOST: Final = "127.0.0.1"  # this machine only (P7)
+DEFAULT_MAX_SESSIONS: Final = 10
 
 CRLF: Final = "\r\n"
 LOGIN_PROMPT: Final = "login: "

@@ -28,16 +28,17 @@ from typing import Any, Final, override
 
 from aiohttp import web
 
-from custom_components.homeworks_qsx.qsx.clock import TimerHandle
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
-from custom_components.homeworks_qsx.qsx.model import SystemDescription
-
+from ..clock import TimerHandle
+from ..emulator import Emulator
+from ..events import Event, Unsubscribe
+from ..model import SystemDescription
 from .commands import CommandProcessor, event_reports
 from .dbxml import build_dbxml
 from .protocol import (
     BAD_LOGIN,
     CRLF,
+    DEFAULT_HOST,
+    DEFAULT_MAX_SESSIONS,
     DEFAULT_MONITORING,
     LOGIN_PROMPT,
     MAX_LINE_BYTES,
@@ -54,8 +55,6 @@ from .protocol import (
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_HOST: Final = "127.0.0.1"
-DEFAULT_MAX_SESSIONS: Final = 10
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024

@@ -8,19 +8,18 @@ operation counts, temperature) stays None. Every real change is published as an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 
-from custom_components.homeworks_qsx.qsx.const import ZONES_PER_MODULE, Button, LedState
-from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
-from custom_components.homeworks_qsx.qsx.events import Event, EventBus, EventKind
-from custom_components.homeworks_qsx.qsx.model import (
+from ..const import ZONES_PER_MODULE, Button, LedState
+from ..errors import UnknownObjectError
+from ..events import Event, EventBus, EventKind
+from ..model import (
     ModuleDescription,
     ModuleState,
+    OutputRef,
     SystemDescription,
     ZoneState,
 )
-
 from .protocol import (
     ACTION_LED_STATE,
     ACTION_PRESS,
@@ -34,14 +33,6 @@ from .protocol import (
 )
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class OutputRef:
-    """Where an OUTPUT integration id points: a zone (1..4) of a module, or its CCO (zone None)."""
-
-    serial: str
-    zone: int | None
 
 
 def new_live_state() -> ModuleState:
@@ -60,9 +51,6 @@ class SystemTracker:
         self._events = events
         self._description: SystemDescription | None = None
         self._states: dict[str, ModuleState] = {}
-        self._modules: dict[str, ModuleDescription] = {}
-        self._outputs: dict[int, OutputRef] = {}
-        self._devices: dict[int, str] = {}
 
     @property
     def description(self) -> SystemDescription:
@@ -85,29 +73,18 @@ class SystemTracker:
 
     def module(self, serial: str) -> ModuleDescription:
         """Return the description of a module; `UnknownObjectError` if unknown."""
-        try:
-            return self._modules[serial]
-        except KeyError:
-            raise UnknownObjectError(f"No module with serial {serial}") from None
+        return self.description.module(serial)
 
     def output(self, integration_id: int) -> OutputRef | None:
-        """Return what an OUTPUT id designates, or None."""
-        return self._outputs.get(integration_id)
+        """Return what an OUTPUT id designates, or None (also before the database is read)."""
+        if self._description is None:
+            return None
+        return self._description.output(integration_id)
 
     def set_description(self, description: SystemDescription) -> None:
         """Adopt a (new) description; modules added, removed or changed are published after the first one."""
         previous = self._description
         self._description = description
-        self._modules = {module.serial: module for module in description.modules}
-        self._outputs = {}
-        self._devices = {}
-        for module in description.modules:
-            self._devices[module.integration_id] = module.serial
-            for zone in module.zones:
-                self._outputs[zone.integration_id] = OutputRef(
-                    module.serial, zone.number
-                )
-            self._outputs[module.cco.integration_id] = OutputRef(module.serial, None)
         old = {module.serial: module for module in previous.modules} if previous else {}
         new = {module.serial: module for module in description.modules}
         for serial, module in old.items():
@@ -124,7 +101,7 @@ class SystemTracker:
 
     def apply_output(self, report: OutputReport) -> OutputRef | None:
         """Apply a `~OUTPUT` level; returns what it designates (None: unknown id, ignored)."""
-        ref = self._outputs.get(report.integration_id)
+        ref = self.output(report.integration_id)
         if ref is None:
             _LOGGER.debug("Level of unknown output %s ignored", report.integration_id)
             return None
@@ -141,9 +118,17 @@ class SystemTracker:
                 self._publish(EventKind.ZONE, ref.serial, ref.zone, on)
         return ref
 
+    def _device_serial(self, integration_id: int) -> str | None:
+        if self._description is None:
+            return None
+        try:
+            return self._description.module_by_integration_id(integration_id).serial
+        except UnknownObjectError:
+            return None
+
     def apply_device(self, report: DeviceReport) -> str | None:
         """Apply a `~DEVICE` report of one of our modules; returns its serial (None: not ours, ignored)."""
-        serial = self._devices.get(report.integration_id)
+        serial = self._device_serial(report.integration_id)
         if serial is None:
             _LOGGER.debug("Report of unknown device %s ignored", report.integration_id)
             return None

@@ -1,0 +1,82 @@
+"""System descriptions: read, validate, fill in defaults, and write back (YAML or JSON).
+
+The package: `schema` (the format as written), `building` (raw data to a `SystemDescription`), `validation`
+(whole-system rules), `defaults` (names and serials), `files` (load, save, build, to plain data, new modules).
+
+A description names one HomeWorks QSX processor, its links and the switching modules on them. Everything a user
+leaves out gets a default, so ``links: [{number: 1, modules: 4}]`` is a complete description. The format is
+documented in ``docs/system-description.md``; in short::
+
+    name: My house                      # system (project) name
+    guid: ...                           # project id; default derived from the processor serial
+    database_date: 01/01/2026,00:00:00  # MM/DD/YYYY,HH:MM:SS
+    processor: {serial: 0A1B2C3D, model: HQP7-2, name: ..., firmware: ..., integration_id: 1}
+    links:                              # or a number of links; missing links of the model are QS links
+      - number: 1
+        type: qs                        # qs | clear_connect_a (P2)
+        length_ft: 800                  # or length_m; QS cable at most 2000 ft / 610 m (L1)
+        modules: 4                      # a count of default modules, or a list of modules
+    modules:                            # or a count (on link 1); each module:
+      - link: 2                         # default 1 (inside links[i].modules: that link)
+        address: 1                      # 1..99, unique per link; default the lowest free one
+        serial: 1A2B3C4D                # 8 hex digits; default derived from the processor serial, link, address
+        name: Kitchen panel             # default "Module <link>.<address>"
+        area: Kitchen                   # default: the module name
+        integration_id: 10              # default 10*n for the n-th module in link/address order
+        cci_group: emergency            # modules sharing one override contact (C7), at most 32
+        feed: panel-a                   # modules fed through one mains feed: at most 16 A together (M4)
+        zones:                          # up to 4; a plain string is a zone name
+          - name: Island                # default "Zone <n>"
+            load_type: incandescent     # see LoadType; receptacles are not allowed (M3)
+            watts: 600                  # or amps; watts are at 120 V; at most 8 A (M3)
+            override: on                # level in manual override: on | off | unchanged (C2)
+            integration_id: 11          # default module id + zone number
+        cco: {name: Gate, type: momentary, pulse_seconds: 2, integration_id: 15}   # id default: module id + 5
+
+Every error is a `DescriptionError` whose `path` names the offending place, for example
+``modules[2].zones[1].amps``. One description covers one processor (P4: a project with several processors
+needs one description, and one config entry, per processor).
+"""
+
+from .building import parse_description
+from .defaults import (
+    DEFAULT_SYSTEM_NAME,
+    default_guid,
+    default_module_name,
+    default_module_serial,
+    default_processor_serial,
+    derived_serial,
+)
+from .files import (
+    build_description,
+    cco_to_dict,
+    description_to_dict,
+    load_description,
+    module_to_dict,
+    new_module,
+    save_description,
+    zone_to_dict,
+)
+from .schema import DATABASE_DATE_FORMAT, MAX_NAME_LENGTH
+from .validation import validate_description
+
+__all__ = [
+    "DATABASE_DATE_FORMAT",
+    "DEFAULT_SYSTEM_NAME",
+    "MAX_NAME_LENGTH",
+    "build_description",
+    "cco_to_dict",
+    "default_guid",
+    "default_module_name",
+    "default_module_serial",
+    "default_processor_serial",
+    "derived_serial",
+    "description_to_dict",
+    "load_description",
+    "module_to_dict",
+    "new_module",
+    "parse_description",
+    "save_description",
+    "validate_description",
+    "zone_to_dict",
+]

@@ -1,0 +1,38 @@
+"""An emulated HomeWorks QSX processor with LQSE-4S8-120-D switching power modules on its QS links.
+
+The emulator holds one `SystemDescription` (one processor: P4 says a project may have several processors; each
+gets its own description, emulator and config entry) and one `ModuleState` per module. Commands from the
+processor or an integration (`set_zone`, `set_cco`, `pulse_cco`) and local button presses (`press_button`) either
+change the module or are ignored with an `IgnoredReason`; physical conditions (`set_cci`, `set_power`, `set_link`,
+`set_bypass`, `set_temperature`, `set_program_mode`) always apply. Every real change is published, in order, as
+`Event`s on `events`.
+
+Behaviour where the documents leave a choice (see ``docs/system-description.md`` for the full list):
+
+- A module remembers the level of each zone (power failure memory, M7); it drives its relays from that memory
+  while it has power and no bypass jumper. The relay counter (M5) counts each change of a relay's position; an
+  outage or the bypass jumper do not move the relays, so they do not count.
+- Without power, zones are reported off and draw nothing, LEDs are off, the CCO opens and a pending pulse is
+  cancelled (O3). When power returns the zones go back to their remembered levels and the CCO stays open.
+- The module evaluates its CCI only while powered: a CCI opened during an outage puts the module in override when
+  power returns; an override in progress at an outage continues after it (with its override levels), and ends at
+  power-up if the CCI was closed meanwhile (C2, C5).
+- Manual override (C2, C3): zones go to their override levels (on, off, or unchanged); the module ignores its
+  buttons and every command (`IgnoredReason.MANUAL_OVERRIDE`); when the CCI closes, each zone returns to the
+  level it had just before override began (C5). A CCI group (C7) opens and closes together.
+- No QS link (L2, M10): zones keep their levels, zone LEDs scroll (reported `LedState.FLASH`), commands from the
+  processor are ignored (`NO_LINK`); local buttons and the CCI still work.
+- Bypass jumper (M13): zones are reported on and the loads draw their full current from mains; commands and
+  buttons are ignored (`BYPASS`); removing the jumper shows the levels the module holds again.
+- Program mode (M11): the Prog LED flashes; the module still obeys commands.
+- Commands are ignored for the first reason that applies, in the order no power, bypass, manual override, no
+  link (`ModuleState.ignored_reason`); buttons are ignored for the same reasons except no link.
+
+P7 (authenticated access, loopback by default) is implemented by the network server in ``qsx/lip``; the emulator
+itself holds no credentials.
+"""
+
+from .persistence import EXPORT_FORMAT
+from .system import Emulator
+
+__all__ = ["EXPORT_FORMAT", "Emulator"]
