@@ -198,7 +198,7 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
             "127.0.0.1",
             LeapCertificates(key, cert, credentials.ca_cert_pem),
             port=leap_server.port,
-            request_timeout=2.0,
+            command_timeout=2.0,
             connect_timeout=2.0,
             reconnect_min=0.01,
             reconnect_max=0.05,

@@ -27,7 +27,7 @@ HANDSHAKE_FAILED = (
 )
 WAIT = 5.0  # upper bound of any single wait; tests normally finish far sooner
 FAST = {
-    "request_timeout": 2.0,
+    "command_timeout": 2.0,
     "connect_timeout": 2.0,
     "reconnect_min": 0.01,
     "reconnect_max": 0.05,

@@ -252,9 +252,7 @@ async def test_ping_unanswered_makes_the_link_unavailable() -> None:
     async with processor() as served:
         proxy = Proxy(served.server.port)
         await proxy.start()
-        client = served.client(
-            proxy.port, keepalive_interval=0.05, keepalive_timeout=0.1
-        )
+        client = served.client(proxy.port, keepalive_interval=0.05, keepalive_misses=1)
         await client.connect()
         changes: list[bool] = []
         client.subscribe_connection(changes.append)
@@ -509,7 +507,7 @@ async def test_scripted_processor_silent_or_rude() -> None:
             HOST,
             certificates(credentials),
             port=port,
-            **(FAST | {"request_timeout": 0.1}),
+            **(FAST | {"command_timeout": 0.1}),
         )
         with pytest.raises(CommandTimeoutError):
             await client.connect()

@@ -47,8 +47,8 @@ class LeapBackend(QsxBackend):
         host: processor address.
         certificates: the client key and certificate and the processor's CA, as pairing gave them (PEM text).
         port: LEAP port, 8081 on a processor.
-        **timing: `LeapClient` timing options (request_timeout, connect_timeout, keepalive_interval,
-            keepalive_timeout, reconnect_min, reconnect_max).
+        **timing: `LeapClient` timing options (command_timeout, connect_timeout, keepalive_interval,
+            keepalive_misses, reconnect_min, reconnect_max).
 
     """
 

@@ -22,27 +22,25 @@ never overwrites a newer push.
 TLS: the standard library loads a client certificate and key only from files, so `client_context` writes them to a
 private temporary directory (owner-only) just long enough to load them; the CA is loaded from memory.
 
-The session logic (transport, login hook, reconnect with backoff, keepalive, pending replies, connection and
-credential callbacks) is the same as the LIP client's and is kept in `_Session` and the supervisor below so it can
-move onto a shared, protocol-neutral connection layer.
+The session logic (transport, reconnection with backoff, keepalive, listeners) is the protocol-neutral
+`Connection` of `connection.py`, shared with the LIP client; this module adds TLS, the tagged requests, the reads
+and the model.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-import contextlib
 from dataclasses import dataclass, field
 import itertools
 import logging
 import os
 from pathlib import Path
-import random
 import ssl
 import tempfile
-import time
 from typing import Any, Final, override
 
+from ..connection import Connection, Link, PendingReply, notify
 from ..const import IgnoredReason
 from ..errors import (
     AuthenticationError,
@@ -96,8 +94,6 @@ CERTIFICATE_ALERTS: Final = frozenset(
     }
 )
 
-type ConnectionCallback = Callable[[bool], None]
-type CredentialsCallback = Callable[[], None]
 type ProjectChangedCallback = Callable[[str, str], None]
 type MessageHandler = Callable[[Mapping[str, Any]], None]
 
@@ -198,14 +194,15 @@ def _body_object(message: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-@dataclass(eq=False, slots=True)
-class _Request:
-    """One request in flight: its URL, the future of its reply, and what handles every message with its tag."""
+@dataclass(slots=True)
+class _Reply(PendingReply):
+    """A request in flight: its URL, what handles every message with its tag, and its reply once it came."""
 
-    url: str
-    reply: asyncio.Future[Mapping[str, Any]]
-    handler: MessageHandler | None
-    subscription: bool
+    url: str = ""
+    handler: MessageHandler | None = None
+    subscription: bool = False
+    message: Mapping[str, Any] | None = None
+    refusal: RequestRefusedError | None = None
 
 
 class _SilentCloseError(ConnectionFailedError):
@@ -217,62 +214,29 @@ class _SilentCloseError(ConnectionFailedError):
     """
 
 
-@dataclass(eq=False)
-class _Session:
-    """One TLS connection: requests in flight by tag, subscriptions by tag, and the lines to write."""
+@dataclass(slots=True, eq=False)
+class _LeapLink(Link[_Reply]):
+    """One TLS session: requests in flight by tag (subscriptions stay), and the lines to write this turn."""
 
-    transport: asyncio.Transport | None = None
     reader: LineReader = field(
         default_factory=lambda: LineReader(MAX_OUTBOUND_LINE_BYTES)
     )
-    requests: dict[str, _Request] = field(default_factory=dict)
+    requests: dict[str, _Reply] = field(default_factory=dict)
     outbox: list[bytes] = field(default_factory=list)
-    # Set when the session is lost or given up; the supervisor then reconnects.
-    closed: asyncio.Event = field(default_factory=asyncio.Event)
-    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
-    error: BaseException | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Zone levels received on this session (by zone id), applied to the model once it matches this session.
     levels: dict[int, bool] = field(default_factory=dict)
     live: bool = False
     answered: bool = False  # any byte received after the handshake
 
-
-class _SessionProtocol(asyncio.Protocol):
-    """The transport's side of a session: complete lines go to the client as they arrive."""
-
-    __slots__ = ("_client", "session")
-
-    def __init__(self, client: LeapClient, session: _Session) -> None:
-        self._client = client
-        self.session = session
-
-    @override
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.session.transport = transport
-
-    @override
-    def data_received(self, data: bytes) -> None:
-        self._client._received(self.session, data)  # noqa: SLF001
-
-    @override
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.session.error = exc
-        self._client._lost(self.session)  # noqa: SLF001
-        self.session.disconnected.set()
+    def fail_pending(self) -> None:
+        """Fail every request in flight (the link is lost)."""
+        requests = list(self.requests.values())
+        self.requests.clear()
+        for request in requests:
+            request.finish(failed=True)
 
 
-def _notify[*Args](callbacks: list[Callable[[*Args], None]], *args: *Args) -> None:
-    """Call every listener; one that raises is logged and must not end the supervisor that calls it."""
-    for callback in list(callbacks):
-        try:
-            callback(*args)
-        except Exception:
-            _LOGGER.exception("Listener %r failed", callback)
-
-
-class LeapClient:
+class LeapClient(Connection[_LeapLink]):
     """A processor reached over LEAP, with a live model of its switched and CCO zones.
 
     Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
@@ -281,10 +245,11 @@ class LeapClient:
         host: processor address.
         certificates: the client's key and certificate and the processor's CA (from pairing).
         port: LEAP port, 8081 on a processor.
-        request_timeout: how long a reply (or a command's result) may take.
+        command_timeout: how long a reply (or a command's result) may take.
         connect_timeout: how long connecting and reading everything may take.
         keepalive_interval: seconds between pings (LP3).
-        keepalive_timeout: how long a ping may stay unanswered before the link is declared lost.
+        keepalive_misses: pings in a row left unanswered (each for one interval) before the link is declared lost;
+            the ping window is `keepalive_interval * keepalive_misses`.
         reconnect_min: first delay before reconnecting; doubled after each failure.
         reconnect_max: longest delay between attempts.
 
@@ -296,51 +261,46 @@ class LeapClient:
         certificates: LeapCertificates,
         *,
         port: int = LEAP_PORT,
-        request_timeout: float = 5.0,
+        command_timeout: float = 5.0,
         connect_timeout: float = 10.0,
-        keepalive_interval: float = 60.0,
-        keepalive_timeout: float = 5.0,
+        keepalive_interval: float = 30.0,
+        keepalive_misses: int = 1,
         reconnect_min: float = 1.0,
         reconnect_max: float = 60.0,
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
-        self.host = host
-        self.port = port
+        super().__init__(
+            host,
+            port,
+            command_timeout=command_timeout,
+            connect_timeout=connect_timeout,
+            keepalive_interval=keepalive_interval,
+            keepalive_misses=keepalive_misses,
+            reconnect_min=reconnect_min,
+            reconnect_max=reconnect_max,
+        )
         self._certificates = certificates
         self._context: ssl.SSLContext | None = None
-        self._request_timeout = request_timeout
-        self._connect_timeout = connect_timeout
-        self._keepalive_interval = keepalive_interval
-        self._keepalive_timeout = keepalive_timeout
-        self._reconnect_min = reconnect_min
-        self._reconnect_max = reconnect_max
         self.events = EventBus()
         self._tags = itertools.count(1)
-        self._session: _Session | None = None
-        self._connected = False
-        self._supervisor: asyncio.Task[None] | None = None
-        self._connection_callbacks: list[ConnectionCallback] = []
-        self._credentials_callbacks: list[CredentialsCallback] = []
         self._project_callbacks: list[ProjectChangedCallback] = []
-        self._rejected: AuthenticationError | None = None
         self._description: SystemDescription | None = None
         self._refs: dict[int, ZoneRef] = {}
         self._zone_ids: dict[tuple[str, int | None], int] = {}
         self._states: dict[str, ModuleState] = {}
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
-        self._counters = {
-            "connects": 0,
-            "reconnect_attempts": 0,
-            "requests": 0,
-            "replies": 0,
-            "pushes": 0,
-            "refusals": 0,
-            "pages": 0,
-            "ignored_messages": 0,
-        }
-        self._last_error: str | None = None
-        self._connected_since: float | None = None
+        self._silent_closes = 0
+        self._counters.update(
+            {
+                "requests": 0,
+                "replies": 0,
+                "pushes": 0,
+                "refusals": 0,
+                "pages": 0,
+                "ignored_messages": 0,
+            }
+        )
         self._leap_version: float | None = None
 
     # Model.
@@ -359,31 +319,6 @@ class LeapClient:
         except KeyError:
             raise UnknownObjectError(f"No module with serial {serial}") from None
 
-    @property
-    def connected(self) -> bool:
-        """Whether the link is up and every state has been read."""
-        return self._connected
-
-    @property
-    def credentials_rejected(self) -> bool:
-        """Whether the last connection was refused for the certificate (after a reconnection: no more attempts)."""
-        return self._rejected is not None
-
-    def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
-        """Call `callback(True)` when the link is (re)established with fresh states, `callback(False)` when lost."""
-        self._connection_callbacks.append(callback)
-        return make_unsubscribe(self._connection_callbacks, callback)
-
-    def subscribe_credentials_rejected(
-        self, callback: CredentialsCallback
-    ) -> Unsubscribe:
-        """Call `callback()` when the processor refuses the certificate on a reconnection (pair again).
-
-        The client has then stopped reconnecting; a first `connect()` refused raises `AuthenticationError` instead.
-        """
-        self._credentials_callbacks.append(callback)
-        return make_unsubscribe(self._credentials_callbacks, callback)
-
     def subscribe_project_changed(
         self, callback: ProjectChangedCallback
     ) -> Unsubscribe:
@@ -394,48 +329,29 @@ class LeapClient:
         self._project_callbacks.append(callback)
         return make_unsubscribe(self._project_callbacks, callback)
 
-    def _set_connected(self, connected: bool) -> None:
-        if connected == self._connected:
-            return
-        self._connected = connected
-        self._connected_since = time.monotonic() if connected else None
-        # Debug only: the application logs the one line per change its users see.
-        if connected:
-            _LOGGER.debug("Connected to %s:%s", self.host, self.port)
-        else:
-            _LOGGER.debug("Connection to %s:%s lost", self.host, self.port)
-        _notify(self._connection_callbacks, connected)
-
+    @override
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the connection state and counters (no key, no certificate)."""
-        session = self._session
+        link = self._link
         description = self._description
         return {
-            "host": self.host,
-            "port": self.port,
-            "connected": self._connected,
-            "connected_for_s": (
-                round(time.monotonic() - self._connected_since, 1)
-                if self._connected_since is not None
-                else None
-            ),
+            **self.connection_diagnostics(),
             "leap_version": self._leap_version,
-            "requests_in_flight": len(session.requests) if session else 0,
-            "last_error": self._last_error,
-            "credentials_rejected": self.credentials_rejected,
+            "requests_in_flight": len(link.requests) if link else 0,
             "project_modified": description.database_date if description else None,
             "modules": len(description.modules) if description else 0,
             "area_groups": len(description.groups) if description else 0,
             "skipped_zones": len(self._skipped),
-            **self._counters,
         }
 
     # Life cycle.
 
+    @override
     async def connect(self) -> None:
         """Connect, read the system and every state, then keep the link up in the background.
 
-        Also the way to try again after the certificate was refused on a reconnection.
+        Also the way to try again after the certificate was refused on a reconnection. A session closed before
+        any answer is tried again at once, up to `SILENT_CLOSE_LIMIT` times (then the certificate is refused).
 
         Raises:
             ConnectionFailedError: the processor cannot be reached, or closed the session.
@@ -444,230 +360,119 @@ class LeapClient:
             RequestRefusedError: the processor refused a read the system needs.
 
         """
-        if self._supervisor is not None and not self._supervisor.done():
-            raise QsxError("Already connected")
-        silent = 0
-        while True:
-            try:
-                session = await self._establish()
-            except _SilentCloseError as err:
-                silent += 1
-                if silent < SILENT_CLOSE_LIMIT:
-                    await asyncio.sleep(self._reconnect_min * silent)
-                    continue
-                self._rejected = self._silent_refusal(err)
-                raise self._rejected from None
-            except AuthenticationError as err:
-                self._rejected = err
-                raise
-            break
-        self._rejected = None
-        self._set_connected(True)
-        self._supervisor = asyncio.create_task(
-            self._supervise(session), name=f"leap-client-{self.host}:{self.port}"
-        )
-
-    async def close(self) -> None:
-        """Disconnect: cancel every task, close the socket; the model stays readable."""
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            await asyncio.wait([self._supervisor])
-            self._supervisor = None
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.wait(self._background)
-        if self._session is not None:
-            await self._close_session(self._session)
-        self._set_connected(False)
-
-    async def _supervise(self, session: _Session) -> None:
-        """Wait for the session to drop, then reconnect with backoff (until `close()`, or the certificate refused)."""
-        while True:
-            await session.closed.wait()
-            self._set_connected(False)
-            await self._close_session(session)
-            delay = self._reconnect_min
-            silent = 0
-            while True:
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-                self._counters["reconnect_attempts"] += 1
-                try:
-                    session = await self._establish()
-                except AuthenticationError as err:
-                    self._credentials_refused(err)
-                    return
-                except _SilentCloseError as err:
-                    silent += 1
-                    if silent >= SILENT_CLOSE_LIMIT:
-                        self._credentials_refused(self._silent_refusal(err))
-                        return
-                    self._last_error = str(err)
-                    delay = min(delay * 2, self._reconnect_max)
-                except QsxError as err:
-                    silent = 0
-                    self._last_error = str(err)
-                    _LOGGER.debug(
-                        "Reconnection to %s:%s failed: %s", self.host, self.port, err
-                    )
-                    delay = min(delay * 2, self._reconnect_max)
-                else:
-                    break
-            self._set_connected(True)
-
-    def _silent_refusal(self, err: _SilentCloseError) -> AuthenticationError:
-        return AuthenticationError(
-            f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row before answering: it refuses "
-            f"the certificate; pair again ({err})"
-        )
-
-    def _credentials_refused(self, err: AuthenticationError) -> None:
-        """Stop reconnecting: the same certificate would be refused again."""
-        self._rejected = err
-        self._last_error = str(err)
-        _LOGGER.debug("%s; no more reconnection attempts", err)
-        _notify(self._credentials_callbacks)
-
-    async def _establish(self) -> _Session:
-        """Open a session, read the system and every state, and adopt them; on failure nothing stays open."""
-        session = await self._open()
-        try:
-            async with asyncio.timeout(self._connect_timeout):
-                snapshot = await self._read_system(session)
-        except BaseException as err:
-            await self._close_session(session)
-            if isinstance(err, TimeoutError):
-                self._last_error = (
-                    f"{self.host}:{self.port} did not send the system in time"
-                )
-                raise CommandTimeoutError(self._last_error) from None
-            if isinstance(err, ConnectionFailedError):
-                if is_certificate_refusal(session.error):
-                    raise AuthenticationError(
-                        f"{self.host}:{self.port} refused the certificate: pair again"
-                    ) from err
-                if not session.answered:
-                    raise _SilentCloseError(
-                        f"{self.host}:{self.port} closed the session before answering"
-                        + (f": {session.error}" if session.error else "")
-                    ) from err
-            raise
-        try:
-            description, refs = build_system(snapshot)
-        except ValueError as err:
-            await self._close_session(session)
-            raise RequestRefusedError(PROCESSOR_URL, None, str(err)) from None
-        self._adopt(description, refs, session)
-        self._counters["connects"] += 1
-        session.tasks.append(
-            asyncio.create_task(self._keepalive(session), name="leap-client-keepalive")
-        )
-        return session
-
-    async def _open(self) -> _Session:
-        """Connect with TLS (LP1); a refused certificate is `AuthenticationError`."""
         if self._context is None:
             try:
                 self._context = await asyncio.to_thread(
                     client_context, self._certificates
                 )
             except (ssl.SSLError, ValueError, OSError) as err:
-                raise AuthenticationError(
+                self._rejected = AuthenticationError(
                     f"The stored LEAP certificates are not usable: {err}"
+                )
+                raise self._rejected from None
+        self._silent_closes = 0
+        while True:
+            try:
+                await super().connect()
+            except _SilentCloseError:
+                await asyncio.sleep(self._reconnect_min * self._silent_closes)
+                continue
+            return
+
+    @override
+    async def close(self) -> None:
+        """Disconnect: cancel every task (pulses too), close the socket; the model stays readable."""
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(self._background)
+        await super().close()
+
+    @override
+    def _transport_options(self) -> dict[str, Any]:
+        """LP1: mutual TLS, no host name (the processor's certificate names none)."""
+        return {
+            "ssl": self._context,
+            "server_hostname": "",
+            "ssl_handshake_timeout": self._connect_timeout,
+        }
+
+    @override
+    async def _open(self) -> _LeapLink:
+        """Connect with TLS; a certificate refused at the handshake is `AuthenticationError`."""
+        try:
+            return await super()._open()
+        except ConnectionFailedError as err:
+            self._silent_closes = 0
+            if is_certificate_refusal(err.__cause__):
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} refused the certificate, or is not the processor paired with: "
+                    f"{err.__cause__}"
                 ) from None
-        session = _Session()
-        loop = asyncio.get_running_loop()
+            raise
+
+    @override
+    def new_link(self, transport: asyncio.Transport) -> _LeapLink:
+        """Return the link of a new TLS session."""
+        return _LeapLink(transport)
+
+    @override
+    async def _log_in(self, link: _LeapLink) -> None:
+        """Nothing to do: the TLS handshake was the log-in; the first reads (`_start_session`) confirm it."""
+
+    @override
+    async def _start_session(self, link: _LeapLink) -> None:
+        """Read the system and every state, and adopt them; a refusal of the certificate is told apart."""
         try:
             async with asyncio.timeout(self._connect_timeout):
-                await loop.create_connection(
-                    lambda: _SessionProtocol(self, session),
-                    self.host,
-                    self.port,
-                    ssl=self._context,
-                    server_hostname="",
-                    ssl_handshake_timeout=self._connect_timeout,
-                )
+                snapshot = await self._read_system(link)
         except TimeoutError:
-            raise ConnectionFailedError(
-                f"Cannot connect to {self.host}:{self.port}: timeout"
+            raise CommandTimeoutError(
+                f"{self.host}:{self.port} did not send the system in time"
             ) from None
-        except OSError as err:
-            if is_certificate_refusal(err):
+        except ConnectionFailedError as err:
+            if is_certificate_refusal(link.error):
                 raise AuthenticationError(
-                    f"{self.host}:{self.port} refused the certificate, or is not the processor paired with: {err}"
-                ) from None
-            raise ConnectionFailedError(
-                f"Cannot connect to {self.host}:{self.port}: {err}"
-            ) from None
-        self._session = session
-        return session
+                    f"{self.host}:{self.port} refused the certificate: pair again"
+                ) from err
+            if link.answered:
+                self._silent_closes = 0
+                raise
+            self._silent_closes += 1
+            if self._silent_closes >= SILENT_CLOSE_LIMIT:
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row before answering: it "
+                    "refuses the certificate; pair again"
+                ) from err
+            raise _SilentCloseError(
+                f"{self.host}:{self.port} closed the session before answering"
+                + (f": {link.error}" if link.error else "")
+            ) from err
+        self._silent_closes = 0
+        try:
+            description, refs = build_system(snapshot)
+        except ValueError as err:
+            raise RequestRefusedError(PROCESSOR_URL, None, str(err)) from None
+        self._adopt(description, refs, link)
 
-    async def _close_session(self, session: _Session) -> None:
-        current = asyncio.current_task()
-        others = [task for task in session.tasks if task is not current]
-        for task in others:
-            task.cancel()
-        if others:
-            await asyncio.wait(others)
-        session.tasks.clear()
-        self._fail_requests(session)
-        session.closed.set()
-        if session.transport is not None:
-            session.transport.close()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._request_timeout):
-                    await session.disconnected.wait()
-        if self._session is session:
-            self._session = None
+    @override
+    def _send_ping(self, link: _LeapLink) -> _Reply:
+        """LP3: the ping; every message sent before its answer has been handled when it comes."""
+        return self._send(link, CommuniqueType.READ_REQUEST, PING_URL)
 
-    def _fail_requests(self, session: _Session) -> None:
-        requests = list(session.requests.values())
-        session.requests.clear()
-        for request in requests:
-            if not request.reply.done():
-                request.reply.set_exception(
-                    ConnectionFailedError(
-                        f"Connection to {self.host}:{self.port} lost during {request.url}"
-                    )
-                )
-                request.reply.exception()  # retrieved here: a waiter may have gone
-
-    async def _keepalive(self, session: _Session) -> None:
-        """Ping every interval (LP3); declare the session lost when a ping stays unanswered too long."""
-        while True:
-            await asyncio.sleep(self._keepalive_interval)
-            try:
-                reply = await self._request(
-                    session,
-                    CommuniqueType.READ_REQUEST,
-                    PING_URL,
-                    timeout=self._keepalive_timeout,
-                )
-            except CommandTimeoutError:
-                _LOGGER.debug("%s:%s did not answer a ping", self.host, self.port)
-                self._drop(session)
-                return
-            except ConnectionFailedError:
-                return
-            except RequestRefusedError as err:
-                _LOGGER.debug("Ping refused by %s:%s: %s", self.host, self.port, err)
-                continue
-            version = _body_object(reply, BodyType.ONE_PING.body_key).get("LEAPVersion")
-            if isinstance(version, int | float):
-                self._leap_version = float(version)
-
-    def _drop(self, session: _Session) -> None:
-        """Give the session up: fail what waits, and let the supervisor reconnect."""
-        self._fail_requests(session)
-        session.closed.set()
-        if session.transport is not None:
-            session.transport.close()
+    def _drop(self, link: _LeapLink) -> None:
+        """Give the link up: fail what waits, and let the supervisor reconnect."""
+        link.fail_pending()
+        link.closed.set()
+        link.transport.close()
 
     # Reading.
 
-    def _received(self, session: _Session, data: bytes) -> None:
-        session.answered = True
-        for line in session.reader.feed(data):
+    @override
+    def link_data(self, link: _LeapLink, data: bytes) -> None:
+        """Handle received lines in order (the transport's callback)."""
+        link.answered = True
+        for line in link.reader.feed(data):
             if line is None:  # LP2: over the limit; nothing after it can be trusted
                 _LOGGER.debug(
                     "%s:%s sent a line over %d bytes: session closed",
@@ -676,7 +481,7 @@ class LeapClient:
                     MAX_OUTBOUND_LINE_BYTES,
                 )
                 self._last_error = "the processor sent an over-long line"
-                self._drop(session)
+                self._drop(link)
                 return
             try:
                 message = decode(line)
@@ -686,13 +491,13 @@ class LeapClient:
                     "Line from %s:%s is not JSON: %r", self.host, self.port, line[:100]
                 )
                 continue
-            self._dispatch(session, message)
+            self._dispatch(link, message)
 
-    def _dispatch(self, session: _Session, message: Mapping[str, Any]) -> None:
+    def _dispatch(self, link: _LeapLink, message: Mapping[str, Any]) -> None:
         """Route one message by its tag: a reply completes its request; a push goes to its subscription."""
         header = message.get("Header")
         tag = header.get("ClientTag") if isinstance(header, Mapping) else None
-        request = session.requests.get(tag) if isinstance(tag, str) else None
+        request = link.requests.get(tag) if isinstance(tag, str) else None
         if request is None or not isinstance(tag, str):
             self._counters["ignored_messages"] += 1
             _LOGGER.debug(
@@ -703,37 +508,32 @@ class LeapClient:
             )
             return
         refused = message.get("CommuniqueType") == CommuniqueType.EXCEPTION_RESPONSE
-        if request.reply.done():
-            self._counters["pushes"] += 1
-        else:
-            self._counters["replies"] += 1
+        first = request.message is None and request.refusal is None
+        self._counters["replies" if first else "pushes"] += 1
         if request.handler is not None and not refused:
             request.handler(message)
-        if request.reply.done():
+        if not first:
             return
         if refused:
             self._counters["refusals"] += 1
-            request.reply.set_exception(refusal(message, request.url))
+            request.refusal = refusal(message, request.url)
         else:
-            request.reply.set_result(message)
+            request.message = message
+            if request.url == PING_URL:
+                version = _body_object(message, BodyType.ONE_PING.body_key).get(
+                    "LEAPVersion"
+                )
+                if isinstance(version, int | float):
+                    self._leap_version = float(version)
         if refused or not request.subscription:
-            del session.requests[tag]
-
-    def _lost(self, session: _Session) -> None:
-        """Fail what waits: the connection closed (processor, network, or `_close_session`)."""
-        if session.error is not None:
-            self._last_error = str(session.error)
-            _LOGGER.debug(
-                "Connection to %s:%s failed: %s", self.host, self.port, session.error
-            )
-        self._fail_requests(session)
-        session.closed.set()
+            del link.requests[tag]
+        request.finish()
 
     # Writing.
 
     def _send(
         self,
-        session: _Session,
+        link: _LeapLink,
         kind: CommuniqueType,
         url: str,
         body: Any = None,
@@ -741,59 +541,61 @@ class LeapClient:
         paging: Mapping[str, Any] | None = None,
         handler: MessageHandler | None = None,
         subscription: bool = False,
-    ) -> asyncio.Future[Mapping[str, Any]]:
-        """Queue a request; the returned future gets its reply (or its typed refusal). Lines of one turn go at once."""
-        if session.closed.is_set() or session.transport is None:
+    ) -> _Reply:
+        """Queue a request and return its reply to wait for; the lines of one loop turn are written at once."""
+        if link.closed.is_set():
             raise ConnectionFailedError(f"Not connected to {self.host}:{self.port}")
         tag = str(next(self._tags))
-        reply: asyncio.Future[Mapping[str, Any]] = (
-            asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        reply = _Reply(
+            loop.create_future(), url=url, handler=handler, subscription=subscription
         )
-        session.requests[tag] = _Request(url, reply, handler, subscription)
-        if not session.outbox:
-            asyncio.get_running_loop().call_soon(self._flush, session)
-        session.outbox.append(encode(make_request(kind, url, tag, body, paging)))
+        link.requests[tag] = reply
+        if not link.outbox:
+            loop.call_soon(self._flush, link)
+        link.outbox.append(encode(make_request(kind, url, tag, body, paging)))
         self._counters["requests"] += 1
         return reply
 
     @staticmethod
-    def _flush(session: _Session) -> None:
-        if (
-            session.outbox
-            and session.transport is not None
-            and not session.closed.is_set()
-        ):
-            session.transport.write(b"".join(session.outbox))
-        session.outbox.clear()
+    def _flush(link: _LeapLink) -> None:
+        if link.outbox and not link.closed.is_set():
+            link.transport.write(b"".join(link.outbox))
+        link.outbox.clear()
+
+    async def _result(
+        self, link: _LeapLink, reply: _Reply, timeout: float | None = None
+    ) -> Mapping[str, Any]:
+        """Wait for a reply; its refusal raises (LP7); `CommandTimeoutError`, `ConnectionFailedError` otherwise."""
+        try:
+            await self._wait(reply, reply.url, timeout or self._command_timeout)
+        except CommandTimeoutError:
+            for tag, request in list(link.requests.items()):
+                if request is reply:
+                    del link.requests[tag]
+            raise
+        if reply.refusal is not None:
+            raise reply.refusal
+        assert reply.message is not None
+        return reply.message
 
     async def _request(
         self,
-        session: _Session,
+        link: _LeapLink,
         kind: CommuniqueType,
         url: str,
         body: Any = None,
         *,
         paging: Mapping[str, Any] | None = None,
         handler: MessageHandler | None = None,
-        timeout: float | None = None,
     ) -> Mapping[str, Any]:
-        """Send one request and wait for its reply; `CommandTimeoutError` when it does not come in time."""
-        reply = self._send(session, kind, url, body, paging=paging, handler=handler)
-        try:
-            async with asyncio.timeout(timeout or self._request_timeout):
-                return await asyncio.shield(reply)
-        except TimeoutError:
-            for tag, request in list(session.requests.items()):
-                if request.reply is reply:
-                    del session.requests[tag]
-            reply.cancel()
-            raise CommandTimeoutError(
-                f"{self.host}:{self.port} did not answer {url} in time"
-            ) from None
+        """Send one request and wait for its reply."""
+        reply = self._send(link, kind, url, body, paging=paging, handler=handler)
+        return await self._result(link, reply)
 
     async def _read_list(
         self,
-        session: _Session,
+        link: _LeapLink,
         url: str,
         on_page: Callable[[list[Mapping[str, Any]]], None] | None = None,
     ) -> list[Mapping[str, Any]]:
@@ -802,7 +604,7 @@ class LeapClient:
         paging: Mapping[str, Any] | None = None
         for _ in range(MAX_PAGES):
             reply = await self._request(
-                session, CommuniqueType.READ_REQUEST, url, paging=paging
+                link, CommuniqueType.READ_REQUEST, url, paging=paging
             )
             page = _body_list(reply)
             items.extend(page)
@@ -815,75 +617,78 @@ class LeapClient:
             self._counters["pages"] += 1
         raise RequestRefusedError(url, None, f"more than {MAX_PAGES} pages")
 
-    async def _read_system(self, session: _Session) -> Snapshot:
+    async def _read_system(self, link: _LeapLink) -> Snapshot:
         """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
 
         def on_statuses(message: Mapping[str, Any]) -> None:
-            self._zone_statuses(session, message)
+            self._zone_statuses(link, message)
 
         subscribed = self._send(
-            session,
+            link,
             CommuniqueType.SUBSCRIBE_REQUEST,
             ZONE_STATUS_URL,
             handler=on_statuses,
             subscription=True,
         )
-        project = self._request(session, CommuniqueType.READ_REQUEST, "/project")
+        project = self._request(link, CommuniqueType.READ_REQUEST, "/project")
         area_zones: dict[int, list[Mapping[str, Any]]] = {}
         zone_reads: list[asyncio.Task[None]] = []
 
         async def read_zones(area_id: int) -> None:
             area_zones[area_id] = await self._read_list(
-                session, f"/area/{area_id}/associatedzone"
+                link, f"/area/{area_id}/associatedzone"
             )
 
         def on_areas(page: list[Mapping[str, Any]]) -> None:
             for area in page:
-                link = area.get("href")
-                area_id = id_from_href(link) if isinstance(link, str) else None
+                ref = area.get("href")
+                area_id = id_from_href(ref) if isinstance(ref, str) else None
                 if area_id is not None and area_id not in area_zones:
                     area_zones[area_id] = []
                     zone_reads.append(asyncio.create_task(read_zones(area_id)))
 
         async def read_processor() -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
-            found = await self._read_list(session, PROCESSOR_URL)
+            found = await self._read_list(link, PROCESSOR_URL)
             if not found:
                 raise RequestRefusedError(PROCESSOR_URL, None, "no processor listed")
             processor = found[0]
             owned = [
-                link["href"]
-                for link in processor.get("OwnedLinks") or ()
-                if isinstance(link, Mapping) and isinstance(link.get("href"), str)
+                owned_link
+                for owned_link in processor.get("OwnedLinks") or ()
+                if isinstance(owned_link, Mapping)
             ]
             links = await asyncio.gather(
-                *(self._read_link(session, url) for url in owned)
+                *(
+                    self._read_link(link, owned_link["href"])
+                    for owned_link in owned
+                    if isinstance(owned_link.get("href"), str)
+                )
             )
             fallback = [
-                link
-                for link in processor.get("OwnedLinks") or ()
-                if isinstance(link, Mapping)
+                owned_link
+                for owned_link in owned
+                if isinstance(owned_link.get("href"), str)
             ]
             return processor, [
                 read or given for read, given in zip(links, fallback, strict=False)
             ]
 
         try:
-            areas_read = self._read_list(session, "/area", on_areas)
+            areas_read = self._read_list(link, "/area", on_areas)
             project_reply, (processor, links), areas, devices = await asyncio.gather(
                 project,
                 read_processor(),
                 areas_read,
-                self._read_list(session, DEVICES_URL),
+                self._read_list(link, DEVICES_URL),
             )
             if zone_reads:
                 await asyncio.gather(*zone_reads)
-            await subscribed
+            await self._result(link, subscribed)
         except BaseException:
             for task in zone_reads:
                 task.cancel()
             if zone_reads:
                 await asyncio.wait(zone_reads)
-            subscribed.cancel()
             raise
         return Snapshot(
             project=_body_object(project_reply, BodyType.ONE_PROJECT.body_key),
@@ -895,10 +700,10 @@ class LeapClient:
             skipped=self._skipped,
         )
 
-    async def _read_link(self, session: _Session, url: str) -> Mapping[str, Any]:
+    async def _read_link(self, link: _LeapLink, url: str) -> Mapping[str, Any]:
         """`/link/<id>` (LinkNumber, LinkType); empty when the processor refuses it (the owned-link entry stands)."""
         try:
-            reply = await self._request(session, CommuniqueType.READ_REQUEST, url)
+            reply = await self._request(link, CommuniqueType.READ_REQUEST, url)
         except RequestRefusedError as err:
             _LOGGER.debug("Link %s not readable: %s", url, err)
             return {}
@@ -906,15 +711,15 @@ class LeapClient:
 
     # The model.
 
-    def _zone_statuses(self, session: _Session, message: Mapping[str, Any]) -> None:
+    def _zone_statuses(self, link: _LeapLink, message: Mapping[str, Any]) -> None:
         """LP18: apply zone statuses (a subscription's first answer or a push) in arrival order."""
         for status in _body_list(message):
             zone_id = _status_zone_id(status)
             on = zone_level(status)
             if zone_id is None or on is None:
                 continue
-            session.levels[zone_id] = on
-            if session.live:
+            link.levels[zone_id] = on
+            if link.live:
                 self._apply_level(zone_id, on)
 
     def _apply_level(self, zone_id: int, on: bool) -> None:
@@ -936,9 +741,9 @@ class LeapClient:
         self,
         description: SystemDescription,
         refs: dict[int, ZoneRef],
-        session: _Session,
+        link: _LeapLink,
     ) -> None:
-        """Adopt the system read on `session`, apply the levels it received, and go live.
+        """Adopt the system read on `link`, apply the levels it received, and go live.
 
         After the first connection, modules and groups added, removed or changed are published, and a new
         `ProjectModifiedTimestamp` is reported to `subscribe_project_changed` listeners.
@@ -976,22 +781,17 @@ class LeapClient:
                     continue
             if serial in old and old[serial] != unit:
                 self.events.publish(Event(EventKind.MODULE_CHANGED, serial, value=unit))
-        for zone_id, on in session.levels.items():
+        for zone_id, on in link.levels.items():
             self._apply_level(zone_id, on)
-        session.live = True
+        link.live = True
         if previous is not None and previous.database_date != description.database_date:
-            _notify(
+            notify(
                 self._project_callbacks,
                 previous.database_date,
                 description.database_date,
             )
 
     # Commands.
-
-    def _require_session(self) -> _Session:
-        if self._session is None or not self._connected:
-            raise ConnectionFailedError(f"Not connected to {self.host}:{self.port}")
-        return self._session
 
     def zone_id(self, serial: str, number: int | None) -> int:
         """Return the LEAP id of zone `number` of a module or group, or of a module's CCO (`number` None)."""
@@ -1004,12 +804,7 @@ class LeapClient:
 
     async def read(self, url: str) -> list[Mapping[str, Any]]:
         """Read `url` (every page, LP8) and return the objects of its body; a refusal raises its typed error."""
-        return await self._read_list(self._require_session(), url)
-
-    async def ping(self) -> None:
-        """Round trip to the processor: returns once every message sent before the answer has been handled."""
-        session = self._require_session()
-        await self._request(session, CommuniqueType.READ_REQUEST, PING_URL)
+        return await self._read_list(self._require_link(), url)
 
     async def set_zone(self, serial: str, number: int | None, on: bool) -> None:
         """Switch zone `number` of a module or group (a CCO zone opens or closes), or a module's CCO (`number` None).
@@ -1030,23 +825,23 @@ class LeapClient:
                 "CommandType": CommandType.GO_TO_LEVEL.value,
                 "Parameter": [{"Type": "Level", "Value": 100 if on else 0}],
             }
-        session = self._require_session()
+        link = self._require_link()
 
         def on_reply(message: Mapping[str, Any]) -> None:
-            self._zone_statuses(session, message)
+            self._zone_statuses(link, message)
 
         url = f"/zone/{zone_id}/commandprocessor"
         reply = await self._request(
-            session,
+            link,
             CommuniqueType.CREATE_REQUEST,
             url,
             {"Command": command},
             handler=on_reply,
         )
         statuses = _body_list(reply)
-        level = zone_level(statuses[0]) if statuses else session.levels.get(zone_id)
+        level = zone_level(statuses[0]) if statuses else link.levels.get(zone_id)
         if level is None:
-            level = session.levels.get(zone_id)
+            level = link.levels.get(zone_id)
         if level != on:
             raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
 
