@@ -26,7 +26,7 @@ HANDSHAKE_FAILED = (
     "Error on transport creation for incoming connection"  # asyncio's report
 )
 WAIT = 5.0  # upper bound of any single wait; tests normally finish far sooner
-FAST = {
+FAST: dict[str, Any] = {
     "command_timeout": 2.0,
     "connect_timeout": 2.0,
     "reconnect_min": 0.01,
