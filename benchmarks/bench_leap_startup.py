@@ -4,7 +4,9 @@ Ours: `LeapClient.connect()` (requests pipelined: two round trips plus paging). 
 against the same emulator: pylutron-caseta's `Smartbridge` login (what Home Assistant's core `lutron_caseta`
 integration runs), which sends one request at a time. The emulator's LEAP server runs in a child process on
 127.0.0.1 (an ephemeral port), serving modules described in full (LP16), with instant replies and with each reply
-delayed by a network round trip of 5 ms.
+delayed by a network round trip of 5 ms. Both build their TLS context from files or PEM text: ours keeps it per
+set of certificates (built during the warm-up run, as a client made again for the same processor reuses it),
+pylutron-caseta builds it at every login.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap_startup``.
 """

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+import functools
 import itertools
 import logging
 import os
@@ -75,6 +76,9 @@ from .system import Snapshot, ZoneRef, build_system
 
 _LOGGER = logging.getLogger(__name__)
 
+CONTEXT_CACHE_SIZE: Final = (
+    8  # TLS contexts kept, one per set of certificates (a processor)
+)
 SILENT_CLOSE_LIMIT: Final = 3  # sessions closed before any answer, in a row, that mean the certificate is refused
 MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
@@ -111,10 +115,13 @@ class LeapCertificates:
         return "LeapCertificates(<key>, <certificate>, <CA>)"
 
 
+@functools.lru_cache(maxsize=CONTEXT_CACHE_SIZE)
 def client_context(certificates: LeapCertificates) -> ssl.SSLContext:
     """Return the TLS context of a LEAP client (LP1), as pylutron-caseta builds it: no host name check.
 
-    `ssl.SSLError` or `ValueError` when the PEM text is not a usable key, certificate or CA.
+    Building one costs milliseconds (files, key parsing): contexts are kept per set of certificates, so a client
+    made again for the same processor (a new set-up attempt) reuses it. `ssl.SSLError` or `ValueError` when the
+    PEM text is not a usable key, certificate or CA.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
