@@ -1,0 +1,1 @@
+"""Tests of the LEAP face of the emulator."""

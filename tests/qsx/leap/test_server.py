@@ -718,20 +718,22 @@ async def test_lp1_certificate_from_another_ca_is_refused(server: LeapServer) ->
 
 
 async def assert_refused(server: LeapServer, context: ssl.SSLContext) -> None:
-    """The handshake fails, or (TLS 1.3) the first read does; no session is opened; the server keeps serving."""
+    """Check that the handshake fails, or (TLS 1.3) the first read does; no session opens; the server goes on."""
     with pytest.raises((ssl.SSLError, ConnectionError, asyncio.IncompleteReadError)):
-        session = await LeapSession.open(server.port, context)
-        session.send(
-            {
-                "CommuniqueType": "ReadRequest",
-                "Header": {"Url": "/server/1/status/ping"},
-            }
-        )
-        line = await asyncio.wait_for(session.reader.readline(), WAIT)
-        if not line:
-            raise ConnectionError("closed")
+        await _ping_over(server.port, context)
     assert server.session_count == 0
     assert server.diagnostics()["sessions"] == 0
+    assert server.diagnostics()["failed_handshakes"] == 1
+
+
+async def _ping_over(port: int, context: ssl.SSLContext) -> None:
+    session = await LeapSession.open(port, context)
+    session.send(
+        {"CommuniqueType": "ReadRequest", "Header": {"Url": "/server/1/status/ping"}}
+    )
+    line = await asyncio.wait_for(session.reader.readline(), WAIT)
+    if not line:
+        raise ConnectionError("closed")
 
 
 async def test_lp4_handshake_deadline(
@@ -787,7 +789,9 @@ async def test_lp4_peer_that_does_not_read_is_dropped(
     try:
         session = await LeapSession.open(server.port, client_context)
         await session.request("SubscribeRequest", "/zone/status")
-        session.writer.transport.pause_reading()
+        transport = session.writer.transport
+        assert isinstance(transport, asyncio.ReadTransport)
+        transport.pause_reading()
         for index in range(20000):
             emulator.set_cci(
                 A1, index % 2 == 0
