@@ -18,8 +18,8 @@ from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from tests.qsx.lip.conftest import RawSession
 
-from ..lip.conftest import RawSession
 from .conftest import A1, A2, A3, B1, WAIT, wait_for
 
 ZONE_NAMES = {
@@ -105,7 +105,7 @@ async def test_logs_in_as_qsx_and_lists_every_zone_and_cco(
     switches = bridge.get_devices_by_domain("switch")
     assert len(switches) == 5 * len(emulator.description.modules)
     assert sorted(device["type"] for device in switches).count("CCO") == 4
-    assert ZONE_NAMES <= {device["name"] for device in switches}
+    assert {device["name"] for device in switches} >= ZONE_NAMES
     assert all(device["current_state"] == 0 for device in switches)
     assert {area["name"] for area in bridge.areas.values()} == {
         "Leap house",
