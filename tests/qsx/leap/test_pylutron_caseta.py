@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable
 import contextlib
 import ssl
+from typing import Any
 
 from pylutron_caseta.smartbridge import Smartbridge
 import pytest
@@ -84,7 +85,7 @@ async def bridge(
     await close(bridge)
 
 
-def zone_device(bridge: Smartbridge, name: str) -> dict[str, object]:
+def zone_device(bridge: Smartbridge, name: str) -> Any:
     """Return pylutron-caseta's device for a zone, by its area_zone name."""
     [device] = [
         device for device in bridge.get_devices().values() if device["name"] == name
