@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 import contextlib
+import functools
 import ssl
 from typing import Any
 
@@ -69,7 +70,7 @@ async def connect(
 async def close(bridge: Smartbridge) -> None:
     """Close the bridge and wait for its tasks to end (`close()` only cancels them)."""
     tasks = [bridge._monitor_task, bridge._ping_task, bridge._login_task]  # noqa: SLF001
-    await bridge.close()
+    await bridge.close()  # type: ignore[no-untyped-call]
     running = [task for task in tasks if task is not None]
     if running:
         await asyncio.wait(running, timeout=WAIT)
@@ -163,8 +164,7 @@ async def test_sees_an_override_burst(bridge: Smartbridge, emulator: Emulator) -
     fired: set[str] = set()
     for device in bridge.get_devices_by_domain("switch"):
         bridge.add_subscriber(
-            device["device_id"],
-            lambda device_id=device["device_id"]: fired.add(device_id),
+            device["device_id"], functools.partial(fired.add, device["device_id"])
         )
     emulator.set_cci(A1, True)
     expected = {
