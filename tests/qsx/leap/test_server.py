@@ -892,3 +892,79 @@ async def test_module_added_appears_and_pushes(
     emulator.remove_module("000000A4")
     reply = await session.request("ReadRequest", f"/zone/{51 * 8 + 2}")
     assert reply["Header"]["StatusCode"] == "404 NotFound"
+
+
+async def test_lp7_unexpected_failure_is_500_and_changes_nothing(
+    leap: Opener, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LP7: an error inside the emulator answers 500 with the tag; the session and the server go on."""
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("relay stuck")
+
+    monkeypatch.setattr(emulator, "set_zone", broken)
+    session: LeapSession = await leap()
+    reply = await session.request(
+        "CreateRequest", f"/zone/{ISLAND}/commandprocessor", go_to_level(100), tag="t"
+    )
+    assert reply["Header"]["StatusCode"] == "500 InternalServerError"
+    assert reply["Header"]["ClientTag"] == "t"
+    assert (await session.request("ReadRequest", "/server/1/status/ping"))["Header"][
+        "StatusCode"
+    ] == "200 OK"
+
+
+async def test_lp7_ping_supports_reads_only(leap: Opener) -> None:
+    """LP7: the ping URL exists; other verbs on it are 405."""
+    session: LeapSession = await leap()
+    for kind in ("SubscribeRequest", "CreateRequest", "UpdateRequest"):
+        reply = await session.request(kind, "/server/1/status/ping")
+        assert reply["Header"]["StatusCode"] == "405 MethodNotAllowed"
+
+
+async def test_reply_delay_for_lines_sent_apart(
+    socket_enabled: None,
+    emulator: Emulator,
+    credentials: LeapCredentials,
+    client_context: ssl.SSLContext,
+) -> None:
+    """Lines sent at different times are each answered one delay after their arrival, in order."""
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0, reply_delay=0.03)
+    await server.start()
+    try:
+        session = await LeapSession.open(server.port, client_context)
+        for tag in ("a", "b"):
+            session.send(
+                {
+                    "CommuniqueType": "ReadRequest",
+                    "Header": {"Url": "/server/1/status/ping", "ClientTag": tag},
+                }
+            )
+            await asyncio.sleep(0.01)
+        assert [(await session.receive())["Header"]["ClientTag"] for _ in range(2)] == [
+            "a",
+            "b",
+        ]
+        session.send(
+            {
+                "CommuniqueType": "ReadRequest",
+                "Header": {"Url": "/server/1/status/ping", "ClientTag": "c"},
+            }
+        )
+        await (
+            session.close()
+        )  # gone before its answer: nothing is written, nothing fails
+        await wait_for(lambda: server.session_count == 0)
+    finally:
+        await server.stop()
+
+
+async def test_changes_while_stopping_are_dropped_quietly(
+    server: LeapServer, emulator: Emulator
+) -> None:
+    """A change published just before the server stops leaves no pending work behind."""
+    emulator.set_zone(A1, 1, True)
+    await server.stop()
+    emulator.set_zone(A1, 1, False)
+    await asyncio.sleep(0)
+    assert server.diagnostics()["pushes"] == 0

@@ -99,11 +99,6 @@ class _Session:
     delayed: deque[tuple[float, bytes | None]] = field(default_factory=deque)
     timer: asyncio.TimerHandle | None = None
 
-    def send(self, message: Mapping[str, Any]) -> None:
-        """Queue one message for the next flush."""
-        if not self.closed:
-            self.out.append(encode(message))
-
 
 class _SessionProtocol(SessionProtocol):
     """The transport's side of one session: hands everything to the server."""
