@@ -171,7 +171,16 @@ async def test_port_in_use_exits_1(
     blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     args = cli.build_parser().parse_args(
-        ["serve", "--lip-port", str(port), "--http-port", "0", "--password", "x", "--no-leap"]
+        [
+            "serve",
+            "--lip-port",
+            str(port),
+            "--http-port",
+            "0",
+            "--password",
+            "x",
+            "--no-leap",
+        ]
     )
     assert await cli.serve(args) == 1
     assert "cannot listen" in capsys.readouterr().err
