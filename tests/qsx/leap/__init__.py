@@ -1,1 +1,1 @@
-"""Tests of LEAP: messages, the emulator's server, pairing, and the client and backend."""
+"""Tests of LEAP: the emulator's face (messages, server, pairing) and the client and backend."""

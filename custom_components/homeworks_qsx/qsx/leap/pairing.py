@@ -30,7 +30,8 @@ from .protocol import (
     decode,
     encode,
 )
-from .server import DEFAULT_HOST, HANDSHAKE_TIMEOUT
+from .server import DEFAULT_HOST
+from .tls import HANDSHAKE_TIMEOUT, SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,20 +91,18 @@ class _Connection:
             self.transport.close()
 
 
-class _PairingProtocol(asyncio.Protocol):
-    __slots__ = ("_connection", "_server")
-
+class _PairingProtocol(SessionProtocol):
     def __init__(self, server: PairingServer) -> None:
+        super().__init__()
         self._server = server
         self._connection: _Connection | None = None
 
     @override
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def session_started(self, transport: asyncio.Transport) -> None:
         self._connection = self._server._opened(transport)  # noqa: SLF001
 
     @override
-    def data_received(self, data: bytes) -> None:
+    def session_data(self, data: bytes) -> None:
         if self._connection is not None:
             self._server._received(self._connection, data)  # noqa: SLF001
 
@@ -143,7 +142,7 @@ class PairingServer:
         self._max_sessions = max_sessions
         self._handshake_timeout = handshake_timeout
         self._pairing_timeout = pairing_timeout
-        self._server: asyncio.Server | None = None
+        self._server: TlsListener | None = None
         self._connections: set[_Connection] = set()
         self._numbers = itertools.count(1)
         self._window_ends: float | None = None
@@ -206,14 +205,15 @@ class PairingServer:
         context = await asyncio.to_thread(
             self.credentials.server_context, require_client_certificate=False
         )
-        self._server = await asyncio.get_running_loop().create_server(
+        listener = TlsListener(
+            "LEAP pairing",
+            context,
             lambda: _PairingProtocol(self),
-            self.host,
-            self._port,
-            ssl=context,
-            ssl_handshake_timeout=self._handshake_timeout,
+            handshake_timeout=self._handshake_timeout,
+            max_pending=self._max_sessions,
         )
-        self._port = int(self._server.sockets[0].getsockname()[1])
+        self._port = await listener.start(self.host, self._port)
+        self._server = listener
         _LOGGER.info("LEAP pairing listening on %s:%s", self.host, self._port)
 
     async def stop(self) -> None:
@@ -221,12 +221,10 @@ class PairingServer:
         self.close_pairing_window()
         server, self._server = self._server, None
         if server is not None:
-            server.close()
+            await server.stop()
         for connection in list(self._connections):
             connection.close()
             connection.transport.abort()
-        if server is not None:
-            await server.wait_closed()
 
     def _grant(self, connection: _Connection) -> None:
         if not connection.granted and not connection.closed:

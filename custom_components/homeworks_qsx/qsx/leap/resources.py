@@ -17,7 +17,7 @@ Zone and area statuses are built from the emulator's live module state at the ti
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, Final
@@ -78,11 +78,6 @@ class ZoneTarget:
     serial: str
     number: int | None
     area_id: int
-
-    @property
-    def is_cco(self) -> bool:
-        """Whether this zone is the module's contact closure output (LP15)."""
-        return self.number is None
 
 
 def zone_status(target: ZoneTarget, state: ModuleState) -> dict[str, Any]:
@@ -366,14 +361,3 @@ class ResourceTree:
         status["OccupancyStatus"] = "Unknown"
         status["CurrentScene"] = None
         return status
-
-    def zone_ids(self) -> Sequence[int]:
-        """Every zone id, modules in link/address order, each module's four zones then its CCO."""
-        return list(self.targets)
-
-    def serial_zones(self) -> dict[str, list[int]]:
-        """Return the zone ids of each module, by serial."""
-        zones: dict[str, list[int]] = {}
-        for target in self.targets.values():
-            zones.setdefault(target.serial, []).append(target.zone_id)
-        return zones

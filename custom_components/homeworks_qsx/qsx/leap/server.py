@@ -63,15 +63,18 @@ from .protocol import (
     request_tag,
 )
 from .resources import Profile, ResourceTree, ZoneTarget, zone_status
+from .tls import HANDSHAKE_TIMEOUT, SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_HOST: Final = "127.0.0.1"
 MAX_SESSIONS: Final = 20  # LP4
-HANDSHAKE_TIMEOUT: Final = 10.0  # LP4, seconds
 WRITE_BUFFER_LIMIT: Final = (
     1024 * 1024
 )  # bytes a session may leave unread before it is dropped
+LONG_LINE_LINGER: Final = (
+    0.5  # seconds input is still drained after a line over the limit, before the close
+)
 MAX_PUSH_STATUSES: Final = (
     1000  # statuses per push line: keeps a line under LP2's 256 KiB
 )
@@ -96,28 +99,21 @@ class _Session:
     delayed: deque[tuple[float, bytes | None]] = field(default_factory=deque)
     timer: asyncio.TimerHandle | None = None
 
-    def send(self, message: Mapping[str, Any]) -> None:
-        """Queue one message for the next flush."""
-        if not self.closed:
-            self.out.append(encode(message))
 
-
-class _SessionProtocol(asyncio.Protocol):
+class _SessionProtocol(SessionProtocol):
     """The transport's side of one session: hands everything to the server."""
 
-    __slots__ = ("_server", "_session")
-
     def __init__(self, server: LeapServer) -> None:
+        super().__init__()
         self._server = server
         self._session: _Session | None = None
 
     @override
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def session_started(self, transport: asyncio.Transport) -> None:
         self._session = self._server._opened(transport)  # noqa: SLF001
 
     @override
-    def data_received(self, data: bytes) -> None:
+    def session_data(self, data: bytes) -> None:
         if self._session is not None:
             self._server._received(self._session, data)  # noqa: SLF001
 
@@ -175,7 +171,7 @@ class LeapServer:
         self._write_limit = write_buffer_limit
         self._max_line = max_line
         self._pager = Pager(secrets.token_bytes(32), page_size)
-        self._server: asyncio.Server | None = None
+        self._server: TlsListener | None = None
         self._accepting = False
         self._sessions: set[_Session] = set()
         self._numbers = itertools.count(1)
@@ -225,6 +221,7 @@ class LeapServer:
             ),
             "max_sessions": self._max_sessions,
             "reply_delay_s": self._reply_delay,
+            "failed_handshakes": self._server.failed_handshakes if self._server else 0,
             **self._counters,
         }
 
@@ -233,20 +230,16 @@ class LeapServer:
         if self._server is not None:
             return
         context = await asyncio.to_thread(self.credentials.server_context)
+        listener = TlsListener(
+            "LEAP",
+            context,
+            lambda: _SessionProtocol(self),
+            handshake_timeout=self._handshake_timeout,
+            max_pending=self._max_sessions,
+        )
+        self._port = await listener.start(self.host, self._port)
+        self._server = listener
         self._accepting = True
-        try:
-            server = await asyncio.get_running_loop().create_server(
-                lambda: _SessionProtocol(self),
-                self.host,
-                self._port,
-                ssl=context,
-                ssl_handshake_timeout=self._handshake_timeout,
-            )
-        except BaseException:
-            self._accepting = False
-            raise
-        self._server = server
-        self._port = int(server.sockets[0].getsockname()[1])
         self._tree()
         self._unsubscribe = self.emulator.events.subscribe(self._on_event)
         _LOGGER.info(
@@ -265,13 +258,11 @@ class LeapServer:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
         for session in list(self._sessions):
             self._abort(session)
+        server, self._server = self._server, None
         if server is not None:
-            await server.wait_closed()
+            await server.stop()
 
     # The resource tree, rebuilt when the description changes (descriptions are frozen: a new one is a new object).
 
@@ -532,9 +523,15 @@ class LeapServer:
             self._handling = False
         self._write_all()
         if too_long and not session.closed:
+            # LP2: close after the refusal. What the peer is still sending is read and dropped for a moment first:
+            # closing with unread input would reset the connection and could lose the refusal on the way.
             session.closed = True
             session.delayed.clear()
-            session.transport.close()  # LP2: after the refusal is sent
+            if session.timer is not None:
+                session.timer.cancel()
+            session.timer = asyncio.get_running_loop().call_later(
+                LONG_LINE_LINGER, session.transport.close
+            )
 
     def _handle(self, session: _Session, line: bytes) -> None:
         self._counters["requests"] += 1
