@@ -62,8 +62,8 @@ class ModuleDescription:
     integration_id: int
     name: str
     area: str
-    link: int  # 1 or 2
-    address: int  # 1..99 on its link
+    link: int  # 1 or 2; 0 where not reported (LEAP, LP17)
+    address: int  # 1..99 on its link; 0 where not reported (LEAP)
     zones: tuple[ZoneDescription, ...]
     cco: CcoDescription
     cci_group: str | None = None  # C7: modules of one group share one override contact
