@@ -31,6 +31,7 @@ from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap import client as client_module
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
+from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 
@@ -533,3 +534,21 @@ async def test_scripted_processor_silent_or_rude() -> None:
         with pytest.raises(ConnectionFailedError):
             await client.connect()
         assert client.diagnostics()["last_error"] is not None
+
+
+async def test_requests_on_a_lost_link(caplog: pytest.LogCaptureFixture) -> None:
+    """A request on a link already lost fails at once; a pulse whose end comes after the loss says so."""
+    async with processor() as served:
+        client = served.client(reconnect_min=5.0, reconnect_max=5.0)
+        await client.connect()
+        serial = client.description.modules[0].serial
+        link = client._link
+        assert link is not None
+        await client.pulse_cco(serial, 0.05)
+        await served.server.stop()
+        await wait_until(lambda: not client.connected)
+        reply = client._send(link, CommuniqueType.READ_REQUEST, "/project")
+        with pytest.raises(ConnectionFailedError, match="lost during /project"):
+            await client._result(link, reply)
+        await wait_until(lambda: "could not end" in caplog.text)
+        await client.close()

@@ -549,11 +549,16 @@ class LeapClient(Connection[_LeapLink]):
         handler: MessageHandler | None = None,
         subscription: bool = False,
     ) -> _Reply:
-        """Queue a request and return its reply to wait for; the lines of one loop turn are written at once."""
-        if link.closed.is_set():
-            raise ConnectionFailedError(f"Not connected to {self.host}:{self.port}")
-        tag = str(next(self._tags))
+        """Queue a request and return its reply to wait for; the lines of one loop turn are written at once.
+
+        On a link already lost the reply is failed at once (waiting for it raises `ConnectionFailedError`).
+        """
         loop = asyncio.get_running_loop()
+        if link.closed.is_set():
+            lost = _Reply(loop.create_future(), url=url)
+            lost.finish(failed=True)
+            return lost
+        tag = str(next(self._tags))
         reply = _Reply(
             loop.create_future(), url=url, handler=handler, subscription=subscription
         )
