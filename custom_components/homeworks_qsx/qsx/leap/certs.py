@@ -6,8 +6,8 @@ the emulator's state: the command line stores it in a companion file beside its 
 back through `from_dict()`. Keys are EC P-256; the CA's key only leaves this object through `to_dict()` (for that
 store) and is never logged.
 
-The standard library's `ssl` loads certificates and keys only from files: `server_context` writes them to a private
-temporary directory just long enough to load them.
+The standard library's `ssl` loads certificates and keys only from files: `load_chain` writes them to a private
+temporary directory just long enough to load them (servers and clients alike, `client_context`).
 """
 
 from __future__ import annotations
@@ -297,16 +297,9 @@ class LeapCredentials:
         """
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        with tempfile.TemporaryDirectory(prefix="qsx-leap-") as folder:
-            key_file = Path(folder) / "server-key.pem"
-            cert_file = Path(folder) / "server-cert.pem"
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as file:
-                file.write(self.server_key_pem)
-            cert_file.write_text(
-                self.server_cert_pem + self.ca_cert_pem, encoding="ascii"
-            )
-            context.load_cert_chain(cert_file, key_file)
+        load_chain(
+            context, self.server_key_pem, self.server_cert_pem + self.ca_cert_pem
+        )
         if require_client_certificate:
             context.verify_mode = ssl.CERT_REQUIRED
             context.load_verify_locations(cadata=self.ca_cert_pem)
@@ -316,19 +309,36 @@ class LeapCredentials:
 
     def client_context(self, key_pem: str, cert_pem: str) -> ssl.SSLContext:
         """Return a client's TLS context with this key and certificate, trusting this CA (for tests and tools)."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.check_hostname = False  # LP1: clients do not check the host name
-        context.load_verify_locations(cadata=self.ca_cert_pem)
-        with tempfile.TemporaryDirectory(prefix="qsx-leap-") as folder:
-            key_file = Path(folder) / "client-key.pem"
-            cert_file = Path(folder) / "client-cert.pem"
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as file:
-                file.write(key_pem)
-            cert_file.write_text(cert_pem, encoding="ascii")
-            context.load_cert_chain(cert_file, key_file)
-        return context
+        return client_context(key_pem, cert_pem, self.ca_cert_pem)
+
+
+def load_chain(context: ssl.SSLContext, key_pem: str, chain_pem: str) -> None:
+    """Load a key and its certificate chain, given as PEM text, into `context`.
+
+    The standard library's `ssl` loads them only from files: they are written to a private temporary directory
+    (the key owner-only) just long enough to load them, then removed.
+    """
+    with tempfile.TemporaryDirectory(prefix="qsx-leap-") as folder:
+        key_file = Path(folder) / "key.pem"
+        cert_file = Path(folder) / "chain.pem"
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key_pem)
+        cert_file.write_text(chain_pem, encoding="ascii")
+        context.load_cert_chain(cert_file, key_file)
+
+
+def client_context(key_pem: str, cert_pem: str, ca_pem: str) -> ssl.SSLContext:
+    """Return a LEAP client's TLS context (LP1) as pylutron-caseta builds it: TLS 1.2 or newer, no host name check.
+
+    `ssl.SSLError` or `ValueError` when the PEM text is not a usable key, certificate or CA.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False  # LP1: the processor's certificate names no host
+    context.load_verify_locations(cadata=ca_pem)
+    load_chain(context, key_pem, cert_pem)
+    return context
 
 
 def _issue(  # noqa: PLR0917

@@ -19,8 +19,8 @@ Every message with a tag is handled in the transport's callback, in arrival orde
 subscription's first answer, a command's `201` reply) are applied to the model before any later line, so a reply
 never overwrites a newer push.
 
-TLS: the standard library loads a client certificate and key only from files, so `client_context` writes them to a
-private temporary directory (owner-only) just long enough to load them; the CA is loaded from memory.
+TLS: contexts are built as pylutron-caseta builds them (`certs.client_context`: the key and certificate through a
+private temporary directory removed at once, since `ssl` loads them only from files; the CA from memory).
 
 The session logic (transport, reconnection with backoff, keepalive, listeners) is the protocol-neutral
 `Connection` of `connection.py`, shared with the LIP client; this module adds TLS, the tagged requests, the reads
@@ -35,10 +35,7 @@ from dataclasses import dataclass, field
 import functools
 import itertools
 import logging
-import os
-from pathlib import Path
 import ssl
-import tempfile
 from typing import Any, Final, override
 
 from ..connection import Connection, Link, PendingReply, notify
@@ -56,6 +53,7 @@ from ..errors import (
 )
 from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
 from ..model import ModuleState, SystemDescription, ZoneState
+from .certs import client_context
 from .protocol import (
     LEAP_PORT,
     MAX_OUTBOUND_LINE_BYTES,
@@ -116,26 +114,15 @@ class LeapCertificates:
 
 
 @functools.lru_cache(maxsize=CONTEXT_CACHE_SIZE)
-def client_context(certificates: LeapCertificates) -> ssl.SSLContext:
-    """Return the TLS context of a LEAP client (LP1), as pylutron-caseta builds it: no host name check.
+def tls_context(certificates: LeapCertificates) -> ssl.SSLContext:
+    """Return the TLS context of these certificates (`certs.client_context`), built once per set of certificates.
 
-    Building one costs milliseconds (files, key parsing): contexts are kept per set of certificates, so a client
-    made again for the same processor (a new set-up attempt) reuses it. `ssl.SSLError` or `ValueError` when the
-    PEM text is not a usable key, certificate or CA.
+    Building one costs milliseconds (files, key parsing): a client made again for the same processor (a new set-up
+    attempt) reuses it.
     """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = False  # LP1: the processor's certificate names no host
-    context.load_verify_locations(cadata=certificates.ca_pem)
-    with tempfile.TemporaryDirectory(prefix="qsx-leap-client-") as folder:
-        key_file = Path(folder) / "key.pem"
-        cert_file = Path(folder) / "cert.pem"
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(certificates.key_pem)
-        cert_file.write_text(certificates.cert_pem, encoding="ascii")
-        context.load_cert_chain(cert_file, key_file)
-    return context
+    return client_context(
+        certificates.key_pem, certificates.cert_pem, certificates.ca_pem
+    )
 
 
 def is_certificate_refusal(error: BaseException | None) -> bool:
@@ -369,9 +356,7 @@ class LeapClient(Connection[_LeapLink]):
         """
         if self._context is None:
             try:
-                self._context = await asyncio.to_thread(
-                    client_context, self._certificates
-                )
+                self._context = await asyncio.to_thread(tls_context, self._certificates)
             except (ssl.SSLError, ValueError, OSError) as err:
                 self._rejected = AuthenticationError(
                     f"The stored LEAP certificates are not usable: {err}"
