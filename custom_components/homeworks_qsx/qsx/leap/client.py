@@ -345,7 +345,8 @@ class LeapClient(Connection[_LeapLink]):
         """Connect, read the system and every state, then keep the link up in the background.
 
         Also the way to try again after the certificate was refused on a reconnection. A session closed before
-        any answer is tried again at once, up to `SILENT_CLOSE_LIMIT` times (then the certificate is refused).
+        any answer is tried again after a short pause, up to `SILENT_CLOSE_LIMIT` sessions in a row (then the
+        certificate counts as refused).
 
         Raises:
             ConnectionFailedError: the processor cannot be reached, or closed the session.
