@@ -56,6 +56,11 @@ SMALL_SYSTEM: dict[str, Any] = {
 A1, A2, A3, B1 = "000000A1", "000000A2", "000000A3", "000000B1"
 
 
+def zone_levels(emulator: Emulator, serial: str) -> tuple[bool, ...]:
+    """Return the levels a module holds for its zones (M7 memory), as the emulator exports them."""
+    return tuple(emulator.export_state()["modules"][serial]["levels"])
+
+
 @dataclass
 class EventLog:
     """Every event an emulator published, in order."""

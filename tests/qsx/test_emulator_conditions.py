@@ -16,7 +16,7 @@ from custom_components.homeworks_qsx.qsx.const import (
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 
-from .conftest import A1, A2, A3, B1, EventLog
+from .conftest import A1, A2, A3, B1, EventLog, zone_levels
 
 
 def test_m7_power_failure_memory(emulator: Emulator, log: EventLog) -> None:
@@ -45,7 +45,7 @@ def test_m7_commands_ignored_without_power(emulator: Emulator) -> None:
     assert emulator.press_button(A2, Button.PROG) is IgnoredReason.NO_POWER
     assert emulator.pulse_cco(A2) is IgnoredReason.NO_POWER
     emulator.set_power(A2, True)
-    assert emulator.zone_levels(A2) == (False,) * 4
+    assert zone_levels(emulator, A2) == (False,) * 4
 
 
 def test_m10_l2_link_loss(emulator: Emulator, log: EventLog) -> None:
@@ -62,7 +62,7 @@ def test_m10_l2_link_loss(emulator: Emulator, log: EventLog) -> None:
     assert log.events[0] == Event(EventKind.LINK, B1, None, False)
     assert emulator.set_zone(B1, 1, True) is IgnoredReason.NO_LINK
     assert emulator.set_cco(B1, True) is IgnoredReason.NO_LINK
-    assert emulator.zone_levels(B1) == (False, True, False, False)
+    assert zone_levels(emulator, B1) == (False, True, False, False)
 
 
 def test_l2_local_control_without_link(emulator: Emulator) -> None:

@@ -14,7 +14,7 @@ from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 
-from .conftest import A1, A2, A3, B1, EventLog
+from .conftest import A1, A2, A3, B1, EventLog, zone_levels
 
 
 def test_c2_cci_open_enters_override_with_override_levels(
@@ -31,11 +31,11 @@ def test_c2_cci_open_enters_override_with_override_levels(
     assert state.mode is OperatingMode.MANUAL_OVERRIDE
     assert [zone.on for zone in state.zones] == [True] * 4
     emulator.set_cci(A1, True)
-    assert emulator.zone_levels(A1) == (True, False, True, True)
+    assert zone_levels(emulator, A1) == (True, False, True, True)
     emulator.set_cci(A1, False)
     emulator.set_zone(A1, 3, False)
     emulator.set_cci(A1, True)
-    assert emulator.zone_levels(A1) == (
+    assert zone_levels(emulator, A1) == (
         True,
         False,
         False,
@@ -60,13 +60,13 @@ def test_c3_override_ignores_commands_and_buttons(
 ) -> None:
     """C3: in override the module ignores zone commands, CCO commands, zone buttons and Prog."""
     emulator.set_cci(A3, True)
-    before = emulator.zone_levels(A3)
+    before = zone_levels(emulator, A3)
     assert emulator.set_zone(A3, 1, False) is IgnoredReason.MANUAL_OVERRIDE
     assert emulator.press_button(A3, Button.ZONE_1) is IgnoredReason.MANUAL_OVERRIDE
     assert emulator.press_button(A3, Button.PROG) is IgnoredReason.MANUAL_OVERRIDE
     assert emulator.set_cco(A3, True) is IgnoredReason.MANUAL_OVERRIDE
     assert emulator.pulse_cco(A3, 1) is IgnoredReason.MANUAL_OVERRIDE
-    assert emulator.zone_levels(A3) == before
+    assert zone_levels(emulator, A3) == before
     assert not emulator.state(A3).cco_closed
     assert emulator.state(A3).ignored_reason is IgnoredReason.MANUAL_OVERRIDE
     assert scheduler.pending == 0
@@ -77,7 +77,7 @@ def test_c4_other_modules_keep_obeying(emulator: Emulator) -> None:
     emulator.set_cci(A3, True)
     assert emulator.set_zone(B1, 1, True) is None
     assert emulator.press_button(B1, Button.ZONE_2) is None
-    assert emulator.zone_levels(B1) == (True, True, False, False)
+    assert zone_levels(emulator, B1) == (True, True, False, False)
 
 
 def test_c5_cci_closed_restores_levels_from_before_override(
@@ -85,13 +85,13 @@ def test_c5_cci_closed_restores_levels_from_before_override(
 ) -> None:
     """C5: closing the CCI returns each zone to its level from just before override; refused commands are not replayed."""
     emulator.set_zone(A3, 2, True)
-    before = emulator.zone_levels(A3)
+    before = zone_levels(emulator, A3)
     emulator.set_cci(A3, True)
     emulator.set_zone(A3, 1, True)  # refused
     emulator.set_zone(A3, 4, False)  # refused
     log.clear()
     emulator.set_cci(A3, False)
-    assert emulator.zone_levels(A3) == before
+    assert zone_levels(emulator, A3) == before
     assert not emulator.state(A3).override_active
     assert emulator.state(A3).prog_led is LedState.ON
     assert log.events[:2] == [
@@ -166,9 +166,9 @@ def test_cci_opened_without_power_enters_override_at_power_up(
     assert emulator.state(A3).prog_led is LedState.OFF
     emulator.set_power(A3, True)
     assert emulator.state(A3).override_active
-    assert emulator.zone_levels(A3) == (True,) * 4
+    assert zone_levels(emulator, A3) == (True,) * 4
     emulator.set_cci(A3, False)
-    assert emulator.zone_levels(A3) == (True, False, False, False)
+    assert zone_levels(emulator, A3) == (True, False, False, False)
 
 
 def test_power_restored_during_override_keeps_override_levels(
@@ -176,24 +176,24 @@ def test_power_restored_during_override_keeps_override_levels(
 ) -> None:
     """Our choice: an override continues through an outage; the levels of before it come back at its end."""
     emulator.set_zone(A1, 2, True)
-    before = emulator.zone_levels(A1)
+    before = zone_levels(emulator, A1)
     emulator.set_cci(A1, True)
-    override_levels = emulator.zone_levels(A1)
+    override_levels = zone_levels(emulator, A1)
     emulator.set_power(A1, False)
     emulator.set_power(A1, True)
     assert emulator.state(A1).override_active
-    assert emulator.zone_levels(A1) == override_levels
+    assert zone_levels(emulator, A1) == override_levels
     emulator.set_cci(A1, False)
-    assert emulator.zone_levels(A1) == before
+    assert zone_levels(emulator, A1) == before
 
 
 def test_cci_closed_during_outage_ends_override_at_power_up(emulator: Emulator) -> None:
     """Our choice: an override whose CCI closed during the outage ends when power returns (C5 levels)."""
-    before = emulator.zone_levels(A3)
+    before = zone_levels(emulator, A3)
     emulator.set_cci(A3, True)
     emulator.set_power(A3, False)
     emulator.set_cci(A3, False)
     assert emulator.state(A3).override_active  # the module has no power to notice
     emulator.set_power(A3, True)
     assert not emulator.state(A3).override_active
-    assert emulator.zone_levels(A3) == before
+    assert zone_levels(emulator, A3) == before

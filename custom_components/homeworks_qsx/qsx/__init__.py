@@ -14,6 +14,7 @@ from .exports import lazy_exports
 if TYPE_CHECKING:
     from .backend import Capability, QsxBackend
     from .clock import AsyncioScheduler, ManualScheduler, Scheduler, TimerHandle
+    from .connection import Connection, Link, PendingReply
     from .const import (
         MAX_PULSE_SECONDS,
         MIN_PULSE_SECONDS,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
         LinkDescription,
         ModuleDescription,
         ModuleState,
+        OutputRef,
         ProcessorDescription,
         SystemDescription,
         ZoneDescription,
@@ -80,6 +82,9 @@ if TYPE_CHECKING:
 _MODULES = {
     "Capability": ".backend",
     "QsxBackend": ".backend",
+    "Connection": ".connection",
+    "Link": ".connection",
+    "PendingReply": ".connection",
     "AsyncioScheduler": ".clock",
     "ManualScheduler": ".clock",
     "Scheduler": ".clock",
@@ -137,6 +142,7 @@ _MODULES = {
     "LinkDescription": ".model",
     "ModuleDescription": ".model",
     "ModuleState": ".model",
+    "OutputRef": ".model",
     "ProcessorDescription": ".model",
     "SystemDescription": ".model",
     "ZoneDescription": ".model",
@@ -152,6 +158,7 @@ __all__ = [
     "CcoType",
     "CommandIgnoredError",
     "CommandTimeoutError",
+    "Connection",
     "ConnectionFailedError",
     "DescriptionError",
     "EmulatedBackend",
@@ -166,6 +173,7 @@ __all__ = [
     "InvalidDatabaseError",
     "LedState",
     "LimitError",
+    "Link",
     "LinkDescription",
     "LinkType",
     "LoadType",
@@ -177,11 +185,13 @@ __all__ = [
     "NotSupportedError",
     "ObjectNotFoundError",
     "OperatingMode",
+    "OutputRef",
     "OverrideLevel",
     "PairingError",
     "PairingRefusedError",
     "PairingTimeoutError",
     "PairingUnreachableError",
+    "PendingReply",
     "ProcessorDescription",
     "ProcessorModel",
     "QsxBackend",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -253,10 +253,6 @@ class Connection[L: Link[Any]](ABC):
             "credentials_rejected": self.credentials_rejected,
             **self._counters,
         }
-
-    def diagnostics(self) -> Mapping[str, Any]:
-        """Return the connection state and counters (no credentials)."""
-        return self.connection_diagnostics()
 
     # Life cycle.
 

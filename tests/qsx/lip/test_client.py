@@ -283,7 +283,7 @@ async def test_unreadable_database(
     client = make_client(server, http_session, http_port=runner.addresses[0][1])
     with pytest.raises(error, match=message):
         await client.connect()
-    await wait_for(lambda: server.session_count == 0)
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 0)
 
 
 async def test_database_port_closed(
@@ -429,8 +429,9 @@ async def test_faults_injected_through_emulator_command(
     mode: OperatingMode,
     reason: IgnoredReason | None,
 ) -> None:
-    """`#EMULATOR` faults are seen through the LEDs and the CCI: mode, and why commands are ignored."""
-    await client.emulate(module.serial, fault, value)
+    """Faults at the panel are seen through the LEDs and the CCI: mode, and why commands are ignored."""
+    emulator.simulate(module.serial, fault, value)
+    await client.ping()
     assert client.state(module.serial).mode is mode
     assert in_sync(client, emulator)
     if reason is None:
@@ -439,7 +440,8 @@ async def test_faults_injected_through_emulator_command(
         with pytest.raises(CommandIgnoredError) as err:
             await client.set_zone(module.serial, 1, True)
         assert err.value.reason is reason
-    await client.emulate(module.serial, fault, not value)
+    emulator.simulate(module.serial, fault, not value)
+    await client.ping()
     assert client.state(module.serial).mode is OperatingMode.NORMAL
     assert in_sync(client, emulator)
 
@@ -447,29 +449,11 @@ async def test_faults_injected_through_emulator_command(
 async def test_invisible_faults(
     client: LipClient, emulator: Emulator, module: ModuleDescription
 ) -> None:
-    """Temperature is not reported over LIP; the emulator takes it all the same."""
-    await client.emulate(module.serial, Fault.TEMPERATURE, 70.0)
+    """Temperature is not reported over LIP: the client's model leaves it unknown."""
+    emulator.simulate(module.serial, Fault.TEMPERATURE, 70.0)
+    await client.ping()
     assert emulator.state(module.serial).high_temperature
     assert client.state(module.serial).temperature_c is None
-    await client.emulate(module.serial, Fault.BYPASS, True)
-    assert emulator.state(module.serial).bypass
-    await client.emulate(module.serial, Fault.BYPASS, False)
-
-
-async def test_emulator_command_refused_by_real_processor(
-    fake: FakeProcessor,
-    module: ModuleDescription,
-    fake_client: Callable[..., LipClient],
-) -> None:
-    """A real processor answers `#EMULATOR` with `~ERROR,6`: `NotSupportedError`."""
-    fake.handler = lambda line: (
-        b"~ERROR,6\r\n" if line.startswith("#EMULATOR") else answer_barriers(line)
-    )
-    client = fake_client()
-    await client.connect()
-    with pytest.raises(NotSupportedError):
-        await client.emulate(module.serial, Fault.CCI, True)
-    await client.close()
 
 
 @pytest.mark.parametrize(
@@ -508,8 +492,6 @@ async def test_command_timeout(
     fake.handler = lambda line: None
     with pytest.raises(CommandTimeoutError):
         await client.ping()
-    with pytest.raises(CommandTimeoutError):
-        await client.emulate(module.serial, Fault.CCI, True)
     await client.close()
 
 

@@ -225,6 +225,6 @@ async def test_server_survives_random_bytes(
         line.startswith("~") for line in lines
     )  # prompts are off: only reports and errors come back
     assert server.diagnostics()["errors"] > 0
-    assert server.session_count == 1
+    assert server.diagnostics()["open_sessions"] == 1
     await session.close()
-    await wait_for(lambda: server.session_count == 0)
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 0)

@@ -75,7 +75,7 @@ async def test_failed_logins_with_a_delay_close_the_connection(
     session.send(b"lutron\r\nwrong\r\n" * 3)
     data = await session.read_eof()
     assert data.count(b"bad login") == 3
-    await wait_for(lambda: delayed.session_count == 0)
+    await wait_for(lambda: delayed.diagnostics()["open_sessions"] == 0)
     await session.close()
 
 
@@ -154,9 +154,9 @@ async def test_active_session_is_not_closed_for_idleness(
     for _ in range(12):  # 0.6 s of traffic: longer than the idle time
         assert await session.sync() == []
         await asyncio.sleep(0.05)
-    assert server.session_count == 1
+    assert server.diagnostics()["open_sessions"] == 1
     await session.read_eof()  # then silence: closed
-    await wait_for(lambda: server.session_count == 0)
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 0)
     await session.close()
     await server.stop()
 
@@ -171,10 +171,10 @@ async def test_reset_connection_ends_its_session(
     other = await RawSession.open(server.port)
     await other.login()
     resetting = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
-    await wait_for(lambda: server.session_count == 2)
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 2)
     resetting.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     resetting.close()  # linger 0: an RST instead of a FIN
-    await wait_for(lambda: server.session_count == 1)
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 1)
     assert "failed" in caplog.text
     other.send("#MONITORING,12,2")
     assert await other.sync() == []

@@ -1,5 +1,8 @@
 """An emulated HomeWorks QSX processor with LQSE-4S8-120-D switching power modules on its QS links.
 
+`system` holds the facade `Emulator`, `module` the rules of one module and the events of a change, `persistence`
+the export and restore of the whole state.
+
 The emulator holds one `SystemDescription` (one processor: P4 says a project may have several processors; each
 gets its own description, emulator and config entry) and one `ModuleState` per module. Commands from the
 processor or an integration (`set_zone`, `set_cco`, `pulse_cco`) and local button presses (`press_button`) either

@@ -132,10 +132,6 @@ class Emulator:
         """Return the description of a module; `UnknownObjectError` if unknown."""
         return self._get(serial).description
 
-    def zone_levels(self, serial: str) -> tuple[bool, ...]:
-        """Return the levels the module holds for its zones (what it drives when powered and not bypassed)."""
-        return tuple(self._get(serial).levels)
-
     def device_integration_id(self, serial: str) -> int:
         """Return the integration id of the processor or of a module, by serial; `UnknownObjectError` if none."""
         if serial.upper() == self._description.processor.serial:

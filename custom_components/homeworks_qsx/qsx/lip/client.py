@@ -26,7 +26,7 @@ import aiohttp
 import yarl
 
 from ..connection import Connection, Link, PendingReply, discard
-from ..const import ZONES_PER_MODULE, Button, Fault, IgnoredReason, check_pulse_seconds
+from ..const import ZONES_PER_MODULE, Button, IgnoredReason, check_pulse_seconds
 from ..errors import (
     AuthenticationError,
     CommandIgnoredError,
@@ -49,8 +49,6 @@ from .protocol import (
     BAD_LOGIN,
     CCI_COMPONENT,
     CRLF,
-    EMULATOR_TEMPERATURE,
-    EMULATOR_WORDS,
     LED_COMPONENT_BASE,
     LOGIN_PROMPT,
     PASSWORD_PROMPT,
@@ -154,7 +152,6 @@ class LipClient(Connection[_LipLink]):
         """Return the live state of one module; `UnknownObjectError` if unknown."""
         return self._tracker.state(serial)
 
-    @override
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the connection state and counters (no credentials)."""
         return {
@@ -414,21 +411,6 @@ class LipClient(Connection[_LipLink]):
             None,
             button=True,
         )
-
-    async def emulate(self, serial: str, fault: Fault, value: bool | float) -> None:
-        """Send an `#EMULATOR` command (our emulator only; a real processor answers `NotSupportedError`)."""
-        module = self._tracker.module(serial)
-        if fault is Fault.TEMPERATURE:
-            word, argument = EMULATOR_TEMPERATURE, f"{float(value):.2f}"
-        else:
-            word, yes, no = EMULATOR_WORDS[fault]
-            argument = yes if value else no
-        link = self._require_link()
-        line = f"#EMULATOR,{module.integration_id},{word},{argument}"
-        batch = self._send(link, (line,))
-        await self._wait(batch, line, self._command_timeout)
-        if batch.errors:
-            raise self._error(line, batch.errors[0])
 
     async def _execute(
         self,

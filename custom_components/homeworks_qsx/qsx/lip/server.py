@@ -286,11 +286,6 @@ class LipServer:
         """The HTTP port (the real one once started), or None without HTTP."""
         return self._http_port
 
-    @property
-    def session_count(self) -> int:
-        """Connections open now (logged in or not)."""
-        return len(self._sessions)
-
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the listening addresses, sessions and counters (no credentials)."""
         return {

@@ -1,26 +1,22 @@
-"""The project database `DbXmlInfo.xml` (dbxml.md): built from a system description, and parsed back.
+"""Parsing `DbXmlInfo.xml` back into a `SystemDescription`: ours exactly, a real processor's with defaults.
 
-The document follows the schema third-party clients (pylutron, openHAB) parse. Beside the standard attributes it
-carries attributes of our own (module link and address, zone load type and current, override levels, CCO pulse
-time, the processor) so that our client can rebuild the exact `SystemDescription`. A real processor's database
-lacks them; the parser then falls back to defaults.
+A document that declares a DOCTYPE or an entity is refused before it is parsed; what a real processor leaves out
+falls back to defaults; a document that cannot be read is an `InvalidDatabaseError`.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 import re
 from typing import Final
-from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from ..const import (
+from ...const import (
     DEFAULT_CCO_NAME,
     DEFAULT_PULSE_SECONDS,
     MAINS_VOLTAGE,
-    MODULE_FAMILY,
     ZONES_PER_MODULE,
     CcoType,
     LinkType,
@@ -29,8 +25,8 @@ from ..const import (
     ProcessorModel,
     default_zone_name,
 )
-from ..errors import InvalidDatabaseError
-from ..model import (
+from ...errors import InvalidDatabaseError
+from ...model import (
     CcoDescription,
     LinkDescription,
     ModuleDescription,
@@ -38,204 +34,10 @@ from ..model import (
     SystemDescription,
     ZoneDescription,
 )
-from .protocol import CCI_COMPONENT, LED_COMPONENT_BASE
+from .names import DEVICE_TYPE, SWITCHED_OUTPUT_TYPES, UNKNOWN_SERIAL, ZONE_OUTPUT_TYPE
 
-DEVICE_TYPE: Final = MODULE_FAMILY
-ZONE_OUTPUT_TYPE: Final = "NON_DIM"
-CCO_OUTPUT_TYPES: Final = {
-    CcoType.MAINTAINED: "CCO_MAINTAINED",
-    CcoType.MOMENTARY: "CCO_PULSED",
-}
-# Output types clients treat as on/off switches (dbxml.md); the load type they imply when ours is missing.
-SWITCHED_OUTPUT_TYPES: Final = {
-    "NON_DIM": LoadType.INCANDESCENT,
-    "NON_DIM_INC": LoadType.INCANDESCENT,
-    "NON_DIM_ELV": LoadType.ELV,
-    "RELAY_LIGHTING": LoadType.INCANDESCENT,
-    "EXHAUST_FAN_TYPE": LoadType.MOTOR,
-    "SWITCHED_MOTOR": LoadType.MOTOR,
-}
-PRODUCT_TYPE_HOMEWORKS_QS: Final = "4"
-BUTTON_NAMES: Final = ("Zn.1", "Zn.2", "Zn.3", "Zn.4", "Prog")
-UNKNOWN_SERIAL: Final = "00000000"
-
-# UUIDs must be unique across every kind of object (Home Assistant builds unique ids from them) and stable
-# when modules come and go, so they derive from integration ids, one number range per kind.
-_UUID_AREA, _UUID_OUTPUT, _UUID_DEVICE, _UUID_COMPONENT, _UUID_GROUP = 1, 2, 3, 4, 5
 _DEFAULT_PROCESSOR: Final = ProcessorDescription(serial=UNKNOWN_SERIAL)
 _FORBIDDEN = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _uuid(kind: int, number: int, sub: int = 0) -> str:
-    return str(kind * 100_000_000 + number * 100 + sub)
-
-
-def _sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
-    return ET.SubElement(parent, tag, attributes)
-
-
-def _areas(description: SystemDescription) -> dict[str, list[ModuleDescription]]:
-    """Modules grouped by area, areas in the order their first module appears."""
-    areas: dict[str, list[ModuleDescription]] = {}
-    for module in description.modules:
-        areas.setdefault(module.area, []).append(module)
-    return areas
-
-
-def _all_integration_ids(description: SystemDescription) -> Iterator[int]:
-    yield description.processor.integration_id
-    for module in description.modules:
-        yield module.integration_id
-        yield module.cco.integration_id
-        yield from (zone.integration_id for zone in module.zones)
-
-
-def build_dbxml(description: SystemDescription) -> bytes:
-    """Return the `DbXmlInfo.xml` document of a system (UTF-8 bytes with an XML declaration)."""
-    root = ET.Element("Project")
-    _sub(root, "ProjectName", ProjectName=description.name)
-    ET.SubElement(root, "GUID").text = description.guid
-    ET.SubElement(root, "ProductType").text = PRODUCT_TYPE_HOMEWORKS_QS
-    processor = description.processor
-    processor_xml = _sub(
-        root,
-        "Processor",
-        Name=processor.name,
-        IntegrationID=str(processor.integration_id),
-        SerialNumber=processor.serial,
-        Model=processor.model.value,
-        Firmware=processor.firmware,
-        DatabaseDate=description.database_date,
-    )
-    links_xml = _sub(processor_xml, "Links")
-    for link in description.links:
-        link_xml = _sub(
-            links_xml, "Link", Number=str(link.number), LinkType=link.link_type.value
-        )
-        if link.cable_length_m is not None:
-            link_xml.set("CableLengthMeters", repr(link.cable_length_m))
-
-    areas_xml = _sub(root, "Areas")
-    project_area = _sub(
-        areas_xml,
-        "Area",
-        Name=description.name,
-        IntegrationID="0",
-        UUID=_uuid(_UUID_AREA, 0),
-    )
-    _sub(project_area, "Outputs")
-    _sub(project_area, "DeviceGroups")
-    rooms_xml = _sub(project_area, "Areas")
-    groups_xml = _sub(root, "OccupancyGroups")
-    first_area_id = max(_all_integration_ids(description)) + 1
-    for index, (area_name, modules) in enumerate(_areas(description).items()):
-        area_id = first_area_id + index
-        group_number = str(area_id)
-        _sub(
-            groups_xml,
-            "OccupancyGroup",
-            UUID=_uuid(_UUID_GROUP, area_id),
-            OccupancyGroupNumber=group_number,
-        )
-        area_xml = _sub(
-            rooms_xml,
-            "Area",
-            Name=area_name,
-            IntegrationID=str(area_id),
-            UUID=_uuid(_UUID_AREA, area_id),
-            OccupancyGroupAssignedToID=group_number,
-        )
-        outputs_xml = _sub(area_xml, "Outputs")
-        for module in modules:
-            _add_outputs(outputs_xml, module)
-        devices_xml = _sub(
-            _sub(_sub(area_xml, "DeviceGroups"), "DeviceGroup", Name=area_name),
-            "Devices",
-        )
-        for module in modules:
-            _add_device(devices_xml, module)
-        _sub(area_xml, "Areas")
-    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return document
-
-
-def _add_outputs(outputs_xml: ET.Element, module: ModuleDescription) -> None:
-    for zone in module.zones:
-        _sub(
-            outputs_xml,
-            "Output",
-            Name=zone.name,
-            IntegrationID=str(zone.integration_id),
-            OutputType=ZONE_OUTPUT_TYPE,
-            Wattage=str(round(zone.watts)),
-            UUID=_uuid(_UUID_OUTPUT, zone.integration_id),
-            DeviceSerialNumber=module.serial,
-            Zone=str(zone.number),
-            LoadType=zone.load_type.value,
-            Amps=repr(zone.amps),
-            OverrideLevel=zone.override_level.value,
-        )
-    cco = module.cco
-    _sub(
-        outputs_xml,
-        "Output",
-        Name=cco.name,
-        IntegrationID=str(cco.integration_id),
-        OutputType=CCO_OUTPUT_TYPES[cco.cco_type],
-        Wattage="0",
-        UUID=_uuid(_UUID_OUTPUT, cco.integration_id),
-        DeviceSerialNumber=module.serial,
-        PulseTime=repr(cco.pulse_seconds),
-    )
-
-
-def _add_device(devices_xml: ET.Element, module: ModuleDescription) -> None:
-    attributes = {
-        "Name": module.name,
-        "IntegrationID": str(module.integration_id),
-        "DeviceType": DEVICE_TYPE,
-        "SerialNumber": module.serial,
-        "UUID": _uuid(_UUID_DEVICE, module.integration_id),
-        "Link": str(module.link),
-        "Address": str(module.address),
-    }
-    if module.cci_group is not None:
-        attributes["CciGroup"] = module.cci_group
-    if module.feed is not None:
-        attributes["Feed"] = module.feed
-    device_xml = ET.SubElement(devices_xml, "Device", attributes)
-    components_xml = _sub(device_xml, "Components")
-
-    def component(number: int, kind: str) -> ET.Element:
-        return _sub(
-            components_xml, "Component", ComponentNumber=str(number), ComponentType=kind
-        )
-
-    for number, name in enumerate(BUTTON_NAMES, start=1):
-        _sub(
-            component(number, "BUTTON"),
-            "Button",
-            Name=name,
-            Engraving=name,
-            ButtonType="Toggle",
-            UUID=_uuid(_UUID_COMPONENT, module.integration_id, number),
-        )
-    _sub(
-        component(CCI_COMPONENT, "CCI"),
-        "CCI",
-        UUID=_uuid(_UUID_COMPONENT, module.integration_id, CCI_COMPONENT),
-    )
-    for number in range(
-        LED_COMPONENT_BASE + 1, LED_COMPONENT_BASE + len(BUTTON_NAMES) + 1
-    ):
-        _sub(
-            component(number, "LED"),
-            "LED",
-            UUID=_uuid(_UUID_COMPONENT, module.integration_id, number),
-        )
-
-
-# Parsing.
 
 
 class _Node(dict[str, str]):
