@@ -968,3 +968,44 @@ async def test_changes_while_stopping_are_dropped_quietly(
     emulator.set_zone(A1, 1, False)
     await asyncio.sleep(0)
     assert server.diagnostics()["pushes"] == 0
+
+
+async def test_lp18_override_of_32_modules_is_one_push(
+    socket_enabled: None, credentials: LeapCredentials, client_context: ssl.SSLContext
+) -> None:
+    """LP18, C7: 32 modules wired to one override contact: one push with their 128 zones, in link/address order."""
+    from custom_components.homeworks_qsx.qsx.description import parse_description  # noqa: PLC0415
+
+    modules = [
+        {"serial": f"000001{index:02X}", "address": index, "cci_group": "fire"}
+        for index in range(1, 33)
+    ]
+    emulator = Emulator(
+        parse_description(
+            {"name": "Big", "processor": {"serial": "0A0B0C0E"}, "modules": modules}
+        )
+    )
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    try:
+        session = await LeapSession.open(server.port, client_context)
+        await session.request("SubscribeRequest", "/zone/status", tag="sub")
+        emulator.set_cci("00000101", True)
+        push = await session.receive()
+        statuses = push["Body"]["ZoneStatuses"]
+        assert len(statuses) == 128
+        assert all(status["Level"] == 100 for status in statuses)
+        zone_ids = [
+            int(status["Zone"]["href"].rsplit("/", 1)[1]) for status in statuses
+        ]
+        assert zone_ids == sorted(zone_ids)
+        reply = await session.request(
+            "ReadRequest", "/server/1/status/ping"
+        )  # nothing else was pushed
+        assert reply["CommuniqueType"] == "ReadResponse"
+        emulator.set_cci("00000101", False)  # C5: back to the levels before
+        assert len((await session.receive())["Body"]["ZoneStatuses"]) == 128
+        await session.close()
+    finally:
+        await server.stop()
+        emulator.close()
