@@ -1009,3 +1009,76 @@ async def test_lp18_override_of_32_modules_is_one_push(
     finally:
         await server.stop()
         emulator.close()
+
+
+BODY_KEYS = {
+    "OneProjectDefinition": "Project",
+    "MultipleAreaDefinition": "Areas",
+    "OneAreaDefinition": "Area",
+    "MultipleDeviceDefinition": "Devices",
+    "OneDeviceDefinition": "Device",
+    "MultipleZoneDefinition": "Zones",
+    "OneZoneDefinition": "Zone",
+    "MultipleZoneStatus": "ZoneStatuses",
+    "OneZoneStatus": "ZoneStatus",
+    "MultipleAreaStatus": "AreaStatuses",
+    "OneAreaStatus": "AreaStatus",
+    "OnePingResponse": "PingResponse",
+    "OneLinkDefinition": "Link",
+}
+
+
+async def test_lp6_lp9_reply_types_and_body_keys(leap: Opener) -> None:
+    """LP6: each request type's reply type and status; LP9: the body's one key is the one its MessageBodyType names."""
+    session: LeapSession = await leap()
+    reads = [
+        "/project",
+        "/area",
+        f"/area/{KITCHEN}",
+        f"/area/{KITCHEN}/associatedzone",
+        "/device?where=IsThisDevice:true",
+        "/device?where=IsThisDevice:false",
+        "/device/81",
+        f"/zone/{ISLAND}",
+        f"/zone/{ISLAND}/status",
+        "/zone/status",
+        "/area/status",
+        f"/area/{HALL}/status",
+        "/server/1/status/ping",
+        "/link/12",
+    ]
+    for url in reads:
+        reply = await session.request("ReadRequest", url)
+        assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+            "ReadResponse",
+            "200 OK",
+        ), url
+        assert list(reply["Body"]) == [BODY_KEYS[reply["Header"]["MessageBodyType"]]], (
+            url
+        )
+    for url in ("/zone/status", "/area/status"):
+        reply = await session.request("SubscribeRequest", url)
+        assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+            "SubscribeResponse",
+            "200 OK",
+        )
+        assert list(reply["Body"]) == [BODY_KEYS[reply["Header"]["MessageBodyType"]]]
+        reply = await session.request("UnsubscribeRequest", url)
+        assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+            "UnsubscribeResponse",
+            "204 NoContent",
+        )
+        assert "Body" not in reply
+        assert "MessageBodyType" not in reply["Header"]
+    reply = await session.request(
+        "CreateRequest", f"/zone/{ISLAND}/commandprocessor", go_to_level(100)
+    )
+    assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+        "CreateResponse",
+        "201 Created",
+    )
+    assert list(reply["Body"]) == ["ZoneStatus"]
+    empty = await session.request(
+        "ReadRequest", "/area/3/associatedzone"
+    )  # the root area holds no zone
+    assert (empty["Header"]["StatusCode"], "Body" in empty) == ("204 NoContent", False)
