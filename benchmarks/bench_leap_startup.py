@@ -14,23 +14,18 @@ Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap_startu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-import contextlib
-import json
 import logging
 import math
 import os
 from pathlib import Path
-import re
 import tempfile
 import time
 
 from pylutron_caseta.smartbridge import Smartbridge
 
 from benchmarks.common import (
-    PYTHON,
     Row,
-    child_process,
+    leap_server,
     median,
     modules_per_link,
     parse_args,
@@ -45,7 +40,6 @@ HOST = "127.0.0.1"
 DELAYS_MS = (0.0, 5.0)
 GOAL_SECONDS = 1.0  # for the largest system, with 5 ms replies
 GOAL_SPEEDUP = 10.0
-_LISTENING = re.compile(r"listening on (?P<host>[\d.]+):(?P<port>\d+)")
 
 
 def repeats(size: int, delay_ms: float) -> tuple[int, int]:
@@ -55,28 +49,6 @@ def repeats(size: int, delay_ms: float) -> tuple[int, int]:
     if size >= 100:
         return 7, 3
     return 9, 3
-
-
-@contextlib.asynccontextmanager
-async def leap_server(
-    folder: Path, modules: list[int], delay_ms: float
-) -> AsyncIterator[int]:
-    """Serve an emulated system over LEAP in a child process; yield its port."""
-    async with child_process(
-        PYTHON,
-        "-m",
-        "benchmarks.leap_server",
-        "--credentials",
-        str(folder / "credentials.json"),
-        "--modules",
-        ",".join(str(count) for count in modules),
-        "--reply-delay-ms",
-        str(delay_ms),
-    ) as (_, line):
-        found = _LISTENING.search(line)
-        if found is None:
-            raise RuntimeError(f"unexpected first line from the server: {line!r}")
-        yield int(found["port"])
 
 
 async def ours(certificates: LeapCertificates, port: int) -> float:
@@ -107,15 +79,10 @@ async def theirs(folder: Path, port: int) -> tuple[float, int]:
     return seconds, switches
 
 
-def write_credentials(folder: Path) -> LeapCertificates:
-    """Create the emulator's CA and a client certificate; write both where the server and pylutron-caseta read them."""
+def write_credentials(folder: Path) -> tuple[LeapCredentials, LeapCertificates]:
+    """Create the emulator's CA and a client certificate it signed, as PEM files for pylutron-caseta too."""
     credentials = LeapCredentials.generate()
     key, cert = credentials.issue_client()
-    descriptor = os.open(
-        folder / "credentials.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
-    )
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(credentials.to_dict(), file)
     descriptor = os.open(
         folder / "key.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
     )
@@ -123,7 +90,14 @@ def write_credentials(folder: Path) -> LeapCertificates:
         file.write(key)
     (folder / "cert.pem").write_text(cert, encoding="ascii")
     (folder / "ca.pem").write_text(credentials.ca_cert_pem, encoding="ascii")
-    return LeapCertificates(key, cert, credentials.ca_cert_pem)
+    return credentials, LeapCertificates(key, cert, credentials.ca_cert_pem)
+
+
+def fresh_state(folder: Path, credentials: LeapCredentials, name: str) -> Path:
+    """Return a new state file for one server, with the CA kept beside it (the server keeps its CA there)."""
+    state = folder / f"{name}.json"
+    credentials.save(LeapCredentials.companion_path(state))
+    return state
 
 
 async def main() -> None:
@@ -134,13 +108,16 @@ async def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="qsx-bench-leap-") as name:
         folder = Path(name)
-        certificates = write_credentials(folder)
+        credentials, certificates = write_credentials(folder)
         for delay_ms in DELAYS_MS:
             for size in sizes:
                 ours_runs, theirs_runs = repeats(size, delay_ms)
                 async with leap_server(
-                    folder, modules_per_link(size), delay_ms
-                ) as port:
+                    fresh_state(folder, credentials, f"state-{size}-{delay_ms:g}"),
+                    modules=modules_per_link(size),
+                    reply_delay_ms=delay_ms,
+                ) as served:
+                    port = served.port
                     note = ""
                     try:
                         await ours(certificates, port)  # warm-up
@@ -157,12 +134,15 @@ async def main() -> None:
                     reference = median(samples)
                 goal = ""
                 met: bool | None = None
-                if delay_ms:
-                    goal = f">= {GOAL_SPEEDUP:g}x faster than pylutron-caseta"
-                    met = not note and reference / mine >= GOAL_SPEEDUP
-                    if size == max(sizes):
-                        goal += f", < {GOAL_SECONDS:g} s"
-                        met = met and mine < GOAL_SECONDS
+                if delay_ms and size == max(
+                    sizes
+                ):  # the goal of the issue: the largest system, 5 ms replies
+                    goal = f"< {GOAL_SECONDS:g} s, >= {GOAL_SPEEDUP:g}x faster than pylutron-caseta"
+                    met = (
+                        not note
+                        and mine < GOAL_SECONDS
+                        and reference / mine >= GOAL_SPEEDUP
+                    )
                 rows.append(
                     Row(
                         "6 LEAP start-up",

@@ -38,10 +38,16 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("capacity", "benchmarks.bench_capacity", (), "5 emulator server capacity"),
     ("emulator", "benchmarks.bench_emulator", (), "emulation core alone"),
     (
+        "leap",
+        "benchmarks.bench_leap",
+        (),
+        "6 LEAP round trip and pylutron-caseta login",
+    ),
+    (
         "leap_startup",
         "benchmarks.bench_leap_startup",
         (),
-        "6 start-up of a LEAP connection",
+        "7 start-up of a LEAP connection",
     ),
 )
 RESULTS = ROOT / "benchmarks" / "results"

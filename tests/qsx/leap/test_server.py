@@ -968,3 +968,117 @@ async def test_changes_while_stopping_are_dropped_quietly(
     emulator.set_zone(A1, 1, False)
     await asyncio.sleep(0)
     assert server.diagnostics()["pushes"] == 0
+
+
+async def test_lp18_override_of_32_modules_is_one_push(
+    socket_enabled: None, credentials: LeapCredentials, client_context: ssl.SSLContext
+) -> None:
+    """LP18, C7: 32 modules wired to one override contact: one push with their 128 zones, in link/address order."""
+    from custom_components.homeworks_qsx.qsx.description import parse_description  # noqa: PLC0415
+
+    modules = [
+        {"serial": f"000001{index:02X}", "address": index, "cci_group": "fire"}
+        for index in range(1, 33)
+    ]
+    emulator = Emulator(
+        parse_description(
+            {"name": "Big", "processor": {"serial": "0A0B0C0E"}, "modules": modules}
+        )
+    )
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    try:
+        session = await LeapSession.open(server.port, client_context)
+        await session.request("SubscribeRequest", "/zone/status", tag="sub")
+        emulator.set_cci("00000101", True)
+        push = await session.receive()
+        statuses = push["Body"]["ZoneStatuses"]
+        assert len(statuses) == 128
+        assert all(status["Level"] == 100 for status in statuses)
+        zone_ids = [
+            int(status["Zone"]["href"].rsplit("/", 1)[1]) for status in statuses
+        ]
+        assert zone_ids == sorted(zone_ids)
+        reply = await session.request(
+            "ReadRequest", "/server/1/status/ping"
+        )  # nothing else was pushed
+        assert reply["CommuniqueType"] == "ReadResponse"
+        emulator.set_cci("00000101", False)  # C5: back to the levels before
+        assert len((await session.receive())["Body"]["ZoneStatuses"]) == 128
+        await session.close()
+    finally:
+        await server.stop()
+        emulator.close()
+
+
+BODY_KEYS = {
+    "OneProjectDefinition": "Project",
+    "MultipleAreaDefinition": "Areas",
+    "OneAreaDefinition": "Area",
+    "MultipleDeviceDefinition": "Devices",
+    "OneDeviceDefinition": "Device",
+    "MultipleZoneDefinition": "Zones",
+    "OneZoneDefinition": "Zone",
+    "MultipleZoneStatus": "ZoneStatuses",
+    "OneZoneStatus": "ZoneStatus",
+    "MultipleAreaStatus": "AreaStatuses",
+    "OneAreaStatus": "AreaStatus",
+    "OnePingResponse": "PingResponse",
+    "OneLinkDefinition": "Link",
+}
+
+
+async def test_lp6_lp9_reply_types_and_body_keys(leap: Opener) -> None:
+    """LP6: each request type's reply type and status; LP9: the body's one key is the one its MessageBodyType names."""
+    session: LeapSession = await leap()
+    reads = [
+        "/project",
+        "/area",
+        f"/area/{KITCHEN}",
+        f"/area/{KITCHEN}/associatedzone",
+        "/device?where=IsThisDevice:true",
+        "/device?where=IsThisDevice:false",
+        "/device/81",
+        f"/zone/{ISLAND}",
+        f"/zone/{ISLAND}/status",
+        "/zone/status",
+        "/area/status",
+        f"/area/{HALL}/status",
+        "/server/1/status/ping",
+        "/link/12",
+    ]
+    for url in reads:
+        reply = await session.request("ReadRequest", url)
+        assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+            "ReadResponse",
+            "200 OK",
+        ), url
+        assert list(reply["Body"]) == [BODY_KEYS[reply["Header"]["MessageBodyType"]]], (
+            url
+        )
+    for url in ("/zone/status", "/area/status"):
+        reply = await session.request("SubscribeRequest", url)
+        assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+            "SubscribeResponse",
+            "200 OK",
+        )
+        assert list(reply["Body"]) == [BODY_KEYS[reply["Header"]["MessageBodyType"]]]
+        reply = await session.request("UnsubscribeRequest", url)
+        assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+            "UnsubscribeResponse",
+            "204 NoContent",
+        )
+        assert "Body" not in reply
+        assert "MessageBodyType" not in reply["Header"]
+    reply = await session.request(
+        "CreateRequest", f"/zone/{ISLAND}/commandprocessor", go_to_level(100)
+    )
+    assert (reply["CommuniqueType"], reply["Header"]["StatusCode"]) == (
+        "CreateResponse",
+        "201 Created",
+    )
+    assert list(reply["Body"]) == ["ZoneStatus"]
+    empty = await session.request(
+        "ReadRequest", "/area/3/associatedzone"
+    )  # the root area holds no zone
+    assert (empty["Header"]["StatusCode"], "Body" in empty) == ("204 NoContent", False)

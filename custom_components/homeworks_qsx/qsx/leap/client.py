@@ -323,7 +323,6 @@ class LeapClient(Connection[_LeapLink]):
         self._project_callbacks.append(callback)
         return make_unsubscribe(self._project_callbacks, callback)
 
-    @override
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the connection state and counters (no key, no certificate)."""
         link = self._link

@@ -17,7 +17,7 @@ Zone and area statuses are built from the emulator's live module state at the ti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, Final
@@ -342,7 +342,7 @@ class ResourceTree:
         return int(number)
 
     def area_status(
-        self, area_id: int, states: Mapping[str, ModuleState]
+        self, area_id: int, state: Callable[[str], ModuleState]
     ) -> dict[str, Any]:
         """Return the status of one area (LP18; ours: `Level` 100 while one of its lighting zones is on, else 0)."""
         status: dict[str, Any] = {"href": f"/area/{area_id}/status"}
@@ -353,7 +353,7 @@ class ResourceTree:
         ]
         if lights:
             on = any(
-                states[target.serial].zones[target.number - 1].on
+                state(target.serial).zones[target.number - 1].on
                 for target in lights
                 if target.number
             )

@@ -35,7 +35,6 @@ from typing import Any, Final, override
 
 from ..emulator import Emulator
 from ..events import Event, EventKind, Unsubscribe
-from ..model import ModuleState
 from .certs import LeapCredentials
 from .protocol import (
     AREA_STATUS_URL,
@@ -276,17 +275,11 @@ class LeapServer:
                 (target.serial, target.number): zone_id
                 for zone_id, target in tree.targets.items()
             }
-            states = self._states(tree)
             self._area_statuses = {
-                area_id: tree.area_status(area_id, states) for area_id in tree.areas
+                area_id: tree.area_status(area_id, self.emulator.state)
+                for area_id in tree.areas
             }
         return tree
-
-    def _states(self, tree: ResourceTree) -> dict[str, ModuleState]:
-        return {
-            module.serial: self.emulator.state(module.serial)
-            for module in tree.description.modules
-        }
 
     def _zone_status(self, target: ZoneTarget) -> dict[str, Any]:
         return zone_status(target, self.emulator.state(target.serial))
@@ -342,10 +335,9 @@ class LeapServer:
             )
         areas = {target.area_id for target in targets}
         if areas:
-            states = self._states(tree)
             changed_areas: list[dict[str, Any]] = []
             for area_id in sorted(areas):
-                status = tree.area_status(area_id, states)
+                status = tree.area_status(area_id, self.emulator.state)
                 if status != self._area_statuses.get(area_id):
                     self._area_statuses[area_id] = status
                     changed_areas.append(status)
@@ -620,9 +612,8 @@ class LeapServer:
                     self._zone_status(t) for t in tree.targets.values()
                 ]
             case ["area", "status"]:
-                states = self._states(tree)
                 return BodyType.MULTIPLE_AREA_STATUSES, [
-                    tree.area_status(a, states) for a in tree.areas
+                    tree.area_status(a, self.emulator.state) for a in tree.areas
                 ]
             case ["zone", number, "status"]:
                 return BodyType.ONE_ZONE_STATUS, self._zone_status(
@@ -630,7 +621,7 @@ class LeapServer:
                 )
             case ["area", number, "status"]:
                 return BodyType.ONE_AREA_STATUS, tree.area_status(
-                    tree.area_id(number, url), self._states(tree)
+                    tree.area_id(number, url), self.emulator.state
                 )
             case ["zone", number, "commandprocessor"]:
                 tree.zone_target(number, url)
