@@ -124,10 +124,11 @@ async def processor(
 
 
 def tolerate_failed_handshakes() -> None:
-    """Let servers' failed TLS handshakes go unreported on this test's loop (it reports them in debug mode).
+    """Let failed TLS handshakes of asyncio's own TLS servers (`scripted`) go unreported on this test's loop.
 
-    A test that presents or expects a refused certificate makes one side's handshake fail on purpose; anything
-    else still reaches the loop's handler (and fails the test).
+    The test loop reports them in debug mode; a test that presents or expects a refused certificate makes one
+    side's handshake fail on purpose. Anything else still reaches the loop's handler (and fails the test). The
+    emulator's servers handle failed handshakes themselves (`leap/tls.py`).
     """
     loop = asyncio.get_running_loop()
     handler = loop.get_exception_handler()

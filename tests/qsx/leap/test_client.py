@@ -299,7 +299,6 @@ async def test_certificate_refused_on_reconnection() -> None:
         await client.connect()
         rejected: list[bool] = []
         client.subscribe_credentials_rejected(lambda: rejected.append(True))
-        tolerate_failed_handshakes()
         await served.restart(credentials=LeapCredentials.generate())
         await wait_until(lambda: rejected == [True])
         assert not client.connected

@@ -27,7 +27,7 @@ from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer, stat
 from custom_components.homeworks_qsx.qsx.leap.protocol import LEAP_PORT, PAIRING_PORT
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 
-from .rig import FAST, house, scripted, tolerate_failed_handshakes
+from .rig import FAST, house, scripted
 
 PAIRING_HOST = "127.0.0.6"
 NOBODY = "127.0.0.7"  # nothing listens there
@@ -100,7 +100,6 @@ async def test_pairing_button_not_pressed(monkeypatch: pytest.MonkeyPatch) -> No
 
 async def test_pairing_server_not_trusted() -> None:
     """A pairing server whose certificate Lutron did not sign is refused (as the emulator's is, untrusted)."""
-    tolerate_failed_handshakes()
     async with emulated_processor():
         with pytest.raises(PairingRefusedError, match="secure connection"):
             await async_pair_processor(PAIRING_HOST)
