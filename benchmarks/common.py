@@ -255,11 +255,11 @@ async def lip_server(
 
 @contextlib.asynccontextmanager
 async def reference_server(
-    kind: str, cpus: frozenset[int] | None = None
+    kind: str, cpus: frozenset[int] | None = None, *arguments: str
 ) -> AsyncIterator[Served]:
-    """Run a reference server of `benchmarks/reference_servers.py` (echo or fan-out) in a child process."""
+    """Run a reference server of `benchmarks/reference_servers.py` (echo, fan-out, TLS echo) in a child process."""
     async with child_process(
-        PYTHON, "-m", "benchmarks.reference_servers", kind, cpus=cpus
+        PYTHON, "-m", "benchmarks.reference_servers", kind, *arguments, cpus=cpus
     ) as (_process, line):
         match = _LISTENING.search(line)
         if match is None:
@@ -267,3 +267,47 @@ async def reference_server(
                 f"unexpected first line of the reference server: {line!r}"
             )
         yield Served(match["host"], int(match["port"]), None)
+
+
+_LEAP_SERVING = re.compile(
+    r"LEAP on (?P<host>[\d.]+):(?P<port>\d+) \(\w+\), pairing on [\d.]+:(?P<pairing>\d+)"
+)
+
+
+@contextlib.asynccontextmanager
+async def leap_server(
+    state: Path,
+    *,
+    modules: Sequence[int],
+    reply_delay_ms: float = 0.0,
+    profile: str = "full",
+    cpus: frozenset[int] | None = None,
+) -> AsyncIterator[Served]:
+    """Serve an emulated system over LEAP only (free ports), with the CA kept beside `state`, in a child process.
+
+    `Served.http_port` holds the pairing port.
+    """
+    command = [
+        PYTHON,
+        "-m",
+        "custom_components.homeworks_qsx.qsx",
+        "serve",
+        "--modules",
+        ",".join(str(count) for count in modules),
+        "--state",
+        str(state),
+        "--no-lip",
+        "--leap-port",
+        "0",
+        "--pairing-port",
+        "0",
+        "--leap-profile",
+        profile,
+        "--reply-delay-ms",
+        str(reply_delay_ms),
+    ]
+    async with child_process(*command, cpus=cpus) as (_process, line):
+        match = _LEAP_SERVING.search(line)
+        if match is None:
+            raise RuntimeError(f"unexpected first line of the server: {line!r}")
+        yield Served(match["host"], int(match["port"]), int(match["pairing"]))

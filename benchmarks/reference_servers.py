@@ -3,17 +3,24 @@
 ``echo``: every byte received is sent back (the round-trip floor of a loopback TCP connection with asyncio).
 ``fanout``: every line received is sent back to its sender and to every other connection (the floor of a
 server that reports each command to its monitoring sessions).
+``tls-echo CREDENTIALS``: the echo over TLS with client certificates, with the LEAP server's own TLS set-up (the
+credentials file the emulator keeps beside its state): the round-trip floor of LEAP.
 
-Run as ``python -m benchmarks.reference_servers echo|fanout``; prints ``listening on HOST:PORT`` and serves until
-SIGTERM or SIGINT.
+Run as ``python -m benchmarks.reference_servers echo|fanout|tls-echo [CREDENTIALS]``; prints
+``listening on HOST:PORT`` and serves until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 import signal
+import ssl
 import sys
 from typing import override
+
+from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 
 
 class _Echo(asyncio.Protocol):
@@ -59,11 +66,14 @@ class _FanOut(asyncio.Protocol):
                     peer.transport.write(lines)
 
 
-async def _serve(kind: str) -> None:
+async def _serve(kind: str, context: ssl.SSLContext | None = None) -> None:
     loop = asyncio.get_running_loop()
     peers: set[_FanOut] = set()
     server = await loop.create_server(
-        (lambda: _FanOut(peers)) if kind == "fanout" else _Echo, "127.0.0.1", 0
+        (lambda: _FanOut(peers)) if kind == "fanout" else _Echo,
+        "127.0.0.1",
+        0,
+        ssl=context,
     )
     host, port = server.sockets[0].getsockname()[:2]
     print(f"{kind} listening on {host}:{port}", flush=True)
@@ -81,8 +91,15 @@ async def _serve(kind: str) -> None:
 def main() -> None:
     """Serve the kind named on the command line."""
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
+    if kind == "tls-echo" and len(sys.argv) > 2:
+        data = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        context = LeapCredentials.from_dict(data).server_context()
+        asyncio.run(_serve(kind, context))
+        return
     if kind not in ("echo", "fanout"):
-        sys.exit("usage: python -m benchmarks.reference_servers echo|fanout")
+        sys.exit(
+            "usage: python -m benchmarks.reference_servers echo|fanout|tls-echo CREDENTIALS"
+        )
     asyncio.run(_serve(kind))
 
 

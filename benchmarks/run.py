@@ -37,6 +37,18 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("burst", "benchmarks.bench_burst", (), "4 burst of 128 zones"),
     ("capacity", "benchmarks.bench_capacity", (), "5 emulator server capacity"),
     ("emulator", "benchmarks.bench_emulator", (), "emulation core alone"),
+    (
+        "leap",
+        "benchmarks.bench_leap",
+        (),
+        "6 LEAP round trip and pylutron-caseta login",
+    ),
+    (
+        "leap_startup",
+        "benchmarks.bench_leap_startup",
+        (),
+        "7 start-up of a LEAP connection",
+    ),
 )
 RESULTS = ROOT / "benchmarks" / "results"
 LIMIT_SECONDS = 300  # a benchmark normally ends within two minutes

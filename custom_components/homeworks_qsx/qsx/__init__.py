@@ -2,7 +2,7 @@
 
 Nothing in this package imports Home Assistant: it is built and installed on its own as the `pyhomeworksqsx` wheel
 (console script `homeworks-qsx`) and ships inside the integration as `custom_components.homeworks_qsx.qsx`.
-The names below are its public API; `lip` holds the Lutron Integration Protocol.
+The names below are its public API; `lip` holds the Lutron Integration Protocol, `leap` LEAP.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .backend import QsxBackend
+    from .backend import Capability, QsxBackend
     from .clock import AsyncioScheduler, ManualScheduler, Scheduler, TimerHandle
     from .connection import Connection, Link, PendingReply
     from .const import (
@@ -54,12 +54,21 @@ if TYPE_CHECKING:
         InvalidDatabaseError,
         LimitError,
         NotSupportedError,
+        ObjectNotFoundError,
+        PairingError,
+        PairingRefusedError,
+        PairingTimeoutError,
+        PairingUnreachableError,
         QsxError,
+        RequestNotSupportedError,
+        RequestRefusedError,
         UnknownObjectError,
     )
     from .events import Event, EventBus, EventKind, Unsubscribe
     from .model import (
+        AreaGroupDescription,
         CcoDescription,
+        GroupZoneDescription,
         LinkDescription,
         ModuleDescription,
         ModuleState,
@@ -71,6 +80,7 @@ if TYPE_CHECKING:
     )
 
 _MODULES = {
+    "Capability": ".backend",
     "QsxBackend": ".backend",
     "Connection": ".connection",
     "Link": ".connection",
@@ -113,13 +123,22 @@ _MODULES = {
     "InvalidDatabaseError": ".errors",
     "LimitError": ".errors",
     "NotSupportedError": ".errors",
+    "ObjectNotFoundError": ".errors",
+    "PairingError": ".errors",
+    "PairingRefusedError": ".errors",
+    "PairingTimeoutError": ".errors",
+    "PairingUnreachableError": ".errors",
+    "RequestNotSupportedError": ".errors",
+    "RequestRefusedError": ".errors",
     "QsxError": ".errors",
     "UnknownObjectError": ".errors",
     "Event": ".events",
     "EventBus": ".events",
     "EventKind": ".events",
     "Unsubscribe": ".events",
+    "AreaGroupDescription": ".model",
     "CcoDescription": ".model",
+    "GroupZoneDescription": ".model",
     "LinkDescription": ".model",
     "ModuleDescription": ".model",
     "ModuleState": ".model",
@@ -130,9 +149,11 @@ _MODULES = {
     "ZoneState": ".model",
 }
 __all__ = [
+    "AreaGroupDescription",
     "AsyncioScheduler",
     "AuthenticationError",
     "Button",
+    "Capability",
     "CcoDescription",
     "CcoType",
     "CommandIgnoredError",
@@ -146,6 +167,7 @@ __all__ = [
     "EventBus",
     "EventKind",
     "Fault",
+    "GroupZoneDescription",
     "IgnoredReason",
     "IntegrationIdKind",
     "InvalidDatabaseError",
@@ -161,14 +183,21 @@ __all__ = [
     "ModuleDescription",
     "ModuleState",
     "NotSupportedError",
+    "ObjectNotFoundError",
     "OperatingMode",
     "OutputRef",
     "OverrideLevel",
+    "PairingError",
+    "PairingRefusedError",
+    "PairingTimeoutError",
+    "PairingUnreachableError",
     "PendingReply",
     "ProcessorDescription",
     "ProcessorModel",
     "QsxBackend",
     "QsxError",
+    "RequestNotSupportedError",
+    "RequestRefusedError",
     "Scheduler",
     "SystemDescription",
     "TimerHandle",

@@ -1,6 +1,7 @@
-"""Command line: serve an emulated HomeWorks QSX system over LIP and HTTP, as a processor would.
+"""Command line: serve an emulated HomeWorks QSX system over LIP and HTTP, and over LEAP, as a processor would.
 
     homeworks-qsx serve --system examples/house.yaml --password secret
+    homeworks-qsx issue-cert --state house.json --out certs
 
 (`homeworks-qsx` is the console script of the `pyhomeworksqsx` wheel; `python -m pyhomeworksqsx` is the same.)
 
@@ -23,11 +24,17 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .errors import DescriptionError, QsxError
+from .leap.protocol import LEAP_PORT, PAIRING_PORT
+from .leap.resources import Profile
 from .lip.protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
 
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .events import Event
+    from .leap.certs import LeapCredentials
+    from .leap.pairing import PairingServer
+    from .leap.server import LeapServer
+    from .lip.server import LipServer
 
 DEFAULT_LIP_PORT = 2323
 DEFAULT_HTTP_PORT = 8080
@@ -128,11 +135,80 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_SESSIONS,
         help=f"LIP sessions at once (default {DEFAULT_MAX_SESSIONS})",
     )
+    leap = serve.add_argument_group("LEAP (the processor's native protocol over TLS)")
+    leap.add_argument(
+        "--leap-port",
+        type=int,
+        default=LEAP_PORT,
+        help=f"LEAP port, 0 for any free one (default {LEAP_PORT}, as on a processor)",
+    )
+    leap.add_argument(
+        "--pairing-port",
+        type=int,
+        default=PAIRING_PORT,
+        help=f"pairing (LAP) port, 0 for any free one (default {PAIRING_PORT}, as on a processor)",
+    )
+    leap.add_argument(
+        "--pairing-window",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="open the pairing window for this long at start, as if the processor's button were pressed (default 0: closed)",
+    )
+    leap.add_argument(
+        "--leap-profile",
+        choices=[profile.value for profile in Profile],
+        default=Profile.FULL.value,
+        help="how modules are listed: full (model, serial, zones) or anonymous (as a real QSX: Unknown devices)",
+    )
+    leap.add_argument(
+        "--no-leap", action="store_true", help="serve no LEAP and no pairing"
+    )
+    serve.add_argument(
+        "--no-lip", action="store_true", help="serve no LIP and no HTTP database"
+    )
     serve.add_argument(
         "--log-level",
         default="WARNING",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level on standard error (default WARNING)",
+    )
+    issue = commands.add_parser(
+        "issue-cert",
+        help="issue a LEAP client certificate signed by the emulator's CA",
+        description=(
+            "Write a client key, its certificate and the emulator's CA as the three PEM files Home Assistant's "
+            "lutron_caseta integration uses (lutron_caseta-<id>-key.pem, -cert.pem, -ca.pem), and print how to use "
+            "them. The CA is the one `serve --state FILE` uses (created now if it does not exist yet)."
+        ),
+    )
+    issue.add_argument(
+        "--state",
+        metavar="FILE",
+        required=True,
+        help="the emulator's state file (as for serve)",
+    )
+    issue.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="folder to write the three files into",
+    )
+    issue.add_argument(
+        "--id",
+        default=DEFAULT_HOST,
+        help=f"the <id> in the file names (lutron_caseta uses the processor's host; default {DEFAULT_HOST})",
+    )
+    issue.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"the emulator's address, for the printed example (default {DEFAULT_HOST})",
+    )
+    issue.add_argument(
+        "--leap-port",
+        type=int,
+        default=LEAP_PORT,
+        help="the LEAP port, for the printed example",
     )
     return parser
 
@@ -193,11 +269,33 @@ class _Saver:
         self.save()
 
 
+def _credentials(state: str | None) -> LeapCredentials:
+    """Return the emulator's CA: kept beside `--state` (created on first start), or new for this run without it."""
+    from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+
+    if state is None:
+        print(
+            "warning: no --state: a new LEAP certificate authority for this run only (issued certificates will not "
+            "survive a restart)",
+            file=sys.stderr,
+        )
+        return LeapCredentials.generate()
+    credentials, _ = LeapCredentials.load_or_create(
+        LeapCredentials.companion_path(Path(state))
+    )
+    return credentials
+
+
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
-    from .lip.server import LipServer  # noqa: PLC0415 (see _load_emulator)
+    from .leap.pairing import PairingServer  # noqa: PLC0415 (see _load_emulator)
+    from .leap.server import LeapServer  # noqa: PLC0415
+    from .lip.server import LipServer  # noqa: PLC0415
 
-    if not args.password:
+    if args.no_lip and args.no_leap:
+        print("error: --no-lip and --no-leap leave nothing to serve", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.password and not args.no_lip:
         print(
             "error: a password is required (--password or QSX_PASSWORD)",
             file=sys.stderr,
@@ -206,27 +304,64 @@ async def serve(args: argparse.Namespace) -> int:
     if args.reply_delay_ms < 0:
         print("error: --reply-delay-ms cannot be negative", file=sys.stderr)
         return EXIT_USAGE
+    if args.pairing_window < 0:
+        print("error: --pairing-window cannot be negative", file=sys.stderr)
+        return EXIT_USAGE
     try:
         emulator = _load_emulator(args)
+        credentials = None if args.no_leap else _credentials(args.state)
     except (QsxError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    server = LipServer(
-        emulator,
-        args.host,
-        args.lip_port,
-        args.username,
-        args.password,
-        http_port=args.http_port,
-        max_sessions=args.max_sessions,
-        reply_delay=args.reply_delay_ms / 1000,
-    )
+    servers: list[LipServer | LeapServer | PairingServer] = []
+    parts: list[str] = []
+    if not args.no_lip:
+        server = LipServer(
+            emulator,
+            args.host,
+            args.lip_port,
+            args.username,
+            args.password,
+            http_port=args.http_port,
+            max_sessions=args.max_sessions,
+            reply_delay=args.reply_delay_ms / 1000,
+        )
+        servers.append(server)
+    if credentials is not None:
+        leap_server = LeapServer(
+            emulator,
+            credentials,
+            args.host,
+            args.leap_port,
+            profile=Profile(args.leap_profile),
+            reply_delay=args.reply_delay_ms / 1000,
+        )
+        pairing = PairingServer(credentials, args.host, args.pairing_port)
+        servers += [leap_server, pairing]
     try:
-        await server.start()
+        for started in servers:
+            await started.start()
     except OSError as err:
         print(f"error: cannot listen on {args.host}: {err}", file=sys.stderr)
+        for started in servers:
+            await started.stop()
         emulator.close()
         return EXIT_UNAVAILABLE
+    if not args.no_lip:
+        parts.append(
+            f"LIP on {args.host}:{server.port}, database on http://{args.host}:{server.http_port}/DbXmlInfo.xml"
+        )
+    if credentials is not None:
+        if args.pairing_window:
+            pairing.open_pairing_window(args.pairing_window)
+        parts.append(
+            f"LEAP on {args.host}:{leap_server.port} ({args.leap_profile}), pairing on {args.host}:{pairing.port}"
+            + (
+                f" (window open {args.pairing_window:g} s)"
+                if args.pairing_window
+                else ""
+            )
+        )
     saver = (
         _Saver(emulator, Path(args.state), SAVE_DELAY_SECONDS) if args.state else None
     )
@@ -237,7 +372,7 @@ async def serve(args: argparse.Namespace) -> int:
     description = emulator.description
     print(
         f"Serving {description.name!r} ({len(description.modules)} modules): "
-        f"LIP on {args.host}:{server.port}, database on http://{args.host}:{server.http_port}/DbXmlInfo.xml",
+        + "; ".join(parts),
         flush=True,
     )
     try:
@@ -245,7 +380,8 @@ async def serve(args: argparse.Namespace) -> int:
     finally:
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signal_number)
-        await server.stop()
+        for started in servers:
+            await started.stop()
         emulator.close()
         if saver is not None:
             saver.close()
@@ -253,13 +389,56 @@ async def serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CLIENT_FILES = ("key", "cert", "ca")
+
+
+async def issue_cert(args: argparse.Namespace) -> int:
+    """Write a client key, certificate and the CA for LEAP (LP21's direct issue); return the exit status."""
+    from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+
+    try:
+        credentials, created = LeapCredentials.load_or_create(
+            LeapCredentials.companion_path(Path(args.state))
+        )
+        key_pem, cert_pem = credentials.issue_client(f"homeworks_qsx {args.id}")
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            kind: out / f"lutron_caseta-{args.id}-{kind}.pem" for kind in CLIENT_FILES
+        }
+        descriptor = os.open(paths["key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key_pem)
+        paths["cert"].write_text(cert_pem, encoding="ascii")
+        paths["ca"].write_text(credentials.ca_cert_pem, encoding="ascii")
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if created:
+        print(
+            f"Created the emulator's LEAP certificate authority in {LeapCredentials.companion_path(Path(args.state))}"
+        )
+    for path in paths.values():
+        print(f"Wrote {path}")
+    port = "" if args.leap_port == LEAP_PORT else f", port={args.leap_port}"
+    print(
+        "Use them with pylutron-caseta (serve with the same --state):\n"
+        f"    bridge = Smartbridge.create_tls({args.host!r}, {str(paths['key'])!r}, {str(paths['cert'])!r}, "
+        f"{str(paths['ca'])!r}{port})\n"
+        "    await bridge.connect()",
+        flush=True,
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the command; return the exit status."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=getattr(args, "log_level", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    handlers: dict[str, Any] = {"serve": serve}
+    handlers: dict[str, Any] = {"serve": serve, "issue-cert": issue_cert}
     status: int = asyncio.run(handlers[args.command](args))
     return status
 

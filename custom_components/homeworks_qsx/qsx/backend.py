@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any
+from enum import StrEnum
+from typing import Any, Final
 
 from .const import Button, Fault
 from .errors import NotSupportedError
@@ -19,6 +20,30 @@ from .model import ModuleState, SystemDescription
 
 type ConnectionCallback = Callable[[bool], None]
 type CredentialsRejectedCallback = Callable[[], None]
+type ProjectChangedCallback = Callable[[], None]
+
+
+class Capability(StrEnum):
+    """What a backend can tell or do; the integration creates only the entities and actions its backend supports."""
+
+    ZONES = "zones"  # switch zones, and read their levels
+    CCO = "cco"  # open and close a module's CCO
+    CCO_PULSE = "cco_pulse"  # pulse a module's CCO
+    CCO_TYPE = (
+        "cco_type"  # whether a CCO is maintained or momentary, and its pulse time
+    )
+    BUTTONS = "buttons"  # press a module's front buttons, and hear local presses
+    CCI = "cci"  # the contact closure input (override contact)
+    LEDS = "leds"  # the front LEDs
+    MODE = "mode"  # operating mode: override, power, link, program mode (derived from CCI and LEDs)
+    TEMPERATURE = "temperature"
+    RELAY_COUNTS = "relay_counts"
+    LOAD_CURRENT = "load_current"  # needs the loads of the description
+    LINK_ADDRESS = "link_address"  # each module's link and address
+    SIMULATION = "simulation"  # simulate faults (emulator only)
+
+
+EVERYTHING_BUT_SIMULATION: Final = frozenset(Capability) - {Capability.SIMULATION}
 
 
 class QsxBackend(ABC):
@@ -29,12 +54,24 @@ class QsxBackend(ABC):
     """
 
     supports_simulation: bool = False
+    capabilities: frozenset[Capability] = EVERYTHING_BUT_SIMULATION
+
+    def unsupported_reason(self, capability: Capability) -> str | None:
+        """Why this backend cannot do `capability` (a sentence fit for a user), or None when it can."""
+        if capability in self.capabilities:
+            return None
+        if capability is Capability.SIMULATION:
+            return "Simulation is only possible on an emulated system"
+        return (
+            f"This backend cannot report or drive {capability.value.replace('_', ' ')}"
+        )
 
     def __init__(self, events: EventBus | None = None) -> None:
         """Publish changes on `events` (the bus of the system behind the backend), or on a bus of its own."""
         self.events = events if events is not None else EventBus()
         self._connection_callbacks: list[ConnectionCallback] = []
         self._credentials_callbacks: list[CredentialsRejectedCallback] = []
+        self._project_callbacks: list[ProjectChangedCallback] = []
         self._connected = False
 
     @property
@@ -74,6 +111,22 @@ class QsxBackend(ABC):
         """
         self._credentials_callbacks.append(callback)
         return make_unsubscribe(self._credentials_callbacks, callback)
+
+    def subscribe_project_changed(
+        self, callback: ProjectChangedCallback
+    ) -> Unsubscribe:
+        """Receive a call when a reconnection finds the processor's project changed (areas, zones, names).
+
+        The description has then been replaced (modules added, removed or changed were published as events); the
+        entities made from the old one may be stale, so the application asks for a reload. The emulator never calls
+        back; the LIP backend reports it through `description.database_date` instead.
+        """
+        self._project_callbacks.append(callback)
+        return make_unsubscribe(self._project_callbacks, callback)
+
+    def _project_changed(self) -> None:
+        for callback in list(self._project_callbacks):
+            callback()
 
     def _set_connected(self, connected: bool) -> None:
         if connected == self._connected:

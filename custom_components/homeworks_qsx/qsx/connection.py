@@ -10,7 +10,7 @@ rejected login cannot succeed, and a processor logs every failure; listeners of
 Replies the protocol waits for are `PendingReply`s on the link, in the order they were asked for; when the link is
 lost every one of them fails at once. A protocol (LIP here; LEAP next) subclasses `Connection` and provides:
 `_log_in` (prompts, credentials), `_start_session` (set-up and reading every state), `link_data` (what arrives)
-and `_send_ping` (a request every reply must follow).
+and `_send_ping` (a request every reply must follow), and may add `_transport_options` (TLS).
 
 asyncio has the transport and nothing more; the supervision above it is specific enough (credentials that stop the
 retries, a model re-read before "connected") that no library covers it.
@@ -192,6 +192,10 @@ class Connection[L: Link[Any]](ABC):
     def _send_ping(self, link: L) -> PendingReply:
         """Send a request that the processor answers after everything sent before it; return its reply."""
 
+    def _transport_options(self) -> dict[str, Any]:
+        """Return extra `create_connection` arguments (LEAP: its TLS context); none for plain TCP."""
+        return {}
+
     # State and listeners.
 
     @property
@@ -349,7 +353,10 @@ class Connection[L: Link[Any]](ABC):
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, protocol = await asyncio.get_running_loop().create_connection(
-                    lambda: _LinkProtocol(self), self.host, self.port
+                    lambda: _LinkProtocol(self),
+                    self.host,
+                    self.port,
+                    **self._transport_options(),
                 )
         except (OSError, TimeoutError) as err:
             raise ConnectionFailedError(

@@ -108,6 +108,7 @@ class IgnoredReason(StrEnum):
     NO_POWER = "no_power"
     NO_LINK = "no_link"
     BYPASS = "bypass"
+    NOT_REPORTED = "not_reported"  # LEAP: the processor showed the level unchanged without saying why (LP19)
 
 
 class Button(IntEnum):

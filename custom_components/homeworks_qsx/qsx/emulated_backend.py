@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .backend import QsxBackend
+from .backend import Capability, QsxBackend
 from .const import Button, Fault, IgnoredReason
 from .emulator import Emulator
 from .errors import CommandIgnoredError
@@ -22,6 +22,7 @@ class EmulatedBackend(QsxBackend):
     """
 
     supports_simulation = True
+    capabilities = frozenset(Capability)
 
     def __init__(self, emulator: Emulator) -> None:
         """Wrap `emulator`, sharing its event bus."""

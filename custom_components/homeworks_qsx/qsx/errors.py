@@ -36,9 +36,12 @@ class CommandIgnoredError(QsxError):
 
     def __init__(self, serial: str, reason: IgnoredReason) -> None:
         """Record which module ignored the command and why."""
-        super().__init__(
-            f"Module {serial} ignored the command: {reason.value.replace('_', ' ')}"
+        why = (
+            "the processor reported the level unchanged without saying why"
+            if reason is IgnoredReason.NOT_REPORTED
+            else reason.value.replace("_", " ")
         )
+        super().__init__(f"Module {serial} ignored the command: {why}")
         self.serial = serial
         self.reason = reason
 
@@ -57,6 +60,41 @@ class AuthenticationError(QsxError):
 
 class CommandTimeoutError(ConnectionFailedError):
     """The processor did not report the resulting state in time (the connection is not to be trusted)."""
+
+
+class RequestRefusedError(QsxError):
+    """The processor refused a request (LEAP `ExceptionResponse`, LP7): `status` (400, 404, 405, 500…) and `url`."""
+
+    def __init__(self, url: str, status: int | None, message: str) -> None:
+        """Record the refused URL, the status number (None if the reply had none) and the processor's message."""
+        super().__init__(f"{url} refused ({status}): {message}")
+        self.url = url
+        self.status = status
+        self.message = message
+
+
+class ObjectNotFoundError(RequestRefusedError, UnknownObjectError):
+    """LP7 `404 NotFound`: the processor has no object at this URL."""
+
+
+class RequestNotSupportedError(RequestRefusedError, NotSupportedError):
+    """LP7 `405 MethodNotAllowed`: the processor does not support this request."""
+
+
+class PairingError(QsxError):
+    """Pairing with a processor (LEAP, LP20) failed."""
+
+
+class PairingTimeoutError(PairingError):
+    """Nobody pressed the processor's pairing button in time (or the processor stopped answering)."""
+
+
+class PairingRefusedError(PairingError):
+    """The processor refused to pair (its certificate is not trusted, or it refused the request)."""
+
+
+class PairingUnreachableError(PairingError):
+    """The processor's pairing port could not be reached."""
 
 
 class InvalidDatabaseError(QsxError):

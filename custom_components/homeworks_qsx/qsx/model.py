@@ -62,8 +62,8 @@ class ModuleDescription:
     integration_id: int
     name: str
     area: str
-    link: int  # 1 or 2
-    address: int  # 1..99 on its link
+    link: int  # 1 or 2; 0 where not reported (LEAP, LP17)
+    address: int  # 1..99 on its link; 0 where not reported (LEAP)
     zones: tuple[ZoneDescription, ...]
     cco: CcoDescription
     cci_group: str | None = None  # C7: modules of one group share one override contact
@@ -107,11 +107,51 @@ class ProcessorDescription:
     name: str = "HomeWorks QSX processor"
     firmware: str = "22.08.14f000"
     integration_id: int = 1
+    mac: str | None = (
+        None  # as the processor reports it (LEAP, LP11); None where unknown
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GroupZoneDescription:
+    """One output of an area group: a switched zone, or a contact closure output (`is_cco`)."""
+
+    number: int  # 1..n within the group
+    integration_id: int  # the zone's LEAP id
+    name: str
+    is_cco: bool = False  # LP15: on = closed
+    is_light: bool = True  # LP14: the zone's Category.IsLight
+
+
+@dataclass(frozen=True, slots=True)
+class AreaGroupDescription:
+    """The switched and CCO zones of one area whose modules the processor does not identify (LEAP, LP16).
+
+    A real QSX (firmware 22) lists its enclosure-mounted power modules anonymously: which zone belongs to which
+    module is unknown, so the zones are grouped by area, one group per area, named after it. A group behaves as a
+    module towards the backend: `serial` keys its state (`module_state`), its events and its commands
+    (`async_set_zone(serial, number, on)` drives a switched zone or a CCO zone alike); it has no CCO of its own,
+    no buttons and no LEDs. `serial` is `<processor serial>-area-<area id>`: stable for a project, unique across
+    processors.
+    """
+
+    serial: str
+    integration_id: int  # the area's LEAP id
+    name: str  # the area's name
+    area: str
+    zones: tuple[GroupZoneDescription, ...]
+
+    def zone(self, number: int) -> GroupZoneDescription:
+        """Return output `number` (1..n)."""
+        return self.zones[number - 1]
 
 
 @dataclass(frozen=True, slots=True)
 class SystemDescription:
-    """A whole installation: one processor, its links and the modules on them."""
+    """A whole installation: one processor, its links and the modules on them.
+
+    `groups` holds area groups (LEAP, LP16), empty for systems described by LIP or for the emulator.
+    """
 
     name: str
     guid: str
@@ -121,6 +161,7 @@ class SystemDescription:
     database_date: str = (
         "01/01/2026,00:00:00"  # `?SYSTEM,10` answer: MM/DD/YYYY,HH:MM:SS
     )
+    groups: tuple[AreaGroupDescription, ...] = ()
 
     # The one index of the system (L3: one namespace of integration ids), built once per description: entities
     # look their module up on every state write, and both protocols resolve ids on every report and command.
@@ -199,6 +240,13 @@ class SystemDescription:
     def cci_group(self, name: str) -> tuple[str, ...]:
         """Return the serials of the modules sharing the override contact `name` (C7), in description order."""
         return self._cci_groups.get(name, ())
+
+    def group(self, serial: str) -> AreaGroupDescription:
+        """Return the area group with this serial; KeyError if there is none."""
+        for group in self.groups:
+            if group.serial == serial:
+                return group
+        raise KeyError(serial)
 
 
 @dataclass(slots=True)

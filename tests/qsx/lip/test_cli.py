@@ -86,6 +86,7 @@ async def test_serve_in_a_subprocess(socket_enabled: None, tmp_path: Path) -> No
             "secret",
             "--state",
             str(state),
+            "--no-leap",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -174,7 +175,16 @@ async def test_port_in_use_exits_1(
     blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     args = cli.build_parser().parse_args(
-        ["serve", "--lip-port", str(port), "--http-port", "0", "--password", "x"]
+        [
+            "serve",
+            "--lip-port",
+            str(port),
+            "--http-port",
+            "0",
+            "--password",
+            "x",
+            "--no-leap",
+        ]
     )
     assert await cli.serve(args) == 1
     assert "cannot listen" in capsys.readouterr().err
@@ -206,6 +216,7 @@ async def in_process(
             "pw",
             "--reply-delay-ms",
             "1",
+            "--no-leap",
         ]
     )
     task = asyncio.create_task(cli.serve(args))

@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from ..backend import QsxBackend
+from ..backend import EVERYTHING_BUT_SIMULATION, Capability, QsxBackend
 from ..const import Button
 from ..model import ModuleState, SystemDescription
 from .client import LipClient
@@ -32,6 +32,12 @@ class LipBackend(QsxBackend):
             keepalive_misses, reconnect_min, reconnect_max).
 
     """
+
+    # LIP reports no relay counts and no temperature.
+    capabilities = EVERYTHING_BUT_SIMULATION - {
+        Capability.TEMPERATURE,
+        Capability.RELAY_COUNTS,
+    }
 
     def __init__(
         self,

@@ -1,0 +1,266 @@
+"""LEAP: a zone command's round trip against a bare TLS echo, and pylutron-caseta's whole login.
+
+Round trip: a raw LEAP client subscribed to `/zone/status` sends `GoToLevel` (each command changes the zone) and
+waits for the push of the new state; the reference is an echo of a line of the same size over TLS with client
+certificates (the LEAP server's own TLS set-up), in a child process on the same loopback, measured in the same run,
+with the servers on another core and with everything on one core (see `bench_roundtrip.py`).
+
+Login: `Smartbridge.create_tls(...).connect()` of pylutron-caseta 0.30.0 (what Home Assistant's lutron_caseta runs)
+until it has logged in, at 1, 10 and 198 modules, with instant replies and with a 5 ms reply delay: the figure a
+LEAP client of our own must beat. It has no reference in the same run.
+
+The emulator is served by the project's command line in a child process (`serve --no-lip`).
+
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+import ssl
+import tempfile
+import time
+
+from pylutron_caseta.smartbridge import Smartbridge
+
+from benchmarks.common import (
+    Placement,
+    Row,
+    leap_server,
+    median,
+    modules_per_link,
+    parse_args,
+    percentile,
+    placements,
+    reference_server,
+    report,
+    sizes_from,
+)
+from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+
+COMMANDS = 1_000
+BLOCK = 100  # the floor and ours alternate by blocks, so both see the same machine
+WARMUP = 100
+SLACK_US = 100.0  # goal: p50 within 2x the floor plus this
+LOGINS = 5  # logins measured per case (median)
+REPLY_DELAYS_MS = (0.0, 5.0)
+
+
+class Client:
+    """Key, certificate and CA files of one emulator's CA, and a TLS context made of them."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        """Create (or read) the CA kept beside `folder/name.json` and issue a client certificate."""
+        self.state = folder / f"{name}.json"
+        credentials, _ = LeapCredentials.load_or_create(
+            LeapCredentials.companion_path(self.state)
+        )
+        key, cert = credentials.issue_client("benchmark")
+        self.files = (
+            folder / f"{name}-key.pem",
+            folder / f"{name}-cert.pem",
+            folder / f"{name}-ca.pem",
+        )
+        for path, text in zip(
+            self.files, (key, cert, credentials.ca_cert_pem), strict=True
+        ):
+            path.write_text(text, encoding="ascii")
+        self.credentials_file = LeapCredentials.companion_path(self.state)
+        self.context = credentials.client_context(key, cert)
+
+
+async def open_tls(
+    host: str, port: int, context: ssl.SSLContext
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open a TLS connection as pylutron-caseta does (no host name check, 256 KiB lines)."""
+    return await asyncio.open_connection(
+        host, port, ssl=context, server_hostname="", limit=2**18
+    )
+
+
+def go_to_level(zone: int, level: int, tag: str) -> bytes:
+    """One `GoToLevel` request line."""
+    message = {
+        "CommuniqueType": "CreateRequest",
+        "Header": {"ClientTag": tag, "Url": f"/zone/{zone}/commandprocessor"},
+        "Body": {
+            "Command": {
+                "CommandType": "GoToLevel",
+                "Parameter": [{"Type": "Level", "Value": level}],
+            }
+        },
+    }
+    return json.dumps(message, separators=(",", ":")).encode() + b"\r\n"
+
+
+async def echo_round_trips(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    count: int,
+    samples: list[float] | None,
+) -> None:
+    """Send one request-sized line at a time and wait for it to come back."""
+    line = go_to_level(1234, 100, "00000000-0000-0000-0000-000000000000")
+    for _ in range(count):
+        start = time.perf_counter()
+        writer.write(line)
+        await reader.readline()
+        if samples is not None:
+            samples.append((time.perf_counter() - start) * 1e6)
+
+
+class LeapCommands:
+    """A raw LEAP session subscribed to zone statuses, switching one zone back and forth."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Use an open session."""
+        self.reader, self.writer = reader, writer
+        self.zone = 0
+        self.level = 0
+
+    async def subscribe(self) -> None:
+        """Subscribe to `/zone/status`; pick a zone of a module three quarters down the list."""
+        request = {
+            "CommuniqueType": "SubscribeRequest",
+            "Header": {"ClientTag": "sub", "Url": "/zone/status"},
+        }
+        self.writer.write(json.dumps(request).encode() + b"\r\n")
+        reply = json.loads(await self.reader.readline())
+        statuses = reply["Body"]["ZoneStatuses"]
+        switched = [status for status in statuses if "Level" in status]
+        chosen = switched[(len(switched) - 1) * 3 // 4]
+        self.zone = int(chosen["Zone"]["href"].rsplit("/", 1)[1])
+        self.level = chosen["Level"]
+
+    async def round_trips(self, count: int, samples: list[float] | None) -> None:
+        """Switch the zone; each command ends when the push with the new level has arrived."""
+        for index in range(count):
+            self.level = 0 if self.level else 100
+            start = time.perf_counter()
+            self.writer.write(go_to_level(self.zone, self.level, f"c{index}"))
+            while True:
+                message = json.loads(await self.reader.readline())
+                if message["Header"].get("ClientTag") == "sub":
+                    break
+            if samples is not None:
+                samples.append((time.perf_counter() - start) * 1e6)
+            assert message["Body"]["ZoneStatuses"][0]["Level"] == self.level
+
+
+async def measure(
+    folder: Path, size: int, placement: Placement
+) -> tuple[list[float], list[float]]:
+    """Round trips (microseconds) of the TLS echo and of a LEAP command on a system of `size` modules."""
+    placement.apply()
+    client = Client(folder, f"roundtrip-{size}-{placement.name.replace(' ', '-')}")
+    async with (
+        reference_server(
+            "tls-echo", placement.server, str(client.credentials_file)
+        ) as echo_served,
+        leap_server(
+            client.state, modules=modules_per_link(size), cpus=placement.server
+        ) as served,
+    ):
+        echo_reader, echo_writer = await open_tls(
+            echo_served.host, echo_served.port, client.context
+        )
+        leap = LeapCommands(*await open_tls(served.host, served.port, client.context))
+        await leap.subscribe()
+        floor: list[float] = []
+        ours: list[float] = []
+        try:
+            await echo_round_trips(echo_reader, echo_writer, WARMUP, None)
+            await leap.round_trips(WARMUP, None)
+            for _ in range(COMMANDS // BLOCK):
+                await echo_round_trips(echo_reader, echo_writer, BLOCK, floor)
+                await leap.round_trips(BLOCK, ours)
+        finally:
+            for writer in (echo_writer, leap.writer):
+                writer.close()
+    return floor, ours
+
+
+async def login_seconds(folder: Path, size: int, reply_delay_ms: float) -> list[float]:
+    """Seconds of pylutron-caseta's whole login, `LOGINS` times, against one server."""
+    client = Client(folder, f"login-{size}-{reply_delay_ms:g}")
+    seconds: list[float] = []
+    async with leap_server(
+        client.state, modules=modules_per_link(size), reply_delay_ms=reply_delay_ms
+    ) as served:
+        key, cert, ca = (str(path) for path in client.files)
+        for _ in range(LOGINS):
+            bridge = Smartbridge.create_tls(
+                served.host, key, cert, ca, port=served.port
+            )
+            start = time.perf_counter()
+            await asyncio.wait_for(bridge.connect(), 120)
+            seconds.append(time.perf_counter() - start)
+            switches = len(bridge.get_devices_by_domain("switch"))
+            assert switches == 5 * size, switches
+            tasks = [bridge._monitor_task, bridge._ping_task]  # noqa: SLF001
+            await bridge.close()  # type: ignore[no-untyped-call]
+            await asyncio.wait([task for task in tasks if task is not None], timeout=10)
+    return seconds
+
+
+async def main() -> None:
+    """Measure round trips and logins for every size."""
+    args = parse_args(__doc__ or "")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="qsx-bench-leap-") as name:
+        folder = Path(name)
+        for size in sizes_from(args):
+            for placement in placements():
+                floor, samples = await measure(folder, size, placement)
+                rows.extend(round_trip_rows(size, placement, floor, samples))
+        for size in sizes_from(args):
+            for delay in REPLY_DELAYS_MS:
+                seconds = await login_seconds(folder, size, delay)
+                rows.append(
+                    Row(
+                        "6 LEAP login",
+                        f"pylutron-caseta login, median of {LOGINS}, {size} modules, reply delay {delay:g} ms",
+                        "ms",
+                        median(seconds) * 1000,
+                        None,
+                        "-",
+                    )
+                )
+    report(rows, args.json)
+
+
+def round_trip_rows(
+    size: int, placement: Placement, floor: list[float], samples: list[float]
+) -> list[Row]:
+    """Rows of one size in one placement."""
+    floor_p50, floor_p99 = median(floor), percentile(floor, 0.99)
+    p50, p99 = median(samples), percentile(samples, 0.99)
+    where = f"{size} modules, {placement.name}"
+    return [
+        Row(
+            "6 LEAP round trip",
+            f"GoToLevel to pushed state, p50, {where}",
+            "us",
+            p50,
+            floor_p50,
+            "TLS echo",
+            "<= 2x echo + 100 us",
+            p50 <= 2 * floor_p50 + SLACK_US,
+        ),
+        Row(
+            "6 LEAP round trip",
+            f"GoToLevel to pushed state, p99, {where}",
+            "us",
+            p99,
+            floor_p99,
+            "TLS echo",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,140 @@
+"""`QsxBackend` over the LEAP client: the integration drives a live QSX processor by its native protocol.
+
+What the application sees (see `docs/leap-client.md`):
+
+- `description`: the processor (serial, model, firmware, MAC, links) and the modules the processor describes in
+  full (`modules`, four zones and a CCO each), plus one `AreaGroupDescription` per area for the switched and CCO
+  zones of anonymous modules (`groups`, LP16). Zones of other control types are skipped.
+- `module_state(serial)`: zone levels and CCO state of a module or a group; what LEAP cannot tell (LP17) keeps the
+  defaults and is absent from `capabilities`.
+- `capabilities`: zones, CCO open/close and pulse. Not: CCI, buttons, LEDs, mode, temperature, relay counts, load
+  current, link and address, CCO type, simulation (`unsupported_reason` says why, fit for a user).
+- Commands return once the processor reported the result (LP19's `201` reply); a reply showing the level unchanged
+  raises `CommandIgnoredError` with `IgnoredReason.NOT_REPORTED` (LEAP does not say why).
+- `connected`, `subscribe_connection`: False within one ping window of a lost link, True again only after every
+  state was read again. `subscribe_credentials_rejected`: the processor refused the certificate (pair again).
+  `subscribe_project_changed`: a reconnection found another `ProjectModifiedTimestamp` (LP10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ..backend import Capability, QsxBackend
+from ..const import (
+    DEFAULT_PULSE_SECONDS,
+    MAX_PULSE_SECONDS,
+    MIN_PULSE_SECONDS,
+    Button,
+    Fault,
+)
+from ..errors import NotSupportedError
+from ..model import ModuleState, SystemDescription
+from .client import LeapCertificates, LeapClient
+from .protocol import LEAP_PORT
+
+LEAP_CAPABILITIES: Final = frozenset(
+    {Capability.ZONES, Capability.CCO, Capability.CCO_PULSE}
+)
+NOT_IN_LEAP: Final = "A HomeWorks QSX processor does not report {what} over LEAP; use the LIP connection or an emulated system"
+
+
+class LeapBackend(QsxBackend):
+    """A HomeWorks QSX processor reached over LEAP (mutual TLS with the certificates from pairing).
+
+    Args:
+        host: processor address.
+        certificates: the client key and certificate and the processor's CA, as pairing gave them (PEM text).
+        port: LEAP port, 8081 on a processor.
+        **timing: `LeapClient` timing options (command_timeout, connect_timeout, keepalive_interval,
+            keepalive_misses, reconnect_min, reconnect_max).
+
+    """
+
+    capabilities = LEAP_CAPABILITIES
+
+    def __init__(
+        self,
+        host: str,
+        certificates: LeapCertificates,
+        *,
+        port: int = LEAP_PORT,
+        **timing: Any,
+    ) -> None:
+        """Prepare the backend; nothing is connected before `async_start()`."""
+        super().__init__()
+        self.client = LeapClient(host, certificates, port=port, **timing)
+        self.client.events.subscribe(self.events.publish)
+        self.client.subscribe_connection(self._set_connected)
+        self.client.subscribe_credentials_rejected(self._credentials_rejected)
+        self.client.subscribe_project_changed(
+            lambda _old, _new: self._project_changed()
+        )
+
+    def unsupported_reason(self, capability: Capability) -> str | None:
+        """Why LEAP cannot do `capability`, or None when it can."""
+        if capability in self.capabilities:
+            return None
+        return NOT_IN_LEAP.format(what=capability.value.replace("_", " "))
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as the processor reported it."""
+        return self.client.description
+
+    def module_state(self, serial: str) -> ModuleState:
+        """Return the live state of a module or area group; `UnknownObjectError` if unknown."""
+        return self.client.state(serial)
+
+    async def async_start(self) -> None:
+        """Connect and read everything; `ConnectionFailedError`, `AuthenticationError` or `RequestRefusedError`."""
+        await self.client.connect()
+
+    async def async_stop(self) -> None:
+        """Disconnect and cancel every task."""
+        await self.client.close()
+
+    async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
+        """Switch zone `zone` of a module (1..4) or of an area group (1..n; a CCO zone closes or opens)."""
+        await self.client.set_zone(serial, zone, on)
+
+    async def async_set_cco(self, serial: str, closed: bool) -> None:
+        """Close or open a module's CCO."""
+        await self.client.set_zone(serial, None, closed)
+
+    async def async_pulse_cco(self, serial: str, seconds: float | None = None) -> None:
+        """Close a module's CCO, and open it `seconds` later (default 1 s: LEAP does not report the pulse time)."""
+        if (
+            seconds is not None
+            and not MIN_PULSE_SECONDS <= seconds <= MAX_PULSE_SECONDS
+        ):
+            raise ValueError(
+                f"A pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s"
+            )
+        self.client.zone_id(serial, None)
+        await self.client.pulse_cco(
+            serial, DEFAULT_PULSE_SECONDS if seconds is None else seconds
+        )
+
+    async def async_press_button(self, serial: str, button: Button) -> None:
+        """LP17: a module's front buttons are not in LEAP; `NotSupportedError`."""
+        self.client.state(serial)
+        raise NotSupportedError(NOT_IN_LEAP.format(what="module buttons"))
+
+    async def async_simulate(
+        self, serial: str, fault: Fault, value: bool | float
+    ) -> None:
+        """Refuse: simulation needs an emulated system (`NotSupportedError` with the reason)."""
+        raise NotSupportedError(
+            "Simulation is only possible on an emulated system; a processor reached over LEAP does not report "
+            "the CCI, LEDs, power, link, temperature or relay counts a simulation would change"
+        )
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the connection state and counters (no key, no certificate)."""
+        return {
+            "backend": "leap",
+            "capabilities": sorted(self.capabilities),
+            **self.client.diagnostics(),
+        }

@@ -1,0 +1,372 @@
+"""The emulator's certificate authority and certificates for LEAP (LP1, LP4, LP21), made with `cryptography`.
+
+`LeapCredentials` holds the CA and the server's key and certificate. It is created once (`generate`) and kept with
+the emulator's state: the command line stores it in a companion file beside its `--state` file
+(`companion_path`, mode 0600); another host (Home Assistant) stores `to_dict()` in its own storage and passes it
+back through `from_dict()`. Keys are EC P-256; the CA's key only leaves this object through `to_dict()` (for that
+store) and is never logged.
+
+The standard library's `ssl` loads certificates and keys only from files: `load_chain` writes them to a private
+temporary directory just long enough to load them (servers and clients alike, `client_context`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import datetime as dt
+import json
+import os
+from pathlib import Path
+import ssl
+import tempfile
+from typing import Any, Final
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPrivateKeyTypes,
+)
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+CREDENTIALS_FORMAT: Final = 1
+CA_VALIDITY: Final = dt.timedelta(days=30 * 365)
+SERVER_VALIDITY: Final = dt.timedelta(days=30 * 365)
+CLIENT_VALIDITY: Final = dt.timedelta(days=10 * 365)  # LP21
+CLOCK_SKEW: Final = dt.timedelta(minutes=5)  # certificates start a little in the past
+MIN_RSA_BITS: Final = 2048  # LP21
+MAX_CSR_BYTES: Final = 16 * 1024
+CA_NAME: Final = "HomeWorks QSX emulator CA"
+SERVER_NAME: Final = "HomeWorks QSX emulator"
+DEFAULT_CLIENT_NAME: Final = "homeworks_qsx client"
+COMPANION_SUFFIX: Final = ".leap.json"
+
+
+class CertificateRequestError(ValueError):
+    """A certificate signing request that LP21 refuses (the message says why)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _new_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _key_pem(key: CertificateIssuerPrivateKeyTypes) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def _cert_pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def _check_public_key(key: Any) -> None:
+    """LP21: RSA of 2048 bits or more, or EC P-256."""
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise CertificateRequestError(
+                f"An RSA key of {key.key_size} bits is too short (at least {MIN_RSA_BITS})"
+            )
+        return
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise CertificateRequestError(
+                f"The EC curve {key.curve.name} is not supported (P-256 only)"
+            )
+        return
+    raise CertificateRequestError(
+        f"A {type(key).__name__} key is not supported (RSA 2048+ or EC P-256)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LeapCredentials:
+    """The emulator's CA (key and certificate) and the LEAP server's key and certificate, as PEM."""
+
+    ca_key_pem: str
+    ca_cert_pem: str
+    server_key_pem: str
+    server_cert_pem: str
+
+    def __repr__(self) -> str:
+        """Name the CA without showing any key."""
+        return f"LeapCredentials(ca={self.ca_certificate.subject.rfc4514_string()!r})"
+
+    @classmethod
+    def generate(cls) -> LeapCredentials:
+        """Create a new CA and a server certificate signed by it (LP4)."""
+        ca_key = _new_key()
+        now = _now()
+        ca_cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(CA_NAME))
+            .issuer_name(_name(CA_NAME))
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - CLOCK_SKEW)
+            .not_valid_after(now + CA_VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        server_key = _new_key()
+        server_cert = _issue(
+            ca_key,
+            ca_cert,
+            _name(SERVER_NAME),
+            server_key.public_key(),
+            SERVER_VALIDITY,
+            ExtendedKeyUsageOID.SERVER_AUTH,
+        )
+        return cls(
+            _key_pem(ca_key),
+            _cert_pem(ca_cert),
+            _key_pem(server_key),
+            _cert_pem(server_cert),
+        )
+
+    # Storage.
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the credentials as JSON-serialisable data, for the emulator's own state store only."""
+        return {
+            "format": CREDENTIALS_FORMAT,
+            "ca_key": self.ca_key_pem,
+            "ca_certificate": self.ca_cert_pem,
+            "server_key": self.server_key_pem,
+            "server_certificate": self.server_cert_pem,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LeapCredentials:
+        """Read `to_dict()` data; `ValueError` names what is wrong (missing, not PEM, not signed by the CA)."""
+        if data.get("format") != CREDENTIALS_FORMAT:
+            raise ValueError(f"Unknown LEAP credentials format {data.get('format')!r}")
+        fields = ("ca_key", "ca_certificate", "server_key", "server_certificate")
+        missing = [field for field in fields if not isinstance(data.get(field), str)]
+        if missing:
+            raise ValueError(f"LEAP credentials: {', '.join(missing)} missing")
+        credentials = cls(*(str(data[field]) for field in fields))
+        try:
+            ca = credentials.ca_certificate
+            server = x509.load_pem_x509_certificate(
+                credentials.server_cert_pem.encode()
+            )
+            serialization.load_pem_private_key(
+                credentials.ca_key_pem.encode(), password=None
+            )
+            serialization.load_pem_private_key(
+                credentials.server_key_pem.encode(), password=None
+            )
+            server.verify_directly_issued_by(ca)
+        except (ValueError, TypeError, InvalidSignature) as err:
+            raise ValueError(
+                f"LEAP credentials are not usable: {err or type(err).__name__}"
+            ) from None
+        return credentials
+
+    @staticmethod
+    def companion_path(state_path: Path) -> Path:
+        """Where the command line keeps the credentials of the emulator whose state is in `state_path`."""
+        return state_path.with_name(state_path.name + COMPANION_SUFFIX)
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> tuple[LeapCredentials, bool]:
+        """Read the credentials in `path`, or create and save them there; returns them and whether they are new."""
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as err:
+                raise ValueError(
+                    f"{path}: cannot read the LEAP credentials: {err}"
+                ) from None
+            if not isinstance(data, dict):
+                raise ValueError(f"{path}: the LEAP credentials are not an object")
+            return cls.from_dict(data), False
+        credentials = cls.generate()
+        credentials.save(path)
+        return credentials, True
+
+    def save(self, path: Path) -> None:
+        """Write the credentials to `path` (owner-only permissions, atomically)."""
+        temporary = path.with_name(path.name + ".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(self.to_dict(), file, indent=1)
+        temporary.replace(path)
+
+    # Certificates.
+
+    @property
+    def ca_certificate(self) -> x509.Certificate:
+        """The CA's certificate."""
+        return x509.load_pem_x509_certificate(self.ca_cert_pem.encode())
+
+    def _ca_key(self) -> CertificateIssuerPrivateKeyTypes:
+        key = serialization.load_pem_private_key(
+            self.ca_key_pem.encode(), password=None
+        )
+        assert isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+        return key
+
+    def sign_request(self, csr_pem: str | bytes) -> str:
+        """LP21: sign a client's certificate signing request for 10 years; return the certificate as PEM.
+
+        Raises `CertificateRequestError` for a request that is not PEM, whose signature is wrong, or whose key is
+        neither RSA of 2048 bits or more nor EC P-256.
+        """
+        data = csr_pem.encode() if isinstance(csr_pem, str) else csr_pem
+        if len(data) > MAX_CSR_BYTES:
+            raise CertificateRequestError("The certificate signing request is too long")
+        try:
+            request = x509.load_pem_x509_csr(data)
+        except ValueError as err:
+            raise CertificateRequestError(
+                f"The certificate signing request is not valid PEM: {err}"
+            ) from None
+        if not request.is_signature_valid:
+            raise CertificateRequestError(
+                "The certificate signing request's signature is wrong"
+            )
+        key = request.public_key()
+        _check_public_key(key)
+        subject = (
+            request.subject if len(request.subject) else _name(DEFAULT_CLIENT_NAME)
+        )
+        certificate = _issue(
+            self._ca_key(),
+            self.ca_certificate,
+            subject,
+            key,
+            CLIENT_VALIDITY,
+            ExtendedKeyUsageOID.CLIENT_AUTH,
+        )
+        return _cert_pem(certificate)
+
+    def issue_client(self, common_name: str = DEFAULT_CLIENT_NAME) -> tuple[str, str]:
+        """Create a client key and its certificate (LP21's direct issue); return (key PEM, certificate PEM)."""
+        key = _new_key()
+        certificate = _issue(
+            self._ca_key(),
+            self.ca_certificate,
+            _name(common_name),
+            key.public_key(),
+            CLIENT_VALIDITY,
+            ExtendedKeyUsageOID.CLIENT_AUTH,
+        )
+        return _key_pem(key), _cert_pem(certificate)
+
+    # TLS.
+
+    def server_context(
+        self, *, require_client_certificate: bool = True
+    ) -> ssl.SSLContext:
+        """Return the TLS context of a server with this certificate (LP1: TLS 1.2 or newer).
+
+        With `require_client_certificate` (LEAP, 8081) a client must present a certificate signed by this CA, checked
+        during the handshake. Without it (pairing, 8083) no client certificate is asked for.
+        """
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        load_chain(
+            context, self.server_key_pem, self.server_cert_pem + self.ca_cert_pem
+        )
+        if require_client_certificate:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cadata=self.ca_cert_pem)
+        else:
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def client_context(self, key_pem: str, cert_pem: str) -> ssl.SSLContext:
+        """Return a client's TLS context with this key and certificate, trusting this CA (for tests and tools)."""
+        return client_context(key_pem, cert_pem, self.ca_cert_pem)
+
+
+def load_chain(context: ssl.SSLContext, key_pem: str, chain_pem: str) -> None:
+    """Load a key and its certificate chain, given as PEM text, into `context`.
+
+    The standard library's `ssl` loads them only from files: they are written to a private temporary directory
+    (the key owner-only) just long enough to load them, then removed.
+    """
+    with tempfile.TemporaryDirectory(prefix="qsx-leap-") as folder:
+        key_file = Path(folder) / "key.pem"
+        cert_file = Path(folder) / "chain.pem"
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key_pem)
+        cert_file.write_text(chain_pem, encoding="ascii")
+        context.load_cert_chain(cert_file, key_file)
+
+
+def client_context(key_pem: str, cert_pem: str, ca_pem: str) -> ssl.SSLContext:
+    """Return a LEAP client's TLS context (LP1) as pylutron-caseta builds it: TLS 1.2 or newer, no host name check.
+
+    `ssl.SSLError` or `ValueError` when the PEM text is not a usable key, certificate or CA.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False  # LP1: the processor's certificate names no host
+    context.load_verify_locations(cadata=ca_pem)
+    load_chain(context, key_pem, cert_pem)
+    return context
+
+
+def _issue(  # noqa: PLR0917
+    ca_key: CertificateIssuerPrivateKeyTypes,
+    ca_cert: x509.Certificate,
+    subject: x509.Name,
+    public_key: Any,
+    validity: dt.timedelta,
+    usage: x509.ObjectIdentifier,
+) -> x509.Certificate:
+    """Sign an end-entity certificate for `public_key`."""
+    now = _now()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - CLOCK_SKEW)
+        .not_valid_after(now + validity)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )

@@ -1,0 +1,868 @@
+"""Client of a HomeWorks QSX processor (or of our emulator) over LEAP: JSON lines over mutual TLS (leap.md).
+
+Why our own client rather than pylutron-caseta's `Smartbridge`: it sends one request at a time (a large QSX costs
+about 1,300 round trips at start-up), does not read `LocalZones`, and flattens the system into one device per zone.
+pylutron-caseta stays the way to pair (`pair.py`) and the reference the benchmarks compare with.
+
+The connection has the LIP client's shape: log in (the TLS handshake, then the first reads), keep the link alive
+with LEAP's ping (LP3), reconnect by itself with a jittered exponential backoff up to a minute, read every state
+again before declaring the link up, and stop reconnecting when the processor refuses the certificate (a new pairing
+is needed). Requests are pipelined: each carries its own `ClientTag`, many are in flight at once, and each reply is
+matched to its request by tag (LP5). Lists are read page by page (LP8). A subscription's pushes carry its tag and
+are routed by it (LP18). Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404),
+`RequestNotSupportedError` (405), `RequestRefusedError` (any other).
+
+Start-up costs two round trips (plus paging): the project, the processor, the areas, the other devices and the
+zone-status subscription are asked for at once; each area's zones and each link as soon as their parent arrives.
+
+Every message with a tag is handled in the transport's callback, in arrival order: zone statuses (a push, the
+subscription's first answer, a command's `201` reply) are applied to the model before any later line, so a reply
+never overwrites a newer push.
+
+TLS: contexts are built as pylutron-caseta builds them (`certs.client_context`: the key and certificate through a
+private temporary directory removed at once, since `ssl` loads them only from files; the CA from memory).
+
+The session logic (transport, reconnection with backoff, keepalive, listeners) is the protocol-neutral
+`Connection` of `connection.py`, shared with the LIP client; this module adds TLS, the tagged requests, the reads
+and the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import functools
+import itertools
+import logging
+import ssl
+from typing import Any, Final, override
+
+from ..connection import Connection, Link, PendingReply, notify
+from ..const import IgnoredReason
+from ..errors import (
+    AuthenticationError,
+    CommandIgnoredError,
+    CommandTimeoutError,
+    ConnectionFailedError,
+    ObjectNotFoundError,
+    QsxError,
+    RequestNotSupportedError,
+    RequestRefusedError,
+    UnknownObjectError,
+)
+from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
+from ..model import ModuleState, SystemDescription, ZoneState
+from .certs import client_context
+from .protocol import (
+    LEAP_PORT,
+    MAX_OUTBOUND_LINE_BYTES,
+    PING_URL,
+    ZONE_STATUS_URL,
+    BodyType,
+    CommandType,
+    CommuniqueType,
+    LeapError,
+    LineReader,
+    decode,
+    encode,
+    id_from_href,
+    make_request,
+    status_code,
+)
+from .system import Snapshot, ZoneRef, build_system
+
+_LOGGER = logging.getLogger(__name__)
+
+CONTEXT_CACHE_SIZE: Final = (
+    8  # TLS contexts kept, one per set of certificates (a processor)
+)
+SILENT_CLOSE_LIMIT: Final = 3  # sessions closed before any answer, in a row, that mean the certificate is refused
+MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
+PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
+DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
+# TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
+CERTIFICATE_ALERTS: Final = frozenset(
+    {
+        "SSLV3_ALERT_BAD_CERTIFICATE",
+        "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+        "SSLV3_ALERT_CERTIFICATE_EXPIRED",
+        "SSLV3_ALERT_CERTIFICATE_REVOKED",
+        "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE",
+        "TLSV1_ALERT_UNKNOWN_CA",
+        "TLSV1_ALERT_ACCESS_DENIED",
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        "CERTIFICATE_VERIFY_FAILED",
+    }
+)
+
+type ProjectChangedCallback = Callable[[str, str], None]
+type MessageHandler = Callable[[Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LeapCertificates:
+    """What pairing gives (LP20), as PEM text: the client's key and certificate, and the processor's CA."""
+
+    key_pem: str
+    cert_pem: str
+    ca_pem: str
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return "LeapCertificates(<key>, <certificate>, <CA>)"
+
+
+@functools.lru_cache(maxsize=CONTEXT_CACHE_SIZE)
+def tls_context(certificates: LeapCertificates) -> ssl.SSLContext:
+    """Return the TLS context of these certificates (`certs.client_context`), built once per set of certificates.
+
+    Building one costs milliseconds (files, key parsing): a client made again for the same processor (a new set-up
+    attempt) reuses it.
+    """
+    return client_context(
+        certificates.key_pem, certificates.cert_pem, certificates.ca_pem
+    )
+
+
+def is_certificate_refusal(error: BaseException | None) -> bool:
+    """Whether a TLS error means that one side refused the other's certificate (pair again)."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return True
+    return isinstance(error, ssl.SSLError) and error.reason in CERTIFICATE_ALERTS
+
+
+def refusal(message: Mapping[str, Any], url: str) -> RequestRefusedError:
+    """LP7: the typed error of an `ExceptionResponse`."""
+    header = message.get("Header") or {}
+    status_text = header.get("StatusCode") if isinstance(header, Mapping) else None
+    status = status_code(status_text) if isinstance(status_text, str) else None
+    body = message.get("Body")
+    text = body.get("Message") if isinstance(body, Mapping) else None
+    why = text if isinstance(text, str) else str(status_text or "refused")
+    if status == 404:
+        return ObjectNotFoundError(url, status, why)
+    if status == 405:
+        return RequestNotSupportedError(url, status, why)
+    return RequestRefusedError(url, status, why)
+
+
+def zone_level(status: Mapping[str, Any]) -> bool | None:
+    """LP14, LP15: whether a zone status says on (closed, for a CCO); None when it says neither."""
+    cco = status.get("CCOLevel")
+    if isinstance(cco, str):
+        return cco == "Closed"
+    switched = status.get("SwitchedLevel")
+    if isinstance(switched, str):
+        return switched == "On"
+    level = status.get("Level")
+    if isinstance(level, int | float) and not isinstance(level, bool):
+        return level > 0
+    return None
+
+
+def _status_zone_id(status: Mapping[str, Any]) -> int | None:
+    zone = status.get("Zone")
+    if isinstance(zone, Mapping) and isinstance(zone.get("href"), str):
+        return id_from_href(zone["href"])
+    link = status.get("href")
+    return id_from_href(link) if isinstance(link, str) else None
+
+
+def _body_list(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Return the list a reply carries (LP9), or its one object as a list; empty for `204` (LP6)."""
+    body = message.get("Body")
+    if not isinstance(body, Mapping):
+        return []
+    for value in body.values():
+        if isinstance(value, list):
+            return [item for item in value if isinstance(item, Mapping)]
+        if isinstance(value, Mapping):
+            return [value]
+    return []
+
+
+def _body_object(message: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    body = message.get("Body")
+    found = body.get(key) if isinstance(body, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+@dataclass(slots=True)
+class _Reply(PendingReply):
+    """A request in flight: its URL, what handles every message with its tag, and its reply once it came."""
+
+    url: str = ""
+    handler: MessageHandler | None = None
+    subscription: bool = False
+    message: Mapping[str, Any] | None = None
+    refusal: RequestRefusedError | None = None
+
+
+class _SilentCloseError(ConnectionFailedError):
+    """The processor closed a session right after the TLS handshake, before answering anything.
+
+    A server that refuses the client's certificate under TLS 1.3 does so after the handshake; one that does not
+    flush its alert (as asyncio's servers do not) just closes. A one-off is a busy processor (LP4: session limit);
+    `SILENT_CLOSE_LIMIT` in a row is a refusal.
+    """
+
+
+@dataclass(slots=True, eq=False)
+class _LeapLink(Link[_Reply]):
+    """One TLS session: requests in flight by tag (subscriptions stay), and the lines to write this turn."""
+
+    reader: LineReader = field(
+        default_factory=lambda: LineReader(MAX_OUTBOUND_LINE_BYTES)
+    )
+    requests: dict[str, _Reply] = field(default_factory=dict)
+    outbox: list[bytes] = field(default_factory=list)
+    # Zone levels received on this session (by zone id), applied to the model once it matches this session.
+    levels: dict[int, bool] = field(default_factory=dict)
+    live: bool = False
+    answered: bool = False  # any byte received after the handshake
+
+    def fail_pending(self) -> None:
+        """Fail every request in flight (the link is lost)."""
+        requests = list(self.requests.values())
+        self.requests.clear()
+        for request in requests:
+            request.finish(failed=True)
+
+
+class LeapClient(Connection[_LeapLink]):
+    """A processor reached over LEAP, with a live model of its switched and CCO zones.
+
+    Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
+
+    Args:
+        host: processor address.
+        certificates: the client's key and certificate and the processor's CA (from pairing).
+        port: LEAP port, 8081 on a processor.
+        command_timeout: how long a reply (or a command's result) may take.
+        connect_timeout: how long connecting and reading everything may take.
+        keepalive_interval: seconds between pings (LP3).
+        keepalive_misses: pings in a row left unanswered (each for one interval) before the link is declared lost;
+            the ping window is `keepalive_interval * keepalive_misses`.
+        reconnect_min: first delay before reconnecting; doubled after each failure.
+        reconnect_max: longest delay between attempts.
+
+    """
+
+    def __init__(
+        self,
+        host: str,
+        certificates: LeapCertificates,
+        *,
+        port: int = LEAP_PORT,
+        command_timeout: float = 5.0,
+        connect_timeout: float = 10.0,
+        keepalive_interval: float = 30.0,
+        keepalive_misses: int = 1,
+        reconnect_min: float = 1.0,
+        reconnect_max: float = 60.0,
+    ) -> None:
+        """Prepare a client; nothing is connected before `connect()`."""
+        super().__init__(
+            host,
+            port,
+            command_timeout=command_timeout,
+            connect_timeout=connect_timeout,
+            keepalive_interval=keepalive_interval,
+            keepalive_misses=keepalive_misses,
+            reconnect_min=reconnect_min,
+            reconnect_max=reconnect_max,
+        )
+        self._certificates = certificates
+        self._context: ssl.SSLContext | None = None
+        self.events = EventBus()
+        self._tags = itertools.count(1)
+        self._project_callbacks: list[ProjectChangedCallback] = []
+        self._description: SystemDescription | None = None
+        self._refs: dict[int, ZoneRef] = {}
+        self._zone_ids: dict[tuple[str, int | None], int] = {}
+        self._states: dict[str, ModuleState] = {}
+        self._skipped: set[int] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self._silent_closes = 0
+        self._counters.update(
+            {
+                "requests": 0,
+                "replies": 0,
+                "pushes": 0,
+                "refusals": 0,
+                "pages": 0,
+                "ignored_messages": 0,
+            }
+        )
+        self._leap_version: float | None = None
+
+    # Model.
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as the processor reported it; `UnknownObjectError` before the first connection."""
+        if self._description is None:
+            raise UnknownObjectError("The processor's system has not been read yet")
+        return self._description
+
+    def state(self, serial: str) -> ModuleState:
+        """Return the live state of a module or area group; `UnknownObjectError` if unknown."""
+        try:
+            return self._states[serial]
+        except KeyError:
+            raise UnknownObjectError(f"No module with serial {serial}") from None
+
+    def subscribe_project_changed(
+        self, callback: ProjectChangedCallback
+    ) -> Unsubscribe:
+        """Call `callback(old, new)` when a reconnection finds another `ProjectModifiedTimestamp` (LP10).
+
+        The description has then been replaced by the new one (modules added, removed or changed were published).
+        """
+        self._project_callbacks.append(callback)
+        return make_unsubscribe(self._project_callbacks, callback)
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the connection state and counters (no key, no certificate)."""
+        link = self._link
+        description = self._description
+        return {
+            **self.connection_diagnostics(),
+            "leap_version": self._leap_version,
+            "requests_in_flight": len(link.requests) if link else 0,
+            "project_modified": description.database_date if description else None,
+            "modules": len(description.modules) if description else 0,
+            "area_groups": len(description.groups) if description else 0,
+            "skipped_zones": len(self._skipped),
+        }
+
+    # Life cycle.
+
+    @override
+    async def connect(self) -> None:
+        """Connect, read the system and every state, then keep the link up in the background.
+
+        Also the way to try again after the certificate was refused on a reconnection. A session closed before
+        any answer is tried again after a short pause, up to `SILENT_CLOSE_LIMIT` sessions in a row (then the
+        certificate counts as refused).
+
+        Raises:
+            ConnectionFailedError: the processor cannot be reached, or closed the session.
+            AuthenticationError: the processor refused the certificate, or is not the one paired with.
+            CommandTimeoutError: the system was not read in time.
+            RequestRefusedError: the processor refused a read the system needs.
+
+        """
+        if self._context is None:
+            try:
+                self._context = await asyncio.to_thread(tls_context, self._certificates)
+            except (ssl.SSLError, ValueError, OSError) as err:
+                self._rejected = AuthenticationError(
+                    f"The stored LEAP certificates are not usable: {err}"
+                )
+                raise self._rejected from None
+        self._silent_closes = 0
+        while True:
+            try:
+                await super().connect()
+            except _SilentCloseError:
+                await asyncio.sleep(self._reconnect_min * self._silent_closes)
+                continue
+            return
+
+    @override
+    async def close(self) -> None:
+        """Disconnect: cancel every task (pulses too), close the socket; the model stays readable."""
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(self._background)
+        await super().close()
+
+    @override
+    def _transport_options(self) -> dict[str, Any]:
+        """LP1: mutual TLS, no host name (the processor's certificate names none)."""
+        return {
+            "ssl": self._context,
+            "server_hostname": "",
+            "ssl_handshake_timeout": self._connect_timeout,
+        }
+
+    @override
+    async def _open(self) -> _LeapLink:
+        """Connect with TLS; a certificate refused at the handshake is `AuthenticationError`."""
+        try:
+            return await super()._open()
+        except ConnectionFailedError as err:
+            self._silent_closes = 0
+            if is_certificate_refusal(err.__cause__):
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} refused the certificate, or is not the processor paired with: "
+                    f"{err.__cause__}"
+                ) from None
+            raise
+
+    @override
+    def new_link(self, transport: asyncio.Transport) -> _LeapLink:
+        """Return the link of a new TLS session."""
+        return _LeapLink(transport)
+
+    @override
+    async def _log_in(self, link: _LeapLink) -> None:
+        """Nothing to do: the TLS handshake was the log-in; the first reads (`_start_session`) confirm it."""
+
+    @override
+    async def _start_session(self, link: _LeapLink) -> None:
+        """Read the system and every state, and adopt them; a refusal of the certificate is told apart."""
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                snapshot = await self._read_system(link)
+        except TimeoutError:
+            raise CommandTimeoutError(
+                f"{self.host}:{self.port} did not send the system in time"
+            ) from None
+        except ConnectionFailedError as err:
+            if is_certificate_refusal(link.error):
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} refused the certificate: pair again"
+                ) from err
+            if link.answered:
+                self._silent_closes = 0
+                raise
+            self._silent_closes += 1
+            if self._silent_closes >= SILENT_CLOSE_LIMIT:
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row before answering: it "
+                    "refuses the certificate; pair again"
+                ) from err
+            raise _SilentCloseError(
+                f"{self.host}:{self.port} closed the session before answering"
+                + (f": {link.error}" if link.error else "")
+            ) from err
+        self._silent_closes = 0
+        try:
+            description, refs = build_system(snapshot)
+        except ValueError as err:
+            raise RequestRefusedError(PROCESSOR_URL, None, str(err)) from None
+        self._adopt(description, refs, link)
+
+    @override
+    def _send_ping(self, link: _LeapLink) -> _Reply:
+        """LP3: the ping; every message sent before its answer has been handled when it comes."""
+        return self._send(link, CommuniqueType.READ_REQUEST, PING_URL)
+
+    def _drop(self, link: _LeapLink) -> None:
+        """Give the link up: fail what waits, and let the supervisor reconnect."""
+        link.fail_pending()
+        link.closed.set()
+        link.transport.close()
+
+    # Reading.
+
+    @override
+    def link_data(self, link: _LeapLink, data: bytes) -> None:
+        """Handle received lines in order (the transport's callback)."""
+        link.answered = True
+        for line in link.reader.feed(data):
+            if line is None:  # LP2: over the limit; nothing after it can be trusted
+                _LOGGER.debug(
+                    "%s:%s sent a line over %d bytes: session closed",
+                    self.host,
+                    self.port,
+                    MAX_OUTBOUND_LINE_BYTES,
+                )
+                self._last_error = "the processor sent an over-long line"
+                self._drop(link)
+                return
+            try:
+                message = decode(line)
+            except LeapError:
+                self._counters["ignored_messages"] += 1
+                _LOGGER.debug(
+                    "Line from %s:%s is not JSON: %r", self.host, self.port, line[:100]
+                )
+                continue
+            self._dispatch(link, message)
+
+    def _dispatch(self, link: _LeapLink, message: Mapping[str, Any]) -> None:
+        """Route one message by its tag: a reply completes its request; a push goes to its subscription."""
+        header = message.get("Header")
+        tag = header.get("ClientTag") if isinstance(header, Mapping) else None
+        request = link.requests.get(tag) if isinstance(tag, str) else None
+        if request is None or not isinstance(tag, str):
+            self._counters["ignored_messages"] += 1
+            _LOGGER.debug(
+                "Message from %s:%s for no request ignored: %.200s",
+                self.host,
+                self.port,
+                message,
+            )
+            return
+        refused = message.get("CommuniqueType") == CommuniqueType.EXCEPTION_RESPONSE
+        first = request.message is None and request.refusal is None
+        self._counters["replies" if first else "pushes"] += 1
+        if request.handler is not None and not refused:
+            request.handler(message)
+        if not first:
+            return
+        if refused:
+            self._counters["refusals"] += 1
+            request.refusal = refusal(message, request.url)
+        else:
+            request.message = message
+            if request.url == PING_URL:
+                version = _body_object(message, BodyType.ONE_PING.body_key).get(
+                    "LEAPVersion"
+                )
+                if isinstance(version, int | float):
+                    self._leap_version = float(version)
+        if refused or not request.subscription:
+            del link.requests[tag]
+        request.finish()
+
+    # Writing.
+
+    def _send(
+        self,
+        link: _LeapLink,
+        kind: CommuniqueType,
+        url: str,
+        body: Any = None,
+        *,
+        paging: Mapping[str, Any] | None = None,
+        handler: MessageHandler | None = None,
+        subscription: bool = False,
+    ) -> _Reply:
+        """Queue a request and return its reply to wait for; the lines of one loop turn are written at once.
+
+        On a link already lost the reply is failed at once (waiting for it raises `ConnectionFailedError`).
+        """
+        loop = asyncio.get_running_loop()
+        if link.closed.is_set():
+            lost = _Reply(loop.create_future(), url=url)
+            lost.finish(failed=True)
+            return lost
+        tag = str(next(self._tags))
+        reply = _Reply(
+            loop.create_future(), url=url, handler=handler, subscription=subscription
+        )
+        link.requests[tag] = reply
+        if not link.outbox:
+            loop.call_soon(self._flush, link)
+        link.outbox.append(encode(make_request(kind, url, tag, body, paging)))
+        self._counters["requests"] += 1
+        return reply
+
+    @staticmethod
+    def _flush(link: _LeapLink) -> None:
+        if link.outbox and not link.closed.is_set():
+            link.transport.write(b"".join(link.outbox))
+        link.outbox.clear()
+
+    async def _result(
+        self, link: _LeapLink, reply: _Reply, timeout: float | None = None
+    ) -> Mapping[str, Any]:
+        """Wait for a reply; its refusal raises (LP7); `CommandTimeoutError`, `ConnectionFailedError` otherwise."""
+        try:
+            await self._wait(reply, reply.url, timeout or self._command_timeout)
+        except CommandTimeoutError:
+            for tag, request in list(link.requests.items()):
+                if request is reply:
+                    del link.requests[tag]
+            raise
+        if reply.refusal is not None:
+            raise reply.refusal
+        assert reply.message is not None
+        return reply.message
+
+    async def _request(
+        self,
+        link: _LeapLink,
+        kind: CommuniqueType,
+        url: str,
+        body: Any = None,
+        *,
+        paging: Mapping[str, Any] | None = None,
+        handler: MessageHandler | None = None,
+    ) -> Mapping[str, Any]:
+        """Send one request and wait for its reply."""
+        reply = self._send(link, kind, url, body, paging=paging, handler=handler)
+        return await self._result(link, reply)
+
+    async def _read_list(
+        self,
+        link: _LeapLink,
+        url: str,
+        on_page: Callable[[list[Mapping[str, Any]]], None] | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """Read a list, following `Header.Paging` until the last page (LP8); `on_page` sees each page as it comes."""
+        items: list[Mapping[str, Any]] = []
+        paging: Mapping[str, Any] | None = None
+        for _ in range(MAX_PAGES):
+            reply = await self._request(
+                link, CommuniqueType.READ_REQUEST, url, paging=paging
+            )
+            page = _body_list(reply)
+            items.extend(page)
+            if on_page is not None:
+                on_page(page)
+            header = reply.get("Header")
+            paging = header.get("Paging") if isinstance(header, Mapping) else None
+            if not isinstance(paging, Mapping):
+                return items
+            self._counters["pages"] += 1
+        raise RequestRefusedError(url, None, f"more than {MAX_PAGES} pages")
+
+    async def _read_system(self, link: _LeapLink) -> Snapshot:
+        """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
+
+        def on_statuses(message: Mapping[str, Any]) -> None:
+            self._zone_statuses(link, message)
+
+        subscribed = self._send(
+            link,
+            CommuniqueType.SUBSCRIBE_REQUEST,
+            ZONE_STATUS_URL,
+            handler=on_statuses,
+            subscription=True,
+        )
+        project = self._request(link, CommuniqueType.READ_REQUEST, "/project")
+        area_zones: dict[int, list[Mapping[str, Any]]] = {}
+        zone_reads: list[asyncio.Task[None]] = []
+
+        async def read_zones(area_id: int) -> None:
+            area_zones[area_id] = await self._read_list(
+                link, f"/area/{area_id}/associatedzone"
+            )
+
+        def on_areas(page: list[Mapping[str, Any]]) -> None:
+            for area in page:
+                ref = area.get("href")
+                area_id = id_from_href(ref) if isinstance(ref, str) else None
+                if area_id is not None and area_id not in area_zones:
+                    area_zones[area_id] = []
+                    zone_reads.append(asyncio.create_task(read_zones(area_id)))
+
+        async def read_processor() -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
+            found = await self._read_list(link, PROCESSOR_URL)
+            if not found:
+                raise RequestRefusedError(PROCESSOR_URL, None, "no processor listed")
+            processor = found[0]
+            owned = [
+                owned_link
+                for owned_link in processor.get("OwnedLinks") or ()
+                if isinstance(owned_link, Mapping)
+            ]
+            links = await asyncio.gather(
+                *(
+                    self._read_link(link, owned_link["href"])
+                    for owned_link in owned
+                    if isinstance(owned_link.get("href"), str)
+                )
+            )
+            fallback = [
+                owned_link
+                for owned_link in owned
+                if isinstance(owned_link.get("href"), str)
+            ]
+            return processor, [
+                read or given for read, given in zip(links, fallback, strict=False)
+            ]
+
+        try:
+            areas_read = self._read_list(link, "/area", on_areas)
+            project_reply, (processor, links), areas, devices = await asyncio.gather(
+                project,
+                read_processor(),
+                areas_read,
+                self._read_list(link, DEVICES_URL),
+            )
+            if zone_reads:
+                await asyncio.gather(*zone_reads)
+            await self._result(link, subscribed)
+        except BaseException:
+            for task in zone_reads:
+                task.cancel()
+            if zone_reads:
+                await asyncio.wait(zone_reads)
+            raise
+        return Snapshot(
+            project=_body_object(project_reply, BodyType.ONE_PROJECT.body_key),
+            processor=processor,
+            links=links,
+            areas=areas,
+            devices=devices,
+            area_zones=area_zones,
+            skipped=self._skipped,
+        )
+
+    async def _read_link(self, link: _LeapLink, url: str) -> Mapping[str, Any]:
+        """`/link/<id>` (LinkNumber, LinkType); empty when the processor refuses it (the owned-link entry stands)."""
+        try:
+            reply = await self._request(link, CommuniqueType.READ_REQUEST, url)
+        except RequestRefusedError as err:
+            _LOGGER.debug("Link %s not readable: %s", url, err)
+            return {}
+        return _body_object(reply, BodyType.ONE_LINK.body_key)
+
+    # The model.
+
+    def _zone_statuses(self, link: _LeapLink, message: Mapping[str, Any]) -> None:
+        """LP18: apply zone statuses (a subscription's first answer or a push) in arrival order."""
+        for status in _body_list(message):
+            zone_id = _status_zone_id(status)
+            on = zone_level(status)
+            if zone_id is None or on is None:
+                continue
+            link.levels[zone_id] = on
+            if link.live:
+                self._apply_level(zone_id, on)
+
+    def _apply_level(self, zone_id: int, on: bool) -> None:
+        ref = self._refs.get(zone_id)
+        if ref is None:
+            return  # a skipped zone (another control type) or one no area lists
+        state = self._states[ref.serial]
+        if ref.number is None:
+            if state.cco_closed != on:
+                state.cco_closed = on
+                self.events.publish(Event(EventKind.CCO, ref.serial, value=on))
+            return
+        zone = state.zones[ref.number - 1]
+        if zone.on != on:
+            zone.on = on
+            self.events.publish(Event(EventKind.ZONE, ref.serial, ref.number, on))
+
+    def _adopt(
+        self,
+        description: SystemDescription,
+        refs: dict[int, ZoneRef],
+        link: _LeapLink,
+    ) -> None:
+        """Adopt the system read on `link`, apply the levels it received, and go live.
+
+        After the first connection, modules and groups added, removed or changed are published, and a new
+        `ProjectModifiedTimestamp` is reported to `subscribe_project_changed` listeners.
+        """
+        previous = self._description
+        self._description = description
+        self._refs = refs
+        self._zone_ids = {
+            (ref.serial, ref.number): zone_id for zone_id, ref in refs.items()
+        }
+        units = {module.serial: module for module in description.modules} | {
+            group.serial: group for group in description.groups
+        }
+        old: dict[str, Any] = {}
+        if previous is not None:
+            old = {module.serial: module for module in previous.modules} | {
+                group.serial: group for group in previous.groups
+            }
+        for serial, unit in old.items():
+            if serial not in units:
+                del self._states[serial]
+                self.events.publish(Event(EventKind.MODULE_REMOVED, serial, value=unit))
+        for serial, unit in units.items():
+            if serial not in self._states or len(self._states[serial].zones) != len(
+                unit.zones
+            ):
+                self._states[serial] = ModuleState(
+                    zones=[ZoneState(relay_operations=None) for _ in unit.zones],
+                    temperature_c=None,
+                )
+                if previous is not None and serial not in old:
+                    self.events.publish(
+                        Event(EventKind.MODULE_ADDED, serial, value=unit)
+                    )
+                    continue
+            if serial in old and old[serial] != unit:
+                self.events.publish(Event(EventKind.MODULE_CHANGED, serial, value=unit))
+        for zone_id, on in link.levels.items():
+            self._apply_level(zone_id, on)
+        link.live = True
+        if previous is not None and previous.database_date != description.database_date:
+            notify(
+                self._project_callbacks,
+                previous.database_date,
+                description.database_date,
+            )
+
+    # Commands.
+
+    def zone_id(self, serial: str, number: int | None) -> int:
+        """Return the LEAP id of zone `number` of a module or group, or of a module's CCO (`number` None)."""
+        self.state(serial)
+        zone_id = self._zone_ids.get((serial, number))
+        if zone_id is None:
+            what = "no CCO" if number is None else f"no zone {number}"
+            raise UnknownObjectError(f"Module {serial} has {what}")
+        return zone_id
+
+    async def read(self, url: str) -> list[Mapping[str, Any]]:
+        """Read `url` (every page, LP8) and return the objects of its body; a refusal raises its typed error."""
+        return await self._read_list(self._require_link(), url)
+
+    async def set_zone(self, serial: str, number: int | None, on: bool) -> None:
+        """Switch zone `number` of a module or group (a CCO zone opens or closes), or a module's CCO (`number` None).
+
+        Returns once the processor reported the zone at the level asked for (LP19: the `201` reply carries it);
+        `CommandIgnoredError` when the reply shows the level unchanged.
+        """
+        zone_id = self.zone_id(serial, number)
+        ref = self._refs[zone_id]
+        is_cco = ref.number is None or self._is_group_cco(serial, ref.number)
+        if is_cco:
+            command: dict[str, Any] = {
+                "CommandType": CommandType.GO_TO_CCO_LEVEL.value,
+                "CCOLevelParameters": {"CCOLevel": "Closed" if on else "Open"},
+            }
+        else:
+            command = {
+                "CommandType": CommandType.GO_TO_LEVEL.value,
+                "Parameter": [{"Type": "Level", "Value": 100 if on else 0}],
+            }
+        link = self._require_link()
+
+        def on_reply(message: Mapping[str, Any]) -> None:
+            self._zone_statuses(link, message)
+
+        url = f"/zone/{zone_id}/commandprocessor"
+        reply = await self._request(
+            link,
+            CommuniqueType.CREATE_REQUEST,
+            url,
+            {"Command": command},
+            handler=on_reply,
+        )
+        statuses = _body_list(reply)
+        level = zone_level(statuses[0]) if statuses else link.levels.get(zone_id)
+        if level is None:
+            level = link.levels.get(zone_id)
+        if level != on:
+            raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
+
+    def _is_group_cco(self, serial: str, number: int) -> bool:
+        description = self.description
+        for group in description.groups:
+            if group.serial == serial:
+                return group.zone(number).is_cco
+        return False
+
+    async def pulse_cco(self, serial: str, seconds: float) -> None:
+        """Close a module's CCO, and open it again after `seconds` (LEAP has no pulse command: timed here)."""
+        await self.set_zone(serial, None, True)
+        task = asyncio.create_task(
+            self._open_later(serial, seconds), name=f"leap-client-pulse-{serial}"
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open_later(self, serial: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        try:
+            await self.set_zone(serial, None, False)
+        except QsxError as err:
+            _LOGGER.warning(
+                "The pulse of module %s's CCO could not end: %s", serial, err
+            )

@@ -1,0 +1,67 @@
+"""Pairing with a processor (LP20) through pylutron-caseta, with typed errors for the application.
+
+`pylutron_caseta.pairing.async_pair` is the only public way to obtain a certificate from a real processor: it
+presents the application certificate Lutron's processors trust, waits for the pairing button, sends a signing
+request and checks the result with a ping on 8081. This module only turns its outcome into `LeapCertificates` and
+its failures into `PairingTimeoutError`, `PairingRefusedError` or `PairingUnreachableError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import ssl
+from typing import Final
+
+from pylutron_caseta.pairing import async_pair
+
+from ..errors import PairingRefusedError, PairingTimeoutError, PairingUnreachableError
+from .client import LeapCertificates
+
+# pylutron-caseta waits up to 180 s for the button, then up to 10 s for each answer.
+PAIRING_TIMEOUT: Final = 200.0
+
+
+async def async_pair_processor(
+    host: str,
+    ready: Callable[[], None] | None = None,
+    *,
+    timeout: float = PAIRING_TIMEOUT,
+) -> LeapCertificates:
+    """Pair with the processor at `host`: the client key and certificate and the processor's CA, as PEM text.
+
+    `ready` is called once the processor is reached and waits for its pairing button; the whole pairing may take
+    up to `timeout` seconds.
+
+    Raises:
+        PairingTimeoutError: nobody pressed the button in time, or the processor stopped answering.
+        PairingRefusedError: the processor's certificate is not trusted, or it refused the request or the result.
+        PairingUnreachableError: the processor's pairing port (8083) or LEAP port (8081) cannot be reached.
+
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            data = await async_pair(host, ready)
+    except TimeoutError:
+        raise PairingTimeoutError(
+            f"{host} did not grant pairing in time: press the pairing button on the processor, then try again"
+        ) from None
+    except ssl.SSLError as err:  # before OSError, of which it is a kind
+        raise PairingRefusedError(
+            f"{host} refused the secure connection, or is not a Lutron processor: {err}"
+        ) from None
+    except OSError as err:
+        raise PairingUnreachableError(f"Cannot reach {host}: {err}") from None
+    except AttributeError:
+        # pylutron-caseta reads the answers without checking them: a connection closed while it waits ends here.
+        raise PairingTimeoutError(
+            f"{host} closed the pairing connection before its pairing button was pressed"
+        ) from None
+    except (KeyError, TypeError, ValueError) as err:
+        # An answer without a certificate: the processor refused the request.
+        raise PairingRefusedError(
+            f"{host} ended the pairing without a certificate ({type(err).__name__}: {err})"
+        ) from None
+    return LeapCertificates(
+        key_pem=data["key"], cert_pem=data["cert"], ca_pem=data["ca"]
+    )

@@ -1,0 +1,195 @@
+"""The command line's LEAP side: `serve` with LEAP and pairing, `issue-cert`, and their errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+import re
+import signal
+
+from pylutron_caseta.smartbridge import Smartbridge
+import pytest
+
+from custom_components.homeworks_qsx.qsx import __main__ as cli
+from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+
+from .conftest import WAIT, wait_for
+
+SERVING = re.compile(r"LEAP on [\d.]+:(\d+) \((\w+)\), pairing on [\d.]+:(\d+)")
+
+
+def test_issue_cert_writes_the_three_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LP21: `issue-cert` creates the CA beside the state, writes lutron_caseta's three files, prints their use."""
+    state = tmp_path / "house.json"
+    out = tmp_path / "certs"
+    assert (
+        cli.main(
+            ["issue-cert", "--state", str(state), "--out", str(out), "--id", "qsx"]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Created the emulator's LEAP certificate authority" in printed
+    assert "Smartbridge.create_tls('127.0.0.1'" in printed
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [
+        "lutron_caseta-qsx-ca.pem",
+        "lutron_caseta-qsx-cert.pem",
+        "lutron_caseta-qsx-key.pem",
+    ]
+    assert (out / "lutron_caseta-qsx-key.pem").stat().st_mode & 0o777 == 0o600
+    credentials, created = LeapCredentials.load_or_create(
+        LeapCredentials.companion_path(state)
+    )
+    assert not created
+    assert (out / "lutron_caseta-qsx-ca.pem").read_text() == credentials.ca_cert_pem
+    assert (
+        cli.main(
+            [
+                "issue-cert",
+                "--state",
+                str(state),
+                "--out",
+                str(out),
+                "--leap-port",
+                "9000",
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Created" not in printed
+    assert "port=9000" in printed
+
+
+def test_issue_cert_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A damaged credentials file, or a folder that cannot be made, exits 2 naming the cause."""
+    state = tmp_path / "house.json"
+    LeapCredentials.companion_path(state).write_text("{broken")
+    assert (
+        cli.main(["issue-cert", "--state", str(state), "--out", str(tmp_path / "c")])
+        == 2
+    )
+    assert "cannot read the LEAP credentials" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert (
+        cli.main(
+            [
+                "issue-cert",
+                "--state",
+                str(tmp_path / "s.json"),
+                "--out",
+                str(blocker / "sub"),
+            ]
+        )
+        == 2
+    )
+    assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--no-lip", "--no-leap"], "nothing to serve"),
+        (["--no-lip", "--pairing-window", "-1"], "--pairing-window cannot be negative"),
+    ],
+)
+def test_serve_leap_usage_errors(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Contradictory LEAP options exit 2."""
+    assert cli.main(["serve", "--modules", "1", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_serve_with_damaged_credentials_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A credentials file that cannot be read stops `serve` before it listens."""
+    state = tmp_path / "state.json"
+    LeapCredentials.companion_path(state).write_text("[]")
+    assert cli.main(["serve", "--state", str(state), "--no-lip"]) == 2
+    assert "not an object" in capsys.readouterr().err
+
+
+async def test_serve_leap_only_with_issued_certificate(
+    socket_enabled: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve --no-lip` with LEAP and pairing on free ports; a certificate from `issue-cert` logs pylutron-caseta in."""
+    state = tmp_path / "state.json"
+    issue = ["issue-cert", "--state", str(state), "--out", str(tmp_path), "--id", "t"]
+    assert await cli.issue_cert(cli.build_parser().parse_args(issue)) == 0
+    args = cli.build_parser().parse_args(
+        [
+            "serve",
+            "--modules",
+            "2",
+            "--state",
+            str(state),
+            "--no-lip",
+            "--leap-port",
+            "0",
+            "--pairing-port",
+            "0",
+            "--pairing-window",
+            "60",
+            "--leap-profile",
+            "anonymous",
+        ]
+    )
+    task = asyncio.create_task(cli.serve(args))
+    output = ""
+
+    def serving() -> bool:
+        nonlocal output
+        output += capsys.readouterr().out
+        return "Serving" in output
+
+    await wait_for(serving)
+    match = SERVING.search(output)
+    assert match, output
+    assert match[2] == "anonymous"
+    assert "window open 60 s" in output
+    assert "LIP on" not in output
+    key, cert, ca = (
+        str(tmp_path / f"lutron_caseta-t-{kind}.pem") for kind in ("key", "cert", "ca")
+    )
+    bridge = Smartbridge.create_tls("127.0.0.1", key, cert, ca, port=int(match[1]))
+    await asyncio.wait_for(bridge.connect(), WAIT)
+    tasks = [bridge._monitor_task, bridge._ping_task]  # noqa: SLF001
+    assert len(bridge.get_devices_by_domain("switch")) == 10
+    await bridge.close()  # type: ignore[no-untyped-call]
+    await asyncio.wait([task for task in tasks if task is not None], timeout=WAIT)
+    os.kill(os.getpid(), signal.SIGTERM)  # serve's own handler stops it
+    assert await asyncio.wait_for(task, WAIT) == 0
+    assert "Stopped." in capsys.readouterr().out
+
+
+async def test_serve_without_state_warns_and_port_in_use_exits_1(
+    socket_enabled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --state the CA lives for one run (a warning says so); a LEAP port in use exits 1."""
+    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = blocker.sockets[0].getsockname()[1]
+    args = cli.build_parser().parse_args(
+        [
+            "serve",
+            "--modules",
+            "1",
+            "--no-lip",
+            "--leap-port",
+            str(port),
+            "--pairing-port",
+            "0",
+        ]
+    )
+    assert await cli.serve(args) == 1
+    err = capsys.readouterr().err
+    assert "no --state" in err
+    assert "cannot listen" in err
+    blocker.close()
+    await blocker.wait_closed()

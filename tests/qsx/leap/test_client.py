@@ -1,0 +1,553 @@
+"""The LEAP client against the emulator's LEAP server on loopback.
+
+Start-up, pipelining, paging, pushes, refusals, availability (reconnection, ping time-out, refused certificates)
+and a changed project; a scripted server for the answers the emulator never gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+import ssl
+from typing import Any
+
+import pytest
+
+from custom_components.homeworks_qsx.qsx.const import LinkType, ProcessorModel
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.errors import (
+    AuthenticationError,
+    CommandIgnoredError,
+    CommandTimeoutError,
+    ConnectionFailedError,
+    NotSupportedError,
+    ObjectNotFoundError,
+    QsxError,
+    RequestNotSupportedError,
+    RequestRefusedError,
+    UnknownObjectError,
+)
+from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.qsx.leap import client as client_module
+from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
+from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
+from custom_components.homeworks_qsx.qsx.leap.resources import Profile
+from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+
+from .rig import (
+    FAST,
+    HOST,
+    Proxy,
+    certificates,
+    house,
+    processor,
+    reply,
+    scripted,
+    tolerate_failed_handshakes,
+    wait_until,
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+async def test_start_up_full_profile() -> None:
+    """LP11, LP16: the processor is the hub; modules listing their zones become modules with zones and CCO."""
+    async with processor() as served:
+        client = served.client()
+        await client.connect()
+        description = client.description
+        truth = served.emulator.description
+        assert description.processor.serial == "0A0B0C0D"
+        assert description.processor.model is ProcessorModel.HQP7_2
+        assert description.processor.firmware == "22.02.17f000"
+        assert description.processor.mac == "02:00:0a:0b:0c:0d"
+        assert [(link.number, link.link_type) for link in description.links] == [
+            (1, LinkType.QS),
+            (2, LinkType.CLEAR_CONNECT_A),
+        ]
+        assert description.name == "Test house"
+        assert description.database_date == "01/01/2026,00:00:00"
+        assert description.groups == ()
+        assert [
+            (m.serial, m.name, m.area, [z.name for z in m.zones], m.cco.name)
+            for m in description.modules
+        ] == [
+            (m.serial, m.name, m.area, [z.name for z in m.zones], m.cco.name)
+            for m in truth.modules
+        ]
+        diagnostics = client.diagnostics()
+        assert diagnostics["connected"]
+        assert diagnostics["modules"] == 3
+        assert "PRIVATE KEY" not in str(diagnostics)
+        # Pipelined start-up: 5 first requests, one per area (root, Kitchen, Module 1.3), one per link.
+        assert diagnostics["requests"] == 5 + 3 + 2
+        await client.close()
+        assert not client.connected
+
+
+async def test_start_up_anonymous_profile() -> None:
+    """LP16: anonymous modules' switched and CCO zones are grouped by area, one group per area, named after it."""
+    async with processor(Profile.ANONYMOUS) as served:
+        client = served.client()
+        await client.connect()
+        description = client.description
+        assert description.modules == ()
+        groups = {group.name: group for group in description.groups}
+        assert sorted(groups) == ["Kitchen", "Module 1.3"]
+        kitchen = groups["Kitchen"]
+        assert kitchen.serial.startswith("0A0B0C0D-area-")
+        assert [zone.name for zone in kitchen.zones] == [
+            "Island",
+            "Pantry",
+            "Hood",
+            "Counter",
+            "CCO",
+            "Zone 1",
+            "Zone 2",
+            "Zone 3",
+            "Zone 4",
+            "Gate",
+        ]
+        assert [zone.is_cco for zone in kitchen.zones] == [False] * 4 + [True] + [
+            False
+        ] * 4 + [True]
+        assert description.group(kitchen.serial) is kitchen
+        with pytest.raises(KeyError):
+            description.group("nothing")
+        events: list[Event] = []
+        client.events.subscribe(events.append)
+        await client.set_zone(kitchen.serial, 2, True)
+        await client.set_zone(kitchen.serial, 5, True)  # the first module's CCO
+        first = served.emulator.description.modules[0].serial
+        assert served.emulator.state(first).zones[1].on
+        assert served.emulator.state(first).cco_closed
+        assert client.state(kitchen.serial).zones[4].on
+        assert events == [
+            Event(EventKind.ZONE, kitchen.serial, 2, True),
+            Event(EventKind.ZONE, kitchen.serial, 5, True),
+        ]
+        with pytest.raises(UnknownObjectError):
+            client.zone_id(kitchen.serial, None)  # a group has no CCO of its own
+        await client.close()
+
+
+async def test_requests_are_pipelined() -> None:
+    """LP5: many requests in flight on one connection, each reply matched to its request by tag."""
+    async with processor(reply_delay=0.2) as served:
+        client = served.client()
+        await client.connect()
+        serials = [m.serial for m in client.description.modules]
+        commands = [
+            asyncio.create_task(client.set_zone(serial, zone, True))
+            for serial in serials
+            for zone in range(1, 5)
+        ]
+        await wait_until(lambda: client.diagnostics()["requests_in_flight"] >= 12)
+        assert not any(task.done() for task in commands)
+        await asyncio.gather(*commands)
+        assert all(zone.on for serial in serials for zone in client.state(serial).zones)
+        await client.close()
+
+
+async def test_lists_are_paged() -> None:
+    """LP8: every page is read and the lists joined, at start-up and on demand."""
+    async with processor(page_size=2) as served:
+        client = served.client()
+        await client.connect()
+        assert client.diagnostics()["pages"] >= 5
+        assert len(client.description.modules) == 3
+        devices = await client.read("/device?where=IsThisDevice:false")
+        assert len(devices) == 3
+        kitchen = next(
+            area for area in await client.read("/area") if area["Name"] == "Kitchen"
+        )
+        zones = await client.read(f"{kitchen['href']}/associatedzone")
+        assert len(zones) == 10
+        assert await client.read("/device") == []  # LP12: 204 without a body
+        await client.close()
+
+
+async def test_pushes_are_routed_by_subscription() -> None:
+    """LP18: changes from elsewhere (the emulator, another client) reach the model in order, published."""
+    async with processor() as served:
+        client = served.client()
+        other = served.client()
+        await client.connect()
+        await other.connect()
+        events: list[Event] = []
+        client.events.subscribe(events.append)
+        first, second = (m.serial for m in client.description.modules[:2])
+        served.emulator.set_zone(first, 1, True)
+        served.emulator.set_cco(first, True)
+        await other.set_zone(second, 4, True)
+        await client.ping()
+        assert events == [
+            Event(EventKind.ZONE, first, 1, True),
+            Event(EventKind.CCO, first, None, True),
+            Event(EventKind.ZONE, second, 4, True),
+        ]
+        assert client.diagnostics()["pushes"] >= 2
+        await other.close()
+        await client.close()
+
+
+async def test_refusals_are_typed_errors() -> None:
+    """LP7: 404 and 405 become their own errors, both of the library's families; others keep their status."""
+    async with processor() as served:
+        client = served.client()
+        await client.connect()
+        with pytest.raises(ObjectNotFoundError) as not_found:
+            await client.read("/nothing/here")
+        assert isinstance(not_found.value, UnknownObjectError)
+        assert not_found.value.status == 404
+        assert "This resource does not exist" in str(not_found.value)
+        with pytest.raises(RequestNotSupportedError) as not_allowed:
+            await client.read("/zone")
+        assert isinstance(not_allowed.value, NotSupportedError)
+        assert not_allowed.value.status == 405
+        assert client.diagnostics()["refusals"] == 2
+        assert client.connected  # a refusal does not end the session
+        await client.close()
+
+
+async def test_ignored_command() -> None:
+    """LP19: a module that ignores a command leaves the level unchanged; the reply shows it: `CommandIgnoredError`."""
+    async with processor() as served:
+        client = served.client()
+        await client.connect()
+        serial = client.description.modules[2].serial
+        served.emulator.set_power(serial, False)
+        with pytest.raises(CommandIgnoredError, match="without saying why"):
+            await client.set_zone(serial, 1, True)
+        assert not client.state(serial).zones[0].on
+        await client.close()
+
+
+async def test_reconnects_after_the_server_restarts() -> None:
+    """Lost, then back with every state read again (and the changes made meanwhile published)."""
+    async with processor() as served:
+        client = served.client()
+        await client.connect()
+        changes: list[bool] = []
+        client.subscribe_connection(changes.append)
+        events: list[Event] = []
+        client.events.subscribe(events.append)
+        serial = client.description.modules[0].serial
+        await served.server.stop()
+        await wait_until(lambda: changes == [False])
+        with pytest.raises(ConnectionFailedError):
+            await client.set_zone(serial, 1, True)
+        served.emulator.set_zone(serial, 3, True)
+        await served.restart()
+        await wait_until(lambda: changes == [False, True])
+        assert client.state(serial).zones[2].on
+        assert events == [Event(EventKind.ZONE, serial, 3, True)]
+        assert client.diagnostics()["connects"] == 2
+        await client.set_zone(serial, 1, True)
+        await client.close()
+
+
+async def test_ping_unanswered_makes_the_link_unavailable() -> None:
+    """LP3: a ping unanswered within its window ends the session; the link comes back once it answers again."""
+    async with processor() as served:
+        proxy = Proxy(served.server.port)
+        await proxy.start()
+        client = served.client(proxy.port, keepalive_interval=0.05, keepalive_misses=1)
+        await client.connect()
+        changes: list[bool] = []
+        client.subscribe_connection(changes.append)
+        await asyncio.sleep(0.12)
+        assert client.diagnostics()["leap_version"] == 1.115
+        proxy.frozen = True
+        await wait_until(lambda: changes == [False])
+        proxy.frozen = False
+        await wait_until(lambda: changes == [False, True])
+        await client.close()
+        await proxy.stop()
+
+
+async def test_certificate_of_another_processor(tmp_path: Path) -> None:
+    """LP1: a processor whose CA is not ours, or that refuses our certificate, is `AuthenticationError`."""
+    async with processor() as served:
+        tolerate_failed_handshakes()
+        stranger = certificates(LeapCredentials.generate())
+        client = LeapClient(HOST, stranger, port=served.server.port, **FAST)
+        with pytest.raises(AuthenticationError):
+            await client.connect()
+        assert client.credentials_rejected
+    # A server we trust that does not trust our certificate (TLS 1.3: refused after the handshake, on the first
+    # read).
+    ours, other = LeapCredentials.generate(), LeapCredentials.generate()
+    (tmp_path / "key.pem").write_text(ours.server_key_pem)
+    (tmp_path / "cert.pem").write_text(ours.server_cert_pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cadata=other.ca_cert_pem)
+    script = _system_script(_processor_device())
+    async with scripted(ours, script, context) as port:
+        client = LeapClient(HOST, certificates(ours), port=port, **FAST)
+        with pytest.raises(AuthenticationError, match="pair again"):
+            await client.connect()
+
+
+async def test_certificate_refused_on_reconnection() -> None:
+    """A reconnection refused for the certificate stops the attempts and tells the listeners (reauthentication)."""
+    async with processor() as served:
+        client = served.client()
+        await client.connect()
+        rejected: list[bool] = []
+        client.subscribe_credentials_rejected(lambda: rejected.append(True))
+        await served.restart(credentials=LeapCredentials.generate())
+        await wait_until(lambda: rejected == [True])
+        assert not client.connected
+        assert client.credentials_rejected
+        attempts = client.diagnostics()["reconnect_attempts"]
+        await asyncio.sleep(0.1)
+        assert client.diagnostics()["reconnect_attempts"] == attempts
+        await client.close()
+
+
+async def test_project_changed_on_reconnection() -> None:
+    """LP10: another `ProjectModifiedTimestamp` after a reconnection is reported; new modules are published."""
+    async with processor() as served:
+        client = served.client()
+        await client.connect()
+        changed: list[tuple[str, str]] = []
+        client.subscribe_project_changed(lambda old, new: changed.append((old, new)))
+        events: list[Event] = []
+        client.events.subscribe(events.append)
+        await served.server.stop()
+        emulator = Emulator(house(4, database_date="02/03/2026,04:05:06"))
+        served.server = LeapServer(
+            emulator, served.credentials, HOST, served.server.port
+        )
+        await served.server.start()
+        await wait_until(lambda: bool(changed))
+        assert changed == [("01/01/2026,00:00:00", "02/03/2026,04:05:06")]
+        added = emulator.description.modules[3]
+        assert [e for e in events if e.kind is EventKind.MODULE_ADDED] == [
+            Event(
+                EventKind.MODULE_ADDED,
+                added.serial,
+                value=client.description.module(added.serial),
+            )
+        ]
+        await wait_until(lambda: client.connected)
+        await client.close()
+        emulator.close()
+
+
+async def test_life_cycle_errors() -> None:
+    """Commands need a connection; connecting twice is refused; an unusable certificate is named; closing twice is fine."""
+    async with processor() as served:
+        client = served.client()
+        with pytest.raises(UnknownObjectError):
+            _ = client.description
+        with pytest.raises(UnknownObjectError):
+            client.state("0A0B0C0D")
+        await client.connect()
+        with pytest.raises(QsxError, match="Already connected"):
+            await client.connect()
+        serial = client.description.modules[0].serial
+        await client.pulse_cco(serial, 10.0)  # opened later: closing cancels it
+        await client.close()
+        await client.close()
+        with pytest.raises(ConnectionFailedError):
+            await client.ping()
+        broken = LeapClient(
+            HOST,
+            LeapCertificates("not a key", "not a certificate", "not a CA"),
+            port=served.server.port,
+        )
+        with pytest.raises(AuthenticationError, match="not usable"):
+            await broken.connect()
+        with pytest.raises(ConnectionFailedError):
+            await LeapClient(HOST, served.certificates, port=1, **FAST).connect()
+
+
+def _processor_device(**overrides: Any) -> dict[str, Any]:
+    return {
+        "href": "/device/9",
+        "SerialNumber": 1234,
+        "ModelNumber": "HQP7-2",
+        "DeviceType": "HWQSProcessor",
+        "OwnedLinks": [{"href": "/link/3", "LinkType": "QS"}],
+    } | overrides
+
+
+def _system_script(processor_device: dict[str, Any], *, extra: Any = None) -> Any:
+    """Answer the start-up reads of a one-area system with one switched zone; `extra(request, send)` first."""
+
+    def script(request: dict[str, Any], send: Any) -> None:
+        if extra is not None and extra(request, send):
+            return
+        url = request["Header"]["Url"]
+        answers: dict[str, tuple[str | None, Any]] = {
+            "/project": ("OneProjectDefinition", {"Name": "Scripted"}),
+            "/device?where=IsThisDevice:true": (
+                "MultipleDeviceDefinition",
+                [processor_device],
+            ),
+            "/device?where=IsThisDevice:false": ("MultipleDeviceDefinition", []),
+            "/area": ("MultipleAreaDefinition", [{"href": "/area/2", "Name": "Hall"}]),
+            "/area/2/associatedzone": (
+                "MultipleZoneDefinition",
+                [{"href": "/zone/5", "Name": "Lamp", "ControlType": "Switched"}],
+            ),
+            "/zone/status": (
+                "MultipleZoneStatus",
+                [{"href": "/zone/5/status", "Level": 0}],
+            ),
+            "/server/1/status/ping": ("OnePingResponse", {"LEAPVersion": 1.115}),
+        }
+        if url == "/link/3":
+            send(
+                {
+                    "CommuniqueType": "ExceptionResponse",
+                    "Header": {
+                        "StatusCode": "500 InternalServerError",
+                        "ClientTag": request["Header"]["ClientTag"],
+                    },
+                    "Body": {"Message": "no"},
+                }
+            )
+            return
+        body_type, content = answers[url]
+        send(reply(request, body_type, content))
+
+    return script
+
+
+async def test_scripted_processor_answers() -> None:
+    """Answers the emulator never gives: untagged and unknown lines ignored, links refused, an unknown model."""
+    credentials = LeapCredentials.generate()
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        if request["Header"]["Url"] == "/project":
+            send(b"not json\r\n")
+            send({"CommuniqueType": "ReadResponse", "Header": {"ClientTag": "nobody"}})
+        return False
+
+    script = _system_script(_processor_device(ModelNumber="HQP9-9"), extra=extra)
+    async with scripted(credentials, script) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        await client.connect()
+        description = client.description
+        assert description.processor.serial == "000004D2"
+        assert description.processor.model is ProcessorModel.HQP7_1
+        assert [link.number for link in description.links] == [1]
+        assert [g.name for g in description.groups] == ["Hall"]
+        assert client.diagnostics()["ignored_messages"] == 2
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("device", "error"),
+    [
+        (_processor_device(SerialNumber=None), "SerialNumber"),
+        (None, "no processor listed"),
+    ],
+)
+async def test_scripted_processor_without_identity(
+    device: dict[str, Any] | None, error: str
+) -> None:
+    """Without the processor's serial there is nothing to key the system on: the start-up fails, named."""
+    credentials = LeapCredentials.generate()
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        if (
+            device is None
+            and request["Header"]["Url"] == "/device?where=IsThisDevice:true"
+        ):
+            send(reply(request, None, None))
+            return True
+        return False
+
+    script = _system_script(device or _processor_device(), extra=extra)
+    async with scripted(credentials, script) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        with pytest.raises(RequestRefusedError, match=error):
+            await client.connect()
+
+
+async def test_scripted_processor_that_never_stops_paging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LP8: a list that never ends is refused after `MAX_PAGES` pages."""
+    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    credentials = LeapCredentials.generate()
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        if request["Header"]["Url"] == "/area":
+            send(reply(request, "MultipleAreaDefinition", [], Paging={"Offset": 1}))
+            return True
+        return False
+
+    async with scripted(
+        credentials, _system_script(_processor_device(), extra=extra)
+    ) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        with pytest.raises(RequestRefusedError, match="pages"):
+            await client.connect()
+
+
+async def test_scripted_processor_silent_or_rude() -> None:
+    """A processor that does not answer in time, or sends an over-long line, ends the session with the cause."""
+    credentials = LeapCredentials.generate()
+
+    def silent(request: dict[str, Any], send: Any) -> bool:
+        return bool(request["Header"]["Url"] == "/project")
+
+    async with scripted(
+        credentials, _system_script(_processor_device(), extra=silent)
+    ) as port:
+        client = LeapClient(
+            HOST,
+            certificates(credentials),
+            port=port,
+            **(FAST | {"command_timeout": 0.1}),
+        )
+        with pytest.raises(CommandTimeoutError):
+            await client.connect()
+        client = LeapClient(
+            HOST,
+            certificates(credentials),
+            port=port,
+            **(FAST | {"connect_timeout": 0.1}),
+        )
+        with pytest.raises(CommandTimeoutError, match="in time"):
+            await client.connect()
+
+    def rude(request: dict[str, Any], send: Any) -> bool:
+        if request["Header"]["Url"] == "/project":
+            send(b"x" * (300 * 1024) + b"\r\n")
+            return True
+        return False
+
+    async with scripted(
+        credentials, _system_script(_processor_device(), extra=rude)
+    ) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        with pytest.raises(ConnectionFailedError):
+            await client.connect()
+        assert client.diagnostics()["last_error"] is not None
+
+
+async def test_requests_on_a_lost_link(caplog: pytest.LogCaptureFixture) -> None:
+    """A request on a link already lost fails at once; a pulse whose end comes after the loss says so."""
+    async with processor() as served:
+        client = served.client(reconnect_min=5.0, reconnect_max=5.0)
+        await client.connect()
+        serial = client.description.modules[0].serial
+        link = client._link
+        assert link is not None
+        await client.pulse_cco(serial, 0.05)
+        await served.server.stop()
+        await wait_until(lambda: not client.connected)
+        reply = client._send(link, CommuniqueType.READ_REQUEST, "/project")
+        with pytest.raises(ConnectionFailedError, match="lost during /project"):
+            await client._result(link, reply)
+        await wait_until(lambda: "could not end" in caplog.text)
+        await client.close()

@@ -1,0 +1,251 @@
+"""pylutron-caseta 0.30.0 (what Home Assistant's lutron_caseta runs) against the emulator's LEAP server.
+
+Certificates are issued by the emulator's CA; both profiles (LP16) are served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+import contextlib
+import functools
+import ssl
+from typing import Any
+
+from pylutron_caseta.smartbridge import Smartbridge
+import pytest
+
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.leap.resources import Profile
+from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from tests.qsx.lip.conftest import RawSession
+
+from .conftest import A1, A2, A3, B1, WAIT, wait_for
+
+ZONE_NAMES = {
+    "Kitchen_Island",
+    "Kitchen_Pantry",
+    "Kitchen_Hood",
+    "Kitchen_Counter",
+    "Kitchen_Gate",
+    "Hall_Zone 1",
+    "Garage_CCO",
+}
+
+
+@pytest.fixture(params=[Profile.FULL, Profile.ANONYMOUS], ids=["full", "anonymous"])
+async def profile_server(
+    request: pytest.FixtureRequest,
+    socket_enabled: None,
+    emulator: Emulator,
+    credentials: LeapCredentials,
+) -> AsyncGenerator[LeapServer]:
+    """Return a LEAP server in each profile."""
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0, profile=request.param)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def connect(
+    port: int,
+    cert_files: tuple[str, str, str],
+    on_connect: Callable[[], None] | None = None,
+    on_disconnect: Callable[[], None] | None = None,
+) -> Smartbridge:
+    """Log in with pylutron-caseta, as Home Assistant's lutron_caseta does."""
+    bridge = Smartbridge.create_tls(
+        "127.0.0.1",
+        *cert_files,
+        port=port,
+        on_connect_callback=on_connect,
+        on_disconnect_callback=on_disconnect,
+    )
+    await asyncio.wait_for(bridge.connect(), WAIT)
+    return bridge
+
+
+async def close(bridge: Smartbridge) -> None:
+    """Close the bridge and wait for its tasks to end (`close()` only cancels them)."""
+    tasks = [bridge._monitor_task, bridge._ping_task, bridge._login_task]  # noqa: SLF001
+    await bridge.close()  # type: ignore[no-untyped-call]
+    running = [task for task in tasks if task is not None]
+    if running:
+        await asyncio.wait(running, timeout=WAIT)
+
+
+@pytest.fixture
+async def bridge(
+    profile_server: LeapServer, cert_files: tuple[str, str, str]
+) -> AsyncGenerator[Smartbridge]:
+    """Return a logged-in pylutron-caseta bridge; closed at the end."""
+    bridge = await connect(profile_server.port, cert_files)
+    yield bridge
+    await close(bridge)
+
+
+def zone_device(bridge: Smartbridge, name: str) -> Any:
+    """Return pylutron-caseta's device for a zone, by its area_zone name."""
+    [device] = [
+        device for device in bridge.get_devices().values() if device["name"] == name
+    ]
+    return device
+
+
+async def test_logs_in_as_qsx_and_lists_every_zone_and_cco(
+    bridge: Smartbridge, emulator: Emulator
+) -> None:
+    """LP10–LP16: a QSX login; every module's four zones and its CCO are switches, in their rooms."""
+    assert bridge.is_connected()
+    devices = bridge.get_devices()
+    processor = devices["1"]
+    assert processor["type"] == "HWQSProcessor"
+    assert processor["model"] == "HQP7-2"
+    assert processor["serial"] == 0x0A0B0C0D
+    switches = bridge.get_devices_by_domain("switch")
+    assert len(switches) == 5 * len(emulator.description.modules)
+    assert sorted(device["type"] for device in switches).count("CCO") == 4
+    assert {device["name"] for device in switches} >= ZONE_NAMES
+    assert all(device["current_state"] == 0 for device in switches)
+    assert {area["name"] for area in bridge.areas.values()} == {
+        "Leap house",
+        "Kitchen",
+        "Hall",
+        "Garage",
+    }
+
+
+async def test_turns_zones_and_ccos_on_and_off(
+    bridge: Smartbridge, emulator: Emulator
+) -> None:
+    """LP19: turn_on/turn_off of a zone and a CCO change the emulator, and the bridge's state follows."""
+    island = zone_device(bridge, "Kitchen_Island")
+    await bridge.turn_on(island["device_id"])
+    assert emulator.state(A1).zones[0].on
+    await wait_for(lambda: bridge.is_on(island["device_id"]))
+    await bridge.turn_off(island["device_id"])
+    assert not emulator.state(A1).zones[0].on
+    await wait_for(lambda: not bridge.is_on(island["device_id"]))
+
+    cco = zone_device(bridge, "Kitchen_CCO")  # A2's maintained CCO
+    await bridge.turn_on(cco["device_id"])
+    assert emulator.state(A2).cco_closed
+    await wait_for(lambda: bridge.is_on(cco["device_id"]))
+    await bridge.turn_off(cco["device_id"])
+    assert not emulator.state(A2).cco_closed
+    await wait_for(lambda: not bridge.is_on(cco["device_id"]))
+
+
+async def test_sees_changes_made_through_lip(
+    bridge: Smartbridge, emulator: Emulator, profile_server: LeapServer
+) -> None:
+    """LP18: a LIP client switches a zone; pylutron-caseta's callback fires with the new level."""
+    lip = LipServer(emulator, "127.0.0.1", 0, "lutron", "integration", http_port=None)
+    await lip.start()
+    try:
+        hall = zone_device(bridge, "Hall_Zone 1")
+        fired = asyncio.Event()
+        bridge.add_subscriber(str(hall["device_id"]), fired.set)
+        session = await RawSession.open(lip.port)
+        await session.login("lutron", "integration")
+        zone_id = emulator.module(A3).zone(1).integration_id
+        await session.command(f"#OUTPUT,{zone_id},1,100")
+        await asyncio.wait_for(fired.wait(), WAIT)
+        assert bridge.get_device_by_id(str(hall["device_id"]))["current_state"] == 100
+        await session.close()
+    finally:
+        await lip.stop()
+
+
+async def test_sees_an_override_burst(bridge: Smartbridge, emulator: Emulator) -> None:
+    """LP18, C7: a CCI group opens; every changed zone's callback fires with its override level."""
+    fired: set[str] = set()
+    for device in bridge.get_devices_by_domain("switch"):
+        bridge.add_subscriber(
+            device["device_id"], functools.partial(fired.add, device["device_id"])
+        )
+    emulator.set_cci(A1, True)
+    expected = {
+        zone_device(bridge, name)["device_id"]
+        for name in (
+            "Kitchen_Island",
+            "Kitchen_Hood",
+            "Kitchen_Counter",
+            "Kitchen_Zone 1",
+            "Kitchen_Zone 4",
+        )
+    }
+    await wait_for(lambda: expected <= fired)
+    assert all(bridge.is_on(device_id) for device_id in expected)
+    assert not bridge.is_on(
+        zone_device(bridge, "Kitchen_Pantry")["device_id"]
+    )  # its override level is off
+
+
+async def test_reconnects_after_the_emulator_restarts(
+    socket_enabled: None,
+    emulator: Emulator,
+    credentials: LeapCredentials,
+    cert_files: tuple[str, str, str],
+) -> None:
+    """LP3, LP4: the emulator stops, its state is restored in a new one with the same CA; the bridge logs in again."""
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    port = server.port
+    connected, disconnected = asyncio.Event(), asyncio.Event()
+    bridge = await connect(port, cert_files, connected.set, disconnected.set)
+    devices_before = set(bridge.get_devices())
+    await server.stop()
+    await asyncio.wait_for(disconnected.wait(), WAIT)
+    connected.clear()
+    emulator.set_zone(B1, 3, True)
+    restarted = Emulator.from_export(emulator.export_state())
+    server = LeapServer(
+        restarted, LeapCredentials.from_dict(credentials.to_dict()), "127.0.0.1", port
+    )
+    await server.start()
+    try:
+        await wait_for(
+            bridge.is_connected, WAIT * 2
+        )  # pylutron-caseta retries every 2 s
+        assert (
+            set(bridge.get_devices()) == devices_before
+        )  # ids are stable across the restart
+        await wait_for(
+            lambda: bridge.is_on(zone_device(bridge, "Garage_Zone 3")["device_id"])
+        )
+        await bridge.turn_off(zone_device(bridge, "Garage_Zone 3")["device_id"])
+        assert not restarted.state(B1).zones[2].on
+    finally:
+        await close(bridge)
+        await server.stop()
+        restarted.close()
+
+
+async def test_a_certificate_of_another_ca_cannot_log_in(
+    profile_server: LeapServer, tmp_path: object, cert_files: tuple[str, str, str]
+) -> None:
+    """LP1: pylutron-caseta with a certificate another CA signed never logs in."""
+    from pathlib import Path  # noqa: PLC0415
+
+    other = LeapCredentials.generate()
+    key, cert = other.issue_client()
+    folder = Path(str(tmp_path))
+    (folder / "other-key.pem").write_text(key)
+    (folder / "other-cert.pem").write_text(cert)
+    bridge = Smartbridge.create_tls(
+        "127.0.0.1",
+        str(folder / "other-key.pem"),
+        str(folder / "other-cert.pem"),
+        cert_files[2],
+        port=profile_server.port,
+    )
+    with (
+        contextlib.suppress(ssl.SSLError, ConnectionError),
+        pytest.raises(TimeoutError),
+    ):
+        await asyncio.wait_for(bridge.connect(), 1)
+    await close(bridge)
+    assert profile_server.session_count == 0

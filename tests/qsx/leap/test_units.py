@@ -1,0 +1,277 @@
+"""The pure parts of LEAP: messages (LP2, LP5–LP8), resources (LP10–LP16), certificates (LP4, LP21), the listener."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+import pytest
+
+from custom_components.homeworks_qsx.qsx.description import build_description
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.leap import protocol
+from custom_components.homeworks_qsx.qsx.leap.certs import (
+    CertificateRequestError,
+    LeapCredentials,
+)
+from custom_components.homeworks_qsx.qsx.leap.protocol import (
+    BodyType,
+    CommuniqueType,
+    LeapError,
+    LineReader,
+    Pager,
+    Status,
+)
+from custom_components.homeworks_qsx.qsx.leap.resources import Profile, ResourceTree
+from custom_components.homeworks_qsx.qsx.leap.tls import SessionProtocol, TlsListener
+
+from .conftest import WAIT
+
+
+def test_lp2_line_reader() -> None:
+    """LP2: LF or CR LF; lines split across packets; blank lines dropped; an over-long line ends the stream."""
+    reader = LineReader(max_line=10)
+    assert reader.feed(b"ab") == []
+    assert reader.feed(b"c\r\n\r\n  \nde\nf") == [b"abc", b"de"]
+    assert reader.feed(b"\n") == [b"f"]
+    assert reader.feed(b"0123456789\r\n") == [b"0123456789"]
+    assert reader.feed(b"ok\n" + b"x" * 20 + b"\nlater\n") == [b"ok", None]
+    assert reader.feed(b"more\n") == []
+    unterminated = LineReader(max_line=10)
+    assert unterminated.feed(b"y" * 12) == [None]
+
+
+def test_lp5_request_and_reply_builders() -> None:
+    """LP5–LP7: what a client builds and reads back, through the same module."""
+    request = protocol.make_request(
+        CommuniqueType.READ_REQUEST,
+        "/zone/status",
+        "t",
+        body={"x": 1},
+        paging={"Offset": 1},
+    )
+    assert request == {
+        "CommuniqueType": "ReadRequest",
+        "Header": {"Url": "/zone/status", "ClientTag": "t", "Paging": {"Offset": 1}},
+        "Body": {"x": 1},
+    }
+    parsed = protocol.parse_request(protocol.decode(protocol.encode(request)))
+    assert parsed.url == "/zone/status"
+    assert parsed.client_tag == "t"
+    assert protocol.make_request(CommuniqueType.READ_REQUEST, "/project") == {
+        "CommuniqueType": "ReadRequest",
+        "Header": {"Url": "/project"},
+    }
+    assert (
+        protocol.RESPONSE_TO[CommuniqueType.CREATE_REQUEST]
+        is CommuniqueType.CREATE_RESPONSE
+    )
+    assert Status.NOT_FOUND.code == 404
+    assert protocol.status_code("201 Created") == 201
+    assert protocol.status_code("Created") is None
+    assert BodyType.ONE_ZONE_STATUS.body_key == "ZoneStatus"
+    assert protocol.id_from_href("/zone/12/status") == 12
+    assert protocol.id_from_href("/project") is None
+    assert protocol.request_tag({"Header": "x"}) is None
+    error = protocol.not_found("/x")
+    assert (error.status, error.message) == (
+        Status.NOT_FOUND,
+        "This resource does not exist : /x",
+    )
+
+
+def test_lp8_pager() -> None:
+    """LP8: pages and their paging objects; a forged or out-of-range object is refused."""
+    pager = Pager(b"k", page_size=2)
+    items = [1, 2, 3, 4, 5]
+    page, paging = pager.page("/u", items, pager.start("/u", None))
+    assert (list(page), paging is not None) == ([1, 2], True)
+    assert paging is not None
+    offset = pager.start("/u", paging)
+    assert list(pager.page("/u", items, offset)[0]) == [3, 4]
+    with pytest.raises(LeapError):
+        pager.start("/v", paging)
+    with pytest.raises(LeapError):
+        pager.start("/u", {"Offset": True, "Token": paging["Token"]})
+    with pytest.raises(LeapError, match="past the end"):
+        pager.page("/u", [1], 3)
+    assert (
+        Pager(b"other", 2).page("/u", items, 0)[1] != paging
+    )  # keyed: another server's objects differ
+
+
+def test_lp16_anonymous_profile() -> None:
+    """LP16: as a real QSX with firmware 22: Unknown devices, numbered enclosure names, no model, serial or zones."""
+    tree = ResourceTree(build_description([2]), Profile.ANONYMOUS)
+    devices = [tree.devices[device_id] for device_id in tree.module_devices]
+    assert [device["Name"] for device in devices] == [
+        "Enclosure Device 001",
+        "Enclosure Device 002",
+    ]
+    for device in devices:
+        assert device["DeviceType"] == "Unknown"
+        assert not {"ModelNumber", "SerialNumber", "LocalZones"} & set(device)
+    assert all("Device" not in zone for zone in tree.zones.values())
+    assert tree.devices[tree.processor_id]["DeviceType"] == "HWQSProcessor"
+
+
+def test_lp13_empty_system() -> None:
+    """LP13: a system without modules has a root area only, which is a leaf."""
+    tree = ResourceTree(build_description([0]))
+    assert list(tree.areas) == [tree.root_area_id]
+    assert tree.areas[tree.root_area_id]["IsLeaf"]
+    assert tree.read("/device?where=IsThisDevice:false") == (
+        BodyType.MULTIPLE_DEVICES,
+        [],
+    )
+
+
+def test_lp4_credentials_store(tmp_path: Path) -> None:
+    """LP4: created once, kept in a private file beside the state, read back the same; the repr shows no key."""
+    companion = LeapCredentials.companion_path(tmp_path / "state.json")
+    assert companion.name == "state.json.leap.json"
+    created, new = LeapCredentials.load_or_create(companion)
+    assert new
+    assert companion.stat().st_mode & 0o777 == 0o600
+    loaded, new = LeapCredentials.load_or_create(companion)
+    assert not new
+    assert loaded == created
+    assert "PRIVATE" not in repr(loaded)
+    assert "CA" in repr(loaded)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{broken", "cannot read"),
+        ("[1]", "not an object"),
+        (json.dumps({"format": 9}), "Unknown LEAP credentials format"),
+        (json.dumps({"format": 1, "ca_key": "x"}), "missing"),
+    ],
+)
+def test_lp4_credentials_store_errors(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    """LP4: a damaged credentials file is refused with its cause (never replaced silently)."""
+    path = tmp_path / "c.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        LeapCredentials.load_or_create(path)
+    assert path.read_text() == content
+
+
+def test_lp4_credentials_that_do_not_match(credentials: LeapCredentials) -> None:
+    """LP4: a server certificate from another CA, or a key that is not PEM, is refused."""
+    other = LeapCredentials.generate()
+    mixed = {**credentials.to_dict(), "server_certificate": other.server_cert_pem}
+    with pytest.raises(ValueError, match="not usable"):
+        LeapCredentials.from_dict(mixed)
+    with pytest.raises(ValueError, match="not usable"):
+        LeapCredentials.from_dict({**credentials.to_dict(), "ca_key": "not a key"})
+
+
+def test_lp21_csr_checks(credentials: LeapCredentials) -> None:
+    """LP21: Ed25519 keys are refused; a CSR without a subject gets a default name; bytes are accepted."""
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([]))
+        .sign(ed_key, None)
+    )
+    with pytest.raises(CertificateRequestError, match="Ed25519"):
+        credentials.sign_request(request.public_bytes(serialization.Encoding.PEM))
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    anonymous = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([]))
+        .sign(rsa_key, hashes.SHA256())
+    )
+    signed = credentials.sign_request(
+        anonymous.public_bytes(serialization.Encoding.PEM)
+    )
+    certificate = x509.load_pem_x509_certificate(signed.encode())
+    assert certificate.subject.rfc4514_string() == "CN=homeworks_qsx client"
+
+
+class _Recorder(SessionProtocol):
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[bytes] = []
+        self.transport: asyncio.Transport | None = None
+
+    def session_started(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+
+    def session_data(self, data: bytes) -> None:
+        self.received.append(data)
+
+
+def test_session_protocol_keeps_early_data() -> None:
+    """Data that arrives with the end of the handshake, before the session starts, is handed over in order."""
+    protocol_ = _Recorder()
+    protocol_.data_received(b"a")
+    protocol_.data_received(b"b")
+    protocol_.connection_made(_FakeTransport())
+    protocol_.data_received(b"c")
+    assert protocol_.received == [b"a", b"b", b"c"]
+
+
+class _FakeTransport(asyncio.Transport):
+    """Only what `connection_made` looks at."""
+
+
+async def test_listener_bounds_pending_handshakes(
+    socket_enabled: None, credentials: LeapCredentials
+) -> None:
+    """LP4: connections beyond the handshakes in progress are closed at once; stop abandons the others."""
+    listener = TlsListener(
+        "test",
+        credentials.server_context(),
+        _Recorder,
+        max_pending=1,
+        handshake_timeout=WAIT,
+    )
+    port = await listener.start("127.0.0.1", 0)
+    first = await asyncio.open_connection("127.0.0.1", port)
+    await asyncio.sleep(0.05)
+    second_reader, second_writer = await asyncio.open_connection("127.0.0.1", port)
+    assert await asyncio.wait_for(second_reader.read(), WAIT) == b""
+    assert listener.refused_handshakes == 1
+    await listener.stop()
+    assert await asyncio.wait_for(first[0].read(), WAIT) == b""
+    for writer in (first[1], second_writer):
+        writer.close()
+
+
+async def test_listener_counts_a_client_that_hangs_up(
+    socket_enabled: None, credentials: LeapCredentials
+) -> None:
+    """A client that closes during its handshake is a failed handshake, nothing more."""
+    listener = TlsListener(
+        "test", credentials.server_context(), _Recorder, max_pending=2
+    )
+    port = await listener.start("127.0.0.1", 0)
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"\x16\x03\x01\x00\x05hello"
+    )  # the start of a TLS record, then nothing sensible
+    writer.close()
+
+    async def failed() -> None:
+        while listener.failed_handshakes == 0:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(failed(), WAIT)
+    await listener.stop()
+
+
+def test_lp19_emulator_unchanged_by_a_tree() -> None:
+    """Building a tree reads the description only."""
+    emulator = Emulator(build_description([1]))
+    before = emulator.export_state()
+    ResourceTree(emulator.description)
+    assert emulator.export_state() == before
