@@ -36,9 +36,8 @@ from .tls import HANDSHAKE_TIMEOUT, SessionProtocol, TlsListener
 _LOGGER = logging.getLogger(__name__)
 
 MAX_PAIRING_SESSIONS: Final = 5
-PAIRING_TIMEOUT: Final = (
-    180.0  # LP21: seconds before a connection is closed, paired or not
-)
+# LP21: seconds before a connection is closed, paired or not.
+PAIRING_TIMEOUT: Final = 180.0
 PAIR_URL: Final = "/pair"
 PAIR_TAG: Final = "get-cert"
 PERMISSION_PUBLIC: Final = "Public"
