@@ -12,6 +12,7 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.leap.protocol import MAX_OUTBOUND_LINE_BYTES
 from custom_components.homeworks_qsx.qsx.leap.resources import ResourceTree
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 
@@ -324,6 +325,9 @@ async def test_lp8_default_page_is_100(
         assert "Paging" not in second["Header"]
         subscribed = await session.request("SubscribeRequest", "/zone/status")
         assert len(subscribed["Body"]["ZoneStatuses"]) == 990
+        assert (
+            len(json.dumps(subscribed, separators=(",", ":"))) < MAX_OUTBOUND_LINE_BYTES
+        )  # LP2
         await session.close()
     finally:
         await server.stop()

@@ -30,15 +30,14 @@ from .protocol import (
     decode,
     encode,
 )
-from .server import DEFAULT_HOST
+from .server import DEFAULT_HOST, LONG_LINE_LINGER
 from .tls import HANDSHAKE_TIMEOUT, SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_PAIRING_SESSIONS: Final = 5
-PAIRING_TIMEOUT: Final = (
-    180.0  # LP21: seconds before a connection is closed, paired or not
-)
+# LP21: seconds before a connection is closed, paired or not.
+PAIRING_TIMEOUT: Final = 180.0
 PAIR_URL: Final = "/pair"
 PAIR_TAG: Final = "get-cert"
 PERMISSION_PUBLIC: Final = "Public"
@@ -279,7 +278,11 @@ class PairingServer:
                     f"The line is longer than {MAX_INBOUND_LINE_BYTES} bytes",
                 )
                 connection.send(_refusal(error, None))
-                connection.close()
+                # Closed a moment later: input still arriving is dropped meanwhile (see server.py).
+                connection.closed = True
+                asyncio.get_running_loop().call_later(
+                    LONG_LINE_LINGER, connection.transport.close
+                )
                 return
             self._request(connection, line)
 

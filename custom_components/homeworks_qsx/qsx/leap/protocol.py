@@ -21,12 +21,10 @@ LEAP_PORT: Final = 8081  # LP1
 PAIRING_PORT: Final = 8083  # LP20
 LEAP_VERSION: Final = 1.115  # LP3: what the ping answers
 LINE_END: Final = b"\r\n"  # LP2: what pylutron-caseta sends; either ending is accepted
-MAX_INBOUND_LINE_BYTES: Final = (
-    64 * 1024
-)  # LP2 (ours): a longer line is refused and the connection closed
-MAX_OUTBOUND_LINE_BYTES: Final = (
-    256 * 1024
-)  # LP2: pylutron-caseta's read limit; lists are paged below it
+# LP2 (ours): a longer inbound line is refused and the connection closed.
+MAX_INBOUND_LINE_BYTES: Final = 64 * 1024
+# LP2: pylutron-caseta's read limit; lists are paged below it.
+MAX_OUTBOUND_LINE_BYTES: Final = 256 * 1024
 PAGE_SIZE: Final = 100  # LP8 (ours): lists longer than this are paged
 
 PING_URL: Final = "/server/1/status/ping"
@@ -171,9 +169,8 @@ class Request:
 
     communique_type: CommuniqueType
     url: str
-    client_tag: (
-        str | None
-    )  # None: the reply goes untagged (pylutron-caseta's pairing ping sends none)
+    # None: the reply goes untagged (pylutron-caseta's pairing ping sends none).
+    client_tag: str | None
     body: Any = None
     paging: Mapping[str, Any] | None = None
 

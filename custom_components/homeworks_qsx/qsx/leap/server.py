@@ -68,15 +68,12 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_HOST: Final = "127.0.0.1"
 MAX_SESSIONS: Final = 20  # LP4
-WRITE_BUFFER_LIMIT: Final = (
-    1024 * 1024
-)  # bytes a session may leave unread before it is dropped
-LONG_LINE_LINGER: Final = (
-    0.5  # seconds input is still drained after a line over the limit, before the close
-)
-MAX_PUSH_STATUSES: Final = (
-    1000  # statuses per push line: keeps a line under LP2's 256 KiB
-)
+# Bytes a session may leave unread before it is dropped.
+WRITE_BUFFER_LIMIT: Final = 1024 * 1024
+# Seconds input is still drained after a line over the limit, before the close.
+LONG_LINE_LINGER: Final = 0.5
+# Statuses per push line: keeps a line under LP2's 256 KiB.
+MAX_PUSH_STATUSES: Final = 1000
 SUBSCRIBABLE: Final = (ZONE_STATUS_URL, AREA_STATUS_URL)
 LEVEL_MAX: Final = 100
 
@@ -89,9 +86,8 @@ class _Session:
     peer: str
     transport: asyncio.Transport
     reader: LineReader
-    subscriptions: dict[str, str | None] = field(
-        default_factory=dict
-    )  # URL → the subscription's tag
+    # URL → the subscription's tag.
+    subscriptions: dict[str, str | None] = field(default_factory=dict)
     out: list[bytes] = field(default_factory=list)
     closed: bool = False
     dropped: bool = False
@@ -178,13 +174,11 @@ class LeapServer:
         self._tree_cache: ResourceTree | None = None
         self._zone_ids: dict[tuple[str, int | None], int] = {}
         self._area_statuses: dict[int, dict[str, Any]] = {}
-        self._pending: dict[
-            int, None
-        ] = {}  # zone ids changed since the last push, in order
+        # Zone ids changed since the last push, in order.
+        self._pending: dict[int, None] = {}
         self._flush_handle: asyncio.Handle | None = None
-        self._handling = (
-            False  # lines are being handled: what they cause is written right after
-        )
+        # Lines are being handled: what they cause is written right after.
+        self._handling = False
         self._dirty: list[_Session] = []
         self._counters = {
             "sessions": 0,
