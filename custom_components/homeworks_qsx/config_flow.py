@@ -65,6 +65,7 @@ from .const import (
 )
 from .coordinator import HomeworksQsxConfigEntry
 from .hub import ModelMismatchError, async_build_description, create_live_backend
+from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
 from .qsx.const import (
     LINK_DEVICE_LIMIT,
     MAX_PULSE_SECONDS,
@@ -479,8 +480,8 @@ def _ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
     return frozenset(port for port in (server.port, server.http_port) if port)
 
 
-class HomeworksQsxOptionsFlow(OptionsFlow):
-    """Add, remove and set up modules of an emulated system; the repair threshold of every system."""
+class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
+    """Add, remove and set up modules of an emulated system; the repair threshold and zone loads of every system."""
 
     def __init__(self) -> None:
         """Start with no module chosen."""
@@ -502,12 +503,22 @@ class HomeworksQsxOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Offer what can be changed."""
         if self._entry.data[CONF_BACKEND] != BackendType.EMULATED:
-            return await self.async_step_settings()
+            if self._entry.state is not ConfigEntryState.LOADED:
+                return await self.async_step_settings()
+            return self.async_show_menu(
+                step_id="init", menu_options=["settings", STEP_ZONE_LOADS]
+            )
         if self._backend() is None:
             return self.async_abort(reason="not_loaded")
         return self.async_show_menu(
             step_id="init",
-            menu_options=["add_module", "remove_module", "select_module", "settings"],
+            menu_options=[
+                "add_module",
+                "remove_module",
+                "select_module",
+                "settings",
+                STEP_ZONE_LOADS,
+            ],
         )
 
     async def async_step_settings(

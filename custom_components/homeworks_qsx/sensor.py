@@ -1,4 +1,4 @@
-"""Diagnostic sensors of HomeWorks QSX switching modules and link usage of the processor."""
+"""Sensors of HomeWorks QSX: module diagnostics, link usage of the processor, power and energy (`energy.py`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_LIMIT
-from .coordinator import HomeworksQsxConfigEntry, HomeworksQsxData
+from .coordinator import HomeworksQsxConfigEntry
+from .energy import module_energy_entities, system_energy_entities
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
 from .qsx.model import ModuleDescription, ModuleState, SystemDescription
@@ -140,13 +141,17 @@ def link_descriptions(
 
 
 def _module_entities(
-    data: HomeworksQsxData, module: ModuleDescription
+    entry: HomeworksQsxConfigEntry, module: ModuleDescription
 ) -> list[SensorEntity]:
+    data = entry.runtime_data
     state = data.backend.module_state(module.serial)
     return [
-        HomeworksQsxModuleSensor(data, module, description)
-        for description in MODULE_DESCRIPTIONS
-        if description.exists_fn(state)
+        *(
+            HomeworksQsxModuleSensor(data, module, description)
+            for description in MODULE_DESCRIPTIONS
+            if description.exists_fn(state)
+        ),
+        *module_energy_entities(entry, module),
     ]
 
 
@@ -159,11 +164,14 @@ async def async_setup_entry(
     data = entry.runtime_data
     data.coordinator.async_add_module_entities(
         async_add_entities,
-        partial(_module_entities, data),
+        partial(_module_entities, entry),
         [
-            HomeworksQsxLinkSensor(entry, description)
-            for link in data.backend.description.links
-            for description in link_descriptions(link.number)
+            *(
+                HomeworksQsxLinkSensor(entry, description)
+                for link in data.backend.description.links
+                for description in link_descriptions(link.number)
+            ),
+            *system_energy_entities(entry),
         ],
     )
 
