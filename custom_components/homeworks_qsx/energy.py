@@ -20,18 +20,20 @@ import datetime as dt
 from typing import Any, Final, override
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.const import UnitOfEnergy, UnitOfPower
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_ZONE_WATTS
+from .const import CONF_ZONE_WATTS, DOMAIN
 from .coordinator import HomeworksQsxConfigEntry
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE
@@ -152,6 +154,36 @@ def module_energy_entities(
         entities.append(HomeworksQsxPowerSensor(entry, module, power, zone=number))
         entities.append(HomeworksQsxEnergySensor(entry, module, energy, zone=number))
     return entities
+
+
+@callback
+def async_remove_sensors_without_load(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> None:
+    """Remove from the registry the power and energy sensors whose load is no longer known (before a reload)."""
+    registry = er.async_get(hass)
+    description = entry.runtime_data.backend.description
+    unique_ids: list[str] = []
+    any_known = False
+    for module in description.modules:
+        loads = _loads(entry, module)
+        if has_known_load(loads):
+            any_known = True
+        else:
+            unique_ids += [
+                f"{module.serial}_{MODULE_POWER.key}",
+                f"{module.serial}_{MODULE_ENERGY.key}",
+            ]
+        for number, watts in enumerate(loads, start=1):
+            if watts is None:
+                unique_ids += [
+                    f"{module.serial}_{d.key}" for d in ZONE_DESCRIPTIONS[number]
+                ]
+    if not any_known:
+        unique_ids.append(f"{description.processor.serial}_{SYSTEM_POWER.key}")
+    for unique_id in unique_ids:
+        if entity_id := registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id):
+            registry.async_remove(entity_id)
 
 
 def system_energy_entities(entry: HomeworksQsxConfigEntry) -> list[SensorEntity]:

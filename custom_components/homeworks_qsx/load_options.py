@@ -27,7 +27,7 @@ from homeassistant.helpers.selector import (
 
 from .const import CONF_MODULE, CONF_ZONE_WATTS
 from .coordinator import HomeworksQsxConfigEntry
-from .energy import zone_load_overrides
+from .energy import async_remove_sensors_without_load, zone_load_overrides
 from .qsx.const import MAINS_VOLTAGE, MODULE_RATING_A, ZONE_RATING_A, ZONES_PER_MODULE
 from .qsx.model import ModuleDescription, SystemDescription
 from .qsx.power import module_loads
@@ -166,6 +166,7 @@ class ZoneLoadsOptionsFlow(OptionsFlow):
                 options = options_with_loads(entry.options, module.serial, given)
                 # Which sensors exist depends on the loads: the entry is set up again with them.
                 self.hass.config_entries.async_update_entry(entry, options=options)
+                async_remove_sensors_without_load(self.hass, entry)
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
                 return self.async_create_entry(data=options)
         return self.async_show_form(
