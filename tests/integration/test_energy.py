@@ -29,6 +29,7 @@ from custom_components.homeworks_qsx.qsx.description import load_description
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_ENTITY_ID,
@@ -385,7 +386,7 @@ async def test_live_restart_and_reconnection(
 
 async def _loads_flow(
     hass: HomeAssistant, entry: MockConfigEntry, serial: str
-) -> dict[str, Any]:
+) -> ConfigFlowResult:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert "zone_loads" in result["menu_options"]
@@ -411,7 +412,11 @@ async def test_loads_given_in_the_options(
 ) -> None:
     """A load given for a zone makes its sensors; 0 W removes them; too much for the module is refused."""
     result = await _loads_flow(hass, init_integration, KITCHEN)
-    assert result["description_placeholders"]["module"] == "Kitchen panel"
+    assert result["description_placeholders"] == {
+        "module": "Kitchen panel",
+        "zone_max": "960",
+        "module_max": "1920",
+    }
     flow_id = result["flow_id"]
     # 4 × 600 W is above the module's 16 A (1920 W): refused, nothing stored.
     result = await hass.config_entries.options.async_configure(
@@ -445,9 +450,11 @@ async def test_loads_given_in_the_options(
 
     # The form suggests the loads in use; an empty form gives the description's loads back.
     result = await _loads_flow(hass, init_integration, KITCHEN)
+    schema = result["data_schema"]
+    assert schema is not None
     suggested = {
         str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
+        for key in schema.schema
         if key.description
     }
     assert suggested == {
