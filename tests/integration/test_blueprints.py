@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 import shutil
+from urllib.parse import quote
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -125,6 +126,19 @@ def test_blueprints_are_described_and_filtered() -> None:
                 if kind in selector:
                     for entry in selector[kind]["filter"]:
                         assert entry["integration"] == DOMAIN, (path.name, name)
+
+
+def test_readme_imports_every_blueprint() -> None:
+    """The README's "Import blueprint" section gives the address and the import link of each blueprint."""
+    readme = (BLUEPRINTS.parent / "README.md").read_text()
+    section = readme.split("## Import blueprint", 1)[1].split("\n## ", 1)[0]
+    for path in OURS.glob("*.yaml"):
+        address = (
+            "https://github.com/homeworks-qsx/homeworks-qsx/blob/main/blueprints/automation/"
+            f"homeworks_qsx/{path.name}"
+        )
+        assert f"`{address}`" in section
+        assert f"blueprint_url={quote(address, safe='')}" in section
 
 
 async def test_manual_override_alert(
