@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 import shutil
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
