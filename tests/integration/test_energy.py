@@ -47,6 +47,7 @@ from .conftest import (
     KITCHEN,
     PASSWORD,
     USERNAME,
+    counted_data,
     emulated_data,
     live_data,
     state_of,
@@ -527,3 +528,55 @@ async def test_loads_flow_aborts(
         aborted = await hass.config_entries.options.async_configure(flow_id, user_input)
         assert aborted["type"] is FlowResultType.ABORT
         assert aborted["reason"] == "not_loaded"
+
+
+async def test_system_without_loads(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """A system whose zones carry no load has no power sensor; the first load given adds them, 0 W removes them."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=counted_data(modules_per_link=[1, 0], name="Bare"),
+        unique_id="bare",
+    )
+    await _setup(hass, entry)
+    serial = entry.runtime_data.backend.description.modules[0].serial
+    processor = entry.runtime_data.backend.description.processor.serial
+
+    def power_sensors() -> set[str]:
+        return {
+            registered.unique_id
+            for registered in er.async_entries_for_config_entry(
+                entity_registry, entry.entry_id
+            )
+            if registered.unique_id.endswith("_power")
+        }
+
+    assert power_sensors() == set()
+    for watts, expected in (
+        (150, {f"{serial}_power", f"{serial}_zone_1_power", f"{processor}_power"}),
+        (0, set()),
+    ):
+        result = await _loads_flow(hass, entry, serial)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"zone_1_watts": watts}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert power_sensors() == expected
+
+
+async def test_loads_of_an_empty_system(hass: HomeAssistant) -> None:
+    """A system without modules has no loads to give."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=counted_data(modules_per_link=[0, 0], name="Empty"),
+        unique_id="empty",
+    )
+    await _setup(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "zone_loads"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_modules"
