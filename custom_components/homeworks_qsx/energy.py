@@ -126,10 +126,17 @@ ZONE_DESCRIPTIONS: Final = {
 }
 
 
+def all_zone_load_overrides(options: Mapping[str, Any]) -> dict[str, dict[int, float]]:
+    """Return the loads in watts the options give, by module serial and zone number."""
+    return {
+        serial: {int(number): float(watts) for number, watts in given.items()}
+        for serial, given in options.get(CONF_ZONE_WATTS, {}).items()
+    }
+
+
 def zone_load_overrides(options: Mapping[str, Any], serial: str) -> dict[int, float]:
     """Return the loads in watts the options give for the zones of module `serial`, by zone number."""
-    given = options.get(CONF_ZONE_WATTS, {}).get(serial, {})
-    return {int(number): float(watts) for number, watts in given.items()}
+    return all_zone_load_overrides(options).get(serial, {})
 
 
 def _loads(entry: HomeworksQsxConfigEntry, module: ModuleDescription) -> Loads:
@@ -207,14 +214,15 @@ class _ModulePower(HomeworksQsxModuleEntity):
     ) -> None:
         """Measure `module` (or its zone `zone`) with the loads the entry gives."""
         super().__init__(entry.runtime_data, module, description)
-        self._entry = entry
+        # Options are read once: a change of loads reloads the entry.
+        self._overrides = zone_load_overrides(entry.options, module.serial)
         self._zone = zone
         if zone is not None:
             self._attr_translation_placeholders = {"zone": module.zone(zone).name}
 
     def _power(self) -> float:
         """Return the power in watts drawn now."""
-        loads = _loads(self._entry, self.module)
+        loads = module_loads(self.module, self._overrides)
         state = self.module_state
         if self._zone is None:
             return round(module_power(state, loads), POWER_DIGITS)
@@ -380,7 +388,8 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
     ) -> None:
         """Sum the modules of `entry`."""
         super().__init__(entry, description)
-        self._entry = entry
+        # Options are read once: a change of loads reloads the entry.
+        self._overrides = all_zone_load_overrides(entry.options)
 
     @property
     @override
@@ -391,7 +400,8 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
             sum(
                 (
                     module_power(
-                        backend.module_state(module.serial), _loads(self._entry, module)
+                        backend.module_state(module.serial),
+                        module_loads(module, self._overrides.get(module.serial)),
                     )
                     for module in backend.description.modules
                 ),

@@ -34,11 +34,12 @@ from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_ENTITY_ID,
     ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_HOMEASSISTANT_STOP,
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, restore_state
 
 from .conftest import (
     FAST_TIMING,
@@ -189,6 +190,36 @@ async def test_restart_in_between_changes_nothing(
     await _tick(hass, freezer, 25)
     assert _kwh(hass, HALL_ENERGY) == pytest.approx(0.060, abs=1e-9)
     assert _kwh(hass, CLOSET_ENERGY) == pytest.approx(0.060, abs=1e-9)
+
+
+@ENABLED
+async def test_stop_saves_the_reading_up_to_the_stop(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    example_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """When Home Assistant stops, the reading is saved with the time it was counted up to: the stop."""
+    freezer.move_to(START)
+    await _setup(hass, example_entry)
+    await _switch(hass, CLOSET, True)
+    await _tick(hass, freezer, 10)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert state_of(hass, HALL_ENERGY) == STATE_UNAVAILABLE
+    await _tick(
+        hass, freezer, 3
+    )  # the final write comes later: nothing more is counted
+    await restore_state.async_get(hass).async_dump_states()
+    stored = {
+        item["state"]["entity_id"]: item["extra_data"]
+        for item in hass_storage[restore_state.STORAGE_KEY]["data"]
+    }
+    assert stored[HALL_ENERGY]["kwh"] == pytest.approx(0.010, abs=1e-9)
+    assert (
+        stored[HALL_ENERGY]["counted_until"]
+        == (START + timedelta(minutes=10)).isoformat()
+    )
 
 
 @ENABLED
