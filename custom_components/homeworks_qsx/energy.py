@@ -381,7 +381,10 @@ def _next_boundary(now: dt.datetime) -> dt.datetime:
 
 
 class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
-    """Total power drawn through every module of the system whose loads are known (W)."""
+    """Total power drawn through every module of the system whose loads are known (W).
+
+    It follows every module's events: each event recomputes only its module's power, not the whole system's.
+    """
 
     def __init__(
         self, entry: HomeworksQsxConfigEntry, description: SensorEntityDescription
@@ -390,25 +393,26 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
         super().__init__(entry, description)
         # Options are read once: a change of loads reloads the entry.
         self._overrides = all_zone_load_overrides(entry.options)
+        self._module_powers: dict[str, float] = {}
+        self._async_measure_all()
+
+    def _measure(self, module: ModuleDescription) -> None:
+        self._module_powers[module.serial] = module_power(
+            self.data.backend.module_state(module.serial),
+            module_loads(module, self._overrides.get(module.serial)),
+        )
+
+    @callback
+    def _async_measure_all(self) -> None:
+        self._module_powers.clear()
+        for module in self.data.backend.description.modules:
+            self._measure(module)
 
     @property
     @override
     def native_value(self) -> float:
         """The total power now."""
-        backend = self.data.backend
-        return round(
-            sum(
-                (
-                    module_power(
-                        backend.module_state(module.serial),
-                        module_loads(module, self._overrides.get(module.serial)),
-                    )
-                    for module in backend.description.modules
-                ),
-                0.0,
-            ),
-            POWER_DIGITS,
-        )
+        return round(sum(self._module_powers.values(), 0.0), POWER_DIGITS)
 
     @override
     def _value(self) -> Any:
@@ -417,5 +421,18 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
     @callback
     @override
     def _handle_event(self, event: Event) -> None:
-        if event.kind in _POWER_EVENTS:
-            self._async_refresh()
+        if event.kind not in _POWER_EVENTS or event.serial is None:
+            return
+        if event.kind is EventKind.MODULE_REMOVED:
+            self._module_powers.pop(event.serial, None)
+        else:
+            self._measure(self.data.backend.description.module(event.serial))
+        self._async_refresh()
+
+    @callback
+    @override
+    def async_push_connection(self) -> None:
+        """Measure every module again: a reconnection reads every state afresh."""
+        if self.available:
+            self._async_measure_all()
+        super().async_push_connection()
