@@ -30,6 +30,7 @@ CONF_AREA: Final = "area"
 CONF_MODULE: Final = "module"
 CONF_CCO_TYPE: Final = "cco_type"
 CONF_PULSE_SECONDS: Final = "pulse_seconds"
+CONF_ZONE_WATTS: Final = "zone_watts"  # {module serial: {zone number: watts}}
 
 DEFAULT_NAME: Final = "HomeWorks QSX"
 DEFAULT_LIP_PORT: Final = 23

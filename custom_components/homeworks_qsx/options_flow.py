@@ -8,7 +8,7 @@ from typing import Any
 
 import probatio
 
-from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -31,6 +31,7 @@ from .const import (
     DEFAULT_CCI_REPAIR_MINUTES,
     BackendType,
 )
+from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
 from .qsx.const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
@@ -49,7 +50,7 @@ def _zone_override_key(number: int) -> str:
     return f"zone_{number}_override"
 
 
-class HomeworksQsxOptionsFlow(OptionsFlow):
+class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
     """Add, remove and set up modules of an emulated system; the repair threshold of every system."""
 
     def __init__(self) -> None:
@@ -72,12 +73,22 @@ class HomeworksQsxOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Offer what can be changed."""
         if self._entry.data[CONF_BACKEND] != BackendType.EMULATED:
-            return await self.async_step_settings()
+            if self._entry.state is not ConfigEntryState.LOADED:
+                return await self.async_step_settings()
+            return self.async_show_menu(
+                step_id="init", menu_options=["settings", STEP_ZONE_LOADS]
+            )
         if self._backend() is None:
             return self.async_abort(reason="not_loaded")
         return self.async_show_menu(
             step_id="init",
-            menu_options=["add_module", "remove_module", "select_module", "settings"],
+            menu_options=[
+                "add_module",
+                "remove_module",
+                "select_module",
+                "settings",
+                STEP_ZONE_LOADS,
+            ],
         )
 
     async def async_step_settings(

@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_LIMIT
+from .energy import module_energy_entities, system_energy_entities
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
 from .qsx.model import ModuleDescription, ModuleState, SystemDescription
@@ -144,9 +145,12 @@ def _module_entities(
 ) -> list[SensorEntity]:
     state = runtime.backend.module_state(module.serial)
     return [
-        HomeworksQsxModuleSensor(runtime, module, description)
-        for description in MODULE_DESCRIPTIONS
-        if description.exists_fn(state)
+        *(
+            HomeworksQsxModuleSensor(runtime, module, description)
+            for description in MODULE_DESCRIPTIONS
+            if description.exists_fn(state)
+        ),
+        *module_energy_entities(runtime, module),
     ]
 
 
@@ -161,9 +165,12 @@ async def async_setup_entry(
         async_add_entities,
         partial(_module_entities, runtime),
         [
-            HomeworksQsxLinkSensor(runtime, description)
-            for link in runtime.backend.description.links
-            for description in link_descriptions(link.number)
+            *(
+                HomeworksQsxLinkSensor(runtime, description)
+                for link in runtime.backend.description.links
+                for description in link_descriptions(link.number)
+            ),
+            *system_energy_entities(runtime),
         ],
     )
 

@@ -13,6 +13,7 @@ import yaml
 
 from custom_components.homeworks_qsx import (
     binary_sensor,
+    energy,
     event,
     sensor,
     services,
@@ -112,6 +113,10 @@ def _descriptions() -> dict[str, list[EntityDescription]]:
         "sensor": [
             *sensor.MODULE_DESCRIPTIONS,
             *sensor._link_descriptions(1),
+            energy.MODULE_POWER,
+            energy.MODULE_ENERGY,
+            energy.SYSTEM_POWER,
+            *energy.ZONE_DESCRIPTIONS[1],
         ],
         "event": [event.BUTTON_DESCRIPTION],
     }

@@ -43,6 +43,7 @@ async def _menu(hass: HomeAssistant, entry: MockConfigEntry, step: str) -> str:
         "remove_module",
         "select_module",
         "settings",
+        "zone_loads",
     ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": step}

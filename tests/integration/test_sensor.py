@@ -42,8 +42,9 @@ async def test_snapshot(
     entries = er.async_entries_for_config_entry(
         entity_registry, init_integration.entry_id
     )
-    # per module: mode, four relay counts, load current, temperature; per link: devices, zones
-    assert len(entries) == 3 * 7 + 2 * 2
+    # per module: mode, four relay counts, load current, temperature; per link: devices, zones; power and
+    # energy of the kitchen (3 zones with a load) and the garage (1), and the system's total power
+    assert len(entries) == 3 * 7 + 2 * 2 + (2 + 3 * 2) + (2 + 1 * 2) + 1
 
 
 async def test_relay_operations_disabled_by_default(

@@ -316,13 +316,20 @@ class ModuleState:
             return None
         return self.temperature_c >= HIGH_TEMPERATURE_C
 
+    def zone_feeds_load(self, number: int) -> bool:
+        """Whether zone `number` (1..4) feeds its load: powered and on (M6), or bypassed (M13)."""
+        if not self.powered:
+            return False
+        # M13: with the bypass jumper, loads are fed straight from mains.
+        return self.bypass or self.zones[number - 1].on
+
     def load_current(self, module: ModuleDescription) -> float:
-        """Return the current drawn by the zones that are on (M3, M6); nothing without power."""
+        """Return the current drawn by the zones that feed their loads (M3, M6, M13)."""
         if not self.powered:
             return 0.0
-        if self.bypass:  # M13: loads fed straight from mains
-            return round(sum(zone.amps for zone in module.zones), 3)
         return round(
-            sum(z.amps for z, s in zip(module.zones, self.zones, strict=True) if s.on),
+            sum(
+                zone.amps for zone in module.zones if self.zone_feeds_load(zone.number)
+            ),
             3,
         )
