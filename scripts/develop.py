@@ -94,7 +94,9 @@ def main() -> int:
     """Start Home Assistant, set it up, and run until it stops (Ctrl+C stops it)."""
     parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__)
     parser.add_argument(
-        "--fresh", action="store_true", help="start over: forget users, systems and history"
+        "--fresh",
+        action="store_true",
+        help="start over: forget users, systems and history",
     )
     args = parser.parse_args()
     if args.fresh:

@@ -312,7 +312,8 @@ class HomeAssistantClient:
     async def websocket(self, message: Mapping[str, Any]) -> Any:
         """Send one websocket command and return its result, or raise with the error it answered."""
         async with self.session.ws_connect(
-            f"{self.base_url}/api/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=10)
+            f"{self.base_url}/api/websocket",
+            timeout=aiohttp.ClientWSTimeout(ws_close=10),
         ) as socket:
             await socket.receive_json(timeout=30)  # auth_required
             await socket.send_json({"type": "auth", "access_token": self.token})
@@ -334,7 +335,7 @@ class HomeAssistantClient:
     ) -> dict[str, Any]:
         """Start `handler`'s config flow and answer its steps in order; return the last result."""
         result = cast(
-            dict[str, Any],
+            "dict[str, Any]",
             await self.request(
                 "POST",
                 "/api/config/config_entries/flow",
@@ -347,18 +348,22 @@ class HomeAssistantClient:
             )
         return result
 
-    async def add_emulated_system(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    async def add_emulated_system(
+        self, user_input: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """Add an emulated system through the config flow; return the created entry's result."""
         result = await self.config_flow(
             DOMAIN, [{"next_step_id": "emulated"}, user_input]
         )
         if result["type"] != "create_entry":
-            raise HomeAssistantError(f"the config flow did not create an entry: {result}")
+            raise HomeAssistantError(
+                f"the config flow did not create an entry: {result}"
+            )
         return result
 
     async def http_config(self) -> dict[str, Any]:
         """Return Home Assistant's HTTP settings: the stable and pending slots and the slot in use."""
-        return cast(dict[str, Any], await self.websocket({"type": "http/config"}))
+        return cast("dict[str, Any]", await self.websocket({"type": "http/config"}))
 
     async def entities_of(self, entry_id: str) -> list[dict[str, Any]]:
         """Return the entity registry entries of a config entry."""
@@ -372,7 +377,9 @@ class HomeAssistantClient:
 
     async def state(self, entity_id: str) -> dict[str, Any]:
         """Return an entity's state object."""
-        return cast(dict[str, Any], await self.request("GET", f"/api/states/{entity_id}"))
+        return cast(
+            "dict[str, Any]", await self.request("GET", f"/api/states/{entity_id}")
+        )
 
 
 def stable_on_loopback_problems(
@@ -381,7 +388,9 @@ def stable_on_loopback_problems(
     """Say what keeps the HTTP settings from being stable on 127.0.0.1:`port`; empty when nothing does."""
     problems = []
     if http_config["active_config_type"] != "stable":
-        problems.append(f"the server runs on the {http_config['active_config_type']} settings")
+        problems.append(
+            f"the server runs on the {http_config['active_config_type']} settings"
+        )
     if http_config["pending"] is not None:
         problems.append(f"settings are pending: {http_config['pending']}")
     if http_config["revert_at"] is not None:
