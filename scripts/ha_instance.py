@@ -18,6 +18,7 @@ import json
 import os
 from pathlib import Path
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -68,6 +69,14 @@ def http_settings(host: str, port: int) -> dict[str, Any]:
         "ssl_profile": "modern",
         "use_x_frame_options": True,
     }
+
+
+def free_port() -> int:
+    """Return a TCP port free on loopback right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def write_http_settings(config_dir: Path, host: str, port: int) -> None:

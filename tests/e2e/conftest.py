@@ -15,9 +15,9 @@ import aiohttp
 from playwright.async_api import Playwright, async_playwright
 import pytest
 
-from scripts.ha_instance import LOOPBACK, prepare_config, start, stop
+from scripts.ha_instance import LOOPBACK, free_port, prepare_config, start, stop
 
-from .harness import CHROMIUM, HASS_PYTHON, SCREENSHOTS, RunningHomeAssistant, free_port
+from .harness import CHROMIUM, HASS_PYTHON, SCREENSHOTS, RunningHomeAssistant
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,13 @@
-"""Helpers of the end-to-end browser test: the system's Chromium, the `hass` process, free ports."""
+"""Helpers of the end-to-end browser test: the system's Chromium and the `hass` process."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 import os
 from pathlib import Path
-import socket
 import subprocess
 
 from playwright.async_api import BrowserContext, Playwright
-
-from scripts.ha_instance import LOOPBACK
 
 # Debian's chromium: Playwright cannot download its own browser builds here.
 CHROMIUM = Path(os.environ.get("HOMEWORKS_E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -26,7 +23,9 @@ CHROMIUM_FLAGS = [
 ]
 # Another Home Assistant to test against (the newest-release check): the Python of its environment.
 HASS_PYTHON = os.environ.get("HOMEWORKS_E2E_HASS_PYTHON")
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("HOMEWORKS_E2E_SCREENSHOTS", Path(__file__).parent / "screenshots")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +37,6 @@ class RunningHomeAssistant:
     port: int
     config_dir: Path
     log: Path
-
-
-def free_port() -> int:
-    """Return a TCP port free on loopback right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def open_browser(

@@ -91,7 +91,12 @@ async def open_device(page: Page, model_or_name: str) -> None:
     """Open Settings → Devices & services → Devices, and the device whose row shows `model_or_name`."""
     await page.get_by_role("link", name="Settings").click()
     await page.get_by_role("link", name="Devices & services").click()
-    await page.get_by_role("tab", name="Devices").click()
+    # A tab up to the 2026.10 frontend, a link in the tab bar from 2026.11 on.
+    await (
+        page.get_by_role("tab", name="Devices")
+        .or_(page.get_by_role("link", name="Devices", exact=True))
+        .click()
+    )
     await page.get_by_role("row").filter(has_text=model_or_name).first.click()
     await expect(page.get_by_text("Device info")).to_be_visible()
 
@@ -122,12 +127,16 @@ async def test_newcomer_in_the_browser(
     context = await open_browser(playwright, tmp_path / "profile-en")
     try:
         page = context.pages[0] if context.pages else await context.new_page()
-        await log_in(page, base_url)
-        await steps.shot(page, "logged-in")
-        entry_id = await add_system_in_the_ui(page, steps)
-        await see_the_devices(page, steps)
-        await toggle_a_zone(page, steps, client, entry_id)
-        await add_a_module_in_the_options(page, steps, client, entry_id)
+        try:
+            await log_in(page, base_url)
+            await steps.shot(page, "logged-in")
+            entry_id = await add_system_in_the_ui(page, steps)
+            await see_the_devices(page, steps)
+            await toggle_a_zone(page, steps, client, entry_id)
+            await add_a_module_in_the_options(page, steps, client, entry_id)
+        except Exception:
+            await steps.shot(page, "failed-here")
+            raise
     finally:
         await context.close()
 
