@@ -91,11 +91,11 @@ async def open_device(page: Page, model_or_name: str) -> None:
     """Open Settings → Devices & services → Devices, and the device whose row shows `model_or_name`."""
     await page.get_by_role("link", name="Settings").click()
     await page.get_by_role("link", name="Devices & services").click()
-    # A tab up to the 2026.10 frontend, a link in the tab bar from 2026.11 on.
+    # A link around a tab up to the 2026.10 frontend, a link alone from 2026.11 on.
     await (
         page.get_by_role("tab", name="Devices")
         .or_(page.get_by_role("link", name="Devices", exact=True))
-        .click()
+        .first.click()
     )
     await page.get_by_role("row").filter(has_text=model_or_name).first.click()
     await expect(page.get_by_text("Device info")).to_be_visible()
