@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from typing import Any
 
 import aiohttp
 
@@ -31,6 +32,7 @@ from .ha_instance import (
 )
 
 CONFIG_DIR = CONFIGURATION_YAML.parent
+DASHBOARD = "homeworks-qsx"
 PORT = 8123
 EXAMPLE_HOUSE = ROOT / "examples" / "house.yaml"
 
@@ -71,10 +73,12 @@ async def set_up(process: subprocess.Popen[bytes], base_url: str) -> None:
                 }
             )
             entry_id = result["result"]["entry_id"]
+            devices = await client.devices_of(entry_id)
+            entities = await client.entities_of(entry_id)
             say(
-                f"added {result['title']}: {len(await client.devices_of(entry_id))} devices, "
-                f"{len(await client.entities_of(entry_id))} entities"
+                f"added {result['title']}: {len(devices)} devices, {len(entities)} entities"
             )
+            await show_at_first_load(client, result["title"], devices, entities)
         else:
             try:
                 await client.log_in(DEVELOPMENT_LOGIN)
@@ -88,6 +92,56 @@ async def set_up(process: subprocess.Popen[bytes], base_url: str) -> None:
             say("HTTP settings are not stable on loopback: " + "; ".join(problems))
         else:
             say(f"HTTP settings: stable, listening on {LOOPBACK}:{PORT} only")
+
+
+async def show_at_first_load(
+    client: HomeAssistantClient,
+    title: str,
+    devices: list[dict[str, Any]],
+    entities: list[dict[str, Any]],
+) -> None:
+    """Make a dashboard of the system, one card per device with its entities, the one Home Assistant opens on."""
+    # The processor first, then its modules in the order they were added.
+    devices = sorted(devices, key=lambda device: device["via_device_id"] is not None)
+    cards = [
+        {
+            "type": "entities",
+            "title": device["name_by_user"] or device["name"],
+            "entities": [
+                entity["entity_id"]
+                for entity in entities
+                if entity["device_id"] == device["id"]
+                and entity["disabled_by"] is None
+                and entity["hidden_by"] is None
+            ],
+        }
+        for device in devices
+    ]
+    await client.websocket(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD,
+            "title": "HomeWorks QSX",
+            "icon": "mdi:lightbulb-group",
+            "mode": "storage",
+            "show_in_sidebar": True,
+            "require_admin": False,
+        }
+    )
+    await client.websocket(
+        {
+            "type": "lovelace/config/save",
+            "url_path": DASHBOARD,
+            "config": {"views": [{"title": title, "path": "system", "cards": cards}]},
+        }
+    )
+    await client.websocket(
+        {
+            "type": "frontend/set_system_data",
+            "key": "core",
+            "value": {"default_panel": DASHBOARD},
+        }
+    )
 
 
 def main() -> int:
