@@ -331,10 +331,10 @@ class HomeAssistantClient:
                 raise HomeAssistantError(f"websocket login refused: {auth}")
             message_id = next(self._message_ids)
             await socket.send_json({**message, "id": message_id})
-            while True:
-                answer = await socket.receive_json(timeout=60)
-                if answer.get("id") == message_id and answer["type"] == "result":
-                    break
+            # Nothing is subscribed on this connection: the next message is the answer.
+            answer = await socket.receive_json(timeout=60)
+        if answer.get("id") != message_id or answer["type"] != "result":
+            raise HomeAssistantError(f"{message['type']}: unexpected answer {answer}")
         if not answer["success"]:
             raise HomeAssistantError(f"{message['type']}: {answer['error']}")
         return answer["result"]
