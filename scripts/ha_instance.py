@@ -198,7 +198,8 @@ class HomeAssistantClient:
                     f"{self.base_url}/api/onboarding",
                     timeout=aiohttp.ClientTimeout(total=5),
                 ) as response:
-                    if response.status == 200:
+                    # 404 once onboarding is done: Home Assistant then drops the onboarding views.
+                    if response.status in {200, 404}:
                         return
             except aiohttp.ClientError, TimeoutError:
                 pass
@@ -220,6 +221,8 @@ class HomeAssistantClient:
         async with self.session.get(
             f"{self.base_url}/api/onboarding", timeout=REQUEST_TIMEOUT
         ) as response:
+            if response.status == 404:
+                return True  # the onboarding views are gone once every step is done
             steps = await response.json()
         return all(step["done"] for step in steps)
 
