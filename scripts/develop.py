@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -40,6 +41,17 @@ EXAMPLE_HOUSE = ROOT / "examples" / "house.yaml"
 def say(message: str) -> None:
     """Print a line of the script's own, set apart from Home Assistant's log."""
     print(f"develop: {message}", flush=True)  # noqa: T201
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Return why `host`:`port` cannot be listened on, or None when it is free."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.strerror or str(err)
+    return None
 
 
 def start_over(config_dir: Path) -> None:
@@ -153,6 +165,11 @@ def main() -> int:
         help="start over: forget users, systems and history",
     )
     args = parser.parse_args()
+    if problem := port_taken(LOOPBACK, PORT):
+        say(
+            f"{LOOPBACK}:{PORT} is taken ({problem}): is another Home Assistant running?"
+        )
+        return 1
     if args.fresh:
         say(f"starting over in {CONFIG_DIR}")
         start_over(CONFIG_DIR)
