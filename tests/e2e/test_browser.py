@@ -55,10 +55,13 @@ class Steps:
         """Write to `folder`."""
         self.folder = folder
         self.count = 0
+        self.translation_errors: dict[str, int] = {}
 
     async def shot(self, page: Page, name: str) -> None:
-        """Save what the page shows now as `NN-name.png`."""
+        """Save what the page shows now as `NN-name.png`; count the frontend's translation errors on it."""
         self.count += 1
+        if errors := await page.get_by_text("Translation error").count():
+            self.translation_errors[name] = errors
         await page.screenshot(
             path=self.folder / f"{self.count:02d}-{name}.png", full_page=True
         )
@@ -141,6 +144,11 @@ async def test_newcomer_in_the_browser(
         await context.close()
 
     await first_step_in_french(playwright, tmp_path / "profile-fr", base_url, steps)
+
+    # Every text the frontend shows parses, but one: the add-module form's Name description reads
+    # "Module <link>.<address>" (and the same in fr/es), which the frontend takes for unclosed tags. That text lives
+    # in custom_components/homeworks_qsx/translations/; once it is fixed there, this expectation becomes {}.
+    assert steps.translation_errors == {"options-add-module": 1}
 
     # The HTTP settings are the confirmed ones, on loopback only: no trial that reverts in five minutes.
     assert not stable_on_loopback_problems(
