@@ -36,6 +36,7 @@ CONFIG_DIR = CONFIGURATION_YAML.parent
 DASHBOARD = "homeworks-qsx"
 PORT = 8123
 EXAMPLE_HOUSE = ROOT / "examples" / "house.yaml"
+EXAMPLE_HOUSE_NAME = "Maple Street house"
 
 
 def say(message: str) -> None:
@@ -72,25 +73,7 @@ async def set_up(process: subprocess.Popen[bytes], base_url: str) -> None:
         await client.wait_until_up(process)
         if not await client.onboarded():
             say("first run: onboarding and adding the example house")
-            await client.onboard(DEVELOPMENT_LOGIN)
-            await client.wait_until_running()
-            result = await client.add_emulated_system(
-                {
-                    "name": "Maple Street house",
-                    "model": "HQP7-2",
-                    "link_1_modules": 0,
-                    "link_2_modules": 0,
-                    "description_path": str(EXAMPLE_HOUSE),
-                    "serve": False,
-                }
-            )
-            entry_id = result["result"]["entry_id"]
-            devices = await client.devices_of(entry_id)
-            entities = await client.entities_of(entry_id)
-            say(
-                f"added {result['title']}: {len(devices)} devices, {len(entities)} entities"
-            )
-            await show_at_first_load(client, result["title"], devices, entities)
+            say(await first_run(client))
         else:
             try:
                 await client.log_in(DEVELOPMENT_LOGIN)
@@ -104,6 +87,30 @@ async def set_up(process: subprocess.Popen[bytes], base_url: str) -> None:
             say("HTTP settings are not stable on loopback: " + "; ".join(problems))
         else:
             say(f"HTTP settings: stable, listening on {LOOPBACK}:{PORT} only")
+
+
+async def first_run(client: HomeAssistantClient) -> str:
+    """Onboard with the development login, add the example house, and open Home Assistant on its dashboard.
+
+    Returns what was added, in words.
+    """
+    await client.onboard(DEVELOPMENT_LOGIN)
+    await client.wait_until_running()
+    result = await client.add_emulated_system(
+        {
+            "name": EXAMPLE_HOUSE_NAME,
+            "model": "HQP7-2",
+            "link_1_modules": 0,
+            "link_2_modules": 0,
+            "description_path": str(EXAMPLE_HOUSE),
+            "serve": False,
+        }
+    )
+    entry_id = result["result"]["entry_id"]
+    devices = await client.devices_of(entry_id)
+    entities = await client.entities_of(entry_id)
+    await show_at_first_load(client, result["title"], devices, entities)
+    return f"added {result['title']}: {len(devices)} devices, {len(entities)} entities"
 
 
 async def show_at_first_load(

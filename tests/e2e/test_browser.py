@@ -17,6 +17,7 @@ import aiohttp
 from playwright.async_api import BrowserContext, Page, Playwright, expect
 import pytest
 
+from scripts.develop import first_run
 from scripts.ha_instance import (
     DEVELOPMENT_LOGIN,
     HomeAssistantClient,
@@ -90,8 +91,8 @@ async def log_in(page: Page, base_url: str) -> None:
     await expect(page.locator("home-assistant-main")).to_be_visible()
 
 
-async def open_device(page: Page, model_or_name: str) -> None:
-    """Open Settings → Devices & services → Devices, and the device whose row shows `model_or_name`."""
+async def open_device(page: Page, *texts: str) -> None:
+    """Open Settings → Devices & services → Devices, and the device whose row shows all `texts`."""
     await page.get_by_role("link", name="Settings").click()
     await page.get_by_role("link", name="Devices & services").click()
     # A link around a tab up to the 2026.10 frontend, a link alone from 2026.11 on.
@@ -100,7 +101,10 @@ async def open_device(page: Page, model_or_name: str) -> None:
         .or_(page.get_by_role("link", name="Devices", exact=True))
         .first.click()
     )
-    await page.get_by_role("row").filter(has_text=model_or_name).first.click()
+    rows = page.get_by_role("row")
+    for text in texts:
+        rows = rows.filter(has_text=text)
+    await rows.click()
     await expect(page.get_by_text("Device info")).to_be_visible()
 
 
@@ -123,8 +127,8 @@ async def test_newcomer_in_the_browser(
     base_url = home_assistant.base_url
     client = HomeAssistantClient(http, base_url)
     await client.wait_until_up(home_assistant.process)
-    await client.onboard(DEVELOPMENT_LOGIN)
-    await client.wait_until_running()
+    # What scripts/develop does on its first run: onboarding, the example house, its dashboard.
+    await first_run(client)
     steps = Steps(screenshots)
 
     context = await open_browser(playwright, tmp_path / "profile-en")
@@ -132,7 +136,8 @@ async def test_newcomer_in_the_browser(
         page = context.pages[0] if context.pages else await context.new_page()
         try:
             await log_in(page, base_url)
-            await steps.shot(page, "logged-in")
+            await see_the_example_house(page)
+            await steps.shot(page, "first-load-example-house")
             entry_id = await add_system_in_the_ui(page, steps)
             await see_the_devices(page, steps)
             await toggle_a_zone(page, steps, client, entry_id)
@@ -156,6 +161,14 @@ async def test_newcomer_in_the_browser(
         listening_addresses(home_assistant.process.pid),
         home_assistant.port,
     )
+
+
+async def see_the_example_house(page: Page) -> None:
+    """Home Assistant opens on the example house: its processor and modules with their entities."""
+    await expect(page.get_by_text("Maple Street house").first).to_be_visible()
+    for card in ("Kitchen panel", "Hall panel", "Living room panel", "Garage panel"):
+        await expect(page.get_by_text(card, exact=True)).to_be_visible()
+    await expect(page.get_by_text("Kitchen panel Island pendants")).to_be_visible()
 
 
 async def add_system_in_the_ui(page: Page, steps: Steps) -> str:
@@ -215,12 +228,12 @@ async def entry_id_of(page: Page) -> str:
 
 async def see_the_devices(page: Page, steps: Steps) -> None:
     """Open the processor's and a module's device pages: their entities show by their translated names."""
-    await open_device(page, "HQP7-2")
+    await open_device(page, SYSTEM_NAME, "HQP7-2")
     for name in PROCESSOR_ENTITY_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
     await steps.shot(page, "processor-device")
 
-    await open_device(page, "Module 1.1")
+    await open_device(page, "Module 1.1", "LQSE-4S8-120-D")
     for name in MODULE_ENTITY_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
     await expect(page.get_by_text("Controls", exact=True)).to_be_visible()
@@ -274,7 +287,7 @@ async def add_a_module_in_the_options(
     await page.get_by_role("button", name="Submit").click()
     await page.get_by_role("button", name="Finish").click()
 
-    await open_device(page, "Porch panel")
+    await open_device(page, "Porch panel", "LQSE-4S8-120-D")
     for name in ZONE_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
     await steps.shot(page, "new-module-device")
