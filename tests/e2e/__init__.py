@@ -1,0 +1,1 @@
+"""End-to-end tests: Home Assistant's frontend in a real browser."""
