@@ -122,6 +122,13 @@ def _descriptions() -> dict[str, list[EntityDescription]]:
     }
 
 
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_translations_have_no_markup(language: str) -> None:
+    """The frontend formats translations as messages: a "<word>" reads as an unclosed tag and shows an error."""
+    for key, text in _leaves(_json(f"translations/{language}.json")).items():
+        assert not re.search(r"<[^>]*>", text), key
+
+
 @pytest.mark.parametrize("language", ["es", "fr"])
 def test_languages_complete(language: str) -> None:
     """Spanish and French translate every string, with the same placeholders."""
