@@ -10,6 +10,9 @@ DOMAIN: Final = "homeworks_qsx"
 LOGGER: Final = logging.getLogger(__package__)
 
 MANUFACTURER: Final = "Lutron"
+# Shown with the model number: "HomeWorks QSX processor (HQP7-2)".
+PROCESSOR_MODEL_NAME: Final = "HomeWorks QSX processor"
+MODULE_MODEL_NAME: Final = "Switching power module"
 
 # Config entry data.
 CONF_BACKEND: Final = "backend"

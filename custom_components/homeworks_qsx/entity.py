@@ -13,7 +13,15 @@ from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
-from .const import CONF_BACKEND, CONF_HTTP_PORT, DOMAIN, MANUFACTURER, BackendType
+from .const import (
+    CONF_BACKEND,
+    CONF_HTTP_PORT,
+    DOMAIN,
+    MANUFACTURER,
+    MODULE_MODEL_NAME,
+    PROCESSOR_MODEL_NAME,
+    BackendType,
+)
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
 from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
@@ -60,7 +68,7 @@ def processor_device_info(
     info = DeviceInfo(
         identifiers={(DOMAIN, processor.serial)},
         manufacturer=MANUFACTURER,
-        model=processor.model.value,
+        model=PROCESSOR_MODEL_NAME,
         model_id=processor.model.value,
         name=entry.title,
         serial_number=processor.serial,
@@ -82,7 +90,7 @@ def module_device_info(
     return DeviceInfo(
         identifiers={(DOMAIN, module.serial)},
         manufacturer=MANUFACTURER,
-        model=MODULE_MODEL,
+        model=MODULE_MODEL_NAME,
         model_id=MODULE_MODEL,
         name=module.name,
         serial_number=module.serial,

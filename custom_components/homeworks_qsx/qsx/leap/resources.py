@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, Final
 
-from ..const import LinkType, LoadType
+from ..const import MODULE_MODEL, LinkType, LoadType
 from ..model import ModuleDescription, ModuleState, SystemDescription
 from .protocol import PRODUCT_TYPE_QSX, BodyType, href, not_allowed, not_found
 
 ID_STRIDE: Final = 8
-MODULE_MODEL: Final = "LQSE-4S8-120-D"
 MODULE_DEVICE_TYPE: Final = "SwitchingPowerModule"  # LP16 (ours)
 ANONYMOUS_DEVICE_TYPE: Final = "Unknown"  # LP16 (seen, QSX firmware 22)
 ANONYMOUS_NAME: Final = "Enclosure Device {:03d}"
