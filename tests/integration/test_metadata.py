@@ -155,7 +155,13 @@ def test_entity_translations_and_icons() -> None:
 def test_actions_translated() -> None:
     """Every action in services.yaml is registered, translated with its fields, and has an icon."""
     described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
-    registered = {*services.SIMULATIONS, "press_button", "pulse_cco"}
+    registered = {
+        *services.SIMULATIONS,
+        "press_button",
+        "pulse_cco",
+        "press_pairing_button",
+        "issue_client_certificate",
+    }
     assert set(described) == registered
     strings = _json("translations/en.json")["services"]
     icons = _json("icons.json")["services"]
