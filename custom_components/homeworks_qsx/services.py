@@ -49,7 +49,7 @@ from .const import (
 )
 from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
 from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
-from .qsx.leap import PairingServer
+from .qsx.leap import LeapCredentials, PairingServer
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 SERVICE_SET_CCI = "set_cci"
@@ -286,19 +286,20 @@ async def _async_press_pairing_button(call: ServiceCall) -> None:
     pairing.open_pairing_window(call.data[ATTR_DURATION])
 
 
-def _certificate_folder(hass: HomeAssistant, folder: str) -> Path | None:
+def _certificate_folder(hass: HomeAssistant, folder: str, file_id: str) -> Path | None:
     """Resolve `folder` (relative to the configuration directory, or absolute); None if it may not hold keys.
 
-    It must lie inside the configuration directory, be allowed for writing (`allowlist_external_dirs`), and not
-    be the public `www` folder. Runs in the executor (it reads the file system).
+    It must lie inside the configuration directory, not in its public `www` folder, and the files must be allowed
+    for writing (`allowlist_external_dirs`). Runs in the executor (it reads the file system).
     """
     config_dir = Path(hass.config.config_dir).resolve()
     target = (config_dir / folder).resolve()
-    if (
-        not target.is_relative_to(config_dir)
-        or target.is_relative_to(config_dir / _PUBLIC_FOLDER)
-        or not hass.config.is_allowed_path(str(target))
+    if not target.is_relative_to(config_dir) or target.is_relative_to(
+        config_dir / _PUBLIC_FOLDER
     ):
+        return None
+    files = LeapCredentials.client_file_paths(target, file_id).values()
+    if not all(hass.config.is_allowed_path(str(path)) for path in files):
         return None
     return target
 
@@ -315,7 +316,7 @@ async def _async_issue_client_certificate(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"host": file_id},
         )
     folder = await hass.async_add_executor_job(
-        _certificate_folder, hass, call.data[ATTR_FOLDER]
+        _certificate_folder, hass, call.data[ATTR_FOLDER], file_id
     )
     if folder is None:
         raise ServiceValidationError(

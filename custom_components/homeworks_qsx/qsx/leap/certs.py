@@ -288,6 +288,14 @@ class LeapCredentials:
         )
         return _key_pem(key), _cert_pem(certificate)
 
+    @staticmethod
+    def client_file_paths(folder: Path, file_id: str) -> dict[str, Path]:
+        """Return where `write_client_files` writes, by kind (key, cert, ca)."""
+        return {
+            kind: folder / CLIENT_FILE_TEMPLATE.format(file_id, kind)
+            for kind in CLIENT_FILE_KINDS
+        }
+
     def write_client_files(self, folder: Path, file_id: str) -> dict[str, Path]:
         """Issue a client certificate into `folder` as lutron_caseta's three files; return their paths by kind.
 
@@ -296,10 +304,7 @@ class LeapCredentials:
         """
         key_pem, cert_pem = self.issue_client(f"homeworks_qsx {file_id}")
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {
-            kind: folder / CLIENT_FILE_TEMPLATE.format(file_id, kind)
-            for kind in CLIENT_FILE_KINDS
-        }
+        paths = self.client_file_paths(folder, file_id)
         descriptor = os.open(paths["key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(key_pem)
