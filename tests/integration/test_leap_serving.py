@@ -48,7 +48,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
@@ -68,6 +68,7 @@ ISLAND = "switch.kitchen_kitchen_panel_island"
 STORE_KEY = f"{DOMAIN}.01JQSXLEAPENTRY0000000000"
 # pylutron-caseta's async_pair always dials 8083 and 8081: that test binds the emulator on its own loopback address.
 PAIRING_HOST = "127.0.0.8"
+CASETA_HOST = "127.0.0.9"
 
 
 def _free_port(host: str = "127.0.0.1") -> int:
@@ -691,3 +692,52 @@ def test_leap_needs_the_ca() -> None:
             {CONF_SERVE_LIP: False, CONF_SERVE_LEAP: True},
             None,
         )
+
+
+@pytest.fixture
+def caseta_loopback(socket_enabled: None) -> Generator[None]:
+    """Let the test reach its own loopback address (lutron_caseta always dials 8081) as well as 127.0.0.1."""
+    pytest_socket.socket_allow_hosts([CASETA_HOST, "127.0.0.1"])
+    yield
+    pytest_socket.socket_allow_hosts(["127.0.0.1"])
+
+
+async def test_home_assistant_lutron_caseta_uses_the_issued_files(
+    caseta_loopback: None, hass: HomeAssistant, config_dir: Path
+) -> None:
+    """Home Assistant's own lutron_caseta, configured with the action's answer, controls the emulated system."""
+    entry = await _setup(
+        hass,
+        _entry(
+            hass,
+            **{
+                **_leap_serving(CASETA_HOST),
+                CONF_LEAP_PORT: 8081,
+                CONF_PAIRING_PORT: _free_port(CASETA_HOST),
+            },
+        ),
+    )
+    files = await _issue(hass, _device(hass, entry, PROCESSOR))
+    assert await async_setup_component(
+        hass, "lutron_caseta", {"lutron_caseta": [{CONF_HOST: CASETA_HOST, **files}]}
+    )
+    await hass.async_block_till_done()
+    [caseta] = hass.config_entries.async_entries("lutron_caseta")
+    assert caseta.state is ConfigEntryState.LOADED
+    # lutron_caseta identifies the processor by its serial number, in hex (LP11).
+    assert caseta.unique_id == PROCESSOR.lower()
+    registry = er.async_get(hass)
+    [island] = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(registry, caseta.entry_id)
+        if entity.domain == "switch" and "Island" in (entity.original_name or "")
+    ]
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": island}, blocking=True
+    )
+    assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "on")
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": ISLAND}, blocking=True
+    )
+    assert await wait_for(hass, lambda: state_of(hass, island) == "off")
+    assert await hass.config_entries.async_unload(caseta.entry_id)
