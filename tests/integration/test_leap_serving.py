@@ -339,6 +339,7 @@ async def test_issued_certificate_opens_leap_and_survives_a_restart(
     socket_enabled: None,
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
     config_dir: Path,
 ) -> None:
     """The action's files let pylutron-caseta log in and switch a zone, and still open the port after a restart.
@@ -364,6 +365,9 @@ async def test_issued_certificate_opens_leap_and_survives_a_restart(
     credentials = entry.runtime_data.leap_credentials
     assert credentials is not None
     assert Path(files["ca_certs"]).read_text() == credentials.ca_cert_pem
+    # The CA that signed the files was on disk before they were handed out.
+    stored = hass_storage[STORE_KEY]["data"][STORED_LEAP_CREDENTIALS]
+    assert LeapCredentials.from_dict(stored) == credentials
 
     bridge = await _connect("127.0.0.1", leap_port, files)
     try:
