@@ -179,7 +179,7 @@ def create_servers(
 def stored_leap_credentials(stored: Mapping[str, Any]) -> LeapCredentials | None:
     """Return the emulator's CA kept with its stored state (LP4), or None if it has none yet.
 
-    `ValueError` names what is wrong with a stored CA that cannot be used.
+    `ValueError` or `TypeError` names what is wrong with a stored CA that cannot be used.
     """
     if (kept := stored.get(STORED_LEAP_CREDENTIALS)) is None:
         return None
