@@ -16,11 +16,14 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .backends import (
+    EmulatorServers,
     async_build_description,
     create_emulator,
     create_live_backend,
-    create_server,
+    create_servers,
     restore_emulator,
+    serves_leap,
+    stored_leap_credentials,
 )
 from .const import (
     CONF_BACKEND,
@@ -28,6 +31,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     STORAGE_VERSION,
+    STORED_EMULATOR,
     BackendType,
 )
 from .entity import processor_device_info
@@ -39,7 +43,7 @@ from .qsx.errors import (
     InvalidDatabaseError,
     QsxError,
 )
-from .qsx.lip.server import LipServer
+from .qsx.leap import LeapCredentials
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 from .services import async_setup_services
 
@@ -93,26 +97,34 @@ async def _async_setup_emulated(
     stored = await store.async_load()
     try:
         if stored is not None:
-            emulator = restore_emulator(stored["emulator"])
+            emulator = restore_emulator(stored[STORED_EMULATOR])
+            leap_credentials = stored_leap_credentials(stored)
         else:
             emulator = create_emulator(await async_build_description(hass, entry.data))
+            leap_credentials = None
     except (QsxError, KeyError, TypeError, ValueError) as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="invalid_stored_system",
             translation_placeholders={"error": str(err)},
         ) from err
+    serving = bool(entry.data.get(CONF_SERVE))
+    new_credentials = False
+    if serving and serves_leap(entry.data) and leap_credentials is None:
+        # LP4: the CA is created on the first start served over LEAP, then kept with the state.
+        leap_credentials = await hass.async_add_executor_job(LeapCredentials.generate)
+        new_credentials = True
     backend = EmulatedBackend(emulator)
     await backend.async_start()
-    server: LipServer | None = None
-    if entry.data.get(CONF_SERVE):
+    servers: EmulatorServers | None = None
+    if serving:
         try:
-            server = create_server(emulator, entry.data)
+            servers = create_servers(emulator, entry.data, leap_credentials)
         except (KeyError, ValueError) as err:
             await backend.async_stop()
             raise _invalid_entry_data(str(err)) from err
         try:
-            await server.start()
+            await servers.async_start()
         except OSError as err:
             await backend.async_stop()
             raise ConfigEntryNotReady(
@@ -125,10 +137,11 @@ async def _async_setup_emulated(
         entry,
         backend,
         _processor_device_id(hass, entry, backend),
-        server=server,
+        servers=servers,
         store=store,
+        leap_credentials=leap_credentials,
     )
-    if stored is None:
+    if stored is None or new_credentials:
         # A new system is written as a change would be, after the set-up: nothing in it waits for the disk,
         # and an unload or a stop writes it at once.
         runtime.async_schedule_save()

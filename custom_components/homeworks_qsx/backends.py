@@ -1,8 +1,9 @@
-"""Building the backend of a config entry: an emulated system (optionally served over LIP), or a live processor."""
+"""Building the backend of a config entry: an emulated system (optionally served over LIP and LEAP), or a live processor."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
@@ -13,16 +14,23 @@ from homeassistant.util import dt as dt_util
 from .const import (
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
+    CONF_LEAP_PORT,
+    CONF_LEAP_PROFILE,
     CONF_LIP_PORT,
     CONF_MODEL,
     CONF_MODULES_PER_LINK,
+    CONF_PAIRING_PORT,
     CONF_PROCESSOR_SERIAL,
+    CONF_SERVE_LEAP,
+    CONF_SERVE_LIP,
+    STORED_LEAP_CREDENTIALS,
 )
 from .qsx.clock import AsyncioScheduler
 from .qsx.const import ProcessorModel
 from .qsx.description import build_description, load_description
 from .qsx.emulator import Emulator
 from .qsx.errors import DescriptionError
+from .qsx.leap import LeapCredentials, LeapServer, PairingServer, Profile
 from .qsx.lip.backend import LipBackend
 from .qsx.lip.server import LipServer
 from .qsx.model import SystemDescription
@@ -70,16 +78,114 @@ def restore_emulator(stored: Mapping[str, Any]) -> Emulator:
     return Emulator.from_export(stored, scheduler=scheduler())
 
 
-def create_server(emulator: Emulator, data: Mapping[str, Any]) -> LipServer:
-    """Create the LIP and HTTP server that serves `emulator` on the network."""
-    return LipServer(
-        emulator,
-        data[CONF_HOST],
-        data[CONF_LIP_PORT],
-        data[CONF_USERNAME],
-        data[CONF_PASSWORD],
-        http_port=data[CONF_HTTP_PORT],
-    )
+def serves_lip(data: Mapping[str, Any]) -> bool:
+    """Whether a served emulated system offers LIP (entries made before LEAP could be served offer LIP only)."""
+    return bool(data.get(CONF_SERVE_LIP, True))
+
+
+def serves_leap(data: Mapping[str, Any]) -> bool:
+    """Whether a served emulated system offers LEAP and its pairing port."""
+    return bool(data.get(CONF_SERVE_LEAP, False))
+
+
+@dataclass(slots=True)
+class EmulatorServers:
+    """The servers of an emulated system served on the network: LIP (with HTTP), and LEAP with its pairing port."""
+
+    lip: LipServer | None = None
+    leap: LeapServer | None = None
+    pairing: PairingServer | None = None
+
+    def _all(self) -> list[LipServer | LeapServer | PairingServer]:
+        return [
+            server
+            for server in (self.lip, self.leap, self.pairing)
+            if server is not None
+        ]
+
+    async def async_start(self) -> None:
+        """Listen on every port; `OSError` (after closing what had started) when one cannot be bound."""
+        try:
+            for server in self._all():
+                await server.start()
+        except OSError:
+            await self.async_stop()
+            raise
+
+    async def async_stop(self) -> None:
+        """Close every port and session (idempotent)."""
+        for server in self._all():
+            await server.stop()
+
+    @property
+    def ports(self) -> frozenset[int]:
+        """The ports held now."""
+        ports: set[int] = set()
+        if self.lip is not None:
+            ports.update(port for port in (self.lip.port, self.lip.http_port) if port)
+        if self.leap is not None:
+            ports.add(self.leap.port)
+        if self.pairing is not None:
+            ports.add(self.pairing.port)
+        return frozenset(ports)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return what each server reports: sessions, counters, the pairing window (never keys or certificates)."""
+        return {
+            "lip": dict(self.lip.diagnostics()) if self.lip else None,
+            "leap": dict(self.leap.diagnostics()) if self.leap else None,
+            "pairing": dict(self.pairing.diagnostics()) if self.pairing else None,
+        }
+
+
+def create_servers(
+    emulator: Emulator,
+    data: Mapping[str, Any],
+    credentials: LeapCredentials | None,
+) -> EmulatorServers:
+    """Create the servers the entry data asks for; nothing listens yet.
+
+    `credentials` (the emulator's CA) are needed when LEAP is served. Raises `KeyError` or `ValueError` for entry
+    data that cannot be served.
+    """
+    servers = EmulatorServers()
+    if serves_lip(data):
+        servers.lip = LipServer(
+            emulator,
+            data[CONF_HOST],
+            data[CONF_LIP_PORT],
+            data[CONF_USERNAME],
+            data[CONF_PASSWORD],
+            http_port=data[CONF_HTTP_PORT],
+        )
+    if serves_leap(data):
+        if credentials is None:
+            raise ValueError("LEAP is served without the emulator's CA")
+        servers.leap = LeapServer(
+            emulator,
+            credentials,
+            data[CONF_HOST],
+            data[CONF_LEAP_PORT],
+            profile=Profile(data[CONF_LEAP_PROFILE]),
+        )
+        servers.pairing = PairingServer(
+            credentials, data[CONF_HOST], data[CONF_PAIRING_PORT]
+        )
+    if not servers.lip and not servers.leap:
+        raise ValueError("neither LIP nor LEAP is served")
+    return servers
+
+
+def stored_leap_credentials(stored: Mapping[str, Any]) -> LeapCredentials | None:
+    """Return the emulator's CA kept with its stored state (LP4), or None if it has none yet.
+
+    `ValueError` or `TypeError` names what is wrong with a stored CA that cannot be used.
+    """
+    if (kept := stored.get(STORED_LEAP_CREDENTIALS)) is None:
+        return None
+    if not isinstance(kept, Mapping):
+        raise TypeError("the stored LEAP credentials are not an object")
+    return LeapCredentials.from_dict(kept)
 
 
 def create_live_backend(hass: HomeAssistant, data: Mapping[str, Any]) -> LipBackend:

@@ -30,18 +30,29 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .backends import ModelMismatchError, async_build_description, create_live_backend
+from .backends import (
+    ModelMismatchError,
+    async_build_description,
+    create_live_backend,
+    serves_leap,
+    serves_lip,
+)
 from .const import (
     CONF_BACKEND,
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
+    CONF_LEAP_PORT,
+    CONF_LEAP_PROFILE,
     CONF_LINK_1_MODULES,
     CONF_LINK_2_MODULES,
     CONF_LIP_PORT,
     CONF_MODEL,
     CONF_MODULES_PER_LINK,
+    CONF_PAIRING_PORT,
     CONF_PROCESSOR_SERIAL,
     CONF_SERVE,
+    CONF_SERVE_LEAP,
+    CONF_SERVE_LIP,
     DEFAULT_HTTP_PORT,
     DEFAULT_LIP_PORT,
     DEFAULT_MODULES_PER_LINK,
@@ -66,6 +77,7 @@ from .qsx.errors import (
     LimitError,
     QsxError,
 )
+from .qsx.leap import LEAP_PORT, PAIRING_PORT, Profile
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
 
@@ -77,12 +89,19 @@ _MODULE_COUNT = NumberSelector(
 )
 
 
+# A new served system offers both protocols; an entry made before LEAP could be served keeps LIP only.
+_NEW_SERVING: Mapping[str, Any] = {CONF_SERVE_LIP: True, CONF_SERVE_LEAP: True}
+
+
 def _serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
     return probatio.Schema(
         {
             probatio.Required(
                 CONF_HOST, default=defaults.get(CONF_HOST, DEFAULT_SERVE_HOST)
             ): str,
+            probatio.Required(
+                CONF_SERVE_LIP, default=serves_lip(defaults)
+            ): BooleanSelector(),
             probatio.Required(
                 CONF_LIP_PORT,
                 default=defaults.get(CONF_LIP_PORT, DEFAULT_SERVE_LIP_PORT),
@@ -97,6 +116,26 @@ def _serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
             probatio.Required(
                 CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, DEFAULT_PASSWORD)
             ): _PASSWORD,
+            probatio.Required(
+                CONF_SERVE_LEAP, default=serves_leap(defaults)
+            ): BooleanSelector(),
+            probatio.Required(
+                CONF_LEAP_PORT, default=defaults.get(CONF_LEAP_PORT, LEAP_PORT)
+            ): cv.port,
+            probatio.Required(
+                CONF_PAIRING_PORT,
+                default=defaults.get(CONF_PAIRING_PORT, PAIRING_PORT),
+            ): cv.port,
+            probatio.Required(
+                CONF_LEAP_PROFILE,
+                default=defaults.get(CONF_LEAP_PROFILE, Profile.FULL.value),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[profile.value for profile in Profile],
+                    translation_key=CONF_LEAP_PROFILE,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
         }
     )
 
@@ -125,16 +164,23 @@ def _credentials_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
 async def _async_test_serve(
     data: Mapping[str, Any], in_use_by_us: frozenset[int] = frozenset()
 ) -> tuple[str, str] | None:
-    """Check that the server can listen where asked; return (error key, error text), or None.
+    """Check that the servers can listen where asked; return (error key, error text), or None.
 
-    Ports our own running server holds already (`in_use_by_us`) are not tried again.
+    Ports our own running servers hold already (`in_use_by_us`) are not tried again.
     """
-    if not data[CONF_USERNAME] or not data[CONF_PASSWORD]:
-        return "missing_credentials", ""
-    if data[CONF_LIP_PORT] == data[CONF_HTTP_PORT]:
+    ports: list[int] = []
+    if serves_lip(data):
+        if not data[CONF_USERNAME] or not data[CONF_PASSWORD]:
+            return "missing_credentials", ""
+        ports += [data[CONF_LIP_PORT], data[CONF_HTTP_PORT]]
+    if serves_leap(data):
+        ports += [data[CONF_LEAP_PORT], data[CONF_PAIRING_PORT]]
+    if not ports:
+        return "nothing_to_serve", ""
+    if len(set(ports)) < len(ports):
         return "same_ports", ""
     loop = asyncio.get_running_loop()
-    for port in (data[CONF_LIP_PORT], data[CONF_HTTP_PORT]):
+    for port in ports:
         if port in in_use_by_us:
             continue
         try:
@@ -285,7 +331,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_serve(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Serve the emulated processor over LIP and HTTP, so other systems can connect to it."""
+        """Serve the emulated processor over LIP and HTTP, and over LEAP, so other systems can connect to it."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -298,7 +344,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="serve",
             data_schema=self.add_suggested_values_to_schema(
-                _serve_schema({}), user_input
+                _serve_schema(_NEW_SERVING), user_input
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -412,7 +458,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure_emulated(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Serve an emulated system on the network, stop serving it, or change its address, ports or login."""
+        """Serve an emulated system on the network, stop serving it, or change its protocols, address, ports or login."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"name": entry.title}
@@ -444,8 +490,7 @@ def _live_unique_id(description: SystemDescription) -> str:
 
 
 def _ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
-    """Return the ports the entry's own running server holds (it is stopped before serving again)."""
-    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.server is None:
+    """Return the ports the entry's own running servers hold (they are stopped before serving again)."""
+    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.servers is None:
         return frozenset()
-    server = entry.runtime_data.server
-    return frozenset(port for port in (server.port, server.http_port) if port)
+    return entry.runtime_data.servers.ports

@@ -25,6 +25,12 @@ CONF_PROCESSOR_SERIAL: Final = "processor_serial"
 CONF_SERVE: Final = "serve"
 CONF_LIP_PORT: Final = "lip_port"
 CONF_HTTP_PORT: Final = "http_port"
+# Serving an emulated system: LIP (with its HTTP database) and/or LEAP (with its pairing port).
+CONF_SERVE_LIP: Final = "serve_lip"
+CONF_SERVE_LEAP: Final = "serve_leap"
+CONF_LEAP_PORT: Final = "leap_port"
+CONF_PAIRING_PORT: Final = "pairing_port"
+CONF_LEAP_PROFILE: Final = "leap_profile"
 
 # Options.
 CONF_CCI_REPAIR_MINUTES: Final = "cci_repair_minutes"
@@ -46,9 +52,17 @@ DEFAULT_PASSWORD: Final = "integration"
 DEFAULT_MODULES_PER_LINK: Final = 4
 DEFAULT_CCI_REPAIR_MINUTES: Final = 10
 
+# Pressing the emulated processor's pairing button: how long the window stays open (LP20: pylutron-caseta waits
+# 180 s for the button), and at most (a window left open lets anyone on the network pair).
+DEFAULT_PAIRING_WINDOW_SECONDS: Final = 180
+MAX_PAIRING_WINDOW_SECONDS: Final = 900
+
 # Emulated state is written at most this long after a change.
 SAVE_DELAY_SECONDS: Final = 1.0
 STORAGE_VERSION: Final = 1
+# Keys of an emulated system's stored state: the emulator's export, and its LEAP CA (LP4; never shown or logged).
+STORED_EMULATOR: Final = "emulator"
+STORED_LEAP_CREDENTIALS: Final = "leap_credentials"
 
 ISSUE_CCI_OPEN: Final = "cci_open"
 ISSUE_DATABASE_CHANGED: Final = "database_changed"
@@ -64,6 +78,8 @@ ATTR_TEMPERATURE: Final = "temperature"
 ATTR_DURATION: Final = "duration"
 ATTR_ENABLED: Final = "enabled"
 ATTR_LIMIT: Final = "limit"
+ATTR_FOLDER: Final = "folder"
+ATTR_HOST: Final = "host"
 
 
 class BackendType(StrEnum):

@@ -27,7 +27,7 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry
 ) -> dict[str, Any]:
-    """Return the system model and state, and the connection state and counters, credentials and host redacted."""
+    """Return the system model and state, the connection and the servers' counters; credentials and host redacted."""
     runtime = entry.runtime_data
     backend = runtime.backend
     description = backend.description
@@ -40,9 +40,10 @@ async def async_get_config_entry_diagnostics(
         "connected": backend.connected,
         "supports_simulation": backend.supports_simulation,
         "connection": async_redact_data(dict(backend.diagnostics()), TO_REDACT),
-        "server": (
-            async_redact_data(dict(runtime.server.diagnostics()), TO_REDACT)
-            if runtime.server is not None
+        # Sessions, counters and the pairing window of the served ports; the LEAP CA is never shown.
+        "servers": (
+            async_redact_data(runtime.servers.diagnostics(), TO_REDACT)
+            if runtime.servers is not None
             else None
         ),
         "system": description_to_dict(description),

@@ -18,12 +18,19 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER, SAVE_DELAY_SECONDS
+from .backends import EmulatorServers
+from .const import (
+    DOMAIN,
+    LOGGER,
+    SAVE_DELAY_SECONDS,
+    STORED_EMULATOR,
+    STORED_LEAP_CREDENTIALS,
+)
 from .issues import RepairIssues
 from .qsx.backend import QsxBackend
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.events import Event, EventKind, Unsubscribe
-from .qsx.lip.server import LipServer
+from .qsx.leap import LeapCredentials
 from .qsx.model import ModuleDescription
 from .router import EntityRouter
 
@@ -41,8 +48,9 @@ class HomeworksQsxRuntime:
         backend: QsxBackend,
         processor_device_id: str,
         *,
-        server: LipServer | None = None,
+        servers: EmulatorServers | None = None,
         store: Store[dict[str, Any]] | None = None,
+        leap_credentials: LeapCredentials | None = None,
     ) -> None:
         """Hold the started backend; nothing is subscribed until `async_start`.
 
@@ -51,16 +59,18 @@ class HomeworksQsxRuntime:
             entry: the config entry.
             backend: the started backend.
             processor_device_id: device registry id of the processor (modules are attached to it).
-            server: the LIP server of an emulated system served on the network.
+            servers: the servers of an emulated system served on the network.
             store: where an emulated system's state is kept; None for a live processor.
+            leap_credentials: an emulated system's LEAP CA, kept in `store` with its state (LP4).
 
         """
         self.hass = hass
         self.entry = entry
         self.backend = backend
         self.processor_device_id = processor_device_id
-        self.server = server
+        self.servers = servers
         self.store = store
+        self.leap_credentials = leap_credentials
         self.router = EntityRouter()
         self.issues = RepairIssues(hass, entry, backend)
         # Per platform: how to add entities, and which entities a module has.
@@ -106,8 +116,8 @@ class HomeworksQsxRuntime:
             self._module_platforms.clear()
             if self.store is not None:
                 await self.store.async_save(self._async_export())
-        if self.server is not None:
-            await self.server.stop()
+        if self.servers is not None:
+            await self.servers.async_stop()
         await self.backend.async_stop()
 
     # Platforms
@@ -196,7 +206,15 @@ class HomeworksQsxRuntime:
         self._save_pending = False
         backend = self.backend
         assert isinstance(backend, EmulatedBackend)
-        return {"emulator": backend.emulator.export_state()}
+        export: dict[str, Any] = {STORED_EMULATOR: backend.emulator.export_state()}
+        if self.leap_credentials is not None:
+            export[STORED_LEAP_CREDENTIALS] = self.leap_credentials.to_dict()
+        return export
+
+    async def async_save_now(self) -> None:
+        """Write an emulated system's state at once (before handing out anything its CA signs)."""
+        if self.store is not None:
+            await self.store.async_save(self._async_export())
 
     @callback
     def async_schedule_save(self) -> None:

@@ -1,20 +1,33 @@
-"""Actions of the HomeWorks QSX integration: what a person does at the panel, and CCO pulses.
+"""Actions of the HomeWorks QSX integration: what a person does at the panel, CCO pulses, and LEAP clients.
 
 The simulation actions change physical conditions of an emulated system (its CCI contact, mains power, QS link
 wiring, bypass jumper, temperature). Pressing a module's button and pulsing its CCO work on live processors too.
-Every action targets modules by device id.
+These actions target modules by device id.
+
+The LEAP actions target the processor of an emulated system served over LEAP: pressing its pairing button opens
+the pairing window (LP21), and issuing a client certificate writes the three files Home Assistant's lutron_caseta
+reads (LP21's direct issue) into a folder of the configuration directory.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
+import re
 
 import probatio
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.const import CONF_HOST
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import (
@@ -22,15 +35,21 @@ from .const import (
     ATTR_DEVICE_ID,
     ATTR_DURATION,
     ATTR_ENABLED,
+    ATTR_FOLDER,
+    ATTR_HOST,
     ATTR_INSTALLED,
     ATTR_OPEN,
     ATTR_POWERED,
     ATTR_TEMPERATURE,
     ATTR_UP,
+    DEFAULT_PAIRING_WINDOW_SECONDS,
     DOMAIN,
+    LOGGER,
+    MAX_PAIRING_WINDOW_SECONDS,
 )
 from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
 from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
+from .qsx.leap import LeapCredentials, PairingServer
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 SERVICE_SET_CCI = "set_cci"
@@ -41,6 +60,8 @@ SERVICE_SET_BYPASS = "set_bypass"
 SERVICE_SET_TEMPERATURE = "set_temperature"
 SERVICE_SET_PROGRAM_MODE = "set_program_mode"
 SERVICE_PULSE_CCO = "pulse_cco"
+SERVICE_PRESS_PAIRING_BUTTON = "press_pairing_button"
+SERVICE_ISSUE_CLIENT_CERTIFICATE = "issue_client_certificate"
 
 BUTTONS: dict[str, Button] = {
     "zone_1": Button.ZONE_1,
@@ -108,6 +129,29 @@ PULSE_CCO_SCHEMA = probatio.Schema(
         ),
     }
 )
+PRESS_PAIRING_BUTTON_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_DEVICE_ID): cv.string,
+        probatio.Optional(
+            ATTR_DURATION, default=DEFAULT_PAIRING_WINDOW_SECONDS
+        ): probatio.All(
+            probatio.Coerce(float),
+            probatio.Range(min=1, max=MAX_PAIRING_WINDOW_SECONDS),
+        ),
+    }
+)
+ISSUE_CLIENT_CERTIFICATE_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_DEVICE_ID): cv.string,
+        probatio.Required(ATTR_FOLDER): cv.string,
+        probatio.Optional(ATTR_HOST): cv.string,
+    }
+)
+# The <id> of lutron_caseta's file names is a host: a name or an address, never a path.
+_FILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:_-]*")
+_ANY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
+# Served by Home Assistant's web server to anyone (as /local/): never a place for a private key.
+_PUBLIC_FOLDER = "www"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +242,111 @@ async def _async_pulse_cco(call: ServiceCall) -> None:
         await _async_pulse(target, duration)
 
 
+def _served_over_leap(
+    hass: HomeAssistant, device_id: str
+) -> tuple[HomeworksQsxConfigEntry, PairingServer]:
+    """Resolve the targeted processor into its loaded entry and pairing server; a translated error otherwise."""
+    device, entry = dr.async_get_device_and_config_entry_for_domain(
+        hass, device_id, domain=DOMAIN, include_child_devices=False
+    )
+    if device is None or entry is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_processor",
+            translation_placeholders={"device_id": device_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    loaded: HomeworksQsxConfigEntry = entry
+    runtime = loaded.runtime_data
+    if (DOMAIN, runtime.processor_serial) not in device.identifiers:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_processor",
+            translation_placeholders={"device": device.name or device_id},
+        )
+    if runtime.servers is None or runtime.servers.pairing is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="leap_not_served",
+            translation_placeholders={"name": loaded.title},
+        )
+    return loaded, runtime.servers.pairing
+
+
+async def _async_press_pairing_button(call: ServiceCall) -> None:
+    """Open the pairing window of an emulated processor served over LEAP (LP21)."""
+    entry, pairing = _served_over_leap(call.hass, call.data[ATTR_DEVICE_ID])
+    # The CA that will sign is on disk before anyone can obtain a certificate from it.
+    await entry.runtime_data.async_save_now()
+    pairing.open_pairing_window(call.data[ATTR_DURATION])
+
+
+def _certificate_folder(hass: HomeAssistant, folder: str, file_id: str) -> Path | None:
+    """Resolve `folder` (relative to the configuration directory, or absolute); None if it may not hold keys.
+
+    It must lie inside the configuration directory, not in its public `www` folder, and the files must be allowed
+    for writing (`allowlist_external_dirs`). Runs in the executor (it reads the file system).
+    """
+    config_dir = Path(hass.config.config_dir).resolve()
+    target = (config_dir / folder).resolve()
+    if not target.is_relative_to(config_dir) or target.is_relative_to(
+        config_dir / _PUBLIC_FOLDER
+    ):
+        return None
+    files = LeapCredentials.client_file_paths(target, file_id).values()
+    if not all(hass.config.is_allowed_path(str(path)) for path in files):
+        return None
+    return target
+
+
+async def _async_issue_client_certificate(call: ServiceCall) -> ServiceResponse:
+    """Write a client key, its certificate and the CA as lutron_caseta's files; return their paths."""
+    hass = call.hass
+    entry, pairing = _served_over_leap(hass, call.data[ATTR_DEVICE_ID])
+    file_id = call.data.get(ATTR_HOST, entry.data[CONF_HOST]).strip()
+    if file_id in _ANY_ADDRESS or not _FILE_ID.fullmatch(file_id):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_certificate_host",
+            translation_placeholders={"host": file_id},
+        )
+    folder = await hass.async_add_executor_job(
+        _certificate_folder, hass, call.data[ATTR_FOLDER], file_id
+    )
+    if folder is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="folder_not_allowed",
+            translation_placeholders={
+                "folder": call.data[ATTR_FOLDER],
+                "config_dir": hass.config.config_dir,
+            },
+        )
+    await entry.runtime_data.async_save_now()
+    try:
+        paths = await hass.async_add_executor_job(
+            pairing.credentials.write_client_files, folder, file_id
+        )
+    except OSError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="cannot_write_certificate",
+            translation_placeholders={"folder": str(folder), "error": str(err)},
+        ) from err
+    LOGGER.info("LEAP client certificate for %s written to %s", file_id, folder)
+    # The keys of lutron_caseta's configuration, so that the answer can be used as it is.
+    return {
+        "keyfile": str(paths["key"]),
+        "certfile": str(paths["cert"]),
+        "ca_certs": str(paths["ca"]),
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of the integration (once, for every config entry)."""
@@ -214,4 +363,17 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_PULSE_CCO, _async_pulse_cco, schema=PULSE_CCO_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PRESS_PAIRING_BUTTON,
+        _async_press_pairing_button,
+        schema=PRESS_PAIRING_BUTTON_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ISSUE_CLIENT_CERTIFICATE,
+        _async_issue_client_certificate,
+        schema=ISSUE_CLIENT_CERTIFICATE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

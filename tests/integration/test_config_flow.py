@@ -25,6 +25,7 @@ from custom_components.homeworks_qsx.const import (
     CONF_MODULES_PER_LINK,
     CONF_PROCESSOR_SERIAL,
     CONF_SERVE,
+    CONF_SERVE_LEAP,
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.description import default_processor_serial
@@ -259,6 +260,7 @@ async def test_emulated_served(socket_enabled: None, hass: HomeAssistant) -> Non
         CONF_HTTP_PORT: http_port,
         CONF_USERNAME: USERNAME,
         CONF_PASSWORD: PASSWORD,
+        CONF_SERVE_LEAP: False,
     }
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -504,7 +506,7 @@ async def test_reconfigure_emulated_loaded(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.runtime_data.server is not None
+    assert entry.runtime_data.servers is not None
 
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -515,7 +517,7 @@ async def test_reconfigure_emulated_loaded(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.data[CONF_PASSWORD] == "changed"
-    assert entry.runtime_data.server is not None
+    assert entry.runtime_data.servers is not None
 
     new_port = _free_port()
     result = await entry.start_reconfigure_flow(hass)
@@ -524,8 +526,9 @@ async def test_reconfigure_emulated_loaded(
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert entry.runtime_data.server is not None
-    assert entry.runtime_data.server.port == new_port
+    assert entry.runtime_data.servers is not None
+    assert entry.runtime_data.servers.lip is not None
+    assert entry.runtime_data.servers.lip.port == new_port
 
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -533,4 +536,4 @@ async def test_reconfigure_emulated_loaded(
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert entry.runtime_data.server is None
+    assert entry.runtime_data.servers is None

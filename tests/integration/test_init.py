@@ -264,7 +264,7 @@ async def test_serve_and_unload_closes_ports(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.runtime_data.server is not None
+    assert entry.runtime_data.servers is not None
     assert await _can_connect(lip_port)
     assert await _can_connect(http_port)
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -19,7 +19,7 @@ from custom_components.homeworks_qsx import (
     services,
     switch,
 )
-from custom_components.homeworks_qsx.qsx.const import IgnoredReason
+from custom_components.homeworks_qsx.qsx.const import IgnoredReason, ProcessorModel
 from homeassistant.helpers.entity import EntityDescription
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "homeworks_qsx"
@@ -167,7 +167,13 @@ def test_entity_translations_and_icons() -> None:
 def test_actions_translated() -> None:
     """Every action in services.yaml is registered, translated with its fields, and has an icon."""
     described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
-    registered = {*services.SIMULATIONS, "press_button", "pulse_cco"}
+    registered = {
+        *services.SIMULATIONS,
+        "press_button",
+        "pulse_cco",
+        "press_pairing_button",
+        "issue_client_certificate",
+    }
     assert set(described) == registered
     strings = _json("translations/en.json")["services"]
     icons = _json("icons.json")["services"]
@@ -181,6 +187,17 @@ def test_actions_translated() -> None:
     assert set(options["options"]) == set(services.BUTTONS)
     selector_strings = _json("translations/en.json")["selector"]["button"]["options"]
     assert set(selector_strings) == set(services.BUTTONS)
+
+
+def test_leap_actions_offer_processors() -> None:
+    """The LEAP actions let the user pick a processor of any model, and only a processor."""
+    described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    for name in ("press_pairing_button", "issue_client_certificate"):
+        selector = described[name]["fields"]["device_id"]["selector"]["device"]
+        assert "multiple" not in selector
+        assert {entry["model"] for entry in selector["filter"]} == {
+            model.value for model in ProcessorModel
+        }
 
 
 def test_exception_translations() -> None:

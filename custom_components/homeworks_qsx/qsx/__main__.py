@@ -389,9 +389,6 @@ async def serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-CLIENT_FILES = ("key", "cert", "ca")
-
-
 async def issue_cert(args: argparse.Namespace) -> int:
     """Write a client key, certificate and the CA for LEAP (LP21's direct issue); return the exit status."""
     from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
@@ -400,17 +397,7 @@ async def issue_cert(args: argparse.Namespace) -> int:
         credentials, created = LeapCredentials.load_or_create(
             LeapCredentials.companion_path(Path(args.state))
         )
-        key_pem, cert_pem = credentials.issue_client(f"homeworks_qsx {args.id}")
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {
-            kind: out / f"lutron_caseta-{args.id}-{kind}.pem" for kind in CLIENT_FILES
-        }
-        descriptor = os.open(paths["key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(key_pem)
-        paths["cert"].write_text(cert_pem, encoding="ascii")
-        paths["ca"].write_text(credentials.ca_cert_pem, encoding="ascii")
+        paths = credentials.write_client_files(Path(args.out), args.id)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE

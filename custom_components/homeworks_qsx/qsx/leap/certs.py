@@ -42,6 +42,9 @@ CA_NAME: Final = "HomeWorks QSX emulator CA"
 SERVER_NAME: Final = "HomeWorks QSX emulator"
 DEFAULT_CLIENT_NAME: Final = "homeworks_qsx client"
 COMPANION_SUFFIX: Final = ".leap.json"
+# The three files of a client, named as Home Assistant's lutron_caseta names them: lutron_caseta-<id>-<kind>.pem.
+CLIENT_FILE_KINDS: Final = ("key", "cert", "ca")
+CLIENT_FILE_TEMPLATE: Final = "lutron_caseta-{}-{}.pem"
 
 
 class CertificateRequestError(ValueError):
@@ -284,6 +287,30 @@ class LeapCredentials:
             ExtendedKeyUsageOID.CLIENT_AUTH,
         )
         return _key_pem(key), _cert_pem(certificate)
+
+    @staticmethod
+    def client_file_paths(folder: Path, file_id: str) -> dict[str, Path]:
+        """Return where `write_client_files` writes, by kind (key, cert, ca)."""
+        return {
+            kind: folder / CLIENT_FILE_TEMPLATE.format(file_id, kind)
+            for kind in CLIENT_FILE_KINDS
+        }
+
+    def write_client_files(self, folder: Path, file_id: str) -> dict[str, Path]:
+        """Issue a client certificate into `folder` as lutron_caseta's three files; return their paths by kind.
+
+        The folder is created if needed; the key file is owner-only. `file_id` is the `<id>` of the names (Home
+        Assistant's lutron_caseta uses the processor's host). `OSError` when a file cannot be written.
+        """
+        key_pem, cert_pem = self.issue_client(f"homeworks_qsx {file_id}")
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = self.client_file_paths(folder, file_id)
+        descriptor = os.open(paths["key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key_pem)
+        paths["cert"].write_text(cert_pem, encoding="ascii")
+        paths["ca"].write_text(self.ca_cert_pem, encoding="ascii")
+        return paths
 
     # TLS.
 
