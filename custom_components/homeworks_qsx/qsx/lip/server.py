@@ -31,6 +31,13 @@ from aiohttp import web
 from custom_components.homeworks_qsx.qsx.clock import TimerHandle
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
+from custom_components.homeworks_qsx.qsx.limits import (
+    HANDSHAKE_DEADLINE,
+    MAX_PENDING_HANDSHAKES,
+    Admission,
+    ListenerLimits,
+    SocketBudget,
+)
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
 from .commands import CommandProcessor, event_reports
@@ -63,6 +70,7 @@ FLUSH_LINES: Final = (
     256  # lines handled before their answers are written, in a long batch
 )
 TOO_MANY_SESSIONS: Final = "Too many sessions are open; try again later"
+TOO_MANY_CONNECTIONS: Final = "Too many connections are open; try again later"
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
 
 
@@ -100,6 +108,8 @@ class _Session:
     delayed: deque[tuple[float, str | None]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     idle_timer: asyncio.TimerHandle | None = None
+    # Its place in the socket budget; its login deadline until it logs in.
+    admission: Admission | None = None
 
     def send(self, text: str) -> None:
         """Queue `text` for the next `flush`."""
@@ -206,7 +216,7 @@ class LipServer:
         username: login user name (required).
         password: login password (required, not empty).
         http_port: port of the HTTP server for `GET /DbXmlInfo.xml`; 0 picks a free one, None serves no HTTP.
-        max_sessions: sessions at once; more are told so and closed.
+        max_sessions: logged-in sessions at once; a login beyond is told so and closed.
         idle_timeout: seconds without a line before a session is closed.
         login_attempts: failed logins before the connection is closed.
         reply_delay: seconds between a line's arrival and its handling, and before each HTTP answer (emulates
@@ -214,6 +224,9 @@ class LipServer:
             later, not one delay after the other).
         max_line: longest line accepted, in bytes.
         write_buffer_limit: bytes a session may leave unread before it is dropped.
+        budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
+        max_pending_logins: connections still logging in at once; at the bound the oldest gives way.
+        login_deadline: seconds from connect to logged in before the connection is closed.
 
     Raises:
         ValueError: no user name or no password.
@@ -235,6 +248,9 @@ class LipServer:
         reply_delay: float = 0.0,
         max_line: int = MAX_LINE_BYTES,
         write_buffer_limit: int = DEFAULT_WRITE_BUFFER_LIMIT,
+        budget: SocketBudget | None = None,
+        max_pending_logins: int = MAX_PENDING_HANDSHAKES,
+        login_deadline: float = HANDSHAKE_DEADLINE,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if not username or not password:
@@ -253,6 +269,10 @@ class LipServer:
         self._reply_delay = reply_delay
         self._max_line = max_line
         self._write_limit = write_buffer_limit
+        self._budget = budget if budget is not None else SocketBudget()
+        self._lip_limits: ListenerLimits = self._budget.listener(
+            "LIP", max_pending=max_pending_logins, handshake_deadline=login_deadline
+        )
         self._processor = CommandProcessor(emulator, self._schedule)
         self._server: asyncio.Server | None = None
         self._accepting = False
@@ -292,6 +312,18 @@ class LipServer:
         """Connections open now (logged in or not)."""
         return len(self._sessions)
 
+    @property
+    def budget(self) -> SocketBudget:
+        """The open-socket budget of the listeners (share it with the emulator's other servers)."""
+        return self._budget
+
+    def _logged_in(self) -> list[_Session]:
+        return [
+            session
+            for session in self._sessions
+            if session.stage is _Stage.READY and session.is_open()
+        ]
+
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the listening addresses, sessions and counters (no credentials)."""
         return {
@@ -300,9 +332,13 @@ class LipServer:
             "http_port": self._http_port,
             "listening": self._server is not None,
             "open_sessions": len(self._sessions),
+            "logged_in_sessions": len(self._logged_in()),
+            "pending_logins": len(self._lip_limits.pending),
             "max_sessions": self._max_sessions,
+            "open_sockets": self._budget.open_sockets,
             "reply_delay_s": self._reply_delay,
             **self._counters,
+            **{f"lip_{key}": value for key, value in self._lip_limits.counters.items()},
         }
 
     async def start(self) -> None:
@@ -441,16 +477,13 @@ class LipServer:
     # Sessions.
 
     def _session_opened(self, transport: asyncio.Transport) -> _Session | None:
-        """Start a session on a new connection, or refuse it (server stopping, too many sessions)."""
+        """Start a session on a new connection, or refuse it (server stopping, no socket left in the budget).
+
+        Only logged-in sessions count against `max_sessions` (checked at login); connections still logging in
+        are bounded apart, and each has the login deadline.
+        """
         peer = str(transport.get_extra_info("peername"))
-        if not self._accepting or len(self._sessions) >= self._max_sessions:
-            self._counters["refused"] += 1
-            _LOGGER.warning(
-                "LIP connection from %s refused: %d sessions open",
-                peer,
-                len(self._sessions),
-            )
-            transport.write((TOO_MANY_SESSIONS + CRLF).encode())
+        if not self._accepting:
             transport.close()
             return None
         loop = asyncio.get_running_loop()
@@ -463,6 +496,19 @@ class LipServer:
             LineSplitter(self._max_line),
             loop.time(),
         )
+        session.admission = self._lip_limits.admit(
+            lambda: self._login_deadline_passed(session)
+        )
+        if session.admission is None:
+            self._counters["refused"] += 1
+            _LOGGER.debug(
+                "LIP connection from %s refused: %d sockets open",
+                peer,
+                self._budget.open_sockets,
+            )
+            transport.write((TOO_MANY_CONNECTIONS + CRLF).encode())
+            transport.close()
+            return None
         self._sessions.add(session)
         self._counters["sessions"] += 1
         _LOGGER.debug("LIP session %s from %s opened", session.number, peer)
@@ -472,6 +518,15 @@ class LipServer:
         session.send(LOGIN_PROMPT)
         self._flush()
         return session
+
+    def _login_deadline_passed(self, session: _Session) -> None:
+        """Close a connection that did not log in in time, or gave its place to a newer one."""
+        _LOGGER.debug(
+            "LIP session %s from %s closed before logging in",
+            session.number,
+            session.peer,
+        )
+        session.abort()
 
     def _received(self, session: _Session, data: bytes) -> None:
         """Handle the complete lines in `data` now, or after the reply delay."""
@@ -508,6 +563,8 @@ class LipServer:
         session.stop_idle_timer()
         if session.worker is not None:
             session.worker.cancel()
+        if session.admission is not None:
+            session.admission.release()
         self._sessions.discard(session)
         if session.dropped:
             self._counters["dropped"] += 1
@@ -579,6 +636,19 @@ class LipServer:
             line.encode(), self._password.encode()
         )
         if user_ok and password_ok:
+            if len(self._logged_in()) >= self._max_sessions:
+                self._counters["refused"] += 1
+                _LOGGER.warning(
+                    "LIP login from %s refused: %d sessions logged in",
+                    session.peer,
+                    self._max_sessions,
+                )
+                session.send_line(TOO_MANY_SESSIONS)
+                session.flush()
+                session.closed = True
+                return
+            if session.admission is not None:
+                session.admission.established()
             session.stage = _Stage.READY
             session.monitoring = set(DEFAULT_MONITORING)
             _LOGGER.debug(

@@ -1,0 +1,98 @@
+"""The LIP server's limits (README, protocol section): logins, sockets, failed logins, idle sessions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+import contextlib
+from typing import Any
+
+import pytest
+
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+
+from .conftest import PASSWORD, USER, RawSession, wait_for
+
+SYSTEM_10 = ["~SYSTEM,03/14/2026,12:30:00"]
+
+
+@pytest.fixture
+async def start_server(
+    emulator: Emulator, socket_enabled: None
+) -> AsyncGenerator[Callable[..., Any]]:
+    """Start LIP servers on 127.0.0.1 with the given limits; all are stopped at the end."""
+    servers: list[LipServer] = []
+
+    async def start(**limits: Any) -> LipServer:
+        server = LipServer(
+            emulator, "127.0.0.1", 0, USER, PASSWORD, **{"http_port": None, **limits}
+        )
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def raw_sessions(port: int, count: int) -> AsyncGenerator[list[RawSession]]:
+    """Open `count` raw connections that send nothing; close them at the end."""
+    sessions = [await RawSession.open(port) for _ in range(count)]
+    try:
+        yield sessions
+    finally:
+        for session in sessions:
+            await session.close()
+
+
+async def test_connections_that_never_log_in_do_not_lock_logins_out(
+    start_server: Callable[..., Any],
+) -> None:
+    """Only logged-in sessions count against the session cap: ten silent connections leave room for a login."""
+    server: LipServer = await start_server(max_sessions=10)
+    async with raw_sessions(server.port, 10) as silent:
+        for session in silent:
+            await session.read_until(b"login: ")
+        late = await RawSession.open(server.port)
+        await late.login()
+        assert await late.command("?SYSTEM,10") == SYSTEM_10
+        assert server.diagnostics()["logged_in_sessions"] == 1
+        await late.close()
+
+
+async def test_login_deadline_closes_a_trickling_connection(
+    start_server: Callable[..., Any],
+) -> None:
+    """A connection that keeps sending bytes but never logs in is closed at the login deadline."""
+    server: LipServer = await start_server(login_deadline=0.3)
+    session = await RawSession.open(server.port)
+    await session.read_until(b"login: ")
+    async with asyncio.timeout(5):
+        while not session.reader.at_eof():
+            session.send(b"x")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    if not await session.reader.read(100):
+                        break
+    assert server.diagnostics()["lip_handshake_timeouts"] == 1
+    await wait_for(lambda: server.session_count == 0)
+    await session.close()
+
+
+async def test_pending_logins_are_bounded_oldest_gives_way(
+    start_server: Callable[..., Any],
+) -> None:
+    """At the bound of connections still logging in, the oldest one is closed for the newcomer."""
+    server: LipServer = await start_server(max_pending_logins=3)
+    async with raw_sessions(server.port, 3) as waiting:
+        for session in waiting:
+            await session.read_until(b"login: ")
+        newcomer = await RawSession.open(server.port)
+        await waiting[0].read_eof()  # the oldest gave way
+        await newcomer.login()
+        assert server.diagnostics()["lip_displaced"] == 1
+        assert server.diagnostics()["pending_logins"] == 2
+        await newcomer.close()
