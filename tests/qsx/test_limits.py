@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import logging
 
 import pytest
@@ -20,7 +21,11 @@ async def test_reservation_keeps_sockets_for_each_listener() -> None:
     flooded = budget.listener("HTTP", max_pending=100)
     quiet = budget.listener("LIP", max_pending=100)
     closed: list[int] = []
-    admitted = [flooded.admit(lambda n=n: closed.append(n)) for n in range(5)]
+
+    def closer(number: int) -> Callable[[], None]:
+        return lambda: closed.append(number)
+
+    admitted = [flooded.admit(closer(n)) for n in range(5)]
     # The fifth displaced the flooded listener's oldest pending connection, not the other's reservation.
     assert closed == [0]
     assert budget.open_sockets == 4

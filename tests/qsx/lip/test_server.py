@@ -482,6 +482,7 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
         "refused": 0,
         "failed_logins": 0,
         "dropped": 0,
+        "evicted": 0,
         "commands": 0,
         "errors": 0,
         "lip_refused": 0,

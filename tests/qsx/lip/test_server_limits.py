@@ -96,3 +96,37 @@ async def test_pending_logins_are_bounded_oldest_gives_way(
         assert server.diagnostics()["lip_displaced"] == 1
         assert server.diagnostics()["pending_logins"] == 2
         await newcomer.close()
+
+
+async def test_leaked_silent_session_gives_its_slot_to_a_login(
+    start_server: Callable[..., Any],
+) -> None:
+    """At the cap, a session silent for longer than the eviction time gives way; active ones never do."""
+    server: LipServer = await start_server(max_sessions=2, idle_eviction_after=0.2)
+    leaked, active = (
+        await RawSession.open(server.port),
+        await RawSession.open(server.port),
+    )
+    await leaked.login()
+    await active.login()
+    refused = await RawSession.open(server.port)
+    await refused.read_until(b"login: ")
+    refused.send(USER)
+    await refused.read_until(b"password: ")
+    refused.send(PASSWORD)
+    assert (
+        b"Too many sessions" in await refused.read_eof()
+    )  # nobody silent long enough yet
+    for _ in range(
+        6
+    ):  # the active session keeps talking while the leaked one stays silent
+        assert await active.command("?SYSTEM,10") == SYSTEM_10
+        await asyncio.sleep(0.05)
+    newcomer = await RawSession.open(server.port)
+    await newcomer.login()
+    assert server.diagnostics()["evicted"] == 1
+    await leaked.read_eof()  # the silent one was closed, oldest first
+    assert await active.command("?SYSTEM,10") == SYSTEM_10
+    assert await newcomer.command("?SYSTEM,10") == SYSTEM_10
+    for session in (leaked, active, refused, newcomer):
+        await session.close()

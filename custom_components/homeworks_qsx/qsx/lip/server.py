@@ -33,10 +33,12 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
 from custom_components.homeworks_qsx.qsx.limits import (
     HANDSHAKE_DEADLINE,
+    IDLE_EVICTION_AFTER,
     MAX_PENDING_HANDSHAKES,
     Admission,
     ListenerLimits,
     SocketBudget,
+    idle_session_to_evict,
 )
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
@@ -181,6 +183,10 @@ class _Session:
             self.idle_timer = None
 
 
+def _last_activity(session: _Session) -> float:
+    return session.last_activity
+
+
 class _SessionProtocol(asyncio.Protocol):
     """The transport's side of one session: hands everything to the server."""
 
@@ -227,6 +233,7 @@ class LipServer:
         budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
         max_pending_logins: connections still logging in at once; at the bound the oldest gives way.
         login_deadline: seconds from connect to logged in before the connection is closed.
+        idle_eviction_after: seconds of silence after which a session gives its slot to a login at the cap.
 
     Raises:
         ValueError: no user name or no password.
@@ -251,6 +258,7 @@ class LipServer:
         budget: SocketBudget | None = None,
         max_pending_logins: int = MAX_PENDING_HANDSHAKES,
         login_deadline: float = HANDSHAKE_DEADLINE,
+        idle_eviction_after: float = IDLE_EVICTION_AFTER,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if not username or not password:
@@ -269,6 +277,7 @@ class LipServer:
         self._reply_delay = reply_delay
         self._max_line = max_line
         self._write_limit = write_buffer_limit
+        self._idle_eviction_after = idle_eviction_after
         self._budget = budget if budget is not None else SocketBudget()
         self._lip_limits: ListenerLimits = self._budget.listener(
             "LIP", max_pending=max_pending_logins, handshake_deadline=login_deadline
@@ -293,6 +302,7 @@ class LipServer:
             "refused": 0,
             "failed_logins": 0,
             "dropped": 0,
+            "evicted": 0,
             "commands": 0,
             "errors": 0,
         }
@@ -636,7 +646,7 @@ class LipServer:
             line.encode(), self._password.encode()
         )
         if user_ok and password_ok:
-            if len(self._logged_in()) >= self._max_sessions:
+            if not self._make_room_for_login():
                 self._counters["refused"] += 1
                 _LOGGER.warning(
                     "LIP login from %s refused: %d sessions logged in",
@@ -673,6 +683,32 @@ class LipServer:
             session.closed = True
             return
         session.send(LOGIN_PROMPT)
+
+    def _make_room_for_login(self) -> bool:
+        """Whether a login fits under the session cap, once a long-silent session gave up its slot if needed.
+
+        A client that leaks sessions (pylutron does not close the old one on a reload) must not lock itself
+        out: at the cap, the session silent longest gives way if it sent nothing for `idle_eviction_after`
+        seconds (two keepalive periods). Active sessions are never evicted.
+        """
+        logged_in = self._logged_in()
+        if len(logged_in) < self._max_sessions:
+            return True
+        now = asyncio.get_running_loop().time()
+        idle = idle_session_to_evict(
+            logged_in, _last_activity, now, self._idle_eviction_after
+        )
+        if idle is None:
+            return False
+        self._counters["evicted"] += 1
+        _LOGGER.info(
+            "LIP session %s from %s, silent for %.0f s, gives its slot to a new login",
+            idle.number,
+            idle.peer,
+            now - idle.last_activity,
+        )
+        idle.close()
+        return True
 
     def _command(self, session: _Session, line: str) -> None:
         try:
