@@ -32,6 +32,8 @@ MAX_PENDING_HANDSHAKES: Final = 16
 """Connections of one listener still in their handshake (login, HTTP headers); at the bound the oldest gives way."""
 HANDSHAKE_DEADLINE: Final = 30.0
 """Seconds from connect to the end of the handshake (logged in, request headers read), whatever the peer sends."""
+MAX_HANDSHAKE_BACKLOG: Final = 16
+"""Lines a connection may have waiting before its handshake is over (a client waits for each prompt)."""
 FAILED_LOGIN_BASE_DELAY: Final = 0.5
 """Seconds an address waits before its next attempt is judged after one failure; doubled with each further one."""
 FAILED_LOGIN_MAX_DELAY: Final = 30.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 import contextlib
+import logging
 from typing import Any
 
 import pytest
@@ -130,3 +131,72 @@ async def test_leaked_silent_session_gives_its_slot_to_a_login(
     assert await newcomer.command("?SYSTEM,10") == SYSTEM_10
     for session in (leaked, active, refused, newcomer):
         await session.close()
+
+
+async def fail_login(port: int, attempts: int, user: str = "intruder") -> float:
+    """Connect, fail `attempts` logins; return the seconds the last answer took."""
+    session = await RawSession.open(port)
+    await session.read_until(b"login: ")
+    took = 0.0
+    loop = asyncio.get_running_loop()
+    for attempt in range(attempts):
+        session.send(user)
+        await session.read_until(b"password: ")
+        session.send(f"guess{attempt}")
+        start = loop.time()
+        await session.read_until(b"bad login\r\n")
+        took = loop.time() - start
+    await session.close()
+    return took
+
+
+async def test_failed_logins_slow_down_per_address_and_log_a_summary(
+    start_server: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each failure from an address doubles the wait before its next attempt is judged.
+
+    The delay belongs to the address, across reconnections; the log gets one line per address and interval with
+    a count, never what was typed.
+    """
+    caplog.set_level(logging.DEBUG)
+    server: LipServer = await start_server(failed_login_delay=0.1)
+    assert await fail_login(server.port, 1, "typed-secret") < 0.1
+    assert (
+        await fail_login(server.port, 2, "typed-secret") >= 0.2
+    )  # third failure: 0.1 * 2
+    assert (
+        await fail_login(server.port, 1, "typed-secret") >= 0.4
+    )  # a new connection waits too
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "Failed LIP login from 127.0.0.1; further attempts from it wait 0.1 s"
+    ]
+    assert "typed-secret" not in caplog.text
+    assert server.diagnostics()["failed_logins"] == 4
+    session = await RawSession.open(server.port)
+    await (
+        session.login()
+    )  # the right password still gets in after its wait, and clears the address
+    await session.close()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2
+    assert warnings[1].getMessage().startswith("3 failed LIP logins from 127.0.0.1")
+
+
+async def test_lines_sent_blindly_during_a_login_wait_close_the_connection(
+    start_server: Callable[..., Any],
+) -> None:
+    """While a login waits out its delay, a connection that keeps sending lines is closed, not buffered."""
+    server: LipServer = await start_server(failed_login_delay=5.0)
+    await fail_login(server.port, 1)
+    session = await RawSession.open(server.port)
+    await session.read_until(b"login: ")
+    session.send("intruder")
+    await session.read_until(b"password: ")
+    session.send("guess")
+    for _ in range(40):
+        session.send("#OUTPUT,1,1,100")
+    with contextlib.suppress(ConnectionError):
+        assert await session.read_eof() == b""
+    await wait_for(lambda: server.session_count == 0)
+    await session.close()

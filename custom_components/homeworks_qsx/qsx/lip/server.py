@@ -32,11 +32,14 @@ from custom_components.homeworks_qsx.qsx.clock import TimerHandle
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
 from custom_components.homeworks_qsx.qsx.limits import (
+    FAILED_LOGIN_BASE_DELAY,
     HANDSHAKE_DEADLINE,
     IDLE_EVICTION_AFTER,
+    MAX_HANDSHAKE_BACKLOG,
     MAX_PENDING_HANDSHAKES,
     Admission,
     ListenerLimits,
+    LoginThrottle,
     SocketBudget,
     idle_session_to_evict,
 )
@@ -112,6 +115,10 @@ class _Session:
     idle_timer: asyncio.TimerHandle | None = None
     # Its place in the socket budget; its login deadline until it logs in.
     admission: Admission | None = None
+    # The source address failed logins are counted against (no port).
+    address: str = ""
+    # This password line already waited for its address's failed-login delay.
+    throttle_waited: bool = False
 
     def send(self, text: str) -> None:
         """Queue `text` for the next `flush`."""
@@ -183,6 +190,11 @@ class _Session:
             self.idle_timer = None
 
 
+def _address(transport: asyncio.BaseTransport) -> str:
+    peer = transport.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
 def _last_activity(session: _Session) -> float:
     return session.last_activity
 
@@ -234,6 +246,8 @@ class LipServer:
         max_pending_logins: connections still logging in at once; at the bound the oldest gives way.
         login_deadline: seconds from connect to logged in before the connection is closed.
         idle_eviction_after: seconds of silence after which a session gives its slot to a login at the cap.
+        failed_login_delay: wait before the next attempt from an address is judged after one failed login;
+            it doubles with each further failure.
 
     Raises:
         ValueError: no user name or no password.
@@ -259,6 +273,7 @@ class LipServer:
         max_pending_logins: int = MAX_PENDING_HANDSHAKES,
         login_deadline: float = HANDSHAKE_DEADLINE,
         idle_eviction_after: float = IDLE_EVICTION_AFTER,
+        failed_login_delay: float = FAILED_LOGIN_BASE_DELAY,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if not username or not password:
@@ -278,6 +293,7 @@ class LipServer:
         self._max_line = max_line
         self._write_limit = write_buffer_limit
         self._idle_eviction_after = idle_eviction_after
+        self._throttle = LoginThrottle("LIP", _LOGGER, base_delay=failed_login_delay)
         self._budget = budget if budget is not None else SocketBudget()
         self._lip_limits: ListenerLimits = self._budget.listener(
             "LIP", max_pending=max_pending_logins, handshake_deadline=login_deadline
@@ -392,6 +408,7 @@ class LipServer:
     async def stop(self) -> None:
         """Close every session and both listeners; cancel delayed commands."""
         self._accepting = False
+        self._throttle.close()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -506,6 +523,7 @@ class LipServer:
             LineSplitter(self._max_line),
             loop.time(),
         )
+        session.address = _address(transport)
         session.admission = self._lip_limits.admit(
             lambda: self._login_deadline_passed(session)
         )
@@ -543,6 +561,20 @@ class LipServer:
         loop = asyncio.get_running_loop()
         session.last_activity = loop.time()
         lines = session.splitter.feed(data)
+        if (
+            session.throttle_waited
+            and len(session.delayed) + len(lines) > MAX_HANDSHAKE_BACKLOG
+        ):
+            # Lines pile up only while a login waits out its delay: a client does not send on blindly.
+            self._counters["dropped"] += 1
+            _LOGGER.debug(
+                "LIP session %s from %s sent %d lines before logging in: closed",
+                session.number,
+                session.peer,
+                len(session.delayed) + len(lines),
+            )
+            session.abort()
+            return
         if self._reply_delay or session.delayed:
             self._defer(session, lines, session.last_activity + self._reply_delay)
             return
@@ -608,11 +640,39 @@ class LipServer:
         finally:
             session.worker = None
 
+    def _defer_first(
+        self, session: _Session, lines: list[str | None], due: float
+    ) -> None:
+        """Handle `lines` at `due`, before the lines already waiting (they arrived after these)."""
+        session.delayed.extendleft((due, line) for line in reversed(lines))
+        self._defer(session, [], due)
+
+    def _throttled(
+        self, session: _Session, lines: list[str | None], index: int
+    ) -> bool:
+        """Hold a password line (and what follows) while its address waits after failed logins.
+
+        The wait comes before the attempt is judged, so a guesser gets each answer later and later;
+        reconnecting does not help, the delay belongs to the address.
+        """
+        if session.stage is not _Stage.PASSWORD or session.throttle_waited:
+            return False
+        wait = self._throttle.delay(session.address)
+        if wait <= 0:
+            return False
+        session.throttle_waited = True
+        self._defer_first(
+            session, lines[index:], asyncio.get_running_loop().time() + wait
+        )
+        return True
+
     def _handle_lines(self, session: _Session, lines: list[str | None]) -> None:
         """Handle lines of one session, then write every reply and report they caused at once."""
         self._handling = True
         try:
             for count, line in enumerate(lines, start=1):
+                if self._throttled(session, lines, count - 1):
+                    break
                 self._handle(session, line)
                 if not session.is_open():
                     break
@@ -639,6 +699,7 @@ class LipServer:
             session.stage = _Stage.PASSWORD
             session.send(PASSWORD_PROMPT)
             return
+        session.throttle_waited = False
         user_ok = hmac.compare_digest(
             session.username.encode(), self._username.encode()
         )
@@ -661,21 +722,15 @@ class LipServer:
                 session.admission.established()
             session.stage = _Stage.READY
             session.monitoring = set(DEFAULT_MONITORING)
-            _LOGGER.debug(
-                "LIP session %s logged in as %r", session.number, session.username
-            )
+            self._throttle.succeeded(session.address)
+            _LOGGER.debug("LIP session %s logged in", session.number)
             session.send(CRLF)
             session.send_prompt()
             return
         session.failures += 1
         self._counters["failed_logins"] += 1
-        _LOGGER.warning(
-            "Failed LIP login %d of %d as %r from %s",
-            session.failures,
-            self._login_attempts,
-            session.username,
-            session.peer,
-        )
+        # Logged as a summary per address, never with what was typed (a password typed as the user name).
+        self._throttle.failed(session.address)
         session.stage = _Stage.USER
         session.send_line(BAD_LOGIN)
         if session.failures >= self._login_attempts:
