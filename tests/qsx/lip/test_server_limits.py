@@ -200,3 +200,17 @@ async def test_lines_sent_blindly_during_a_login_wait_close_the_connection(
         assert await session.read_eof() == b""
     await wait_for(lambda: server.session_count == 0)
     await session.close()
+
+
+async def test_unfinished_telnet_subnegotiation_does_not_make_a_session_deaf(
+    start_server: Callable[..., Any],
+) -> None:
+    """After `IAC SB` without `IAC SE`, the next line end ends the sub-negotiation: later lines are answered."""
+    server: LipServer = await start_server()
+    session = await RawSession.open(server.port)
+    await session.login()
+    session.send(b"\xff\xfa\x18\x01junk")
+    assert await session.command("") == []
+    assert await session.command("?SYSTEM,10") == SYSTEM_10
+    assert await session.command("?BOGUS") == ["~ERROR,6"]
+    await session.close()
