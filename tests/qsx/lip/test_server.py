@@ -484,9 +484,12 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
         "failed_logins": 0,
         "dropped": 0,
         "evicted": 0,
+        "http_refused": 0,
         "commands": 0,
         "errors": 0,
         "lip_refused": 0,
         "lip_displaced": 0,
         "lip_handshake_timeouts": 0,
+        "http_displaced": 0,
+        "http_handshake_timeouts": 0,
     }

@@ -8,9 +8,11 @@ import contextlib
 import logging
 from typing import Any
 
+import aiohttp
 import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.limits import SocketBudget
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 
 from .conftest import PASSWORD, USER, RawSession, wait_for
@@ -214,3 +216,87 @@ async def test_unfinished_telnet_subnegotiation_does_not_make_a_session_deaf(
     assert await session.command("?SYSTEM,10") == SYSTEM_10
     assert await session.command("?BOGUS") == ["~ERROR,6"]
     await session.close()
+
+
+async def half_open_http(port: int) -> RawSession:
+    """Open an HTTP connection that sends part of a request head and stops."""
+    session = await RawSession.open(port)
+    session.send(b"GET /DbXmlInfo.xml HTTP/1.1\r\nHost: flood\r\n")
+    return session
+
+
+async def test_http_header_deadline(
+    start_server: Callable[..., Any], http_session: aiohttp.ClientSession
+) -> None:
+    """An HTTP request whose head never ends is closed at the header deadline; a complete one is answered."""
+    server: LipServer = await start_server(http_port=0, header_deadline=0.2)
+    stalled = await half_open_http(server.http_port or 0)
+    assert await stalled.read_eof() == b""
+    assert server.diagnostics()["http_handshake_timeouts"] == 1
+    async with http_session.get(
+        f"http://127.0.0.1:{server.http_port}/missing"
+    ) as response:
+        assert response.status == 404
+        assert response.headers["Connection"].lower() == "close"
+    await stalled.close()
+
+
+FLOOD = 200  # half-open connections per port
+
+
+async def test_flood_of_half_open_connections_leaves_room_for_legitimate_clients(
+    start_server: Callable[..., Any], http_session: aiohttp.ClientSession
+) -> None:
+    """A flood of half-open connections on both ports stays inside the shared socket budget.
+
+    A LIP login and a database read still succeed while the flood holds its connections.
+    """
+    budget = SocketBudget(total=48, reserved=16)
+    server: LipServer = await start_server(
+        http_port=0, budget=budget, max_pending_logins=8, max_pending_requests=8
+    )
+    flood: list[RawSession] = []
+    try:
+        for _ in range(FLOOD):
+            flood.append(await half_open_http(server.http_port or 0))
+            flood.append(await RawSession.open(server.port))
+        await wait_for(lambda: server.diagnostics()["http_displaced"] >= FLOOD - 8)
+        assert budget.open_sockets <= 16
+        assert server.diagnostics()["pending_logins"] == 8
+        legit = await RawSession.open(server.port)
+        await legit.login()
+        assert await legit.command("?SYSTEM,10") == SYSTEM_10
+        async with http_session.get(
+            f"http://127.0.0.1:{server.http_port}/DbXmlInfo.xml"
+        ) as response:
+            assert response.status == 200
+            assert b"<Project>" in await response.read()
+        await legit.close()
+    finally:
+        for session in flood:
+            await session.close()
+    await wait_for(lambda: budget.open_sockets == 0)
+
+
+async def test_http_refused_when_the_budget_is_spent(
+    start_server: Callable[..., Any], http_session: aiohttp.ClientSession
+) -> None:
+    """With no socket left and no pending request to displace, HTTP answers 503 and closes."""
+    budget = SocketBudget(total=2, reserved=1)
+    server: LipServer = await start_server(http_port=0, budget=budget, reply_delay=0.5)
+    url = f"http://127.0.0.1:{server.http_port}/DbXmlInfo.xml"
+
+    async def read() -> int:
+        async with http_session.get(url) as response:
+            await response.read()
+            return response.status
+
+    in_flight = asyncio.create_task(
+        read()
+    )  # its request is being answered: not displaceable
+    await wait_for(lambda: budget.open_sockets == 1 and not server._http_limits.pending)
+    probe = await RawSession.open(server.http_port or 0)
+    assert (await probe.read_eof()).startswith(b"HTTP/1.1 503 Service Unavailable")
+    assert server.diagnostics()["http_refused"] == 1
+    assert await in_flight == 200
+    await probe.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 from enum import Enum, auto
@@ -76,6 +76,10 @@ FLUSH_LINES: Final = (
 )
 TOO_MANY_SESSIONS: Final = "Too many sessions are open; try again later"
 TOO_MANY_CONNECTIONS: Final = "Too many connections are open; try again later"
+HTTP_UNAVAILABLE: Final = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
+    b"Connection: close\r\n\r\nToo many connections are open; try again later\n"
+)
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
 
 
@@ -224,6 +228,60 @@ class _SessionProtocol(asyncio.Protocol):
             self._server._session_closed(self._session, exc)  # noqa: SLF001
 
 
+class _HttpConnection(asyncio.Protocol):
+    """One HTTP connection through the socket budget: aiohttp's request handler behind a header deadline.
+
+    aiohttp's server has no deadline for a request's headers and no connection cap: the accepted socket is
+    admitted here first (or answered 503 and closed), and the handler sees it only once admitted.
+    """
+
+    __slots__ = ("_admission", "_handler", "_server", "_transport")
+
+    def __init__(self, server: LipServer, handler: asyncio.Protocol) -> None:
+        self._server = server
+        self._handler = handler
+        self._admission: Admission | None = None
+        self._transport: asyncio.BaseTransport | None = None
+
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._admission = self._server._http_limits.admit(transport.abort)  # noqa: SLF001
+        if self._admission is None:
+            self._server._counters["http_refused"] += 1  # noqa: SLF001
+            transport.write(HTTP_UNAVAILABLE)
+            transport.close()
+            return
+        self._transport = transport
+        self._server._http_admissions[transport] = self._admission  # noqa: SLF001
+        self._handler.connection_made(transport)
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        if self._admission is not None:
+            self._handler.data_received(data)
+
+    @override
+    def eof_received(self) -> bool | None:
+        return self._handler.eof_received() if self._admission is not None else None
+
+    @override
+    def pause_writing(self) -> None:
+        self._handler.pause_writing()
+
+    @override
+    def resume_writing(self) -> None:
+        self._handler.resume_writing()
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._admission is None:
+            return
+        self._admission.release()
+        self._server._http_admissions.pop(self._transport, None)  # noqa: SLF001
+        self._handler.connection_lost(exc)
+
+
 class LipServer:
     """Serve an `Emulator` over LIP (TCP) and its project database over HTTP.
 
@@ -245,6 +303,8 @@ class LipServer:
         budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
         max_pending_logins: connections still logging in at once; at the bound the oldest gives way.
         login_deadline: seconds from connect to logged in before the connection is closed.
+        max_pending_requests: HTTP connections whose request headers are not read yet; the oldest gives way.
+        header_deadline: seconds from connect to a complete HTTP request head before the connection is closed.
         idle_eviction_after: seconds of silence after which a session gives its slot to a login at the cap.
         failed_login_delay: wait before the next attempt from an address is judged after one failed login;
             it doubles with each further failure.
@@ -272,6 +332,8 @@ class LipServer:
         budget: SocketBudget | None = None,
         max_pending_logins: int = MAX_PENDING_HANDSHAKES,
         login_deadline: float = HANDSHAKE_DEADLINE,
+        max_pending_requests: int = MAX_PENDING_HANDSHAKES,
+        header_deadline: float = HANDSHAKE_DEADLINE,
         idle_eviction_after: float = IDLE_EVICTION_AFTER,
         failed_login_delay: float = FAILED_LOGIN_BASE_DELAY,
     ) -> None:
@@ -298,6 +360,11 @@ class LipServer:
         self._lip_limits: ListenerLimits = self._budget.listener(
             "LIP", max_pending=max_pending_logins, handshake_deadline=login_deadline
         )
+        self._http_limits: ListenerLimits = self._budget.listener(
+            "HTTP", max_pending=max_pending_requests, handshake_deadline=header_deadline
+        )
+        self._http_admissions: dict[asyncio.BaseTransport | None, Admission] = {}
+        self._http_server: asyncio.Server | None = None
         self._processor = CommandProcessor(emulator, self._schedule)
         self._server: asyncio.Server | None = None
         self._accepting = False
@@ -319,6 +386,7 @@ class LipServer:
             "failed_logins": 0,
             "dropped": 0,
             "evicted": 0,
+            "http_refused": 0,
             "commands": 0,
             "errors": 0,
         }
@@ -365,36 +433,52 @@ class LipServer:
             "reply_delay_s": self._reply_delay,
             **self._counters,
             **{f"lip_{key}": value for key, value in self._lip_limits.counters.items()},
+            **{
+                f"http_{key}": value
+                for key, value in self._http_limits.counters.items()
+                if key != "refused"
+            },
         }
 
     async def start(self) -> None:
         """Listen for LIP sessions and HTTP requests; `OSError` when an address cannot be bound."""
         if self._server is not None:
             return
+        loop = asyncio.get_running_loop()
         runner: web.AppRunner | None = None
+        http_server: asyncio.Server | None = None
         if self._http_port is not None:
-            app = web.Application()
+            app = web.Application(middlewares=[self._request_started])
             app.router.add_get(DATABASE_PATH, self._database)
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
+            handlers = runner.server
+            assert handlers is not None
             try:
-                await web.TCPSite(runner, self.host, self._http_port).start()
+                http_server = await loop.create_server(
+                    lambda: _HttpConnection(self, handlers()),
+                    self.host,
+                    self._http_port,
+                )
             except BaseException:
                 await runner.cleanup()
                 raise
         self._accepting = True
         try:
-            server = await asyncio.get_running_loop().create_server(
+            server = await loop.create_server(
                 lambda: _SessionProtocol(self), self.host, self._port
             )
         except BaseException:
             self._accepting = False
+            if http_server is not None:
+                http_server.close()
             if runner is not None:
                 await runner.cleanup()
             raise
-        if runner is not None:
+        if runner is not None and http_server is not None:
             self._runner = runner
-            self._http_port = int(runner.addresses[0][1])
+            self._http_server = http_server
+            self._http_port = int(http_server.sockets[0].getsockname()[1])
         self._server = server
         self._port = int(server.sockets[0].getsockname()[1])
         self._unsubscribe = self.emulator.events.subscribe(self._on_event)
@@ -431,11 +515,31 @@ class LipServer:
             await asyncio.wait(workers)
         if server is not None:
             await server.wait_closed()
+        http_server, self._http_server = self._http_server, None
+        if http_server is not None:
+            http_server.close()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
 
     # HTTP.
+
+    @web.middleware
+    async def _request_started(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """End the connection's header deadline; every answer closes the connection (one request each)."""
+        admission = self._http_admissions.get(request.transport)
+        if admission is not None:
+            admission.established()
+        try:
+            response = await handler(request)
+        except web.HTTPException as err:
+            response = web.Response(status=err.status, text=err.text)
+        response.force_close()
+        return response
 
     async def _database(self, request: web.Request) -> web.Response:
         if self._reply_delay:
