@@ -31,12 +31,8 @@ class Harness:
     def __init__(self, emulator: Emulator) -> None:
         """Serve `emulator`."""
         self.emulator = emulator
-        self.processor = CommandProcessor(emulator, self.schedule)
+        self.processor = CommandProcessor(emulator, emulator.call_later)
         self.monitoring: set[int] = set(DEFAULT_MONITORING)
-
-    def schedule(self, delay: float, callback: Callable[[], None]) -> None:
-        """Delayed commands go to the emulator's timers."""
-        self.emulator.call_later(delay, callback)
 
     def run(self, line: str) -> Result:
         """Run one line."""
@@ -156,6 +152,36 @@ def test_delayed_command(
     lip.run(f"#OUTPUT,{cco},1,100,0,2")
     scheduler.advance(2)
     assert lip.emulator.state(module.serial).cco_closed
+
+
+def test_one_pending_delayed_change_per_output(
+    lip: Harness, module: ModuleDescription, scheduler: ManualScheduler
+) -> None:
+    """A later command to an output replaces its pending delayed change: their number stays bounded."""
+    zone = module.zones[0].integration_id
+    for _ in range(1000):
+        lip.run(f"#OUTPUT,{zone},1,100,0,4:00:00")
+    assert lip.processor.pending_changes == 1
+    lip.run(f"#OUTPUT,{zone},1,100,0,1")  # replaces the 4 h one
+    scheduler.advance(1)
+    assert zone_on(lip.emulator, module, 1)
+    assert lip.processor.pending_changes == 0
+    lip.run(f"#OUTPUT,{zone},1,0,0,1")
+    lip.run(f"#OUTPUT,{zone},1,100")  # a command without delay replaces it too
+    scheduler.advance(5)
+    assert zone_on(lip.emulator, module, 1)
+    cco = module.cco.integration_id
+    lip.run(f"#OUTPUT,{cco},1,100,0,1")
+    lip.run(f"#OUTPUT,{cco},6,0.25")  # a pulse replaces the pending close
+    scheduler.advance(2)
+    assert not lip.emulator.state(module.serial).cco_closed
+    lip.run(f"#OUTPUT,{zone},1,0,0,1")
+    with pytest.raises(LipError):
+        lip.run(f"#OUTPUT,{zone},1,0,0,5:00:00")  # refused: nothing replaced
+    assert lip.processor.pending_changes == 1
+    lip.processor.cancel_pending()
+    scheduler.advance(2)
+    assert zone_on(lip.emulator, module, 1)
 
 
 def test_maintained_cco(lip: Harness, module: ModuleDescription) -> None:

@@ -479,6 +479,7 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
         "max_sessions": 10,
         "open_sockets": 0,
         "reply_delay_s": 0.0,
+        "pending_delayed_changes": 0,
         "sessions": 0,
         "refused": 0,
         "failed_logins": 0,

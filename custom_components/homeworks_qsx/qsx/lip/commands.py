@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import logging
 from typing import Final
 
+from custom_components.homeworks_qsx.qsx.clock import TimerHandle
 from custom_components.homeworks_qsx.qsx.const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
@@ -114,18 +115,24 @@ class CommandProcessor:
 
     Args:
         emulator: the emulated system.
-        schedule: run a callback after a delay (`#OUTPUT` with a delay); what it returns is not used.
+        schedule: run a callback after a delay (`#OUTPUT` with a delay); returns a handle to cancel it.
+
+    Delayed changes: each output keeps at most one pending change, as a processor does. A later command to
+    the same output (delayed or not) replaces it, so their number is bounded by the number of outputs. A
+    pending change belongs to the processor, not to the session that asked for it: it still runs after that
+    session closes.
 
     """
 
     def __init__(
         self,
         emulator: Emulator,
-        schedule: Callable[[float, Callable[[], None]], object],
+        schedule: Callable[[float, Callable[[], None]], TimerHandle],
     ) -> None:
         """Serve `emulator`; delayed commands go through `schedule`."""
         self._emulator = emulator
         self._schedule = schedule
+        self._pending: dict[int, TimerHandle] = {}  # delayed change per output id
         self._handlers: dict[
             tuple[Operation, str], Callable[[Message, set[int]], Result]
         ] = {
@@ -185,6 +192,23 @@ class CommandProcessor:
         on = state.cco_closed if zone is None else state.zones[zone - 1].on
         return 100.0 if on else 0.0
 
+    @property
+    def pending_changes(self) -> int:
+        """Delayed output changes waiting to run."""
+        return len(self._pending)
+
+    def cancel_pending(self) -> None:
+        """Cancel every delayed change (the server stops)."""
+        for pending in self._pending.values():
+            pending.cancel()
+        self._pending.clear()
+
+    def _replace_pending(self, integration_id: int) -> None:
+        """Cancel the delayed change an output still waits for: a later command replaces it."""
+        pending = self._pending.pop(integration_id, None)
+        if pending is not None:
+            pending.cancel()
+
     # OUTPUT.
 
     def _execute_output(self, message: Message, _: set[int]) -> Result:
@@ -202,6 +226,7 @@ class CommandProcessor:
                         ErrorCode.OUT_OF_RANGE,
                         "a pulse lasts at least a quarter second",
                     )
+            self._replace_pending(integration_id)
             self._log_ignored(serial, self._emulator.pulse_cco(serial, seconds))
             return Result(outputs=[integration_id])
         if action != ACTION_SET_LEVEL:
@@ -226,8 +251,14 @@ class CommandProcessor:
             else:
                 self._log_ignored(serial, self._emulator.set_zone(serial, zone, on))
 
+        self._replace_pending(integration_id)
         if delay > 0:
-            self._schedule(delay, apply)
+
+            def run_delayed() -> None:
+                del self._pending[integration_id]
+                apply()
+
+            self._pending[integration_id] = self._schedule(delay, run_delayed)
             return Result()
         apply()
         return Result(outputs=[integration_id])

@@ -28,7 +28,6 @@ from typing import Any, Final, override
 
 from aiohttp import web
 
-from custom_components.homeworks_qsx.qsx.clock import TimerHandle
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, Unsubscribe
 from custom_components.homeworks_qsx.qsx.limits import (
@@ -365,14 +364,13 @@ class LipServer:
         )
         self._http_admissions: dict[asyncio.BaseTransport | None, Admission] = {}
         self._http_server: asyncio.Server | None = None
-        self._processor = CommandProcessor(emulator, self._schedule)
+        self._processor = CommandProcessor(emulator, emulator.call_later)
         self._server: asyncio.Server | None = None
         self._accepting = False
         self._runner: web.AppRunner | None = None
         self._sessions: set[_Session] = set()
         self._numbers = itertools.count(1)
         self._unsubscribe: Unsubscribe | None = None
-        self._timers: set[TimerHandle] = set()
         self._active: _Session | None = None  # the session whose command is running
         self._dirty: list[_Session] = []  # sessions with lines to write
         self._flush_handle: asyncio.Handle | None = None
@@ -431,6 +429,7 @@ class LipServer:
             "max_sessions": self._max_sessions,
             "open_sockets": self._budget.open_sockets,
             "reply_delay_s": self._reply_delay,
+            "pending_delayed_changes": self._processor.pending_changes,
             **self._counters,
             **{f"lip_{key}": value for key, value in self._lip_limits.counters.items()},
             **{
@@ -499,9 +498,7 @@ class LipServer:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for timer in list(self._timers):
-            timer.cancel()
-        self._timers.clear()
+        self._processor.cancel_pending()
         server, self._server = self._server, None
         if server is not None:
             server.close()
@@ -580,17 +577,6 @@ class LipServer:
             session.flush()
 
     # Reports.
-
-    def _schedule(self, delay: float, callback: Callable[[], None]) -> None:
-        handle: TimerHandle | None = None
-
-        def run() -> None:
-            if handle is not None:
-                self._timers.discard(handle)
-            callback()
-
-        handle = self.emulator.call_later(delay, run)
-        self._timers.add(handle)
 
     def _on_event(self, event: Event) -> None:
         for kind, line, output in event_reports(self.emulator, event):
