@@ -192,6 +192,15 @@ def _wake(link: _Link) -> None:
         link.waiter.set_result(None)
 
 
+def _cause(err: BaseException, timeout: float) -> str:
+    """Name what went wrong: an exception's text, or what a time-out or a bare exception means."""
+    if text := str(err):
+        return text
+    if isinstance(err, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    return type(err).__name__
+
+
 class LipClient:
     """A processor reached over LIP, with a live model of its system.
 
@@ -425,7 +434,8 @@ class LipClient:
                 )
         except (OSError, TimeoutError) as err:
             raise ConnectionFailedError(
-                f"Cannot connect to {self.host}:{self.port}: {err or 'timeout'}"
+                f"Cannot connect to {self.host}:{self.port}: "
+                f"{_cause(err, self._connect_timeout)}"
             ) from err
         link = protocol.link
         assert link is not None
@@ -597,10 +607,12 @@ class LipClient:
                         )
         except (aiohttp.ClientConnectionError, TimeoutError) as err:
             raise ConnectionFailedError(
-                f"Cannot read {url}: {err or 'timeout'}"
+                f"Cannot read {url}: {_cause(err, self._connect_timeout)}"
             ) from err
         except aiohttp.ClientError as err:
-            raise InvalidDatabaseError(f"Cannot read {url}: {err}") from err
+            raise InvalidDatabaseError(
+                f"Cannot read {url}: {_cause(err, self._connect_timeout)}"
+            ) from err
         return parse_dbxml(bytes(body))
 
     async def _read_states(self, link: _Link) -> None:
