@@ -7,6 +7,7 @@ library cannot tell them apart. Descriptions are frozen; states are mutated only
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
 
 from .const import (
     DEFAULT_PULSE_SECONDS,
@@ -197,8 +198,11 @@ class ModuleState:
         if not self.powered:
             return 0.0
         if self.bypass:  # M13: loads fed straight from mains
-            return round(sum(zone.amps for zone in module.zones), 3)
+            return round(math.fsum(zone.amps for zone in module.zones), 3)
+        # fsum: a float also when no zone is on, so 0 A always reads "0.0", not "0" one time and "0.0" the next.
         return round(
-            sum(z.amps for z, s in zip(module.zones, self.zones, strict=True) if s.on),
+            math.fsum(
+                z.amps for z, s in zip(module.zones, self.zones, strict=True) if s.on
+            ),
             3,
         )
