@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -15,6 +16,7 @@ from custom_components.homeworks_qsx.qsx.lip.commands import (
     Result,
     event_reports,
 )
+from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
 from custom_components.homeworks_qsx.qsx.lip.protocol import (
     DEFAULT_MONITORING,
     ErrorCode,
@@ -389,6 +391,30 @@ def test_details(lip: Harness, module: ModuleDescription) -> None:
     )
     assert lip.error("?DETAILS,NOTHING") is ErrorCode.OBJECT_NOT_FOUND
     assert lip.error("?DETAILS") is ErrorCode.PARAMETER_COUNT
+
+
+def test_occupancy_groups_of_the_database_answer(lip: Harness) -> None:
+    """`?GROUP,<id>,3` answers for every occupancy group the database declares (255: no sensor, unknown)."""
+    root = ET.fromstring(build_dbxml(lip.emulator.description))  # noqa: S314 - our own document
+    groups = [
+        int(group.get("OccupancyGroupNumber") or 0)
+        for group in root.iter("OccupancyGroup")
+    ]
+    assigned = [
+        int(area.get("OccupancyGroupAssignedToID") or 0)
+        for area in root.iter("Area")
+        if area.get("OccupancyGroupAssignedToID")
+    ]
+    assert groups == assigned
+    assert len(groups) == 2
+    for group in groups:
+        assert lip.lines(f"?GROUP,{group},3") == [f"~GROUP,{group},3,255"]
+    assert lip.error(f"?GROUP,{groups[0]},1") is ErrorCode.INVALID_ACTION
+    assert (
+        lip.error("?GROUP,1,3") is ErrorCode.OBJECT_NOT_FOUND
+    )  # the processor is no group
+    assert lip.error(f"?GROUP,{groups[0]}") is ErrorCode.PARAMETER_COUNT
+    assert lip.error(f"#GROUP,{groups[0]},3") is ErrorCode.UNSUPPORTED
 
 
 def test_help(lip: Harness) -> None:

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
-from pylutron import Lutron, Output
+from pylutron import Lutron, OccupancyGroup, Output
 import pytest
 import pytest_socket
 
@@ -82,6 +82,11 @@ async def test_pylutron_sees_and_drives_the_emulator(
                 assert output.watts == round(expected[output_id].watts)
             else:
                 assert output.type in ("CCO_MAINTAINED", "CCO_PULSED")
+
+        # Every area's occupancy group answers at once (unknown: no sensor), instead of a 1 s time-out each.
+        for area in lutron.areas:
+            state = await in_thread(lambda area=area: area.occupancy_group.state)
+            assert state is OccupancyGroup.State.UNKNOWN
 
         first = outputs[module.zones[0].integration_id]
         assert await in_thread(lambda: first.level) == 100.0

@@ -26,8 +26,12 @@ from custom_components.homeworks_qsx.qsx.const import (
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription
+from custom_components.homeworks_qsx.qsx.model import (
+    ModuleDescription,
+    SystemDescription,
+)
 
+from .dbxml import area_integration_ids
 from .protocol import (
     ACTION_CCI_STATE,
     ACTION_LED_STATE,
@@ -62,11 +66,16 @@ MODULE_FIRMWARE: Final = "3.012"
 BOOT_VERSION: Final = "1.003"
 HARDWARE_VERSION: Final = "1.0"
 TEMPERATURE_RANGE_C: Final = (-40.0, 150.0)
+ACTION_OCCUPANCY_STATE: Final = 3  # ?GROUP,<id>,3
+# Occupancy states (guide): 3 occupied, 4 unoccupied, 255 unknown. The emulated system has no occupancy sensor,
+# so its groups report unknown rather than claim an empty room.
+OCCUPANCY_UNKNOWN: Final = 255
 HELP_LINES: Final = (
     "#OUTPUT,<id>,1,<level>[,<fade>[,<delay>]]  ?OUTPUT,<id>[,1]  #OUTPUT,<cco id>,6[,<seconds>]",
     "#DEVICE,<module>,<1-5>,3  ?DEVICE,<module>,11,35  ?DEVICE,<module>,<81-85>,9",
     "#MONITORING,<type>,<1|2>  ?MONITORING,<type>",
     "?SYSTEM,<1|2|8|10>  ?INTEGRATIONID,3,<id>  ?INTEGRATIONID,1,<serial>  ?DETAILS,<id or serial>",
+    "?GROUP,<area id>,3",
     "#EMULATOR,<module>,<CCI|POWER|LINK|BYPASS|TEMP|PROGRAM>,<value>",
 )
 _EMULATOR_WORDS: Final = {
@@ -133,6 +142,7 @@ class CommandProcessor:
         self._emulator = emulator
         self._schedule = schedule
         self._pending: dict[int, TimerHandle] = {}  # delayed change per output id
+        self._groups: tuple[SystemDescription, frozenset[int]] | None = None
         self._handlers: dict[
             tuple[Operation, str], Callable[[Message, set[int]], Result]
         ] = {
@@ -145,6 +155,7 @@ class CommandProcessor:
             (Operation.QUERY, "SYSTEM"): self._query_system,
             (Operation.QUERY, "INTEGRATIONID"): self._query_integration_id,
             (Operation.QUERY, "DETAILS"): self._query_details,
+            (Operation.QUERY, "GROUP"): self._query_group,
             (Operation.QUERY, "HELP"): self._query_help,
             (Operation.EXECUTE, "EMULATOR"): self._execute_emulator,
         }
@@ -496,6 +507,22 @@ class CommandProcessor:
             f"CODE:{code},Boot:{BOOT_VERSION},HW:{HARDWARE_VERSION}"
         )
         return Result([details])
+
+    def _query_group(self, message: Message, _: set[int]) -> Result:
+        _count(message, 2)
+        group = parse_int(message.fields[0])
+        action = parse_int(message.fields[1])
+        description = self._emulator.description
+        if self._groups is None or self._groups[0] is not description:
+            # Descriptions are frozen: the groups are worked out once per system.
+            self._groups = (description, frozenset(area_integration_ids(description)))
+        if group not in self._groups[1]:
+            raise LipError(ErrorCode.OBJECT_NOT_FOUND, f"no occupancy group {group}")
+        if action != ACTION_OCCUPANCY_STATE:
+            raise LipError(
+                ErrorCode.INVALID_ACTION, "an occupancy group is queried with action 3"
+            )
+        return Result([f"~GROUP,{group},{action},{OCCUPANCY_UNKNOWN}"])
 
     def _query_help(self, message: Message, _: set[int]) -> Result:
         _count(message, 0, 1)
