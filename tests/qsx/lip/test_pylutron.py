@@ -45,6 +45,16 @@ async def fixed_port_server(
     await server.stop()
 
 
+def close_pylutron(lutron: Lutron) -> None:
+    """Stop pylutron's connection thread: 0.4.4, the version Home Assistant pins, has no `disconnect()`."""
+    connection = lutron._conn  # noqa: SLF001
+    connection._done = True  # noqa: SLF001
+    writer = connection._writer  # noqa: SLF001
+    if writer is not None:
+        connection._loop.call_soon_threadsafe(writer.close)  # noqa: SLF001
+    connection.join(5)
+
+
 async def in_thread[T](
     function: Callable[..., T], *args: Any, timeout: float = 10.0
 ) -> T:
@@ -112,4 +122,4 @@ async def test_pylutron_sees_and_drives_the_emulator(
         assert third.last_level() == 100.0
         await other.close()
     finally:
-        await in_thread(lutron.disconnect)
+        await in_thread(close_pylutron, lutron)
