@@ -189,10 +189,27 @@ async def test_monitoring_types_filter_reports(
 async def test_unchanged_level_still_answered_once(
     raw: Opener, module: ModuleDescription
 ) -> None:
-    """A command that changes nothing is answered with the level, exactly once."""
-    session = await raw()
+    """A command that changes nothing is answered with the level, exactly once.
+
+    It is reported to every session that monitors levels, as a change would be.
+    """
+    session, watcher, deaf = await raw(), await raw(), await raw()
+    await deaf.command("#MONITORING,5,2")
     zone = module.zones[2].integration_id
     assert await session.command(f"#OUTPUT,{zone},1,0") == [f"~OUTPUT,{zone},1,0.00"]
+    assert await watcher.command("?SYSTEM,10") == [
+        f"~OUTPUT,{zone},1,0.00",
+        "~SYSTEM,03/14/2026,12:30:00",
+    ]
+    assert await deaf.command("?SYSTEM,10") == ["~SYSTEM,03/14/2026,12:30:00"]
+    await session.command("#MONITORING,255,2")
+    await session.command("#MONITORING,11,2")
+    assert await session.command(f"#OUTPUT,{zone},1,100") == []
+    assert await watcher.command("?SYSTEM,10") == [
+        f"~OUTPUT,{zone},1,100.00",  # once: the change itself
+        f"~DEVICE,{module.integration_id},83,9,1",
+        "~SYSTEM,03/14/2026,12:30:00",
+    ]
 
 
 async def test_override_seen_through_the_wire(

@@ -580,6 +580,8 @@ class LipServer:
 
     def _on_event(self, event: Event) -> None:
         for kind, line, output in event_reports(self.emulator, event):
+            if self._active is not None and output is not None:
+                self._reported.add(output)  # the command changed it: reported already
             for session in list(self._sessions):
                 answer = (
                     session is self._active
@@ -588,8 +590,6 @@ class LipServer:
                 )
                 if session.monitors(kind) or answer:
                     session.send_line(line)
-                    if session is self._active and output is not None:
-                        self._reported.add(output)
 
     # Sessions.
 
@@ -875,11 +875,17 @@ class LipServer:
         if session.monitors(Monitoring.REPLY):
             for reply in result.lines:
                 session.send_line(reply)
-            for output in result.outputs:
-                if output not in self._reported:
-                    session.send_line(
-                        output_report(output, self._processor.output_level(output))
-                    )
+        for output in result.outputs:
+            if output in self._reported:
+                continue
+            # The level did not change (already there, or the module ignored the command): a processor still
+            # reports it, to the sender and to every session that monitors levels.
+            report = output_report(output, self._processor.output_level(output))
+            for other in list(self._sessions):
+                if other.monitors(Monitoring.ZONE) or (
+                    other is session and other.monitors(Monitoring.REPLY)
+                ):
+                    other.send_line(report)
 
     def _reply_error(self, session: _Session, code: ErrorCode) -> None:
         self._counters["errors"] += 1
