@@ -418,11 +418,37 @@ def test_occupancy_groups_of_the_database_answer(lip: Harness) -> None:
 
 
 def test_help(lip: Harness) -> None:
-    """`?HELP` lists the commands as plain lines (never `~` lines)."""
+    """`?HELP` lists the commands and every value `#EMULATOR` accepts, as plain lines (never `~` lines)."""
     lines = lip.lines("?HELP")
     assert any("#OUTPUT" in line for line in lines)
-    assert any("#EMULATOR" in line for line in lines)
+    assert "?GROUP,<area id>,3" in lines
+    assert "LOGOUT" in lines
+    assert "#EMULATOR,<module>,CCI,<OPEN|1|CLOSE|0|4|3>" in lines
+    assert "#EMULATOR,<module>,POWER,<ON|1|OFF|0>" in lines
+    assert "#EMULATOR,<module>,TEMP,<celsius, -40 to 150>" in lines
     assert not any(line.startswith("~") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("values", "check"),
+    [
+        ("CCI,1,0", lambda st: st.cci_open),
+        ("CCI,4,3", lambda st: st.cci_open),  # the guide's CCI states
+        ("POWER,01,0", lambda st: st.powered),
+        ("LINK,1,00", lambda st: st.link_up),
+        ("BYPASS,1,0", lambda st: st.bypass),
+        ("PROGRAM,1,0", lambda st: st.program_mode),
+    ],
+)
+def test_emulator_numeric_values(
+    lip: Harness, module: ModuleDescription, values: str, check: Callable[..., bool]
+) -> None:
+    """`#EMULATOR` takes 1 and 0 beside its words (the CCI also the guide's 4 open and 3 closed)."""
+    what, yes, no = values.split(",")
+    lip.run(f"#EMULATOR,{module.integration_id},{what},{no}")
+    assert not check(lip.emulator.state(module.serial))
+    lip.run(f"#EMULATOR,{module.integration_id},{what},{yes}")
+    assert check(lip.emulator.state(module.serial))
 
 
 @pytest.mark.parametrize(
@@ -462,7 +488,11 @@ def test_emulator_cci_group(
         ("#EMULATOR,100,CCI", ErrorCode.PARAMETER_COUNT),
         ("#EMULATOR,999,CCI,OPEN", ErrorCode.OBJECT_NOT_FOUND),
         ("#EMULATOR,100,CCI,AJAR", ErrorCode.MALFORMED),
-        ("#EMULATOR,100,POWER,1", ErrorCode.MALFORMED),
+        ("#EMULATOR,100,POWER,2", ErrorCode.MALFORMED),
+        (
+            "#EMULATOR,100,POWER,3",
+            ErrorCode.MALFORMED,
+        ),  # 3 and 4 are the CCI's states only
         ("#EMULATOR,100,SMOKE,ON", ErrorCode.INVALID_ACTION),
         ("#EMULATOR,100,TEMP,hot", ErrorCode.MALFORMED),
         ("#EMULATOR,100,TEMP,151", ErrorCode.OUT_OF_RANGE),

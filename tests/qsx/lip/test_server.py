@@ -130,6 +130,18 @@ async def test_line_after_a_prompt_starts_a_new_line(
     )
 
 
+async def test_logout_ends_the_session(raw: Opener, server: LipServer) -> None:
+    """`LOGOUT` (any case, no prefix) closes the session without an error; it needs a login first."""
+    session = await raw()
+    session.send("logout")
+    assert await session.read_eof() == b""
+    await wait_for(lambda: server.session_count == 0)
+    early = await raw(login=False)
+    await early.read_until(b"login: ")
+    early.send("LOGOUT")  # taken as a user name, like anything typed at the prompt
+    assert await early.read_until(b": ") == b"password: "
+
+
 async def test_errors_do_not_close_the_session(raw: Opener) -> None:
     """A bad line is answered with `~ERROR` and the session goes on."""
     session = await raw()

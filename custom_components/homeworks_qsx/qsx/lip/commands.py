@@ -42,7 +42,9 @@ from .protocol import (
     CCI_CLOSED,
     CCI_COMPONENT,
     CCI_OPEN,
+    EMULATOR_FALSE,
     EMULATOR_TEMPERATURE,
+    EMULATOR_TRUE,
     EMULATOR_WORDS,
     LED_COMPONENT_BASE,
     MAX_MONITORING_TYPE,
@@ -70,17 +72,14 @@ ACTION_OCCUPANCY_STATE: Final = 3  # ?GROUP,<id>,3
 # Occupancy states (guide): 3 occupied, 4 unoccupied, 255 unknown. The emulated system has no occupancy sensor,
 # so its groups report unknown rather than claim an empty room.
 OCCUPANCY_UNKNOWN: Final = 255
-HELP_LINES: Final = (
+_COMMAND_HELP: Final = (
     "#OUTPUT,<id>,1,<level>[,<fade>[,<delay>]]  ?OUTPUT,<id>[,1]  #OUTPUT,<cco id>,6[,<seconds>]",
     "#DEVICE,<module>,<1-5>,3  ?DEVICE,<module>,11,35  ?DEVICE,<module>,<81-85>,9",
     "#MONITORING,<type>,<1|2>  ?MONITORING,<type>",
     "?SYSTEM,<1|2|8|10>  ?INTEGRATIONID,3,<id>  ?INTEGRATIONID,1,<serial>  ?DETAILS,<id or serial>",
     "?GROUP,<area id>,3",
-    "#EMULATOR,<module>,<CCI|POWER|LINK|BYPASS|TEMP|PROGRAM>,<value>",
+    "LOGOUT",
 )
-_EMULATOR_WORDS: Final = {
-    word: (fault, yes, no) for fault, (word, yes, no) in EMULATOR_WORDS.items()
-}
 
 
 @dataclass(slots=True)
@@ -104,12 +103,38 @@ def _count(message: Message, minimum: int, maximum: int | None = None) -> None:
         )
 
 
-def _bool_word(word: str, yes: str, no: str) -> bool:
-    if word == yes:
-        return True
-    if word == no:
-        return False
-    raise LipError(ErrorCode.MALFORMED, f"expected {yes} or {no}")
+def _emulator_values(fault: Fault, yes: str, no: str) -> dict[str, bool]:
+    """Return the values `#EMULATOR` takes for a fault: its words, 1 and 0, and for the CCI the guide's 4 and 3."""
+    values = {yes: True, EMULATOR_TRUE: True, no: False, EMULATOR_FALSE: False}
+    if fault is Fault.CCI:
+        values |= {str(CCI_OPEN): True, str(CCI_CLOSED): False}
+    return values
+
+
+def _emulator_value(values: dict[str, bool], word: str) -> bool:
+    if word.isdigit():
+        word = str(int(word))  # leading zeros are ignored
+    if word not in values:
+        raise LipError(ErrorCode.MALFORMED, f"expected one of {'|'.join(values)}")
+    return values[word]
+
+
+_EMULATOR_WORDS: Final = {
+    word: (fault, _emulator_values(fault, yes, no))
+    for fault, (word, yes, no) in EMULATOR_WORDS.items()
+}
+# `?HELP` lists every command and every value `#EMULATOR` accepts, from the tables that define them.
+HELP_LINES: Final = (
+    *_COMMAND_HELP,
+    *(
+        f"#EMULATOR,<module>,{word},<{'|'.join(values)}>"
+        for word, (_, values) in _EMULATOR_WORDS.items()
+    ),
+    (
+        f"#EMULATOR,<module>,{EMULATOR_TEMPERATURE},<celsius, "
+        f"{TEMPERATURE_RANGE_C[0]:g} to {TEMPERATURE_RANGE_C[1]:g}>"
+    ),
+)
 
 
 def _hex_serial(field_: str) -> str:
@@ -542,8 +567,8 @@ class CommandProcessor:
             return Result()
         if what not in _EMULATOR_WORDS:
             raise LipError(ErrorCode.INVALID_ACTION, f"#EMULATOR cannot set {what}")
-        fault, yes, no = _EMULATOR_WORDS[what]
-        self._emulator.simulate(module.serial, fault, _bool_word(value, yes, no))
+        fault, values = _EMULATOR_WORDS[what]
+        self._emulator.simulate(module.serial, fault, _emulator_value(values, value))
         return Result()
 
 

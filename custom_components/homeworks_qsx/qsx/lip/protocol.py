@@ -40,6 +40,9 @@ LED_COMPONENT_BASE: Final = 80  # zone LEDs 81-84
 PROG_LED: Final = 85
 
 # `#EMULATOR,<module>,<word>,<value>` (ours): the word of each fault, then its values for True and for False.
+# Each also takes 1 (True) and 0 (False); the CCI also the guide's CCI states 4 (open) and 3 (closed).
+EMULATOR_TRUE: Final = "1"
+EMULATOR_FALSE: Final = "0"
 EMULATOR_WORDS: Final = {
     Fault.CCI: ("CCI", "OPEN", "CLOSE"),
     Fault.POWER: ("POWER", "ON", "OFF"),
@@ -132,6 +135,14 @@ class Message:
     operation: Operation
     command: str
     fields: tuple[str, ...]
+
+
+LOGOUT: Final = "LOGOUT"
+
+
+def is_logout(line: str) -> bool:
+    """Whether a line is `LOGOUT` (ours: a telnet-style word without `#`; it ends the session, no answer)."""
+    return "".join(line.split()).upper() == LOGOUT
 
 
 def strip_prompts(line: str) -> str:

@@ -59,6 +59,7 @@ from .protocol import (
     LipError,
     Monitoring,
     error_report,
+    is_logout,
     output_report,
     parse_line,
 )
@@ -778,6 +779,10 @@ class LipServer:
             return
         if line is None:
             self._reply_error(session, ErrorCode.MALFORMED)
+        elif is_logout(line):
+            _LOGGER.debug("LIP session %s logged out", session.number)
+            session.closed = True  # closed once what was written is sent
+            return
         else:
             self._command(session, line)
         if session.monitors(Monitoring.PROMPT):
