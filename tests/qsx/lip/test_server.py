@@ -523,3 +523,33 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
         "http_displaced": 0,
         "http_handshake_timeouts": 0,
     }
+
+
+async def test_power_cut_reports_each_level_once(
+    raw: Opener, module: ModuleDescription
+) -> None:
+    """M7/O3: cutting a module's power reports each output that went off once, to the sender and to the others.
+
+    Also with a pulse running and in manual override (the cases where two causes switch the same output).
+    """
+    sender, watcher = await raw(), await raw()
+    device, zone, cco = (
+        module.integration_id,
+        module.zones[0].integration_id,
+        module.cco.integration_id,
+    )
+    for setup in (
+        [f"#OUTPUT,{zone},1,100", f"#OUTPUT,{cco},6,5"],
+        [f"#OUTPUT,{cco},1,100", f"#EMULATOR,{device},CCI,OPEN"],
+    ):
+        for line in setup:
+            await sender.command(line)
+        await watcher.command("?SYSTEM,10")
+        cut = await sender.command(f"#EMULATOR,{device},POWER,OFF")
+        seen = await watcher.command("?SYSTEM,10")
+        for lines in (cut, seen):
+            off = [line for line in lines if line.startswith("~OUTPUT")]
+            assert len(off) == len(set(off))
+            assert f"~OUTPUT,{zone},1,0.00" in off
+            assert f"~OUTPUT,{cco},1,0.00" in off
+        await sender.command(f"#EMULATOR,{device},POWER,ON")
