@@ -300,3 +300,29 @@ async def test_http_refused_when_the_budget_is_spent(
     assert server.diagnostics()["http_refused"] == 1
     assert await in_flight == 200
     await probe.close()
+
+
+FLOOD_LINES = 20_000
+
+
+async def test_one_sessions_flood_does_not_hold_up_the_others(
+    start_server: Callable[..., Any],
+) -> None:
+    """A long batch is handled in parts: another session is answered in between, and every line in order."""
+    server: LipServer = await start_server()
+    flooder, other = (
+        await RawSession.open(server.port),
+        await RawSession.open(server.port),
+    )
+    await flooder.login()
+    await other.login()
+    flooder.send("#MONITORING,12,2")
+    await flooder.sync()
+    flooder.send(b"?SYSTEM,10\r\n" * FLOOD_LINES + b"?SYSTEM,8\r\n")
+    assert await other.command("?SYSTEM,8") == ["~SYSTEM,8,22.08.14f000"]
+    # The flooder's answers were not all written yet when the other session got its own.
+    assert server.diagnostics()["commands"] < FLOOD_LINES + 3
+    data = await flooder.read_until(b"~SYSTEM,8,22.08.14f000\r\n", timeout=30)
+    assert data.count(b"~SYSTEM,03/14/2026,12:30:00\r\n") == FLOOD_LINES
+    await flooder.close()
+    await other.close()

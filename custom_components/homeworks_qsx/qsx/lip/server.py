@@ -71,6 +71,8 @@ DEFAULT_MAX_SESSIONS: Final = 10
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
+# Lines of one session waiting to be handled before its socket is no longer read.
+MAX_WAITING_LINES: Final = 4096
 FLUSH_LINES: Final = (
     256  # lines handled before their answers are written, in a long batch
 )
@@ -123,6 +125,8 @@ class _Session:
     address: str = ""
     # This password line already waited for its address's failed-login delay.
     throttle_waited: bool = False
+    # Reading stopped while a backlog of its lines is worked off.
+    reading_paused: bool = False
 
     def send(self, text: str) -> None:
         """Queue `text` for the next `flush`."""
@@ -669,6 +673,11 @@ class LipServer:
         if self._reply_delay or session.delayed:
             self._defer(session, lines, session.last_activity + self._reply_delay)
             return
+        if len(lines) > FLUSH_LINES:
+            # A long batch: the rest waits for later turns of the loop, so other sessions are served between
+            # its parts (one session's flood must not hold up everyone's answers).
+            self._defer(session, lines[FLUSH_LINES:], session.last_activity)
+            lines = lines[:FLUSH_LINES]
         self._handle_lines(session, lines)
         if not session.is_open():
             session.close()  # a line ended the session (too many failed logins)
@@ -708,6 +717,11 @@ class LipServer:
     def _defer(self, session: _Session, lines: list[str | None], due: float) -> None:
         """Handle `lines` at `due` (the reply delay), after the lines already waiting."""
         session.delayed.extend((due, line) for line in lines)
+        if len(session.delayed) > MAX_WAITING_LINES and not session.reading_paused:
+            # The peer sends faster than it is served: stop reading until the backlog is worked off, so
+            # memory stays bounded and the peer's own TCP window slows it down.
+            session.reading_paused = True
+            session.transport.pause_reading()
         if session.worker is None and session.delayed:
             session.worker = asyncio.create_task(
                 self._handle_delayed(session), name=f"lip-session-{session.number}"
@@ -723,9 +737,20 @@ class LipServer:
                     await asyncio.sleep(wait)
                 now = loop.time()
                 due: list[str | None] = []
-                while session.delayed and session.delayed[0][0] <= now:
+                while (
+                    session.delayed
+                    and session.delayed[0][0] <= now
+                    and len(due) < FLUSH_LINES
+                ):
                     due.append(session.delayed.popleft()[1])
                 self._handle_lines(session, due)
+                if session.reading_paused and len(session.delayed) < FLUSH_LINES:
+                    session.reading_paused = False
+                    if session.is_open():
+                        session.transport.resume_reading()
+                await asyncio.sleep(
+                    0
+                )  # other sessions' lines are handled between parts
             if not session.is_open():
                 session.close()
         finally:
