@@ -145,6 +145,7 @@ class Served:
     host: str
     port: int
     http_port: int | None
+    pid: int | None = None  # the serving process
 
 
 _SERVING = re.compile(
@@ -256,11 +257,11 @@ async def lip_server(
         "--max-sessions",
         str(max_sessions),
     ]
-    async with child_process(*command, cpus=cpus) as (_process, line):
+    async with child_process(*command, cpus=cpus) as (process, line):
         match = _SERVING.search(line)
         if match is None:
             raise RuntimeError(f"unexpected first line of the server: {line!r}")
-        yield Served(match["host"], int(match["port"]), int(match["http"]))
+        yield Served(match["host"], int(match["port"]), int(match["http"]), process.pid)
 
 
 @contextlib.asynccontextmanager
