@@ -5,9 +5,13 @@ command of `lip.md`, and every change of the emulator reported to every session 
 session that caused it). `GET /DbXmlInfo.xml` on the HTTP port returns the project database (`dbxml.md`).
 
 Safety (P7): it listens on 127.0.0.1 unless told otherwise, refuses to start without a user name and password,
-closes a connection after three failed logins (logged without the password), limits sessions (10 by default),
-answers a line longer than 1024 bytes with `~ERROR,5` and discards it, drops a session whose peer does not read
-(bounded write buffer) rather than stall the others, and closes sessions idle for 10 minutes.
+closes a connection after three failed logins, limits logged-in sessions (10 by default; at the cap a session
+silent for two keepalive periods gives way), answers a line longer than 1024 bytes with `~ERROR,5` and discards
+it, drops a session whose peer does not read (bounded write buffer) rather than stall the others, and closes
+sessions idle for 10 minutes. Both listeners take their sockets from one `SocketBudget` (`qsx/limits.py`), shared
+with the emulator's other servers: a login and an HTTP request head each have a deadline, connections still in
+them are bounded apart, and failed logins wait a growing delay per source address (logged as a summary, never
+with what was typed). The limits are listed in the README's protocol section.
 
 Sessions are `asyncio.Protocol`s: received bytes are handled in the transport's callback and the answers written
 before it returns, with no task between the socket and the emulator (a command costs one turn of the event loop).
