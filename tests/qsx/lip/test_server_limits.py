@@ -326,3 +326,20 @@ async def test_one_sessions_flood_does_not_hold_up_the_others(
     assert data.count(b"~SYSTEM,03/14/2026,12:30:00\r\n") == FLOOD_LINES
     await flooder.close()
     await other.close()
+
+
+async def test_lip_refused_when_the_budget_is_spent(
+    start_server: Callable[..., Any],
+) -> None:
+    """With no socket left and no login pending to displace, a LIP connection is told so and closed."""
+    server: LipServer = await start_server(budget=SocketBudget(total=2, reserved=1))
+    first = await RawSession.open(server.port)
+    await first.login()
+    second = await RawSession.open(server.port)
+    assert (
+        await second.read_eof() == b"Too many connections are open; try again later\r\n"
+    )
+    assert server.diagnostics()["refused"] == 1
+    assert await first.command("?SYSTEM,10") == SYSTEM_10
+    await second.close()
+    await first.close()
