@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
-from pylutron import Lutron, Output
+from pylutron import Lutron, OccupancyGroup, Output
 import pytest
 import pytest_socket
 
@@ -43,6 +43,16 @@ async def fixed_port_server(
     await server.start()
     yield server
     await server.stop()
+
+
+def close_pylutron(lutron: Lutron) -> None:
+    """Stop pylutron's connection thread: 0.4.4, the version Home Assistant pins, has no `disconnect()`."""
+    connection = lutron._conn  # noqa: SLF001
+    connection._done = True  # noqa: SLF001
+    writer = connection._writer  # noqa: SLF001
+    if writer is not None:
+        connection._loop.call_soon_threadsafe(writer.close)  # noqa: SLF001
+    connection.join(5)
 
 
 async def in_thread[T](
@@ -83,6 +93,11 @@ async def test_pylutron_sees_and_drives_the_emulator(
             else:
                 assert output.type in ("CCO_MAINTAINED", "CCO_PULSED")
 
+        # Every area's occupancy group answers at once (unknown: no sensor), instead of a 1 s time-out each.
+        for area in lutron.areas:
+            state = await in_thread(lambda area=area: area.occupancy_group.state)
+            assert state is OccupancyGroup.State.UNKNOWN
+
         first = outputs[module.zones[0].integration_id]
         assert await in_thread(lambda: first.level) == 100.0
         second = outputs[module.zones[1].integration_id]
@@ -107,4 +122,4 @@ async def test_pylutron_sees_and_drives_the_emulator(
         assert third.last_level() == 100.0
         await other.close()
     finally:
-        await in_thread(lutron.disconnect)
+        await in_thread(close_pylutron, lutron)
