@@ -7,6 +7,7 @@
   its handshake in milliseconds; a flood then only displaces itself.
 - `LoginThrottle`: failed logins slow down per source address (a growing delay before each further attempt is
   judged), and are logged as a rate-limited summary with the address and a count, never what was typed.
+  The LEAP and pairing listeners (TLS) take their places from the same budget, their handshake being TLS's.
 - `idle_session_to_evict`: at the session cap, a logged-in session silent for longer than two keepalive periods
   gives up its slot (oldest first); active sessions are never evicted.
 
@@ -32,6 +33,8 @@ MAX_PENDING_HANDSHAKES: Final = 16
 """Connections of one listener still in their handshake (login, HTTP headers); at the bound the oldest gives way."""
 HANDSHAKE_DEADLINE: Final = 30.0
 """Seconds from connect to the end of the handshake (logged in, request headers read), whatever the peer sends."""
+TLS_HANDSHAKE_DEADLINE: Final = 10.0
+"""Seconds from connect to the end of the TLS handshake on the LEAP and pairing ports (LP4)."""
 MAX_HANDSHAKE_BACKLOG: Final = 16
 """Lines a connection may have waiting before its handshake is over (a client waits for each prompt)."""
 FAILED_LOGIN_BASE_DELAY: Final = 0.5
@@ -235,7 +238,7 @@ class LoginThrottle:
         base_delay, max_delay: the delay after one failure, doubled with each further one up to `max_delay`.
         memory: seconds after its last failure an address is forgotten.
         log_interval: seconds between two summaries about one address.
-        clock: the monotonic clock (the running loop's by default).
+        max_addresses: addresses remembered at once.
 
     """
 
