@@ -17,6 +17,7 @@ from pylutron import Lutron, OccupancyGroup, Output
 import pytest
 import pytest_socket
 
+from benchmarks.common import close_pylutron
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
@@ -43,16 +44,6 @@ async def fixed_port_server(
     await server.start()
     yield server
     await server.stop()
-
-
-def close_pylutron(lutron: Lutron) -> None:
-    """Stop pylutron's connection thread: 0.4.4, the version Home Assistant pins, has no `disconnect()`."""
-    connection = lutron._conn  # noqa: SLF001
-    connection._done = True  # noqa: SLF001
-    writer = connection._writer  # noqa: SLF001
-    if writer is not None:
-        connection._loop.call_soon_threadsafe(writer.close)  # noqa: SLF001
-    connection.join(5)
 
 
 async def in_thread[T](
