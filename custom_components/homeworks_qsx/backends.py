@@ -23,6 +23,7 @@ from .qsx.const import ProcessorModel
 from .qsx.description import build_description, load_description
 from .qsx.emulator import Emulator
 from .qsx.errors import DescriptionError
+from .qsx.limits import SocketBudget
 from .qsx.lip.backend import LipBackend
 from .qsx.lip.server import LipServer
 from .qsx.model import SystemDescription
@@ -71,7 +72,10 @@ def restore_emulator(stored: Mapping[str, Any]) -> Emulator:
 
 
 def create_server(emulator: Emulator, data: Mapping[str, Any]) -> LipServer:
-    """Create the LIP and HTTP server that serves `emulator` on the network."""
+    """Create the LIP and HTTP server that serves `emulator` on the network.
+
+    The entry's listeners (LIP and HTTP) take their sockets from one budget of their own (`qsx/limits.py`).
+    """
     return LipServer(
         emulator,
         data[CONF_HOST],
@@ -79,6 +83,7 @@ def create_server(emulator: Emulator, data: Mapping[str, Any]) -> LipServer:
         data[CONF_USERNAME],
         data[CONF_PASSWORD],
         http_port=data[CONF_HTTP_PORT],
+        budget=SocketBudget(),
     )
 
 

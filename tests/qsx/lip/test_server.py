@@ -336,10 +336,7 @@ async def test_session_limit(emulator: Emulator, socket_enabled: None) -> None:
     await first.login()
     await second.login()
     third = await RawSession.open(server.port)
-    await third.read_until(b"login: ")
-    third.send(USER)
-    await third.read_until(b"password: ")
-    third.send(PASSWORD)
+    await third.send_credentials()
     assert await third.read_eof() == b"Too many sessions are open; try again later\r\n"
     await wait_for(lambda: server.diagnostics()["open_sessions"] == 2)
     assert await first.command("?SYSTEM,10") == ["~SYSTEM,03/14/2026,12:30:00"]

@@ -113,10 +113,7 @@ async def test_leaked_silent_session_gives_its_slot_to_a_login(
     await leaked.login()
     await active.login()
     refused = await RawSession.open(server.port)
-    await refused.read_until(b"login: ")
-    refused.send(USER)
-    await refused.read_until(b"password: ")
-    refused.send(PASSWORD)
+    await refused.send_credentials()
     assert (
         b"Too many sessions" in await refused.read_eof()
     )  # nobody silent long enough yet
@@ -192,10 +189,7 @@ async def test_lines_sent_blindly_during_a_login_wait_close_the_connection(
     server: LipServer = await start_server(failed_login_delay=5.0)
     await fail_login(server.port, 1)
     session = await RawSession.open(server.port)
-    await session.read_until(b"login: ")
-    session.send("intruder")
-    await session.read_until(b"password: ")
-    session.send("guess")
+    await session.send_credentials("intruder", "guess")
     for _ in range(40):
         session.send("#OUTPUT,1,1,100")
     with contextlib.suppress(ConnectionError):
