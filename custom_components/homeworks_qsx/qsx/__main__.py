@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
 from .leap.resources import Profile
-from .limits import SocketBudget
-from .lip.protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
+from .limits import DEFAULT_HOST, SocketBudget
+from .lip.protocol import DEFAULT_MAX_SESSIONS
 
 if TYPE_CHECKING:
     from .emulator import Emulator

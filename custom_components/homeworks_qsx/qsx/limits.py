@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import logging
 from typing import Final
 
+DEFAULT_HOST: Final = "127.0.0.1"
+"""Where every server of the emulator listens unless told otherwise: this machine only (P7)."""
 MAX_OPEN_SOCKETS: Final = 256
 """Sockets all listeners of one emulator may hold open together."""
 RESERVED_SOCKETS_PER_LISTENER: Final = 32

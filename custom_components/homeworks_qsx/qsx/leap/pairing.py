@@ -21,7 +21,12 @@ import itertools
 import logging
 from typing import Any, Final, override
 
-from ..limits import MAX_PENDING_HANDSHAKES, TLS_HANDSHAKE_DEADLINE, SocketBudget
+from ..limits import (
+    DEFAULT_HOST,
+    MAX_PENDING_HANDSHAKES,
+    TLS_HANDSHAKE_DEADLINE,
+    SocketBudget,
+)
 from .certs import CertificateRequestError, LeapCredentials
 from .protocol import (
     MAX_INBOUND_LINE_BYTES,
@@ -32,7 +37,7 @@ from .protocol import (
     decode,
     encode,
 )
-from .server import DEFAULT_HOST, LONG_LINE_LINGER
+from .server import LONG_LINE_LINGER
 from .tls import SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)

@@ -37,7 +37,12 @@ from typing import Any, Final, override
 
 from ..emulator import Emulator
 from ..events import Event, EventKind, Unsubscribe
-from ..limits import MAX_PENDING_HANDSHAKES, TLS_HANDSHAKE_DEADLINE, SocketBudget
+from ..limits import (
+    DEFAULT_HOST,
+    MAX_PENDING_HANDSHAKES,
+    TLS_HANDSHAKE_DEADLINE,
+    SocketBudget,
+)
 from .certs import LeapCredentials
 from .protocol import (
     AREA_STATUS_URL,
@@ -69,7 +74,6 @@ from .tls import SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_HOST: Final = "127.0.0.1"
 MAX_SESSIONS: Final = 20  # LP4
 # Bytes a session may leave unread before it is dropped.
 WRITE_BUFFER_LIMIT: Final = 1024 * 1024

@@ -15,8 +15,8 @@ from typing import Final
 
 from ..const import Fault
 
-# The server's defaults (server.py), here so the command line documents them without importing the server.
-DEFAULT_HOST: Final = "127.0.0.1"  # this machine only (P7)
+# The server's defaults (server.py), here so the command line documents them without importing the server (its
+# default host is every server's: limits.py).
 DEFAULT_MAX_SESSIONS: Final = 10
 
 CRLF: Final = "\r\n"

@@ -35,6 +35,7 @@ from aiohttp import web
 from ..emulator import Emulator
 from ..events import Event, Unsubscribe
 from ..limits import (
+    DEFAULT_HOST,
     FAILED_LOGIN_BASE_DELAY,
     HANDSHAKE_DEADLINE,
     IDLE_EVICTION_AFTER,
@@ -52,7 +53,6 @@ from .dbxml import build_dbxml
 from .protocol import (
     BAD_LOGIN,
     CRLF,
-    DEFAULT_HOST,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_MONITORING,
     LOGIN_PROMPT,
