@@ -6,6 +6,10 @@ read every output's level. pylutron's ports are fixed at 23 and 80, so the emula
 in a child process) listens on 127.0.0.2:23 and :80 for both. Each size is measured with instant replies and with
 the emulator delaying each reply by a network round trip of 5 ms.
 
+At the largest size, with instant replies, the same emulator also serves two Home Assistant set-ups: ours on the
+live backend, and Home Assistant's core `lutron` integration (pylutron as Home Assistant pins it) as the
+reference, each until every entity has a state.
+
 Run from the repository root (as root, for ports 23 and 80): ``.venv/bin/python -m benchmarks.bench_startup``.
 """
 
@@ -25,6 +29,8 @@ from benchmarks.common import (
     SECOND_LOOPBACK,
     USERNAME,
     Row,
+    Served,
+    close_pylutron,
     lip_server,
     median,
     modules_per_link,
@@ -32,12 +38,24 @@ from benchmarks.common import (
     report,
     sizes_from,
 )
+from benchmarks.ha_harness import (
+    home_assistant,
+    live_data,
+    our_domain,
+    run,
+    setup_entry,
+)
 from custom_components.homeworks_qsx.qsx.errors import QsxError
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
 DELAYS_MS = (0.0, 5.0)
 GOAL_SECONDS = 1.0  # for the largest system
 GOAL_SPEEDUP = 10.0
+HA_RUNS = (
+    3  # Home Assistant set-ups per integration (each takes seconds at 198 modules)
+)
+LUTRON_DOMAIN = "lutron"
 
 
 def repeats(size: int, delay_ms: float) -> tuple[int, int]:
@@ -80,8 +98,49 @@ def pylutron_startup() -> tuple[float, int]:
     for output in outputs:
         _ = output.level
     seconds = time.perf_counter() - start
-    lutron.disconnect()
+    close_pylutron(lutron)
     return seconds, len(outputs)
+
+
+async def ha_setup(domain: str, data: dict[str, object]) -> tuple[float, int]:
+    """Seconds to set up one entry in a fresh Home Assistant until every entity has a state, and the entities."""
+    async with home_assistant() as hass:
+        entry, seconds, entities = await setup_entry(hass, domain, data, domain)
+        if domain == LUTRON_DOMAIN:
+            # Home Assistant's lutron never closes its pylutron connection: close it, or every run would leave
+            # a session open on the emulator.
+            await hass.async_add_executor_job(close_pylutron, entry.runtime_data.client)
+    return seconds, entities
+
+
+async def ha_rows(served: Served, size: int) -> list[Row]:
+    """Our integration (live backend) and Home Assistant's core `lutron` set up against the same emulator."""
+    lutron_data: dict[str, object] = {
+        CONF_HOST: served.host,
+        CONF_USERNAME: USERNAME,
+        CONF_PASSWORD: PASSWORD,
+    }
+    ours_samples: list[float] = []
+    theirs_samples: list[float] = []
+    ours_entities = theirs_entities = 0
+    await ha_setup(our_domain(), dict(live_data(served)))  # warm-up (imports)
+    await ha_setup(LUTRON_DOMAIN, lutron_data)
+    for _ in range(HA_RUNS):  # alternate, so that both see the same machine
+        seconds, ours_entities = await ha_setup(our_domain(), dict(live_data(served)))
+        ours_samples.append(seconds)
+        seconds, theirs_entities = await ha_setup(LUTRON_DOMAIN, lutron_data)
+        theirs_samples.append(seconds)
+    return [
+        Row(
+            "2 start-up",
+            f"Home Assistant set-up, live, {size} modules ({ours_entities} entities;"
+            f" lutron {theirs_entities})",
+            "ms",
+            median(ours_samples) * 1000,
+            median(theirs_samples) * 1000,
+            "HA core lutron",
+        )
+    ]
 
 
 async def in_thread[T](function: Callable[[], T]) -> T:
@@ -121,6 +180,8 @@ async def main() -> None:
                     seconds, outputs = await in_thread(pylutron_startup)
                     theirs_samples.append(seconds)
                 theirs = median(theirs_samples)
+                if size == max(sizes) and not delay_ms:
+                    ha = await ha_rows(served, size)
             goal = f">= {GOAL_SPEEDUP:g}x faster than pylutron"
             met = not note and theirs / mine >= GOAL_SPEEDUP
             if size == max(sizes):
@@ -139,8 +200,10 @@ async def main() -> None:
                     note,
                 )
             )
+            if size == max(sizes) and not delay_ms:
+                rows.extend(ha)
     report(rows, args.json)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(main)

@@ -29,6 +29,16 @@ PASSWORD = "integration"
 SECOND_LOOPBACK = "127.0.0.2"
 
 
+def close_pylutron(lutron: Any) -> None:
+    """Stop a pylutron client's connection thread: 0.4.4, the version Home Assistant pins, has no `disconnect()`."""
+    connection = lutron._conn  # noqa: SLF001
+    connection._done = True  # noqa: SLF001
+    writer = connection._writer  # noqa: SLF001
+    if writer is not None:
+        connection._loop.call_soon_threadsafe(writer.close)  # noqa: SLF001
+    connection.join(5)
+
+
 def modules_per_link(size: int) -> list[int]:
     """Split `size` modules over the links of an HQP7-2 (99 devices each)."""
     return [size] if size <= 99 else [99, size - 99]
@@ -135,6 +145,7 @@ class Served:
     host: str
     port: int
     http_port: int | None
+    pid: int | None = None  # the serving process
 
 
 _SERVING = re.compile(
@@ -246,11 +257,11 @@ async def lip_server(
         "--max-sessions",
         str(max_sessions),
     ]
-    async with child_process(*command, cpus=cpus) as (_process, line):
+    async with child_process(*command, cpus=cpus) as (process, line):
         match = _SERVING.search(line)
         if match is None:
             raise RuntimeError(f"unexpected first line of the server: {line!r}")
-        yield Served(match["host"], int(match["port"]), int(match["http"]))
+        yield Served(match["host"], int(match["port"]), int(match["http"]), process.pid)
 
 
 @contextlib.asynccontextmanager

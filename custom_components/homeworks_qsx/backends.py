@@ -31,6 +31,7 @@ from .qsx.description import build_description, load_description
 from .qsx.emulator import Emulator
 from .qsx.errors import DescriptionError
 from .qsx.leap import LeapCredentials, LeapServer, PairingServer, Profile
+from .qsx.limits import SocketBudget
 from .qsx.lip.backend import LipBackend
 from .qsx.lip.server import LipServer
 from .qsx.model import SystemDescription
@@ -149,6 +150,8 @@ def create_servers(
     data that cannot be served.
     """
     servers = EmulatorServers()
+    # Every listener of the entry takes its sockets from one budget, so a flood on one port never starves another.
+    budget = SocketBudget()
     if serves_lip(data):
         servers.lip = LipServer(
             emulator,
@@ -157,6 +160,7 @@ def create_servers(
             data[CONF_USERNAME],
             data[CONF_PASSWORD],
             http_port=data[CONF_HTTP_PORT],
+            budget=budget,
         )
     if serves_leap(data):
         if credentials is None:
@@ -167,9 +171,10 @@ def create_servers(
             data[CONF_HOST],
             data[CONF_LEAP_PORT],
             profile=Profile(data[CONF_LEAP_PROFILE]),
+            budget=budget,
         )
         servers.pairing = PairingServer(
-            credentials, data[CONF_HOST], data[CONF_PAIRING_PORT]
+            credentials, data[CONF_HOST], data[CONF_PAIRING_PORT], budget=budget
         )
     if not servers.lip and not servers.leap:
         raise ValueError("neither LIP nor LEAP is served")

@@ -95,6 +95,22 @@ async def test_state_written_only_on_change(
     assert get_state(hass, TEMPERATURE).context == before.context
 
 
+async def test_zero_current_keeps_its_text(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """0 A reads the same with every zone off, with a 0 A zone on, and after a reload: no change without one."""
+    assert state_of(hass, CURRENT) == "0.0"
+    before = get_state(hass, CURRENT)
+    backend = init_integration.runtime_data.backend
+    await backend.async_set_zone(KITCHEN, 4, True)  # zone 4 draws 0 A
+    await hass.async_block_till_done()
+    assert get_state(hass, CURRENT).state == "0.0"
+    assert get_state(hass, CURRENT).last_changed == before.last_changed
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert get_state(hass, CURRENT).state == "0.0"
+
+
 def test_link_descriptions_of_any_link() -> None:
     """Links a processor model can have share descriptions made once; a live database may number links freely."""
     assert link_descriptions(2) is LINK_DESCRIPTIONS[2]

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
 from .leap.resources import Profile
-from .lip.protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
+from .limits import DEFAULT_HOST, SocketBudget
+from .lip.protocol import DEFAULT_MAX_SESSIONS
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -315,6 +316,8 @@ async def serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     servers: list[LipServer | LeapServer | PairingServer] = []
     parts: list[str] = []
+    # One bound on the sockets of every listener of this emulator, whichever are served (limits.py).
+    budget = SocketBudget()
     if not args.no_lip:
         server = LipServer(
             emulator,
@@ -325,6 +328,7 @@ async def serve(args: argparse.Namespace) -> int:
             http_port=args.http_port,
             max_sessions=args.max_sessions,
             reply_delay=args.reply_delay_ms / 1000,
+            budget=budget,
         )
         servers.append(server)
     if credentials is not None:
@@ -335,8 +339,11 @@ async def serve(args: argparse.Namespace) -> int:
             args.leap_port,
             profile=Profile(args.leap_profile),
             reply_delay=args.reply_delay_ms / 1000,
+            budget=budget,
         )
-        pairing = PairingServer(credentials, args.host, args.pairing_port)
+        pairing = PairingServer(
+            credentials, args.host, args.pairing_port, budget=budget
+        )
         servers += [leap_server, pairing]
     try:
         for started in servers:

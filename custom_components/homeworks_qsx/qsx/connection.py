@@ -34,6 +34,7 @@ from .errors import (
     CommandTimeoutError,
     ConnectionFailedError,
     QsxError,
+    describe_cause,
 )
 from .events import Unsubscribe, make_unsubscribe
 
@@ -360,7 +361,8 @@ class Connection[L: Link[Any]](ABC):
                 )
         except (OSError, TimeoutError) as err:
             raise ConnectionFailedError(
-                f"Cannot connect to {self.host}:{self.port}: {err or 'timeout'}"
+                f"Cannot connect to {self.host}:{self.port}: "
+                f"{describe_cause(err, self._connect_timeout)}"
             ) from err
         link = protocol.link
         assert link is not None

@@ -5,6 +5,18 @@ from __future__ import annotations
 from .const import IgnoredReason
 
 
+def describe_cause(err: BaseException, timeout: float | None = None) -> str:
+    """Name what went wrong: an exception's text, else what a time-out (of `timeout` s) or a bare exception means.
+
+    Every error a user sees names its cause: `TimeoutError()` and many `OSError`s have an empty text.
+    """
+    if text := str(err):
+        return text
+    if isinstance(err, TimeoutError):
+        return "no answer" if timeout is None else f"no answer within {timeout:g} s"
+    return type(err).__name__
+
+
 class QsxError(Exception):
     """Base of every error the library raises."""
 

@@ -7,6 +7,7 @@ library cannot tell them apart. Descriptions are frozen; states are mutated only
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
 
 from .const import (
     DEFAULT_PULSE_SECONDS,
@@ -327,8 +328,9 @@ class ModuleState:
         """Return the current drawn by the zones that feed their loads (M3, M6, M13)."""
         if not self.powered:
             return 0.0
+        # fsum: a float also when no zone is on, so 0 A always reads "0.0", not "0" one time and "0.0" the next.
         return round(
-            sum(
+            math.fsum(
                 zone.amps for zone in module.zones if self.zone_feeds_load(zone.number)
             ),
             3,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import json
 from pathlib import Path
+import ssl
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,6 +30,7 @@ from custom_components.homeworks_qsx.qsx.leap.protocol import (
 )
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile, ResourceTree
 from custom_components.homeworks_qsx.qsx.leap.tls import SessionProtocol, TlsListener
+from custom_components.homeworks_qsx.qsx.limits import SocketBudget
 
 from .conftest import WAIT
 
@@ -209,6 +212,9 @@ class _Recorder(SessionProtocol):
     def session_data(self, data: bytes) -> None:
         self.received.append(data)
 
+    def session_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
 
 def test_session_protocol_keeps_early_data() -> None:
     """Data that arrives with the end of the handshake, before the session starts, is handed over in order."""
@@ -227,24 +233,57 @@ class _FakeTransport(asyncio.Transport):
 async def test_listener_bounds_pending_handshakes(
     socket_enabled: None, credentials: LeapCredentials
 ) -> None:
-    """LP4: connections beyond the handshakes in progress are closed at once; stop abandons the others."""
+    """At the bound of handshakes in progress the oldest gives way; with no socket left a newcomer is closed.
+
+    Stop abandons the handshakes still in progress and gives every socket back.
+    """
+    budget = SocketBudget(total=2, reserved=2)
     listener = TlsListener(
         "test",
         credentials.server_context(),
         _Recorder,
-        max_pending=1,
-        handshake_timeout=WAIT,
+        limits=budget.listener("test", max_pending=1, handshake_deadline=WAIT),
     )
     port = await listener.start("127.0.0.1", 0)
     first = await asyncio.open_connection("127.0.0.1", port)
-    await asyncio.sleep(0.05)
-    second_reader, second_writer = await asyncio.open_connection("127.0.0.1", port)
-    assert await asyncio.wait_for(second_reader.read(), WAIT) == b""
-    assert listener.refused_handshakes == 1
+    await _until(lambda: budget.open_sockets == 1)
+    second = await asyncio.open_connection("127.0.0.1", port)
+    assert await asyncio.wait_for(first[0].read(), WAIT) == b""  # displaced
+    await _until(lambda: budget.open_sockets == 1)
     await listener.stop()
-    assert await asyncio.wait_for(first[0].read(), WAIT) == b""
-    for writer in (first[1], second_writer):
+    assert await asyncio.wait_for(second[0].read(), WAIT) == b""
+    assert budget.open_sockets == 0
+    for writer in (first[1], second[1]):
         writer.close()
+
+
+async def test_listener_refuses_when_the_budget_is_spent(
+    socket_enabled: None, credentials: LeapCredentials, client_context: ssl.SSLContext
+) -> None:
+    """A session holds its socket; with none left and no handshake to displace, a newcomer is closed at once."""
+    budget = SocketBudget(total=1, reserved=1)
+    limits = budget.listener("test")
+    listener = TlsListener(
+        "test", credentials.server_context(), _Recorder, limits=limits
+    )
+    port = await listener.start("127.0.0.1", 0)
+    _, kept = await asyncio.open_connection(
+        "127.0.0.1", port, ssl=client_context, server_hostname=None
+    )
+    await _until(lambda: budget.open_sockets == 1 and not limits.pending)
+    refused_reader, refused_writer = await asyncio.open_connection("127.0.0.1", port)
+    assert await asyncio.wait_for(refused_reader.read(), WAIT) == b""
+    assert listener.refused_handshakes == 1
+    kept.close()
+    refused_writer.close()
+    await _until(lambda: budget.open_sockets == 0)
+    await listener.stop()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(WAIT):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 async def test_listener_counts_a_client_that_hangs_up(
@@ -252,7 +291,10 @@ async def test_listener_counts_a_client_that_hangs_up(
 ) -> None:
     """A client that closes during its handshake is a failed handshake, nothing more."""
     listener = TlsListener(
-        "test", credentials.server_context(), _Recorder, max_pending=2
+        "test",
+        credentials.server_context(),
+        _Recorder,
+        limits=SocketBudget().listener("test"),
     )
     port = await listener.start("127.0.0.1", 0)
     _, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -161,12 +161,18 @@ class RawSession:
         """Send a line (CR LF added to text)."""
         self.writer.write(text if isinstance(text, bytes) else text.encode() + b"\r\n")
 
-    async def login(self, user: str = USER, password: str = PASSWORD) -> None:
-        """Log in and wait for the prompt."""
+    async def send_credentials(
+        self, user: str = USER, password: str = PASSWORD
+    ) -> None:
+        """Answer the login and password prompts (without waiting for the outcome)."""
         await self.read_until(b"login: ")
         self.send(user)
         await self.read_until(b"password: ")
         self.send(password)
+
+    async def login(self, user: str = USER, password: str = PASSWORD) -> None:
+        """Log in and wait for the prompt."""
+        await self.send_credentials(user, password)
         await self.read_until(b"QNET> ")
 
     async def command(self, line: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
+import contextlib
 from dataclasses import replace
 import logging
 import socket
@@ -744,3 +745,54 @@ async def test_connection_reset_while_connected(
     assert "failed" in caplog.text
     await client.ping()
     await client.close()
+
+
+async def test_errors_name_their_cause(
+    server: LipServer, http_session: aiohttp.ClientSession
+) -> None:
+    """A time-out reads as one, never as an empty reason: the database read, and the connection."""
+
+    async def never_answer(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.read()
+        writer.close()
+
+    silent = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    silent_port = silent.sockets[0].getsockname()[1]
+    client = make_client(
+        server, http_session, http_port=silent_port, connect_timeout=0.2
+    )
+    with pytest.raises(ConnectionFailedError) as caught:
+        await client.connect()
+    assert str(caught.value).endswith("/DbXmlInfo.xml: no answer within 0.2 s")
+    silent.close()
+    await silent.wait_closed()
+
+    # A listener that never accepts: once its backlog is full, a connection attempt gets no answer.
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    backlog = []
+    for _ in range(4):
+        queued = socket.socket()
+        queued.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            queued.connect(full.getsockname())
+        backlog.append(queued)
+    client = LipClient(
+        "127.0.0.1",
+        full.getsockname()[1],
+        USER,
+        PASSWORD,
+        session=http_session,
+        **{**FAST, "connect_timeout": 0.2},
+    )
+    with pytest.raises(ConnectionFailedError) as caught:
+        await client.connect()
+    assert str(caught.value) == (
+        f"Cannot connect to 127.0.0.1:{full.getsockname()[1]}: no answer within 0.2 s"
+    )
+    for queued in backlog:
+        queued.close()
+    full.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -15,6 +16,7 @@ from custom_components.homeworks_qsx.qsx.lip.commands import (
     Result,
     event_reports,
 )
+from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
 from custom_components.homeworks_qsx.qsx.lip.protocol import (
     DEFAULT_MONITORING,
     ErrorCode,
@@ -31,12 +33,8 @@ class Harness:
     def __init__(self, emulator: Emulator) -> None:
         """Serve `emulator`."""
         self.emulator = emulator
-        self.processor = CommandProcessor(emulator, self.schedule)
+        self.processor = CommandProcessor(emulator, emulator.call_later)
         self.monitoring: set[int] = set(DEFAULT_MONITORING)
-
-    def schedule(self, delay: float, callback: Callable[[], None]) -> None:
-        """Delayed commands go to the emulator's timers."""
-        self.emulator.call_later(delay, callback)
 
     def run(self, line: str) -> Result:
         """Run one line."""
@@ -156,6 +154,36 @@ def test_delayed_command(
     lip.run(f"#OUTPUT,{cco},1,100,0,2")
     scheduler.advance(2)
     assert lip.emulator.state(module.serial).cco_closed
+
+
+def test_one_pending_delayed_change_per_output(
+    lip: Harness, module: ModuleDescription, scheduler: ManualScheduler
+) -> None:
+    """A later command to an output replaces its pending delayed change: their number stays bounded."""
+    zone = module.zones[0].integration_id
+    for _ in range(1000):
+        lip.run(f"#OUTPUT,{zone},1,100,0,4:00:00")
+    assert lip.processor.pending_changes == 1
+    lip.run(f"#OUTPUT,{zone},1,100,0,1")  # replaces the 4 h one
+    scheduler.advance(1)
+    assert zone_on(lip.emulator, module, 1)
+    assert lip.processor.pending_changes == 0
+    lip.run(f"#OUTPUT,{zone},1,0,0,1")
+    lip.run(f"#OUTPUT,{zone},1,100")  # a command without delay replaces it too
+    scheduler.advance(5)
+    assert zone_on(lip.emulator, module, 1)
+    cco = module.cco.integration_id
+    lip.run(f"#OUTPUT,{cco},1,100,0,1")
+    lip.run(f"#OUTPUT,{cco},6,0.25")  # a pulse replaces the pending close
+    scheduler.advance(2)
+    assert not lip.emulator.state(module.serial).cco_closed
+    lip.run(f"#OUTPUT,{zone},1,0,0,1")
+    with pytest.raises(LipError):
+        lip.run(f"#OUTPUT,{zone},1,0,0,5:00:00")  # refused: nothing replaced
+    assert lip.processor.pending_changes == 1
+    lip.processor.cancel_pending()
+    scheduler.advance(2)
+    assert zone_on(lip.emulator, module, 1)
 
 
 def test_maintained_cco(lip: Harness, module: ModuleDescription) -> None:
@@ -365,12 +393,62 @@ def test_details(lip: Harness, module: ModuleDescription) -> None:
     assert lip.error("?DETAILS") is ErrorCode.PARAMETER_COUNT
 
 
+def test_occupancy_groups_of_the_database_answer(lip: Harness) -> None:
+    """`?GROUP,<id>,3` answers for every occupancy group the database declares (255: no sensor, unknown)."""
+    root = ET.fromstring(build_dbxml(lip.emulator.description))  # noqa: S314 - our own document
+    groups = [
+        int(group.get("OccupancyGroupNumber") or 0)
+        for group in root.iter("OccupancyGroup")
+    ]
+    assigned = [
+        int(area.get("OccupancyGroupAssignedToID") or 0)
+        for area in root.iter("Area")
+        if area.get("OccupancyGroupAssignedToID")
+    ]
+    assert groups == assigned
+    assert len(groups) == 2
+    for group in groups:
+        assert lip.lines(f"?GROUP,{group},3") == [f"~GROUP,{group},3,255"]
+    assert lip.error(f"?GROUP,{groups[0]},1") is ErrorCode.INVALID_ACTION
+    assert (
+        lip.error("?GROUP,1,3") is ErrorCode.OBJECT_NOT_FOUND
+    )  # the processor is no group
+    assert lip.error(f"?GROUP,{groups[0]}") is ErrorCode.PARAMETER_COUNT
+    assert lip.error(f"#GROUP,{groups[0]},3") is ErrorCode.UNSUPPORTED
+
+
 def test_help(lip: Harness) -> None:
-    """`?HELP` lists the commands as plain lines (never `~` lines)."""
+    """`?HELP` lists the commands and every value `#EMULATOR` accepts, as plain lines (never `~` lines)."""
     lines = lip.lines("?HELP")
     assert any("#OUTPUT" in line for line in lines)
-    assert any("#EMULATOR" in line for line in lines)
+    assert "?GROUP,<area id>,3" in lines
+    assert "LOGOUT" in lines
+    assert "#EMULATOR,<module>,CCI,<OPEN|1|CLOSE|0|4|3>" in lines
+    assert "#EMULATOR,<module>,POWER,<ON|1|OFF|0>" in lines
+    assert "#EMULATOR,<module>,TEMP,<celsius, -40 to 150>" in lines
     assert not any(line.startswith("~") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("values", "check"),
+    [
+        ("CCI,1,0", lambda st: st.cci_open),
+        ("CCI,4,3", lambda st: st.cci_open),  # the guide's CCI states
+        ("POWER,01,0", lambda st: st.powered),
+        ("LINK,1,00", lambda st: st.link_up),
+        ("BYPASS,1,0", lambda st: st.bypass),
+        ("PROGRAM,1,0", lambda st: st.program_mode),
+    ],
+)
+def test_emulator_numeric_values(
+    lip: Harness, module: ModuleDescription, values: str, check: Callable[..., bool]
+) -> None:
+    """`#EMULATOR` takes 1 and 0 beside its words (the CCI also the guide's 4 open and 3 closed)."""
+    what, yes, no = values.split(",")
+    lip.run(f"#EMULATOR,{module.integration_id},{what},{no}")
+    assert not check(lip.emulator.state(module.serial))
+    lip.run(f"#EMULATOR,{module.integration_id},{what},{yes}")
+    assert check(lip.emulator.state(module.serial))
 
 
 @pytest.mark.parametrize(
@@ -410,7 +488,11 @@ def test_emulator_cci_group(
         ("#EMULATOR,100,CCI", ErrorCode.PARAMETER_COUNT),
         ("#EMULATOR,999,CCI,OPEN", ErrorCode.OBJECT_NOT_FOUND),
         ("#EMULATOR,100,CCI,AJAR", ErrorCode.MALFORMED),
-        ("#EMULATOR,100,POWER,1", ErrorCode.MALFORMED),
+        ("#EMULATOR,100,POWER,2", ErrorCode.MALFORMED),
+        (
+            "#EMULATOR,100,POWER,3",
+            ErrorCode.MALFORMED,
+        ),  # 3 and 4 are the CCI's states only
         ("#EMULATOR,100,SMOKE,ON", ErrorCode.INVALID_ACTION),
         ("#EMULATOR,100,TEMP,hot", ErrorCode.MALFORMED),
         ("#EMULATOR,100,TEMP,151", ErrorCode.OUT_OF_RANGE),

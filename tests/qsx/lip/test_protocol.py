@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.homeworks_qsx.qsx.lip.protocol import (
+    MAX_SUBNEGOTIATION_BYTES,
     DatabaseDateReport,
     DeviceReport,
     ErrorCode,
@@ -71,6 +72,14 @@ def feed_all(splitter: LineSplitter, *chunks: bytes) -> list[str | None]:
             (b"\xffdo", b"\r\n"),
             ["o"],
         ),  # IAC and an unknown command byte are both dropped
+        (
+            (bytes([IAC, SB, 24]) + b"junk\r\n", b"?SYSTEM,10\r\n"),
+            ["", "?SYSTEM,10"],
+        ),  # an unfinished sub-negotiation ends at a line end
+        (
+            (bytes([IAC, SB, 24]) + b"j" * (MAX_SUBNEGOTIATION_BYTES - 1) + b"ok\n",),
+            ["ok"],
+        ),  # ... or at its length limit
     ],
 )
 def test_splitter_lines(chunks: tuple[bytes, ...], expected: list[str]) -> None:

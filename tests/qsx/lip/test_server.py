@@ -69,7 +69,8 @@ async def test_bad_login_then_good(
     session.send(PASSWORD)
     await session.read_until(b"QNET> ")
     assert "wrong-secret" not in caplog.text
-    assert f"as '{USER}'" in caplog.text
+    assert USER not in caplog.text
+    assert "Failed LIP login from 127.0.0.1" in caplog.text
     await session.close()
 
 
@@ -132,6 +133,18 @@ async def test_line_after_a_prompt_starts_a_new_line(
     )
 
 
+async def test_logout_ends_the_session(raw: Opener, server: LipServer) -> None:
+    """`LOGOUT` (any case, no prefix) closes the session without an error; it needs a login first."""
+    session = await raw()
+    session.send("logout")
+    assert await session.read_eof() == b""
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 0)
+    early = await raw(login=False)
+    await early.read_until(b"login: ")
+    early.send("LOGOUT")  # taken as a user name, like anything typed at the prompt
+    assert await early.read_until(b": ") == b"password: "
+
+
 async def test_errors_do_not_close_the_session(raw: Opener) -> None:
     """A bad line is answered with `~ERROR` and the session goes on."""
     session = await raw()
@@ -191,10 +204,27 @@ async def test_monitoring_types_filter_reports(
 async def test_unchanged_level_still_answered_once(
     raw: Opener, module: ModuleDescription
 ) -> None:
-    """A command that changes nothing is answered with the level, exactly once."""
-    session = await raw()
+    """A command that changes nothing is answered with the level, exactly once.
+
+    It is reported to every session that monitors levels, as a change would be.
+    """
+    session, watcher, deaf = await raw(), await raw(), await raw()
+    await deaf.command("#MONITORING,5,2")
     zone = module.zones[2].integration_id
     assert await session.command(f"#OUTPUT,{zone},1,0") == [f"~OUTPUT,{zone},1,0.00"]
+    assert await watcher.command("?SYSTEM,10") == [
+        f"~OUTPUT,{zone},1,0.00",
+        "~SYSTEM,03/14/2026,12:30:00",
+    ]
+    assert await deaf.command("?SYSTEM,10") == ["~SYSTEM,03/14/2026,12:30:00"]
+    await session.command("#MONITORING,255,2")
+    await session.command("#MONITORING,11,2")
+    assert await session.command(f"#OUTPUT,{zone},1,100") == []
+    assert await watcher.command("?SYSTEM,10") == [
+        f"~OUTPUT,{zone},1,100.00",  # once: the change itself
+        f"~DEVICE,{module.integration_id},83,9,1",
+        "~SYSTEM,03/14/2026,12:30:00",
+    ]
 
 
 async def test_override_seen_through_the_wire(
@@ -294,7 +324,7 @@ async def test_delayed_command_cancelled_by_stop(
 
 
 async def test_session_limit(emulator: Emulator, socket_enabled: None) -> None:
-    """T6: beyond the session limit a connection is told so and closed; the others keep working."""
+    """T6: a login beyond the session limit is told so and closed; the others keep working."""
     server = LipServer(
         emulator, "127.0.0.1", 0, USER, PASSWORD, http_port=None, max_sessions=2
     )
@@ -306,8 +336,9 @@ async def test_session_limit(emulator: Emulator, socket_enabled: None) -> None:
     await first.login()
     await second.login()
     third = await RawSession.open(server.port)
+    await third.send_credentials()
     assert await third.read_eof() == b"Too many sessions are open; try again later\r\n"
-    assert server.diagnostics()["open_sessions"] == 2
+    await wait_for(lambda: server.diagnostics()["open_sessions"] == 2)
     assert await first.command("?SYSTEM,10") == ["~SYSTEM,03/14/2026,12:30:00"]
     await first.close()
     await wait_for(lambda: server.diagnostics()["open_sessions"] == 1)
@@ -473,12 +504,53 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
         "http_port": 80,
         "listening": False,
         "open_sessions": 0,
+        "logged_in_sessions": 0,
+        "pending_logins": 0,
         "max_sessions": 10,
+        "open_sockets": 0,
         "reply_delay_s": 0.0,
+        "pending_delayed_changes": 0,
         "sessions": 0,
         "refused": 0,
         "failed_logins": 0,
         "dropped": 0,
+        "evicted": 0,
+        "http_refused": 0,
         "commands": 0,
         "errors": 0,
+        "lip_refused": 0,
+        "lip_displaced": 0,
+        "lip_handshake_timeouts": 0,
+        "http_displaced": 0,
+        "http_handshake_timeouts": 0,
     }
+
+
+async def test_power_cut_reports_each_level_once(
+    raw: Opener, module: ModuleDescription
+) -> None:
+    """M7/O3: cutting a module's power reports each output that went off once, to the sender and to the others.
+
+    Also with a pulse running and in manual override (the cases where two causes switch the same output).
+    """
+    sender, watcher = await raw(), await raw()
+    device, zone, cco = (
+        module.integration_id,
+        module.zones[0].integration_id,
+        module.cco.integration_id,
+    )
+    for setup in (
+        [f"#OUTPUT,{zone},1,100", f"#OUTPUT,{cco},6,5"],
+        [f"#OUTPUT,{cco},1,100", f"#EMULATOR,{device},CCI,OPEN"],
+    ):
+        for line in setup:
+            await sender.command(line)
+        await watcher.command("?SYSTEM,10")
+        cut = await sender.command(f"#EMULATOR,{device},POWER,OFF")
+        seen = await watcher.command("?SYSTEM,10")
+        for lines in (cut, seen):
+            off = [line for line in lines if line.startswith("~OUTPUT")]
+            assert len(off) == len(set(off))
+            assert f"~OUTPUT,{zone},1,0.00" in off
+            assert f"~OUTPUT,{cco},1,0.00" in off
+        await sender.command(f"#EMULATOR,{device},POWER,ON")

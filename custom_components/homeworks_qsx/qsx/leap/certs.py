@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ..errors import describe_cause
+
 CREDENTIALS_FORMAT: Final = 1
 CA_VALIDITY: Final = dt.timedelta(days=30 * 365)
 SERVER_VALIDITY: Final = dt.timedelta(days=30 * 365)
@@ -193,7 +195,7 @@ class LeapCredentials:
             server.verify_directly_issued_by(ca)
         except (ValueError, TypeError, InvalidSignature) as err:
             raise ValueError(
-                f"LEAP credentials are not usable: {err or type(err).__name__}"
+                f"LEAP credentials are not usable: {describe_cause(err)}"
             ) from None
         return credentials
 

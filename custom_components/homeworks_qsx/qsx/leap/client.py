@@ -50,6 +50,7 @@ from ..errors import (
     RequestNotSupportedError,
     RequestRefusedError,
     UnknownObjectError,
+    describe_cause,
 )
 from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
 from ..model import ModuleState, SystemDescription, ZoneState
@@ -359,7 +360,7 @@ class LeapClient(Connection[_LeapLink]):
                 self._context = await asyncio.to_thread(tls_context, self._certificates)
             except (ssl.SSLError, ValueError, OSError) as err:
                 self._rejected = AuthenticationError(
-                    f"The stored LEAP certificates are not usable: {err}"
+                    f"The stored LEAP certificates are not usable: {describe_cause(err)}"
                 )
                 raise self._rejected from None
         self._silent_closes = 0
@@ -396,10 +397,10 @@ class LeapClient(Connection[_LeapLink]):
             return await super()._open()
         except ConnectionFailedError as err:
             self._silent_closes = 0
-            if is_certificate_refusal(err.__cause__):
+            if (cause := err.__cause__) is not None and is_certificate_refusal(cause):
                 raise AuthenticationError(
                     f"{self.host}:{self.port} refused the certificate, or is not the processor paired with: "
-                    f"{err.__cause__}"
+                    f"{describe_cause(cause)}"
                 ) from None
             raise
 
@@ -438,13 +439,15 @@ class LeapClient(Connection[_LeapLink]):
                 ) from err
             raise _SilentCloseError(
                 f"{self.host}:{self.port} closed the session before answering"
-                + (f": {link.error}" if link.error else "")
+                + (f": {describe_cause(link.error)}" if link.error else "")
             ) from err
         self._silent_closes = 0
         try:
             description, refs = build_system(snapshot)
         except ValueError as err:
-            raise RequestRefusedError(PROCESSOR_URL, None, str(err)) from None
+            raise RequestRefusedError(
+                PROCESSOR_URL, None, describe_cause(err)
+            ) from None
         self._adopt(description, refs, link)
 
     @override

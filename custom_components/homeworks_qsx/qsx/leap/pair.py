@@ -15,7 +15,12 @@ from typing import Final
 
 from pylutron_caseta.pairing import async_pair
 
-from ..errors import PairingRefusedError, PairingTimeoutError, PairingUnreachableError
+from ..errors import (
+    PairingRefusedError,
+    PairingTimeoutError,
+    PairingUnreachableError,
+    describe_cause,
+)
 from .client import LeapCertificates
 
 # pylutron-caseta waits up to 180 s for the button, then up to 10 s for each answer.
@@ -48,10 +53,12 @@ async def async_pair_processor(
         ) from None
     except ssl.SSLError as err:  # before OSError, of which it is a kind
         raise PairingRefusedError(
-            f"{host} refused the secure connection, or is not a Lutron processor: {err}"
+            f"{host} refused the secure connection, or is not a Lutron processor: {describe_cause(err)}"
         ) from None
     except OSError as err:
-        raise PairingUnreachableError(f"Cannot reach {host}: {err}") from None
+        raise PairingUnreachableError(
+            f"Cannot reach {host}: {describe_cause(err)}"
+        ) from None
     except AttributeError:
         # pylutron-caseta reads the answers without checking them: a connection closed while it waits ends here.
         raise PairingTimeoutError(
@@ -60,7 +67,7 @@ async def async_pair_processor(
     except (KeyError, TypeError, ValueError) as err:
         # An answer without a certificate: the processor refused the request.
         raise PairingRefusedError(
-            f"{host} ended the pairing without a certificate ({type(err).__name__}: {err})"
+            f"{host} ended the pairing without a certificate ({type(err).__name__}: {describe_cause(err)})"
         ) from None
     return LeapCertificates(
         key_pem=data["key"], cert_pem=data["cert"], ca_pem=data["ca"]

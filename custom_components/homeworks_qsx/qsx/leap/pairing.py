@@ -8,7 +8,8 @@ receive the granting line when the window opens. A client that holds the permiss
 request (`/pair`, `CSR`, tagged `get-cert`) and receives its certificate and the CA, tagged `get-cert`. A
 connection is closed 180 s after it opened (LP21), after a signed certificate, or on a line over 64 KiB.
 
-Limits: 5 pairing connections at once (more get a TLS close), TLS handshake within 10 s.
+Limits: 5 pairing connections at once (more get a TLS close), TLS handshake within 10 s; every socket takes its
+place in the `SocketBudget` (`qsx/limits.py`) the emulator's other listeners share.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ import itertools
 import logging
 from typing import Any, Final, override
 
+from ..limits import (
+    DEFAULT_HOST,
+    MAX_PENDING_HANDSHAKES,
+    TLS_HANDSHAKE_DEADLINE,
+    SocketBudget,
+)
 from .certs import CertificateRequestError, LeapCredentials
 from .protocol import (
     MAX_INBOUND_LINE_BYTES,
@@ -30,8 +37,8 @@ from .protocol import (
     decode,
     encode,
 )
-from .server import DEFAULT_HOST, LONG_LINE_LINGER
-from .tls import HANDSHAKE_TIMEOUT, SessionProtocol, TlsListener
+from .server import LONG_LINE_LINGER
+from .tls import SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,7 +113,7 @@ class _PairingProtocol(SessionProtocol):
             self._server._received(self._connection, data)  # noqa: SLF001
 
     @override
-    def connection_lost(self, exc: Exception | None) -> None:
+    def session_lost(self, exc: Exception | None) -> None:
         if self._connection is not None:
             self._server._lost(self._connection)  # noqa: SLF001
 
@@ -120,6 +127,8 @@ class PairingServer:
         port: TCP port (8083 as on a processor; 0 picks a free one).
         max_sessions: pairing connections at once.
         handshake_timeout: seconds a client has to finish the TLS handshake.
+        budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
+        max_pending_handshakes: connections still in their TLS handshake at once; at the bound the oldest gives way.
         pairing_timeout: seconds before a connection is closed (LP21).
 
     """
@@ -131,7 +140,9 @@ class PairingServer:
         port: int = PAIRING_PORT,
         *,
         max_sessions: int = MAX_PAIRING_SESSIONS,
-        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        handshake_timeout: float = TLS_HANDSHAKE_DEADLINE,
+        budget: SocketBudget | None = None,
+        max_pending_handshakes: int = MAX_PENDING_HANDSHAKES,
         pairing_timeout: float = PAIRING_TIMEOUT,
     ) -> None:
         """Prepare the server; nothing listens before `start()`; the pairing window is closed."""
@@ -139,7 +150,12 @@ class PairingServer:
         self.host = host
         self._port = port
         self._max_sessions = max_sessions
-        self._handshake_timeout = handshake_timeout
+        self._budget = budget if budget is not None else SocketBudget()
+        self._limits = self._budget.listener(
+            "pairing",
+            max_pending=max_pending_handshakes,
+            handshake_deadline=handshake_timeout,
+        )
         self._pairing_timeout = pairing_timeout
         self._server: TlsListener | None = None
         self._connections: set[_Connection] = set()
@@ -174,6 +190,8 @@ class PairingServer:
             "listening": self._server is not None,
             "pairing_window_open": self._window_ends is not None,
             "open_connections": len(self._connections),
+            "pending_handshakes": len(self._limits.pending),
+            **{f"tls_{key}": value for key, value in self._limits.counters.items()},
             **self._counters,
         }
 
@@ -208,8 +226,7 @@ class PairingServer:
             "LEAP pairing",
             context,
             lambda: _PairingProtocol(self),
-            handshake_timeout=self._handshake_timeout,
-            max_pending=self._max_sessions,
+            limits=self._limits,
         )
         self._port = await listener.start(self.host, self._port)
         self._server = listener

@@ -11,7 +11,9 @@ first changed, each with its state at the time of sending. The changes requests 
 replies to the lines that arrived with them.
 
 Limits (named below): 20 sessions at once (LP4: a refused session gets a TLS close, nothing else); a TLS handshake
-must end within 10 s (LP4); an inbound line over 64 KiB is answered `400` and the connection closed (LP2); a peer
+must end within 10 s (LP4), and every socket takes its place in the `SocketBudget` (`qsx/limits.py`) the emulator's
+other listeners share, so a flood of half-open connections on this port never takes another port's sockets (nor
+this port's, from a client that completes its handshake: the oldest pending one gives way); an inbound line over 64 KiB is answered `400` and the connection closed (LP2); a peer
 that leaves more than 1 MiB of replies unread is dropped rather than stall the others. Bad input changes nothing:
 every request is checked in full before the emulator is touched, and an unexpected error answers `500` and is
 logged, never raised into the event loop.
@@ -35,6 +37,12 @@ from typing import Any, Final, override
 
 from ..emulator import Emulator
 from ..events import Event, EventKind, Unsubscribe
+from ..limits import (
+    DEFAULT_HOST,
+    MAX_PENDING_HANDSHAKES,
+    TLS_HANDSHAKE_DEADLINE,
+    SocketBudget,
+)
 from .certs import LeapCredentials
 from .protocol import (
     AREA_STATUS_URL,
@@ -62,11 +70,10 @@ from .protocol import (
     request_tag,
 )
 from .resources import Profile, ResourceTree, ZoneTarget, zone_status
-from .tls import HANDSHAKE_TIMEOUT, SessionProtocol, TlsListener
+from .tls import SessionProtocol, TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_HOST: Final = "127.0.0.1"
 MAX_SESSIONS: Final = 20  # LP4
 # Bytes a session may leave unread before it is dropped.
 WRITE_BUFFER_LIMIT: Final = 1024 * 1024
@@ -113,7 +120,7 @@ class _SessionProtocol(SessionProtocol):
             self._server._received(self._session, data)  # noqa: SLF001
 
     @override
-    def connection_lost(self, exc: Exception | None) -> None:
+    def session_lost(self, exc: Exception | None) -> None:
         if self._session is not None:
             self._server._closed(self._session, exc)  # noqa: SLF001
 
@@ -129,6 +136,8 @@ class LeapServer:
         profile: how modules are listed (LP16).
         max_sessions: sessions at once (LP4).
         handshake_timeout: seconds a client has to finish the TLS handshake (LP4).
+        budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
+        max_pending_handshakes: connections still in their TLS handshake at once; at the bound the oldest gives way.
         reply_delay: seconds between a line's arrival and its handling (emulates a network round trip; lines keep
             their order, and lines sent together are answered one delay later, not one after the other).
         write_buffer_limit: bytes a session may leave unread before it is dropped.
@@ -146,7 +155,9 @@ class LeapServer:
         *,
         profile: Profile = Profile.FULL,
         max_sessions: int = MAX_SESSIONS,
-        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        handshake_timeout: float = TLS_HANDSHAKE_DEADLINE,
+        budget: SocketBudget | None = None,
+        max_pending_handshakes: int = MAX_PENDING_HANDSHAKES,
         reply_delay: float = 0.0,
         write_buffer_limit: int = WRITE_BUFFER_LIMIT,
         max_line: int = MAX_INBOUND_LINE_BYTES,
@@ -161,7 +172,12 @@ class LeapServer:
         self.profile = profile
         self._port = port
         self._max_sessions = max_sessions
-        self._handshake_timeout = handshake_timeout
+        self._budget = budget if budget is not None else SocketBudget()
+        self._limits = self._budget.listener(
+            "LEAP",
+            max_pending=max_pending_handshakes,
+            handshake_deadline=handshake_timeout,
+        )
         self._reply_delay = reply_delay
         self._write_limit = write_buffer_limit
         self._max_line = max_line
@@ -215,6 +231,9 @@ class LeapServer:
             "max_sessions": self._max_sessions,
             "reply_delay_s": self._reply_delay,
             "failed_handshakes": self._server.failed_handshakes if self._server else 0,
+            "pending_handshakes": len(self._limits.pending),
+            "open_sockets": self._budget.open_sockets,
+            **{f"tls_{key}": value for key, value in self._limits.counters.items()},
             **self._counters,
         }
 
@@ -227,8 +246,7 @@ class LeapServer:
             "LEAP",
             context,
             lambda: _SessionProtocol(self),
-            handshake_timeout=self._handshake_timeout,
-            max_pending=self._max_sessions,
+            limits=self._limits,
         )
         self._port = await listener.start(self.host, self._port)
         self._server = listener

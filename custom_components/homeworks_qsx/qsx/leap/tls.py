@@ -3,7 +3,12 @@
 asyncio's own TLS listener reports every failed handshake (a client without a certificate, one from another CA, a
 client that never finishes) to the event loop's exception handler. Here each accepted connection is upgraded with
 `loop.start_tls` in a task of ours: a failed or late handshake is counted, logged at debug level and the
-connection aborted, and nothing reaches the loop. Connections still in their handshake are bounded too.
+connection aborted, and nothing reaches the loop.
+
+Every accepted socket takes its place in the emulator's `SocketBudget` (`qsx/limits.py`) through the listener's
+`ListenerLimits`, shared with the LIP and HTTP listeners: the TLS handshake is the connection's handshake there
+(its deadline, and at the bound of pending handshakes the oldest gives way), and the place is given back when the
+connection closes.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ import asyncio
 from collections.abc import Callable
 import logging
 import ssl
-from typing import Final, override
+from typing import override
+
+from ..limits import Admission, ListenerLimits
 
 _LOGGER = logging.getLogger(__name__)
-
-HANDSHAKE_TIMEOUT: Final = 10.0  # LP4, seconds
 
 
 class SessionProtocol(asyncio.Protocol):
@@ -29,6 +34,8 @@ class SessionProtocol(asyncio.Protocol):
     def __init__(self) -> None:
         """Start with nothing received."""
         self._early: list[bytes] | None = []
+        # The connection's place in the socket budget, given back when it closes.
+        self.admission: Admission | None = None
 
     @override
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -45,12 +52,22 @@ class SessionProtocol(asyncio.Protocol):
             return
         self.session_data(data)
 
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.admission is not None:
+            self.admission.release()
+        self.session_lost(exc)
+
     def session_started(self, transport: asyncio.Transport) -> None:
         """Take over the TLS session once it is ready."""
         raise NotImplementedError
 
     def session_data(self, data: bytes) -> None:
         """Handle bytes of the session, in order."""
+        raise NotImplementedError
+
+    def session_lost(self, exc: Exception | None) -> None:
+        """Handle the end of the session (`exc`: why, if it failed)."""
         raise NotImplementedError
 
 
@@ -65,14 +82,14 @@ class _Accept(asyncio.Protocol):
 
 
 class TlsListener:
-    """Listen on TCP and upgrade each connection to TLS with `context` within `handshake_timeout` seconds.
+    """Listen on TCP and upgrade each connection to TLS with `context`, within the limits of `limits`.
 
     Args:
         name: what to call the listener in logs.
         context: the server's TLS context (it decides whether a client certificate is required).
         protocol_factory: makes the protocol of each session once its handshake is done.
-        handshake_timeout: seconds a client has to finish the handshake (LP4).
-        max_pending: connections in their handshake at once; more are closed at once.
+        limits: the listener's share of the socket budget: its handshake deadline (LP4) and its bound on
+            connections still in their handshake (at the bound the oldest gives way).
 
     """
 
@@ -82,15 +99,13 @@ class TlsListener:
         context: ssl.SSLContext,
         protocol_factory: Callable[[], SessionProtocol],
         *,
-        handshake_timeout: float = HANDSHAKE_TIMEOUT,
-        max_pending: int,
+        limits: ListenerLimits,
     ) -> None:
         """Prepare the listener; nothing listens before `start()`."""
         self._name = name
         self._context = context
         self._factory = protocol_factory
-        self._timeout = handshake_timeout
-        self._max_pending = max_pending
+        self._limits = limits
         self._pending: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self.failed_handshakes = 0
@@ -117,23 +132,28 @@ class TlsListener:
             await server.wait_closed()
 
     def accepted(self, transport: asyncio.Transport) -> None:
-        """Start the handshake of a new connection, unless too many are in progress."""
-        if self._server is None or len(self._pending) >= self._max_pending:
+        """Start the handshake of a new connection, unless the socket budget has no room for it."""
+        admission = (
+            self._limits.admit(transport.abort) if self._server is not None else None
+        )
+        if admission is None:
             self.refused_handshakes += 1
             _LOGGER.warning(
-                "%s: connection from %s closed: too many handshakes in progress",
+                "%s: connection from %s closed: too many connections are open",
                 self._name,
                 _peer(transport),
             )
             transport.abort()
             return
         task = asyncio.get_running_loop().create_task(
-            self._handshake(transport), name=f"{self._name} handshake"
+            self._handshake(transport, admission), name=f"{self._name} handshake"
         )
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _handshake(self, transport: asyncio.Transport) -> None:
+    async def _handshake(
+        self, transport: asyncio.Transport, admission: Admission
+    ) -> None:
         protocol = self._factory()
         loop = asyncio.get_running_loop()
         try:
@@ -142,26 +162,38 @@ class TlsListener:
                 protocol,
                 self._context,
                 server_side=True,
-                ssl_handshake_timeout=self._timeout,
+                ssl_handshake_timeout=self._limits.handshake_deadline,
             )
         except asyncio.CancelledError:
+            admission.release()
             transport.abort()
             raise
         except (OSError, ssl.SSLError, TimeoutError, RuntimeError) as err:
-            self.failed_handshakes += 1
+            self._failed(transport, admission, err)
+            return
+        if session is None:  # the connection closed during the handshake
+            self._failed(transport, admission, None)
+            return
+        admission.established()
+        protocol.admission = admission
+        protocol.connection_made(session)
+
+    def _failed(
+        self,
+        transport: asyncio.Transport,
+        admission: Admission,
+        err: BaseException | None,
+    ) -> None:
+        self.failed_handshakes += 1
+        if err is not None:
             _LOGGER.debug(
                 "%s: TLS handshake with %s failed: %s",
                 self._name,
                 _peer(transport),
                 err,
             )
-            transport.abort()
-            return
-        if session is None:  # the connection closed during the handshake
-            self.failed_handshakes += 1
-            transport.abort()
-            return
-        protocol.connection_made(session)
+        admission.release()
+        transport.abort()
 
 
 def _peer(transport: asyncio.BaseTransport) -> str:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 from ..exports import lazy_exports
 
 if TYPE_CHECKING:
+    from ..limits import DEFAULT_HOST
     from .backend import LipBackend
     from .client import LipClient
     from .dbxml import build_dbxml, parse_dbxml
-    from .protocol import DEFAULT_HOST, DEFAULT_MAX_SESSIONS
+    from .protocol import DEFAULT_MAX_SESSIONS
     from .server import LipServer
 
 _MODULES = {
@@ -23,7 +24,7 @@ _MODULES = {
     "build_dbxml": ".dbxml",
     "parse_dbxml": ".dbxml",
     "LipServer": ".server",
-    "DEFAULT_HOST": ".protocol",
+    "DEFAULT_HOST": "..limits",
     "DEFAULT_MAX_SESSIONS": ".protocol",
 }
 __all__ = [

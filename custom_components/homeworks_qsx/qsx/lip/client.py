@@ -36,6 +36,7 @@ from ..errors import (
     NotSupportedError,
     QsxError,
     UnknownObjectError,
+    describe_cause,
 )
 from ..events import EventBus
 from ..model import ModuleState, SystemDescription
@@ -327,10 +328,12 @@ class LipClient(Connection[_LipLink]):
                         )
         except (aiohttp.ClientConnectionError, TimeoutError) as err:
             raise ConnectionFailedError(
-                f"Cannot read {url}: {err or 'timeout'}"
+                f"Cannot read {url}: {describe_cause(err, self._connect_timeout)}"
             ) from err
         except aiohttp.ClientError as err:
-            raise InvalidDatabaseError(f"Cannot read {url}: {err}") from err
+            raise InvalidDatabaseError(
+                f"Cannot read {url}: {describe_cause(err, self._connect_timeout)}"
+            ) from err
         return parse_dbxml(bytes(body))
 
     async def _read_states(self, link: _LipLink) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import logging
 from typing import Final
 
+from ..clock import TimerHandle
 from ..const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
@@ -25,7 +26,8 @@ from ..const import (
 from ..emulator import Emulator
 from ..errors import UnknownObjectError
 from ..events import Event, EventKind
-from ..model import ModuleDescription
+from ..model import ModuleDescription, SystemDescription
+from .dbxml import area_integration_ids
 from .protocol import (
     ACTION_CCI_STATE,
     ACTION_LED_STATE,
@@ -36,7 +38,9 @@ from .protocol import (
     CCI_CLOSED,
     CCI_COMPONENT,
     CCI_OPEN,
+    EMULATOR_FALSE,
     EMULATOR_TEMPERATURE,
+    EMULATOR_TRUE,
     EMULATOR_WORDS,
     LED_COMPONENT_BASE,
     MAX_MONITORING_TYPE,
@@ -60,16 +64,18 @@ MODULE_FIRMWARE: Final = "3.012"
 BOOT_VERSION: Final = "1.003"
 HARDWARE_VERSION: Final = "1.0"
 TEMPERATURE_RANGE_C: Final = (-40.0, 150.0)
-HELP_LINES: Final = (
+ACTION_OCCUPANCY_STATE: Final = 3  # ?GROUP,<id>,3
+# Occupancy states (guide): 3 occupied, 4 unoccupied, 255 unknown. The emulated system has no occupancy sensor,
+# so its groups report unknown rather than claim an empty room.
+OCCUPANCY_UNKNOWN: Final = 255
+_COMMAND_HELP: Final = (
     "#OUTPUT,<id>,1,<level>[,<fade>[,<delay>]]  ?OUTPUT,<id>[,1]  #OUTPUT,<cco id>,6[,<seconds>]",
     "#DEVICE,<module>,<1-5>,3  ?DEVICE,<module>,11,35  ?DEVICE,<module>,<81-85>,9",
     "#MONITORING,<type>,<1|2>  ?MONITORING,<type>",
     "?SYSTEM,<1|2|8|10>  ?INTEGRATIONID,3,<id>  ?INTEGRATIONID,1,<serial>  ?DETAILS,<id or serial>",
-    "#EMULATOR,<module>,<CCI|POWER|LINK|BYPASS|TEMP|PROGRAM>,<value>",
+    "?GROUP,<area id>,3",
+    "LOGOUT",
 )
-_EMULATOR_WORDS: Final = {
-    word: (fault, yes, no) for fault, (word, yes, no) in EMULATOR_WORDS.items()
-}
 
 
 @dataclass(slots=True)
@@ -93,12 +99,38 @@ def _count(message: Message, minimum: int, maximum: int | None = None) -> None:
         )
 
 
-def _bool_word(word: str, yes: str, no: str) -> bool:
-    if word == yes:
-        return True
-    if word == no:
-        return False
-    raise LipError(ErrorCode.MALFORMED, f"expected {yes} or {no}")
+def _emulator_values(fault: Fault, yes: str, no: str) -> dict[str, bool]:
+    """Return the values `#EMULATOR` takes for a fault: its words, 1 and 0, and for the CCI the guide's 4 and 3."""
+    values = {yes: True, EMULATOR_TRUE: True, no: False, EMULATOR_FALSE: False}
+    if fault is Fault.CCI:
+        values |= {str(CCI_OPEN): True, str(CCI_CLOSED): False}
+    return values
+
+
+def _emulator_value(values: dict[str, bool], word: str) -> bool:
+    if word.isdigit():
+        word = str(int(word))  # leading zeros are ignored
+    if word not in values:
+        raise LipError(ErrorCode.MALFORMED, f"expected one of {'|'.join(values)}")
+    return values[word]
+
+
+_EMULATOR_WORDS: Final = {
+    word: (fault, _emulator_values(fault, yes, no))
+    for fault, (word, yes, no) in EMULATOR_WORDS.items()
+}
+# `?HELP` lists every command and every value `#EMULATOR` accepts, from the tables that define them.
+HELP_LINES: Final = (
+    *_COMMAND_HELP,
+    *(
+        f"#EMULATOR,<module>,{word},<{'|'.join(values)}>"
+        for word, (_, values) in _EMULATOR_WORDS.items()
+    ),
+    (
+        f"#EMULATOR,<module>,{EMULATOR_TEMPERATURE},<celsius, "
+        f"{TEMPERATURE_RANGE_C[0]:g} to {TEMPERATURE_RANGE_C[1]:g}>"
+    ),
+)
 
 
 def _hex_serial(field_: str) -> str:
@@ -113,18 +145,25 @@ class CommandProcessor:
 
     Args:
         emulator: the emulated system.
-        schedule: run a callback after a delay (`#OUTPUT` with a delay); what it returns is not used.
+        schedule: run a callback after a delay (`#OUTPUT` with a delay); returns a handle to cancel it.
+
+    Delayed changes: each output keeps at most one pending change, as a processor does. A later command to
+    the same output (delayed or not) replaces it, so their number is bounded by the number of outputs. A
+    pending change belongs to the processor, not to the session that asked for it: it still runs after that
+    session closes.
 
     """
 
     def __init__(
         self,
         emulator: Emulator,
-        schedule: Callable[[float, Callable[[], None]], object],
+        schedule: Callable[[float, Callable[[], None]], TimerHandle],
     ) -> None:
         """Serve `emulator`; delayed commands go through `schedule`."""
         self._emulator = emulator
         self._schedule = schedule
+        self._pending: dict[int, TimerHandle] = {}  # delayed change per output id
+        self._groups: tuple[SystemDescription, frozenset[int]] | None = None
         self._handlers: dict[
             tuple[Operation, str], Callable[[Message, set[int]], Result]
         ] = {
@@ -137,6 +176,7 @@ class CommandProcessor:
             (Operation.QUERY, "SYSTEM"): self._query_system,
             (Operation.QUERY, "INTEGRATIONID"): self._query_integration_id,
             (Operation.QUERY, "DETAILS"): self._query_details,
+            (Operation.QUERY, "GROUP"): self._query_group,
             (Operation.QUERY, "HELP"): self._query_help,
             (Operation.EXECUTE, "EMULATOR"): self._execute_emulator,
         }
@@ -186,6 +226,23 @@ class CommandProcessor:
         )
         return 100.0 if on else 0.0
 
+    @property
+    def pending_changes(self) -> int:
+        """Delayed output changes waiting to run."""
+        return len(self._pending)
+
+    def cancel_pending(self) -> None:
+        """Cancel every delayed change (the server stops)."""
+        for pending in self._pending.values():
+            pending.cancel()
+        self._pending.clear()
+
+    def _replace_pending(self, integration_id: int) -> None:
+        """Cancel the delayed change an output still waits for: a later command replaces it."""
+        pending = self._pending.pop(integration_id, None)
+        if pending is not None:
+            pending.cancel()
+
     # OUTPUT.
 
     def _execute_output(self, message: Message, _: set[int]) -> Result:
@@ -203,6 +260,7 @@ class CommandProcessor:
                         ErrorCode.OUT_OF_RANGE,
                         "a pulse lasts at least a quarter second",
                     )
+            self._replace_pending(integration_id)
             self._log_ignored(serial, self._emulator.pulse_cco(serial, seconds))
             return Result(outputs=[integration_id])
         if action != ACTION_SET_LEVEL:
@@ -227,8 +285,14 @@ class CommandProcessor:
             else:
                 self._log_ignored(serial, self._emulator.set_zone(serial, zone, on))
 
+        self._replace_pending(integration_id)
         if delay > 0:
-            self._schedule(delay, apply)
+
+            def run_delayed() -> None:
+                del self._pending[integration_id]
+                apply()
+
+            self._pending[integration_id] = self._schedule(delay, run_delayed)
             return Result()
         apply()
         return Result(outputs=[integration_id])
@@ -469,6 +533,22 @@ class CommandProcessor:
         )
         return Result([details])
 
+    def _query_group(self, message: Message, _: set[int]) -> Result:
+        _count(message, 2)
+        group = parse_int(message.fields[0])
+        action = parse_int(message.fields[1])
+        description = self._emulator.description
+        if self._groups is None or self._groups[0] is not description:
+            # Descriptions are frozen: the groups are worked out once per system.
+            self._groups = (description, frozenset(area_integration_ids(description)))
+        if group not in self._groups[1]:
+            raise LipError(ErrorCode.OBJECT_NOT_FOUND, f"no occupancy group {group}")
+        if action != ACTION_OCCUPANCY_STATE:
+            raise LipError(
+                ErrorCode.INVALID_ACTION, "an occupancy group is queried with action 3"
+            )
+        return Result([f"~GROUP,{group},{action},{OCCUPANCY_UNKNOWN}"])
+
     def _query_help(self, message: Message, _: set[int]) -> Result:
         _count(message, 0, 1)
         return Result(list(HELP_LINES))
@@ -487,8 +567,8 @@ class CommandProcessor:
             return Result()
         if what not in _EMULATOR_WORDS:
             raise LipError(ErrorCode.INVALID_ACTION, f"#EMULATOR cannot set {what}")
-        fault, yes, no = _EMULATOR_WORDS[what]
-        self._emulator.simulate(module.serial, fault, _bool_word(value, yes, no))
+        fault, values = _EMULATOR_WORDS[what]
+        self._emulator.simulate(module.serial, fault, _emulator_value(values, value))
         return Result()
 
 

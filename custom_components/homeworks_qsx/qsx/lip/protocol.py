@@ -15,8 +15,8 @@ from typing import Final
 
 from ..const import Fault
 
-# The server's defaults (server.py), here so the command line documents them without importing the server.
-DEFAULT_HOST: Final = "127.0.0.1"  # this machine only (P7)
+# The server's defaults (server.py), here so the command line documents them without importing the server (its
+# default host is every server's: limits.py).
 DEFAULT_MAX_SESSIONS: Final = 10
 
 CRLF: Final = "\r\n"
@@ -26,6 +26,9 @@ PROMPT: Final = "QNET> "
 BAD_LOGIN: Final = "bad login"
 MAX_LINE_BYTES: Final = 1024
 MAX_DURATION_SECONDS: Final = 4 * 3600.0  # delays: 0 s to 4 h
+# Telnet sub-negotiations clients send (window size, terminal type) are a few bytes; one left unfinished ends
+# at a line end or at this length, so it cannot swallow the session's lines.
+MAX_SUBNEGOTIATION_BYTES: Final = 64
 
 # Actions and components (lip.md; the DEVICE numbering of a switching module is ours).
 ACTION_SET_LEVEL: Final = 1  # OUTPUT
@@ -41,6 +44,9 @@ LED_COMPONENT_BASE: Final = 80  # zone LEDs 81-84
 PROG_LED: Final = 85
 
 # `#EMULATOR,<module>,<word>,<value>` (ours): the word of each fault, then its values for True and for False.
+# Each also takes 1 (True) and 0 (False); the CCI also the guide's CCI states 4 (open) and 3 (closed).
+EMULATOR_TRUE: Final = "1"
+EMULATOR_FALSE: Final = "0"
 EMULATOR_WORDS: Final = {
     Fault.CCI: ("CCI", "OPEN", "CLOSE"),
     Fault.POWER: ("POWER", "ON", "OFF"),
@@ -133,6 +139,14 @@ class Message:
     operation: Operation
     command: str
     fields: tuple[str, ...]
+
+
+LOGOUT: Final = "LOGOUT"
+
+
+def is_logout(line: str) -> bool:
+    """Whether a line is `LOGOUT` (ours: a telnet-style word without `#`; it ends the session, no answer)."""
+    return "".join(line.split()).upper() == LOGOUT
 
 
 def strip_prompts(line: str) -> str:
@@ -343,7 +357,14 @@ class LineSplitter:
     once as None, so memory stays bounded even for a stream without any line ending.
     """
 
-    __slots__ = ("_after_cr", "_buffer", "_discarding", "_max_line", "_telnet")
+    __slots__ = (
+        "_after_cr",
+        "_buffer",
+        "_discarding",
+        "_max_line",
+        "_subnegotiation",
+        "_telnet",
+    )
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         """Accept lines of up to `max_line` bytes."""
@@ -354,6 +375,7 @@ class LineSplitter:
         # Telnet parser state: "" data, "iac" after IAC, "option" before an option byte, "sb" inside a
         # sub-negotiation, "sb_iac" after IAC inside it.
         self._telnet = ""
+        self._subnegotiation = 0  # bytes of the current sub-negotiation
 
     @property
     def pending(self) -> str:
@@ -399,7 +421,16 @@ class LineSplitter:
         size = len(data)
         while position < size:
             if self._telnet:
-                self._telnet_byte(data[position])
+                byte = data[position]
+                if self._telnet in ("sb", "sb_iac") and (
+                    byte in (0x0D, 0x0A)
+                    or self._subnegotiation >= MAX_SUBNEGOTIATION_BYTES
+                ):
+                    # An unfinished sub-negotiation ends at a line end or at its length limit; the byte is
+                    # read again as data (a line end ends the line).
+                    self._telnet = ""
+                    continue
+                self._telnet_byte(byte)
                 position += 1
                 continue
             match = _SPECIAL.search(data, position)
@@ -447,14 +478,17 @@ class LineSplitter:
                 self._telnet = "option"
             elif byte == _SB:
                 self._telnet = "sb"
+                self._subnegotiation = 0
             else:  # IAC IAC (a data 255, never valid ASCII) or a two-byte command: dropped
                 self._telnet = ""
         elif state == "option":
             self._telnet = ""
         elif state == "sb":
+            self._subnegotiation += 1
             if byte == _IAC:
                 self._telnet = "sb_iac"
         elif byte == _SE:  # state "sb_iac"
             self._telnet = ""
         else:
+            self._subnegotiation += 1
             self._telnet = "sb"

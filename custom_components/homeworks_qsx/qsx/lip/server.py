@@ -5,9 +5,13 @@ command of `lip.md`, and every change of the emulator reported to every session 
 session that caused it). `GET /DbXmlInfo.xml` on the HTTP port returns the project database (`dbxml.md`).
 
 Safety (P7): it listens on 127.0.0.1 unless told otherwise, refuses to start without a user name and password,
-closes a connection after three failed logins (logged without the password), limits sessions (10 by default),
-answers a line longer than 1024 bytes with `~ERROR,5` and discards it, drops a session whose peer does not read
-(bounded write buffer) rather than stall the others, and closes sessions idle for 10 minutes.
+closes a connection after three failed logins, limits logged-in sessions (10 by default; at the cap a session
+silent for two keepalive periods gives way), answers a line longer than 1024 bytes with `~ERROR,5` and discards
+it, drops a session whose peer does not read (bounded write buffer) rather than stall the others, and closes
+sessions idle for 10 minutes. Both listeners take their sockets from one `SocketBudget` (`qsx/limits.py`), shared
+with the emulator's other servers: a login and an HTTP request head each have a deadline, connections still in
+them are bounded apart, and failed logins wait a growing delay per source address (logged as a summary, never
+with what was typed). The limits are listed in the README's protocol section.
 
 Sessions are `asyncio.Protocol`s: received bytes are handled in the transport's callback and the answers written
 before it returns, with no task between the socket and the emulator (a command costs one turn of the event loop).
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 from enum import Enum, auto
@@ -28,16 +32,27 @@ from typing import Any, Final, override
 
 from aiohttp import web
 
-from ..clock import TimerHandle
 from ..emulator import Emulator
 from ..events import Event, Unsubscribe
+from ..limits import (
+    DEFAULT_HOST,
+    FAILED_LOGIN_BASE_DELAY,
+    HANDSHAKE_DEADLINE,
+    IDLE_EVICTION_AFTER,
+    MAX_HANDSHAKE_BACKLOG,
+    MAX_PENDING_HANDSHAKES,
+    Admission,
+    ListenerLimits,
+    LoginThrottle,
+    SocketBudget,
+    idle_session_to_evict,
+)
 from ..model import SystemDescription
 from .commands import CommandProcessor, event_reports
 from .dbxml import build_dbxml
 from .protocol import (
     BAD_LOGIN,
     CRLF,
-    DEFAULT_HOST,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_MONITORING,
     LOGIN_PROMPT,
@@ -49,6 +64,7 @@ from .protocol import (
     LipError,
     Monitoring,
     error_report,
+    is_logout,
     output_report,
     parse_line,
 )
@@ -58,10 +74,17 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
+# Lines of one session waiting to be handled before its socket is no longer read.
+MAX_WAITING_LINES: Final = 4096
 FLUSH_LINES: Final = (
     256  # lines handled before their answers are written, in a long batch
 )
 TOO_MANY_SESSIONS: Final = "Too many sessions are open; try again later"
+TOO_MANY_CONNECTIONS: Final = "Too many connections are open; try again later"
+HTTP_UNAVAILABLE: Final = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
+    b"Connection: close\r\n\r\nToo many connections are open; try again later\n"
+)
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
 
 
@@ -99,6 +122,14 @@ class _Session:
     delayed: deque[tuple[float, str | None]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     idle_timer: asyncio.TimerHandle | None = None
+    # Its place in the socket budget; its login deadline until it logs in.
+    admission: Admission | None = None
+    # The source address failed logins are counted against (no port).
+    address: str = ""
+    # This password line already waited for its address's failed-login delay.
+    throttle_waited: bool = False
+    # Reading stopped while a backlog of its lines is worked off.
+    reading_paused: bool = False
 
     def send(self, text: str) -> None:
         """Queue `text` for the next `flush`."""
@@ -170,6 +201,15 @@ class _Session:
             self.idle_timer = None
 
 
+def _address(transport: asyncio.BaseTransport) -> str:
+    peer = transport.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
+def _last_activity(session: _Session) -> float:
+    return session.last_activity
+
+
 class _SessionProtocol(asyncio.Protocol):
     """The transport's side of one session: hands everything to the server."""
 
@@ -195,6 +235,60 @@ class _SessionProtocol(asyncio.Protocol):
             self._server._session_closed(self._session, exc)  # noqa: SLF001
 
 
+class _HttpConnection(asyncio.Protocol):
+    """One HTTP connection through the socket budget: aiohttp's request handler behind a header deadline.
+
+    aiohttp's server has no deadline for a request's headers and no connection cap: the accepted socket is
+    admitted here first (or answered 503 and closed), and the handler sees it only once admitted.
+    """
+
+    __slots__ = ("_admission", "_handler", "_server", "_transport")
+
+    def __init__(self, server: LipServer, handler: asyncio.Protocol) -> None:
+        self._server = server
+        self._handler = handler
+        self._admission: Admission | None = None
+        self._transport: asyncio.BaseTransport | None = None
+
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._admission = self._server._http_limits.admit(transport.abort)  # noqa: SLF001
+        if self._admission is None:
+            self._server._counters["http_refused"] += 1  # noqa: SLF001
+            transport.write(HTTP_UNAVAILABLE)
+            transport.close()
+            return
+        self._transport = transport
+        self._server._http_admissions[transport] = self._admission  # noqa: SLF001
+        self._handler.connection_made(transport)
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        if self._admission is not None:
+            self._handler.data_received(data)
+
+    @override
+    def eof_received(self) -> bool | None:
+        return self._handler.eof_received() if self._admission is not None else None
+
+    @override
+    def pause_writing(self) -> None:
+        self._handler.pause_writing()
+
+    @override
+    def resume_writing(self) -> None:
+        self._handler.resume_writing()
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._admission is None:
+            return
+        self._admission.release()
+        self._server._http_admissions.pop(self._transport, None)  # noqa: SLF001
+        self._handler.connection_lost(exc)
+
+
 class LipServer:
     """Serve an `Emulator` over LIP (TCP) and its project database over HTTP.
 
@@ -205,7 +299,7 @@ class LipServer:
         username: login user name (required).
         password: login password (required, not empty).
         http_port: port of the HTTP server for `GET /DbXmlInfo.xml`; 0 picks a free one, None serves no HTTP.
-        max_sessions: sessions at once; more are told so and closed.
+        max_sessions: logged-in sessions at once; a login beyond is told so and closed.
         idle_timeout: seconds without a line before a session is closed.
         login_attempts: failed logins before the connection is closed.
         reply_delay: seconds between a line's arrival and its handling, and before each HTTP answer (emulates
@@ -213,6 +307,14 @@ class LipServer:
             later, not one delay after the other).
         max_line: longest line accepted, in bytes.
         write_buffer_limit: bytes a session may leave unread before it is dropped.
+        budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
+        max_pending_logins: connections still logging in at once; at the bound the oldest gives way.
+        login_deadline: seconds from connect to logged in before the connection is closed.
+        max_pending_requests: HTTP connections whose request headers are not read yet; the oldest gives way.
+        header_deadline: seconds from connect to a complete HTTP request head before the connection is closed.
+        idle_eviction_after: seconds of silence after which a session gives its slot to a login at the cap.
+        failed_login_delay: wait before the next attempt from an address is judged after one failed login;
+            it doubles with each further failure.
 
     Raises:
         ValueError: no user name or no password.
@@ -234,6 +336,13 @@ class LipServer:
         reply_delay: float = 0.0,
         max_line: int = MAX_LINE_BYTES,
         write_buffer_limit: int = DEFAULT_WRITE_BUFFER_LIMIT,
+        budget: SocketBudget | None = None,
+        max_pending_logins: int = MAX_PENDING_HANDSHAKES,
+        login_deadline: float = HANDSHAKE_DEADLINE,
+        max_pending_requests: int = MAX_PENDING_HANDSHAKES,
+        header_deadline: float = HANDSHAKE_DEADLINE,
+        idle_eviction_after: float = IDLE_EVICTION_AFTER,
+        failed_login_delay: float = FAILED_LOGIN_BASE_DELAY,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if not username or not password:
@@ -252,14 +361,24 @@ class LipServer:
         self._reply_delay = reply_delay
         self._max_line = max_line
         self._write_limit = write_buffer_limit
-        self._processor = CommandProcessor(emulator, self._schedule)
+        self._idle_eviction_after = idle_eviction_after
+        self._throttle = LoginThrottle("LIP", _LOGGER, base_delay=failed_login_delay)
+        self._budget = budget if budget is not None else SocketBudget()
+        self._lip_limits: ListenerLimits = self._budget.listener(
+            "LIP", max_pending=max_pending_logins, handshake_deadline=login_deadline
+        )
+        self._http_limits: ListenerLimits = self._budget.listener(
+            "HTTP", max_pending=max_pending_requests, handshake_deadline=header_deadline
+        )
+        self._http_admissions: dict[asyncio.BaseTransport | None, Admission] = {}
+        self._http_server: asyncio.Server | None = None
+        self._processor = CommandProcessor(emulator, emulator.call_later)
         self._server: asyncio.Server | None = None
         self._accepting = False
         self._runner: web.AppRunner | None = None
         self._sessions: set[_Session] = set()
         self._numbers = itertools.count(1)
         self._unsubscribe: Unsubscribe | None = None
-        self._timers: set[TimerHandle] = set()
         self._active: _Session | None = None  # the session whose command is running
         self._dirty: list[_Session] = []  # sessions with lines to write
         self._flush_handle: asyncio.Handle | None = None
@@ -272,6 +391,8 @@ class LipServer:
             "refused": 0,
             "failed_logins": 0,
             "dropped": 0,
+            "evicted": 0,
+            "http_refused": 0,
             "commands": 0,
             "errors": 0,
         }
@@ -286,6 +407,18 @@ class LipServer:
         """The HTTP port (the real one once started), or None without HTTP."""
         return self._http_port
 
+    @property
+    def budget(self) -> SocketBudget:
+        """The open-socket budget of the listeners (share it with the emulator's other servers)."""
+        return self._budget
+
+    def _logged_in(self) -> list[_Session]:
+        return [
+            session
+            for session in self._sessions
+            if session.stage is _Stage.READY and session.is_open()
+        ]
+
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the listening addresses, sessions and counters (no credentials)."""
         return {
@@ -294,39 +427,60 @@ class LipServer:
             "http_port": self._http_port,
             "listening": self._server is not None,
             "open_sessions": len(self._sessions),
+            "logged_in_sessions": len(self._logged_in()),
+            "pending_logins": len(self._lip_limits.pending),
             "max_sessions": self._max_sessions,
+            "open_sockets": self._budget.open_sockets,
             "reply_delay_s": self._reply_delay,
+            "pending_delayed_changes": self._processor.pending_changes,
             **self._counters,
+            **{f"lip_{key}": value for key, value in self._lip_limits.counters.items()},
+            **{
+                f"http_{key}": value
+                for key, value in self._http_limits.counters.items()
+                if key != "refused"
+            },
         }
 
     async def start(self) -> None:
         """Listen for LIP sessions and HTTP requests; `OSError` when an address cannot be bound."""
         if self._server is not None:
             return
+        loop = asyncio.get_running_loop()
         runner: web.AppRunner | None = None
+        http_server: asyncio.Server | None = None
         if self._http_port is not None:
-            app = web.Application()
+            app = web.Application(middlewares=[self._request_started])
             app.router.add_get(DATABASE_PATH, self._database)
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
+            handlers = runner.server
+            assert handlers is not None
             try:
-                await web.TCPSite(runner, self.host, self._http_port).start()
+                http_server = await loop.create_server(
+                    lambda: _HttpConnection(self, handlers()),
+                    self.host,
+                    self._http_port,
+                )
             except BaseException:
                 await runner.cleanup()
                 raise
         self._accepting = True
         try:
-            server = await asyncio.get_running_loop().create_server(
+            server = await loop.create_server(
                 lambda: _SessionProtocol(self), self.host, self._port
             )
         except BaseException:
             self._accepting = False
+            if http_server is not None:
+                http_server.close()
             if runner is not None:
                 await runner.cleanup()
             raise
-        if runner is not None:
+        if runner is not None and http_server is not None:
             self._runner = runner
-            self._http_port = int(runner.addresses[0][1])
+            self._http_server = http_server
+            self._http_port = int(http_server.sockets[0].getsockname()[1])
         self._server = server
         self._port = int(server.sockets[0].getsockname()[1])
         self._unsubscribe = self.emulator.events.subscribe(self._on_event)
@@ -340,15 +494,14 @@ class LipServer:
     async def stop(self) -> None:
         """Close every session and both listeners; cancel delayed commands."""
         self._accepting = False
+        self._throttle.close()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for timer in list(self._timers):
-            timer.cancel()
-        self._timers.clear()
+        self._processor.cancel_pending()
         server, self._server = self._server, None
         if server is not None:
             server.close()
@@ -362,11 +515,31 @@ class LipServer:
             await asyncio.wait(workers)
         if server is not None:
             await server.wait_closed()
+        http_server, self._http_server = self._http_server, None
+        if http_server is not None:
+            http_server.close()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
 
     # HTTP.
+
+    @web.middleware
+    async def _request_started(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """End the connection's header deadline; every answer closes the connection (one request each)."""
+        admission = self._http_admissions.get(request.transport)
+        if admission is not None:
+            admission.established()
+        try:
+            response = await handler(request)
+        except web.HTTPException as err:
+            response = web.Response(status=err.status, text=err.text)
+        response.force_close()
+        return response
 
     async def _database(self, request: web.Request) -> web.Response:
         if self._reply_delay:
@@ -408,19 +581,10 @@ class LipServer:
 
     # Reports.
 
-    def _schedule(self, delay: float, callback: Callable[[], None]) -> None:
-        handle: TimerHandle | None = None
-
-        def run() -> None:
-            if handle is not None:
-                self._timers.discard(handle)
-            callback()
-
-        handle = self.emulator.call_later(delay, run)
-        self._timers.add(handle)
-
     def _on_event(self, event: Event) -> None:
         for kind, line, output in event_reports(self.emulator, event):
+            if self._active is not None and output is not None:
+                self._reported.add(output)  # the command changed it: reported already
             for session in list(self._sessions):
                 answer = (
                     session is self._active
@@ -429,22 +593,17 @@ class LipServer:
                 )
                 if session.monitors(kind) or answer:
                     session.send_line(line)
-                    if session is self._active and output is not None:
-                        self._reported.add(output)
 
     # Sessions.
 
     def _session_opened(self, transport: asyncio.Transport) -> _Session | None:
-        """Start a session on a new connection, or refuse it (server stopping, too many sessions)."""
+        """Start a session on a new connection, or refuse it (server stopping, no socket left in the budget).
+
+        Only logged-in sessions count against `max_sessions` (checked at login); connections still logging in
+        are bounded apart, and each has the login deadline.
+        """
         peer = str(transport.get_extra_info("peername"))
-        if not self._accepting or len(self._sessions) >= self._max_sessions:
-            self._counters["refused"] += 1
-            _LOGGER.warning(
-                "LIP connection from %s refused: %d sessions open",
-                peer,
-                len(self._sessions),
-            )
-            transport.write((TOO_MANY_SESSIONS + CRLF).encode())
+        if not self._accepting:
             transport.close()
             return None
         loop = asyncio.get_running_loop()
@@ -457,6 +616,20 @@ class LipServer:
             LineSplitter(self._max_line),
             loop.time(),
         )
+        session.address = _address(transport)
+        session.admission = self._lip_limits.admit(
+            lambda: self._login_deadline_passed(session)
+        )
+        if session.admission is None:
+            self._counters["refused"] += 1
+            _LOGGER.debug(
+                "LIP connection from %s refused: %d sockets open",
+                peer,
+                self._budget.open_sockets,
+            )
+            transport.write((TOO_MANY_CONNECTIONS + CRLF).encode())
+            transport.close()
+            return None
         self._sessions.add(session)
         self._counters["sessions"] += 1
         _LOGGER.debug("LIP session %s from %s opened", session.number, peer)
@@ -467,14 +640,42 @@ class LipServer:
         self._flush()
         return session
 
+    def _login_deadline_passed(self, session: _Session) -> None:
+        """Close a connection that did not log in in time, or gave its place to a newer one."""
+        _LOGGER.debug(
+            "LIP session %s from %s closed before logging in",
+            session.number,
+            session.peer,
+        )
+        session.abort()
+
     def _received(self, session: _Session, data: bytes) -> None:
         """Handle the complete lines in `data` now, or after the reply delay."""
         loop = asyncio.get_running_loop()
         session.last_activity = loop.time()
         lines = session.splitter.feed(data)
+        if (
+            session.throttle_waited
+            and len(session.delayed) + len(lines) > MAX_HANDSHAKE_BACKLOG
+        ):
+            # Lines pile up only while a login waits out its delay: a client does not send on blindly.
+            self._counters["dropped"] += 1
+            _LOGGER.debug(
+                "LIP session %s from %s sent %d lines before logging in: closed",
+                session.number,
+                session.peer,
+                len(session.delayed) + len(lines),
+            )
+            session.abort()
+            return
         if self._reply_delay or session.delayed:
             self._defer(session, lines, session.last_activity + self._reply_delay)
             return
+        if len(lines) > FLUSH_LINES:
+            # A long batch: the rest waits for later turns of the loop, so other sessions are served between
+            # its parts (one session's flood must not hold up everyone's answers).
+            self._defer(session, lines[FLUSH_LINES:], session.last_activity)
+            lines = lines[:FLUSH_LINES]
         self._handle_lines(session, lines)
         if not session.is_open():
             session.close()  # a line ended the session (too many failed logins)
@@ -502,6 +703,8 @@ class LipServer:
         session.stop_idle_timer()
         if session.worker is not None:
             session.worker.cancel()
+        if session.admission is not None:
+            session.admission.release()
         self._sessions.discard(session)
         if session.dropped:
             self._counters["dropped"] += 1
@@ -512,6 +715,11 @@ class LipServer:
     def _defer(self, session: _Session, lines: list[str | None], due: float) -> None:
         """Handle `lines` at `due` (the reply delay), after the lines already waiting."""
         session.delayed.extend((due, line) for line in lines)
+        if len(session.delayed) > MAX_WAITING_LINES and not session.reading_paused:
+            # The peer sends faster than it is served: stop reading until the backlog is worked off, so
+            # memory stays bounded and the peer's own TCP window slows it down.
+            session.reading_paused = True
+            session.transport.pause_reading()
         if session.worker is None and session.delayed:
             session.worker = asyncio.create_task(
                 self._handle_delayed(session), name=f"lip-session-{session.number}"
@@ -527,19 +735,58 @@ class LipServer:
                     await asyncio.sleep(wait)
                 now = loop.time()
                 due: list[str | None] = []
-                while session.delayed and session.delayed[0][0] <= now:
+                while (
+                    session.delayed
+                    and session.delayed[0][0] <= now
+                    and len(due) < FLUSH_LINES
+                ):
                     due.append(session.delayed.popleft()[1])
                 self._handle_lines(session, due)
+                if session.reading_paused and len(session.delayed) < FLUSH_LINES:
+                    session.reading_paused = False
+                    if session.is_open():
+                        session.transport.resume_reading()
+                await asyncio.sleep(
+                    0
+                )  # other sessions' lines are handled between parts
             if not session.is_open():
                 session.close()
         finally:
             session.worker = None
+
+    def _defer_first(
+        self, session: _Session, lines: list[str | None], due: float
+    ) -> None:
+        """Handle `lines` at `due`, before the lines already waiting (they arrived after these)."""
+        session.delayed.extendleft((due, line) for line in reversed(lines))
+        self._defer(session, [], due)
+
+    def _throttled(
+        self, session: _Session, lines: list[str | None], index: int
+    ) -> bool:
+        """Hold a password line (and what follows) while its address waits after failed logins.
+
+        The wait comes before the attempt is judged, so a guesser gets each answer later and later;
+        reconnecting does not help, the delay belongs to the address.
+        """
+        if session.stage is not _Stage.PASSWORD or session.throttle_waited:
+            return False
+        wait = self._throttle.delay(session.address)
+        if wait <= 0:
+            return False
+        session.throttle_waited = True
+        self._defer_first(
+            session, lines[index:], asyncio.get_running_loop().time() + wait
+        )
+        return True
 
     def _handle_lines(self, session: _Session, lines: list[str | None]) -> None:
         """Handle lines of one session, then write every reply and report they caused at once."""
         self._handling = True
         try:
             for count, line in enumerate(lines, start=1):
+                if self._throttled(session, lines, count - 1):
+                    break
                 self._handle(session, line)
                 if not session.is_open():
                     break
@@ -555,6 +802,10 @@ class LipServer:
             return
         if line is None:
             self._reply_error(session, ErrorCode.MALFORMED)
+        elif is_logout(line):
+            _LOGGER.debug("LIP session %s logged out", session.number)
+            session.closed = True  # closed once what was written is sent
+            return
         else:
             self._command(session, line)
         if session.monitors(Monitoring.PROMPT):
@@ -566,6 +817,7 @@ class LipServer:
             session.stage = _Stage.PASSWORD
             session.send(PASSWORD_PROMPT)
             return
+        session.throttle_waited = False
         user_ok = hmac.compare_digest(
             session.username.encode(), self._username.encode()
         )
@@ -573,23 +825,30 @@ class LipServer:
             line.encode(), self._password.encode()
         )
         if user_ok and password_ok:
+            if not self._make_room_for_login():
+                self._counters["refused"] += 1
+                _LOGGER.warning(
+                    "LIP login from %s refused: %d sessions logged in",
+                    session.peer,
+                    self._max_sessions,
+                )
+                session.send_line(TOO_MANY_SESSIONS)
+                session.flush()
+                session.closed = True
+                return
+            if session.admission is not None:
+                session.admission.established()
             session.stage = _Stage.READY
             session.monitoring = set(DEFAULT_MONITORING)
-            _LOGGER.debug(
-                "LIP session %s logged in as %r", session.number, session.username
-            )
+            self._throttle.succeeded(session.address)
+            _LOGGER.debug("LIP session %s logged in", session.number)
             session.send(CRLF)
             session.send_prompt()
             return
         session.failures += 1
         self._counters["failed_logins"] += 1
-        _LOGGER.warning(
-            "Failed LIP login %d of %d as %r from %s",
-            session.failures,
-            self._login_attempts,
-            session.username,
-            session.peer,
-        )
+        # Logged as a summary per address, never with what was typed (a password typed as the user name).
+        self._throttle.failed(session.address)
         session.stage = _Stage.USER
         session.send_line(BAD_LOGIN)
         if session.failures >= self._login_attempts:
@@ -597,6 +856,32 @@ class LipServer:
             session.closed = True
             return
         session.send(LOGIN_PROMPT)
+
+    def _make_room_for_login(self) -> bool:
+        """Whether a login fits under the session cap, once a long-silent session gave up its slot if needed.
+
+        A client that leaks sessions (pylutron does not close the old one on a reload) must not lock itself
+        out: at the cap, the session silent longest gives way if it sent nothing for `idle_eviction_after`
+        seconds (two keepalive periods). Active sessions are never evicted.
+        """
+        logged_in = self._logged_in()
+        if len(logged_in) < self._max_sessions:
+            return True
+        now = asyncio.get_running_loop().time()
+        idle = idle_session_to_evict(
+            logged_in, _last_activity, now, self._idle_eviction_after
+        )
+        if idle is None:
+            return False
+        self._counters["evicted"] += 1
+        _LOGGER.info(
+            "LIP session %s from %s, silent for %.0f s, gives its slot to a new login",
+            idle.number,
+            idle.peer,
+            now - idle.last_activity,
+        )
+        idle.close()
+        return True
 
     def _command(self, session: _Session, line: str) -> None:
         try:
@@ -618,11 +903,17 @@ class LipServer:
         if session.monitors(Monitoring.REPLY):
             for reply in result.lines:
                 session.send_line(reply)
-            for output in result.outputs:
-                if output not in self._reported:
-                    session.send_line(
-                        output_report(output, self._processor.output_level(output))
-                    )
+        for output in result.outputs:
+            if output in self._reported:
+                continue
+            # The level did not change (already there, or the module ignored the command): a processor still
+            # reports it, to the sender and to every session that monitors levels.
+            report = output_report(output, self._processor.output_level(output))
+            for other in list(self._sessions):
+                if other.monitors(Monitoring.ZONE) or (
+                    other is session and other.monitors(Monitoring.REPLY)
+                ):
+                    other.send_line(report)
 
     def _reply_error(self, session: _Session, code: ErrorCode) -> None:
         self._counters["errors"] += 1

@@ -8,7 +8,7 @@ time, the processor) so that our client can rebuild the exact `SystemDescription
 lacks them; the parser then falls back to defaults.
 """
 
-from .build import build_dbxml
+from .build import area_integration_ids, build_dbxml
 from .names import (
     BUTTON_NAMES,
     CCO_OUTPUT_TYPES,
@@ -28,6 +28,7 @@ __all__ = [
     "SWITCHED_OUTPUT_TYPES",
     "UNKNOWN_SERIAL",
     "ZONE_OUTPUT_TYPE",
+    "area_integration_ids",
     "build_dbxml",
     "parse_dbxml",
 ]

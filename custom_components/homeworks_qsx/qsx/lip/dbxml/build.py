@@ -44,6 +44,18 @@ def _all_integration_ids(description: SystemDescription) -> Iterator[int]:
         yield from (zone.integration_id for zone in module.zones)
 
 
+def area_integration_ids(description: SystemDescription) -> dict[int, str]:
+    """Return each area's integration id and name (ours: the ids after every other object's).
+
+    Each area is also its occupancy group: the group's number is the area's id, as pylutron and HomeWorks
+    databases tie them (`OccupancyGroupAssignedToID`), and `?GROUP,<area id>,3` queries it.
+    """
+    first_area_id = max(_all_integration_ids(description)) + 1
+    return {
+        first_area_id + index: name for index, name in enumerate(_areas(description))
+    }
+
+
 def build_dbxml(description: SystemDescription) -> bytes:
     """Return the `DbXmlInfo.xml` document of a system (UTF-8 bytes with an XML declaration)."""
     root = ET.Element("Project")
@@ -81,9 +93,9 @@ def build_dbxml(description: SystemDescription) -> bytes:
     _sub(project_area, "DeviceGroups")
     rooms_xml = _sub(project_area, "Areas")
     groups_xml = _sub(root, "OccupancyGroups")
-    first_area_id = max(_all_integration_ids(description)) + 1
-    for index, (area_name, modules) in enumerate(_areas(description).items()):
-        area_id = first_area_id + index
+    areas = _areas(description)
+    for area_id, area_name in area_integration_ids(description).items():
+        modules = areas[area_name]
         group_number = str(area_id)
         _sub(
             groups_xml,
