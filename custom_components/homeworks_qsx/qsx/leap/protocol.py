@@ -247,10 +247,11 @@ def reply_prefix(
     A server keeps it for lines it sends often with the same header (a subscription's pushes).
     """
     header = make_reply(communique_type, status, url, client_tag, body_type=body_type)
+    # The type and the body key are names of this module (letters only): JSON strings as they are.
     return (
-        f'{{"CommuniqueType":{_ENCODER.encode(header["CommuniqueType"])},'
+        f'{{"CommuniqueType":"{communique_type.value}",'
         f'"Header":{_ENCODER.encode(header["Header"])},'
-        f'"Body":{{{_ENCODER.encode(body_type.body_key)}:'
+        f'"Body":{{"{body_type.body_key}":'
     )
 
 
