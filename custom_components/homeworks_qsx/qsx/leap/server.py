@@ -8,7 +8,8 @@ refusals.
 Pushes: the changes of one burst (everything the emulator publishes before the event loop turns, for example the
 32 modules of one override group) are gathered and sent as one line per subscription, zones in the order they
 first changed, each with its state at the time of sending. The changes requests cause are pushed right after the
-replies to the lines that arrived with them.
+replies to the lines that arrived with them, in the same write. A subscription's header is encoded when it is made
+and a zone's status once per value (`ResourceTree.zone_status_json`): a push only joins texts.
 
 Limits (named below): 20 sessions at once (LP4: a refused session gets a TLS close, nothing else); a TLS handshake
 must end within 10 s (LP4); an inbound line over 64 KiB is answered `400` and the connection closed (LP2); a peer
