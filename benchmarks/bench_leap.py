@@ -9,7 +9,9 @@ Login: `Smartbridge.create_tls(...).connect()` of pylutron-caseta 0.30.0 (what H
 until it has logged in, at 1, 10 and 198 modules, with instant replies and with a 5 ms reply delay: the figure a
 LEAP client of our own must beat. It has no reference in the same run.
 
-The emulator is served by the project's command line in a child process (`serve --no-lip`).
+The emulator is served by the project's command line in a child process (`serve --no-lip --leap-ca FILE`: its CA
+in a file of its own, no state file saved while it is measured). The raw client is minimal and fair: it encodes
+its commands with the project's encoder and parses every line it receives, as any client must.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap``.
 """
