@@ -78,7 +78,8 @@ LONG_LINE_LINGER: Final = 0.5
 MAX_PUSH_STATUSES: Final = 1000
 SUBSCRIBABLE: Final = (ZONE_STATUS_URL, AREA_STATUS_URL)
 LEVEL_MAX: Final = 100
-COMMAND_TYPES: Final = frozenset(CommandType)
+# Tuples: membership compares, so a value of any JSON type (a list too) is simply not in them.
+COMMAND_TYPES: Final = tuple(CommandType)
 
 
 @dataclass(slots=True, eq=False)
@@ -716,7 +717,7 @@ def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
             )
         parameters = command.get("CCOLevelParameters")
         level = parameters.get("CCOLevel") if isinstance(parameters, Mapping) else None
-        if level not in {"Open", "Closed"}:
+        if level not in ("Open", "Closed"):
             raise LeapError(
                 Status.BAD_REQUEST, "CCOLevelParameters.CCOLevel must be Open or Closed"
             )
@@ -729,7 +730,7 @@ def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
         switched = (
             parameters.get("SwitchedLevel") if isinstance(parameters, Mapping) else None
         )
-        if switched not in {"On", "Off"}:
+        if switched not in ("On", "Off"):
             raise LeapError(
                 Status.BAD_REQUEST,
                 "SwitchedLevelParameters.SwitchedLevel must be On or Off",
