@@ -422,7 +422,9 @@ async def issue_cert(args: argparse.Namespace) -> int:
     ca_path = _ca_path(args)
     assert ca_path is not None  # the parser requires --state or --leap-ca
     try:
-        credentials, created = LeapCredentials.load_or_create(ca_path)
+        credentials, created = LeapCredentials.load_or_create(
+            ca_path,
+        )
         key_pem, cert_pem = credentials.issue_client(f"homeworks_qsx {args.id}")
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
