@@ -9,7 +9,9 @@ Login: `Smartbridge.create_tls(...).connect()` of pylutron-caseta 0.30.0 (what H
 until it has logged in, at 1, 10 and 198 modules, with instant replies and with a 5 ms reply delay: the figure a
 LEAP client of our own must beat. It has no reference in the same run.
 
-The emulator is served by the project's command line in a child process (`serve --no-lip`).
+The emulator is served by the project's command line in a child process (`serve --no-lip --leap-ca FILE`: its CA
+in a file of its own, no state file saved while it is measured). The raw client is minimal and fair: it encodes
+its commands with the project's encoder and parses every line it receives, as any client must.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap``.
 """
@@ -39,6 +41,11 @@ from benchmarks.common import (
     sizes_from,
 )
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.leap.protocol import (
+    CommuniqueType,
+    encode,
+    make_request,
+)
 
 COMMANDS = 1_000
 BLOCK = 100  # the floor and ours alternate by blocks, so both see the same machine
@@ -52,11 +59,9 @@ class Client:
     """Key, certificate and CA files of one emulator's CA, and a TLS context made of them."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        """Create (or read) the CA kept beside `folder/name.json` and issue a client certificate."""
-        self.state = folder / f"{name}.json"
-        credentials, _ = LeapCredentials.load_or_create(
-            LeapCredentials.companion_path(self.state)
-        )
+        """Create (or read) the CA in `folder/name.json` (the server's `--leap-ca`) and issue a client certificate."""
+        self.credentials_file = folder / f"{name}.json"
+        credentials, _ = LeapCredentials.load_or_create(self.credentials_file)
         key, cert = credentials.issue_client("benchmark")
         self.files = (
             folder / f"{name}-key.pem",
@@ -67,7 +72,6 @@ class Client:
             self.files, (key, cert, credentials.ca_cert_pem), strict=True
         ):
             path.write_text(text, encoding="ascii")
-        self.credentials_file = LeapCredentials.companion_path(self.state)
         self.context = credentials.client_context(key, cert)
 
 
@@ -82,17 +86,17 @@ async def open_tls(
 
 def go_to_level(zone: int, level: int, tag: str) -> bytes:
     """One `GoToLevel` request line."""
-    message = {
-        "CommuniqueType": "CreateRequest",
-        "Header": {"ClientTag": tag, "Url": f"/zone/{zone}/commandprocessor"},
-        "Body": {
-            "Command": {
-                "CommandType": "GoToLevel",
-                "Parameter": [{"Type": "Level", "Value": level}],
-            }
-        },
+    body = {
+        "Command": {
+            "CommandType": "GoToLevel",
+            "Parameter": [{"Type": "Level", "Value": level}],
+        }
     }
-    return json.dumps(message, separators=(",", ":")).encode() + b"\r\n"
+    return encode(
+        make_request(
+            CommuniqueType.CREATE_REQUEST, f"/zone/{zone}/commandprocessor", tag, body
+        )
+    )
 
 
 async def echo_round_trips(
@@ -162,7 +166,9 @@ async def measure(
             "tls-echo", placement.server, str(client.credentials_file)
         ) as echo_served,
         leap_server(
-            client.state, modules=modules_per_link(size), cpus=placement.server
+            client.credentials_file,
+            modules=modules_per_link(size),
+            cpus=placement.server,
         ) as served,
     ):
         echo_reader, echo_writer = await open_tls(
@@ -189,7 +195,9 @@ async def login_seconds(folder: Path, size: int, reply_delay_ms: float) -> list[
     client = Client(folder, f"login-{size}-{reply_delay_ms:g}")
     seconds: list[float] = []
     async with leap_server(
-        client.state, modules=modules_per_link(size), reply_delay_ms=reply_delay_ms
+        client.credentials_file,
+        modules=modules_per_link(size),
+        reply_delay_ms=reply_delay_ms,
     ) as served:
         key, cert, ca = (str(path) for path in client.files)
         for _ in range(LOGINS):

@@ -93,13 +93,6 @@ def write_credentials(folder: Path) -> tuple[LeapCredentials, LeapCertificates]:
     return credentials, LeapCertificates(key, cert, credentials.ca_cert_pem)
 
 
-def fresh_state(folder: Path, credentials: LeapCredentials, name: str) -> Path:
-    """Return a new state file for one server, with the CA kept beside it (the server keeps its CA there)."""
-    state = folder / f"{name}.json"
-    credentials.save(LeapCredentials.companion_path(state))
-    return state
-
-
 async def main() -> None:
     """Measure both start-ups for every size, without and with a reply delay."""
     args = parse_args(__doc__ or "")
@@ -109,11 +102,13 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qsx-bench-leap-") as name:
         folder = Path(name)
         credentials, certificates = write_credentials(folder)
+        ca_file = folder / "ca.json"  # the servers' --leap-ca
+        credentials.save(ca_file)
         for delay_ms in DELAYS_MS:
             for size in sizes:
                 ours_runs, theirs_runs = repeats(size, delay_ms)
                 async with leap_server(
-                    fresh_state(folder, credentials, f"state-{size}-{delay_ms:g}"),
+                    ca_file,
                     modules=modules_per_link(size),
                     reply_delay_ms=delay_ms,
                 ) as served:

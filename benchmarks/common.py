@@ -287,14 +287,17 @@ _LEAP_SERVING = re.compile(
 
 @contextlib.asynccontextmanager
 async def leap_server(
-    state: Path,
+    ca: Path,
     *,
     modules: Sequence[int],
     reply_delay_ms: float = 0.0,
     profile: str = "full",
     cpus: frozenset[int] | None = None,
 ) -> AsyncIterator[Served]:
-    """Serve an emulated system over LEAP only (free ports), with the CA kept beside `state`, in a child process.
+    """Serve an emulated system over LEAP only (free ports), with the CA in the file `ca`, in a child process.
+
+    No `--state`: the served emulator saves nothing while it is measured (a processor does not write its state to
+    a file after every change; the LIP benchmarks serve without a state file too).
 
     `Served.http_port` holds the pairing port.
     """
@@ -305,8 +308,8 @@ async def leap_server(
         "serve",
         "--modules",
         ",".join(str(count) for count in modules),
-        "--state",
-        str(state),
+        "--leap-ca",
+        str(ca),
         "--no-lip",
         "--leap-port",
         "0",

@@ -157,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the pairing window for this long at start, as if the processor's button were pressed (default 0: closed)",
     )
     leap.add_argument(
+        "--leap-ca",
+        metavar="FILE",
+        help=(
+            "file of the emulator's LEAP certificate authority (created if it does not exist): instead of the one "
+            "beside --state, so LEAP keeps its CA without the state being saved"
+        ),
+    )
+    leap.add_argument(
         "--leap-profile",
         choices=[profile.value for profile in Profile],
         default=Profile.FULL.value,
@@ -183,11 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
             "them. The CA is the one `serve --state FILE` uses (created now if it does not exist yet)."
         ),
     )
-    issue.add_argument(
+    authority = issue.add_mutually_exclusive_group(required=True)
+    authority.add_argument(
         "--state",
         metavar="FILE",
-        required=True,
-        help="the emulator's state file (as for serve)",
+        help="the emulator's state file (as for serve): the CA beside it",
+    )
+    authority.add_argument(
+        "--leap-ca",
+        metavar="FILE",
+        help="the CA file (as for serve --leap-ca)",
     )
     issue.add_argument(
         "--out",
@@ -270,20 +283,30 @@ class _Saver:
         self.save()
 
 
-def _credentials(state: str | None) -> LeapCredentials:
-    """Return the emulator's CA: kept beside `--state` (created on first start), or new for this run without it."""
+def _ca_path(args: argparse.Namespace) -> Path | None:
+    """Where the emulator's CA is kept: `--leap-ca`, else beside `--state`; None with neither."""
     from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
 
-    if state is None:
+    if args.leap_ca:
+        return Path(args.leap_ca)
+    if args.state:
+        return LeapCredentials.companion_path(Path(args.state))
+    return None
+
+
+def _credentials(args: argparse.Namespace) -> LeapCredentials:
+    """Return the emulator's CA: kept in its file (created on first start), or new for this run without one."""
+    from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+
+    path = _ca_path(args)
+    if path is None:
         print(
-            "warning: no --state: a new LEAP certificate authority for this run only (issued certificates will not "
-            "survive a restart)",
+            "warning: no --state or --leap-ca: a new LEAP certificate authority for this run only (issued "
+            "certificates will not survive a restart)",
             file=sys.stderr,
         )
         return LeapCredentials.generate()
-    credentials, _ = LeapCredentials.load_or_create(
-        LeapCredentials.companion_path(Path(state))
-    )
+    credentials, _ = LeapCredentials.load_or_create(path)
     return credentials
 
 
@@ -310,7 +333,7 @@ async def serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         emulator = _load_emulator(args)
-        credentials = None if args.no_leap else _credentials(args.state)
+        credentials = None if args.no_leap else _credentials(args)
     except (QsxError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -400,23 +423,23 @@ async def issue_cert(args: argparse.Namespace) -> int:
     """Write a client key, certificate and the CA for LEAP (LP21's direct issue); return the exit status."""
     from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
 
+    ca_path = _ca_path(args)
+    assert ca_path is not None  # the parser requires --state or --leap-ca
     try:
         credentials, created = LeapCredentials.load_or_create(
-            LeapCredentials.companion_path(Path(args.state))
+            ca_path,
         )
         paths = credentials.write_client_files(Path(args.out), args.id)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     if created:
-        print(
-            f"Created the emulator's LEAP certificate authority in {LeapCredentials.companion_path(Path(args.state))}"
-        )
+        print(f"Created the emulator's LEAP certificate authority in {ca_path}")
     for path in paths.values():
         print(f"Wrote {path}")
     port = "" if args.leap_port == LEAP_PORT else f", port={args.leap_port}"
     print(
-        "Use them with pylutron-caseta (serve with the same --state):\n"
+        f"Use them with pylutron-caseta (serve with the same {'--leap-ca' if args.leap_ca else '--state'}):\n"
         f"    bridge = Smartbridge.create_tls({args.host!r}, {str(paths['key'])!r}, {str(paths['cert'])!r}, "
         f"{str(paths['ca'])!r}{port})\n"
         "    await bridge.connect()",

@@ -16,6 +16,7 @@ from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 
 from .conftest import WAIT, wait_for
 
+CLI_FILES = ("key", "cert", "ca")
 SERVING = re.compile(r"LEAP on [\d.]+:(\d+) \((\w+)\), pairing on [\d.]+:(\d+)")
 
 
@@ -193,3 +194,54 @@ async def test_serve_without_state_warns_and_port_in_use_exits_1(
     assert "cannot listen" in err
     blocker.close()
     await blocker.wait_closed()
+
+
+async def test_serve_with_its_own_ca_file_saves_no_state(
+    socket_enabled: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LP4: `--leap-ca FILE` keeps the CA in its own file: the issued certificate opens LEAP, no state is saved."""
+    ca_file = tmp_path / "ca.json"
+    out = tmp_path / "certs"
+    issue = ["issue-cert", "--leap-ca", str(ca_file), "--out", str(out), "--id", "t"]
+    assert await cli.issue_cert(cli.build_parser().parse_args(issue)) == 0
+    printed = capsys.readouterr().out
+    assert f"authority in {ca_file}" in printed
+    assert "serve with the same --leap-ca" in printed
+    args = cli.build_parser().parse_args(
+        [
+            "serve",
+            "--modules",
+            "1",
+            "--leap-ca",
+            str(ca_file),
+            "--no-lip",
+            "--leap-port",
+            "0",
+            "--pairing-port",
+            "0",
+        ]
+    )
+    task = asyncio.create_task(cli.serve(args))
+    output = ""
+
+    def serving() -> bool:
+        nonlocal output
+        output += capsys.readouterr().out
+        return "Serving" in output
+
+    await wait_for(serving)
+    match = SERVING.search(output)
+    assert match, output
+    key, cert, ca = (str(out / f"lutron_caseta-t-{kind}.pem") for kind in CLI_FILES)
+    bridge = Smartbridge.create_tls("127.0.0.1", key, cert, ca, port=int(match[1]))
+    await asyncio.wait_for(bridge.connect(), WAIT)
+    tasks = [bridge._monitor_task, bridge._ping_task]  # noqa: SLF001
+    switch = bridge.get_devices_by_domain("switch")[0]
+    await bridge.turn_on(switch["device_id"])
+    await wait_for(lambda: bridge.is_on(switch["device_id"]))
+    await bridge.close()  # type: ignore[no-untyped-call]
+    await asyncio.wait([task for task in tasks if task is not None], timeout=WAIT)
+    os.kill(os.getpid(), signal.SIGTERM)  # serve's own handler stops it
+    assert await asyncio.wait_for(task, WAIT) == 0
+    assert "no --state" not in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ca.json", "certs"]

@@ -514,6 +514,11 @@ async def test_lp19_ignored_command_shows_real_state(
         (f"/zone/{ISLAND}/commandprocessor", None, "Body.Command"),
         (f"/zone/{ISLAND}/commandprocessor", {"Command": "GoToLevel"}, "Body.Command"),
         (f"/zone/{ISLAND}/commandprocessor", command("Raise"), "Unknown CommandType"),
+        (
+            f"/zone/{ISLAND}/commandprocessor",
+            {"Command": {"CommandType": ["GoToLevel"]}},
+            "Unknown CommandType",
+        ),
         (f"/zone/{ISLAND}/commandprocessor", go_to_level(101), "Level must be"),
         (f"/zone/{ISLAND}/commandprocessor", go_to_level(-1), "Level must be"),
         (f"/zone/{ISLAND}/commandprocessor", go_to_level(True), "Level must be"),
@@ -550,6 +555,16 @@ async def test_lp19_ignored_command_shows_real_state(
             f"/zone/{A2_CCO}/commandprocessor",
             command("GoToCCOLevel", CCOLevelParameters={}),
             "Open or Closed",
+        ),
+        (
+            f"/zone/{A2_CCO}/commandprocessor",
+            command("GoToCCOLevel", CCOLevelParameters={"CCOLevel": ["Open"]}),
+            "Open or Closed",
+        ),
+        (
+            f"/zone/{ISLAND}/commandprocessor",
+            command("GoToSwitchedLevel", SwitchedLevelParameters={"SwitchedLevel": {}}),
+            "SwitchedLevel must be",
         ),
     ],
 )

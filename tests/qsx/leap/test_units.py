@@ -28,7 +28,11 @@ from custom_components.homeworks_qsx.qsx.leap.protocol import (
     Pager,
     Status,
 )
-from custom_components.homeworks_qsx.qsx.leap.resources import Profile, ResourceTree
+from custom_components.homeworks_qsx.qsx.leap.resources import (
+    Profile,
+    ResourceTree,
+    zone_status,
+)
 from custom_components.homeworks_qsx.qsx.leap.tls import SessionProtocol, TlsListener
 from custom_components.homeworks_qsx.qsx.limits import SocketBudget
 
@@ -85,6 +89,47 @@ def test_lp5_request_and_reply_builders() -> None:
         Status.NOT_FOUND,
         "This resource does not exist : /x",
     )
+
+
+@pytest.mark.parametrize("tag", [None, "t", 'quote " back\\slash', "é ✓"])
+def test_lp5_reply_from_encoded_content(tag: str | None) -> None:
+    """LP2, LP5: a reply spliced from its prefix and encoded content is the same line as the whole reply encoded."""
+    content = [{"href": "/zone/10/status", "Level": 100, "Name": "Zone ✓"}]
+    prefix = protocol.reply_prefix(
+        CommuniqueType.READ_RESPONSE,
+        Status.OK,
+        "/zone/status",
+        tag,
+        BodyType.MULTIPLE_ZONE_STATUSES,
+    )
+    whole = protocol.make_reply(
+        CommuniqueType.READ_RESPONSE,
+        Status.OK,
+        "/zone/status",
+        tag,
+        body_type=BodyType.MULTIPLE_ZONE_STATUSES,
+        content=content,
+    )
+    line = protocol.encode_reply(prefix, protocol.encode_json(content))
+    assert line == protocol.encode(whole)
+    assert protocol.decode(line) == whole
+
+
+def test_lp14_zone_status_text() -> None:
+    """LP14, LP15: a zone's status as JSON text follows its module's state, for zones and CCOs."""
+    emulator = Emulator(build_description([1]))
+    tree = ResourceTree(emulator.description)
+    serial = emulator.description.modules[0].serial
+    for target in tree.targets.values():
+        for on in (True, False, True):
+            if target.number is None:
+                emulator.set_cco(serial, on)
+            else:
+                emulator.set_zone(serial, target.number, on)
+            state = emulator.state(serial)
+            text = tree.zone_status_json(target, state)
+            assert json.loads(text) == zone_status(target, state)
+            assert text == protocol.encode_json(zone_status(target, state))
 
 
 def test_lp8_pager() -> None:

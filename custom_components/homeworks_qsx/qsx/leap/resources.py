@@ -24,7 +24,14 @@ from typing import Any, Final
 
 from ..const import MODULE_MODEL, LinkType, LoadType
 from ..model import ModuleDescription, ModuleState, SystemDescription
-from .protocol import PRODUCT_TYPE_QSX, BodyType, href, not_allowed, not_found
+from .protocol import (
+    PRODUCT_TYPE_QSX,
+    BodyType,
+    encode_json,
+    href,
+    not_allowed,
+    not_found,
+)
 
 ID_STRIDE: Final = 8
 MODULE_DEVICE_TYPE: Final = "SwitchingPowerModule"  # LP16 (ours)
@@ -79,18 +86,28 @@ class ZoneTarget:
     area_id: int
 
 
+def zone_value(target: ZoneTarget, state: ModuleState) -> bool:
+    """Return what a zone's status shows of its module's state: the zone on, or the CCO closed."""
+    if target.number is None:
+        return state.cco_closed
+    return state.zones[target.number - 1].on
+
+
 def zone_status(target: ZoneTarget, state: ModuleState) -> dict[str, Any]:
     """LP14, LP15: the status of one zone from its module's state."""
+    return _zone_status(target, zone_value(target, state))
+
+
+def _zone_status(target: ZoneTarget, value: bool) -> dict[str, Any]:
     status: dict[str, Any] = {
         "href": f"/zone/{target.zone_id}/status",
         "Zone": href("zone", target.zone_id),
     }
     if target.number is None:
-        status["CCOLevel"] = "Closed" if state.cco_closed else "Open"
+        status["CCOLevel"] = "Closed" if value else "Open"
     else:
-        on = state.zones[target.number - 1].on
-        status["Level"] = ON_LEVEL if on else 0
-        status["SwitchedLevel"] = "On" if on else "Off"
+        status["Level"] = ON_LEVEL if value else 0
+        status["SwitchedLevel"] = "On" if value else "Off"
     status["StatusAccuracy"] = "Good"
     return status
 
@@ -153,6 +170,12 @@ class ResourceTree:
         self.zones: dict[int, dict[str, Any]] = {}
         self.targets: dict[int, ZoneTarget] = {}
         self.area_zones: dict[int, list[int]] = {area_id: [] for area_id in self.areas}
+        # The lighting zones of each area: what its status is made of.
+        self._area_lights: dict[int, list[ZoneTarget]] = {
+            area_id: [] for area_id in self.areas
+        }
+        # (zone id, `zone_value`) → the status as JSON: two per zone, each encoded once.
+        self._status_json: dict[tuple[int, bool], str] = {}
         self.devices: dict[int, dict[str, Any]] = {self.processor_id: self._processor()}
         self.module_devices: list[int] = []
         for number, module in enumerate(description.modules, start=1):
@@ -237,6 +260,8 @@ class ResourceTree:
             self.targets[zone_id] = ZoneTarget(
                 zone_id, module.serial, zone_number, area_id
             )
+            if is_light and zone_number is not None:
+                self._area_lights[area_id].append(self.targets[zone_id])
             self.area_zones[area_id].append(zone_id)
             local.append(href("zone", zone_id))
         link_node = href(
@@ -340,22 +365,22 @@ class ResourceTree:
         self._get(self.areas, number, url)
         return int(number)
 
+    def zone_status_json(self, target: ZoneTarget, state: ModuleState) -> str:
+        """`zone_status` as JSON text (`encode_json`)."""
+        key = (target.zone_id, zone_value(target, state))
+        text = self._status_json.get(key)
+        if text is None:
+            text = self._status_json[key] = encode_json(_zone_status(target, key[1]))
+        return text
+
     def area_status(
         self, area_id: int, state: Callable[[str], ModuleState]
     ) -> dict[str, Any]:
         """Return the status of one area (LP18; ours: `Level` 100 while one of its lighting zones is on, else 0)."""
         status: dict[str, Any] = {"href": f"/area/{area_id}/status"}
-        lights = [
-            self.targets[zone_id]
-            for zone_id in self.area_zones[area_id]
-            if self.zones[zone_id]["Category"]["IsLight"]
-        ]
+        lights = self._area_lights[area_id]
         if lights:
-            on = any(
-                state(target.serial).zones[target.number - 1].on
-                for target in lights
-                if target.number
-            )
+            on = any(zone_value(target, state(target.serial)) for target in lights)
             status["Level"] = ON_LEVEL if on else 0
         status["OccupancyStatus"] = "Unknown"
         status["CurrentScene"] = None

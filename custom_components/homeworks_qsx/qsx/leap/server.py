@@ -8,7 +8,8 @@ refusals.
 Pushes: the changes of one burst (everything the emulator publishes before the event loop turns, for example the
 32 modules of one override group) are gathered and sent as one line per subscription, zones in the order they
 first changed, each with its state at the time of sending. The changes requests cause are pushed right after the
-replies to the lines that arrived with them.
+replies to the lines that arrived with them, in the same write. A subscription's header is encoded when it is made
+and a zone's status once per value (`ResourceTree.zone_status_json`): a push only joins texts.
 
 Limits (named below): 20 sessions at once (LP4: a refused session gets a TLS close, nothing else); a TLS handshake
 must end within 10 s (LP4), and every socket takes its place in the `SocketBudget` (`qsx/limits.py`) the emulator's
@@ -30,7 +31,6 @@ from collections.abc import Callable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import itertools
-import json
 import logging
 import secrets
 from typing import Any, Final, override
@@ -47,7 +47,6 @@ from .certs import LeapCredentials
 from .protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
-    LINE_END,
     MAX_INBOUND_LINE_BYTES,
     PAGE_SIZE,
     PING_URL,
@@ -62,11 +61,14 @@ from .protocol import (
     Status,
     decode,
     encode,
+    encode_json,
+    encode_reply,
     exception_reply,
     make_reply,
     not_allowed,
     parse_request,
     ping_reply,
+    reply_prefix,
     request_tag,
 )
 from .resources import Profile, ResourceTree, ZoneTarget, zone_status
@@ -83,6 +85,8 @@ LONG_LINE_LINGER: Final = 0.5
 MAX_PUSH_STATUSES: Final = 1000
 SUBSCRIBABLE: Final = (ZONE_STATUS_URL, AREA_STATUS_URL)
 LEVEL_MAX: Final = 100
+# Tuples: membership compares, so a value of any JSON type (a list too) is simply not in them.
+COMMAND_TYPES: Final = tuple(CommandType)
 
 
 @dataclass(slots=True, eq=False)
@@ -93,8 +97,8 @@ class _Session:
     peer: str
     transport: asyncio.Transport
     reader: LineReader
-    # URL → the subscription's tag.
-    subscriptions: dict[str, str | None] = field(default_factory=dict)
+    # URL → the start of the subscription's push lines (`reply_prefix`, with its tag).
+    subscriptions: dict[str, str] = field(default_factory=dict)
     out: list[bytes] = field(default_factory=list)
     closed: bool = False
     dropped: bool = False
@@ -338,13 +342,12 @@ class LeapServer:
             s for s in self._sessions if ZONE_STATUS_URL in s.subscriptions
         ]
         if zone_subscribers and targets:
-            statuses = [self._zone_status(target) for target in targets]
-            self._send_push(
-                zone_subscribers,
-                ZONE_STATUS_URL,
-                BodyType.MULTIPLE_ZONE_STATUSES,
-                statuses,
-            )
+            state = self.emulator.state
+            statuses = [
+                tree.zone_status_json(target, state(target.serial))
+                for target in targets
+            ]
+            self._send_push(zone_subscribers, ZONE_STATUS_URL, statuses)
         areas = {target.area_id for target in targets}
         if areas:
             changed_areas: list[dict[str, Any]] = []
@@ -360,36 +363,17 @@ class LeapServer:
                 self._send_push(
                     area_subscribers,
                     AREA_STATUS_URL,
-                    BodyType.MULTIPLE_AREA_STATUSES,
-                    changed_areas,
+                    [encode_json(status) for status in changed_areas],
                 )
 
     def _send_push(
-        self,
-        sessions: Iterable[_Session],
-        url: str,
-        body_type: BodyType,
-        items: list[Any],
+        self, sessions: Iterable[_Session], url: str, statuses: list[str]
     ) -> None:
-        chunks = [
-            items[start : start + MAX_PUSH_STATUSES]
-            for start in range(0, len(items), MAX_PUSH_STATUSES)
-        ]
-        for chunk in chunks:
-            # The body is encoded once; only the tag differs between subscribers.
-            body = json.dumps(
-                {body_type.body_key: chunk}, separators=(",", ":"), ensure_ascii=False
-            )
+        """Send statuses (JSON text) to the subscribers of `url`; the body is made once, only the tag differs."""
+        for start in range(0, len(statuses), MAX_PUSH_STATUSES):
+            content = f"[{','.join(statuses[start : start + MAX_PUSH_STATUSES])}]"
             for session in sessions:
-                header = make_reply(
-                    CommuniqueType.READ_RESPONSE,
-                    Status.OK,
-                    url,
-                    session.subscriptions[url],
-                    body_type=body_type,
-                )["Header"]
-                line = f'{{"CommuniqueType":"ReadResponse","Header":{json.dumps(header, separators=(",", ":"))},"Body":{body}}}'
-                self._queue(session, line.encode() + LINE_END)
+                self._queue(session, encode_reply(session.subscriptions[url], content))
                 self._counters["pushes"] += 1
 
     # Writing.
@@ -685,7 +669,13 @@ class LeapServer:
             raise self._refusal(request.url)
         result = self._read_body(request.url)
         assert result is not None
-        session.subscriptions[request.url] = request.client_tag
+        session.subscriptions[request.url] = reply_prefix(
+            CommuniqueType.READ_RESPONSE,
+            Status.OK,
+            request.url,
+            request.client_tag,
+            result[0],
+        )
         self._send(
             session,
             make_reply(
@@ -715,17 +705,17 @@ class LeapServer:
                 target.serial,
                 reason,
             )
-        self._send(
-            session,
-            make_reply(
-                CommuniqueType.CREATE_RESPONSE,
-                Status.CREATED,
-                request.url,
-                request.client_tag,
-                body_type=BodyType.ONE_ZONE_STATUS,
-                content=self._zone_status(target),
-            ),
+        prefix = reply_prefix(
+            CommuniqueType.CREATE_RESPONSE,
+            Status.CREATED,
+            request.url,
+            request.client_tag,
+            BodyType.ONE_ZONE_STATUS,
         )
+        status = self._tree().zone_status_json(
+            target, self.emulator.state(target.serial)
+        )
+        self._queue(session, encode_reply(prefix, status))
 
 
 def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
@@ -734,7 +724,7 @@ def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
     if not isinstance(command, Mapping):
         raise LeapError(Status.BAD_REQUEST, "Body.Command is missing or not an object")
     kind = command.get("CommandType")
-    if kind not in set(CommandType):
+    if kind not in COMMAND_TYPES:
         raise LeapError(Status.BAD_REQUEST, f"Unknown CommandType {kind!r}")
     serial, number = target.serial, target.number
     if number is None:
@@ -745,7 +735,7 @@ def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
             )
         parameters = command.get("CCOLevelParameters")
         level = parameters.get("CCOLevel") if isinstance(parameters, Mapping) else None
-        if level not in {"Open", "Closed"}:
+        if level not in ("Open", "Closed"):
             raise LeapError(
                 Status.BAD_REQUEST, "CCOLevelParameters.CCOLevel must be Open or Closed"
             )
@@ -758,7 +748,7 @@ def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
         switched = (
             parameters.get("SwitchedLevel") if isinstance(parameters, Mapping) else None
         )
-        if switched not in {"On", "Off"}:
+        if switched not in ("On", "Off"):
             raise LeapError(
                 Status.BAD_REQUEST,
                 "SwitchedLevelParameters.SwitchedLevel must be On or Off",
