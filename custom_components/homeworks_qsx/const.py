@@ -22,6 +22,10 @@ CONF_PROCESSOR_SERIAL: Final = "processor_serial"
 CONF_SERVE: Final = "serve"
 CONF_LIP_PORT: Final = "lip_port"
 CONF_HTTP_PORT: Final = "http_port"
+# A LEAP entry's certificates from pairing (PEM text): the client key and certificate, and the processor's CA.
+CONF_KEY_PEM: Final = "key_pem"
+CONF_CERT_PEM: Final = "cert_pem"
+CONF_CA_PEM: Final = "ca_pem"
 
 # Options.
 CONF_CCI_REPAIR_MINUTES: Final = "cci_repair_minutes"
@@ -66,4 +70,5 @@ class BackendType(StrEnum):
     """What stands behind a config entry."""
 
     EMULATED = "emulated"
-    LIVE = "live"
+    LEAP = "leap"  # a live processor over LEAP (paired)
+    LIVE = "live"  # a live processor over LIP (telnet integration)

@@ -10,13 +10,19 @@ from weakref import WeakKeyDictionary
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import CONF_BACKEND, CONF_HTTP_PORT, DOMAIN, MANUFACTURER, BackendType
+from .qsx.backend import Capability
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
-from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
+from .qsx.model import (
+    AreaGroupDescription,
+    ModuleDescription,
+    ModuleState,
+    ProcessorDescription,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 _NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
@@ -36,6 +42,9 @@ class _SharedDeviceInfo:
     processor: DeviceInfo | None = None
     # Per module, the description the device info was made from: a changed module gets a new one.
     modules: dict[str, tuple[ModuleDescription, DeviceInfo]] = field(
+        default_factory=dict
+    )
+    groups: dict[str, tuple[AreaGroupDescription, DeviceInfo]] = field(
         default_factory=dict
     )
 
@@ -66,6 +75,8 @@ def processor_device_info(
         serial_number=processor.serial,
         sw_version=processor.firmware,
     )
+    if processor.mac:
+        info["connections"] = {(CONNECTION_NETWORK_MAC, processor.mac)}
     if entry.data.get(CONF_BACKEND) == BackendType.LIVE:
         port = entry.data[CONF_HTTP_PORT]
         host = entry.data[CONF_HOST]
@@ -76,10 +87,13 @@ def processor_device_info(
 
 
 def module_device_info(
-    processor_device_id: str, module: ModuleDescription
+    processor_device_id: str, module: ModuleDescription, *, link_address: bool = True
 ) -> DeviceInfo:
-    """Describe the device of a switching module, attached to its processor's device."""
-    return DeviceInfo(
+    """Describe the device of a switching module, attached to its processor's device.
+
+    `link_address`: whether the backend reports where the module is on its link (LEAP does not).
+    """
+    info = DeviceInfo(
         identifiers={(DOMAIN, module.serial)},
         manufacturer=MANUFACTURER,
         model=MODULE_MODEL,
@@ -91,6 +105,22 @@ def module_device_info(
         suggested_area=module.area
         if module.area and module.area != module.name
         else None,
+        via_device_id=processor_device_id,
+    )
+    if not link_address:
+        del info["hw_version"]
+    return info
+
+
+def group_device_info(
+    processor_device_id: str, group: AreaGroupDescription
+) -> DeviceInfo:
+    """Describe the device of an area group (the zones of an area's anonymous modules), attached to the processor."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, group.serial)},
+        manufacturer=MANUFACTURER,
+        name=group.name,
+        suggested_area=group.area or None,
         via_device_id=processor_device_id,
     )
 
@@ -188,7 +218,12 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
         if shared is None or shared[0] is not module:
             shared = modules[module.serial] = (
                 module,
-                module_device_info(runtime.processor_device_id, module),
+                module_device_info(
+                    runtime.processor_device_id,
+                    module,
+                    link_address=Capability.LINK_ADDRESS
+                    in runtime.backend.capabilities,
+                ),
             )
         self._attr_device_info = shared[1]
 
@@ -200,6 +235,46 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
     @property
     def module_state(self) -> ModuleState:
         """The module's live state."""
+        return self.runtime.backend.module_state(self.serial)
+
+    @override
+    def _followed_serial(self) -> str | None:
+        return self.serial
+
+    @callback
+    @override
+    def _handle_event(self, event: Event) -> None:
+        self._async_refresh()
+
+
+class HomeworksQsxGroupEntity(HomeworksQsxEntity):
+    """An entity of one area group (LEAP: the zones of an area whose modules the processor does not identify)."""
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        group: AreaGroupDescription,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to `group` and its device."""
+        super().__init__(runtime, group.serial, description)
+        groups = _shared_device_info(runtime).groups
+        shared = groups.get(group.serial)
+        if shared is None or shared[0] is not group:
+            shared = groups[group.serial] = (
+                group,
+                group_device_info(runtime.processor_device_id, group),
+            )
+        self._attr_device_info = shared[1]
+
+    @property
+    def group(self) -> AreaGroupDescription:
+        """The group's current description."""
+        return self.runtime.backend.description.group(self.serial)
+
+    @property
+    def module_state(self) -> ModuleState:
+        """The group's live state (one zone per output of the group)."""
         return self.runtime.backend.module_state(self.serial)
 
     @override

@@ -30,6 +30,7 @@ from .const import (
     DOMAIN,
 )
 from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
+from .qsx.backend import Capability
 from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
@@ -177,7 +178,13 @@ async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="simulation_not_supported",
-                translation_placeholders={"name": target.entry.title},
+                translation_placeholders={
+                    "name": target.entry.title,
+                    "reason": target.runtime.backend.unsupported_reason(
+                        Capability.SIMULATION
+                    )
+                    or "",
+                },
             )
     value = call.data[simulation.field]
     for target in targets:
