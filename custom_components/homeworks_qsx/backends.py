@@ -1,5 +1,4 @@
-"""Building the backend of a config entry: an emulated system (optionally served over LIP), or a live processor
-reached over LIP or LEAP."""
+"""Building the backend of a config entry: an emulated system (served over LIP if asked), or a live processor."""
 
 from __future__ import annotations
 

@@ -268,7 +268,7 @@ class HomeworksQsxGroupEntity(HomeworksQsxEntity):
         self._attr_device_info = shared[1]
 
     @property
-    def group(self) -> AreaGroupDescription:
+    def area_group(self) -> AreaGroupDescription:
         """The group's current description."""
         return self.runtime.backend.description.group(self.serial)
 

@@ -33,6 +33,8 @@ type GroupEntitiesOf = Callable[[AreaGroupDescription], Iterable[Entity]]
 
 def _no_group_entities(_group: AreaGroupDescription) -> Iterable[Entity]:
     return ()
+
+
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxRuntime]
 
 
@@ -281,9 +283,11 @@ class HomeworksQsxRuntime:
         """Remove devices of modules that are no longer part of the system."""
         registry = dr.async_get(self.hass)
         description = self.backend.description
-        known = {self.processor_serial} | {
-            unit.serial for unit in (*description.modules, *description.groups)
-        }
+        known = (
+            {self.processor_serial}
+            | {module.serial for module in description.modules}
+            | {group.serial for group in description.groups}
+        )
         for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
             serials = {
                 ident for domain, ident in device.identifiers if domain == DOMAIN

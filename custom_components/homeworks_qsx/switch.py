@@ -185,12 +185,14 @@ class HomeworksQsxGroupSwitch(HomeworksQsxGroupEntity, SwitchEntity):
     entity_description: HomeworksQsxGroupSwitchEntityDescription
 
     def _number(self) -> int:
-        """The zone's number in the group now (zones are found by their processor id)."""
+        """Return the zone's number in the group now (zones are found by their processor id)."""
         zone_id = self.entity_description.zone_id
-        for zone in self.group.zones:
+        for zone in self.area_group.zones:
             if zone.integration_id == zone_id:
                 return zone.number
-        raise UnknownObjectError(f"Zone {zone_id} is no longer in {self.group.name}")
+        raise UnknownObjectError(
+            f"Zone {zone_id} is no longer in {self.area_group.name}"
+        )
 
     @property
     @override
