@@ -15,12 +15,12 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-import pytest_socket
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import pytest_socket
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.homeworks_qsx.const import (
@@ -44,10 +44,15 @@ from custom_components.homeworks_qsx.qsx.leap import (
     PairingServer,
     Profile,
 )
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    SOURCE_ZEROCONF,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_HOST, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -137,7 +142,7 @@ def fast_leap_timing() -> Generator[None]:
 
 @pytest.fixture(scope="module")
 def credentials() -> LeapCredentials:
-    """The emulated processor's CA and server certificate."""
+    """Return the emulated processor's CA and server certificate."""
     return LeapCredentials.generate()
 
 
@@ -151,7 +156,7 @@ def profile() -> Profile:
 async def processor(
     hass: HomeAssistant, credentials: LeapCredentials, profile: Profile
 ) -> AsyncGenerator[EmulatedProcessor]:
-    """The emulated house, served."""
+    """Serve the emulated house."""
     emulator = Emulator(load_description(HOUSE), scheduler=AsyncioScheduler())
     emulated = EmulatedProcessor(emulator, credentials, profile)
     await emulated.start()
@@ -169,7 +174,7 @@ def trusted(monkeypatch: pytest.MonkeyPatch, credentials: LeapCredentials) -> No
 def leap_entry(
     hass: HomeAssistant, processor: EmulatedProcessor, host: str = HOST
 ) -> MockConfigEntry:
-    """A LEAP entry of the emulated processor, with certificates it issued."""
+    """Add a LEAP entry of the emulated processor, with certificates it issued."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Test house",
@@ -205,7 +210,7 @@ async def until(hass: HomeAssistant, condition: Callable[[], bool]) -> bool:
     return False
 
 
-async def submit_host(hass: HomeAssistant, flow_id: str, host: str) -> FlowResult:
+async def submit_host(hass: HomeAssistant, flow_id: str, host: str) -> ConfigFlowResult:
     """Submit the host form, let the pairing run, and return what follows it."""
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: host})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
@@ -221,7 +226,11 @@ async def start_leap_flow(hass: HomeAssistant) -> str:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"][0] == BackendType.LEAP
+    assert result["menu_options"] == [
+        BackendType.LEAP,
+        BackendType.LIVE,
+        BackendType.EMULATED,
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": BackendType.LEAP}
     )
@@ -338,7 +347,7 @@ async def test_same_processor_is_not_added_twice(
 def announcement(
     host: str = HOST, serial: str | None = PROCESSOR, systype: str = "hwqs"
 ) -> ZeroconfServiceInfo:
-    """A processor's `_lutron._tcp.local.` announcement (LP22)."""
+    """Return a processor's `_lutron._tcp.local.` announcement (LP22)."""
     properties = {"SYSTYPE": systype, "CODEVER": "22.02.17f000"}
     if serial is not None:
         properties["SERNUM"] = serial
@@ -723,7 +732,9 @@ async def test_diagnostics_never_show_certificates(
 ) -> None:
     """Diagnostics show the LEAP backend's figures, never a key or a certificate."""
     entry = await setup_leap(hass, processor)
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, entry
+    )
     text = str(diagnostics)
     assert "PRIVATE KEY" not in text
     assert "CERTIFICATE" not in text
