@@ -209,7 +209,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Choose what to set up: an emulated system (no hardware) or a live processor."""
         return self.async_show_menu(
             step_id="user",
-            menu_options=[BackendType.LEAP, BackendType.LIVE, BackendType.EMULATED],
+            menu_options=[BackendType.EMULATED, BackendType.LEAP, BackendType.LIVE],
         )
 
     # Emulated system

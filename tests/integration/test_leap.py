@@ -227,9 +227,9 @@ async def start_leap_flow(hass: HomeAssistant) -> str:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
+        BackendType.EMULATED,
         BackendType.LEAP,
         BackendType.LIVE,
-        BackendType.EMULATED,
     ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": BackendType.LEAP}
