@@ -33,7 +33,7 @@ from custom_components.homeworks_qsx.const import (
 )
 from custom_components.homeworks_qsx.issues import database_issue_id
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
-from custom_components.homeworks_qsx.qsx.description import load_description
+from custom_components.homeworks_qsx.qsx.description import load_description, new_module
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap import (
     LEAP_PORT,
@@ -741,3 +741,87 @@ async def test_diagnostics_never_show_certificates(
     assert diagnostics["entry"]["data"][CONF_KEY_PEM] == "**REDACTED**"
     assert diagnostics["connection"]["host"] == "**REDACTED**"
     assert diagnostics["capabilities"] == ["cco", "cco_pulse", "zones"]
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_area_groups_follow_the_project(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Area groups added, removed and changed on the processor are followed without a reload."""
+    entry = await setup_leap(hass, processor)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+
+    def group_devices() -> dict[str, dr.DeviceEntry]:
+        return {
+            device.name or "": device
+            for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+        }
+
+    def switches_of(name: str) -> list[str]:
+        device = group_devices().get(name)
+        if device is None:
+            return []
+        return [
+            entity.original_name or ""
+            for entity in er.async_entries_for_device(entities, device.id)
+        ]
+
+    emulator = processor.emulator
+    await processor.stop()
+    description = emulator.description
+    emulator.add_module(
+        new_module(description, 1, name="Kitchen panel 2", area="Kitchen")
+    )
+    emulator.add_module(
+        new_module(
+            emulator.description, 2, name="Attic panel", area="Attic", zones=["Fan"]
+        )
+    )
+    emulator.remove_module("10000003")  # the hall's only module
+    await processor.start()
+    assert await until(hass, lambda: "Fan" in switches_of("Attic"))
+    assert "Hall" not in group_devices()
+    assert len(switches_of("Kitchen")) == 10
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, database_issue_id(entry.entry_id)) is not None
+    # The second kitchen module goes away again: its zones' switches go with it.
+    kitchen_2 = next(
+        module.serial
+        for module in emulator.description.modules
+        if module.name == "Kitchen panel 2"
+    )
+    await processor.stop()
+    emulator.remove_module(kitchen_2)
+    await processor.start()
+    assert await until(hass, lambda: len(switches_of("Kitchen")) == 5)
+    assert {"Island", "Pendants", "Gate"} <= set(switches_of("Kitchen"))
+    island = next(
+        entity.entity_id
+        for entity in er.async_entries_for_device(
+            entities, group_devices()["Kitchen"].id
+        )
+        if entity.original_name == "Island"
+    )
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": island}, blocking=True
+    )
+    assert emulator.state(KITCHEN).zones[0].on
+
+
+async def test_certificate_refused_on_reconnection_starts_reauth(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A processor that comes back with another authority refuses the certificate: pair again."""
+    entry = await setup_leap(hass, processor)
+    await processor.stop()
+    processor.credentials = LeapCredentials.generate()
+    await processor.start()
+    assert await until(
+        hass,
+        lambda: any(
+            flow["context"]["source"] == "reauth"
+            for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        ),
+    )
+    assert entry.state is ConfigEntryState.LOADED
