@@ -202,7 +202,25 @@ class HomeworksQsxEntity(Entity):
             self.async_write_ha_state()
 
 
-class HomeworksQsxModuleEntity(HomeworksQsxEntity):
+class _HomeworksQsxUnitEntity(HomeworksQsxEntity):
+    """An entity of a module or an area group: it follows the events of its serial and reads its live state."""
+
+    @property
+    def module_state(self) -> ModuleState:
+        """The live state of the module or group (an area group has one zone per output)."""
+        return self.runtime.backend.module_state(self.serial)
+
+    @override
+    def _followed_serial(self) -> str | None:
+        return self.serial
+
+    @callback
+    @override
+    def _handle_event(self, event: Event) -> None:
+        self._async_refresh()
+
+
+class HomeworksQsxModuleEntity(_HomeworksQsxUnitEntity):
     """An entity of one switching module."""
 
     def __init__(
@@ -232,22 +250,8 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
         """The module's current description."""
         return self.runtime.backend.description.module(self.serial)
 
-    @property
-    def module_state(self) -> ModuleState:
-        """The module's live state."""
-        return self.runtime.backend.module_state(self.serial)
 
-    @override
-    def _followed_serial(self) -> str | None:
-        return self.serial
-
-    @callback
-    @override
-    def _handle_event(self, event: Event) -> None:
-        self._async_refresh()
-
-
-class HomeworksQsxGroupEntity(HomeworksQsxEntity):
+class HomeworksQsxGroupEntity(_HomeworksQsxUnitEntity):
     """An entity of one area group (LEAP: the zones of an area whose modules the processor does not identify)."""
 
     def __init__(
@@ -271,20 +275,6 @@ class HomeworksQsxGroupEntity(HomeworksQsxEntity):
     def area_group(self) -> AreaGroupDescription:
         """The group's current description."""
         return self.runtime.backend.description.group(self.serial)
-
-    @property
-    def module_state(self) -> ModuleState:
-        """The group's live state (one zone per output of the group)."""
-        return self.runtime.backend.module_state(self.serial)
-
-    @override
-    def _followed_serial(self) -> str | None:
-        return self.serial
-
-    @callback
-    @override
-    def _handle_event(self, event: Event) -> None:
-        self._async_refresh()
 
 
 class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
