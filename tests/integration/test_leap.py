@@ -769,32 +769,36 @@ async def test_area_groups_follow_the_project(
 
     emulator = processor.emulator
     await processor.stop()
-    description = emulator.description
     emulator.add_module(
-        new_module(description, 1, name="Kitchen panel 2", area="Kitchen")
+        new_module(emulator.description, 1, name="Kitchen panel 2", area="Kitchen")
     )
+    # The emulator numbers areas by room name: a room named last keeps the others' ids.
     emulator.add_module(
         new_module(
-            emulator.description, 2, name="Attic panel", area="Attic", zones=["Fan"]
+            emulator.description,
+            2,
+            name="Workshop panel",
+            area="Workshop",
+            zones=["Saw"],
         )
     )
-    emulator.remove_module("10000003")  # the hall's only module
     await processor.start()
-    assert await until(hass, lambda: "Fan" in switches_of("Attic"))
-    assert "Hall" not in group_devices()
+    assert await until(hass, lambda: "Saw" in switches_of("Workshop"))
     assert len(switches_of("Kitchen")) == 10
     issues = ir.async_get(hass)
     assert issues.async_get_issue(DOMAIN, database_issue_id(entry.entry_id)) is not None
-    # The second kitchen module goes away again: its zones' switches go with it.
-    kitchen_2 = next(
+    # The second kitchen module and the workshop go away again: their switches and device go with them.
+    added = [
         module.serial
         for module in emulator.description.modules
-        if module.name == "Kitchen panel 2"
-    )
+        if module.name in {"Kitchen panel 2", "Workshop panel"}
+    ]
     await processor.stop()
-    emulator.remove_module(kitchen_2)
+    for serial in added:
+        emulator.remove_module(serial)
     await processor.start()
     assert await until(hass, lambda: len(switches_of("Kitchen")) == 5)
+    assert "Workshop" not in group_devices()
     assert {"Island", "Pendants", "Gate"} <= set(switches_of("Kitchen"))
     island = next(
         entity.entity_id
