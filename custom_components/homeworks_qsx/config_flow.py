@@ -49,6 +49,7 @@ from .const import (
     CONF_CA_PEM,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
+    CONF_HAVE_CERTIFICATES,
     CONF_HTTP_PORT,
     CONF_KEY_PEM,
     CONF_LINK_1_MODULES,
@@ -91,6 +92,8 @@ from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_PEM = TextSelector(TextSelectorConfig(multiline=True))
+_PEM_FIELDS = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
 _MODULE_COUNT = NumberSelector(
     NumberSelectorConfig(
         min=0, max=LINK_DEVICE_LIMIT, step=1, mode=NumberSelectorMode.BOX
@@ -364,18 +367,54 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_leap(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the processor's host; the next step pairs with it."""
+        """Ask for the processor's host; the next step pairs with it (or takes certificates the user has)."""
         if user_input is not None:
             self._host = user_input[CONF_HOST].strip()
+            if user_input.get(CONF_HAVE_CERTIFICATES):
+                return await self.async_step_leap_certificates()
             return await self.async_step_pair()
         errors = {"base": self._pair_error} if self._pair_error else {}
         self._pair_error = None
+        schema = probatio.Schema(
+            {
+                **_host_schema({}),
+                probatio.Required(
+                    CONF_HAVE_CERTIFICATES, default=False
+                ): BooleanSelector(),
+            }
+        )
         return self.async_show_form(
             step_id="leap",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(_host_schema({})), {CONF_HOST: self._host or ""}
+                schema, {CONF_HOST: self._host or ""}
             ),
             errors=errors,
+        )
+
+    async def async_step_leap_certificates(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take certificates obtained elsewhere (an emulator's `issue-cert`, an earlier pairing) instead of pairing."""
+        assert self._host is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                CONF_BACKEND: BackendType.LEAP.value,
+                CONF_HOST: self._host,
+                **{field: user_input[field].strip() + "\n" for field in _PEM_FIELDS},
+            }
+            description, error = await self._async_test_live(data)
+            if description is not None:
+                self._data = data
+                return await self._async_add_leap(description)
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="leap_certificates",
+            data_schema=probatio.Schema(
+                {probatio.Required(field): _PEM for field in _PEM_FIELDS}
+            ),
+            errors=errors,
+            description_placeholders={"host": self._host},
         )
 
     async def async_step_pair(
@@ -422,6 +461,10 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             if self.source == SOURCE_REAUTH:
                 return await self.async_step_reauth_leap()
             return await self.async_step_leap()
+        return await self._async_add_leap(description)
+
+    async def _async_add_leap(self, description: SystemDescription) -> ConfigFlowResult:
+        """Add the processor reached over LEAP with the certificates in `_data` (on reauthentication, store them)."""
         await self.async_set_unique_id(_live_unique_id(description))
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="wrong_processor")

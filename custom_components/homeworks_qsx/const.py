@@ -26,6 +26,8 @@ CONF_HTTP_PORT: Final = "http_port"
 CONF_KEY_PEM: Final = "key_pem"
 CONF_CERT_PEM: Final = "cert_pem"
 CONF_CA_PEM: Final = "ca_pem"
+# Config flow only: the user has certificates already (from an emulator's `issue-cert`), no pairing.
+CONF_HAVE_CERTIFICATES: Final = "have_certificates"
 
 # Options.
 CONF_CCI_REPAIR_MINUTES: Final = "cci_repair_minutes"

@@ -829,3 +829,27 @@ async def test_certificate_refused_on_reconnection_starts_reauth(
         ),
     )
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_certificates_instead_of_pairing(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP21: certificates the emulator issued are pasted instead of pairing; wrong ones are refused first."""
+    flow_id = await start_leap_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, "have_certificates": True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "leap_certificates"
+    stranger = LeapCredentials.generate()
+    key, cert = stranger.issue_client()
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_KEY_PEM: key, CONF_CERT_PEM: cert, CONF_CA_PEM: stranger.ca_cert_pem},
+    )
+    assert result["errors"] == {"base": "invalid_certificate"}
+    certificates = processor.certificates()
+    result = await hass.config_entries.flow.async_configure(flow_id, certificates)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_KEY_PEM] == certificates[CONF_KEY_PEM]
+    assert result["result"].unique_id == PROCESSOR
