@@ -22,7 +22,12 @@ from .helpers import homeworks_qsx_exception_handler
 from .qsx.backend import Capability, QsxBackend
 from .qsx.const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, CcoType, default_zone_name
 from .qsx.errors import UnknownObjectError
-from .qsx.model import AreaGroupDescription, ModuleDescription, ModuleState
+from .qsx.model import (
+    AreaGroupDescription,
+    GroupZoneDescription,
+    ModuleDescription,
+    ModuleState,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.
@@ -96,6 +101,9 @@ CCO_DESCRIPTION = HomeworksQsxSwitchEntityDescription(
 
 DESCRIPTIONS = (*ZONE_DESCRIPTIONS, CCO_DESCRIPTION)
 
+GROUP_ZONE_KEY = "group_zone"
+GROUP_CCO_KEY = "group_cco"
+
 
 def _entities(
     runtime: HomeworksQsxRuntime, module: ModuleDescription
@@ -108,20 +116,23 @@ def _entities(
     ]
 
 
+def group_zone_description(
+    zone: GroupZoneDescription,
+) -> HomeworksQsxGroupSwitchEntityDescription:
+    """Describe the switch of one zone of an area group (its translation gives the icon; the name is the zone's)."""
+    return HomeworksQsxGroupSwitchEntityDescription(
+        key=f"zone_{zone.integration_id}",
+        translation_key=GROUP_CCO_KEY if zone.is_cco else GROUP_ZONE_KEY,
+        device_class=SwitchDeviceClass.SWITCH,
+        zone_id=zone.integration_id,
+    )
+
+
 def _group_entities(
     runtime: HomeworksQsxRuntime, group: AreaGroupDescription
 ) -> list[SwitchEntity]:
     return [
-        HomeworksQsxGroupSwitch(
-            runtime,
-            group,
-            HomeworksQsxGroupSwitchEntityDescription(
-                key=f"zone_{zone.integration_id}",
-                name=zone.name,
-                device_class=SwitchDeviceClass.SWITCH,
-                zone_id=zone.integration_id,
-            ),
-        )
+        HomeworksQsxGroupSwitch(runtime, group, group_zone_description(zone), zone.name)
         for zone in group.zones
     ]
 
@@ -183,6 +194,17 @@ class HomeworksQsxGroupSwitch(HomeworksQsxGroupEntity, SwitchEntity):
     """A switched or CCO zone of an area group, named as the processor names it."""
 
     entity_description: HomeworksQsxGroupSwitchEntityDescription
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        group: AreaGroupDescription,
+        description: HomeworksQsxGroupSwitchEntityDescription,
+        name: str,
+    ) -> None:
+        """Attach the switch to `group`, named as the processor names the zone (the translation gives the icon)."""
+        super().__init__(runtime, group, description)
+        self._attr_name = name
 
     def _number(self) -> int:
         """Return the zone's number in the group now (zones are found by their processor id)."""
