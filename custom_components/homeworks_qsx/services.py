@@ -201,7 +201,19 @@ async def _async_press_button(call: ServiceCall) -> None:
 async def _async_pulse_cco(call: ServiceCall) -> None:
     """Pulse the CCO of every targeted module."""
     duration: float | None = call.data.get(ATTR_DURATION)
-    for target in _targets(call.hass, call):
+    targets = _targets(call.hass, call)
+    for target in targets:
+        description = target.runtime.backend.description
+        if any(group.serial == target.serial for group in description.groups):
+            # An area group (LEAP) has CCO zones, switched by their switches, but no CCO of its own.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="area_group_no_cco",
+                translation_placeholders={
+                    "device": description.group(target.serial).name
+                },
+            )
+    for target in targets:
         await _async_pulse(target, duration)
 
 

@@ -853,3 +853,46 @@ async def test_certificates_instead_of_pairing(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_KEY_PEM] == certificates[CONF_KEY_PEM]
     assert result["result"].unique_id == PROCESSOR
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_pulse_refused_on_an_area_group(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """An area group has CCO zones but no CCO of its own: pulsing it is refused with that explanation."""
+    entry = await setup_leap(hass, processor)
+    kitchen = next(
+        device
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        if device.name == "Kitchen"
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "pulse_cco", {"device_id": kitchen.id}, blocking=True
+        )
+    assert err.value.translation_key == "area_group_no_cco"
+    assert not processor.emulator.state(KITCHEN).cco_closed
+
+
+async def test_pulse_cco_of_a_module(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A module described in full pulses its CCO over LEAP: closed, then open again."""
+    entry = await setup_leap(hass, processor)
+    garage = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, "10000002"), entry.entry_id
+    )
+    assert garage is not None
+    closed: list[bool] = []
+    processor.emulator.events.subscribe(
+        lambda _event: closed.append(processor.emulator.state("10000002").cco_closed)
+    )
+    await hass.services.async_call(
+        DOMAIN, "pulse_cco", {"device_id": garage.id, "duration": 0.25}, blocking=True
+    )
+    assert True in closed
+    assert await until(
+        hass, lambda: not processor.emulator.state("10000002").cco_closed
+    )
