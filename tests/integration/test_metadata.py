@@ -20,6 +20,7 @@ from custom_components.homeworks_qsx import (
     switch,
 )
 from custom_components.homeworks_qsx.qsx.const import IgnoredReason, ProcessorModel
+from custom_components.homeworks_qsx.qsx.model import GroupZoneDescription
 from homeassistant.helpers.entity import EntityDescription
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "homeworks_qsx"
@@ -105,7 +106,15 @@ def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 def _descriptions() -> dict[str, list[EntityDescription]]:
     return {
-        "switch": [*switch.ZONE_DESCRIPTIONS, switch.CCO_DESCRIPTION],
+        "switch": [
+            *switch.ZONE_DESCRIPTIONS,
+            switch.CCO_DESCRIPTION,
+            # Zones of an area group (LEAP): a switched zone and a CCO zone.
+            switch.group_zone_description(GroupZoneDescription(1, 90, "Island")),
+            switch.group_zone_description(
+                GroupZoneDescription(2, 98, "Gate", is_cco=True)
+            ),
+        ],
         "binary_sensor": [
             *binary_sensor.MODULE_DESCRIPTIONS,
             binary_sensor.PROCESSOR_CONNECTIVITY,
