@@ -293,13 +293,16 @@ async def leap_server(
     reply_delay_ms: float = 0.0,
     profile: str = "full",
     cpus: frozenset[int] | None = None,
+    host: str = "127.0.0.1",
+    leap_port: int = 0,
 ) -> AsyncIterator[Served]:
-    """Serve an emulated system over LEAP only (free ports), with the CA in the file `ca`, in a child process.
+    """Serve an emulated system over LEAP only, with the CA in the file `ca`, in a child process.
 
     No `--state`: the served emulator saves nothing while it is measured (a processor does not write its state to
     a file after every change; the LIP benchmarks serve without a state file too).
 
-    `Served.http_port` holds the pairing port.
+    LEAP on `host`:`leap_port` (0: a free port; clients that always dial 8081 need 8081 on an address of their
+    own), pairing on a free port. `Served.http_port` holds the pairing port.
     """
     command = [
         PYTHON,
@@ -311,8 +314,10 @@ async def leap_server(
         "--leap-ca",
         str(ca),
         "--no-lip",
+        "--host",
+        host,
         "--leap-port",
-        "0",
+        str(leap_port),
         "--pairing-port",
         "0",
         "--leap-profile",

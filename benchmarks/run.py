@@ -49,6 +49,12 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
         (),
         "7 start-up of a LEAP connection",
     ),
+    (
+        "ha_leap",
+        "benchmarks.bench_ha_leap",
+        (),
+        "8 Home Assistant set-up of a LEAP entry",
+    ),
 )
 RESULTS = ROOT / "benchmarks" / "results"
 LIMIT_SECONDS = 300  # a benchmark normally ends within two minutes

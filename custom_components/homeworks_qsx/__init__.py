@@ -1,4 +1,4 @@
-"""The Lutron HomeWorks QSX integration: a live processor over LIP, or the embedded emulator."""
+"""The Lutron HomeWorks QSX integration: a live processor over LEAP or LIP, or the embedded emulator."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .backends import (
     EmulatorServers,
     async_build_description,
     create_emulator,
+    create_leap_backend,
     create_live_backend,
     create_servers,
     restore_emulator,
@@ -151,9 +152,13 @@ async def _async_setup_emulated(
 async def _async_setup_live(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry
 ) -> HomeworksQsxRuntime:
-    """Connect to the live processor and read its database and states."""
+    """Connect to the live processor (LIP or LEAP) and read its database and states."""
     try:
-        backend = create_live_backend(hass, entry.data)
+        backend: QsxBackend = (
+            create_leap_backend(entry.data)
+            if entry.data[CONF_BACKEND] == BackendType.LEAP
+            else create_live_backend(hass, entry.data)
+        )
     except (KeyError, TypeError, ValueError) as err:
         raise _invalid_entry_data(str(err)) from err
     try:
@@ -190,7 +195,7 @@ async def async_setup_entry(
     match entry.data.get(CONF_BACKEND):
         case BackendType.EMULATED:
             runtime = await _async_setup_emulated(hass, entry)
-        case BackendType.LIVE:
+        case BackendType.LIVE | BackendType.LEAP:
             runtime = await _async_setup_live(hass, entry)
         case other:
             raise _invalid_entry_data(f"backend: {other}")
@@ -243,9 +248,11 @@ async def async_remove_config_entry_device(
     """Let the user delete a device only when it is no longer part of the system."""
     description = entry.runtime_data.backend.description
     serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-    current = {description.processor.serial} | {
-        module.serial for module in description.modules
-    }
+    current = (
+        {description.processor.serial}
+        | {module.serial for module in description.modules}
+        | {group.serial for group in description.groups}
+    )
     removable = not serials & current
     LOGGER.debug("Device %s removable: %s", device.name, removable)
     return removable

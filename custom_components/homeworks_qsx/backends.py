@@ -1,4 +1,4 @@
-"""Building the backend of a config entry: an emulated system (optionally served over LIP and LEAP), or a live processor."""
+"""Building the backend of a config entry: an emulated system (optionally served over LIP and LEAP), or a live processor (LIP or LEAP)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_CA_PEM,
+    CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
+    CONF_KEY_PEM,
     CONF_LEAP_PORT,
     CONF_LEAP_PROFILE,
     CONF_LIP_PORT,
@@ -30,7 +33,14 @@ from .qsx.const import ProcessorModel
 from .qsx.description import build_description, load_description
 from .qsx.emulator import Emulator
 from .qsx.errors import DescriptionError
-from .qsx.leap import LeapCredentials, LeapServer, PairingServer, Profile
+from .qsx.leap import (
+    LeapBackend,
+    LeapCertificates,
+    LeapCredentials,
+    LeapServer,
+    PairingServer,
+    Profile,
+)
 from .qsx.limits import SocketBudget
 from .qsx.lip.backend import LipBackend
 from .qsx.lip.server import LipServer
@@ -203,3 +213,13 @@ def create_live_backend(hass: HomeAssistant, data: Mapping[str, Any]) -> LipBack
         http_port=data[CONF_HTTP_PORT],
         session=async_get_clientsession(hass),
     )
+
+
+def leap_certificates(data: Mapping[str, Any]) -> LeapCertificates:
+    """Return the certificates pairing gave, as a LEAP entry keeps them."""
+    return LeapCertificates(data[CONF_KEY_PEM], data[CONF_CERT_PEM], data[CONF_CA_PEM])
+
+
+def create_leap_backend(data: Mapping[str, Any]) -> LeapBackend:
+    """Create the backend of a processor reached over LEAP with the certificates of its pairing."""
+    return LeapBackend(data[CONF_HOST], leap_certificates(data))

@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
+from .qsx.backend import Capability
 from .qsx.model import ModuleDescription, ModuleState
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
@@ -28,6 +29,7 @@ PARALLEL_UPDATES = 0
 class HomeworksQsxBinarySensorEntityDescription(BinarySensorEntityDescription):
     """Describes a binary sensor of a switching module."""
 
+    capability: Capability  # created only on a backend that reports it
     exists_fn: Callable[[ModuleState], bool] = lambda _: True
     is_on_fn: Callable[[ModuleState], bool | None]
 
@@ -37,6 +39,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
         key="manual_override_input",
         translation_key="manual_override_input",
         device_class=BinarySensorDeviceClass.OPENING,
+        capability=Capability.CCI,
         # On: the contact is open, so the module is in manual override (C2).
         is_on_fn=lambda state: state.cci_open,
     ),
@@ -45,6 +48,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
         translation_key="high_temperature",
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.TEMPERATURE,
         exists_fn=lambda state: state.temperature_c is not None,
         is_on_fn=lambda state: state.high_temperature,
     ),
@@ -53,6 +57,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
         translation_key="qs_link",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.MODE,
         is_on_fn=lambda state: state.link_up,
     ),
 )
@@ -68,11 +73,13 @@ PROCESSOR_CONNECTIVITY = BinarySensorEntityDescription(
 def _module_entities(
     runtime: HomeworksQsxRuntime, module: ModuleDescription
 ) -> list[BinarySensorEntity]:
-    state = runtime.backend.module_state(module.serial)
+    backend = runtime.backend
+    state = backend.module_state(module.serial)
     return [
         HomeworksQsxModuleBinarySensor(runtime, module, description)
         for description in MODULE_DESCRIPTIONS
-        if description.exists_fn(state)
+        if description.capability in backend.capabilities
+        and description.exists_fn(state)
     ]
 
 

@@ -1,4 +1,10 @@
-"""Config, reauthentication and reconfiguration flows of the HomeWorks QSX integration (options: options_flow.py)."""
+"""Config, reauthentication and reconfiguration flows of the HomeWorks QSX integration (options: options_flow.py).
+
+A processor reached over LEAP is paired: the user presses the processor's pairing button while a progress step
+waits for `async_pair_processor`; the certificates it gives are kept in the entry's data. Zeroconf discovery
+(`_lutron._tcp.local.`, LP22) starts that flow with the host filled in, and moves a known processor to its new
+address.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any, override
 import probatio
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -29,18 +36,24 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from .backends import (
     ModelMismatchError,
     async_build_description,
+    create_leap_backend,
     create_live_backend,
     serves_leap,
     serves_lip,
 )
 from .const import (
     CONF_BACKEND,
+    CONF_CA_PEM,
+    CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
+    CONF_HAVE_CERTIFICATES,
     CONF_HTTP_PORT,
+    CONF_KEY_PEM,
     CONF_LEAP_PORT,
     CONF_LEAP_PROFILE,
     CONF_LINK_1_MODULES,
@@ -67,6 +80,7 @@ from .const import (
     BackendType,
 )
 from .options_flow import HomeworksQsxOptionsFlow
+from .qsx.backend import QsxBackend
 from .qsx.const import LINK_DEVICE_LIMIT, ProcessorModel
 from .qsx.errors import (
     AuthenticationError,
@@ -75,13 +89,24 @@ from .qsx.errors import (
     DescriptionError,
     InvalidDatabaseError,
     LimitError,
+    PairingError,
+    PairingTimeoutError,
+    PairingUnreachableError,
     QsxError,
 )
-from .qsx.leap import LEAP_PORT, PAIRING_PORT, Profile
+from .qsx.leap import (
+    LEAP_PORT,
+    PAIRING_PORT,
+    LeapCertificates,
+    Profile,
+    async_pair_processor,
+)
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_PEM = TextSelector(TextSelectorConfig(multiline=True))
+_PEM_FIELDS = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
 _MODULE_COUNT = NumberSelector(
     NumberSelectorConfig(
         min=0, max=LINK_DEVICE_LIMIT, step=1, mode=NumberSelectorMode.BOX
@@ -138,6 +163,19 @@ def _serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
             ),
         }
     )
+
+
+def _host_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
+    return {probatio.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str}
+
+
+def _pairing_error(error: PairingError) -> str:
+    """Return the form's error key for a failed pairing."""
+    if isinstance(error, PairingTimeoutError):
+        return "pairing_timeout"
+    if isinstance(error, PairingUnreachableError):
+        return "pairing_unreachable"
+    return "pairing_refused"
 
 
 def _ports_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
@@ -202,6 +240,10 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing chosen."""
         self._data: dict[str, Any] = {}
         self._description: SystemDescription | None = None
+        # LEAP pairing: the processor's host, the running pairing, and the error to show when the form comes back.
+        self._host: str | None = None
+        self._pair_task: asyncio.Task[LeapCertificates] | None = None
+        self._pair_error: str | None = None
 
     @staticmethod
     @callback
@@ -216,7 +258,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Choose what to set up: an emulated system (no hardware) or a live processor."""
         return self.async_show_menu(
-            step_id="user", menu_options=[BackendType.EMULATED, BackendType.LIVE]
+            step_id="user",
+            menu_options=[BackendType.EMULATED, BackendType.LEAP, BackendType.LIVE],
         )
 
     # Emulated system
@@ -350,7 +393,137 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    # Live processor
+    # Live processor over LEAP: pairing
+
+    async def async_step_zeroconf(
+        self, discovery_info: ZeroconfServiceInfo
+    ) -> ConfigFlowResult:
+        """Pair with a processor that announced itself (LP22), or note the new address of one set up already."""
+        properties = discovery_info.properties
+        if not str(properties.get("SYSTYPE", "")).lower().startswith("hwqs"):
+            return self.async_abort(reason="not_qsx")
+        serial = _announced_serial(properties.get("SERNUM"), discovery_info.hostname)
+        if serial is None:
+            return self.async_abort(reason="not_qsx")
+        await self.async_set_unique_id(serial)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.host})
+        self._host = discovery_info.host
+        self.context["title_placeholders"] = {"host": discovery_info.host}
+        return await self.async_step_leap()
+
+    async def async_step_leap(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the processor's host; the next step pairs with it (or takes certificates the user has)."""
+        if user_input is not None:
+            self._host = user_input[CONF_HOST].strip()
+            if user_input.get(CONF_HAVE_CERTIFICATES):
+                return await self.async_step_leap_certificates()
+            return await self.async_step_pair()
+        errors = {"base": self._pair_error} if self._pair_error else {}
+        self._pair_error = None
+        schema = probatio.Schema(
+            {
+                **_host_schema({}),
+                probatio.Required(
+                    CONF_HAVE_CERTIFICATES, default=False
+                ): BooleanSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id="leap",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {CONF_HOST: self._host or ""}
+            ),
+            errors=errors,
+        )
+
+    async def async_step_leap_certificates(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take certificates obtained elsewhere (an emulator's `issue-cert`, an earlier pairing) instead of pairing."""
+        assert self._host is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                CONF_BACKEND: BackendType.LEAP.value,
+                CONF_HOST: self._host,
+                **{field: user_input[field].strip() + "\n" for field in _PEM_FIELDS},
+            }
+            description, error = await self._async_test_live(data)
+            if description is not None:
+                self._data = data
+                return await self._async_add_leap(description)
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="leap_certificates",
+            data_schema=probatio.Schema(
+                {probatio.Required(field): _PEM for field in _PEM_FIELDS}
+            ),
+            errors=errors,
+            description_placeholders={"host": self._host},
+        )
+
+    async def async_step_pair(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Wait while the user presses the pairing button on the processor."""
+        assert self._host is not None
+        if self._pair_task is None:
+            self._pair_task = self.hass.async_create_task(
+                async_pair_processor(self._host), eager_start=False
+            )
+        if not self._pair_task.done():
+            return self.async_show_progress(
+                step_id="pair",
+                progress_action="pair",
+                progress_task=self._pair_task,
+                description_placeholders={"host": self._host},
+            )
+        task, self._pair_task = self._pair_task, None
+        try:
+            certificates = task.result()
+        except PairingError as err:
+            LOGGER.debug("Pairing with %s failed: %s", self._host, err)
+            self._pair_error = _pairing_error(err)
+            return self.async_show_progress_done(
+                next_step_id="reauth_leap" if self.source == SOURCE_REAUTH else "leap"
+            )
+        self._data = {
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: self._host,
+            CONF_KEY_PEM: certificates.key_pem,
+            CONF_CERT_PEM: certificates.cert_pem,
+            CONF_CA_PEM: certificates.ca_pem,
+        }
+        return self.async_show_progress_done(next_step_id="paired")
+
+    async def async_step_paired(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Read the paired processor's system, then add it (or, on reauthentication, store the new certificates)."""
+        description, error = await self._async_test_live(self._data)
+        if description is None:
+            self._pair_error = error
+            if self.source == SOURCE_REAUTH:
+                return await self.async_step_reauth_leap()
+            return await self.async_step_leap()
+        return await self._async_add_leap(description)
+
+    async def _async_add_leap(self, description: SystemDescription) -> ConfigFlowResult:
+        """Add the processor reached over LEAP with the certificates in `_data` (on reauthentication, store them)."""
+        await self.async_set_unique_id(_live_unique_id(description))
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="wrong_processor")
+            return self._async_update_reload_and_abort(
+                self._get_reauth_entry(), self._data
+            )
+        self._abort_if_unique_id_configured(updates={CONF_HOST: self._data[CONF_HOST]})
+        return self.async_create_entry(
+            title=description.name or description.processor.name, data=self._data
+        )
+
+    # Live processor over LIP
 
     async def async_step_live(
         self, user_input: dict[str, Any] | None = None
@@ -380,15 +553,18 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         self, data: Mapping[str, Any]
     ) -> tuple[SystemDescription | None, str]:
         """Connect, log in, read the database, disconnect; returns the description or the error key."""
-        backend = create_live_backend(self.hass, data)
+        leap = data[CONF_BACKEND] == BackendType.LEAP
+        backend: QsxBackend = (
+            create_leap_backend(data) if leap else create_live_backend(self.hass, data)
+        )
         try:
             await backend.async_start()
         except AuthenticationError:
-            return None, "invalid_auth"
+            return None, "invalid_certificate" if leap else "invalid_auth"
         except InvalidDatabaseError:
             return None, "invalid_database"
         except ConnectionFailedError, CommandTimeoutError, QsxError, OSError:
-            return None, "cannot_connect"
+            return None, "cannot_connect_leap" if leap else "cannot_connect"
         except Exception:  # noqa: BLE001
             LOGGER.exception("Unexpected error while connecting to %s", data[CONF_HOST])
             return None, "unknown"
@@ -436,10 +612,28 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for new credentials and check them before storing them."""
+        """Ask for new credentials (LIP), or pair again (LEAP), and check them before storing them."""
         entry = self._get_reauth_entry()
+        if entry.data[CONF_BACKEND] == BackendType.LEAP:
+            return await self.async_step_reauth_leap()
         return await self._async_step_update_live(
             "reauth_confirm", entry, _credentials_schema(entry.data), user_input
+        )
+
+    async def async_step_reauth_leap(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pair again with a processor that refuses the stored certificate."""
+        entry = self._get_reauth_entry()
+        if user_input is not None:
+            self._host = entry.data[CONF_HOST]
+            return await self.async_step_pair()
+        errors = {"base": self._pair_error} if self._pair_error else {}
+        self._pair_error = None
+        return self.async_show_form(
+            step_id="reauth_leap",
+            errors=errors,
+            description_placeholders={"name": entry.title},
         )
 
     # Reconfiguration
@@ -451,8 +645,13 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data[CONF_BACKEND] == BackendType.EMULATED:
             return await self.async_step_reconfigure_emulated()
+        fields = (
+            _host_schema(entry.data)
+            if entry.data[CONF_BACKEND] == BackendType.LEAP
+            else _ports_schema(entry.data)
+        )
         return await self._async_step_update_live(
-            "reconfigure", entry, _ports_schema(entry.data), user_input
+            "reconfigure", entry, fields, user_input
         )
 
     async def async_step_reconfigure_emulated(
@@ -487,6 +686,20 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
 def _live_unique_id(description: SystemDescription) -> str:
     """Identify a live system by its processor's serial number, else by its project GUID."""
     return description.processor.serial or description.guid
+
+
+def _announced_serial(sernum: Any, hostname: str) -> str | None:
+    """Return the serial number a processor announces (LP22: `SERNUM`, else its host name `Lutron-<serial>.local.`).
+
+    Written as the processor's serial is everywhere else: 8 upper-case hexadecimal digits.
+    """
+    text = str(sernum or "").strip()
+    if not text and hostname.lower().startswith("lutron-"):
+        text = hostname[len("lutron-") :].split(".", 1)[0]
+    try:
+        return f"{int(text, 16):08X}"
+    except ValueError:
+        return None
 
 
 def _ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:

@@ -31,6 +31,12 @@ CONF_SERVE_LEAP: Final = "serve_leap"
 CONF_LEAP_PORT: Final = "leap_port"
 CONF_PAIRING_PORT: Final = "pairing_port"
 CONF_LEAP_PROFILE: Final = "leap_profile"
+# A LEAP entry's certificates from pairing (PEM text): the client key and certificate, and the processor's CA.
+CONF_KEY_PEM: Final = "key_pem"
+CONF_CERT_PEM: Final = "cert_pem"
+CONF_CA_PEM: Final = "ca_pem"
+# Config flow only: the user has certificates already (from an emulator's `issue-cert`), no pairing.
+CONF_HAVE_CERTIFICATES: Final = "have_certificates"
 
 # Options.
 CONF_CCI_REPAIR_MINUTES: Final = "cci_repair_minutes"
@@ -86,4 +92,5 @@ class BackendType(StrEnum):
     """What stands behind a config entry."""
 
     EMULATED = "emulated"
-    LIVE = "live"
+    LEAP = "leap"  # a live processor over LEAP (paired)
+    LIVE = "live"  # a live processor over LIP (telnet integration)

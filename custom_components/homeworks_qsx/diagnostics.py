@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DESCRIPTION_PATH
+from .const import CONF_CA_PEM, CONF_CERT_PEM, CONF_DESCRIPTION_PATH, CONF_KEY_PEM
 from .qsx.description import description_to_dict
 from .runtime import HomeworksQsxConfigEntry
 
@@ -18,6 +18,10 @@ TO_REDACT = {
     CONF_PASSWORD,
     CONF_USERNAME,
     CONF_DESCRIPTION_PATH,
+    # A LEAP entry's certificates from pairing: never shown, not even the public ones (they identify the system).
+    CONF_KEY_PEM,
+    CONF_CERT_PEM,
+    CONF_CA_PEM,
     "address",
     "peer",
     "user",
@@ -39,6 +43,7 @@ async def async_get_config_entry_diagnostics(
         },
         "connected": backend.connected,
         "supports_simulation": backend.supports_simulation,
+        "capabilities": sorted(backend.capabilities),
         "connection": async_redact_data(dict(backend.diagnostics()), TO_REDACT),
         # Sessions, counters and the pairing window of the served ports; the LEAP CA is never shown.
         "servers": (
@@ -56,5 +61,19 @@ async def async_get_config_entry_diagnostics(
                 else None,
             }
             for module in description.modules
+        },
+        "groups": {
+            group.serial: {
+                "name": group.name,
+                "zones": [
+                    {**asdict(zone), "on": state.on}
+                    for zone, state in zip(
+                        group.zones,
+                        backend.module_state(group.serial).zones,
+                        strict=False,
+                    )
+                ],
+            }
+            for group in description.groups
         },
     }

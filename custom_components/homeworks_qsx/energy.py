@@ -10,6 +10,10 @@ Energy survives a restart: the reading and the time up to which it was counted a
 Assistant was down counts only for an emulated system, whose state (stored with the entry) is exactly what it had
 when Home Assistant stopped, so the zones that were on stayed on. A lost connection counts nothing while states are
 unknown; no sensor is made for a zone whose load is unknown.
+
+A live processor reached over LEAP reports no loads: its modules get these sensors only for the loads the options
+give. Its area groups (zones of modules LEAP does not describe one by one) get none: a group's zones are not tied
+to one module, and no load can be given for them.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_ZONE_WATTS, DOMAIN
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE
+from .qsx.errors import UnknownObjectError
 from .qsx.events import Event, EventKind
 from .qsx.model import ModuleDescription
 from .qsx.power import (
@@ -429,7 +434,12 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
         if event.kind is EventKind.MODULE_REMOVED:
             self._module_powers.pop(event.serial, None)
         else:
-            self._measure(self.runtime.backend.description.module(event.serial))
+            try:
+                module = self.runtime.backend.description.module(event.serial)
+            except UnknownObjectError:
+                # An area group (LEAP): its zones carry no loads, so it draws nothing counted here.
+                return
+            self._measure(module)
         self._async_refresh()
 
     @callback

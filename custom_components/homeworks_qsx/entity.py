@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import (
@@ -22,9 +22,15 @@ from .const import (
     PROCESSOR_MODEL_NAME,
     BackendType,
 )
+from .qsx.backend import Capability
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
-from .qsx.model import ModuleDescription, ModuleState, ProcessorDescription
+from .qsx.model import (
+    AreaGroupDescription,
+    ModuleDescription,
+    ModuleState,
+    ProcessorDescription,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 _NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
@@ -44,6 +50,9 @@ class _SharedDeviceInfo:
     processor: DeviceInfo | None = None
     # Per module, the description the device info was made from: a changed module gets a new one.
     modules: dict[str, tuple[ModuleDescription, DeviceInfo]] = field(
+        default_factory=dict
+    )
+    groups: dict[str, tuple[AreaGroupDescription, DeviceInfo]] = field(
         default_factory=dict
     )
 
@@ -74,6 +83,8 @@ def processor_device_info(
         serial_number=processor.serial,
         sw_version=processor.firmware,
     )
+    if processor.mac:
+        info["connections"] = {(CONNECTION_NETWORK_MAC, processor.mac)}
     if entry.data.get(CONF_BACKEND) == BackendType.LIVE:
         port = entry.data[CONF_HTTP_PORT]
         host = entry.data[CONF_HOST]
@@ -84,10 +95,13 @@ def processor_device_info(
 
 
 def module_device_info(
-    processor_device_id: str, module: ModuleDescription
+    processor_device_id: str, module: ModuleDescription, *, link_address: bool = True
 ) -> DeviceInfo:
-    """Describe the device of a switching module, attached to its processor's device."""
-    return DeviceInfo(
+    """Describe the device of a switching module, attached to its processor's device.
+
+    `link_address`: whether the backend reports where the module is on its link (LEAP does not).
+    """
+    info = DeviceInfo(
         identifiers={(DOMAIN, module.serial)},
         manufacturer=MANUFACTURER,
         model=MODULE_MODEL_NAME,
@@ -99,6 +113,22 @@ def module_device_info(
         suggested_area=module.area
         if module.area and module.area != module.name
         else None,
+        via_device_id=processor_device_id,
+    )
+    if not link_address:
+        del info["hw_version"]
+    return info
+
+
+def group_device_info(
+    processor_device_id: str, group: AreaGroupDescription
+) -> DeviceInfo:
+    """Describe the device of an area group (the zones of an area's anonymous modules), attached to the processor."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, group.serial)},
+        manufacturer=MANUFACTURER,
+        name=group.name,
+        suggested_area=group.area or None,
         via_device_id=processor_device_id,
     )
 
@@ -180,7 +210,25 @@ class HomeworksQsxEntity(Entity):
             self.async_write_ha_state()
 
 
-class HomeworksQsxModuleEntity(HomeworksQsxEntity):
+class _HomeworksQsxUnitEntity(HomeworksQsxEntity):
+    """An entity of a module or an area group: it follows the events of its serial and reads its live state."""
+
+    @property
+    def module_state(self) -> ModuleState:
+        """The live state of the module or group (an area group has one zone per output)."""
+        return self.runtime.backend.module_state(self.serial)
+
+    @override
+    def _followed_serial(self) -> str | None:
+        return self.serial
+
+    @callback
+    @override
+    def _handle_event(self, event: Event) -> None:
+        self._async_refresh()
+
+
+class HomeworksQsxModuleEntity(_HomeworksQsxUnitEntity):
     """An entity of one switching module."""
 
     def __init__(
@@ -196,7 +244,12 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
         if shared is None or shared[0] is not module:
             shared = modules[module.serial] = (
                 module,
-                module_device_info(runtime.processor_device_id, module),
+                module_device_info(
+                    runtime.processor_device_id,
+                    module,
+                    link_address=Capability.LINK_ADDRESS
+                    in runtime.backend.capabilities,
+                ),
             )
         self._attr_device_info = shared[1]
 
@@ -205,19 +258,31 @@ class HomeworksQsxModuleEntity(HomeworksQsxEntity):
         """The module's current description."""
         return self.runtime.backend.description.module(self.serial)
 
+
+class HomeworksQsxGroupEntity(_HomeworksQsxUnitEntity):
+    """An entity of one area group (LEAP: the zones of an area whose modules the processor does not identify)."""
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        group: AreaGroupDescription,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to `group` and its device."""
+        super().__init__(runtime, group.serial, description)
+        groups = _shared_device_info(runtime).groups
+        shared = groups.get(group.serial)
+        if shared is None or shared[0] is not group:
+            shared = groups[group.serial] = (
+                group,
+                group_device_info(runtime.processor_device_id, group),
+            )
+        self._attr_device_info = shared[1]
+
     @property
-    def module_state(self) -> ModuleState:
-        """The module's live state."""
-        return self.runtime.backend.module_state(self.serial)
-
-    @override
-    def _followed_serial(self) -> str | None:
-        return self.serial
-
-    @callback
-    @override
-    def _handle_event(self, event: Event) -> None:
-        self._async_refresh()
+    def area_group(self) -> AreaGroupDescription:
+        """The group's current description."""
+        return self.runtime.backend.description.group(self.serial)
 
 
 class HomeworksQsxProcessorEntity(HomeworksQsxEntity):

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxModuleEntity
+from .qsx.backend import Capability
 from .qsx.const import Button
 from .qsx.events import Event, EventKind
 from .qsx.model import ModuleDescription
@@ -41,6 +42,8 @@ BUTTON_DESCRIPTION = EventEntityDescription(
 def _entities(
     runtime: HomeworksQsxRuntime, module: ModuleDescription
 ) -> list[EventEntity]:
+    if Capability.BUTTONS not in runtime.backend.capabilities:
+        return []
     return [HomeworksQsxButtonEvent(runtime, module, BUTTON_DESCRIPTION)]
 
 

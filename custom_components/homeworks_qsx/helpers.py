@@ -26,6 +26,7 @@ from .qsx.errors import (
 )
 
 if TYPE_CHECKING:
+    from .qsx.backend import QsxBackend
     from .runtime import HomeworksQsxRuntime
 
 
@@ -54,6 +55,15 @@ def _unknown_module(serial: str) -> ServiceValidationError:
     )
 
 
+def _unit_name(backend: QsxBackend, serial: str) -> str:
+    """Name of the module, or of the area group (LEAP), with this serial."""
+    description = backend.description
+    try:
+        return description.module(serial).name
+    except UnknownObjectError:
+        return description.group(serial).name
+
+
 def _exception_handler[T: CommandTarget, **P](
     func: ModuleCommand[T, P], *, obeyed_only: bool
 ) -> ModuleCommand[T, P]:
@@ -66,7 +76,7 @@ def _exception_handler[T: CommandTarget, **P](
             state = backend.module_state(serial)
         except UnknownObjectError as err:
             raise _unknown_module(serial) from err
-        name = backend.description.module(serial).name
+        name = _unit_name(backend, serial)
         if obeyed_only and (reason := state.ignored_reason):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,

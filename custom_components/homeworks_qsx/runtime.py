@@ -1,4 +1,4 @@
-"""The runtime of a loaded config entry: its backend and server, and the supervisor of what follows from them.
+"""The runtime of a loaded config entry: its backend and servers, and the supervisor of what follows from them.
 
 The backend pushes every change, so there is nothing to poll (and no `DataUpdateCoordinator`): the runtime is the
 backend's one subscriber in Home Assistant. For each change it first does the entry's own work (keeps an emulated
@@ -13,7 +13,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
@@ -31,10 +31,17 @@ from .qsx.backend import QsxBackend
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.events import Event, EventKind, Unsubscribe
 from .qsx.leap import LeapCredentials
-from .qsx.model import ModuleDescription
+from .qsx.model import AreaGroupDescription, ModuleDescription
 from .router import EntityRouter
 
 type EntitiesOf = Callable[[ModuleDescription], Iterable[Entity]]
+type GroupEntitiesOf = Callable[[AreaGroupDescription], Iterable[Entity]]
+
+
+def _no_group_entities(_group: AreaGroupDescription) -> Iterable[Entity]:
+    return ()
+
+
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxRuntime]
 
 
@@ -73,9 +80,9 @@ class HomeworksQsxRuntime:
         self.leap_credentials = leap_credentials
         self.router = EntityRouter()
         self.issues = RepairIssues(hass, entry, backend)
-        # Per platform: how to add entities, and which entities a module has.
+        # Per platform: how to add entities, and which entities a module and an area group have.
         self._module_platforms: list[
-            tuple[AddConfigEntryEntitiesCallback, EntitiesOf]
+            tuple[AddConfigEntryEntitiesCallback, EntitiesOf, GroupEntitiesOf]
         ] = []
         self._unsubscribes: list[Unsubscribe] = []
         self._save_pending = False
@@ -99,6 +106,7 @@ class HomeworksQsxRuntime:
             self.backend.subscribe_credentials_rejected(
                 self._handle_credentials_rejected
             ),
+            self.backend.subscribe_project_changed(self._handle_project_changed),
         ]
         self._async_remove_stale_devices()
         self.issues.async_check_every_cci()
@@ -128,17 +136,23 @@ class HomeworksQsxRuntime:
         async_add_entities: AddConfigEntryEntitiesCallback,
         entities_of: EntitiesOf,
         processor_entities: Iterable[Entity] = (),
+        group_entities_of: GroupEntitiesOf = _no_group_entities,
     ) -> None:
-        """Add a platform's entities of every module now, and of every module added later, until unload.
+        """Add a platform's entities of every module and area group now, and of those added later, until unload.
 
         The processor's entities of the platform, if any, come first, in the same batch: Home Assistant adds
         each batch in a task of its own.
         """
+        description = self.backend.description
         entities: list[Entity] = list(processor_entities)
-        for module in self.backend.description.modules:
+        for module in description.modules:
             entities.extend(entities_of(module))
+        for group in description.groups:
+            entities.extend(group_entities_of(group))
         async_add_entities(entities)
-        self._module_platforms.append((async_add_entities, entities_of))
+        self._module_platforms.append(
+            (async_add_entities, entities_of, group_entities_of)
+        )
 
     @callback
     def async_options_updated(self) -> None:
@@ -163,10 +177,18 @@ class HomeworksQsxRuntime:
         match event.kind:
             case EventKind.CCI:
                 self.issues.async_check_cci(event.serial)
+            case EventKind.MODULE_ADDED if isinstance(
+                event.value, AreaGroupDescription
+            ):
+                self._async_add_group_entities(event.value)
             case EventKind.MODULE_ADDED:
                 self.issues.async_check_cci(event.serial)
-                for async_add_entities, entities_of in list(self._module_platforms):
+                for async_add_entities, entities_of, _ in list(self._module_platforms):
                     async_add_entities(entities_of(event.value))
+            case EventKind.MODULE_CHANGED if isinstance(
+                event.value, AreaGroupDescription
+            ):
+                self._async_group_changed(event.value)
             case EventKind.MODULE_REMOVED:
                 self.issues.async_forget_module(event.serial)
                 if device := self._module_device(event.serial):
@@ -191,6 +213,52 @@ class HomeworksQsxRuntime:
         else:
             LOGGER.info("Connection to %s is lost", self.entry.title)
         self.router.async_deliver_connection()
+
+    @callback
+    def _async_add_group_entities(
+        self, group: AreaGroupDescription, existing: frozenset[str] = frozenset()
+    ) -> None:
+        """Add the entities of an area group, but those whose unique ids are in `existing`."""
+        for async_add_entities, _, group_entities_of in list(self._module_platforms):
+            async_add_entities(
+                [
+                    entity
+                    for entity in group_entities_of(group)
+                    if entity.unique_id not in existing
+                ]
+            )
+
+    @callback
+    def _async_group_changed(self, group: AreaGroupDescription) -> None:
+        """Follow a changed area group: its name, its zones added and removed."""
+        registry = dr.async_get(self.hass)
+        device = self._module_device(group.serial)
+        if device is None:
+            return
+        registry.async_update_device(device.id, name=group.name)
+        entities = er.async_get(self.hass)
+        current = {
+            entity.unique_id
+            for _, _, group_entities_of in self._module_platforms
+            for entity in group_entities_of(group)
+        }
+        existing: set[str] = set()
+        for entity_entry in er.async_entries_for_device(
+            entities, device.id, include_disabled_entities=True
+        ):
+            if entity_entry.unique_id in current:
+                existing.add(entity_entry.unique_id)
+            else:
+                entities.async_remove(entity_entry.entity_id)
+        self._async_add_group_entities(group, frozenset(existing))
+        self.issues.async_database_changed()
+
+    @callback
+    def _handle_project_changed(self) -> None:
+        # Names and areas may have changed with the project: a reload makes everything match it again.
+        LOGGER.info("The project of %s changed", self.entry.title)
+        self.issues.async_database_changed()
+        self.issues.async_check_database()
 
     @callback
     def _handle_credentials_rejected(self) -> None:
@@ -232,9 +300,12 @@ class HomeworksQsxRuntime:
     def _async_remove_stale_devices(self) -> None:
         """Remove devices of modules that are no longer part of the system."""
         registry = dr.async_get(self.hass)
-        known = {self.processor_serial} | {
-            module.serial for module in self.backend.description.modules
-        }
+        description = self.backend.description
+        known = (
+            {self.processor_serial}
+            | {module.serial for module in description.modules}
+            | {group.serial for group in description.groups}
+        )
         for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
             serials = {
                 ident for domain, ident in device.identifiers if domain == DOMAIN

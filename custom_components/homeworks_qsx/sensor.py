@@ -20,6 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import ATTR_LIMIT
 from .energy import module_energy_entities, system_energy_entities
 from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
+from .qsx.backend import Capability
 from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
 from .qsx.model import ModuleDescription, ModuleState, SystemDescription
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
@@ -32,6 +33,7 @@ PARALLEL_UPDATES = 0
 class HomeworksQsxSensorEntityDescription(SensorEntityDescription):
     """Describes a sensor of a switching module."""
 
+    capability: Capability  # created only on a backend that reports it
     exists_fn: Callable[[ModuleState], bool] = lambda _: True
     value_fn: Callable[[ModuleDescription, ModuleState], float | int | str | None]
 
@@ -53,6 +55,7 @@ def _relay_operations(number: int) -> HomeworksQsxSensorEntityDescription:
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         state_class=SensorStateClass.TOTAL_INCREASING,
+        capability=Capability.RELAY_COUNTS,
         exists_fn=lambda state: state.zones[number - 1].relay_operations is not None,
         value_fn=lambda _, state: state.zones[number - 1].relay_operations,
     )
@@ -65,6 +68,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
         options=[mode.value for mode in OperatingMode],
+        capability=Capability.MODE,
         value_fn=lambda _, state: state.mode.value,
     ),
     *(_relay_operations(number) for number in range(1, ZONES_PER_MODULE + 1)),
@@ -76,6 +80,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
+        capability=Capability.LOAD_CURRENT,
         value_fn=lambda module, state: state.load_current(module),
     ),
     HomeworksQsxSensorEntityDescription(
@@ -86,6 +91,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
+        capability=Capability.TEMPERATURE,
         exists_fn=lambda state: state.temperature_c is not None,
         value_fn=lambda _, state: state.temperature_c,
     ),
@@ -143,12 +149,14 @@ def link_descriptions(
 def _module_entities(
     runtime: HomeworksQsxRuntime, module: ModuleDescription
 ) -> list[SensorEntity]:
-    state = runtime.backend.module_state(module.serial)
+    backend = runtime.backend
+    state = backend.module_state(module.serial)
     return [
         *(
             HomeworksQsxModuleSensor(runtime, module, description)
             for description in MODULE_DESCRIPTIONS
-            if description.exists_fn(state)
+            if description.capability in backend.capabilities
+            and description.exists_fn(state)
         ),
         *module_energy_entities(runtime, module),
     ]

@@ -48,6 +48,7 @@ from .const import (
     MAX_PAIRING_WINDOW_SECONDS,
 )
 from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
+from .qsx.backend import Capability
 from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
 from .qsx.leap import LeapCredentials, PairingServer
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
@@ -221,7 +222,13 @@ async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="simulation_not_supported",
-                translation_placeholders={"name": target.entry.title},
+                translation_placeholders={
+                    "name": target.entry.title,
+                    "reason": target.runtime.backend.unsupported_reason(
+                        Capability.SIMULATION
+                    )
+                    or "",
+                },
             )
     value = call.data[simulation.field]
     for target in targets:
@@ -238,7 +245,19 @@ async def _async_press_button(call: ServiceCall) -> None:
 async def _async_pulse_cco(call: ServiceCall) -> None:
     """Pulse the CCO of every targeted module."""
     duration: float | None = call.data.get(ATTR_DURATION)
-    for target in _targets(call.hass, call):
+    targets = _targets(call.hass, call)
+    for target in targets:
+        description = target.runtime.backend.description
+        if any(group.serial == target.serial for group in description.groups):
+            # An area group (LEAP) has CCO zones, switched by their switches, but no CCO of its own.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="area_group_no_cco",
+                translation_placeholders={
+                    "device": description.group(target.serial).name
+                },
+            )
+    for target in targets:
         await _async_pulse(target, duration)
 
 

@@ -177,7 +177,13 @@ async def add_system_in_the_ui(page: Page, steps: Steps) -> str:
     await page.get_by_placeholder("Search for a brand name").fill("HomeWorks")
     await steps.shot(page, "search-homeworks")
     await page.get_by_role("button", name="Lutron HomeWorks QSX").click()
-    await expect(page.get_by_text("Emulated system (no hardware)")).to_be_visible()
+    # The three ways to run, as the translations name them.
+    for choice in (
+        "Emulated system (no hardware)",
+        "HomeWorks QSX processor (LEAP, recommended)",
+        "HomeWorks QSX processor with telnet integration enabled (LIP)",
+    ):
+        await expect(page.get_by_text(choice, exact=True)).to_be_visible()
     await steps.shot(page, "choose-emulated")
     await page.get_by_text("Emulated system (no hardware)").click()
 
@@ -226,12 +232,12 @@ async def entry_id_of(page: Page) -> str:
 
 async def see_the_devices(page: Page, steps: Steps) -> None:
     """Open the processor's and a module's device pages: their entities show by their translated names."""
-    await open_device(page, SYSTEM_NAME, "HQP7-2")
+    await open_device(page, SYSTEM_NAME, "HomeWorks QSX processor")
     for name in PROCESSOR_ENTITY_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
     await steps.shot(page, "processor-device")
 
-    await open_device(page, "Module 1.1", "LQSE-4S8-120-D")
+    await open_device(page, "Module 1.1", "Switching power module")
     for name in MODULE_ENTITY_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
     await expect(page.get_by_text("Controls", exact=True)).to_be_visible()
@@ -285,7 +291,7 @@ async def add_a_module_in_the_options(
     await page.get_by_role("button", name="Submit").click()
     await page.get_by_role("button", name="Finish").click()
 
-    await open_device(page, "Porch panel", "LQSE-4S8-120-D")
+    await open_device(page, "Porch panel", "Switching power module")
     for name in ZONE_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
     await steps.shot(page, "new-module-device")
@@ -314,7 +320,10 @@ async def first_step_in_french(
         await page.get_by_role("button", name="OK").click()
         await expect(page.get_by_text("Système émulé (sans matériel)")).to_be_visible()
         await expect(
-            page.get_by_text("Exécutez un système émulé dans Home Assistant")
+            page.get_by_text("Processeur HomeWorks QSX (LEAP, recommandé)")
+        ).to_be_visible()
+        await expect(
+            page.get_by_text("faites tourner un système émulé dans Home Assistant")
         ).to_be_visible()
         await steps.shot(page, "first-step-in-french")
     finally:

@@ -91,7 +91,7 @@ async def _start(hass: HomeAssistant, path: str) -> ConfigFlowResult:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["emulated", "live"]
+    assert result["menu_options"] == ["emulated", "leap", "live"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": path}
     )

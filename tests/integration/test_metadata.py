@@ -19,7 +19,12 @@ from custom_components.homeworks_qsx import (
     services,
     switch,
 )
-from custom_components.homeworks_qsx.qsx.const import IgnoredReason, ProcessorModel
+from custom_components.homeworks_qsx.qsx.const import (
+    MODULE_MODEL,
+    IgnoredReason,
+    ProcessorModel,
+)
+from custom_components.homeworks_qsx.qsx.model import GroupZoneDescription
 from homeassistant.helpers.entity import EntityDescription
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "homeworks_qsx"
@@ -105,7 +110,15 @@ def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 def _descriptions() -> dict[str, list[EntityDescription]]:
     return {
-        "switch": [*switch.ZONE_DESCRIPTIONS, switch.CCO_DESCRIPTION],
+        "switch": [
+            *switch.ZONE_DESCRIPTIONS,
+            switch.CCO_DESCRIPTION,
+            # Zones of an area group (LEAP): a switched zone and a CCO zone.
+            switch.group_zone_description(GroupZoneDescription(1, 90, "Island")),
+            switch.group_zone_description(
+                GroupZoneDescription(2, 98, "Gate", is_cco=True)
+            ),
+        ],
         "binary_sensor": [
             *binary_sensor.MODULE_DESCRIPTIONS,
             binary_sensor.PROCESSOR_CONNECTIVITY,
@@ -195,9 +208,25 @@ def test_leap_actions_offer_processors() -> None:
     for name in ("press_pairing_button", "issue_client_certificate"):
         selector = described[name]["fields"]["device_id"]["selector"]["device"]
         assert "multiple" not in selector
-        assert {entry["model"] for entry in selector["filter"]} == {
+        assert {entry["model_id"] for entry in selector["filter"]} == {
             model.value for model in ProcessorModel
         }
+
+
+def test_device_pickers_filter_on_model_numbers() -> None:
+    """Devices carry their model in words and the model number as `model_id`: the action pickers filter on it."""
+    described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    numbers = {MODULE_MODEL, *(model.value for model in ProcessorModel)}
+    filters = [
+        entry
+        for action in described.values()
+        for field in action.get("fields", {}).values()
+        for entry in field.get("selector", {}).get("device", {}).get("filter", [])
+    ]
+    assert filters
+    for entry in filters:
+        assert "model" not in entry
+        assert entry["model_id"] in numbers
 
 
 def test_exception_translations() -> None:

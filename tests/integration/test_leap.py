@@ -1,0 +1,978 @@
+"""A live processor over LEAP: the emulated house served by the emulator's LEAP and pairing servers on loopback.
+
+pylutron-caseta's pairing always dials ports 8083 and 8081, so the emulator listens on a loopback address of its
+own. Only pylutron-caseta's trust of the pairing server is pointed at the emulator's CA (LP21): a real processor's
+pairing server is signed by Lutron, which the emulator cannot be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Generator
+from dataclasses import dataclass, replace
+from ipaddress import ip_address
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import pytest_socket
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.homeworks_qsx.const import (
+    CONF_BACKEND,
+    CONF_CA_PEM,
+    CONF_CERT_PEM,
+    CONF_KEY_PEM,
+    CONF_MODULE,
+    DOMAIN,
+    BackendType,
+)
+from custom_components.homeworks_qsx.issues import database_issue_id
+from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
+from custom_components.homeworks_qsx.qsx.description import load_description, new_module
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.leap import (
+    LEAP_PORT,
+    PAIRING_PORT,
+    LeapBackend,
+    LeapCredentials,
+    LeapServer,
+    PairingServer,
+    Profile,
+)
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    SOURCE_ZEROCONF,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_HOST, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+
+from .conftest import HOUSE, KITCHEN, PROCESSOR
+
+HOST = "127.0.0.7"  # the emulated processor
+OTHER_HOST = "127.0.0.8"  # nothing listens there
+# Timing of the LEAP client in tests: reconnection at once, on the real clock.
+LEAP_TIMING: dict[str, float] = {
+    "command_timeout": 2.0,
+    "connect_timeout": 2.0,
+    "reconnect_min": 0.01,
+    "reconnect_max": 0.05,
+}
+# Seconds the emulator's pairing port waits for the button before it closes (LP21; 180 on a processor).
+PAIRING_WAIT = 0.3
+
+
+@dataclass
+class EmulatedProcessor:
+    """The emulated house served over LEAP (8081) and pairing (8083) on its own loopback address."""
+
+    emulator: Emulator
+    credentials: LeapCredentials
+    profile: Profile
+    server: LeapServer | None = None
+    pairing: PairingServer | None = None
+
+    async def start(self) -> None:
+        """Serve LEAP and pairing."""
+        self.server = LeapServer(
+            self.emulator, self.credentials, HOST, LEAP_PORT, profile=self.profile
+        )
+        self.pairing = PairingServer(
+            self.credentials, HOST, PAIRING_PORT, pairing_timeout=PAIRING_WAIT
+        )
+        await self.server.start()
+        await self.pairing.start()
+
+    async def stop(self) -> None:
+        """Stop serving (the processor goes away)."""
+        if self.pairing is not None:
+            await self.pairing.stop()
+        if self.server is not None:
+            await self.server.stop()
+        self.server = self.pairing = None
+
+    def press_pairing_button(self) -> None:
+        """Open the pairing window, as pressing the processor's button does."""
+        assert self.pairing is not None
+        self.pairing.open_pairing_window(10)
+
+    def certificates(self) -> dict[str, str]:
+        """Entry data of certificates issued by the emulator directly (LP21)."""
+        key, cert = self.credentials.issue_client()
+        return {
+            CONF_KEY_PEM: key,
+            CONF_CERT_PEM: cert,
+            CONF_CA_PEM: self.credentials.ca_cert_pem,
+        }
+
+
+@pytest.fixture(autouse=True)
+def leap_loopback(socket_enabled: None) -> Generator[None]:
+    """Let the test reach the emulated processor's own loopback addresses."""
+    pytest_socket.socket_allow_hosts([HOST, OTHER_HOST, "127.0.0.1"])
+    yield
+    pytest_socket.socket_allow_hosts(["127.0.0.1"])
+
+
+@pytest.fixture(autouse=True)
+def fast_leap_timing() -> Generator[None]:
+    """Give LEAP backends created by the integration test timing."""
+    original = LeapBackend.__init__
+
+    def init(self: LeapBackend, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **{**LEAP_TIMING, **kwargs})
+
+    with patch.object(LeapBackend, "__init__", init):
+        yield
+
+
+@pytest.fixture(scope="module")
+def credentials() -> LeapCredentials:
+    """Return the emulated processor's CA and server certificate."""
+    return LeapCredentials.generate()
+
+
+@pytest.fixture
+def profile() -> Profile:
+    """How the emulator lists its modules (LP16)."""
+    return Profile.FULL
+
+
+@pytest.fixture
+async def processor(
+    hass: HomeAssistant, credentials: LeapCredentials, profile: Profile
+) -> AsyncGenerator[EmulatedProcessor]:
+    """Serve the emulated house."""
+    emulator = Emulator(load_description(HOUSE), scheduler=AsyncioScheduler())
+    emulated = EmulatedProcessor(emulator, credentials, profile)
+    await emulated.start()
+    yield emulated
+    await emulated.stop()
+    emulator.close()
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch, credentials: LeapCredentials) -> None:
+    """Point pylutron-caseta's trust of the pairing server at the emulator's CA."""
+    monkeypatch.setattr("pylutron_caseta.pairing.LAP_CA_PEM", credentials.ca_cert_pem)
+
+
+def leap_entry(
+    hass: HomeAssistant, processor: EmulatedProcessor, host: str = HOST
+) -> MockConfigEntry:
+    """Add a LEAP entry of the emulated processor, with certificates it issued."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Test house",
+        unique_id=PROCESSOR,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: host,
+            **processor.certificates(),
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup_leap(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> MockConfigEntry:
+    """Set up a LEAP entry of the emulated processor."""
+    entry = leap_entry(hass, processor)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+async def until(hass: HomeAssistant, condition: Callable[[], bool]) -> bool:
+    """Run the loop, on the real clock, until `condition` holds (at most 5 s)."""
+    for _ in range(500):
+        if condition():
+            return True
+        await asyncio.sleep(0.01)
+        await hass.async_block_till_done()
+    return False
+
+
+async def submit_host(hass: HomeAssistant, flow_id: str, host: str) -> ConfigFlowResult:
+    """Submit the host form, let the pairing run, and return what follows it."""
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: host})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["progress_action"] == "pair"
+    # Once the pairing ends, the flow manager moves the flow on by itself; the next call reads its outcome.
+    await hass.async_block_till_done()
+    return await hass.config_entries.flow.async_configure(flow_id)
+
+
+async def start_leap_flow(hass: HomeAssistant) -> str:
+    """Start the user flow and choose LEAP; return the flow id at the host form."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == [
+        BackendType.EMULATED,
+        BackendType.LEAP,
+        BackendType.LIVE,
+    ]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": BackendType.LEAP}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "leap"
+    return result["flow_id"]
+
+
+def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
+    """Return the switch with this unique id."""
+    entity_id = er.async_get(hass).async_get_entity_id("switch", DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+# Config flow
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_user_flow_pairs_and_creates_the_entry(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP20: the user enters the host, presses the button; the entry keeps the certificates, named after the project."""
+    flow_id = await start_leap_flow(hass)
+    processor.press_pairing_button()
+    result = await submit_host(hass, flow_id, HOST)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Test house"
+    data = result["data"]
+    assert data[CONF_BACKEND] == BackendType.LEAP
+    assert data[CONF_HOST] == HOST
+    assert data[CONF_CA_PEM] == processor.credentials.ca_cert_pem
+    assert "PRIVATE KEY" in data[CONF_KEY_PEM]
+    entry = result["result"]
+    assert entry.unique_id == PROCESSOR
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_pairing_errors_recover(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Unreachable host, button not pressed: the form comes back with the error, and a new attempt succeeds."""
+    flow_id = await start_leap_flow(hass)
+    result = await submit_host(hass, flow_id, OTHER_HOST)
+    assert result["step_id"] == "leap"
+    assert result["errors"] == {"base": "pairing_unreachable"}
+    result = await submit_host(hass, flow_id, HOST)  # nobody presses the button
+    assert result["step_id"] == "leap"
+    assert result["errors"] == {"base": "pairing_timeout"}
+    processor.press_pairing_button()
+    result = await submit_host(hass, flow_id, HOST)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_pairing_server_not_trusted(
+    hass: HomeAssistant, processor: EmulatedProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pairing server whose certificate Lutron did not sign is refused; trusted, the pairing then works."""
+    flow_id = await start_leap_flow(hass)
+    processor.press_pairing_button()
+    result = await submit_host(hass, flow_id, HOST)
+    assert result["errors"] == {"base": "pairing_refused"}
+    monkeypatch.setattr(
+        "pylutron_caseta.pairing.LAP_CA_PEM", processor.credentials.ca_cert_pem
+    )
+    processor.press_pairing_button()
+    result = await submit_host(hass, flow_id, HOST)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_processor_gone_after_pairing(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Paired, but the system cannot be read: the form comes back; with the processor back, the entry is made."""
+    flow_id = await start_leap_flow(hass)
+    processor.press_pairing_button()
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: HOST})
+    await hass.async_block_till_done()
+    await processor.stop()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "leap"
+    assert result["errors"] == {"base": "cannot_connect_leap"}
+    await processor.start()
+    processor.press_pairing_button()
+    result = await submit_host(hass, flow_id, HOST)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_same_processor_is_not_added_twice(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """The processor's serial identifies LEAP and LIP entries alike: pairing a known one updates its host."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=PROCESSOR,
+        data={CONF_BACKEND: BackendType.LIVE.value, CONF_HOST: OTHER_HOST},
+    )
+    entry.add_to_hass(hass)
+    flow_id = await start_leap_flow(hass)
+    processor.press_pairing_button()
+    result = await submit_host(hass, flow_id, HOST)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == HOST
+
+
+# Zeroconf
+
+
+def announcement(
+    host: str = HOST, serial: str | None = PROCESSOR, systype: str = "hwqs"
+) -> ZeroconfServiceInfo:
+    """Return a processor's `_lutron._tcp.local.` announcement (LP22)."""
+    properties = {"SYSTYPE": systype, "CODEVER": "22.02.17f000"}
+    if serial is not None:
+        properties["SERNUM"] = serial
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        port=4548,
+        hostname=f"Lutron-{PROCESSOR.lower()}.local.",
+        type="_lutron._tcp.local.",
+        name="Lutron Status._lutron._tcp.local.",
+        properties=properties,
+    )
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_zeroconf_new_processor(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A discovered processor starts the LEAP flow with its host filled in."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=announcement(serial=None),  # the host name tells the serial then
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "leap"
+    schema = result["data_schema"]
+    assert schema is not None
+    host_field = next(iter(schema.schema))
+    assert host_field.description == {"suggested_value": HOST}
+    processor.press_pairing_button()
+    result = await submit_host(hass, result["flow_id"], HOST)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == PROCESSOR
+
+
+async def test_zeroconf_known_processor_moved(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A known processor announcing itself at a new address: the entry follows it."""
+    entry = leap_entry(hass, processor, host=OTHER_HOST)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=announcement()
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == HOST
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize(
+    ("serial", "systype"), [(PROCESSOR, "smartbridge"), ("not a serial", "hwqs2")]
+)
+async def test_zeroconf_not_a_qsx(
+    hass: HomeAssistant, serial: str, systype: str
+) -> None:
+    """Other Lutron systems, and announcements without a readable serial, are not ours."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=announcement(serial=serial, systype=systype),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_qsx"
+
+
+# Reauthentication and reconfiguration
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_refused_certificate_starts_reauth_and_pairing_again_fixes_it(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A certificate the processor's CA did not sign: set-up fails, reauthentication pairs again."""
+    stranger = LeapCredentials.generate()
+    key, cert = stranger.issue_client()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Test house",
+        unique_id=PROCESSOR,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: HOST,
+            CONF_KEY_PEM: key,
+            CONF_CERT_PEM: cert,
+            CONF_CA_PEM: stranger.ca_cert_pem,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    flow_id = flows[0]["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "reauth_leap"
+    # Nobody presses the button: the form comes back.
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "reauth_leap"
+    assert result["errors"] == {"base": "pairing_timeout"}
+    processor.press_pairing_button()
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_CA_PEM] == processor.credentials.ca_cert_pem
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_reauth_processor_gone_after_pairing(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Paired again, but the system cannot be read: the reauthentication form comes back with the error."""
+    entry = await setup_leap(hass, processor)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_leap"
+    flow_id = result["flow_id"]
+    processor.press_pairing_button()
+    await hass.config_entries.flow.async_configure(flow_id, {})
+    await hass.async_block_till_done()
+    await processor.stop()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "reauth_leap"
+    assert result["errors"] == {"base": "cannot_connect_leap"}
+
+
+async def test_reconfigure_host(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """The host of a LEAP entry changes once the processor answers there with the same certificates."""
+    entry = leap_entry(hass, processor, host=OTHER_HOST)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: OTHER_HOST}
+    )
+    assert result["errors"] == {"base": "cannot_connect_leap"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_HOST] == HOST
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_refused_certificate(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Another processor (another CA) at the new host refuses the entry's certificate."""
+    stranger = LeapCredentials.generate()
+    key, cert = stranger.issue_client()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=PROCESSOR,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: OTHER_HOST,
+            CONF_KEY_PEM: key,
+            CONF_CERT_PEM: cert,
+            CONF_CA_PEM: stranger.ca_cert_pem,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: HOST}
+    )
+    assert result["errors"] == {"base": "invalid_certificate"}
+
+
+# Entities
+
+
+async def test_full_profile_module_devices(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP16 (full profile): modules become module devices; LP17: only what LEAP reports is created."""
+    entry = await setup_leap(hass, processor)
+    devices = dr.async_get(hass)
+    kitchen = devices.async_get_device_by_identifier((DOMAIN, KITCHEN), entry.entry_id)
+    assert kitchen is not None
+    assert kitchen.name == "Kitchen panel"
+    assert kitchen.hw_version is None  # LEAP does not tell the link address
+    platforms = {
+        entity.domain
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if entity.device_id == kitchen.id
+    }
+    assert platforms == {"switch"}
+    # The processor's connection and link sensors stay.
+    assert hass.states.get("binary_sensor.test_house_connection") is not None
+    island = entity_id_of(hass, f"{KITCHEN}_zone_1")
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": island}, blocking=True
+    )
+    assert hass.states.get(island).state == STATE_ON  # type: ignore[union-attr]
+    assert processor.emulator.state(KITCHEN).zones[0].on
+
+
+async def test_simulation_refused_on_leap(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP17: physical conditions cannot be simulated on a processor; pressing a front button is not in LEAP."""
+    entry = await setup_leap(hass, processor)
+    kitchen = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, KITCHEN), entry.entry_id
+    )
+    assert kitchen is not None
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "set_cci", {"device_id": kitchen.id, "open": True}, blocking=True
+        )
+    assert err.value.translation_key == "simulation_not_supported"
+    assert "LEAP" in str(err.value.translation_placeholders)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "press_button",
+            {"device_id": kitchen.id, "button": "zone_1"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "not_supported"
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_anonymous_profile_area_devices(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP16 (anonymous, as a real QSX): one device per area, named after it, one switch per zone and CCO."""
+    entry = await setup_leap(hass, processor)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    by_name = {
+        device.name: device
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+    }
+    assert {"Kitchen", "Garage", "Hall"} <= set(by_name)
+    kitchen = by_name["Kitchen"]
+    switches = {
+        entity.original_name: entity.entity_id
+        for entity in er.async_entries_for_device(entities, kitchen.id)
+    }
+    assert {"Island", "Pendants", "Gate"} <= set(switches)
+    island = switches["Island"]
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": island}, blocking=True
+    )
+    assert hass.states.get(island).state == STATE_ON  # type: ignore[union-attr]
+    assert processor.emulator.state(KITCHEN).zones[0].on
+    # A change at the processor reaches the entity.
+    processor.emulator.set_zone(KITCHEN, 1, False)
+    assert await until(hass, lambda: hass.states.get(island).state == STATE_OFF)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_anonymous_cco_zone(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A CCO zone of an area group closes and opens the module's CCO."""
+    entry = await setup_leap(hass, processor)
+    garage = next(
+        device
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        if device.name == "Garage"
+    )
+    cco = next(
+        entity.entity_id
+        for entity in er.async_entries_for_device(er.async_get(hass), garage.id)
+        if processor.emulator.module("10000002").cco.name == entity.original_name
+    )
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": cco}, blocking=True
+    )
+    assert processor.emulator.state("10000002").cco_closed
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": cco}, blocking=True
+    )
+    assert not processor.emulator.state("10000002").cco_closed
+
+
+async def test_full_profile_cco(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """The CCO switch of a module device closes the emulator's CCO."""
+    await setup_leap(hass, processor)
+    cco = entity_id_of(hass, "10000002_cco")
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": cco}, blocking=True
+    )
+    assert processor.emulator.state("10000002").cco_closed
+
+
+@pytest.mark.parametrize("profile", [Profile.FULL, Profile.ANONYMOUS])
+async def test_snapshot(
+    hass: HomeAssistant,
+    processor: EmulatedProcessor,
+    snapshot: SnapshotAssertion,
+    profile: Profile,
+) -> None:
+    """The entities of a LEAP system, both ways the processor lists its modules."""
+    entry = await setup_leap(hass, processor)
+    registry = er.async_get(hass)
+    entities = sorted(
+        er.async_entries_for_config_entry(registry, entry.entry_id),
+        key=lambda entity: entity.unique_id,
+    )
+    devices = dr.async_get(hass)
+    shown = [
+        {
+            "unique_id": entity.unique_id.replace(PROCESSOR, "<processor>"),
+            "device": devices.async_get(entity.device_id).name,  # type: ignore[arg-type,union-attr]
+            "name": entity.original_name,
+            "translation_key": entity.translation_key,
+            "state": hass.states.get(entity.entity_id).state,  # type: ignore[union-attr]
+        }
+        for entity in entities
+    ]
+    assert shown == snapshot
+
+
+# Availability, project changes, diagnostics
+
+
+async def test_availability_follows_the_connection(
+    hass: HomeAssistant, processor: EmulatedProcessor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The processor goes away: every entity is unavailable; back, the states are read again."""
+    await setup_leap(hass, processor)
+    island = entity_id_of(hass, f"{KITCHEN}_zone_1")
+    await processor.stop()
+    assert await until(hass, lambda: hass.states.get(island).state == STATE_UNAVAILABLE)  # type: ignore[union-attr]
+    processor.emulator.set_zone(KITCHEN, 1, True)  # changed while away
+    await processor.start()
+    assert await until(hass, lambda: hass.states.get(island).state == STATE_ON)  # type: ignore[union-attr]
+    assert caplog.text.count("Connection to Test house is lost") == 1
+    assert caplog.text.count("Connection to Test house is back") == 1
+
+
+async def test_project_change_raises_the_repair(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP10: a reconnection that finds another project timestamp asks for a reload."""
+    entry = await setup_leap(hass, processor)
+    await processor.stop()
+    emulator = processor.emulator
+    processor.emulator = Emulator(
+        replace(emulator.description, database_date="02/02/2026,00:00:00"),
+        scheduler=AsyncioScheduler(),
+    )
+    emulator.close()
+    await processor.start()
+    issues = ir.async_get(hass)
+    assert await until(
+        hass,
+        lambda: (
+            issues.async_get_issue(DOMAIN, database_issue_id(entry.entry_id))
+            is not None
+        ),
+    )
+
+
+async def test_diagnostics_never_show_certificates(
+    hass: HomeAssistant,
+    processor: EmulatedProcessor,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Diagnostics show the LEAP backend's figures, never a key or a certificate."""
+    entry = await setup_leap(hass, processor)
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, entry
+    )
+    text = str(diagnostics)
+    assert "PRIVATE KEY" not in text
+    assert "CERTIFICATE" not in text
+    assert diagnostics["entry"]["data"][CONF_KEY_PEM] == "**REDACTED**"
+    assert diagnostics["connection"]["host"] == "**REDACTED**"
+    assert diagnostics["capabilities"] == ["cco", "cco_pulse", "zones"]
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_area_groups_follow_the_project(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Area groups added, removed and changed on the processor are followed without a reload."""
+    entry = await setup_leap(hass, processor)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+
+    def group_devices() -> dict[str, dr.DeviceEntry]:
+        return {
+            device.name or "": device
+            for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+        }
+
+    def switches_of(name: str) -> list[str]:
+        device = group_devices().get(name)
+        if device is None:
+            return []
+        return [
+            entity.original_name or ""
+            for entity in er.async_entries_for_device(entities, device.id)
+        ]
+
+    emulator = processor.emulator
+    await processor.stop()
+    emulator.add_module(
+        new_module(emulator.description, 1, name="Kitchen panel 2", area="Kitchen")
+    )
+    # The emulator numbers areas by room name: a room named last keeps the others' ids.
+    emulator.add_module(
+        new_module(
+            emulator.description,
+            2,
+            name="Workshop panel",
+            area="Workshop",
+            zones=["Saw"],
+        )
+    )
+    await processor.start()
+    assert await until(hass, lambda: "Saw" in switches_of("Workshop"))
+    assert len(switches_of("Kitchen")) == 10
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, database_issue_id(entry.entry_id)) is not None
+    # The second kitchen module and the workshop go away again: their switches and device go with them.
+    added = [
+        module.serial
+        for module in emulator.description.modules
+        if module.name in {"Kitchen panel 2", "Workshop panel"}
+    ]
+    await processor.stop()
+    for serial in added:
+        emulator.remove_module(serial)
+    await processor.start()
+    assert await until(hass, lambda: len(switches_of("Kitchen")) == 5)
+    assert "Workshop" not in group_devices()
+    assert {"Island", "Pendants", "Gate"} <= set(switches_of("Kitchen"))
+    island = next(
+        entity.entity_id
+        for entity in er.async_entries_for_device(
+            entities, group_devices()["Kitchen"].id
+        )
+        if entity.original_name == "Island"
+    )
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": island}, blocking=True
+    )
+    assert emulator.state(KITCHEN).zones[0].on
+
+
+async def test_certificate_refused_on_reconnection_starts_reauth(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A processor that comes back with another authority refuses the certificate: pair again."""
+    entry = await setup_leap(hass, processor)
+    await processor.stop()
+    processor.credentials = LeapCredentials.generate()
+    await processor.start()
+    assert await until(
+        hass,
+        lambda: any(
+            flow["context"]["source"] == "reauth"
+            for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        ),
+    )
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_certificates_instead_of_pairing(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP21: certificates the emulator issued are pasted instead of pairing; wrong ones are refused first."""
+    flow_id = await start_leap_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: HOST, "have_certificates": True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "leap_certificates"
+    stranger = LeapCredentials.generate()
+    key, cert = stranger.issue_client()
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_KEY_PEM: key, CONF_CERT_PEM: cert, CONF_CA_PEM: stranger.ca_cert_pem},
+    )
+    assert result["errors"] == {"base": "invalid_certificate"}
+    certificates = processor.certificates()
+    result = await hass.config_entries.flow.async_configure(flow_id, certificates)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_KEY_PEM] == certificates[CONF_KEY_PEM]
+    assert result["result"].unique_id == PROCESSOR
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_pulse_refused_on_an_area_group(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """An area group has CCO zones but no CCO of its own: pulsing it is refused with that explanation."""
+    entry = await setup_leap(hass, processor)
+    kitchen = next(
+        device
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+        if device.name == "Kitchen"
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "pulse_cco", {"device_id": kitchen.id}, blocking=True
+        )
+    assert err.value.translation_key == "area_group_no_cco"
+    assert not processor.emulator.state(KITCHEN).cco_closed
+
+
+async def test_pulse_cco_of_a_module(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A module described in full pulses its CCO over LEAP: closed, then open again."""
+    entry = await setup_leap(hass, processor)
+    garage = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, "10000002"), entry.entry_id
+    )
+    assert garage is not None
+    closed: list[bool] = []
+    processor.emulator.events.subscribe(
+        lambda _event: closed.append(processor.emulator.state("10000002").cco_closed)
+    )
+    await hass.services.async_call(
+        DOMAIN, "pulse_cco", {"device_id": garage.id, "duration": 0.25}, blocking=True
+    )
+    assert True in closed
+    assert await until(
+        hass, lambda: not processor.emulator.state("10000002").cco_closed
+    )
+
+
+# Power and energy
+
+
+async def _open_zone_loads(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> ConfigFlowResult:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert "zone_loads" in result["menu_options"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "zone_loads"}
+    )
+
+
+def _energy_unique_ids(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {
+        entity.unique_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if entity.unique_id.endswith(("_power", "_energy"))
+    }
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_loads_given_for_a_leap_module_make_energy_sensors(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LEAP reports no loads: no power or energy sensor until the options give a module's; then they follow it."""
+    entry = await setup_leap(hass, processor)
+    assert _energy_unique_ids(hass, entry) == set()
+    result = await _open_zone_loads(hass, entry)
+    assert result["step_id"] == "zone_loads"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MODULE: KITCHEN}
+    )
+    assert result["step_id"] == "module_loads"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"zone_1_watts": 100}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert await until(hass, lambda: entry.state is ConfigEntryState.LOADED)
+    assert _energy_unique_ids(hass, entry) == {
+        f"{KITCHEN}_power",
+        f"{KITCHEN}_energy",
+        f"{KITCHEN}_zone_1_power",
+        f"{KITCHEN}_zone_1_energy",
+        f"{PROCESSOR}_power",
+    }
+    registry = er.async_get(hass)
+    module_power = registry.async_get_entity_id("sensor", DOMAIN, f"{KITCHEN}_power")
+    system_power = registry.async_get_entity_id("sensor", DOMAIN, f"{PROCESSOR}_power")
+    assert module_power is not None
+    assert system_power is not None
+    island = entity_id_of(hass, f"{KITCHEN}_zone_1")
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": island}, blocking=True
+    )
+    assert hass.states.get(module_power).state == "100.0"  # type: ignore[union-attr]
+    assert hass.states.get(system_power).state == "100.0"  # type: ignore[union-attr]
+    # A change made at the processor counts too.
+    processor.emulator.set_zone(KITCHEN, 1, False)
+    assert await until(hass, lambda: hass.states.get(module_power).state == "0.0")  # type: ignore[union-attr]
+    assert hass.states.get(system_power).state == "0.0"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_area_groups_take_no_loads(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """An area group's zones are not tied to one module: no load can be given, and no energy sensor is made."""
+    entry = await setup_leap(hass, processor)
+    assert _energy_unique_ids(hass, entry) == set()
+    result = await _open_zone_loads(hass, entry)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_modules"
