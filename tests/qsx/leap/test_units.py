@@ -34,8 +34,8 @@ from custom_components.homeworks_qsx.qsx.leap.resources import (
     zone_status,
 )
 from custom_components.homeworks_qsx.qsx.leap.tls import TlsListener
-from custom_components.homeworks_qsx.qsx.sessions import SessionProtocol
 from custom_components.homeworks_qsx.qsx.limits import SocketBudget
+from custom_components.homeworks_qsx.qsx.sessions import SessionProtocol
 
 from .conftest import WAIT
 
