@@ -36,8 +36,7 @@ from custom_components.homeworks_qsx.qsx.leap.resources import (
 from custom_components.homeworks_qsx.qsx.leap.tls import TlsListener
 from custom_components.homeworks_qsx.qsx.limits import SocketBudget
 from custom_components.homeworks_qsx.qsx.sessions import SessionProtocol
-
-from .conftest import WAIT
+from tests.qsx.serving import WAIT
 
 
 def test_lp2_line_reader() -> None:

@@ -316,18 +316,7 @@ def make_request(
     paging: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return a request message (the client's side of LP5)."""
-    header: dict[str, Any] = {"Url": url}
-    if client_tag is not None:
-        header["ClientTag"] = client_tag
-    if paging is not None:
-        header["Paging"] = dict(paging)
-    message: dict[str, Any] = {
-        "CommuniqueType": communique_type.value,
-        "Header": header,
-    }
-    if body is not None:
-        message["Body"] = body
-    return message
+    return _message(communique_type, {"Url": url}, client_tag, paging, body)
 
 
 def make_reply(
@@ -344,8 +333,21 @@ def make_reply(
     header: dict[str, Any] = {"StatusCode": status.value}
     if url is not None:
         header["Url"] = url
-    if body_type is not None:
-        header["MessageBodyType"] = body_type.value
+    if body_type is None:
+        return _message(communique_type, header, client_tag, paging, None)
+    header["MessageBodyType"] = body_type.value
+    body = {body_type.body_key: content}
+    return _message(communique_type, header, client_tag, paging, body)
+
+
+def _message(
+    communique_type: CommuniqueType,
+    header: dict[str, Any],
+    client_tag: str | None,
+    paging: Mapping[str, Any] | None,
+    body: Any,
+) -> dict[str, Any]:
+    """Complete `header` with the tag and paging object (LP5, LP8) and wrap it with the body in a message."""
     if client_tag is not None:
         header["ClientTag"] = client_tag
     if paging is not None:
@@ -354,8 +356,8 @@ def make_reply(
         "CommuniqueType": communique_type.value,
         "Header": header,
     }
-    if body_type is not None:
-        message["Body"] = {body_type.body_key: content}
+    if body is not None:
+        message["Body"] = body
     return message
 
 
