@@ -183,9 +183,13 @@ async def test_serve_answers_lip(
         "0",
         "--http-port",
         "0",
+        # LEAP is served too unless told otherwise: any free ports, not a real processor's 8081/8083.
+        "--leap-port",
+        "0",
+        "--pairing-port",
+        "0",
         "--password",
         "secret",
-        "--no-leap",
     ]
     async with served_process(argv) as line:
         match = SERVING.search(line)
