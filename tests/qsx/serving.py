@@ -43,6 +43,22 @@ async def start_serve(
     return task, output
 
 
+async def run_serve(argv: Sequence[str]) -> int:
+    """Run the command line's `serve` (argv after the program name) in this process to its end; its exit status."""
+    return await cli.serve(cli.build_parser().parse_args(argv))
+
+
+@contextlib.asynccontextmanager
+async def busy_port() -> AsyncGenerator[int]:
+    """Yield a loopback port that is taken (a listener holds it and does nothing)."""
+    blocker = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+    try:
+        yield blocker.sockets[0].getsockname()[1]
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
+
+
 def read_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
     """Read one line of the process's output, waiting at most `timeout` seconds."""
     assert process.stdout is not None

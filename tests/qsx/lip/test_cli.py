@@ -17,7 +17,13 @@ import pytest
 from custom_components.homeworks_qsx.qsx import __main__ as cli
 from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from tests.qsx.serving import served_process, start_serve, wait_for
+from tests.qsx.serving import (
+    busy_port,
+    run_serve,
+    served_process,
+    start_serve,
+    wait_for,
+)
 
 from .conftest import RawSession
 
@@ -144,24 +150,23 @@ async def test_port_in_use_exits_1(
     socket_enabled: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An address that cannot be bound exits 1."""
-    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = blocker.sockets[0].getsockname()[1]
-    args = cli.build_parser().parse_args(
-        [
-            "serve",
-            "--lip-port",
-            str(port),
-            "--http-port",
-            "0",
-            "--password",
-            "x",
-            "--no-leap",
-        ]
-    )
-    assert await cli.serve(args) == 1
-    assert "cannot listen" in capsys.readouterr().err
-    blocker.close()
-    await blocker.wait_closed()
+    async with busy_port() as port:
+        assert (
+            await run_serve(
+                [
+                    "serve",
+                    "--lip-port",
+                    str(port),
+                    "--http-port",
+                    "0",
+                    "--password",
+                    "x",
+                    "--no-leap",
+                ]
+            )
+            == 1
+        )
+        assert "cannot listen" in capsys.readouterr().err
 
 
 @pytest.fixture
