@@ -35,10 +35,11 @@ from .protocol import (
     LeapError,
     LineReader,
     Status,
+    close_after_long_line,
     decode,
     encode,
+    line_too_long,
 )
-from .server import LONG_LINE_LINGER
 from .tls import TlsListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -273,16 +274,9 @@ class PairingServer:
                 return
             if line is None:
                 self._counters["rejected_requests"] += 1
-                error = LeapError(
-                    Status.BAD_REQUEST,
-                    f"The line is longer than {MAX_INBOUND_LINE_BYTES} bytes",
-                )
-                connection.send(_refusal(error, None))
-                # Closed a moment later: input still arriving is dropped meanwhile (see server.py).
+                connection.send(_refusal(line_too_long(MAX_INBOUND_LINE_BYTES), None))
                 connection.closed = True
-                asyncio.get_running_loop().call_later(
-                    LONG_LINE_LINGER, connection.transport.close
-                )
+                close_after_long_line(connection.transport)
                 return
             self._request(connection, line)
 

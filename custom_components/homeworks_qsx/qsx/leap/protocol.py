@@ -9,6 +9,7 @@ with the standard library: lines are short and a parser of our own would add not
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +27,8 @@ MAX_INBOUND_LINE_BYTES: Final = 64 * 1024
 # LP2: pylutron-caseta's read limit; lists are paged below it.
 MAX_OUTBOUND_LINE_BYTES: Final = 256 * 1024
 PAGE_SIZE: Final = 100  # LP8 (ours): lists longer than this are paged
+# Seconds input is still drained after a line over the limit, before the close.
+LONG_LINE_LINGER: Final = 0.5
 
 PING_URL: Final = "/server/1/status/ping"
 ZONE_STATUS_URL: Final = "/zone/status"
@@ -359,6 +362,20 @@ def _message(
     if body is not None:
         message["Body"] = body
     return message
+
+
+def line_too_long(limit: int) -> LeapError:
+    """LP2 (ours): the refusal of an inbound line over `limit` bytes (the connection is then closed)."""
+    return LeapError(Status.BAD_REQUEST, f"The line is longer than {limit} bytes")
+
+
+def close_after_long_line(transport: asyncio.BaseTransport) -> asyncio.TimerHandle:
+    """Close `transport` after the refusal of a line over the limit (LP2), `LONG_LINE_LINGER` s from now.
+
+    What the peer is still sending is read and dropped meanwhile: closing with unread input would reset the
+    connection and could lose the refusal on the way.
+    """
+    return asyncio.get_running_loop().call_later(LONG_LINE_LINGER, transport.close)
 
 
 def exception_reply(

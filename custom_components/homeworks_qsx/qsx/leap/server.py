@@ -60,11 +60,13 @@ from .protocol import (
     Pager,
     Request,
     Status,
+    close_after_long_line,
     decode,
     encode,
     encode_json,
     encode_reply,
     exception_reply,
+    line_too_long,
     make_reply,
     not_allowed,
     parse_request,
@@ -80,8 +82,6 @@ _LOGGER = logging.getLogger(__name__)
 MAX_SESSIONS: Final = 20  # LP4
 # Bytes a session may leave unread before it is dropped.
 WRITE_BUFFER_LIMIT: Final = 1024 * 1024
-# Seconds input is still drained after a line over the limit, before the close.
-LONG_LINE_LINGER: Final = 0.5
 # Statuses per push line: keeps a line under LP2's 256 KiB.
 MAX_PUSH_STATUSES: Final = 1000
 SUBSCRIBABLE: Final = (ZONE_STATUS_URL, AREA_STATUS_URL)
@@ -477,10 +477,7 @@ class LeapServer:
                         session.number,
                         self._max_line,
                     )
-                    error = LeapError(
-                        Status.BAD_REQUEST,
-                        f"The line is longer than {self._max_line} bytes",
-                    )
+                    error = line_too_long(self._max_line)
                     self._send(session, exception_reply(error, None, None))
                     break
                 self._handle(session, line)
@@ -489,15 +486,12 @@ class LeapServer:
             self._handling = False
         self._write_all()
         if too_long and not session.closed:
-            # LP2: close after the refusal. What the peer is still sending is read and dropped for a moment first:
-            # closing with unread input would reset the connection and could lose the refusal on the way.
+            # LP2: close after the refusal, once a moment's input is drained.
             session.closed = True
             session.delayed.clear()
             if session.timer is not None:
                 session.timer.cancel()
-            session.timer = asyncio.get_running_loop().call_later(
-                LONG_LINE_LINGER, session.transport.close
-            )
+            session.timer = close_after_long_line(session.transport)
 
     def _handle(self, session: _Session, line: bytes) -> None:
         self._counters["requests"] += 1
