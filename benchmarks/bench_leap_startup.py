@@ -14,8 +14,8 @@ Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap_startu
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import math
 import os
 from pathlib import Path
 import tempfile
@@ -27,12 +27,12 @@ from benchmarks.common import (
     Row,
     leap_server,
     median,
+    median_after_warmup,
     modules_per_link,
     parse_args,
     report,
     sizes_from,
 )
-from custom_components.homeworks_qsx.qsx.errors import QsxError
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
 
@@ -113,14 +113,9 @@ async def main() -> None:
                     reply_delay_ms=delay_ms,
                 ) as served:
                     port = served.port
-                    note = ""
-                    try:
-                        await ours(certificates, port)  # warm-up
-                        mine = median(
-                            [await ours(certificates, port) for _ in range(ours_runs)]
-                        )
-                    except QsxError as err:
-                        mine, note = math.nan, f"failed: {err}"
+                    mine, note = await median_after_warmup(
+                        functools.partial(ours, certificates, port), ours_runs
+                    )
                     samples: list[float] = []
                     switches = 0
                     for _ in range(theirs_runs):

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import functools
 import logging
-import math
 import time
 
 import aiohttp
@@ -33,6 +33,7 @@ from benchmarks.common import (
     close_pylutron,
     lip_server,
     median,
+    median_after_warmup,
     modules_per_link,
     parse_args,
     report,
@@ -45,7 +46,6 @@ from benchmarks.ha_harness import (
     run,
     setup_entry,
 )
-from custom_components.homeworks_qsx.qsx.errors import QsxError
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
@@ -166,14 +166,9 @@ async def main() -> None:
                 reply_delay_ms=delay_ms,
             ) as served:
                 port, http_port = served.port, served.http_port or 80
-                note = ""
-                try:
-                    await ours(port, http_port)  # warm-up
-                    mine = median(
-                        [await ours(port, http_port) for _ in range(ours_runs)]
-                    )
-                except QsxError as err:
-                    mine, note = math.nan, f"failed: {err}"
+                mine, note = await median_after_warmup(
+                    functools.partial(ours, port, http_port), ours_runs
+                )
                 theirs_samples: list[float] = []
                 outputs = 0
                 for _ in range(theirs_runs):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import contextlib
 from dataclasses import asdict, dataclass
 import json
@@ -19,6 +19,8 @@ from pathlib import Path
 import re
 import sys
 from typing import Any
+
+from custom_components.homeworks_qsx.qsx.errors import QsxError
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -86,6 +88,17 @@ class Row:
         if math.isnan(self.ours):
             data["ours"] = None
         return data
+
+
+async def median_after_warmup(
+    run: Callable[[], Awaitable[float]], runs: int
+) -> tuple[float, str]:
+    """Median seconds of `runs` runs after one warm-up; (NaN, why) when the library's client fails."""
+    try:
+        await run()
+        return median([await run() for _ in range(runs)]), ""
+    except QsxError as err:
+        return math.nan, f"failed: {err}"
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -258,10 +271,16 @@ async def lip_server(
         str(max_sessions),
     ]
     async with child_process(*command, cpus=cpus) as (process, line):
-        match = _SERVING.search(line)
-        if match is None:
-            raise RuntimeError(f"unexpected first line of the server: {line!r}")
+        match = announced(_SERVING, line)
         yield Served(match["host"], int(match["port"]), int(match["http"]), process.pid)
+
+
+def announced(pattern: re.Pattern[str], line: str) -> re.Match[str]:
+    """Read where a child server listens from its first line; `RuntimeError` when the line is not that."""
+    match = pattern.search(line)
+    if match is None:
+        raise RuntimeError(f"unexpected first line of the server: {line!r}")
+    return match
 
 
 @contextlib.asynccontextmanager
@@ -272,11 +291,7 @@ async def reference_server(
     async with child_process(
         PYTHON, "-m", "benchmarks.reference_servers", kind, *arguments, cpus=cpus
     ) as (_process, line):
-        match = _LISTENING.search(line)
-        if match is None:
-            raise RuntimeError(
-                f"unexpected first line of the reference server: {line!r}"
-            )
+        match = announced(_LISTENING, line)
         yield Served(match["host"], int(match["port"]), None)
 
 
@@ -326,7 +341,5 @@ async def leap_server(
         str(reply_delay_ms),
     ]
     async with child_process(*command, cpus=cpus) as (_process, line):
-        match = _LEAP_SERVING.search(line)
-        if match is None:
-            raise RuntimeError(f"unexpected first line of the server: {line!r}")
+        match = announced(_LEAP_SERVING, line)
         yield Served(match["host"], int(match["port"]), int(match["pairing"]))

@@ -8,20 +8,19 @@ virtual environment (versions from requirements.lock, so uv's cache serves them)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 import re
-import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import zipfile
 
 import pytest
+
+from tests.qsx.serving import served_process
 
 from .lip.conftest import RawSession
 
@@ -171,44 +170,28 @@ def test_command_line_loads_no_network_stack(installed: InstalledWheel) -> None:
     assert loaded.strip() == "[]"
 
 
-def read_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
-    """Read one line of the process's output, waiting at most `timeout` seconds."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        assert selector.select(timeout), "no output in time"
-    return process.stdout.readline()
-
-
 async def test_serve_answers_lip(
     installed: InstalledWheel, socket_enabled: None
 ) -> None:
     """`homeworks-qsx serve --modules 4` serves LIP: a session logs in and reads a zone; SIGTERM stops it."""
-    process = subprocess.Popen(  # noqa: S603, ASYNC220
-        [
-            str(installed.script),
-            "serve",
-            "--modules",
-            "4",
-            "--lip-port",
-            "0",
-            "--http-port",
-            "0",
-            # LEAP is served too unless told otherwise: any free ports, not a real processor's 8081/8083.
-            "--leap-port",
-            "0",
-            "--pairing-port",
-            "0",
-            "--password",
-            "secret",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    loop = asyncio.get_running_loop()
-    try:
-        line = await loop.run_in_executor(None, read_line, process)
+    argv: list[str | Path] = [
+        installed.script,
+        "serve",
+        "--modules",
+        "4",
+        "--lip-port",
+        "0",
+        "--http-port",
+        "0",
+        # LEAP is served too unless told otherwise: any free ports, not a real processor's 8081/8083.
+        "--leap-port",
+        "0",
+        "--pairing-port",
+        "0",
+        "--password",
+        "secret",
+    ]
+    async with served_process(argv) as line:
         match = SERVING.search(line)
         assert match, line
         assert "4 modules" in line
@@ -216,13 +199,3 @@ async def test_serve_answers_lip(
         await session.login("lutron", "secret")
         assert await session.command("?OUTPUT,11,1") == ["~OUTPUT,11,1,0.00"]
         await session.close()
-        process.send_signal(signal.SIGTERM)
-        out, err = await loop.run_in_executor(
-            None, lambda: process.communicate(timeout=30)
-        )
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "Stopped." in out

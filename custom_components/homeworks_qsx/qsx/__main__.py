@@ -70,11 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
-        help="serve an emulated system over LIP (telnet) and HTTP",
+        help="serve an emulated system over LIP (telnet) and HTTP, and over LEAP (TLS)",
         description=(
             "Serve an emulated HomeWorks QSX processor and its switching modules over the Lutron Integration "
-            "Protocol (LIP, telnet-style) and its project database over HTTP (GET /DbXmlInfo.xml). Runs until "
-            "SIGINT or SIGTERM."
+            "Protocol (LIP, telnet-style) with its project database over HTTP (GET /DbXmlInfo.xml), and over "
+            "LEAP (JSON over TLS) with its pairing port. Runs until SIGINT or SIGTERM."
         ),
     )
     source = serve.add_mutually_exclusive_group()

@@ -1,7 +1,8 @@
 """The one interface the integration uses, whatever stands behind it: the emulator, or a live processor.
 
 `EmulatedBackend` (in `emulated_backend.py`) runs an `Emulator` in-process; `LipBackend` (in
-`lip/backend.py`) talks to a processor over the Lutron Integration Protocol. Both keep a `SystemDescription` and
+`lip/backend.py`) and `LeapBackend` (in `leap/backend.py`) talk to a processor over the Lutron Integration
+Protocol or LEAP, on the shared `LiveBackend` below. Both keep a `SystemDescription` and
 one `ModuleState` per module, publish `Event`s when anything changes, and report their connection state; a live
 processor also reports when it refuses the stored credentials on a reconnection.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from .const import Button, Fault
 from .errors import NotSupportedError
@@ -172,3 +173,74 @@ class QsxBackend(ABC):
     @abstractmethod
     def diagnostics(self) -> Mapping[str, Any]:
         """Return connection state and counters for a diagnostics download (no credentials)."""
+
+
+class LiveClient(Protocol):
+    """What `LiveBackend` needs of a protocol's client (`LipClient`, `LeapClient`)."""
+
+    events: EventBus
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as the processor describes it."""
+
+    def state(self, serial: str, /) -> ModuleState:
+        """Return the live state of one module; `UnknownObjectError` if unknown."""
+
+    def subscribe_connection(self, callback: ConnectionCallback, /) -> Unsubscribe:
+        """Call `callback(connected)` on each change of the connection."""
+
+    def subscribe_credentials_rejected(
+        self, callback: CredentialsRejectedCallback, /
+    ) -> Unsubscribe:
+        """Call `callback()` when a reconnection is refused for the credentials."""
+
+    async def connect(self) -> None:
+        """Connect and read every state."""
+
+    async def close(self) -> None:
+        """Disconnect and cancel every task."""
+
+    async def set_zone(self, serial: str, zone: int, on: bool, /) -> None:
+        """Switch a zone; returns once the processor reported it."""
+
+    def diagnostics(self) -> Mapping[str, Any]:
+        """Return the connection state and counters (no credentials)."""
+
+
+class LiveBackend[C: LiveClient](QsxBackend):
+    """A live processor behind one of the library's clients: the model, events and connection are the client's.
+
+    Args:
+        client: the protocol's client, not yet connected (`async_start` connects it).
+
+    """
+
+    def __init__(self, client: C) -> None:
+        """Take the client's events and connection state as the backend's."""
+        super().__init__()
+        self.client = client
+        client.events.subscribe(self.events.publish)
+        client.subscribe_connection(self._set_connected)
+        client.subscribe_credentials_rejected(self._credentials_rejected)
+
+    @property
+    def description(self) -> SystemDescription:
+        """The system as the processor describes it."""
+        return self.client.description
+
+    def module_state(self, serial: str) -> ModuleState:
+        """Return the live state of one module; `UnknownObjectError` if unknown."""
+        return self.client.state(serial)
+
+    async def async_start(self) -> None:
+        """Connect and read every state; `ConnectionFailedError`, `AuthenticationError` or what the protocol adds."""
+        await self.client.connect()
+
+    async def async_stop(self) -> None:
+        """Disconnect and cancel every task."""
+        await self.client.close()
+
+    async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
+        """Switch a zone; returns once the processor reported it."""
+        await self.client.set_zone(serial, zone, on)

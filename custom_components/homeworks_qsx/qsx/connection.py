@@ -8,7 +8,7 @@ rejected login cannot succeed, and a processor logs every failure; listeners of
 `subscribe_credentials_rejected` hear of it, and the connection waits for `close()` or a new `connect()`.
 
 Replies the protocol waits for are `PendingReply`s on the link, in the order they were asked for; when the link is
-lost every one of them fails at once. A protocol (LIP here; LEAP next) subclasses `Connection` and provides:
+lost every one of them fails at once. A protocol (`LipClient`, `LeapClient`) subclasses `Connection` and provides:
 `_log_in` (prompts, credentials), `_start_session` (set-up and reading every state), `link_data` (what arrives)
 and `_send_ping` (a request every reply must follow), and may add `_transport_options` (TLS).
 

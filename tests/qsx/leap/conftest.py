@@ -17,8 +17,7 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
-
-WAIT = 5.0  # upper bound of any single wait; tests normally finish far sooner
+from tests.qsx.serving import WAIT
 
 # Three modules on link 1 (two in one room, sharing an override group), one on link 2, one CCO momentary.
 SYSTEM: dict[str, Any] = {
@@ -205,13 +204,6 @@ async def leap(
     yield open_session
     for session in sessions:
         await session.close()
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Wait (bounded) until `predicate()` holds, checking every few milliseconds."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.005)
 
 
 def command(kind: str, **parameters: Any) -> dict[str, Any]:

@@ -20,12 +20,12 @@ from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, Le
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from tests.qsx.serving import WAIT
 
 HOST = "127.0.0.1"
 HANDSHAKE_FAILED = (
     "Error on transport creation for incoming connection"  # asyncio's report
 )
-WAIT = 5.0  # upper bound of any single wait; tests normally finish far sooner
 FAST: dict[str, Any] = {
     "command_timeout": 2.0,
     "connect_timeout": 2.0,

@@ -13,8 +13,7 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx import __main__ as cli
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-
-from .conftest import WAIT, wait_for
+from tests.qsx.serving import WAIT, busy_port, run_serve, start_serve, wait_for
 
 CLI_FILES = ("key", "cert", "ca")
 SERVING = re.compile(r"LEAP on [\d.]+:(\d+) \((\w+)\), pairing on [\d.]+:(\d+)")
@@ -124,7 +123,7 @@ async def test_serve_leap_only_with_issued_certificate(
     state = tmp_path / "state.json"
     issue = ["issue-cert", "--state", str(state), "--out", str(tmp_path), "--id", "t"]
     assert await cli.issue_cert(cli.build_parser().parse_args(issue)) == 0
-    args = cli.build_parser().parse_args(
+    task, output = await start_serve(
         [
             "serve",
             "--modules",
@@ -140,17 +139,9 @@ async def test_serve_leap_only_with_issued_certificate(
             "60",
             "--leap-profile",
             "anonymous",
-        ]
+        ],
+        capsys,
     )
-    task = asyncio.create_task(cli.serve(args))
-    output = ""
-
-    def serving() -> bool:
-        nonlocal output
-        output += capsys.readouterr().out
-        return "Serving" in output
-
-    await wait_for(serving)
     match = SERVING.search(output)
     assert match, output
     assert match[2] == "anonymous"
@@ -174,26 +165,25 @@ async def test_serve_without_state_warns_and_port_in_use_exits_1(
     socket_enabled: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without --state the CA lives for one run (a warning says so); a LEAP port in use exits 1."""
-    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = blocker.sockets[0].getsockname()[1]
-    args = cli.build_parser().parse_args(
-        [
-            "serve",
-            "--modules",
-            "1",
-            "--no-lip",
-            "--leap-port",
-            str(port),
-            "--pairing-port",
-            "0",
-        ]
-    )
-    assert await cli.serve(args) == 1
-    err = capsys.readouterr().err
-    assert "no --state" in err
-    assert "cannot listen" in err
-    blocker.close()
-    await blocker.wait_closed()
+    async with busy_port() as port:
+        assert (
+            await run_serve(
+                [
+                    "serve",
+                    "--modules",
+                    "1",
+                    "--no-lip",
+                    "--leap-port",
+                    str(port),
+                    "--pairing-port",
+                    "0",
+                ]
+            )
+            == 1
+        )
+        err = capsys.readouterr().err
+        assert "no --state" in err
+        assert "cannot listen" in err
 
 
 async def test_serve_with_its_own_ca_file_saves_no_state(
@@ -207,7 +197,7 @@ async def test_serve_with_its_own_ca_file_saves_no_state(
     printed = capsys.readouterr().out
     assert f"authority in {ca_file}" in printed
     assert "serve with the same --leap-ca" in printed
-    args = cli.build_parser().parse_args(
+    task, output = await start_serve(
         [
             "serve",
             "--modules",
@@ -219,17 +209,9 @@ async def test_serve_with_its_own_ca_file_saves_no_state(
             "0",
             "--pairing-port",
             "0",
-        ]
+        ],
+        capsys,
     )
-    task = asyncio.create_task(cli.serve(args))
-    output = ""
-
-    def serving() -> bool:
-        nonlocal output
-        output += capsys.readouterr().out
-        return "Serving" in output
-
-    await wait_for(serving)
     match = SERVING.search(output)
     assert match, output
     key, cert, ca = (str(out / f"lutron_caseta-t-{kind}.pem") for kind in CLI_FILES)

@@ -25,8 +25,9 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+from tests.qsx.serving import WAIT, wait_for
 
-from .conftest import A1, WAIT, LeapSession, wait_for
+from .conftest import A1, LeapSession
 
 PAIRING_HOST = "127.0.0.5"
 

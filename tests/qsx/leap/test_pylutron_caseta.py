@@ -21,8 +21,9 @@ from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from tests.qsx.lip.conftest import RawSession
+from tests.qsx.serving import WAIT, wait_for
 
-from .conftest import A1, A2, A3, B1, WAIT, wait_for
+from .conftest import A1, A2, A3, B1
 
 ZONE_NAMES = {
     "Kitchen_Island",

@@ -15,8 +15,9 @@ from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.protocol import MAX_OUTBOUND_LINE_BYTES
 from custom_components.homeworks_qsx.qsx.leap.resources import ResourceTree
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+from tests.qsx.serving import WAIT, wait_for
 
-from .conftest import A1, A2, A3, B1, WAIT, LeapSession, command, go_to_level, wait_for
+from .conftest import A1, A2, A3, B1, LeapSession, command, go_to_level
 
 type Opener = Callable[[], Any]
 

@@ -17,8 +17,9 @@ from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.limits import SocketBudget
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from tests.qsx.lip.conftest import PASSWORD, USER, RawSession
+from tests.qsx.serving import WAIT
 
-from .conftest import WAIT, LeapSession
+from .conftest import LeapSession
 
 FLOOD = 40  # half-open connections on the flooded port
 RESERVED = 4  # sockets each of the four listeners always has

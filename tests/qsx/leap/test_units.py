@@ -33,10 +33,10 @@ from custom_components.homeworks_qsx.qsx.leap.resources import (
     ResourceTree,
     zone_status,
 )
-from custom_components.homeworks_qsx.qsx.leap.tls import SessionProtocol, TlsListener
+from custom_components.homeworks_qsx.qsx.leap.tls import TlsListener
 from custom_components.homeworks_qsx.qsx.limits import SocketBudget
-
-from .conftest import WAIT
+from custom_components.homeworks_qsx.qsx.sessions import SessionProtocol
+from tests.qsx.serving import WAIT
 
 
 def test_lp2_line_reader() -> None:

@@ -29,10 +29,10 @@ from custom_components.homeworks_qsx.qsx.model import (
     SystemDescription,
     ZoneDescription,
 )
+from tests.qsx.serving import WAIT
 
 USER = "lutron"
 PASSWORD = "integration"
-WAIT = 5.0  # upper bound of any single wait; tests normally finish far sooner
 
 
 def hand_built_description() -> SystemDescription:
@@ -259,13 +259,6 @@ def levels(lines: list[str]) -> dict[int, float]:
         if match := _LEVEL.fullmatch(line):
             result[int(match[1])] = float(match[2])
     return result
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Wait (bounded) until `predicate()` holds, checking every few milliseconds."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.005)
 
 
 BARRIER_ANSWER = b"~SYSTEM,03/14/2026,12:30:00\r\n"

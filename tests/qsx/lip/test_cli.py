@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 import re
-import selectors
 import signal
 import subprocess
 import sys
@@ -18,8 +17,15 @@ import pytest
 from custom_components.homeworks_qsx.qsx import __main__ as cli
 from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from tests.qsx.serving import (
+    busy_port,
+    run_serve,
+    served_process,
+    start_serve,
+    wait_for,
+)
 
-from .conftest import RawSession, wait_for
+from .conftest import RawSession
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVING = re.compile(
@@ -37,15 +43,6 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
         timeout=timeout,
         check=False,
     )
-
-
-def read_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
-    """Read one line of the process's output, waiting at most `timeout` seconds."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        assert selector.select(timeout), "no output in time"
-    return process.stdout.readline()
 
 
 def test_help_documents_every_option() -> None:
@@ -70,33 +67,24 @@ def test_help_documents_every_option() -> None:
 async def test_serve_in_a_subprocess(socket_enabled: None, tmp_path: Path) -> None:
     """The CLI serves examples/house.yaml on ephemeral ports, answers LIP, saves its state at SIGTERM, exits 0."""
     state = tmp_path / "state.json"
-    process = subprocess.Popen(  # noqa: S603, ASYNC220
-        [
-            sys.executable,
-            "-m",
-            "custom_components.homeworks_qsx.qsx",
-            "serve",
-            "--system",
-            "examples/house.yaml",
-            "--lip-port",
-            "0",
-            "--http-port",
-            "0",
-            "--password",
-            "secret",
-            "--state",
-            str(state),
-            "--no-leap",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = await asyncio.get_running_loop().run_in_executor(
-            None, read_line, process
-        )
+    argv = [
+        sys.executable,
+        "-m",
+        "custom_components.homeworks_qsx.qsx",
+        "serve",
+        "--system",
+        "examples/house.yaml",
+        "--lip-port",
+        "0",
+        "--http-port",
+        "0",
+        "--password",
+        "secret",
+        "--state",
+        str(state),
+        "--no-leap",
+    ]
+    async with served_process(argv, cwd=ROOT) as line:
         match = SERVING.search(line)
         assert match, line
         assert "Maple Street house" in line
@@ -105,16 +93,6 @@ async def test_serve_in_a_subprocess(socket_enabled: None, tmp_path: Path) -> No
         assert await session.command("?OUTPUT,11,1") == ["~OUTPUT,11,1,0.00"]
         assert (await session.command("#OUTPUT,11,1,100"))[0] == "~OUTPUT,11,1,100.00"
         await session.close()
-        process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.get_running_loop().run_in_executor(
-            None, lambda: process.communicate(timeout=30)
-        )
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "Stopped." in out
     restored = Emulator.from_export(json.loads(state.read_text()))
     assert (
         restored.state(restored.description.module_by_integration_id(10).serial)
@@ -172,24 +150,23 @@ async def test_port_in_use_exits_1(
     socket_enabled: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An address that cannot be bound exits 1."""
-    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = blocker.sockets[0].getsockname()[1]
-    args = cli.build_parser().parse_args(
-        [
-            "serve",
-            "--lip-port",
-            str(port),
-            "--http-port",
-            "0",
-            "--password",
-            "x",
-            "--no-leap",
-        ]
-    )
-    assert await cli.serve(args) == 1
-    assert "cannot listen" in capsys.readouterr().err
-    blocker.close()
-    await blocker.wait_closed()
+    async with busy_port() as port:
+        assert (
+            await run_serve(
+                [
+                    "serve",
+                    "--lip-port",
+                    str(port),
+                    "--http-port",
+                    "0",
+                    "--password",
+                    "x",
+                    "--no-leap",
+                ]
+            )
+            == 1
+        )
+        assert "cannot listen" in capsys.readouterr().err
 
 
 @pytest.fixture
@@ -203,7 +180,7 @@ async def in_process(
     monkeypatch.setattr(cli, "SAVE_DELAY_SECONDS", 0.01)
     state = tmp_path / "state.json"
     state.write_text(json.dumps(Emulator(build_description([1, 1])).export_state()))
-    args = cli.build_parser().parse_args(
+    task, output = await start_serve(
         [
             "serve",
             "--state",
@@ -217,17 +194,9 @@ async def in_process(
             "--reply-delay-ms",
             "1",
             "--no-leap",
-        ]
+        ],
+        capsys,
     )
-    task = asyncio.create_task(cli.serve(args))
-    output = ""
-
-    def serving() -> bool:
-        nonlocal output
-        output += capsys.readouterr().out
-        return "Serving" in output
-
-    await wait_for(serving)
     match = SERVING.search(output)
     assert match
     yield task, int(match[1]), state

@@ -39,6 +39,7 @@ from custom_components.homeworks_qsx.qsx.lip import client as client_module
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import ModuleDescription, ModuleState
+from tests.qsx.serving import wait_for
 
 from .conftest import (
     BARRIER_ANSWER,
@@ -47,7 +48,6 @@ from .conftest import (
     USER,
     FakeProcessor,
     answer_barriers,
-    wait_for,
 )
 
 

@@ -14,8 +14,9 @@ from custom_components.homeworks_qsx.qsx.errors import AuthenticationError
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from tests.qsx.serving import wait_for
 
-from .conftest import FAST, PASSWORD, USER, wait_for
+from .conftest import FAST, PASSWORD, USER
 
 CLIENT_LOGGER = "custom_components.homeworks_qsx.qsx.connection"  # the connection layer under LipClient
 # Longer than any reconnection delay of the FAST timing (at most reconnect_max, 0.05 s) plus a loopback login.

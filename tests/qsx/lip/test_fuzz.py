@@ -24,8 +24,9 @@ from custom_components.homeworks_qsx.qsx.lip.protocol import (
     strip_prompts,
 )
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from tests.qsx.serving import wait_for
 
-from .conftest import hand_built_description, wait_for
+from .conftest import hand_built_description
 
 DESCRIPTION = hand_built_description()
 IDS = [

@@ -21,8 +21,9 @@ from benchmarks.common import close_pylutron
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from tests.qsx.serving import wait_for
 
-from .conftest import PASSWORD, USER, RawSession, wait_for
+from .conftest import PASSWORD, USER, RawSession
 
 HOST = "127.0.0.2"
 

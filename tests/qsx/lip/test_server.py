@@ -16,8 +16,9 @@ from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import ModuleDescription
+from tests.qsx.serving import wait_for
 
-from .conftest import PASSWORD, USER, RawSession, levels, wait_for
+from .conftest import PASSWORD, USER, RawSession, levels
 
 type Opener = Callable[..., Any]
 

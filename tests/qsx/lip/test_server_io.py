@@ -22,8 +22,9 @@ from custom_components.homeworks_qsx.qsx.lip import server as server_module
 from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
 from custom_components.homeworks_qsx.qsx.lip.server import FLUSH_LINES, LipServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from tests.qsx.serving import WAIT, wait_for
 
-from .conftest import PASSWORD, USER, WAIT, RawSession, levels, wait_for
+from .conftest import PASSWORD, USER, RawSession, levels
 
 DELAY = 0.01
 

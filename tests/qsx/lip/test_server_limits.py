@@ -14,8 +14,9 @@ import pytest
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.limits import SocketBudget
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from tests.qsx.serving import wait_for
 
-from .conftest import PASSWORD, USER, RawSession, wait_for
+from .conftest import PASSWORD, USER, RawSession
 
 SYSTEM_10 = ["~SYSTEM,03/14/2026,12:30:00"]
 

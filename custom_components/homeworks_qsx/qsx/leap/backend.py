@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..backend import Capability, QsxBackend
+from ..backend import Capability, LiveBackend
 from ..const import (
     DEFAULT_PULSE_SECONDS,
     MAX_PULSE_SECONDS,
@@ -30,7 +30,6 @@ from ..const import (
     Fault,
 )
 from ..errors import NotSupportedError
-from ..model import ModuleState, SystemDescription
 from .client import LeapCertificates, LeapClient
 from .protocol import LEAP_PORT
 
@@ -40,7 +39,7 @@ LEAP_CAPABILITIES: Final = frozenset(
 NOT_IN_LEAP: Final = "A HomeWorks QSX processor does not report {what} over LEAP; use the LIP connection or an emulated system"
 
 
-class LeapBackend(QsxBackend):
+class LeapBackend(LiveBackend[LeapClient]):
     """A HomeWorks QSX processor reached over LEAP (mutual TLS with the certificates from pairing).
 
     Args:
@@ -63,11 +62,7 @@ class LeapBackend(QsxBackend):
         **timing: Any,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        super().__init__()
-        self.client = LeapClient(host, certificates, port=port, **timing)
-        self.client.events.subscribe(self.events.publish)
-        self.client.subscribe_connection(self._set_connected)
-        self.client.subscribe_credentials_rejected(self._credentials_rejected)
+        super().__init__(LeapClient(host, certificates, port=port, **timing))
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )
@@ -77,27 +72,6 @@ class LeapBackend(QsxBackend):
         if capability in self.capabilities:
             return None
         return NOT_IN_LEAP.format(what=capability.value.replace("_", " "))
-
-    @property
-    def description(self) -> SystemDescription:
-        """The system as the processor reported it."""
-        return self.client.description
-
-    def module_state(self, serial: str) -> ModuleState:
-        """Return the live state of a module or area group; `UnknownObjectError` if unknown."""
-        return self.client.state(serial)
-
-    async def async_start(self) -> None:
-        """Connect and read everything; `ConnectionFailedError`, `AuthenticationError` or `RequestRefusedError`."""
-        await self.client.connect()
-
-    async def async_stop(self) -> None:
-        """Disconnect and cancel every task."""
-        await self.client.close()
-
-    async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
-        """Switch zone `zone` of a module (1..4) or of an area group (1..n; a CCO zone closes or opens)."""
-        await self.client.set_zone(serial, zone, on)
 
     async def async_set_cco(self, serial: str, closed: bool) -> None:
         """Close or open a module's CCO."""

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import itertools
 import logging
-from typing import Any, Final, override
+from typing import Any, Final
 
 from ..limits import (
     DEFAULT_HOST,
@@ -27,6 +27,7 @@ from ..limits import (
     TLS_HANDSHAKE_DEADLINE,
     SocketBudget,
 )
+from ..sessions import ServedSession
 from .certs import CertificateRequestError, LeapCredentials
 from .protocol import (
     MAX_INBOUND_LINE_BYTES,
@@ -34,11 +35,12 @@ from .protocol import (
     LeapError,
     LineReader,
     Status,
+    close_after_long_line,
     decode,
     encode,
+    line_too_long,
 )
-from .server import LONG_LINE_LINGER
-from .tls import SessionProtocol, TlsListener
+from .tls import TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,27 +97,6 @@ class _Connection:
             if self.deadline is not None:
                 self.deadline.cancel()
             self.transport.close()
-
-
-class _PairingProtocol(SessionProtocol):
-    def __init__(self, server: PairingServer) -> None:
-        super().__init__()
-        self._server = server
-        self._connection: _Connection | None = None
-
-    @override
-    def session_started(self, transport: asyncio.Transport) -> None:
-        self._connection = self._server._opened(transport)  # noqa: SLF001
-
-    @override
-    def session_data(self, data: bytes) -> None:
-        if self._connection is not None:
-            self._server._received(self._connection, data)  # noqa: SLF001
-
-    @override
-    def session_lost(self, exc: Exception | None) -> None:
-        if self._connection is not None:
-            self._server._lost(self._connection)  # noqa: SLF001
 
 
 class PairingServer:
@@ -225,7 +206,7 @@ class PairingServer:
         listener = TlsListener(
             "LEAP pairing",
             context,
-            lambda: _PairingProtocol(self),
+            lambda: ServedSession(self),
             limits=self._limits,
         )
         self._port = await listener.start(self.host, self._port)
@@ -247,7 +228,8 @@ class PairingServer:
             connection.granted = True
             connection.send(status_line(granted=True))
 
-    def _opened(self, transport: asyncio.Transport) -> _Connection | None:
+    def session_opened(self, transport: asyncio.Transport) -> _Connection | None:
+        """Start a pairing connection, or refuse it with a TLS close."""
         peer = str(transport.get_extra_info("peername"))
         if self._server is None or len(self._connections) >= self._max_sessions:
             self._counters["refused"] += 1
@@ -277,29 +259,24 @@ class PairingServer:
         _LOGGER.info("LEAP pairing connection from %s timed out", connection.peer)
         connection.close()
 
-    def _lost(self, connection: _Connection) -> None:
+    def session_closed(self, connection: _Connection, exc: Exception | None) -> None:
+        """Forget a connection that is gone."""
         connection.closed = True
         if connection.deadline is not None:
             connection.deadline.cancel()
             connection.deadline = None
         self._connections.discard(connection)
 
-    def _received(self, connection: _Connection, data: bytes) -> None:
+    def session_received(self, connection: _Connection, data: bytes) -> None:
+        """Handle the requests in `data`."""
         for line in connection.reader.feed(data):
             if connection.closed:
                 return
             if line is None:
                 self._counters["rejected_requests"] += 1
-                error = LeapError(
-                    Status.BAD_REQUEST,
-                    f"The line is longer than {MAX_INBOUND_LINE_BYTES} bytes",
-                )
-                connection.send(_refusal(error, None))
-                # Closed a moment later: input still arriving is dropped meanwhile (see server.py).
+                connection.send(_refusal(line_too_long(MAX_INBOUND_LINE_BYTES), None))
                 connection.closed = True
-                asyncio.get_running_loop().call_later(
-                    LONG_LINE_LINGER, connection.transport.close
-                )
+                close_after_long_line(connection.transport)
                 return
             self._request(connection, line)
 

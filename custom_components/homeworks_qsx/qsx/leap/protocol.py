@@ -9,6 +9,7 @@ with the standard library: lines are short and a parser of our own would add not
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +27,8 @@ MAX_INBOUND_LINE_BYTES: Final = 64 * 1024
 # LP2: pylutron-caseta's read limit; lists are paged below it.
 MAX_OUTBOUND_LINE_BYTES: Final = 256 * 1024
 PAGE_SIZE: Final = 100  # LP8 (ours): lists longer than this are paged
+# Seconds input is still drained after a line over the limit, before the close.
+LONG_LINE_LINGER: Final = 0.5
 
 PING_URL: Final = "/server/1/status/ping"
 ZONE_STATUS_URL: Final = "/zone/status"
@@ -316,18 +319,7 @@ def make_request(
     paging: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return a request message (the client's side of LP5)."""
-    header: dict[str, Any] = {"Url": url}
-    if client_tag is not None:
-        header["ClientTag"] = client_tag
-    if paging is not None:
-        header["Paging"] = dict(paging)
-    message: dict[str, Any] = {
-        "CommuniqueType": communique_type.value,
-        "Header": header,
-    }
-    if body is not None:
-        message["Body"] = body
-    return message
+    return _message(communique_type, {"Url": url}, client_tag, paging, body)
 
 
 def make_reply(
@@ -344,8 +336,21 @@ def make_reply(
     header: dict[str, Any] = {"StatusCode": status.value}
     if url is not None:
         header["Url"] = url
-    if body_type is not None:
-        header["MessageBodyType"] = body_type.value
+    if body_type is None:
+        return _message(communique_type, header, client_tag, paging, None)
+    header["MessageBodyType"] = body_type.value
+    body = {body_type.body_key: content}
+    return _message(communique_type, header, client_tag, paging, body)
+
+
+def _message(
+    communique_type: CommuniqueType,
+    header: dict[str, Any],
+    client_tag: str | None,
+    paging: Mapping[str, Any] | None,
+    body: Any,
+) -> dict[str, Any]:
+    """Complete `header` with the tag and paging object (LP5, LP8) and wrap it with the body in a message."""
     if client_tag is not None:
         header["ClientTag"] = client_tag
     if paging is not None:
@@ -354,9 +359,23 @@ def make_reply(
         "CommuniqueType": communique_type.value,
         "Header": header,
     }
-    if body_type is not None:
-        message["Body"] = {body_type.body_key: content}
+    if body is not None:
+        message["Body"] = body
     return message
+
+
+def line_too_long(limit: int) -> LeapError:
+    """LP2 (ours): the refusal of an inbound line over `limit` bytes (the connection is then closed)."""
+    return LeapError(Status.BAD_REQUEST, f"The line is longer than {limit} bytes")
+
+
+def close_after_long_line(transport: asyncio.BaseTransport) -> asyncio.TimerHandle:
+    """Close `transport` after the refusal of a line over the limit (LP2), `LONG_LINE_LINGER` s from now.
+
+    What the peer is still sending is read and dropped meanwhile: closing with unread input would reset the
+    connection and could lose the refusal on the way.
+    """
+    return asyncio.get_running_loop().call_later(LONG_LINE_LINGER, transport.close)
 
 
 def exception_reply(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import itertools
 import logging
 import secrets
-from typing import Any, Final, override
+from typing import Any, Final
 
 from ..emulator import Emulator
 from ..events import Event, EventKind, Unsubscribe
@@ -43,6 +43,7 @@ from ..limits import (
     TLS_HANDSHAKE_DEADLINE,
     SocketBudget,
 )
+from ..sessions import ServedSession, WriteBuffer
 from .certs import LeapCredentials
 from .protocol import (
     AREA_STATUS_URL,
@@ -59,11 +60,13 @@ from .protocol import (
     Pager,
     Request,
     Status,
+    close_after_long_line,
     decode,
     encode,
     encode_json,
     encode_reply,
     exception_reply,
+    line_too_long,
     make_reply,
     not_allowed,
     parse_request,
@@ -72,15 +75,13 @@ from .protocol import (
     request_tag,
 )
 from .resources import Profile, ResourceTree, ZoneTarget, zone_status
-from .tls import SessionProtocol, TlsListener
+from .tls import TlsListener
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_SESSIONS: Final = 20  # LP4
 # Bytes a session may leave unread before it is dropped.
 WRITE_BUFFER_LIMIT: Final = 1024 * 1024
-# Seconds input is still drained after a line over the limit, before the close.
-LONG_LINE_LINGER: Final = 0.5
 # Statuses per push line: keeps a line under LP2's 256 KiB.
 MAX_PUSH_STATUSES: Final = 1000
 SUBSCRIBABLE: Final = (ZONE_STATUS_URL, AREA_STATUS_URL)
@@ -99,34 +100,12 @@ class _Session:
     reader: LineReader
     # URL → the start of the subscription's push lines (`reply_prefix`, with its tag).
     subscriptions: dict[str, str] = field(default_factory=dict)
-    out: list[bytes] = field(default_factory=list)
+    # What to write next; made once the session exists (it names the session when it has something).
+    out: WriteBuffer = field(init=False)
     closed: bool = False
     dropped: bool = False
     delayed: deque[tuple[float, bytes | None]] = field(default_factory=deque)
     timer: asyncio.TimerHandle | None = None
-
-
-class _SessionProtocol(SessionProtocol):
-    """The transport's side of one session: hands everything to the server."""
-
-    def __init__(self, server: LeapServer) -> None:
-        super().__init__()
-        self._server = server
-        self._session: _Session | None = None
-
-    @override
-    def session_started(self, transport: asyncio.Transport) -> None:
-        self._session = self._server._opened(transport)  # noqa: SLF001
-
-    @override
-    def session_data(self, data: bytes) -> None:
-        if self._session is not None:
-            self._server._received(self._session, data)  # noqa: SLF001
-
-    @override
-    def session_lost(self, exc: Exception | None) -> None:
-        if self._session is not None:
-            self._server._closed(self._session, exc)  # noqa: SLF001
 
 
 class LeapServer:
@@ -249,7 +228,7 @@ class LeapServer:
         listener = TlsListener(
             "LEAP",
             context,
-            lambda: _SessionProtocol(self),
+            lambda: ServedSession(self),
             limits=self._limits,
         )
         self._port = await listener.start(self.host, self._port)
@@ -379,11 +358,8 @@ class LeapServer:
     # Writing.
 
     def _queue(self, session: _Session, data: bytes) -> None:
-        if session.closed:
-            return
-        if not session.out:
-            self._dirty.append(session)
-        session.out.append(data)
+        if not session.closed:
+            session.out.queue(data)
 
     def _send(self, session: _Session, message: Mapping[str, Any]) -> None:
         self._queue(session, encode(message))
@@ -394,13 +370,10 @@ class LeapServer:
             self._write(session)
 
     def _write(self, session: _Session) -> None:
-        if session.closed or not session.out:
+        if session.closed:
             session.out.clear()
             return
-        data = b"".join(session.out)
-        session.out.clear()
-        session.transport.write(data)
-        if session.transport.get_write_buffer_size() > self._write_limit:
+        if not session.out.write():
             _LOGGER.warning(
                 "LEAP session %s from %s does not read its replies: dropped",
                 session.number,
@@ -419,7 +392,7 @@ class LeapServer:
 
     # Sessions.
 
-    def _opened(self, transport: asyncio.Transport) -> _Session | None:
+    def session_opened(self, transport: asyncio.Transport) -> _Session | None:
         """Start a session once the TLS handshake is done, or refuse it with a TLS close (LP4)."""
         peer = str(transport.get_extra_info("peername"))
         if not self._accepting or len(self._sessions) >= self._max_sessions:
@@ -434,12 +407,16 @@ class LeapServer:
         session = _Session(
             next(self._numbers), peer, transport, LineReader(self._max_line)
         )
+        session.out = WriteBuffer(
+            transport, self._write_limit, lambda: self._dirty.append(session)
+        )
         self._sessions.add(session)
         self._counters["sessions"] += 1
         _LOGGER.debug("LEAP session %s from %s opened", session.number, peer)
         return session
 
-    def _closed(self, session: _Session, exc: Exception | None) -> None:
+    def session_closed(self, session: _Session, exc: Exception | None) -> None:
+        """Forget a session whose connection is gone."""
         if exc is not None:
             _LOGGER.debug(
                 "LEAP session %s from %s failed: %s", session.number, session.peer, exc
@@ -455,7 +432,8 @@ class LeapServer:
         session.delayed.clear()
         _LOGGER.debug("LEAP session %s from %s closed", session.number, session.peer)
 
-    def _received(self, session: _Session, data: bytes) -> None:
+    def session_received(self, session: _Session, data: bytes) -> None:
+        """Handle the complete lines in `data` now, or after the reply delay."""
         if session.closed:
             return
         lines = session.reader.feed(data)
@@ -499,10 +477,7 @@ class LeapServer:
                         session.number,
                         self._max_line,
                     )
-                    error = LeapError(
-                        Status.BAD_REQUEST,
-                        f"The line is longer than {self._max_line} bytes",
-                    )
+                    error = line_too_long(self._max_line)
                     self._send(session, exception_reply(error, None, None))
                     break
                 self._handle(session, line)
@@ -511,15 +486,12 @@ class LeapServer:
             self._handling = False
         self._write_all()
         if too_long and not session.closed:
-            # LP2: close after the refusal. What the peer is still sending is read and dropped for a moment first:
-            # closing with unread input would reset the connection and could lose the refusal on the way.
+            # LP2: close after the refusal, once a moment's input is drained.
             session.closed = True
             session.delayed.clear()
             if session.timer is not None:
                 session.timer.cancel()
-            session.timer = asyncio.get_running_loop().call_later(
-                LONG_LINE_LINGER, session.transport.close
-            )
+            session.timer = close_after_long_line(session.transport)
 
     def _handle(self, session: _Session, line: bytes) -> None:
         self._counters["requests"] += 1

@@ -20,55 +20,9 @@ import ssl
 from typing import override
 
 from ..limits import Admission, ListenerLimits
+from ..sessions import SessionProtocol
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class SessionProtocol(asyncio.Protocol):
-    """A protocol that keeps what arrives before `connection_made` and hands it over once that is called.
-
-    With TLS 1.3 a client may send its first request in the same packet as the end of its handshake: that data can
-    reach the protocol before the upgrade's caller has called `connection_made`.
-    """
-
-    def __init__(self) -> None:
-        """Start with nothing received."""
-        self._early: list[bytes] | None = []
-        # The connection's place in the socket budget, given back when it closes.
-        self.admission: Admission | None = None
-
-    @override
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        early, self._early = self._early, None
-        self.session_started(transport)
-        for data in early or ():
-            self.session_data(data)
-
-    @override
-    def data_received(self, data: bytes) -> None:
-        if self._early is not None:
-            self._early.append(data)
-            return
-        self.session_data(data)
-
-    @override
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.admission is not None:
-            self.admission.release()
-        self.session_lost(exc)
-
-    def session_started(self, transport: asyncio.Transport) -> None:
-        """Take over the TLS session once it is ready."""
-        raise NotImplementedError
-
-    def session_data(self, data: bytes) -> None:
-        """Handle bytes of the session, in order."""
-        raise NotImplementedError
-
-    def session_lost(self, exc: Exception | None) -> None:
-        """Handle the end of the session (`exc`: why, if it failed)."""
-        raise NotImplementedError
 
 
 class _Accept(asyncio.Protocol):

@@ -7,13 +7,12 @@ from typing import Any
 
 import aiohttp
 
-from ..backend import EVERYTHING_BUT_SIMULATION, Capability, QsxBackend
+from ..backend import EVERYTHING_BUT_SIMULATION, Capability, LiveBackend
 from ..const import Button
-from ..model import ModuleState, SystemDescription
 from .client import LipClient
 
 
-class LipBackend(QsxBackend):
+class LipBackend(LiveBackend[LipClient]):
     """A HomeWorks processor reached over the Lutron Integration Protocol.
 
     The model is the client's: states are read at connection and kept current from the processor's reports;
@@ -51,40 +50,17 @@ class LipBackend(QsxBackend):
         **timing: Any,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        super().__init__()
-        self.client = LipClient(
-            host,
-            port,
-            username,
-            password,
-            session=session,
-            http_port=http_port,
-            **timing,
+        super().__init__(
+            LipClient(
+                host,
+                port,
+                username,
+                password,
+                session=session,
+                http_port=http_port,
+                **timing,
+            )
         )
-        self.client.events.subscribe(self.events.publish)
-        self.client.subscribe_connection(self._set_connected)
-        self.client.subscribe_credentials_rejected(self._credentials_rejected)
-
-    @property
-    def description(self) -> SystemDescription:
-        """The system as read from the processor's database."""
-        return self.client.description
-
-    def module_state(self, serial: str) -> ModuleState:
-        """Return the live state of one module; `UnknownObjectError` if unknown."""
-        return self.client.state(serial)
-
-    async def async_start(self) -> None:
-        """Connect and read every state; `ConnectionFailedError`, `AuthenticationError` or `InvalidDatabaseError`."""
-        await self.client.connect()
-
-    async def async_stop(self) -> None:
-        """Disconnect and cancel every task."""
-        await self.client.close()
-
-    async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
-        """Switch a zone; returns once the processor reported it."""
-        await self.client.set_zone(serial, zone, on)
 
     async def async_set_cco(self, serial: str, closed: bool) -> None:
         """Close or open the CCO (a momentary CCO pulses on close)."""

@@ -48,6 +48,7 @@ from ..limits import (
     idle_session_to_evict,
 )
 from ..model import SystemDescription
+from ..sessions import ServedSession, WriteBuffer
 from .commands import CommandProcessor, event_reports
 from .dbxml import build_dbxml
 from .protocol import (
@@ -105,9 +106,8 @@ class _Session:
     number: int
     peer: str
     transport: asyncio.Transport
-    write_limit: int
-    # Tells the server this session has lines to write.
-    dirty: Callable[[_Session], None]
+    # What to write next: lines for it are gathered and written at once.
+    out: WriteBuffer
     splitter: LineSplitter
     last_activity: float
     stage: _Stage = _Stage.USER
@@ -118,7 +118,6 @@ class _Session:
     # Dropped for not reading its replies.
     dropped: bool = False
     after_prompt: bool = False
-    out: list[str] = field(default_factory=list)
     delayed: deque[tuple[float, str | None]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     idle_timer: asyncio.TimerHandle | None = None
@@ -133,21 +132,15 @@ class _Session:
 
     def send(self, text: str) -> None:
         """Queue `text` for the next `flush`."""
-        if self.closed:
-            return
-        if not self.out:
-            self.dirty(self)
-        self.out.append(text)
+        if not self.closed:
+            self.out.queue(text.encode("ascii", errors="replace"))
 
     def flush(self) -> None:
         """Write what was queued; a peer that lets its buffer grow past the limit is dropped."""
-        if self.closed or not self.out:
+        if self.closed:
             self.out.clear()
             return
-        data = "".join(self.out).encode("ascii", errors="replace")
-        self.out.clear()
-        self.transport.write(data)
-        if self.transport.get_write_buffer_size() > self.write_limit:
+        if not self.out.write():
             _LOGGER.warning(
                 "LIP session %s from %s does not read its replies: dropped",
                 self.number,
@@ -208,31 +201,6 @@ def _address(transport: asyncio.BaseTransport) -> str:
 
 def _last_activity(session: _Session) -> float:
     return session.last_activity
-
-
-class _SessionProtocol(asyncio.Protocol):
-    """The transport's side of one session: hands everything to the server."""
-
-    __slots__ = ("_server", "_session")
-
-    def __init__(self, server: LipServer) -> None:
-        self._server = server
-        self._session: _Session | None = None
-
-    @override
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._session = self._server._session_opened(transport)  # noqa: SLF001
-
-    @override
-    def data_received(self, data: bytes) -> None:
-        if self._session is not None:
-            self._server._received(self._session, data)  # noqa: SLF001
-
-    @override
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._session is not None:
-            self._server._session_closed(self._session, exc)  # noqa: SLF001
 
 
 class _HttpConnection(asyncio.Protocol):
@@ -468,7 +436,7 @@ class LipServer:
         self._accepting = True
         try:
             server = await loop.create_server(
-                lambda: _SessionProtocol(self), self.host, self._port
+                lambda: ServedSession(self), self.host, self._port
             )
         except BaseException:
             self._accepting = False
@@ -596,7 +564,7 @@ class LipServer:
 
     # Sessions.
 
-    def _session_opened(self, transport: asyncio.Transport) -> _Session | None:
+    def session_opened(self, transport: asyncio.Transport) -> _Session | None:
         """Start a session on a new connection, or refuse it (server stopping, no socket left in the budget).
 
         Only logged-in sessions count against `max_sessions` (checked at login); connections still logging in
@@ -611,8 +579,9 @@ class LipServer:
             next(self._numbers),
             peer,
             transport,
-            self._write_limit,
-            self._mark_dirty,
+            WriteBuffer(
+                transport, self._write_limit, lambda: self._mark_dirty(session)
+            ),
             LineSplitter(self._max_line),
             loop.time(),
         )
@@ -649,7 +618,7 @@ class LipServer:
         )
         session.abort()
 
-    def _received(self, session: _Session, data: bytes) -> None:
+    def session_received(self, session: _Session, data: bytes) -> None:
         """Handle the complete lines in `data` now, or after the reply delay."""
         loop = asyncio.get_running_loop()
         session.last_activity = loop.time()
@@ -695,7 +664,8 @@ class LipServer:
         )
         session.close()
 
-    def _session_closed(self, session: _Session, exc: Exception | None) -> None:
+    def session_closed(self, session: _Session, exc: Exception | None) -> None:
+        """Forget a session whose connection is gone."""
         if exc is not None:
             _LOGGER.debug(
                 "LIP session %s from %s failed: %s", session.number, session.peer, exc

@@ -1,0 +1,142 @@
+"""What every server of the emulator does with a session's transport: one home for LIP, LEAP and pairing.
+
+- `SessionProtocol`: the transport's callbacks, with what arrives before `connection_made` kept and handed over
+  once it is called (with TLS 1.3 a client's first request can come in the same packet as the end of its
+  handshake, before the upgrade's caller has called `connection_made`).
+- `ServedSession`: a `SessionProtocol` that hands the session's start, bytes and end to its server (`SessionHost`).
+- `WriteBuffer`: the answers of one batch gathered and written with one system call; a peer that leaves more than
+  the server's limit unread is reported so the server drops it rather than stall the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol, override
+
+from .limits import Admission
+
+
+class SessionProtocol(asyncio.Protocol):
+    """A protocol that keeps what arrives before `connection_made` and hands it over once that is called."""
+
+    def __init__(self) -> None:
+        """Start with nothing received."""
+        self._early: list[bytes] | None = []
+        # The connection's place in the socket budget, given back when it closes.
+        self.admission: Admission | None = None
+
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        early, self._early = self._early, None
+        self.session_started(transport)
+        for data in early or ():
+            self.session_data(data)
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        if self._early is not None:
+            self._early.append(data)
+            return
+        self.session_data(data)
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.admission is not None:
+            self.admission.release()
+        self.session_lost(exc)
+
+    def session_started(self, transport: asyncio.Transport) -> None:
+        """Take over the session once it is ready."""
+        raise NotImplementedError
+
+    def session_data(self, data: bytes) -> None:
+        """Handle bytes of the session, in order."""
+        raise NotImplementedError
+
+    def session_lost(self, exc: Exception | None) -> None:
+        """Handle the end of the session (`exc`: why, if it failed)."""
+        raise NotImplementedError
+
+
+class SessionHost[S](Protocol):
+    """A server's side of its sessions, as `ServedSession` calls it."""
+
+    def session_opened(self, transport: asyncio.Transport) -> S | None:
+        """Start a session on `transport`, or refuse it (None: the server has closed the transport)."""
+
+    def session_received(self, session: S, data: bytes) -> None:
+        """Handle bytes the session's peer sent."""
+
+    def session_closed(self, session: S, exc: Exception | None) -> None:
+        """Forget a session whose connection is gone (`exc`: why, if it failed)."""
+
+
+class ServedSession[S](SessionProtocol):
+    """The transport's side of one session: hands everything to the server."""
+
+    def __init__(self, host: SessionHost[S]) -> None:
+        """Serve one connection for `host`."""
+        super().__init__()
+        self._host = host
+        self._session: S | None = None
+
+    @override
+    def session_started(self, transport: asyncio.Transport) -> None:
+        self._session = self._host.session_opened(transport)
+
+    @override
+    def session_data(self, data: bytes) -> None:
+        if self._session is not None:
+            self._host.session_received(self._session, data)
+
+    @override
+    def session_lost(self, exc: Exception | None) -> None:
+        if self._session is not None:
+            self._host.session_closed(self._session, exc)
+
+
+class WriteBuffer:
+    """What a session has to write, gathered until the server writes it at once.
+
+    Args:
+        transport: the session's connection.
+        limit: bytes the peer may leave unread; past it `write` answers False.
+        dirty: called when the first chunk of a batch is queued (the server then knows to write this session).
+
+    """
+
+    __slots__ = ("_chunks", "_dirty", "_limit", "_transport")
+
+    def __init__(
+        self, transport: asyncio.Transport, limit: int, dirty: Callable[[], None]
+    ) -> None:
+        """Start empty."""
+        self._transport = transport
+        self._limit = limit
+        self._dirty = dirty
+        self._chunks: list[bytes] = []
+
+    def __bool__(self) -> bool:
+        """Whether something waits to be written."""
+        return bool(self._chunks)
+
+    def queue(self, data: bytes) -> None:
+        """Add `data` to the next write."""
+        if not self._chunks:
+            self._dirty()
+        self._chunks.append(data)
+
+    def clear(self) -> None:
+        """Forget what was queued (the session is closing)."""
+        self._chunks.clear()
+
+    def write(self) -> bool:
+        """Write what was queued; False when the peer leaves more than the limit unread."""
+        if not self._chunks:
+            return True
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        self._transport.write(data)
+        return self._transport.get_write_buffer_size() <= self._limit
