@@ -24,7 +24,6 @@ from homeassistant.const import CONF_HOST, CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .backends import ModelMismatchError, async_build_description
 from .const import (
     CONF_BACKEND,
     CONF_CA_PEM,
@@ -32,19 +31,15 @@ from .const import (
     CONF_DESCRIPTION_PATH,
     CONF_HAVE_CERTIFICATES,
     CONF_KEY_PEM,
-    CONF_LINK_1_MODULES,
-    CONF_LINK_2_MODULES,
-    CONF_MODEL,
-    CONF_MODULES_PER_LINK,
-    CONF_PROCESSOR_SERIAL,
     CONF_SERVE,
-    DEFAULT_NAME,
     DOMAIN,
     LOGGER,
     BackendType,
 )
 from .flow_checks import (
+    FormError,
     announced_serial,
+    async_emulated_data,
     async_test_live,
     async_test_serve,
     live_unique_id,
@@ -64,8 +59,7 @@ from .flow_schemas import (
     serve_schema,
 )
 from .options_flow import HomeworksQsxOptionsFlow
-from .qsx.const import ProcessorModel
-from .qsx.errors import DescriptionError, LimitError, PairingError
+from .qsx.errors import PairingError
 from .qsx.leap import LeapCertificates, async_pair_processor
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
@@ -112,24 +106,25 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            data, error_field, error_key, error_text = await self._async_emulated_data(
-                user_input
-            )
-            if error_key is None:
-                assert self._description is not None
-                await self.async_set_unique_id(self._description.processor.serial)
+            try:
+                data, description = await async_emulated_data(self.hass, user_input)
+            except FormError as err:
+                errors[err.field] = err.key
+                placeholders["error"] = err.text
+            else:
+                await self.async_set_unique_id(description.processor.serial)
                 if CONF_DESCRIPTION_PATH in data:
                     self._abort_if_unique_id_configured()
                 elif self._unique_id_taken():
                     # A built system's processor serial follows from its name: another name is another processor.
-                    error_field, error_key = CONF_NAME, "name_in_use"
-            if error_key is None:
-                self._data = data
-                if user_input.get(CONF_SERVE):
-                    return await self.async_step_serve()
-                return self.async_create_entry(title=data[CONF_NAME], data=data)
-            errors[error_field] = error_key
-            placeholders["error"] = error_text
+                    errors[CONF_NAME] = "name_in_use"
+                    placeholders["error"] = ""
+                if not errors:
+                    self._data = data
+                    self._description = description
+                    if user_input.get(CONF_SERVE):
+                        return await self.async_step_serve()
+                    return self.async_create_entry(title=data[CONF_NAME], data=data)
         return self.async_show_form(
             step_id="emulated",
             data_schema=self.add_suggested_values_to_schema(
@@ -155,39 +150,6 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             entry.unique_id == self.unique_id
             for entry in self._async_current_entries(include_ignore=False)
         )
-
-    async def _async_emulated_data(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], str, str | None, str]:
-        """Build the system the form asks for; returns (entry data, error field, error key, error text)."""
-        model = ProcessorModel(user_input[CONF_MODEL])
-        data: dict[str, Any] = {
-            CONF_BACKEND: BackendType.EMULATED.value,
-            CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME,
-            CONF_MODEL: model.value,
-            CONF_SERVE: bool(user_input.get(CONF_SERVE)),
-        }
-        if path := (user_input.get(CONF_DESCRIPTION_PATH) or "").strip():
-            data[CONF_DESCRIPTION_PATH] = path
-            field = CONF_DESCRIPTION_PATH
-        else:
-            counts = [int(user_input[CONF_LINK_1_MODULES])]
-            link_2 = int(user_input[CONF_LINK_2_MODULES])
-            if model.link_count == 2:
-                counts.append(link_2)
-            elif link_2:
-                return data, CONF_LINK_2_MODULES, "single_link_model", model.value
-            data[CONF_MODULES_PER_LINK] = counts
-            field = "base"
-        try:
-            description = await async_build_description(self.hass, data)
-        except ModelMismatchError as err:
-            return data, CONF_MODEL, "model_mismatch", err.message
-        except (DescriptionError, LimitError) as err:
-            return data, field, "invalid_description", str(err)
-        self._description = description
-        data[CONF_PROCESSOR_SERIAL] = description.processor.serial
-        return data, field, None, ""
 
     async def async_step_serve(
         self, user_input: dict[str, Any] | None = None

@@ -1,4 +1,7 @@
-"""What the config flow checks before it stores an entry: ports to serve on, a live connection, a processor's identity."""
+"""What the config flow checks before it stores an entry.
+
+An emulated system's description, the ports it is served on, a live connection (LIP or LEAP), a processor's identity.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +10,43 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .backends import create_leap_backend, create_live_backend, serves_leap, serves_lip
+from .backends import (
+    ModelMismatchError,
+    async_build_description,
+    create_leap_backend,
+    create_live_backend,
+    serves_leap,
+    serves_lip,
+)
 from .const import (
     CONF_BACKEND,
+    CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
     CONF_LEAP_PORT,
+    CONF_LINK_1_MODULES,
+    CONF_LINK_2_MODULES,
     CONF_LIP_PORT,
+    CONF_MODEL,
+    CONF_MODULES_PER_LINK,
     CONF_PAIRING_PORT,
+    CONF_PROCESSOR_SERIAL,
+    CONF_SERVE,
+    DEFAULT_NAME,
     LOGGER,
     BackendType,
 )
 from .qsx.backend import QsxBackend
+from .qsx.const import ProcessorModel
 from .qsx.errors import (
     AuthenticationError,
     CommandTimeoutError,
     ConnectionFailedError,
+    DescriptionError,
     InvalidDatabaseError,
+    LimitError,
     PairingError,
     PairingTimeoutError,
     PairingUnreachableError,
@@ -33,6 +54,50 @@ from .qsx.errors import (
 )
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
+
+
+class FormError(Exception):
+    """A form's input that cannot be used: the field to mark, the error key, and the text the error shows."""
+
+    def __init__(self, field: str, key: str, text: str = "") -> None:
+        """Name the field, the error key and its text."""
+        super().__init__(f"{field}: {key} {text}".rstrip())
+        self.field = field
+        self.key = key
+        self.text = text
+
+
+async def async_emulated_data(
+    hass: HomeAssistant, user_input: Mapping[str, Any]
+) -> tuple[dict[str, Any], SystemDescription]:
+    """Build the emulated system the form asks for; return its entry data and description, or raise FormError."""
+    model = ProcessorModel(user_input[CONF_MODEL])
+    data: dict[str, Any] = {
+        CONF_BACKEND: BackendType.EMULATED.value,
+        CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME,
+        CONF_MODEL: model.value,
+        CONF_SERVE: bool(user_input.get(CONF_SERVE)),
+    }
+    if path := (user_input.get(CONF_DESCRIPTION_PATH) or "").strip():
+        data[CONF_DESCRIPTION_PATH] = path
+        field = CONF_DESCRIPTION_PATH
+    else:
+        counts = [int(user_input[CONF_LINK_1_MODULES])]
+        link_2 = int(user_input[CONF_LINK_2_MODULES])
+        if model.link_count == 2:
+            counts.append(link_2)
+        elif link_2:
+            raise FormError(CONF_LINK_2_MODULES, "single_link_model", model.value)
+        data[CONF_MODULES_PER_LINK] = counts
+        field = "base"
+    try:
+        description = await async_build_description(hass, data)
+    except ModelMismatchError as err:
+        raise FormError(CONF_MODEL, "model_mismatch", err.message) from err
+    except (DescriptionError, LimitError) as err:
+        raise FormError(field, "invalid_description", str(err)) from err
+    data[CONF_PROCESSOR_SERIAL] = description.processor.serial
+    return data, description
 
 
 async def async_test_serve(
