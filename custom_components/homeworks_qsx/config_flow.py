@@ -3,7 +3,7 @@
 A processor reached over LEAP is paired: the user presses the processor's pairing button while a progress step
 waits for `async_pair_processor`; the certificates it gives are kept in the entry's data. Zeroconf discovery
 (`_lutron._tcp.local.`, LP22) starts that flow with the host filled in, and moves a known processor to its new
-address.
+address. The steps live here; their forms in flow_schemas.py, what they check in flow_checks.py.
 """
 
 from __future__ import annotations
