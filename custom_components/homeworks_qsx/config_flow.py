@@ -3,7 +3,7 @@
 A processor reached over LEAP is paired: the user presses the processor's pairing button while a progress step
 waits for `async_pair_processor`; the certificates it gives are kept in the entry's data. Zeroconf discovery
 (`_lutron._tcp.local.`, LP22) starts that flow with the host filled in, and moves a known processor to its new
-address.
+address. The steps live here; their forms in flow_schemas.py, what they check in flow_checks.py.
 """
 
 from __future__ import annotations
@@ -16,218 +16,53 @@ import probatio
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_NAME
 from homeassistant.core import callback
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .backends import (
-    ModelMismatchError,
-    async_build_description,
-    create_leap_backend,
-    create_live_backend,
-    serves_leap,
-    serves_lip,
-)
 from .const import (
     CONF_BACKEND,
     CONF_CA_PEM,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
     CONF_HAVE_CERTIFICATES,
-    CONF_HTTP_PORT,
     CONF_KEY_PEM,
-    CONF_LEAP_PORT,
-    CONF_LEAP_PROFILE,
-    CONF_LINK_1_MODULES,
-    CONF_LINK_2_MODULES,
-    CONF_LIP_PORT,
-    CONF_MODEL,
-    CONF_MODULES_PER_LINK,
-    CONF_PAIRING_PORT,
-    CONF_PROCESSOR_SERIAL,
     CONF_SERVE,
-    CONF_SERVE_LEAP,
-    CONF_SERVE_LIP,
-    DEFAULT_HTTP_PORT,
-    DEFAULT_LIP_PORT,
-    DEFAULT_MODULES_PER_LINK,
-    DEFAULT_NAME,
-    DEFAULT_PASSWORD,
-    DEFAULT_SERVE_HOST,
-    DEFAULT_SERVE_HTTP_PORT,
-    DEFAULT_SERVE_LIP_PORT,
-    DEFAULT_USERNAME,
     DOMAIN,
     LOGGER,
     BackendType,
 )
+from .flow_checks import (
+    FormError,
+    announced_serial,
+    async_emulated_data,
+    async_test_live,
+    async_test_serve,
+    live_unique_id,
+    pairing_error,
+    ports_in_use,
+)
+from .flow_schemas import (
+    NEW_SERVING,
+    PEM_FIELDS,
+    certificates_schema,
+    credentials_schema,
+    emulated_schema,
+    host_schema,
+    leap_schema,
+    ports_schema,
+    reconfigure_serving_schema,
+    serve_schema,
+)
 from .options_flow import HomeworksQsxOptionsFlow
-from .qsx.backend import QsxBackend
-from .qsx.const import LINK_DEVICE_LIMIT, ProcessorModel
-from .qsx.errors import (
-    AuthenticationError,
-    CommandTimeoutError,
-    ConnectionFailedError,
-    DescriptionError,
-    InvalidDatabaseError,
-    LimitError,
-    PairingError,
-    PairingTimeoutError,
-    PairingUnreachableError,
-    QsxError,
-)
-from .qsx.leap import (
-    LEAP_PORT,
-    PAIRING_PORT,
-    LeapCertificates,
-    Profile,
-    async_pair_processor,
-)
+from .qsx.errors import PairingError
+from .qsx.leap import LeapCertificates, async_pair_processor
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
-
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_PEM = TextSelector(TextSelectorConfig(multiline=True))
-_PEM_FIELDS = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
-_MODULE_COUNT = NumberSelector(
-    NumberSelectorConfig(
-        min=0, max=LINK_DEVICE_LIMIT, step=1, mode=NumberSelectorMode.BOX
-    )
-)
-
-
-# A new served system offers both protocols; an entry made before LEAP could be served keeps LIP only.
-_NEW_SERVING: Mapping[str, Any] = {CONF_SERVE_LIP: True, CONF_SERVE_LEAP: True}
-
-
-def _serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
-    return probatio.Schema(
-        {
-            probatio.Required(
-                CONF_HOST, default=defaults.get(CONF_HOST, DEFAULT_SERVE_HOST)
-            ): str,
-            probatio.Required(
-                CONF_SERVE_LIP, default=serves_lip(defaults)
-            ): BooleanSelector(),
-            probatio.Required(
-                CONF_LIP_PORT,
-                default=defaults.get(CONF_LIP_PORT, DEFAULT_SERVE_LIP_PORT),
-            ): cv.port,
-            probatio.Required(
-                CONF_HTTP_PORT,
-                default=defaults.get(CONF_HTTP_PORT, DEFAULT_SERVE_HTTP_PORT),
-            ): cv.port,
-            probatio.Required(
-                CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)
-            ): str,
-            probatio.Required(
-                CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, DEFAULT_PASSWORD)
-            ): _PASSWORD,
-            probatio.Required(
-                CONF_SERVE_LEAP, default=serves_leap(defaults)
-            ): BooleanSelector(),
-            probatio.Required(
-                CONF_LEAP_PORT, default=defaults.get(CONF_LEAP_PORT, LEAP_PORT)
-            ): cv.port,
-            probatio.Required(
-                CONF_PAIRING_PORT,
-                default=defaults.get(CONF_PAIRING_PORT, PAIRING_PORT),
-            ): cv.port,
-            probatio.Required(
-                CONF_LEAP_PROFILE,
-                default=defaults.get(CONF_LEAP_PROFILE, Profile.FULL.value),
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[profile.value for profile in Profile],
-                    translation_key=CONF_LEAP_PROFILE,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-        }
-    )
-
-
-def _host_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
-    return {probatio.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str}
-
-
-def _pairing_error(error: PairingError) -> str:
-    """Return the form's error key for a failed pairing."""
-    if isinstance(error, PairingTimeoutError):
-        return "pairing_timeout"
-    if isinstance(error, PairingUnreachableError):
-        return "pairing_unreachable"
-    return "pairing_refused"
-
-
-def _ports_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
-    return {
-        probatio.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str,
-        probatio.Required(
-            CONF_LIP_PORT, default=defaults.get(CONF_LIP_PORT, DEFAULT_LIP_PORT)
-        ): cv.port,
-        probatio.Required(
-            CONF_HTTP_PORT, default=defaults.get(CONF_HTTP_PORT, DEFAULT_HTTP_PORT)
-        ): cv.port,
-    }
-
-
-def _credentials_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
-    return {
-        probatio.Required(
-            CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)
-        ): str,
-        probatio.Required(CONF_PASSWORD): _PASSWORD,
-    }
-
-
-async def _async_test_serve(
-    data: Mapping[str, Any], in_use_by_us: frozenset[int] = frozenset()
-) -> tuple[str, str] | None:
-    """Check that the servers can listen where asked; return (error key, error text), or None.
-
-    Ports our own running servers hold already (`in_use_by_us`) are not tried again.
-    """
-    ports: list[int] = []
-    if serves_lip(data):
-        if not data[CONF_USERNAME] or not data[CONF_PASSWORD]:
-            return "missing_credentials", ""
-        ports += [data[CONF_LIP_PORT], data[CONF_HTTP_PORT]]
-    if serves_leap(data):
-        ports += [data[CONF_LEAP_PORT], data[CONF_PAIRING_PORT]]
-    if not ports:
-        return "nothing_to_serve", ""
-    if len(set(ports)) < len(ports):
-        return "same_ports", ""
-    loop = asyncio.get_running_loop()
-    for port in ports:
-        if port in in_use_by_us:
-            continue
-        try:
-            server = await loop.create_server(asyncio.Protocol, data[CONF_HOST], port)
-        except OSError as err:
-            return "cannot_serve", str(err)
-        server.close()
-        await server.wait_closed()
-    return None
 
 
 class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -271,28 +106,29 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            data, error_field, error_key, error_text = await self._async_emulated_data(
-                user_input
-            )
-            if error_key is None:
-                assert self._description is not None
-                await self.async_set_unique_id(self._description.processor.serial)
+            try:
+                data, description = await async_emulated_data(self.hass, user_input)
+            except FormError as err:
+                errors[err.field] = err.key
+                placeholders["error"] = err.text
+            else:
+                await self.async_set_unique_id(description.processor.serial)
                 if CONF_DESCRIPTION_PATH in data:
                     self._abort_if_unique_id_configured()
                 elif self._unique_id_taken():
                     # A built system's processor serial follows from its name: another name is another processor.
-                    error_field, error_key = CONF_NAME, "name_in_use"
-            if error_key is None:
-                self._data = data
-                if user_input.get(CONF_SERVE):
-                    return await self.async_step_serve()
-                return self.async_create_entry(title=data[CONF_NAME], data=data)
-            errors[error_field] = error_key
-            placeholders["error"] = error_text
+                    errors[CONF_NAME] = "name_in_use"
+                    placeholders["error"] = ""
+                if not errors:
+                    self._data = data
+                    self._description = description
+                    if user_input.get(CONF_SERVE):
+                        return await self.async_step_serve()
+                    return self.async_create_entry(title=data[CONF_NAME], data=data)
         return self.async_show_form(
             step_id="emulated",
             data_schema=self.add_suggested_values_to_schema(
-                self._emulated_schema(), user_input
+                emulated_schema(), user_input
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -315,62 +151,6 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             for entry in self._async_current_entries(include_ignore=False)
         )
 
-    @staticmethod
-    def _emulated_schema() -> probatio.Schema:
-        return probatio.Schema(
-            {
-                probatio.Required(CONF_NAME, default=DEFAULT_NAME): str,
-                probatio.Required(
-                    CONF_MODEL, default=ProcessorModel.HQP7_2.value
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[model.value for model in ProcessorModel],
-                        translation_key=CONF_MODEL,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                ),
-                probatio.Required(
-                    CONF_LINK_1_MODULES, default=DEFAULT_MODULES_PER_LINK
-                ): _MODULE_COUNT,
-                probatio.Required(CONF_LINK_2_MODULES, default=0): _MODULE_COUNT,
-                probatio.Optional(CONF_DESCRIPTION_PATH): TextSelector(),
-                probatio.Required(CONF_SERVE, default=False): BooleanSelector(),
-            }
-        )
-
-    async def _async_emulated_data(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], str, str | None, str]:
-        """Build the system the form asks for; returns (entry data, error field, error key, error text)."""
-        model = ProcessorModel(user_input[CONF_MODEL])
-        data: dict[str, Any] = {
-            CONF_BACKEND: BackendType.EMULATED.value,
-            CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME,
-            CONF_MODEL: model.value,
-            CONF_SERVE: bool(user_input.get(CONF_SERVE)),
-        }
-        if path := (user_input.get(CONF_DESCRIPTION_PATH) or "").strip():
-            data[CONF_DESCRIPTION_PATH] = path
-            field = CONF_DESCRIPTION_PATH
-        else:
-            counts = [int(user_input[CONF_LINK_1_MODULES])]
-            link_2 = int(user_input[CONF_LINK_2_MODULES])
-            if model.link_count == 2:
-                counts.append(link_2)
-            elif link_2:
-                return data, CONF_LINK_2_MODULES, "single_link_model", model.value
-            data[CONF_MODULES_PER_LINK] = counts
-            field = "base"
-        try:
-            description = await async_build_description(self.hass, data)
-        except ModelMismatchError as err:
-            return data, CONF_MODEL, "model_mismatch", err.message
-        except (DescriptionError, LimitError) as err:
-            return data, field, "invalid_description", str(err)
-        self._description = description
-        data[CONF_PROCESSOR_SERIAL] = description.processor.serial
-        return data, field, None, ""
-
     async def async_step_serve(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -379,7 +159,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             assert self._description is not None
-            if error := await _async_test_serve(user_input):
+            if error := await async_test_serve(user_input):
                 errors["base"], placeholders["error"] = error
             else:
                 data = {**self._data, **user_input}
@@ -387,7 +167,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="serve",
             data_schema=self.add_suggested_values_to_schema(
-                _serve_schema(_NEW_SERVING), user_input
+                serve_schema(NEW_SERVING), user_input
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -402,7 +182,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         properties = discovery_info.properties
         if not str(properties.get("SYSTYPE", "")).lower().startswith("hwqs"):
             return self.async_abort(reason="not_qsx")
-        serial = _announced_serial(properties.get("SERNUM"), discovery_info.hostname)
+        serial = announced_serial(properties.get("SERNUM"), discovery_info.hostname)
         if serial is None:
             return self.async_abort(reason="not_qsx")
         await self.async_set_unique_id(serial)
@@ -422,18 +202,10 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_pair()
         errors = {"base": self._pair_error} if self._pair_error else {}
         self._pair_error = None
-        schema = probatio.Schema(
-            {
-                **_host_schema({}),
-                probatio.Required(
-                    CONF_HAVE_CERTIFICATES, default=False
-                ): BooleanSelector(),
-            }
-        )
         return self.async_show_form(
             step_id="leap",
             data_schema=self.add_suggested_values_to_schema(
-                schema, {CONF_HOST: self._host or ""}
+                leap_schema(), {CONF_HOST: self._host or ""}
             ),
             errors=errors,
         )
@@ -448,18 +220,16 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {
                 CONF_BACKEND: BackendType.LEAP.value,
                 CONF_HOST: self._host,
-                **{field: user_input[field].strip() + "\n" for field in _PEM_FIELDS},
+                **{field: user_input[field].strip() + "\n" for field in PEM_FIELDS},
             }
-            description, error = await self._async_test_live(data)
+            description, error = await async_test_live(self.hass, data)
             if description is not None:
                 self._data = data
                 return await self._async_add_leap(description)
             errors["base"] = error
         return self.async_show_form(
             step_id="leap_certificates",
-            data_schema=probatio.Schema(
-                {probatio.Required(field): _PEM for field in _PEM_FIELDS}
-            ),
+            data_schema=certificates_schema(),
             errors=errors,
             description_placeholders={"host": self._host},
         )
@@ -485,7 +255,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             certificates = task.result()
         except PairingError as err:
             LOGGER.debug("Pairing with %s failed: %s", self._host, err)
-            self._pair_error = _pairing_error(err)
+            self._pair_error = pairing_error(err)
             return self.async_show_progress_done(
                 next_step_id="reauth_leap" if self.source == SOURCE_REAUTH else "leap"
             )
@@ -502,7 +272,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Read the paired processor's system, then add it (or, on reauthentication, store the new certificates)."""
-        description, error = await self._async_test_live(self._data)
+        description, error = await async_test_live(self.hass, self._data)
         if description is None:
             self._pair_error = error
             if self.source == SOURCE_REAUTH:
@@ -512,7 +282,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_add_leap(self, description: SystemDescription) -> ConfigFlowResult:
         """Add the processor reached over LEAP with the certificates in `_data` (on reauthentication, store them)."""
-        await self.async_set_unique_id(_live_unique_id(description))
+        await self.async_set_unique_id(live_unique_id(description))
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="wrong_processor")
             return self._async_update_reload_and_abort(
@@ -532,9 +302,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_BACKEND: BackendType.LIVE.value, **user_input}
-            description, error = await self._async_test_live(data)
+            description, error = await async_test_live(self.hass, data)
             if description is not None:
-                await self.async_set_unique_id(_live_unique_id(description))
+                await self.async_set_unique_id(live_unique_id(description))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
                     title=description.name or description.processor.name, data=data
@@ -543,35 +313,11 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="live",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema({**_ports_schema({}), **_credentials_schema({})}),
+                probatio.Schema({**ports_schema({}), **credentials_schema({})}),
                 user_input,
             ),
             errors=errors,
         )
-
-    async def _async_test_live(
-        self, data: Mapping[str, Any]
-    ) -> tuple[SystemDescription | None, str]:
-        """Connect, log in, read the database, disconnect; returns the description or the error key."""
-        leap = data[CONF_BACKEND] == BackendType.LEAP
-        backend: QsxBackend = (
-            create_leap_backend(data) if leap else create_live_backend(self.hass, data)
-        )
-        try:
-            await backend.async_start()
-        except AuthenticationError:
-            return None, "invalid_certificate" if leap else "invalid_auth"
-        except InvalidDatabaseError:
-            return None, "invalid_database"
-        except ConnectionFailedError, CommandTimeoutError, QsxError, OSError:
-            return None, "cannot_connect_leap" if leap else "cannot_connect"
-        except Exception:  # noqa: BLE001
-            LOGGER.exception("Unexpected error while connecting to %s", data[CONF_HOST])
-            return None, "unknown"
-        else:
-            return backend.description, ""
-        finally:
-            await backend.async_stop()
 
     async def _async_step_update_live(
         self,
@@ -586,11 +332,11 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """
         errors: dict[str, str] = {}
         if user_input is not None:
-            description, error = await self._async_test_live(
-                {**entry.data, **user_input}
+            description, error = await async_test_live(
+                self.hass, {**entry.data, **user_input}
             )
             if description is not None:
-                await self.async_set_unique_id(_live_unique_id(description))
+                await self.async_set_unique_id(live_unique_id(description))
                 self._abort_if_unique_id_mismatch(reason="wrong_processor")
                 return self._async_update_reload_and_abort(entry, user_input)
             errors["base"] = error
@@ -617,7 +363,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         if entry.data[CONF_BACKEND] == BackendType.LEAP:
             return await self.async_step_reauth_leap()
         return await self._async_step_update_live(
-            "reauth_confirm", entry, _credentials_schema(entry.data), user_input
+            "reauth_confirm", entry, credentials_schema(entry.data), user_input
         )
 
     async def async_step_reauth_leap(
@@ -646,9 +392,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         if entry.data[CONF_BACKEND] == BackendType.EMULATED:
             return await self.async_step_reconfigure_emulated()
         fields = (
-            _host_schema(entry.data)
+            host_schema(entry.data)
             if entry.data[CONF_BACKEND] == BackendType.LEAP
-            else _ports_schema(entry.data)
+            else ports_schema(entry.data)
         )
         return await self._async_step_update_live(
             "reconfigure", entry, fields, user_input
@@ -664,46 +410,15 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             error = None
             if user_input[CONF_SERVE]:
-                error = await _async_test_serve(user_input, _ports_in_use(entry))
+                error = await async_test_serve(user_input, ports_in_use(entry))
             if error is None:
                 return self._async_update_reload_and_abort(entry, user_input)
             errors["base"], placeholders["error"] = error
-        schema = _serve_schema(entry.data).extend(
-            {
-                probatio.Required(
-                    CONF_SERVE, default=bool(entry.data.get(CONF_SERVE))
-                ): BooleanSelector()
-            }
-        )
         return self.async_show_form(
             step_id="reconfigure_emulated",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                reconfigure_serving_schema(entry.data), user_input
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
-
-
-def _live_unique_id(description: SystemDescription) -> str:
-    """Identify a live system by its processor's serial number, else by its project GUID."""
-    return description.processor.serial or description.guid
-
-
-def _announced_serial(sernum: Any, hostname: str) -> str | None:
-    """Return the serial number a processor announces (LP22: `SERNUM`, else its host name `Lutron-<serial>.local.`).
-
-    Written as the processor's serial is everywhere else: 8 upper-case hexadecimal digits.
-    """
-    text = str(sernum or "").strip()
-    if not text and hostname.lower().startswith("lutron-"):
-        text = hostname[len("lutron-") :].split(".", 1)[0]
-    try:
-        return f"{int(text, 16):08X}"
-    except ValueError:
-        return None
-
-
-def _ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
-    """Return the ports the entry's own running servers hold (they are stopped before serving again)."""
-    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.servers is None:
-        return frozenset()
-    return entry.runtime_data.servers.ports

@@ -19,14 +19,11 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
 )
 
 from .const import CONF_MODULE, CONF_ZONE_WATTS
 from .energy import async_remove_sensors_without_load, zone_load_overrides
+from .flow_schemas import module_selector
 from .qsx.const import MAINS_VOLTAGE, MODULE_RATING_A, ZONE_RATING_A, ZONES_PER_MODULE
 from .qsx.model import ModuleDescription, SystemDescription
 from .qsx.power import module_loads
@@ -98,20 +95,6 @@ def options_with_loads(
     return {**options, CONF_ZONE_WATTS: loads}
 
 
-def _module_choice(description: SystemDescription) -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[
-                SelectOptionDict(
-                    value=module.serial, label=f"{module.name} ({module.serial})"
-                )
-                for module in description.modules
-            ],
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-
-
 class ZoneLoadsOptionsFlow(OptionsFlow):
     """The steps that set the loads of a module's zones; the integration's options flow offers them."""
 
@@ -138,7 +121,7 @@ class ZoneLoadsOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id=STEP_ZONE_LOADS,
             data_schema=probatio.Schema(
-                {probatio.Required(CONF_MODULE): _module_choice(description)}
+                {probatio.Required(CONF_MODULE): module_selector(description)}
             ),
         )
 

@@ -14,10 +14,6 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
 )
 
 from .const import (
@@ -31,6 +27,7 @@ from .const import (
     DEFAULT_CCI_REPAIR_MINUTES,
     BackendType,
 )
+from .flow_schemas import dropdown, module_selector
 from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
 from .qsx.const import (
     MAX_PULSE_SECONDS,
@@ -42,7 +39,7 @@ from .qsx.const import (
 from .qsx.description import new_module
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.errors import QsxError
-from .qsx.model import ModuleDescription, SystemDescription
+from .qsx.model import ModuleDescription
 from .runtime import HomeworksQsxConfigEntry
 
 
@@ -153,11 +150,7 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         links = [str(link.number) for link in description.links]
         schema = probatio.Schema(
             {
-                probatio.Required(CONF_LINK, default=links[0]): SelectSelector(
-                    SelectSelectorConfig(
-                        options=links, mode=SelectSelectorMode.DROPDOWN
-                    )
-                ),
+                probatio.Required(CONF_LINK, default=links[0]): dropdown(links),
                 probatio.Optional(CONF_NAME): str,
                 probatio.Optional(CONF_AREA): str,
             }
@@ -186,7 +179,7 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
             step_id="remove_module",
             data_schema=probatio.Schema(
                 {
-                    probatio.Required(CONF_MODULE): _module_selector(
+                    probatio.Required(CONF_MODULE): module_selector(
                         backend.description, multiple=True
                     )
                 }
@@ -208,11 +201,7 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         return self.async_show_form(
             step_id="select_module",
             data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_MODULE): _module_selector(
-                        backend.description, multiple=False
-                    )
-                }
+                {probatio.Required(CONF_MODULE): module_selector(backend.description)}
             ),
         )
 
@@ -248,40 +237,14 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         )
 
 
-def _module_selector(
-    description: SystemDescription, *, multiple: bool
-) -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[
-                SelectOptionDict(
-                    value=module.serial,
-                    label=f"{module.name} (link {module.link}, address {module.address}, {module.serial})",
-                )
-                for module in description.modules
-            ],
-            multiple=multiple,
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-
-
 def _module_settings_schema() -> probatio.Schema:
-    override = SelectSelector(
-        SelectSelectorConfig(
-            options=[level.value for level in OverrideLevel],
-            translation_key="override_level",
-            mode=SelectSelectorMode.DROPDOWN,
-        )
+    override = dropdown(
+        [level.value for level in OverrideLevel], translation_key="override_level"
     )
     return probatio.Schema(
         {
-            probatio.Required(CONF_CCO_TYPE): SelectSelector(
-                SelectSelectorConfig(
-                    options=[cco_type.value for cco_type in CcoType],
-                    translation_key=CONF_CCO_TYPE,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
+            probatio.Required(CONF_CCO_TYPE): dropdown(
+                [cco_type.value for cco_type in CcoType], translation_key=CONF_CCO_TYPE
             ),
             probatio.Required(CONF_PULSE_SECONDS): NumberSelector(
                 NumberSelectorConfig(

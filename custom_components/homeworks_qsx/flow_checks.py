@@ -1,0 +1,194 @@
+"""What the config flow checks before it stores an entry.
+
+An emulated system's description, the ports it is served on, a live connection (LIP or LEAP), a processor's identity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .backends import (
+    ModelMismatchError,
+    async_build_description,
+    create_leap_backend,
+    create_live_backend,
+    serves_leap,
+    serves_lip,
+)
+from .const import (
+    CONF_BACKEND,
+    CONF_DESCRIPTION_PATH,
+    CONF_HTTP_PORT,
+    CONF_LEAP_PORT,
+    CONF_LINK_1_MODULES,
+    CONF_LINK_2_MODULES,
+    CONF_LIP_PORT,
+    CONF_MODEL,
+    CONF_MODULES_PER_LINK,
+    CONF_PAIRING_PORT,
+    CONF_PROCESSOR_SERIAL,
+    CONF_SERVE,
+    DEFAULT_NAME,
+    LOGGER,
+    BackendType,
+)
+from .qsx.backend import QsxBackend
+from .qsx.const import ProcessorModel
+from .qsx.errors import (
+    AuthenticationError,
+    CommandTimeoutError,
+    ConnectionFailedError,
+    DescriptionError,
+    InvalidDatabaseError,
+    LimitError,
+    PairingError,
+    PairingTimeoutError,
+    PairingUnreachableError,
+    QsxError,
+)
+from .qsx.model import SystemDescription
+from .runtime import HomeworksQsxConfigEntry
+
+
+class FormError(Exception):
+    """A form's input that cannot be used: the field to mark, the error key, and the text the error shows."""
+
+    def __init__(self, field: str, key: str, text: str = "") -> None:
+        """Name the field, the error key and its text."""
+        super().__init__(f"{field}: {key} {text}".rstrip())
+        self.field = field
+        self.key = key
+        self.text = text
+
+
+async def async_emulated_data(
+    hass: HomeAssistant, user_input: Mapping[str, Any]
+) -> tuple[dict[str, Any], SystemDescription]:
+    """Build the emulated system the form asks for; return its entry data and description, or raise FormError."""
+    model = ProcessorModel(user_input[CONF_MODEL])
+    data: dict[str, Any] = {
+        CONF_BACKEND: BackendType.EMULATED.value,
+        CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME,
+        CONF_MODEL: model.value,
+        CONF_SERVE: bool(user_input.get(CONF_SERVE)),
+    }
+    if path := (user_input.get(CONF_DESCRIPTION_PATH) or "").strip():
+        data[CONF_DESCRIPTION_PATH] = path
+        field = CONF_DESCRIPTION_PATH
+    else:
+        counts = [int(user_input[CONF_LINK_1_MODULES])]
+        link_2 = int(user_input[CONF_LINK_2_MODULES])
+        if model.link_count == 2:
+            counts.append(link_2)
+        elif link_2:
+            raise FormError(CONF_LINK_2_MODULES, "single_link_model", model.value)
+        data[CONF_MODULES_PER_LINK] = counts
+        field = "base"
+    try:
+        description = await async_build_description(hass, data)
+    except ModelMismatchError as err:
+        raise FormError(CONF_MODEL, "model_mismatch", err.message) from err
+    except (DescriptionError, LimitError) as err:
+        raise FormError(field, "invalid_description", str(err)) from err
+    data[CONF_PROCESSOR_SERIAL] = description.processor.serial
+    return data, description
+
+
+async def async_test_serve(
+    data: Mapping[str, Any], in_use_by_us: frozenset[int] = frozenset()
+) -> tuple[str, str] | None:
+    """Check that the servers can listen where asked; return (error key, error text), or None.
+
+    Ports our own running servers hold already (`in_use_by_us`) are not tried again.
+    """
+    ports: list[int] = []
+    if serves_lip(data):
+        if not data[CONF_USERNAME] or not data[CONF_PASSWORD]:
+            return "missing_credentials", ""
+        ports += [data[CONF_LIP_PORT], data[CONF_HTTP_PORT]]
+    if serves_leap(data):
+        ports += [data[CONF_LEAP_PORT], data[CONF_PAIRING_PORT]]
+    if not ports:
+        return "nothing_to_serve", ""
+    if len(set(ports)) < len(ports):
+        return "same_ports", ""
+    loop = asyncio.get_running_loop()
+    for port in ports:
+        if port in in_use_by_us:
+            continue
+        try:
+            server = await loop.create_server(asyncio.Protocol, data[CONF_HOST], port)
+        except OSError as err:
+            return "cannot_serve", str(err)
+        server.close()
+        await server.wait_closed()
+    return None
+
+
+def ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
+    """Return the ports the entry's own running servers hold (they are stopped before serving again)."""
+    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.servers is None:
+        return frozenset()
+    return entry.runtime_data.servers.ports
+
+
+async def async_test_live(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> tuple[SystemDescription | None, str]:
+    """Connect, log in, read the database, disconnect; returns the description or the error key.
+
+    The one connection test of a new live entry, of reauthentication and of reconfiguration, over LIP or LEAP.
+    """
+    leap = data[CONF_BACKEND] == BackendType.LEAP
+    backend: QsxBackend = (
+        create_leap_backend(data) if leap else create_live_backend(hass, data)
+    )
+    try:
+        await backend.async_start()
+    except AuthenticationError:
+        return None, "invalid_certificate" if leap else "invalid_auth"
+    except InvalidDatabaseError:
+        return None, "invalid_database"
+    except ConnectionFailedError, CommandTimeoutError, QsxError, OSError:
+        return None, "cannot_connect_leap" if leap else "cannot_connect"
+    except Exception:  # noqa: BLE001
+        LOGGER.exception("Unexpected error while connecting to %s", data[CONF_HOST])
+        return None, "unknown"
+    else:
+        return backend.description, ""
+    finally:
+        await backend.async_stop()
+
+
+def pairing_error(error: PairingError) -> str:
+    """Return the form's error key for a failed pairing."""
+    if isinstance(error, PairingTimeoutError):
+        return "pairing_timeout"
+    if isinstance(error, PairingUnreachableError):
+        return "pairing_unreachable"
+    return "pairing_refused"
+
+
+def live_unique_id(description: SystemDescription) -> str:
+    """Identify a live system by its processor's serial number, else by its project GUID."""
+    return description.processor.serial or description.guid
+
+
+def announced_serial(sernum: Any, hostname: str) -> str | None:
+    """Return the serial number a processor announces (LP22: `SERNUM`, else its host name `Lutron-<serial>.local.`).
+
+    Written as the processor's serial is everywhere else: 8 upper-case hexadecimal digits.
+    """
+    text = str(sernum or "").strip()
+    if not text and hostname.lower().startswith("lutron-"):
+        text = hostname[len("lutron-") :].split(".", 1)[0]
+    try:
+        return f"{int(text, 16):08X}"
+    except ValueError:
+        return None
