@@ -215,8 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     issue.add_argument(
         "--host",
-        default=DEFAULT_HOST,
-        help=f"the emulator's address, for the printed example (default {DEFAULT_HOST})",
+        help="the emulator's address, for the printed example (default: the --id, as lutron_caseta names files after the host)",
     )
     issue.add_argument(
         "--leap-port",
@@ -440,7 +439,7 @@ async def issue_cert(args: argparse.Namespace) -> int:
     port = "" if args.leap_port == LEAP_PORT else f", port={args.leap_port}"
     print(
         f"Use them with pylutron-caseta (serve with the same {'--leap-ca' if args.leap_ca else '--state'}):\n"
-        f"    bridge = Smartbridge.create_tls({args.host!r}, {str(paths['key'])!r}, {str(paths['cert'])!r}, "
+        f"    bridge = Smartbridge.create_tls({args.host or args.id!r}, {str(paths['key'])!r}, {str(paths['cert'])!r}, "
         f"{str(paths['ca'])!r}{port})\n"
         "    await bridge.connect()",
         flush=True,
