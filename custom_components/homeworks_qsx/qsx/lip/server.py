@@ -44,7 +44,7 @@ from ..limits import (
     idle_session_to_evict,
 )
 from ..sessions import ServedSession, WriteBuffer
-from .commands import CommandProcessor, event_reports
+from .commands import CommandProcessor
 from .http import DatabaseServer
 from .protocol import (
     BAD_LOGIN,
@@ -63,6 +63,7 @@ from .protocol import (
     output_report,
     parse_line,
 )
+from .reports import event_reports
 from .session import FLUSH_LINES, LipSession, LoginStage, last_activity, peer_address
 
 _LOGGER = logging.getLogger(__name__)
