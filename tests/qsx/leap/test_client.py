@@ -28,7 +28,7 @@ from custom_components.homeworks_qsx.qsx.errors import (
     UnknownObjectError,
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.leap import client as client_module
+from custom_components.homeworks_qsx.qsx.leap import link as link_module
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
 from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
@@ -476,7 +476,7 @@ async def test_scripted_processor_that_never_stops_paging(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """LP8: a list that never ends is refused after `MAX_PAGES` pages."""
-    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    monkeypatch.setattr(link_module, "MAX_PAGES", 5)
     credentials = LeapCredentials.generate()
 
     def extra(request: dict[str, Any], send: Any) -> bool:

@@ -11,11 +11,7 @@ from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import Button, LedState
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.lip.commands import (
-    CommandProcessor,
-    Result,
-    event_reports,
-)
+from custom_components.homeworks_qsx.qsx.lip.commands import CommandProcessor, Result
 from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
 from custom_components.homeworks_qsx.qsx.lip.protocol import (
     DEFAULT_MONITORING,
@@ -24,6 +20,7 @@ from custom_components.homeworks_qsx.qsx.lip.protocol import (
     Monitoring,
     parse_line,
 )
+from custom_components.homeworks_qsx.qsx.lip.reports import event_reports
 from custom_components.homeworks_qsx.qsx.model import ModuleDescription
 
 

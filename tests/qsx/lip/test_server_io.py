@@ -18,9 +18,13 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.description import new_module
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.lip import server as server_module
+from custom_components.homeworks_qsx.qsx.lip import (
+    http as http_module,
+    server as server_module,
+)
 from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
-from custom_components.homeworks_qsx.qsx.lip.server import FLUSH_LINES, LipServer
+from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.lip.session import FLUSH_LINES
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 from tests.qsx.serving import WAIT, wait_for
 
@@ -126,7 +130,7 @@ async def test_database_built_once_per_system(
         built.append(description)
         return build(description)
 
-    monkeypatch.setattr(server_module, "build_dbxml", counting)
+    monkeypatch.setattr(http_module, "build_dbxml", counting)
     url = f"http://127.0.0.1:{delayed.http_port}/DbXmlInfo.xml"
 
     async def fetch() -> bytes:

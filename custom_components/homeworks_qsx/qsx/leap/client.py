@@ -23,31 +23,28 @@ TLS: contexts are built as pylutron-caseta builds them (`certs.client_context`: 
 private temporary directory removed at once, since `ssl` loads them only from files; the CA from memory).
 
 The session logic (transport, reconnection with backoff, keepalive, listeners) is the protocol-neutral
-`Connection` of `connection.py`, shared with the LIP client; this module adds TLS, the tagged requests, the reads
-and the model.
+`Connection` of `connection.py`, shared with the LIP client; the tagged requests, paging and subscriptions are
+`LeapConnection` (`link.py`); this module adds TLS, the reads of the system and the model.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import functools
-import itertools
 import logging
 import ssl
 from typing import Any, Final, override
 
-from ..connection import Connection, Link, PendingReply, notify
+from ..connection import notify
 from ..const import IgnoredReason
 from ..errors import (
     AuthenticationError,
     CommandIgnoredError,
     CommandTimeoutError,
     ConnectionFailedError,
-    ObjectNotFoundError,
     QsxError,
-    RequestNotSupportedError,
     RequestRefusedError,
     UnknownObjectError,
     describe_cause,
@@ -55,23 +52,16 @@ from ..errors import (
 from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
 from ..model import ModuleState, SystemDescription, ZoneState
 from .certs import client_context
+from .link import LeapConnection, LeapLink, body_list, body_object
 from .protocol import (
     LEAP_PORT,
-    MAX_OUTBOUND_LINE_BYTES,
-    PING_URL,
     ZONE_STATUS_URL,
     BodyType,
     CommandType,
     CommuniqueType,
-    LeapError,
-    LineReader,
-    decode,
-    encode,
     id_from_href,
-    make_request,
-    status_code,
 )
-from .system import Snapshot, ZoneRef, build_system
+from .system import Snapshot, ZoneRef, build_system, status_zone_id, zone_level
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,7 +69,6 @@ CONTEXT_CACHE_SIZE: Final = (
     8  # TLS contexts kept, one per set of certificates (a processor)
 )
 SILENT_CLOSE_LIMIT: Final = 3  # sessions closed before any answer, in a row, that mean the certificate is refused
-MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
 # TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
@@ -98,7 +87,6 @@ CERTIFICATE_ALERTS: Final = frozenset(
 )
 
 type ProjectChangedCallback = Callable[[str, str], None]
-type MessageHandler = Callable[[Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,73 +121,6 @@ def is_certificate_refusal(error: BaseException | None) -> bool:
     return isinstance(error, ssl.SSLError) and error.reason in CERTIFICATE_ALERTS
 
 
-def refusal(message: Mapping[str, Any], url: str) -> RequestRefusedError:
-    """LP7: the typed error of an `ExceptionResponse`."""
-    header = message.get("Header") or {}
-    status_text = header.get("StatusCode") if isinstance(header, Mapping) else None
-    status = status_code(status_text) if isinstance(status_text, str) else None
-    body = message.get("Body")
-    text = body.get("Message") if isinstance(body, Mapping) else None
-    why = text if isinstance(text, str) else str(status_text or "refused")
-    if status == 404:
-        return ObjectNotFoundError(url, status, why)
-    if status == 405:
-        return RequestNotSupportedError(url, status, why)
-    return RequestRefusedError(url, status, why)
-
-
-def zone_level(status: Mapping[str, Any]) -> bool | None:
-    """LP14, LP15: whether a zone status says on (closed, for a CCO); None when it says neither."""
-    cco = status.get("CCOLevel")
-    if isinstance(cco, str):
-        return cco == "Closed"
-    switched = status.get("SwitchedLevel")
-    if isinstance(switched, str):
-        return switched == "On"
-    level = status.get("Level")
-    if isinstance(level, int | float) and not isinstance(level, bool):
-        return level > 0
-    return None
-
-
-def _status_zone_id(status: Mapping[str, Any]) -> int | None:
-    zone = status.get("Zone")
-    if isinstance(zone, Mapping) and isinstance(zone.get("href"), str):
-        return id_from_href(zone["href"])
-    link = status.get("href")
-    return id_from_href(link) if isinstance(link, str) else None
-
-
-def _body_list(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Return the list a reply carries (LP9), or its one object as a list; empty for `204` (LP6)."""
-    body = message.get("Body")
-    if not isinstance(body, Mapping):
-        return []
-    for value in body.values():
-        if isinstance(value, list):
-            return [item for item in value if isinstance(item, Mapping)]
-        if isinstance(value, Mapping):
-            return [value]
-    return []
-
-
-def _body_object(message: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    body = message.get("Body")
-    found = body.get(key) if isinstance(body, Mapping) else None
-    return found if isinstance(found, Mapping) else {}
-
-
-@dataclass(slots=True)
-class _Reply(PendingReply):
-    """A request in flight: its URL, what handles every message with its tag, and its reply once it came."""
-
-    url: str = ""
-    handler: MessageHandler | None = None
-    subscription: bool = False
-    message: Mapping[str, Any] | None = None
-    refusal: RequestRefusedError | None = None
-
-
 class _SilentCloseError(ConnectionFailedError):
     """The processor closed a session right after the TLS handshake, before answering anything.
 
@@ -209,29 +130,7 @@ class _SilentCloseError(ConnectionFailedError):
     """
 
 
-@dataclass(slots=True, eq=False)
-class _LeapLink(Link[_Reply]):
-    """One TLS session: requests in flight by tag (subscriptions stay), and the lines to write this turn."""
-
-    reader: LineReader = field(
-        default_factory=lambda: LineReader(MAX_OUTBOUND_LINE_BYTES)
-    )
-    requests: dict[str, _Reply] = field(default_factory=dict)
-    outbox: list[bytes] = field(default_factory=list)
-    # Zone levels received on this session (by zone id), applied to the model once it matches this session.
-    levels: dict[int, bool] = field(default_factory=dict)
-    live: bool = False
-    answered: bool = False  # any byte received after the handshake
-
-    def fail_pending(self) -> None:
-        """Fail every request in flight (the link is lost)."""
-        requests = list(self.requests.values())
-        self.requests.clear()
-        for request in requests:
-            request.finish(failed=True)
-
-
-class LeapClient(Connection[_LeapLink]):
+class LeapClient(LeapConnection):
     """A processor reached over LEAP, with a live model of its switched and CCO zones.
 
     Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
@@ -277,7 +176,6 @@ class LeapClient(Connection[_LeapLink]):
         self._certificates = certificates
         self._context: ssl.SSLContext | None = None
         self.events = EventBus()
-        self._tags = itertools.count(1)
         self._project_callbacks: list[ProjectChangedCallback] = []
         self._description: SystemDescription | None = None
         self._refs: dict[int, ZoneRef] = {}
@@ -286,17 +184,6 @@ class LeapClient(Connection[_LeapLink]):
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._silent_closes = 0
-        self._counters.update(
-            {
-                "requests": 0,
-                "replies": 0,
-                "pushes": 0,
-                "refusals": 0,
-                "pages": 0,
-                "ignored_messages": 0,
-            }
-        )
-        self._leap_version: float | None = None
 
     # Model.
 
@@ -391,7 +278,7 @@ class LeapClient(Connection[_LeapLink]):
         }
 
     @override
-    async def _open(self) -> _LeapLink:
+    async def _open(self) -> LeapLink:
         """Connect with TLS; a certificate refused at the handshake is `AuthenticationError`."""
         try:
             return await super()._open()
@@ -405,16 +292,11 @@ class LeapClient(Connection[_LeapLink]):
             raise
 
     @override
-    def new_link(self, transport: asyncio.Transport) -> _LeapLink:
-        """Return the link of a new TLS session."""
-        return _LeapLink(transport)
-
-    @override
-    async def _log_in(self, link: _LeapLink) -> None:
+    async def _log_in(self, link: LeapLink) -> None:
         """Nothing to do: the TLS handshake was the log-in; the first reads (`_start_session`) confirm it."""
 
     @override
-    async def _start_session(self, link: _LeapLink) -> None:
+    async def _start_session(self, link: LeapLink) -> None:
         """Read the system and every state, and adopt them; a refusal of the certificate is told apart."""
         try:
             async with asyncio.timeout(self._connect_timeout):
@@ -450,174 +332,7 @@ class LeapClient(Connection[_LeapLink]):
             ) from None
         self._adopt(description, refs, link)
 
-    @override
-    def _send_ping(self, link: _LeapLink) -> _Reply:
-        """LP3: the ping; every message sent before its answer has been handled when it comes."""
-        return self._send(link, CommuniqueType.READ_REQUEST, PING_URL)
-
-    def _drop(self, link: _LeapLink) -> None:
-        """Give the link up: fail what waits, and let the supervisor reconnect."""
-        link.fail_pending()
-        link.closed.set()
-        link.transport.close()
-
-    # Reading.
-
-    @override
-    def link_data(self, link: _LeapLink, data: bytes) -> None:
-        """Handle received lines in order (the transport's callback)."""
-        link.answered = True
-        for line in link.reader.feed(data):
-            if line is None:  # LP2: over the limit; nothing after it can be trusted
-                _LOGGER.debug(
-                    "%s:%s sent a line over %d bytes: session closed",
-                    self.host,
-                    self.port,
-                    MAX_OUTBOUND_LINE_BYTES,
-                )
-                self._last_error = "the processor sent an over-long line"
-                self._drop(link)
-                return
-            try:
-                message = decode(line)
-            except LeapError:
-                self._counters["ignored_messages"] += 1
-                _LOGGER.debug(
-                    "Line from %s:%s is not JSON: %r", self.host, self.port, line[:100]
-                )
-                continue
-            self._dispatch(link, message)
-
-    def _dispatch(self, link: _LeapLink, message: Mapping[str, Any]) -> None:
-        """Route one message by its tag: a reply completes its request; a push goes to its subscription."""
-        header = message.get("Header")
-        tag = header.get("ClientTag") if isinstance(header, Mapping) else None
-        request = link.requests.get(tag) if isinstance(tag, str) else None
-        if request is None or not isinstance(tag, str):
-            self._counters["ignored_messages"] += 1
-            _LOGGER.debug(
-                "Message from %s:%s for no request ignored: %.200s",
-                self.host,
-                self.port,
-                message,
-            )
-            return
-        refused = message.get("CommuniqueType") == CommuniqueType.EXCEPTION_RESPONSE
-        first = request.message is None and request.refusal is None
-        self._counters["replies" if first else "pushes"] += 1
-        if request.handler is not None and not refused:
-            request.handler(message)
-        if not first:
-            return
-        if refused:
-            self._counters["refusals"] += 1
-            request.refusal = refusal(message, request.url)
-        else:
-            request.message = message
-            if request.url == PING_URL:
-                version = _body_object(message, BodyType.ONE_PING.body_key).get(
-                    "LEAPVersion"
-                )
-                if isinstance(version, int | float):
-                    self._leap_version = float(version)
-        if refused or not request.subscription:
-            del link.requests[tag]
-        request.finish()
-
-    # Writing.
-
-    def _send(
-        self,
-        link: _LeapLink,
-        kind: CommuniqueType,
-        url: str,
-        body: Any = None,
-        *,
-        paging: Mapping[str, Any] | None = None,
-        handler: MessageHandler | None = None,
-        subscription: bool = False,
-    ) -> _Reply:
-        """Queue a request and return its reply to wait for; the lines of one loop turn are written at once.
-
-        On a link already lost the reply is failed at once (waiting for it raises `ConnectionFailedError`).
-        """
-        loop = asyncio.get_running_loop()
-        if link.closed.is_set():
-            lost = _Reply(loop.create_future(), url=url)
-            lost.finish(failed=True)
-            return lost
-        tag = str(next(self._tags))
-        reply = _Reply(
-            loop.create_future(), url=url, handler=handler, subscription=subscription
-        )
-        link.requests[tag] = reply
-        if not link.outbox:
-            loop.call_soon(self._flush, link)
-        link.outbox.append(encode(make_request(kind, url, tag, body, paging)))
-        self._counters["requests"] += 1
-        return reply
-
-    @staticmethod
-    def _flush(link: _LeapLink) -> None:
-        if link.outbox and not link.closed.is_set():
-            link.transport.write(b"".join(link.outbox))
-        link.outbox.clear()
-
-    async def _result(
-        self, link: _LeapLink, reply: _Reply, timeout: float | None = None
-    ) -> Mapping[str, Any]:
-        """Wait for a reply; its refusal raises (LP7); `CommandTimeoutError`, `ConnectionFailedError` otherwise."""
-        try:
-            await self._wait(reply, reply.url, timeout or self._command_timeout)
-        except CommandTimeoutError:
-            for tag, request in list(link.requests.items()):
-                if request is reply:
-                    del link.requests[tag]
-            raise
-        if reply.refusal is not None:
-            raise reply.refusal
-        assert reply.message is not None
-        return reply.message
-
-    async def _request(
-        self,
-        link: _LeapLink,
-        kind: CommuniqueType,
-        url: str,
-        body: Any = None,
-        *,
-        paging: Mapping[str, Any] | None = None,
-        handler: MessageHandler | None = None,
-    ) -> Mapping[str, Any]:
-        """Send one request and wait for its reply."""
-        reply = self._send(link, kind, url, body, paging=paging, handler=handler)
-        return await self._result(link, reply)
-
-    async def _read_list(
-        self,
-        link: _LeapLink,
-        url: str,
-        on_page: Callable[[list[Mapping[str, Any]]], None] | None = None,
-    ) -> list[Mapping[str, Any]]:
-        """Read a list, following `Header.Paging` until the last page (LP8); `on_page` sees each page as it comes."""
-        items: list[Mapping[str, Any]] = []
-        paging: Mapping[str, Any] | None = None
-        for _ in range(MAX_PAGES):
-            reply = await self._request(
-                link, CommuniqueType.READ_REQUEST, url, paging=paging
-            )
-            page = _body_list(reply)
-            items.extend(page)
-            if on_page is not None:
-                on_page(page)
-            header = reply.get("Header")
-            paging = header.get("Paging") if isinstance(header, Mapping) else None
-            if not isinstance(paging, Mapping):
-                return items
-            self._counters["pages"] += 1
-        raise RequestRefusedError(url, None, f"more than {MAX_PAGES} pages")
-
-    async def _read_system(self, link: _LeapLink) -> Snapshot:
+    async def _read_system(self, link: LeapLink) -> Snapshot:
         """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
 
         def on_statuses(message: Mapping[str, Any]) -> None:
@@ -691,7 +406,7 @@ class LeapClient(Connection[_LeapLink]):
                 await asyncio.wait(zone_reads)
             raise
         return Snapshot(
-            project=_body_object(project_reply, BodyType.ONE_PROJECT.body_key),
+            project=body_object(project_reply, BodyType.ONE_PROJECT.body_key),
             processor=processor,
             links=links,
             areas=areas,
@@ -700,21 +415,21 @@ class LeapClient(Connection[_LeapLink]):
             skipped=self._skipped,
         )
 
-    async def _read_link(self, link: _LeapLink, url: str) -> Mapping[str, Any]:
+    async def _read_link(self, link: LeapLink, url: str) -> Mapping[str, Any]:
         """`/link/<id>` (LinkNumber, LinkType); empty when the processor refuses it (the owned-link entry stands)."""
         try:
             reply = await self._request(link, CommuniqueType.READ_REQUEST, url)
         except RequestRefusedError as err:
             _LOGGER.debug("Link %s not readable: %s", url, err)
             return {}
-        return _body_object(reply, BodyType.ONE_LINK.body_key)
+        return body_object(reply, BodyType.ONE_LINK.body_key)
 
     # The model.
 
-    def _zone_statuses(self, link: _LeapLink, message: Mapping[str, Any]) -> None:
+    def _zone_statuses(self, link: LeapLink, message: Mapping[str, Any]) -> None:
         """LP18: apply zone statuses (a subscription's first answer or a push) in arrival order."""
-        for status in _body_list(message):
-            zone_id = _status_zone_id(status)
+        for status in body_list(message):
+            zone_id = status_zone_id(status)
             on = zone_level(status)
             if zone_id is None or on is None:
                 continue
@@ -741,7 +456,7 @@ class LeapClient(Connection[_LeapLink]):
         self,
         description: SystemDescription,
         refs: dict[int, ZoneRef],
-        link: _LeapLink,
+        link: LeapLink,
     ) -> None:
         """Adopt the system read on `link`, apply the levels it received, and go live.
 
@@ -838,7 +553,7 @@ class LeapClient(Connection[_LeapLink]):
             {"Command": command},
             handler=on_reply,
         )
-        statuses = _body_list(reply)
+        statuses = body_list(reply)
         level = zone_level(statuses[0]) if statuses else link.levels.get(zone_id)
         if level is None:
             level = link.levels.get(zone_id)

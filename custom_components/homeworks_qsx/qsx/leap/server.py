@@ -20,14 +20,15 @@ every request is checked in full before the emulator is touched, and an unexpect
 logged, never raised into the event loop.
 
 Sessions are `asyncio.Protocol`s over the standard library's TLS: bytes are handled in the transport's callback
-and the answers written before it returns.
+and the answers written before it returns. This module holds the sessions, the writing and the pushes; what each
+request means (reads, subscriptions, commands) is `RequestHandler` of `handlers.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import itertools
@@ -45,20 +46,16 @@ from ..limits import (
 )
 from ..sessions import ServedSession, WriteBuffer
 from .certs import LeapCredentials
+from .handlers import RequestHandler
 from .protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
     MAX_INBOUND_LINE_BYTES,
     PAGE_SIZE,
-    PING_URL,
     ZONE_STATUS_URL,
-    BodyType,
-    CommandType,
-    CommuniqueType,
     LeapError,
     LineReader,
     Pager,
-    Request,
     Status,
     close_after_long_line,
     decode,
@@ -67,14 +64,10 @@ from .protocol import (
     encode_reply,
     exception_reply,
     line_too_long,
-    make_reply,
-    not_allowed,
     parse_request,
-    ping_reply,
-    reply_prefix,
     request_tag,
 )
-from .resources import Profile, ResourceTree, ZoneTarget, zone_status
+from .resources import Profile
 from .tls import TlsListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,10 +77,6 @@ MAX_SESSIONS: Final = 20  # LP4
 WRITE_BUFFER_LIMIT: Final = 1024 * 1024
 # Statuses per push line: keeps a line under LP2's 256 KiB.
 MAX_PUSH_STATUSES: Final = 1000
-SUBSCRIBABLE: Final = (ZONE_STATUS_URL, AREA_STATUS_URL)
-LEVEL_MAX: Final = 100
-# Tuples: membership compares, so a value of any JSON type (a list too) is simply not in them.
-COMMAND_TYPES: Final = tuple(CommandType)
 
 
 @dataclass(slots=True, eq=False)
@@ -164,15 +153,11 @@ class LeapServer:
         self._reply_delay = reply_delay
         self._write_limit = write_buffer_limit
         self._max_line = max_line
-        self._pager = Pager(secrets.token_bytes(32), page_size)
         self._server: TlsListener | None = None
         self._accepting = False
         self._sessions: set[_Session] = set()
         self._numbers = itertools.count(1)
         self._unsubscribe: Unsubscribe | None = None
-        self._tree_cache: ResourceTree | None = None
-        self._zone_ids: dict[tuple[str, int | None], int] = {}
-        self._area_statuses: dict[int, dict[str, Any]] = {}
         # Zone ids changed since the last push, in order.
         self._pending: dict[int, None] = {}
         self._flush_handle: asyncio.Handle | None = None
@@ -189,6 +174,12 @@ class LeapServer:
             "commands": 0,
             "ignored_commands": 0,
         }
+        self._requests = RequestHandler(
+            emulator,
+            profile,
+            Pager(secrets.token_bytes(32), page_size),
+            self._counters,
+        )
 
     @property
     def port(self) -> int:
@@ -234,7 +225,7 @@ class LeapServer:
         self._port = await listener.start(self.host, self._port)
         self._server = listener
         self._accepting = True
-        self._tree()
+        self._requests.tree()
         self._unsubscribe = self.emulator.events.subscribe(self._on_event)
         _LOGGER.info(
             "LEAP server listening on %s:%s (%s profile)",
@@ -258,27 +249,6 @@ class LeapServer:
         if server is not None:
             await server.stop()
 
-    # The resource tree, rebuilt when the description changes (descriptions are frozen: a new one is a new object).
-
-    def _tree(self) -> ResourceTree:
-        description = self.emulator.description
-        tree = self._tree_cache
-        if tree is None or tree.description is not description:
-            tree = ResourceTree(description, self.profile)
-            self._tree_cache = tree
-            self._zone_ids = {
-                (target.serial, target.number): zone_id
-                for zone_id, target in tree.targets.items()
-            }
-            self._area_statuses = {
-                area_id: tree.area_status(area_id, self.emulator.state)
-                for area_id in tree.areas
-            }
-        return tree
-
-    def _zone_status(self, target: ZoneTarget) -> dict[str, Any]:
-        return zone_status(target, self.emulator.state(target.serial))
-
     # Pushes (LP18).
 
     def _on_event(self, event: Event) -> None:
@@ -288,10 +258,10 @@ class LeapServer:
             key = (str(event.serial), None)
         else:
             return
-        zone_id = self._zone_ids.get(key)
+        zone_id = self._requests.zone_ids.get(key)
         if zone_id is None:
-            self._tree()  # a module added since the tree was built
-            zone_id = self._zone_ids.get(key)
+            self._requests.tree()  # a module added since the tree was built
+            zone_id = self._requests.zone_ids.get(key)
             if zone_id is None:
                 return
         self._pending[zone_id] = None
@@ -313,7 +283,7 @@ class LeapServer:
         if not self._pending:
             return
         changed, self._pending = list(self._pending), {}
-        tree = self._tree()
+        tree = self._requests.tree()
         targets = [
             tree.targets[zone_id] for zone_id in changed if zone_id in tree.targets
         ]
@@ -332,8 +302,8 @@ class LeapServer:
             changed_areas: list[dict[str, Any]] = []
             for area_id in sorted(areas):
                 status = tree.area_status(area_id, self.emulator.state)
-                if status != self._area_statuses.get(area_id):
-                    self._area_statuses[area_id] = status
+                if status != self._requests.area_statuses.get(area_id):
+                    self._requests.area_statuses[area_id] = status
                     changed_areas.append(status)
             area_subscribers = [
                 s for s in self._sessions if AREA_STATUS_URL in s.subscriptions
@@ -503,7 +473,10 @@ class LeapServer:
             header = message.get("Header")
             if isinstance(header, Mapping) and isinstance(header.get("Url"), str):
                 url = header["Url"]
-            self._dispatch(session, parse_request(message))
+            self._queue(
+                session,
+                self._requests.handle(parse_request(message), session.subscriptions),
+            )
         except LeapError as err:
             self._counters["errors"] += 1
             _LOGGER.debug(
@@ -521,235 +494,3 @@ class LeapServer:
                     LeapError(Status.INTERNAL_ERROR, "The request failed"), url, tag
                 ),
             )
-
-    # Requests.
-
-    def _dispatch(self, session: _Session, request: Request) -> None:
-        kind = request.communique_type
-        if kind is CommuniqueType.READ_REQUEST:
-            self._read(session, request)
-        elif kind is CommuniqueType.SUBSCRIBE_REQUEST:
-            self._no_paging(request)
-            self._subscribe(session, request)
-        elif kind is CommuniqueType.UNSUBSCRIBE_REQUEST:
-            self._no_paging(request)
-            if request.url not in SUBSCRIBABLE:
-                raise self._refusal(request.url)
-            session.subscriptions.pop(request.url, None)
-            self._send(
-                session,
-                make_reply(
-                    CommuniqueType.UNSUBSCRIBE_RESPONSE,
-                    Status.NO_CONTENT,
-                    request.url,
-                    request.client_tag,
-                ),
-            )
-        elif kind is CommuniqueType.CREATE_REQUEST:
-            self._no_paging(request)
-            self._create(session, request)
-        else:  # UpdateRequest: nothing of this processor can be updated over LEAP
-            self._no_paging(request)
-            raise self._refusal(request.url)
-
-    @staticmethod
-    def _no_paging(request: Request) -> None:
-        if request.paging is not None:
-            raise LeapError(
-                Status.BAD_REQUEST,
-                "Header.Paging was not issued by this server for this URL",
-            )
-
-    def _refusal(self, url: str) -> LeapError:
-        """405 for a resource that exists (the verb is wrong), 404 otherwise (LP7)."""
-        try:
-            self._read_body(url)
-        except LeapError as err:
-            return err if err.status is Status.NOT_FOUND else not_allowed()
-        return not_allowed()
-
-    def _read_body(self, url: str) -> tuple[BodyType, Any] | None:
-        """Return the body of `ReadRequest url`: shape and content, None for 204; `LeapError` when refused."""
-        tree = self._tree()
-        parts = url.split("/")[1:]
-        match parts:
-            case ["server", "1", "status", "ping"]:
-                return BodyType.ONE_PING, ping_reply(None)["Body"]["PingResponse"]
-            case ["zone", "status"]:
-                return BodyType.MULTIPLE_ZONE_STATUSES, [
-                    self._zone_status(t) for t in tree.targets.values()
-                ]
-            case ["area", "status"]:
-                return BodyType.MULTIPLE_AREA_STATUSES, [
-                    tree.area_status(a, self.emulator.state) for a in tree.areas
-                ]
-            case ["zone", number, "status"]:
-                return BodyType.ONE_ZONE_STATUS, self._zone_status(
-                    tree.zone_target(number, url)
-                )
-            case ["area", number, "status"]:
-                return BodyType.ONE_AREA_STATUS, tree.area_status(
-                    tree.area_id(number, url), self.emulator.state
-                )
-            case ["zone", number, "commandprocessor"]:
-                tree.zone_target(number, url)
-                raise not_allowed()
-        return tree.read(url)
-
-    def _read(self, session: _Session, request: Request) -> None:
-        if request.url == PING_URL:
-            self._no_paging(request)
-            self._send(session, ping_reply(request.client_tag))
-            return
-        result = self._read_body(request.url)
-        if result is None:
-            self._no_paging(request)
-            self._send(
-                session,
-                make_reply(
-                    CommuniqueType.READ_RESPONSE,
-                    Status.NO_CONTENT,
-                    request.url,
-                    request.client_tag,
-                ),
-            )
-            return
-        body_type, content = result
-        paging = None
-        if isinstance(content, list):
-            offset = self._pager.start(request.url, request.paging)
-            page, paging = self._pager.page(request.url, content, offset)
-            content = list(page)
-        else:
-            self._no_paging(request)
-        self._send(
-            session,
-            make_reply(
-                CommuniqueType.READ_RESPONSE,
-                Status.OK,
-                request.url,
-                request.client_tag,
-                body_type=body_type,
-                content=content,
-                paging=paging,
-            ),
-        )
-
-    def _subscribe(self, session: _Session, request: Request) -> None:
-        """LP18: the whole current state now (not paged: clients read a subscription's first answer whole)."""
-        if request.url not in SUBSCRIBABLE:
-            raise self._refusal(request.url)
-        result = self._read_body(request.url)
-        assert result is not None
-        session.subscriptions[request.url] = reply_prefix(
-            CommuniqueType.READ_RESPONSE,
-            Status.OK,
-            request.url,
-            request.client_tag,
-            result[0],
-        )
-        self._send(
-            session,
-            make_reply(
-                CommuniqueType.SUBSCRIBE_RESPONSE,
-                Status.OK,
-                request.url,
-                request.client_tag,
-                body_type=result[0],
-                content=result[1],
-            ),
-        )
-
-    def _create(self, session: _Session, request: Request) -> None:
-        """LP19: a zone command; the reply shows the zone's real status afterwards."""
-        parts = request.url.split("/")[1:]
-        if len(parts) != 3 or parts[0] != "zone" or parts[2] != "commandprocessor":
-            raise self._refusal(request.url)
-        target = self._tree().zone_target(parts[1], request.url)
-        apply = _command(target, request.body)
-        self._counters["commands"] += 1
-        reason = apply(self.emulator)
-        if reason is not None:
-            self._counters["ignored_commands"] += 1
-            _LOGGER.debug(
-                "LEAP command on %s ignored by module %s: %s",
-                request.url,
-                target.serial,
-                reason,
-            )
-        prefix = reply_prefix(
-            CommuniqueType.CREATE_RESPONSE,
-            Status.CREATED,
-            request.url,
-            request.client_tag,
-            BodyType.ONE_ZONE_STATUS,
-        )
-        status = self._tree().zone_status_json(
-            target, self.emulator.state(target.serial)
-        )
-        self._queue(session, encode_reply(prefix, status))
-
-
-def _command(target: ZoneTarget, body: Any) -> Callable[[Emulator], Any]:
-    """Check a command body in full (LP19) and return what applies it; `LeapError` 400 names what is wrong."""
-    command = body.get("Command") if isinstance(body, Mapping) else None
-    if not isinstance(command, Mapping):
-        raise LeapError(Status.BAD_REQUEST, "Body.Command is missing or not an object")
-    kind = command.get("CommandType")
-    if kind not in COMMAND_TYPES:
-        raise LeapError(Status.BAD_REQUEST, f"Unknown CommandType {kind!r}")
-    serial, number = target.serial, target.number
-    if number is None:
-        if kind != CommandType.GO_TO_CCO_LEVEL:
-            raise LeapError(
-                Status.BAD_REQUEST,
-                f"{kind} does not apply to a CCO zone (use GoToCCOLevel)",
-            )
-        parameters = command.get("CCOLevelParameters")
-        level = parameters.get("CCOLevel") if isinstance(parameters, Mapping) else None
-        if level not in ("Open", "Closed"):
-            raise LeapError(
-                Status.BAD_REQUEST, "CCOLevelParameters.CCOLevel must be Open or Closed"
-            )
-        closed = level == "Closed"
-        return lambda emulator: emulator.set_cco(serial, closed)
-    if kind == CommandType.GO_TO_CCO_LEVEL:
-        raise LeapError(Status.BAD_REQUEST, "GoToCCOLevel applies to CCO zones only")
-    if kind == CommandType.GO_TO_SWITCHED_LEVEL:
-        parameters = command.get("SwitchedLevelParameters")
-        switched = (
-            parameters.get("SwitchedLevel") if isinstance(parameters, Mapping) else None
-        )
-        if switched not in ("On", "Off"):
-            raise LeapError(
-                Status.BAD_REQUEST,
-                "SwitchedLevelParameters.SwitchedLevel must be On or Off",
-            )
-        on = switched == "On"
-        return lambda emulator: emulator.set_zone(serial, number, on)
-    parameter = command.get("Parameter")
-    values = (
-        [
-            item.get("Value")
-            for item in parameter
-            if isinstance(item, Mapping) and item.get("Type") == "Level"
-        ]
-        if isinstance(parameter, list)
-        else []
-    )
-    if len(values) != 1:
-        raise LeapError(
-            Status.BAD_REQUEST, "GoToLevel needs one Parameter of Type Level"
-        )
-    value = values[0]
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 <= value <= LEVEL_MAX
-    ):
-        raise LeapError(
-            Status.BAD_REQUEST,
-            f"Level must be a number from 0 to {LEVEL_MAX}, not {value!r}",
-        )
-    on = value > 0
-    return lambda emulator: emulator.set_zone(serial, number, on)

@@ -1,7 +1,8 @@
 """The system as a QSX processor reports it over LEAP, turned into the library's `SystemDescription` (LP10–LP17).
 
 Pure functions: `build_system` takes the bodies the client read and returns the description and where each zone id
-points. The mapping (documented in `docs/leap-client.md`):
+points; `zone_level` and `status_zone_id` read a zone status (LP14, LP15), pushed or read. The mapping
+(documented in `docs/leap-client.md`):
 
 - the processor (LP11) is the hub: serial (the integer as 8 hexadecimal digits), model, name, firmware, MAC, and
   its links (`/link/<id>`, LinkNumber and LinkType);
@@ -276,3 +277,26 @@ def build_system(snapshot: Snapshot) -> tuple[SystemDescription, dict[int, ZoneR
         groups=tuple(groups),
     )
     return description, refs
+
+
+def zone_level(status: Mapping[str, Any]) -> bool | None:
+    """LP14, LP15: whether a zone status says on (closed, for a CCO); None when it says neither."""
+    cco = status.get("CCOLevel")
+    if isinstance(cco, str):
+        return cco == "Closed"
+    switched = status.get("SwitchedLevel")
+    if isinstance(switched, str):
+        return switched == "On"
+    level = status.get("Level")
+    if isinstance(level, int | float) and not isinstance(level, bool):
+        return level > 0
+    return None
+
+
+def status_zone_id(status: Mapping[str, Any]) -> int | None:
+    """Return the id of the zone a zone status is about (its `Zone` link, else its own `href`)."""
+    zone = status.get("Zone")
+    if isinstance(zone, Mapping) and isinstance(zone.get("href"), str):
+        return id_from_href(zone["href"])
+    link = status.get("href")
+    return id_from_href(link) if isinstance(link, str) else None

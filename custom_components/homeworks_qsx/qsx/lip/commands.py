@@ -1,8 +1,8 @@
-"""What each LIP command does to the emulator, and the reports its changes cause (lip.md).
+"""What each LIP command does to the emulator, and what it answers (lip.md).
 
 `CommandProcessor.execute` runs one parsed `#`/`?` line and returns the reply lines for the session that sent
-it; `event_reports` turns an emulator `Event` into the `~OUTPUT` / `~DEVICE` lines that monitoring sessions
-receive. The network side (sessions, prompts, broadcast) lives in `server.py`.
+it. The reports that changes cause are `event_reports` (`reports.py`); the network side (sessions, prompts,
+broadcast) lives in `server.py`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from ..const import (
 )
 from ..emulator import Emulator
 from ..errors import UnknownObjectError
-from ..events import Event, EventKind
 from ..model import ModuleDescription, SystemDescription
 from .dbxml import area_integration_ids
 from .protocol import (
@@ -570,72 +569,3 @@ class CommandProcessor:
         fault, values = _EMULATOR_WORDS[what]
         self._emulator.simulate(module.serial, fault, _emulator_value(values, value))
         return Result()
-
-
-def event_reports(
-    emulator: Emulator, event: Event
-) -> list[tuple[Monitoring, str, int | None]]:
-    """Return the LIP lines an emulator event causes: (monitoring type, line, OUTPUT id or None)."""
-    if event.serial is None:
-        return []
-    try:
-        module = emulator.module(event.serial)
-    except UnknownObjectError:  # a module removed since
-        return []
-    device = module.integration_id
-    match event.kind:
-        case EventKind.ZONE if event.zone is not None:
-            output = module.zone(event.zone).integration_id
-            return [
-                (
-                    Monitoring.ZONE,
-                    output_report(output, 100.0 if event.value else 0.0),
-                    output,
-                )
-            ]
-        case EventKind.CCO:
-            output = module.cco.integration_id
-            return [
-                (
-                    Monitoring.ZONE,
-                    output_report(output, 100.0 if event.value else 0.0),
-                    output,
-                )
-            ]
-        case EventKind.CCI:
-            return [
-                (
-                    Monitoring.BUTTON,
-                    device_report(
-                        device, CCI_COMPONENT, CCI_OPEN if event.value else CCI_CLOSED
-                    ),
-                    None,
-                )
-            ]
-        case EventKind.LED:
-            component = (
-                PROG_LED if event.zone is None else LED_COMPONENT_BASE + event.zone
-            )
-            return [
-                (
-                    Monitoring.LED,
-                    device_report(
-                        device, component, ACTION_LED_STATE, int(event.value)
-                    ),
-                    None,
-                )
-            ]
-        case EventKind.BUTTON if event.zone is not None:
-            return [
-                (
-                    Monitoring.BUTTON,
-                    device_report(device, event.zone, ACTION_PRESS),
-                    None,
-                ),
-                (
-                    Monitoring.BUTTON,
-                    device_report(device, event.zone, ACTION_RELEASE),
-                    None,
-                ),
-            ]
-    return []

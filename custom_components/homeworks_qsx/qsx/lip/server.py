@@ -15,22 +15,19 @@ with what was typed). The limits are listed in the README's protocol section.
 
 Sessions are `asyncio.Protocol`s: received bytes are handled in the transport's callback and the answers written
 before it returns, with no task between the socket and the emulator (a command costs one turn of the event loop).
+This module holds the server's decisions (login, commands, reports, limits); a connection's own state and its
+delayed lines are in `session.py`, the HTTP listener in `http.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 import contextlib
-from dataclasses import dataclass, field
-from enum import Enum, auto
 import hmac
 import itertools
 import logging
-from typing import Any, Final, override
-
-from aiohttp import web
+from typing import Any, Final
 
 from ..emulator import Emulator
 from ..events import Event, Unsubscribe
@@ -41,16 +38,14 @@ from ..limits import (
     IDLE_EVICTION_AFTER,
     MAX_HANDSHAKE_BACKLOG,
     MAX_PENDING_HANDSHAKES,
-    Admission,
     ListenerLimits,
     LoginThrottle,
     SocketBudget,
     idle_session_to_evict,
 )
-from ..model import SystemDescription
 from ..sessions import ServedSession, WriteBuffer
-from .commands import CommandProcessor, event_reports
-from .dbxml import build_dbxml
+from .commands import CommandProcessor
+from .http import DatabaseServer
 from .protocol import (
     BAD_LOGIN,
     CRLF,
@@ -59,7 +54,6 @@ from .protocol import (
     LOGIN_PROMPT,
     MAX_LINE_BYTES,
     PASSWORD_PROMPT,
-    PROMPT,
     ErrorCode,
     LineSplitter,
     LipError,
@@ -69,192 +63,16 @@ from .protocol import (
     output_report,
     parse_line,
 )
+from .reports import event_reports
+from .session import FLUSH_LINES, LipSession, LoginStage, last_activity, peer_address
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_IDLE_TIMEOUT: Final = 600.0  # T6
 DEFAULT_LOGIN_ATTEMPTS: Final = 3  # T4
 DEFAULT_WRITE_BUFFER_LIMIT: Final = 256 * 1024
-# Lines of one session waiting to be handled before its socket is no longer read.
-MAX_WAITING_LINES: Final = 4096
-FLUSH_LINES: Final = (
-    256  # lines handled before their answers are written, in a long batch
-)
 TOO_MANY_SESSIONS: Final = "Too many sessions are open; try again later"
 TOO_MANY_CONNECTIONS: Final = "Too many connections are open; try again later"
-HTTP_UNAVAILABLE: Final = (
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"
-    b"Connection: close\r\n\r\nToo many connections are open; try again later\n"
-)
-DATABASE_PATH: Final = "/DbXmlInfo.xml"
-
-
-class _Stage(Enum):
-    USER = auto()
-    PASSWORD = auto()
-    READY = auto()
-
-
-@dataclass(slots=True, eq=False)
-class _Session:
-    """One connected client.
-
-    Lines for it are gathered and written at once (`flush`): one system call for the replies to a whole batch
-    of commands, and for the reports of a burst of changes.
-    """
-
-    number: int
-    peer: str
-    transport: asyncio.Transport
-    # What to write next: lines for it are gathered and written at once.
-    out: WriteBuffer
-    splitter: LineSplitter
-    last_activity: float
-    stage: _Stage = _Stage.USER
-    username: str = ""
-    failures: int = 0
-    monitoring: set[int] = field(default_factory=set)
-    closed: bool = False
-    # Dropped for not reading its replies.
-    dropped: bool = False
-    after_prompt: bool = False
-    delayed: deque[tuple[float, str | None]] = field(default_factory=deque)
-    worker: asyncio.Task[None] | None = None
-    idle_timer: asyncio.TimerHandle | None = None
-    # Its place in the socket budget; its login deadline until it logs in.
-    admission: Admission | None = None
-    # The source address failed logins are counted against (no port).
-    address: str = ""
-    # This password line already waited for its address's failed-login delay.
-    throttle_waited: bool = False
-    # Reading stopped while a backlog of its lines is worked off.
-    reading_paused: bool = False
-
-    def send(self, text: str) -> None:
-        """Queue `text` for the next `flush`."""
-        if not self.closed:
-            self.out.queue(text.encode("ascii", errors="replace"))
-
-    def flush(self) -> None:
-        """Write what was queued; a peer that lets its buffer grow past the limit is dropped."""
-        if self.closed:
-            self.out.clear()
-            return
-        if not self.out.write():
-            _LOGGER.warning(
-                "LIP session %s from %s does not read its replies: dropped",
-                self.number,
-                self.peer,
-            )
-            self.dropped = True
-            self.abort()
-
-    def send_line(self, line: str) -> None:
-        """Queue one line and its CR LF; after a prompt, on a line of its own.
-
-        Clients that read up to `QNET>` leave the prompt's trailing space unread (pylutron does): without the
-        line end, the next line would start with it and be dropped.
-        """
-        if self.after_prompt:
-            self.after_prompt = False
-            line = CRLF + line
-        self.send(line + CRLF)
-
-    def send_prompt(self) -> None:
-        """Queue the `QNET> ` prompt (no line end)."""
-        self.send(PROMPT)
-        self.after_prompt = True
-
-    def is_open(self) -> bool:
-        """Whether the session is still served."""
-        return not self.closed
-
-    def monitors(self, kind: int) -> bool:
-        """Whether the session is logged in and monitors `kind`."""
-        return self.stage is _Stage.READY and kind in self.monitoring
-
-    def close(self) -> None:
-        """Close the connection once what was written has been sent."""
-        self.closed = True
-        self.out.clear()
-        self.stop_idle_timer()
-        self.transport.close()
-
-    def abort(self) -> None:
-        """Close the connection at once."""
-        self.closed = True
-        self.out.clear()
-        self.stop_idle_timer()
-        self.transport.abort()
-
-    def stop_idle_timer(self) -> None:
-        """Stop watching for idleness (the session is closing)."""
-        if self.idle_timer is not None:
-            self.idle_timer.cancel()
-            self.idle_timer = None
-
-
-def _address(transport: asyncio.BaseTransport) -> str:
-    peer = transport.get_extra_info("peername")
-    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
-
-
-def _last_activity(session: _Session) -> float:
-    return session.last_activity
-
-
-class _HttpConnection(asyncio.Protocol):
-    """One HTTP connection through the socket budget: aiohttp's request handler behind a header deadline.
-
-    aiohttp's server has no deadline for a request's headers and no connection cap: the accepted socket is
-    admitted here first (or answered 503 and closed), and the handler sees it only once admitted.
-    """
-
-    __slots__ = ("_admission", "_handler", "_server", "_transport")
-
-    def __init__(self, server: LipServer, handler: asyncio.Protocol) -> None:
-        self._server = server
-        self._handler = handler
-        self._admission: Admission | None = None
-        self._transport: asyncio.BaseTransport | None = None
-
-    @override
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._admission = self._server._http_limits.admit(transport.abort)  # noqa: SLF001
-        if self._admission is None:
-            self._server._counters["http_refused"] += 1  # noqa: SLF001
-            transport.write(HTTP_UNAVAILABLE)
-            transport.close()
-            return
-        self._transport = transport
-        self._server._http_admissions[transport] = self._admission  # noqa: SLF001
-        self._handler.connection_made(transport)
-
-    @override
-    def data_received(self, data: bytes) -> None:
-        if self._admission is not None:
-            self._handler.data_received(data)
-
-    @override
-    def eof_received(self) -> bool | None:
-        return self._handler.eof_received() if self._admission is not None else None
-
-    @override
-    def pause_writing(self) -> None:
-        self._handler.pause_writing()
-
-    @override
-    def resume_writing(self) -> None:
-        self._handler.resume_writing()
-
-    @override
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._admission is None:
-            return
-        self._admission.release()
-        self._server._http_admissions.pop(self._transport, None)  # noqa: SLF001
-        self._handler.connection_lost(exc)
 
 
 class LipServer:
@@ -338,21 +156,18 @@ class LipServer:
         self._http_limits: ListenerLimits = self._budget.listener(
             "HTTP", max_pending=max_pending_requests, handshake_deadline=header_deadline
         )
-        self._http_admissions: dict[asyncio.BaseTransport | None, Admission] = {}
-        self._http_server: asyncio.Server | None = None
         self._processor = CommandProcessor(emulator, emulator.call_later)
         self._server: asyncio.Server | None = None
         self._accepting = False
-        self._runner: web.AppRunner | None = None
-        self._sessions: set[_Session] = set()
+        self._http: DatabaseServer | None = None
+        self._sessions: set[LipSession] = set()
         self._numbers = itertools.count(1)
         self._unsubscribe: Unsubscribe | None = None
-        self._active: _Session | None = None  # the session whose command is running
-        self._dirty: list[_Session] = []  # sessions with lines to write
+        self._active: LipSession | None = None  # the session whose command is running
+        self._dirty: list[LipSession] = []  # sessions with lines to write
         self._flush_handle: asyncio.Handle | None = None
         # Lines of a session are being handled: what they cause is written right after.
         self._handling = False
-        self._database_cache: tuple[SystemDescription, bytes] | None = None
         self._reported: set[int] = set()  # outputs reported to it meanwhile
         self._counters = {
             "sessions": 0,
@@ -380,11 +195,11 @@ class LipServer:
         """The open-socket budget of the listeners (share it with the emulator's other servers)."""
         return self._budget
 
-    def _logged_in(self) -> list[_Session]:
+    def _logged_in(self) -> list[LipSession]:
         return [
             session
             for session in self._sessions
-            if session.stage is _Stage.READY and session.is_open()
+            if session.stage is LoginStage.READY and session.is_open()
         ]
 
     def diagnostics(self) -> Mapping[str, Any]:
@@ -414,41 +229,25 @@ class LipServer:
         """Listen for LIP sessions and HTTP requests; `OSError` when an address cannot be bound."""
         if self._server is not None:
             return
-        loop = asyncio.get_running_loop()
-        runner: web.AppRunner | None = None
-        http_server: asyncio.Server | None = None
+        http: DatabaseServer | None = None
         if self._http_port is not None:
-            app = web.Application(middlewares=[self._request_started])
-            app.router.add_get(DATABASE_PATH, self._database)
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            await runner.setup()
-            handlers = runner.server
-            assert handlers is not None
-            try:
-                http_server = await loop.create_server(
-                    lambda: _HttpConnection(self, handlers()),
-                    self.host,
-                    self._http_port,
-                )
-            except BaseException:
-                await runner.cleanup()
-                raise
+            http = DatabaseServer(
+                self.emulator, self._http_limits, self._reply_delay, self._http_refused
+            )
+            http_port = await http.start(self.host, self._http_port)
         self._accepting = True
         try:
-            server = await loop.create_server(
+            server = await asyncio.get_running_loop().create_server(
                 lambda: ServedSession(self), self.host, self._port
             )
         except BaseException:
             self._accepting = False
-            if http_server is not None:
-                http_server.close()
-            if runner is not None:
-                await runner.cleanup()
+            if http is not None:
+                await http.stop()
             raise
-        if runner is not None and http_server is not None:
-            self._runner = runner
-            self._http_server = http_server
-            self._http_port = int(http_server.sockets[0].getsockname()[1])
+        if http is not None:
+            self._http = http
+            self._http_port = http_port
         self._server = server
         self._port = int(server.sockets[0].getsockname()[1])
         self._unsubscribe = self.emulator.events.subscribe(self._on_event)
@@ -483,50 +282,16 @@ class LipServer:
             await asyncio.wait(workers)
         if server is not None:
             await server.wait_closed()
-        http_server, self._http_server = self._http_server, None
-        if http_server is not None:
-            http_server.close()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.stop()
 
-    # HTTP.
-
-    @web.middleware
-    async def _request_started(
-        self,
-        request: web.Request,
-        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-    ) -> web.StreamResponse:
-        """End the connection's header deadline; every answer closes the connection (one request each)."""
-        admission = self._http_admissions.get(request.transport)
-        if admission is not None:
-            admission.established()
-        try:
-            response = await handler(request)
-        except web.HTTPException as err:
-            response = web.Response(status=err.status, text=err.text)
-        response.force_close()
-        return response
-
-    async def _database(self, request: web.Request) -> web.Response:
-        if self._reply_delay:
-            await asyncio.sleep(self._reply_delay)
-        description = self.emulator.description
-        if self._database_cache is None or self._database_cache[0] is not description:
-            # Descriptions are frozen: a new one is a new object, and the document is built once per change.
-            self._database_cache = (description, build_dbxml(description))
-        response = web.Response(
-            body=self._database_cache[1],
-            content_type="text/xml",
-            charset="utf-8",
-        )
-        response.force_close()  # dbxml.md: send Content-Length and close after the body
-        return response
+    def _http_refused(self) -> None:
+        self._counters["http_refused"] += 1
 
     # Writing.
 
-    def _mark_dirty(self, session: _Session) -> None:
+    def _mark_dirty(self, session: LipSession) -> None:
         """Note that `session` has lines to write; they go out together at the next flush."""
         self._dirty.append(session)
         if self._flush_handle is None and not self._handling:
@@ -564,7 +329,7 @@ class LipServer:
 
     # Sessions.
 
-    def session_opened(self, transport: asyncio.Transport) -> _Session | None:
+    def session_opened(self, transport: asyncio.Transport) -> LipSession | None:
         """Start a session on a new connection, or refuse it (server stopping, no socket left in the budget).
 
         Only logged-in sessions count against `max_sessions` (checked at login); connections still logging in
@@ -575,7 +340,7 @@ class LipServer:
             transport.close()
             return None
         loop = asyncio.get_running_loop()
-        session = _Session(
+        session = LipSession(
             next(self._numbers),
             peer,
             transport,
@@ -585,7 +350,7 @@ class LipServer:
             LineSplitter(self._max_line),
             loop.time(),
         )
-        session.address = _address(transport)
+        session.address = peer_address(transport)
         session.admission = self._lip_limits.admit(
             lambda: self._login_deadline_passed(session)
         )
@@ -609,7 +374,7 @@ class LipServer:
         self._flush()
         return session
 
-    def _login_deadline_passed(self, session: _Session) -> None:
+    def _login_deadline_passed(self, session: LipSession) -> None:
         """Close a connection that did not log in in time, or gave its place to a newer one."""
         _LOGGER.debug(
             "LIP session %s from %s closed before logging in",
@@ -618,7 +383,7 @@ class LipServer:
         )
         session.abort()
 
-    def session_received(self, session: _Session, data: bytes) -> None:
+    def session_received(self, session: LipSession, data: bytes) -> None:
         """Handle the complete lines in `data` now, or after the reply delay."""
         loop = asyncio.get_running_loop()
         session.last_activity = loop.time()
@@ -638,18 +403,22 @@ class LipServer:
             session.abort()
             return
         if self._reply_delay or session.delayed:
-            self._defer(session, lines, session.last_activity + self._reply_delay)
+            session.defer(
+                lines, session.last_activity + self._reply_delay, self._handle_lines
+            )
             return
         if len(lines) > FLUSH_LINES:
             # A long batch: the rest waits for later turns of the loop, so other sessions are served between
             # its parts (one session's flood must not hold up everyone's answers).
-            self._defer(session, lines[FLUSH_LINES:], session.last_activity)
+            session.defer(
+                lines[FLUSH_LINES:], session.last_activity, self._handle_lines
+            )
             lines = lines[:FLUSH_LINES]
         self._handle_lines(session, lines)
         if not session.is_open():
             session.close()  # a line ended the session (too many failed logins)
 
-    def _check_idle(self, session: _Session) -> None:
+    def _check_idle(self, session: LipSession) -> None:
         """Close a session without a line for the idle time (T6); otherwise look again when it could be."""
         due = session.last_activity + self._idle_timeout
         loop = asyncio.get_running_loop()
@@ -664,7 +433,7 @@ class LipServer:
         )
         session.close()
 
-    def session_closed(self, session: _Session, exc: Exception | None) -> None:
+    def session_closed(self, session: LipSession, exc: Exception | None) -> None:
         """Forget a session whose connection is gone."""
         if exc is not None:
             _LOGGER.debug(
@@ -682,75 +451,28 @@ class LipServer:
         session.out.clear()
         _LOGGER.debug("LIP session %s from %s closed", session.number, session.peer)
 
-    def _defer(self, session: _Session, lines: list[str | None], due: float) -> None:
-        """Handle `lines` at `due` (the reply delay), after the lines already waiting."""
-        session.delayed.extend((due, line) for line in lines)
-        if len(session.delayed) > MAX_WAITING_LINES and not session.reading_paused:
-            # The peer sends faster than it is served: stop reading until the backlog is worked off, so
-            # memory stays bounded and the peer's own TCP window slows it down.
-            session.reading_paused = True
-            session.transport.pause_reading()
-        if session.worker is None and session.delayed:
-            session.worker = asyncio.create_task(
-                self._handle_delayed(session), name=f"lip-session-{session.number}"
-            )
-
-    async def _handle_delayed(self, session: _Session) -> None:
-        """Handle each waiting line once its delay is over; close the connection if a line ended the session."""
-        loop = asyncio.get_running_loop()
-        try:
-            while session.delayed and session.is_open():
-                wait = session.delayed[0][0] - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                now = loop.time()
-                due: list[str | None] = []
-                while (
-                    session.delayed
-                    and session.delayed[0][0] <= now
-                    and len(due) < FLUSH_LINES
-                ):
-                    due.append(session.delayed.popleft()[1])
-                self._handle_lines(session, due)
-                if session.reading_paused and len(session.delayed) < FLUSH_LINES:
-                    session.reading_paused = False
-                    if session.is_open():
-                        session.transport.resume_reading()
-                await asyncio.sleep(
-                    0
-                )  # other sessions' lines are handled between parts
-            if not session.is_open():
-                session.close()
-        finally:
-            session.worker = None
-
-    def _defer_first(
-        self, session: _Session, lines: list[str | None], due: float
-    ) -> None:
-        """Handle `lines` at `due`, before the lines already waiting (they arrived after these)."""
-        session.delayed.extendleft((due, line) for line in reversed(lines))
-        self._defer(session, [], due)
-
     def _throttled(
-        self, session: _Session, lines: list[str | None], index: int
+        self, session: LipSession, lines: list[str | None], index: int
     ) -> bool:
         """Hold a password line (and what follows) while its address waits after failed logins.
 
         The wait comes before the attempt is judged, so a guesser gets each answer later and later;
         reconnecting does not help, the delay belongs to the address.
         """
-        if session.stage is not _Stage.PASSWORD or session.throttle_waited:
+        if session.stage is not LoginStage.PASSWORD or session.throttle_waited:
             return False
         wait = self._throttle.delay(session.address)
         if wait <= 0:
             return False
         session.throttle_waited = True
-        self._defer_first(
-            session, lines[index:], asyncio.get_running_loop().time() + wait
+        session.defer_first(
+            lines[index:],
+            asyncio.get_running_loop().time() + wait,
+            self._handle_lines,
         )
         return True
 
-    def _handle_lines(self, session: _Session, lines: list[str | None]) -> None:
+    def _handle_lines(self, session: LipSession, lines: list[str | None]) -> None:
         """Handle lines of one session, then write every reply and report they caused at once."""
         self._handling = True
         try:
@@ -766,8 +488,8 @@ class LipServer:
             self._handling = False
             self._flush()
 
-    def _handle(self, session: _Session, line: str | None) -> None:
-        if session.stage is not _Stage.READY:
+    def _handle(self, session: LipSession, line: str | None) -> None:
+        if session.stage is not LoginStage.READY:
             self._login(session, line)
             return
         if line is None:
@@ -781,10 +503,10 @@ class LipServer:
         if session.monitors(Monitoring.PROMPT):
             session.send_prompt()
 
-    def _login(self, session: _Session, line: str | None) -> None:
-        if session.stage is _Stage.USER:
+    def _login(self, session: LipSession, line: str | None) -> None:
+        if session.stage is LoginStage.USER:
             session.username = (line or "").strip()
-            session.stage = _Stage.PASSWORD
+            session.stage = LoginStage.PASSWORD
             session.send(PASSWORD_PROMPT)
             return
         session.throttle_waited = False
@@ -808,7 +530,7 @@ class LipServer:
                 return
             if session.admission is not None:
                 session.admission.established()
-            session.stage = _Stage.READY
+            session.stage = LoginStage.READY
             session.monitoring = set(DEFAULT_MONITORING)
             self._throttle.succeeded(session.address)
             _LOGGER.debug("LIP session %s logged in", session.number)
@@ -819,7 +541,7 @@ class LipServer:
         self._counters["failed_logins"] += 1
         # Logged as a summary per address, never with what was typed (a password typed as the user name).
         self._throttle.failed(session.address)
-        session.stage = _Stage.USER
+        session.stage = LoginStage.USER
         session.send_line(BAD_LOGIN)
         if session.failures >= self._login_attempts:
             session.flush()
@@ -839,7 +561,7 @@ class LipServer:
             return True
         now = asyncio.get_running_loop().time()
         idle = idle_session_to_evict(
-            logged_in, _last_activity, now, self._idle_eviction_after
+            logged_in, last_activity, now, self._idle_eviction_after
         )
         if idle is None:
             return False
@@ -853,7 +575,7 @@ class LipServer:
         idle.close()
         return True
 
-    def _command(self, session: _Session, line: str) -> None:
+    def _command(self, session: LipSession, line: str) -> None:
         try:
             message = parse_line(line)
             if message is None:
@@ -885,7 +607,7 @@ class LipServer:
                 ):
                     other.send_line(report)
 
-    def _reply_error(self, session: _Session, code: ErrorCode) -> None:
+    def _reply_error(self, session: LipSession, code: ErrorCode) -> None:
         self._counters["errors"] += 1
         if session.monitors(Monitoring.REPLY):
             session.send_line(error_report(code))

@@ -1,0 +1,326 @@
+"""Tagged requests over one LEAP session: the plumbing under `LeapClient` (LP5–LP9, LP18).
+
+`LeapConnection` adds to the protocol-neutral `Connection` (`connection.py`) what every LEAP exchange needs:
+requests are pipelined, each with its own `ClientTag`, and each reply is matched to its request by tag (LP5); the
+lines of one loop turn are written at once; lists are read page by page (LP8); a subscription's pushes carry its
+tag and go to its handler (LP18); refusals (LP7) raise typed errors (`refusal`). `LeapClient` (`client.py`) builds
+the system and its model, and the commands, on top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import itertools
+import logging
+from typing import Any, Final, override
+
+from ..connection import Connection, Link, PendingReply
+from ..errors import (
+    CommandTimeoutError,
+    ObjectNotFoundError,
+    RequestNotSupportedError,
+    RequestRefusedError,
+)
+from .protocol import (
+    MAX_OUTBOUND_LINE_BYTES,
+    PING_URL,
+    BodyType,
+    CommuniqueType,
+    LeapError,
+    LineReader,
+    decode,
+    encode,
+    make_request,
+    status_code,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
+
+type MessageHandler = Callable[[Mapping[str, Any]], None]
+
+
+def refusal(message: Mapping[str, Any], url: str) -> RequestRefusedError:
+    """LP7: the typed error of an `ExceptionResponse`."""
+    header = message.get("Header") or {}
+    status_text = header.get("StatusCode") if isinstance(header, Mapping) else None
+    status = status_code(status_text) if isinstance(status_text, str) else None
+    body = message.get("Body")
+    text = body.get("Message") if isinstance(body, Mapping) else None
+    why = text if isinstance(text, str) else str(status_text or "refused")
+    if status == 404:
+        return ObjectNotFoundError(url, status, why)
+    if status == 405:
+        return RequestNotSupportedError(url, status, why)
+    return RequestRefusedError(url, status, why)
+
+
+def body_list(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Return the list a reply carries (LP9), or its one object as a list; empty for `204` (LP6)."""
+    body = message.get("Body")
+    if not isinstance(body, Mapping):
+        return []
+    for value in body.values():
+        if isinstance(value, list):
+            return [item for item in value if isinstance(item, Mapping)]
+        if isinstance(value, Mapping):
+            return [value]
+    return []
+
+
+def body_object(message: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """Return the object a reply carries under `key`; empty when it carries none."""
+    body = message.get("Body")
+    found = body.get(key) if isinstance(body, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+@dataclass(slots=True)
+class LeapReply(PendingReply):
+    """A request in flight: its URL, what handles every message with its tag, and its reply once it came."""
+
+    url: str = ""
+    handler: MessageHandler | None = None
+    subscription: bool = False
+    message: Mapping[str, Any] | None = None
+    refusal: RequestRefusedError | None = None
+
+
+@dataclass(slots=True, eq=False)
+class LeapLink(Link[LeapReply]):
+    """One TLS session: requests in flight by tag (subscriptions stay), and the lines to write this turn."""
+
+    reader: LineReader = field(
+        default_factory=lambda: LineReader(MAX_OUTBOUND_LINE_BYTES)
+    )
+    requests: dict[str, LeapReply] = field(default_factory=dict)
+    outbox: list[bytes] = field(default_factory=list)
+    # Zone levels received on this session (by zone id), applied to the model once it matches this session.
+    levels: dict[int, bool] = field(default_factory=dict)
+    live: bool = False
+    answered: bool = False  # any byte received after the handshake
+
+    def fail_pending(self) -> None:
+        """Fail every request in flight (the link is lost)."""
+        requests = list(self.requests.values())
+        self.requests.clear()
+        for request in requests:
+            request.finish(failed=True)
+
+
+class LeapConnection(Connection[LeapLink]):
+    """A `Connection` that speaks LEAP's tagged requests; the system, its model and the commands are the client's.
+
+    Args: those of `Connection` (`connection.py`).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        command_timeout: float,
+        connect_timeout: float,
+        keepalive_interval: float,
+        keepalive_misses: int,
+        reconnect_min: float,
+        reconnect_max: float,
+    ) -> None:
+        """Prepare the connection; nothing is connected before `connect()`."""
+        super().__init__(
+            host,
+            port,
+            command_timeout=command_timeout,
+            connect_timeout=connect_timeout,
+            keepalive_interval=keepalive_interval,
+            keepalive_misses=keepalive_misses,
+            reconnect_min=reconnect_min,
+            reconnect_max=reconnect_max,
+        )
+        self._tags = itertools.count(1)
+        self._counters.update(
+            {
+                "requests": 0,
+                "replies": 0,
+                "pushes": 0,
+                "refusals": 0,
+                "pages": 0,
+                "ignored_messages": 0,
+            }
+        )
+        self._leap_version: float | None = None
+
+    @override
+    def new_link(self, transport: asyncio.Transport) -> LeapLink:
+        """Return the link of a new TLS session."""
+        return LeapLink(transport)
+
+    @override
+    def _send_ping(self, link: LeapLink) -> LeapReply:
+        """LP3: the ping; every message sent before its answer has been handled when it comes."""
+        return self._send(link, CommuniqueType.READ_REQUEST, PING_URL)
+
+    def _drop(self, link: LeapLink) -> None:
+        """Give the link up: fail what waits, and let the supervisor reconnect."""
+        link.fail_pending()
+        link.closed.set()
+        link.transport.close()
+
+    # Reading.
+
+    @override
+    def link_data(self, link: LeapLink, data: bytes) -> None:
+        """Handle received lines in order (the transport's callback)."""
+        link.answered = True
+        for line in link.reader.feed(data):
+            if line is None:  # LP2: over the limit; nothing after it can be trusted
+                _LOGGER.debug(
+                    "%s:%s sent a line over %d bytes: session closed",
+                    self.host,
+                    self.port,
+                    MAX_OUTBOUND_LINE_BYTES,
+                )
+                self._last_error = "the processor sent an over-long line"
+                self._drop(link)
+                return
+            try:
+                message = decode(line)
+            except LeapError:
+                self._counters["ignored_messages"] += 1
+                _LOGGER.debug(
+                    "Line from %s:%s is not JSON: %r", self.host, self.port, line[:100]
+                )
+                continue
+            self._dispatch(link, message)
+
+    def _dispatch(self, link: LeapLink, message: Mapping[str, Any]) -> None:
+        """Route one message by its tag: a reply completes its request; a push goes to its subscription."""
+        header = message.get("Header")
+        tag = header.get("ClientTag") if isinstance(header, Mapping) else None
+        request = link.requests.get(tag) if isinstance(tag, str) else None
+        if request is None or not isinstance(tag, str):
+            self._counters["ignored_messages"] += 1
+            _LOGGER.debug(
+                "Message from %s:%s for no request ignored: %.200s",
+                self.host,
+                self.port,
+                message,
+            )
+            return
+        refused = message.get("CommuniqueType") == CommuniqueType.EXCEPTION_RESPONSE
+        first = request.message is None and request.refusal is None
+        self._counters["replies" if first else "pushes"] += 1
+        if request.handler is not None and not refused:
+            request.handler(message)
+        if not first:
+            return
+        if refused:
+            self._counters["refusals"] += 1
+            request.refusal = refusal(message, request.url)
+        else:
+            request.message = message
+            if request.url == PING_URL:
+                version = body_object(message, BodyType.ONE_PING.body_key).get(
+                    "LEAPVersion"
+                )
+                if isinstance(version, int | float):
+                    self._leap_version = float(version)
+        if refused or not request.subscription:
+            del link.requests[tag]
+        request.finish()
+
+    # Writing.
+
+    def _send(
+        self,
+        link: LeapLink,
+        kind: CommuniqueType,
+        url: str,
+        body: Any = None,
+        *,
+        paging: Mapping[str, Any] | None = None,
+        handler: MessageHandler | None = None,
+        subscription: bool = False,
+    ) -> LeapReply:
+        """Queue a request and return its reply to wait for; the lines of one loop turn are written at once.
+
+        On a link already lost the reply is failed at once (waiting for it raises `ConnectionFailedError`).
+        """
+        loop = asyncio.get_running_loop()
+        if link.closed.is_set():
+            lost = LeapReply(loop.create_future(), url=url)
+            lost.finish(failed=True)
+            return lost
+        tag = str(next(self._tags))
+        reply = LeapReply(
+            loop.create_future(), url=url, handler=handler, subscription=subscription
+        )
+        link.requests[tag] = reply
+        if not link.outbox:
+            loop.call_soon(self._flush, link)
+        link.outbox.append(encode(make_request(kind, url, tag, body, paging)))
+        self._counters["requests"] += 1
+        return reply
+
+    @staticmethod
+    def _flush(link: LeapLink) -> None:
+        if link.outbox and not link.closed.is_set():
+            link.transport.write(b"".join(link.outbox))
+        link.outbox.clear()
+
+    async def _result(
+        self, link: LeapLink, reply: LeapReply, timeout: float | None = None
+    ) -> Mapping[str, Any]:
+        """Wait for a reply; its refusal raises (LP7); `CommandTimeoutError`, `ConnectionFailedError` otherwise."""
+        try:
+            await self._wait(reply, reply.url, timeout or self._command_timeout)
+        except CommandTimeoutError:
+            for tag, request in list(link.requests.items()):
+                if request is reply:
+                    del link.requests[tag]
+            raise
+        if reply.refusal is not None:
+            raise reply.refusal
+        assert reply.message is not None
+        return reply.message
+
+    async def _request(
+        self,
+        link: LeapLink,
+        kind: CommuniqueType,
+        url: str,
+        body: Any = None,
+        *,
+        paging: Mapping[str, Any] | None = None,
+        handler: MessageHandler | None = None,
+    ) -> Mapping[str, Any]:
+        """Send one request and wait for its reply."""
+        reply = self._send(link, kind, url, body, paging=paging, handler=handler)
+        return await self._result(link, reply)
+
+    async def _read_list(
+        self,
+        link: LeapLink,
+        url: str,
+        on_page: Callable[[list[Mapping[str, Any]]], None] | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """Read a list, following `Header.Paging` until the last page (LP8); `on_page` sees each page as it comes."""
+        items: list[Mapping[str, Any]] = []
+        paging: Mapping[str, Any] | None = None
+        for _ in range(MAX_PAGES):
+            reply = await self._request(
+                link, CommuniqueType.READ_REQUEST, url, paging=paging
+            )
+            page = body_list(reply)
+            items.extend(page)
+            if on_page is not None:
+                on_page(page)
+            header = reply.get("Header")
+            paging = header.get("Paging") if isinstance(header, Mapping) else None
+            if not isinstance(paging, Mapping):
+                return items
+            self._counters["pages"] += 1
+        raise RequestRefusedError(url, None, f"more than {MAX_PAGES} pages")
