@@ -1,4 +1,4 @@
-"""Options flow of the HomeWorks QSX integration: the modules of an emulated system, and the repair threshold."""
+"""Options flow of the HomeWorks QSX integration: the modules of an emulated system, the repair threshold, zone loads."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from .const import (
 )
 from .flow_schemas import dropdown, module_selector
 from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
+from .qsx.backend import Capability
 from .qsx.const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
@@ -70,10 +71,22 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
     ) -> ConfigFlowResult:
         """Offer what can be changed."""
         if self._entry.data[CONF_BACKEND] != BackendType.EMULATED:
-            if self._entry.state is not ConfigEntryState.LOADED:
-                return await self.async_step_settings()
+            loaded = self._entry.state is ConfigEntryState.LOADED
+            # The repair setting is about the override input (CCI), which LEAP does not report (LP17).
+            has_cci = (
+                Capability.CCI in self._entry.runtime_data.backend.capabilities
+                if loaded
+                else self._entry.data[CONF_BACKEND] != BackendType.LEAP
+            )
+            if not loaded:
+                if has_cci:
+                    return await self.async_step_settings()
+                return self.async_abort(reason="not_loaded")
             return self.async_show_menu(
-                step_id="init", menu_options=["settings", STEP_ZONE_LOADS]
+                step_id="init",
+                menu_options=["settings", STEP_ZONE_LOADS]
+                if has_cci
+                else [STEP_ZONE_LOADS],
             )
         if self._backend() is None:
             return self.async_abort(reason="not_loaded")

@@ -976,3 +976,18 @@ async def test_area_groups_take_no_loads(
     result = await _open_zone_loads(hass, entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_modules"
+
+
+async def test_options_of_a_leap_system_offer_only_zone_loads(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP17: the override-input repair setting has nothing to act on over LEAP, so the options leave it out."""
+    entry = await setup_leap(hass, processor)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["zone_loads"]
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
