@@ -19,7 +19,7 @@ to one module, and no load can be given for them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import datetime as dt
 from typing import Any, Final, override
 
@@ -89,14 +89,7 @@ MODULE_ENERGY = SensorEntityDescription(
     state_class=SensorStateClass.TOTAL_INCREASING,
     suggested_display_precision=3,
 )
-SYSTEM_POWER = SensorEntityDescription(
-    key="power",
-    translation_key="system_power",
-    device_class=SensorDeviceClass.POWER,
-    native_unit_of_measurement=UnitOfPower.WATT,
-    state_class=SensorStateClass.MEASUREMENT,
-    suggested_display_precision=0,
-)
+SYSTEM_POWER: Final = replace(MODULE_POWER, translation_key="system_power")
 
 
 def _zone_descriptions(
@@ -104,22 +97,16 @@ def _zone_descriptions(
 ) -> tuple[SensorEntityDescription, SensorEntityDescription]:
     # Named after the zone (a placeholder each entity fills in), disabled by default: a module has four.
     return (
-        SensorEntityDescription(
+        replace(
+            MODULE_POWER,
             key=f"zone_{number}_power",
             translation_key="zone_power",
-            device_class=SensorDeviceClass.POWER,
-            native_unit_of_measurement=UnitOfPower.WATT,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=0,
             entity_registry_enabled_default=False,
         ),
-        SensorEntityDescription(
+        replace(
+            MODULE_ENERGY,
             key=f"zone_{number}_energy",
             translation_key="zone_energy",
-            device_class=SensorDeviceClass.ENERGY,
-            native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-            state_class=SensorStateClass.TOTAL_INCREASING,
-            suggested_display_precision=3,
             entity_registry_enabled_default=False,
         ),
     )

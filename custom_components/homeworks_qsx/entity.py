@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, override
@@ -68,6 +68,19 @@ def _shared_device_info(runtime: HomeworksQsxRuntime) -> _SharedDeviceInfo:
     if shared is None:
         shared = _SHARED_DEVICE_INFO[runtime] = _SharedDeviceInfo()
     return shared
+
+
+def _device_info_of[Unit](
+    made: dict[str, tuple[Unit, DeviceInfo]],
+    serial: str,
+    unit: Unit,
+    make: Callable[[], DeviceInfo],
+) -> DeviceInfo:
+    """Return the device info made for `unit` if it has not changed since; else a new one, kept for its serial."""
+    shared = made.get(serial)
+    if shared is None or shared[0] is not unit:
+        shared = made[serial] = (unit, make())
+    return shared[1]
 
 
 def processor_device_info(
@@ -239,19 +252,16 @@ class HomeworksQsxModuleEntity(_HomeworksQsxUnitEntity):
     ) -> None:
         """Attach the entity to `module` and its device."""
         super().__init__(runtime, module.serial, description)
-        modules = _shared_device_info(runtime).modules
-        shared = modules.get(module.serial)
-        if shared is None or shared[0] is not module:
-            shared = modules[module.serial] = (
+        self._attr_device_info = _device_info_of(
+            _shared_device_info(runtime).modules,
+            module.serial,
+            module,
+            lambda: module_device_info(
+                runtime.processor_device_id,
                 module,
-                module_device_info(
-                    runtime.processor_device_id,
-                    module,
-                    link_address=Capability.LINK_ADDRESS
-                    in runtime.backend.capabilities,
-                ),
-            )
-        self._attr_device_info = shared[1]
+                link_address=Capability.LINK_ADDRESS in runtime.backend.capabilities,
+            ),
+        )
 
     @property
     def module(self) -> ModuleDescription:
@@ -270,14 +280,12 @@ class HomeworksQsxGroupEntity(_HomeworksQsxUnitEntity):
     ) -> None:
         """Attach the entity to `group` and its device."""
         super().__init__(runtime, group.serial, description)
-        groups = _shared_device_info(runtime).groups
-        shared = groups.get(group.serial)
-        if shared is None or shared[0] is not group:
-            shared = groups[group.serial] = (
-                group,
-                group_device_info(runtime.processor_device_id, group),
-            )
-        self._attr_device_info = shared[1]
+        self._attr_device_info = _device_info_of(
+            _shared_device_info(runtime).groups,
+            group.serial,
+            group,
+            lambda: group_device_info(runtime.processor_device_id, group),
+        )
 
     @property
     def area_group(self) -> AreaGroupDescription:

@@ -66,6 +66,29 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
             return None
         return entry.runtime_data.emulated
 
+    def _backend_with_modules(self) -> EmulatedBackend | ConfigFlowResult:
+        """Return the loaded emulated backend, or the abort saying why there is no module to choose."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        if not backend.description.modules:
+            return self.async_abort(reason="no_modules")
+        return backend
+
+    def _show_module_choice(
+        self, step_id: str, backend: EmulatedBackend, *, multiple: bool = False
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_MODULE): module_selector(
+                        backend.description, multiple=multiple
+                    )
+                }
+            ),
+        )
+
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -179,44 +202,26 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Remove modules from the emulated system; their devices disappear at once."""
-        backend = self._backend()
-        if backend is None:
-            return self.async_abort(reason="not_loaded")
-        if not backend.description.modules:
-            return self.async_abort(reason="no_modules")
+        backend = self._backend_with_modules()
+        if not isinstance(backend, EmulatedBackend):
+            return backend
         if user_input is not None:
             for serial in user_input[CONF_MODULE]:
                 backend.emulator.remove_module(serial)
             return self.async_create_entry(data=dict(self._entry.options))
-        return self.async_show_form(
-            step_id="remove_module",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_MODULE): module_selector(
-                        backend.description, multiple=True
-                    )
-                }
-            ),
-        )
+        return self._show_module_choice("remove_module", backend, multiple=True)
 
     async def async_step_select_module(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose the module whose settings to change."""
-        backend = self._backend()
-        if backend is None:
-            return self.async_abort(reason="not_loaded")
-        if not backend.description.modules:
-            return self.async_abort(reason="no_modules")
+        backend = self._backend_with_modules()
+        if not isinstance(backend, EmulatedBackend):
+            return backend
         if user_input is not None:
             self._serial = user_input[CONF_MODULE]
             return await self.async_step_module_settings()
-        return self.async_show_form(
-            step_id="select_module",
-            data_schema=probatio.Schema(
-                {probatio.Required(CONF_MODULE): module_selector(backend.description)}
-            ),
-        )
+        return self._show_module_choice("select_module", backend)
 
     async def async_step_module_settings(
         self, user_input: dict[str, Any] | None = None

@@ -168,26 +168,34 @@ class _Target:
         return self.entry.runtime_data
 
 
+def _device_of_loaded_entry(
+    hass: HomeAssistant, device_id: str, unknown_key: str
+) -> tuple[dr.DeviceEntry, HomeworksQsxConfigEntry]:
+    """Resolve a targeted device into itself and its loaded entry; `unknown_key` names the error if it is not ours."""
+    device, entry = dr.async_get_device_and_config_entry_for_domain(
+        hass, device_id, domain=DOMAIN, include_child_devices=False
+    )
+    if device is None or entry is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=unknown_key,
+            translation_placeholders={"device_id": device_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    loaded: HomeworksQsxConfigEntry = entry
+    return device, loaded
+
+
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[_Target]:
     """Resolve the targeted devices into modules of loaded entries; a translated error for anything else."""
     targets: list[_Target] = []
     for device_id in call.data[ATTR_DEVICE_ID]:
-        device, entry = dr.async_get_device_and_config_entry_for_domain(
-            hass, device_id, domain=DOMAIN, include_child_devices=False
-        )
-        if device is None or entry is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_device",
-                translation_placeholders={"device_id": device_id},
-            )
-        if entry.state is not ConfigEntryState.LOADED:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="entry_not_loaded",
-                translation_placeholders={"name": entry.title},
-            )
-        loaded: HomeworksQsxConfigEntry = entry
+        device, loaded = _device_of_loaded_entry(hass, device_id, "unknown_device")
         serial = next(ident for domain, ident in device.identifiers if domain == DOMAIN)
         if serial == loaded.runtime_data.processor_serial:
             raise ServiceValidationError(
@@ -265,22 +273,7 @@ def _served_over_leap(
     hass: HomeAssistant, device_id: str
 ) -> tuple[HomeworksQsxConfigEntry, PairingServer]:
     """Resolve the targeted processor into its loaded entry and pairing server; a translated error otherwise."""
-    device, entry = dr.async_get_device_and_config_entry_for_domain(
-        hass, device_id, domain=DOMAIN, include_child_devices=False
-    )
-    if device is None or entry is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_processor",
-            translation_placeholders={"device_id": device_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"name": entry.title},
-        )
-    loaded: HomeworksQsxConfigEntry = entry
+    device, loaded = _device_of_loaded_entry(hass, device_id, "unknown_processor")
     runtime = loaded.runtime_data
     if (DOMAIN, runtime.processor_serial) not in device.identifiers:
         raise ServiceValidationError(
