@@ -247,6 +247,26 @@ def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
     return entity_id
 
 
+def devices_by_name(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[str, dr.DeviceEntry]:
+    """Return the entry's devices by name (an area group is named after its area)."""
+    return {
+        device.name or "": device
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
+        )
+    }
+
+
+def entities_by_name(hass: HomeAssistant, device: dr.DeviceEntry) -> dict[str, str]:
+    """Return the entity ids of the device's entities by their names."""
+    return {
+        entity.original_name or "": entity.entity_id
+        for entity in er.async_entries_for_device(er.async_get(hass), device.id)
+    }
+
+
 # Config flow
 
 
@@ -593,18 +613,9 @@ async def test_anonymous_profile_area_devices(
 ) -> None:
     """LP16 (anonymous, as a real QSX): one device per area, named after it, one switch per zone and CCO."""
     entry = await setup_leap(hass, processor)
-    devices = dr.async_get(hass)
-    entities = er.async_get(hass)
-    by_name = {
-        device.name: device
-        for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
-    }
+    by_name = devices_by_name(hass, entry)
     assert {"Kitchen", "Garage", "Hall"} <= set(by_name)
-    kitchen = by_name["Kitchen"]
-    switches = {
-        entity.original_name: entity.entity_id
-        for entity in er.async_entries_for_device(entities, kitchen.id)
-    }
+    switches = entities_by_name(hass, by_name["Kitchen"])
     assert {"Island", "Pendants", "Gate"} <= set(switches)
     island = switches["Island"]
     await hass.services.async_call(
@@ -623,18 +634,8 @@ async def test_anonymous_cco_zone(
 ) -> None:
     """A CCO zone of an area group closes and opens the module's CCO."""
     entry = await setup_leap(hass, processor)
-    garage = next(
-        device
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), entry.entry_id
-        )
-        if device.name == "Garage"
-    )
-    cco = next(
-        entity.entity_id
-        for entity in er.async_entries_for_device(er.async_get(hass), garage.id)
-        if processor.emulator.module("10000002").cco.name == entity.original_name
-    )
+    garage = devices_by_name(hass, entry)["Garage"]
+    cco = entities_by_name(hass, garage)[processor.emulator.module("10000002").cco.name]
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": cco}, blocking=True
     )
@@ -750,17 +751,10 @@ async def test_area_groups_follow_the_project(
 ) -> None:
     """Area groups added, removed and changed on the processor are followed without a reload."""
     entry = await setup_leap(hass, processor)
-    devices = dr.async_get(hass)
     entities = er.async_get(hass)
 
-    def group_devices() -> dict[str, dr.DeviceEntry]:
-        return {
-            device.name or "": device
-            for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
-        }
-
     def switches_of(name: str) -> list[str]:
-        device = group_devices().get(name)
+        device = devices_by_name(hass, entry).get(name)
         if device is None:
             return []
         return [
@@ -799,15 +793,9 @@ async def test_area_groups_follow_the_project(
         emulator.remove_module(serial)
     await processor.start()
     assert await until(hass, lambda: len(switches_of("Kitchen")) == 5)
-    assert "Workshop" not in group_devices()
+    assert "Workshop" not in devices_by_name(hass, entry)
     assert {"Island", "Pendants", "Gate"} <= set(switches_of("Kitchen"))
-    island = next(
-        entity.entity_id
-        for entity in er.async_entries_for_device(
-            entities, group_devices()["Kitchen"].id
-        )
-        if entity.original_name == "Island"
-    )
+    island = entities_by_name(hass, devices_by_name(hass, entry)["Kitchen"])["Island"]
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": island}, blocking=True
     )
@@ -862,13 +850,7 @@ async def test_pulse_refused_on_an_area_group(
 ) -> None:
     """An area group has CCO zones but no CCO of its own: pulsing it is refused with that explanation."""
     entry = await setup_leap(hass, processor)
-    kitchen = next(
-        device
-        for device in dr.async_entries_for_config_entry(
-            dr.async_get(hass), entry.entry_id
-        )
-        if device.name == "Kitchen"
-    )
+    kitchen = devices_by_name(hass, entry)["Kitchen"]
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "pulse_cco", {"device_id": kitchen.id}, blocking=True
