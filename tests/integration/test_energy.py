@@ -111,14 +111,27 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def _down_for(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+    minutes: float,
+) -> None:
+    """Unload the entry, let the minutes pass, and set it up again: Home Assistant down in between."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-
-
-async def _start_again(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await _tick(hass, freezer, minutes)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def _closet_on_from_start(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
+) -> None:
+    """Set up the example house at the start time and switch its 60 W closet light on."""
+    freezer.move_to(START)
+    await _setup(hass, entry)
+    await _switch(hass, CLOSET, True)
 
 
 @pytest.fixture
@@ -177,15 +190,10 @@ async def test_restart_in_between_changes_nothing(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, example_entry: MockConfigEntry
 ) -> None:
     """An emulated system keeps its zones while Home Assistant is down: that time counts, the reading is restored."""
-    freezer.move_to(START)
-    await _setup(hass, example_entry)
-    await _switch(hass, CLOSET, True)
+    await _closet_on_from_start(hass, freezer, example_entry)
     await _tick(hass, freezer, 20)
-    await _restart(hass, example_entry)
-    await _tick(
-        hass, freezer, 15
-    )  # Home Assistant is down, the emulated closet light stays on
-    await _start_again(hass, example_entry)
+    # Home Assistant is down, the emulated closet light stays on.
+    await _down_for(hass, freezer, example_entry, 15)
     assert state_of(hass, CLOSET) == "on"
     assert _kwh(hass, HALL_ENERGY) == pytest.approx(0.035, abs=1e-9)
     await _tick(hass, freezer, 25)
@@ -201,9 +209,7 @@ async def test_stop_saves_the_reading_up_to_the_stop(
     hass_storage: dict[str, Any],
 ) -> None:
     """When Home Assistant stops, the reading is saved with the time it was counted up to: the stop."""
-    freezer.move_to(START)
-    await _setup(hass, example_entry)
-    await _switch(hass, CLOSET, True)
+    await _closet_on_from_start(hass, freezer, example_entry)
     await _tick(hass, freezer, 10)
     stop = dt_util.utcnow()
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
@@ -227,14 +233,10 @@ async def test_restart_with_the_zone_off_counts_nothing(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, example_entry: MockConfigEntry
 ) -> None:
     """A zone that was off while Home Assistant was down adds nothing; the reading is not reset."""
-    freezer.move_to(START)
-    await _setup(hass, example_entry)
-    await _switch(hass, CLOSET, True)
+    await _closet_on_from_start(hass, freezer, example_entry)
     await _tick(hass, freezer, 30)
     await _switch(hass, CLOSET, False)
-    await _restart(hass, example_entry)
-    await _tick(hass, freezer, 60)
-    await _start_again(hass, example_entry)
+    await _down_for(hass, freezer, example_entry, 60)
     assert _kwh(hass, HALL_ENERGY) == pytest.approx(0.030, abs=1e-9)
 
 
@@ -372,11 +374,8 @@ async def test_live_restart_and_reconnection(
     await _tick(hass, freezer, 10)
     assert _kwh(hass, KITCHEN_ENERGY) == pytest.approx(0.100, abs=1e-9)
 
-    await _restart(hass, entry)
-    await _tick(
-        hass, freezer, 30
-    )  # down: the live island light may or may not have stayed on
-    await _start_again(hass, entry)
+    # Down: the live island light may or may not have stayed on.
+    await _down_for(hass, freezer, entry, 30)
     assert state_of(hass, ISLAND) == "on"
     assert _kwh(hass, KITCHEN_ENERGY) == pytest.approx(0.100, abs=1e-9)
 
