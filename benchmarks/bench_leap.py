@@ -19,6 +19,7 @@ Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap``.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 import json
 from pathlib import Path
 import ssl
@@ -30,14 +31,16 @@ from pylutron_caseta.smartbridge import Smartbridge
 from benchmarks.common import (
     Placement,
     Row,
+    alternating_round_trips,
+    echo_round_trips,
     leap_server,
     median,
     modules_per_link,
     parse_args,
-    percentile,
     placements,
     reference_server,
     report,
+    round_trip_rows,
     sizes_from,
 )
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
@@ -48,9 +51,7 @@ from custom_components.homeworks_qsx.qsx.leap.protocol import (
 )
 
 COMMANDS = 1_000
-BLOCK = 100  # the floor and ours alternate by blocks, so both see the same machine
 WARMUP = 100
-SLACK_US = 100.0  # goal: p50 within 2x the floor plus this
 LOGINS = 5  # logins measured per case (median)
 REPLY_DELAYS_MS = (0.0, 5.0)
 
@@ -99,20 +100,8 @@ def go_to_level(zone: int, level: int, tag: str) -> bytes:
     )
 
 
-async def echo_round_trips(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    count: int,
-    samples: list[float] | None,
-) -> None:
-    """Send one request-sized line at a time and wait for it to come back."""
-    line = go_to_level(1234, 100, "00000000-0000-0000-0000-000000000000")
-    for _ in range(count):
-        start = time.perf_counter()
-        writer.write(line)
-        await reader.readline()
-        if samples is not None:
-            samples.append((time.perf_counter() - start) * 1e6)
+# An echoed line of the size of a request.
+ECHO_LINE = go_to_level(1234, 100, "00000000-0000-0000-0000-000000000000")
 
 
 class LeapCommands:
@@ -176,18 +165,16 @@ async def measure(
         )
         leap = LeapCommands(*await open_tls(served.host, served.port, client.context))
         await leap.subscribe()
-        floor: list[float] = []
-        ours: list[float] = []
         try:
-            await echo_round_trips(echo_reader, echo_writer, WARMUP, None)
-            await leap.round_trips(WARMUP, None)
-            for _ in range(COMMANDS // BLOCK):
-                await echo_round_trips(echo_reader, echo_writer, BLOCK, floor)
-                await leap.round_trips(BLOCK, ours)
+            return await alternating_round_trips(
+                partial(echo_round_trips, echo_reader, echo_writer, ECHO_LINE),
+                leap.round_trips,
+                commands=COMMANDS,
+                warmup=WARMUP,
+            )
         finally:
             for writer in (echo_writer, leap.writer):
                 writer.close()
-    return floor, ours
 
 
 async def login_seconds(folder: Path, size: int, reply_delay_ms: float) -> list[float]:
@@ -224,7 +211,16 @@ async def main() -> None:
         for size in sizes_from(args):
             for placement in placements():
                 floor, samples = await measure(folder, size, placement)
-                rows.extend(round_trip_rows(size, placement, floor, samples))
+                rows.extend(
+                    round_trip_rows(
+                        "6 LEAP round trip",
+                        "GoToLevel to pushed state",
+                        f"{size} modules, {placement.name}",
+                        reference_name="TLS echo",
+                        floor=floor,
+                        samples=samples,
+                    )
+                )
         for size in sizes_from(args):
             for delay in REPLY_DELAYS_MS:
                 seconds = await login_seconds(folder, size, delay)
@@ -239,35 +235,6 @@ async def main() -> None:
                     )
                 )
     report(rows, args.json)
-
-
-def round_trip_rows(
-    size: int, placement: Placement, floor: list[float], samples: list[float]
-) -> list[Row]:
-    """Rows of one size in one placement."""
-    floor_p50, floor_p99 = median(floor), percentile(floor, 0.99)
-    p50, p99 = median(samples), percentile(samples, 0.99)
-    where = f"{size} modules, {placement.name}"
-    return [
-        Row(
-            "6 LEAP round trip",
-            f"GoToLevel to pushed state, p50, {where}",
-            "us",
-            p50,
-            floor_p50,
-            "TLS echo",
-            "<= 2x echo + 100 us",
-            p50 <= 2 * floor_p50 + SLACK_US,
-        ),
-        Row(
-            "6 LEAP round trip",
-            f"GoToLevel to pushed state, p99, {where}",
-            "us",
-            p99,
-            floor_p99,
-            "TLS echo",
-        ),
-    ]
 
 
 if __name__ == "__main__":

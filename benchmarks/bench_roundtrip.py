@@ -14,6 +14,7 @@ Run from the repository root: ``.venv/bin/python -m benchmarks.bench_roundtrip``
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 import time
 
 import aiohttp
@@ -23,42 +24,25 @@ from benchmarks.common import (
     USERNAME,
     Placement,
     Row,
+    alternating_round_trips,
+    echo_round_trips,
     lip_server,
-    median,
     modules_per_link,
     parse_args,
-    percentile,
     placements,
     reference_server,
     report,
+    round_trip_rows,
     sizes_from,
 )
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 
 COMMANDS = 2_000
-BLOCK = 100  # the floor and ours alternate by blocks, so both see the same machine
 WARMUP = 200
-SLACK_US = 100.0  # goal: p50 within 2x the floor plus this
 
 
-class Echo:
-    """A connection to the echo server."""
-
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """Use an open connection."""
-        self.reader, self.writer = reader, writer
-
-    async def round_trips(self, count: int, samples: list[float] | None) -> None:
-        """Send one command-sized line at a time and wait for it to come back."""
-        line = b"#OUTPUT,1234,1,100\r\n"
-        for _ in range(count):
-            start = time.perf_counter()
-            self.writer.write(line)
-            await self.reader.readline()
-            if samples is not None:
-                samples.append((time.perf_counter() - start) * 1e6)
+# An echoed line of the size of a command.
+ECHO_LINE = b"#OUTPUT,1234,1,100\r\n"
 
 
 async def commands(client: LipClient, count: int, samples: list[float] | None) -> None:
@@ -84,7 +68,9 @@ async def measure(size: int, placement: Placement) -> tuple[list[float], list[fl
         lip_server(modules=modules_per_link(size), cpus=placement.server) as served,
         aiohttp.ClientSession() as session,
     ):
-        echo = Echo(*await asyncio.open_connection(echo_served.host, echo_served.port))
+        echo_reader, echo_writer = await asyncio.open_connection(
+            echo_served.host, echo_served.port
+        )
         client = LipClient(
             served.host,
             served.port,
@@ -94,19 +80,17 @@ async def measure(size: int, placement: Placement) -> tuple[list[float], list[fl
             http_port=served.http_port or 0,
         )
         await client.connect()
-        floor: list[float] = []
-        ours: list[float] = []
         try:
-            await echo.round_trips(WARMUP, None)
-            await commands(client, WARMUP, None)
-            for _ in range(COMMANDS // BLOCK):
-                await echo.round_trips(BLOCK, floor)
-                await commands(client, BLOCK, ours)
+            return await alternating_round_trips(
+                partial(echo_round_trips, echo_reader, echo_writer, ECHO_LINE),
+                partial(commands, client),
+                commands=COMMANDS,
+                warmup=WARMUP,
+            )
         finally:
             await client.close()
-            echo.writer.close()
-            await echo.writer.wait_closed()
-    return floor, ours
+            echo_writer.close()
+            await echo_writer.wait_closed()
 
 
 async def main() -> None:
@@ -122,30 +106,14 @@ async def main() -> None:
 async def rows_for(size: int, placement: Placement) -> list[Row]:
     """Measure one size in one placement."""
     floor, samples = await measure(size, placement)
-    floor_p50, floor_p99 = median(floor), percentile(floor, 0.99)
-    p50, p99 = median(samples), percentile(samples, 0.99)
-    limit = 2 * floor_p50 + SLACK_US
-    where = f"{size} modules, {placement.name}"
-    return [
-        Row(
-            "1 round trip",
-            f"#OUTPUT to confirmed state, p50, {where}",
-            "us",
-            p50,
-            floor_p50,
-            "TCP echo",
-            "<= 2x echo + 100 us",
-            p50 <= limit,
-        ),
-        Row(
-            "1 round trip",
-            f"#OUTPUT to confirmed state, p99, {where}",
-            "us",
-            p99,
-            floor_p99,
-            "TCP echo",
-        ),
-    ]
+    return round_trip_rows(
+        "1 round trip",
+        "#OUTPUT to confirmed state",
+        f"{size} modules, {placement.name}",
+        reference_name="TCP echo",
+        floor=floor,
+        samples=samples,
+    )
 
 
 if __name__ == "__main__":

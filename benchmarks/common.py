@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 import re
 import sys
+import time
 from typing import Any
 
 from custom_components.homeworks_qsx.qsx.errors import QsxError
@@ -88,6 +89,79 @@ class Row:
         if math.isnan(self.ours):
             data["ours"] = None
         return data
+
+
+# A command round trip's goal: its median within twice the echo's plus this.
+ROUND_TRIP_SLACK_US = 100.0
+# The echo and ours alternate by blocks of this many commands, so both see the same machine.
+ROUND_TRIP_BLOCK = 100
+
+# Measures `count` round trips, appending each one's microseconds to the list when given one (None: a warm-up).
+RoundTrips = Callable[[int, list[float] | None], Awaitable[None]]
+
+
+async def echo_round_trips(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    line: bytes,
+    count: int,
+    samples: list[float] | None,
+) -> None:
+    """Send `line` (the size of a command) at a time and wait for it to come back."""
+    for _ in range(count):
+        start = time.perf_counter()
+        writer.write(line)
+        await reader.readline()
+        if samples is not None:
+            samples.append((time.perf_counter() - start) * 1e6)
+
+
+async def alternating_round_trips(
+    floor: RoundTrips, ours: RoundTrips, *, commands: int, warmup: int
+) -> tuple[list[float], list[float]]:
+    """Warm both up, then measure them by turns in blocks: the floor's and our microseconds."""
+    floor_samples: list[float] = []
+    our_samples: list[float] = []
+    await floor(warmup, None)
+    await ours(warmup, None)
+    for _ in range(commands // ROUND_TRIP_BLOCK):
+        await floor(ROUND_TRIP_BLOCK, floor_samples)
+        await ours(ROUND_TRIP_BLOCK, our_samples)
+    return floor_samples, our_samples
+
+
+def round_trip_rows(
+    benchmark: str,
+    figure: str,
+    where: str,
+    *,
+    reference_name: str,
+    floor: Sequence[float],
+    samples: Sequence[float],
+) -> list[Row]:
+    """Return the median (with its goal) and the 99th percentile of a command round trip, beside the echo's."""
+    floor_p50 = median(floor)
+    p50 = median(samples)
+    return [
+        Row(
+            benchmark,
+            f"{figure}, p50, {where}",
+            "us",
+            p50,
+            floor_p50,
+            reference_name,
+            f"<= 2x echo + {ROUND_TRIP_SLACK_US:g} us",
+            p50 <= 2 * floor_p50 + ROUND_TRIP_SLACK_US,
+        ),
+        Row(
+            benchmark,
+            f"{figure}, p99, {where}",
+            "us",
+            percentile(samples, 0.99),
+            percentile(floor, 0.99),
+            reference_name,
+        ),
+    ]
 
 
 async def median_after_warmup(
