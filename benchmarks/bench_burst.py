@@ -19,7 +19,6 @@ import argparse
 import asyncio
 from dataclasses import replace
 import json
-import logging
 from pathlib import Path
 import tempfile
 import time
@@ -29,6 +28,7 @@ from benchmarks.common import (
     USERNAME,
     Row,
     Served,
+    argument_parser,
     lip_server,
     median,
     report,
@@ -41,7 +41,7 @@ from benchmarks.ha_harness import (
     home_assistant,
     live_data,
     our_domain,
-    run,
+    run_benchmark,
     setup_entry,
 )
 from custom_components.homeworks_qsx.qsx.const import MAX_CCI_GROUP_SIZE
@@ -229,15 +229,7 @@ async def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Parse the options and run on Home Assistant's event loop."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", metavar="FILE", help="also write the rows here")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-
-    async def go() -> None:
-        await bench(args)
-
-    run(go)
+    run_benchmark(bench, argument_parser(__doc__ or "", sizes=False).parse_args())
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from benchmarks.common import (
     leap_server,
     median,
     modules_per_link,
+    parse_args,
     report,
     sizes_from,
 )
@@ -40,7 +41,7 @@ from benchmarks.ha_harness import (
     home_assistant,
     layout_of,
     our_domain,
-    run,
+    run_benchmark,
     setup_entry,
 )
 from custom_components.homeworks_qsx.const import (
@@ -212,16 +213,7 @@ async def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Parse the options and run on Home Assistant's event loop."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", metavar="FILE", help="also write the rows here")
-    parser.add_argument("--sizes", default="1,10,198", help="system sizes in modules")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-
-    async def go() -> None:
-        await bench(args)
-
-    run(go)
+    run_benchmark(bench, parse_args(__doc__ or ""))
 
 
 if __name__ == "__main__":

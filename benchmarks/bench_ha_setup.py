@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 import gc
-import logging
 import tracemalloc
 
 from benchmarks.common import (
     Row,
     Served,
+    argument_parser,
     lip_server,
     median,
     modules_per_link,
@@ -37,7 +37,7 @@ from benchmarks.ha_harness import (
     layout_of,
     live_data,
     our_domain,
-    run,
+    run_benchmark,
     setup_entry,
 )
 
@@ -158,19 +158,11 @@ async def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Parse the options and run on Home Assistant's event loop."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", metavar="FILE", help="also write the rows here")
-    parser.add_argument("--sizes", default="1,10,198", help="system sizes in modules")
+    parser = argument_parser(__doc__ or "")
     parser.add_argument(
         "--memory", action="store_true", help="measure memory per entity"
     )
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-
-    async def go() -> None:
-        await bench(args)
-
-    run(go)
+    run_benchmark(bench, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -191,16 +191,22 @@ def format_ratio(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:.2f}x"
 
 
-def parse_args(description: str) -> argparse.Namespace:
-    """Parse the options every benchmark takes."""
+def argument_parser(description: str, *, sizes: bool = True) -> argparse.ArgumentParser:
+    """Return a parser of the options every benchmark takes (`--sizes` where it measures several sizes)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--json", metavar="FILE", help="also write the rows here")
-    parser.add_argument(
-        "--sizes",
-        default=",".join(str(size) for size in SIZES),
-        help="system sizes in modules, comma separated (default %(default)s)",
-    )
-    return parser.parse_args()
+    if sizes:
+        parser.add_argument(
+            "--sizes",
+            default=",".join(str(size) for size in SIZES),
+            help="system sizes in modules, comma separated (default %(default)s)",
+        )
+    return parser
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    """Parse the options every benchmark takes."""
+    return argument_parser(description).parse_args()
 
 
 def sizes_from(args: argparse.Namespace) -> list[int]:

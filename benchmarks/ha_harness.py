@@ -7,10 +7,13 @@ benchmark-only floor integration ``qsx_floor`` (``benchmarks/ha_floor/``).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 import contextlib
+from functools import partial
+import logging
 from pathlib import Path
 import tempfile
 import time
@@ -81,6 +84,15 @@ def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def run_benchmark(
+    bench: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
+    args: argparse.Namespace,
+) -> None:
+    """Run `bench(args)` on Home Assistant's kind of event loop, logging warnings and worse."""
+    logging.basicConfig(level=logging.WARNING)
+    run(partial(bench, args))
 
 
 @contextlib.asynccontextmanager
