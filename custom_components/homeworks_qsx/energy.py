@@ -118,17 +118,22 @@ ZONE_DESCRIPTIONS: Final = {
 }
 
 
+def _zone_watts(given: Mapping[str, Any]) -> dict[int, float]:
+    return {int(number): float(watts) for number, watts in given.items()}
+
+
 def all_zone_load_overrides(options: Mapping[str, Any]) -> dict[str, dict[int, float]]:
     """Return the loads in watts the options give, by module serial and zone number."""
     return {
-        serial: {int(number): float(watts) for number, watts in given.items()}
+        serial: _zone_watts(given)
         for serial, given in options.get(CONF_ZONE_WATTS, {}).items()
     }
 
 
 def zone_load_overrides(options: Mapping[str, Any], serial: str) -> dict[int, float]:
     """Return the loads in watts the options give for the zones of module `serial`, by zone number."""
-    return all_zone_load_overrides(options).get(serial, {})
+    # Only this module's loads are read: it is called for every module and sensor at start-up.
+    return _zone_watts(options.get(CONF_ZONE_WATTS, {}).get(serial, {}))
 
 
 def _loads(runtime: HomeworksQsxRuntime, module: ModuleDescription) -> Loads:
