@@ -122,8 +122,7 @@ class HomeworksQsxRuntime:
             self._unsubscribes = []
             self.issues.async_cancel()
             self._module_platforms.clear()
-            if self.store is not None:
-                await self.store.async_save(self._async_export())
+            await self.async_save_now()
         if self.servers is not None:
             await self.servers.async_stop()
         await self.backend.async_stop()
@@ -170,8 +169,7 @@ class HomeworksQsxRuntime:
 
     @callback
     def _async_follow_event(self, event: Event) -> None:
-        if self.store is not None:
-            self.async_schedule_save()
+        self.async_schedule_save()
         if event.serial is None:
             return
         match event.kind:
