@@ -221,6 +221,14 @@ async def submit_host(hass: HomeAssistant, flow_id: str, host: str) -> ConfigFlo
     return await hass.config_entries.flow.async_configure(flow_id)
 
 
+async def pair(
+    hass: HomeAssistant, processor: EmulatedProcessor, flow_id: str
+) -> ConfigFlowResult:
+    """Press the processor's pairing button, submit its host, and return what follows the pairing."""
+    processor.press_pairing_button()
+    return await submit_host(hass, flow_id, HOST)
+
+
 async def start_leap_flow(hass: HomeAssistant) -> str:
     """Start the user flow and choose LEAP; return the flow id at the host form."""
     result = await hass.config_entries.flow.async_init(
@@ -276,8 +284,7 @@ async def test_user_flow_pairs_and_creates_the_entry(
 ) -> None:
     """LP20: the user enters the host, presses the button; the entry keeps the certificates, named after the project."""
     flow_id = await start_leap_flow(hass)
-    processor.press_pairing_button()
-    result = await submit_host(hass, flow_id, HOST)
+    result = await pair(hass, processor, flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Test house"
     data = result["data"]
@@ -303,8 +310,7 @@ async def test_pairing_errors_recover(
     result = await submit_host(hass, flow_id, HOST)  # nobody presses the button
     assert result["step_id"] == "leap"
     assert result["errors"] == {"base": "pairing_timeout"}
-    processor.press_pairing_button()
-    result = await submit_host(hass, flow_id, HOST)
+    result = await pair(hass, processor, flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -313,14 +319,12 @@ async def test_pairing_server_not_trusted(
 ) -> None:
     """A pairing server whose certificate Lutron did not sign is refused; trusted, the pairing then works."""
     flow_id = await start_leap_flow(hass)
-    processor.press_pairing_button()
-    result = await submit_host(hass, flow_id, HOST)
+    result = await pair(hass, processor, flow_id)
     assert result["errors"] == {"base": "pairing_refused"}
     monkeypatch.setattr(
         "pylutron_caseta.pairing.LAP_CA_PEM", processor.credentials.ca_cert_pem
     )
-    processor.press_pairing_button()
-    result = await submit_host(hass, flow_id, HOST)
+    result = await pair(hass, processor, flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -338,8 +342,7 @@ async def test_processor_gone_after_pairing(
     assert result["step_id"] == "leap"
     assert result["errors"] == {"base": "cannot_connect_leap"}
     await processor.start()
-    processor.press_pairing_button()
-    result = await submit_host(hass, flow_id, HOST)
+    result = await pair(hass, processor, flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -355,8 +358,7 @@ async def test_same_processor_is_not_added_twice(
     )
     entry.add_to_hass(hass)
     flow_id = await start_leap_flow(hass)
-    processor.press_pairing_button()
-    result = await submit_host(hass, flow_id, HOST)
+    result = await pair(hass, processor, flow_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == HOST
@@ -399,8 +401,7 @@ async def test_zeroconf_new_processor(
     assert schema is not None
     host_field = next(iter(schema.schema))
     assert host_field.description == {"suggested_value": HOST}
-    processor.press_pairing_button()
-    result = await submit_host(hass, result["flow_id"], HOST)
+    result = await pair(hass, processor, result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == PROCESSOR
 
