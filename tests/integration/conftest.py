@@ -36,6 +36,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HOUSE = FIXTURES / "house.yaml"
@@ -102,6 +103,15 @@ def get_state(hass: HomeAssistant, entity_id: str) -> State:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state
+
+
+def get_device(hass: HomeAssistant, entry_id: str, serial: str) -> dr.DeviceEntry:
+    """Return the device of the processor, module or area group `serial` in a config entry (which must have it)."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, serial), entry_id
+    )
+    assert device is not None
+    return device
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> str:

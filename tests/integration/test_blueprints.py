@@ -20,12 +20,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.homeworks_qsx.const import DOMAIN
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 
-from .conftest import GARAGE, HALL, KITCHEN, state_of
+from .conftest import GARAGE, HALL, KITCHEN, get_device, state_of
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
 OURS = BLUEPRINTS / "automation" / DOMAIN
@@ -47,11 +46,7 @@ def _blueprints_in_config(hass: HomeAssistant, tmp_path: Path) -> None:
 
 def _device_id(hass: HomeAssistant, serial: str) -> str:
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, serial), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+    return get_device(hass, entry.entry_id, serial).id
 
 
 async def _use(hass: HomeAssistant, blueprint: str, inputs: dict[str, Any]) -> None:

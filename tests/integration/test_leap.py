@@ -62,7 +62,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .conftest import HOUSE, KITCHEN, PROCESSOR
+from .conftest import HOUSE, KITCHEN, PROCESSOR, get_device
 
 HOST = "127.0.0.7"  # the emulated processor
 OTHER_HOST = "127.0.0.8"  # nothing listens there
@@ -560,9 +560,7 @@ async def test_full_profile_module_devices(
 ) -> None:
     """LP16 (full profile): modules become module devices; LP17: only what LEAP reports is created."""
     entry = await setup_leap(hass, processor)
-    devices = dr.async_get(hass)
-    kitchen = devices.async_get_device_by_identifier((DOMAIN, KITCHEN), entry.entry_id)
-    assert kitchen is not None
+    kitchen = get_device(hass, entry.entry_id, KITCHEN)
     assert kitchen.name == "Kitchen panel"
     assert kitchen.hw_version is None  # LEAP does not tell the link address
     platforms = {
@@ -588,10 +586,7 @@ async def test_simulation_refused_on_leap(
 ) -> None:
     """LP17: physical conditions cannot be simulated on a processor; pressing a front button is not in LEAP."""
     entry = await setup_leap(hass, processor)
-    kitchen = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, KITCHEN), entry.entry_id
-    )
-    assert kitchen is not None
+    kitchen = get_device(hass, entry.entry_id, KITCHEN)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "set_cci", {"device_id": kitchen.id, "open": True}, blocking=True
@@ -865,10 +860,7 @@ async def test_pulse_cco_of_a_module(
 ) -> None:
     """A module described in full pulses its CCO over LEAP: closed, then open again."""
     entry = await setup_leap(hass, processor)
-    garage = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, "10000002"), entry.entry_id
-    )
-    assert garage is not None
+    garage = get_device(hass, entry.entry_id, "10000002")
     closed: list[bool] = []
     processor.emulator.events.subscribe(
         lambda _event: closed.append(processor.emulator.state("10000002").cco_closed)

@@ -48,7 +48,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
@@ -59,6 +59,7 @@ from .conftest import (
     USERNAME,
     emulated_data,
     error_text,
+    get_device,
     state_of,
     wait_for,
 )
@@ -109,14 +110,6 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
-
-
-def _device(hass: HomeAssistant, entry: MockConfigEntry, serial: str) -> str:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, serial), entry.entry_id
-    )
-    assert device is not None
-    return device.id
 
 
 async def _issue(hass: HomeAssistant, device_id: str, **data: Any) -> dict[str, Any]:
@@ -352,7 +345,7 @@ async def test_issued_certificate_opens_leap_and_survives_a_restart(
     assert servers is not None
     assert servers.leap is not None
     leap_port = servers.leap.port
-    processor = _device(hass, entry, PROCESSOR)
+    processor = get_device(hass, entry.entry_id, PROCESSOR).id
 
     files = await _issue(hass, processor)
     folder = config_dir / "certs"
@@ -459,7 +452,7 @@ async def test_pairing_button_lets_pylutron_caseta_pair(
         await hass.services.async_call(
             DOMAIN,
             "press_pairing_button",
-            {"device_id": _device(hass, entry, PROCESSOR)},
+            {"device_id": get_device(hass, entry.entry_id, PROCESSOR).id},
             blocking=True,
         )
         data = await asyncio.wait_for(task, WAIT * 2)
@@ -497,7 +490,7 @@ async def test_pairing_window_duration(
     assert servers is not None
     assert servers.pairing is not None
     assert not servers.pairing.pairing_window_open
-    processor = _device(hass, entry, PROCESSOR)
+    processor = get_device(hass, entry.entry_id, PROCESSOR).id
     for duration in (0, 901):
         with pytest.raises(probatio.Invalid):
             await hass.services.async_call(
@@ -533,8 +526,8 @@ async def test_actions_refuse_what_they_cannot_serve(
         CONF_PASSWORD: PASSWORD,
     }
     entry = await _setup(hass, _entry(hass, **lip_only))
-    processor = _device(hass, entry, PROCESSOR)
-    kitchen = _device(hass, entry, KITCHEN)
+    processor = get_device(hass, entry.entry_id, PROCESSOR).id
+    kitchen = get_device(hass, entry.entry_id, KITCHEN).id
     cases = [
         ("nothing-here", "unknown_processor"),
         (kitchen, "not_a_processor"),
@@ -569,7 +562,7 @@ async def test_issue_refuses_bad_folders_and_hosts(
     Nothing is written then; a folder that cannot be created is a failure that names its cause.
     """
     entry = await _setup(hass, _entry(hass, **_leap_serving()))
-    processor = _device(hass, entry, PROCESSOR)
+    processor = get_device(hass, entry.entry_id, PROCESSOR).id
     outside = config_dir.parent / "outside"
     for folder in (
         "../outside",
@@ -612,7 +605,7 @@ async def test_issue_needs_a_host_when_listening_everywhere(
 ) -> None:
     """Served on every interface, the listen address cannot name the files: the host must be given."""
     entry = await _setup(hass, _entry(hass, **_leap_serving("0.0.0.0")))
-    processor = _device(hass, entry, PROCESSOR)
+    processor = get_device(hass, entry.entry_id, PROCESSOR).id
     with pytest.raises(ServiceValidationError) as err:
         await _issue(hass, processor)
     assert err.value.translation_key == "invalid_certificate_host"
@@ -721,7 +714,7 @@ async def test_home_assistant_lutron_caseta_uses_the_issued_files(
             },
         ),
     )
-    files = await _issue(hass, _device(hass, entry, PROCESSOR))
+    files = await _issue(hass, get_device(hass, entry.entry_id, PROCESSOR).id)
     assert await async_setup_component(
         hass, "lutron_caseta", {"lutron_caseta": [{CONF_HOST: CASETA_HOST, **files}]}
     )

@@ -33,7 +33,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 
 from .conftest import (
@@ -41,6 +41,7 @@ from .conftest import (
     PASSWORD,
     PROCESSOR,
     USERNAME,
+    get_device,
     live_data,
     state_of,
     wait_for,
@@ -148,10 +149,9 @@ async def test_entities_of_a_live_system(
     assert not [
         entity_id for entity_id in entity_ids if "relay_operations" in entity_id
     ]
-    processor = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, PROCESSOR), hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    processor = get_device(
+        hass, hass.config_entries.async_entries(DOMAIN)[0].entry_id, PROCESSOR
     )
-    assert processor is not None
     assert processor.configuration_url == f"http://127.0.0.1:{lip_server.http_port}/"
 
 
@@ -181,10 +181,7 @@ async def test_simulation_refused(
 ) -> None:
     """A live system's wires cannot be cut from Home Assistant."""
     entry = await _setup(hass, lip_server)
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, KITCHEN), entry.entry_id
-    )
-    assert device is not None
+    device = get_device(hass, entry.entry_id, KITCHEN)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "set_cci", {"device_id": device.id, "open": True}, blocking=True
@@ -207,10 +204,7 @@ async def test_unavailable_and_back(
     assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     assert state_of(hass, CONNECTION) == "off"
 
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, KITCHEN), entry.entry_id
-    )
-    assert device is not None
+    device = get_device(hass, entry.entry_id, KITCHEN)
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             DOMAIN, "pulse_cco", {"device_id": device.id}, blocking=True
@@ -378,10 +372,7 @@ async def test_database_changed(
         await hass.async_block_till_done()
         assert await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
         assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-        device = dr.async_get(hass).async_get_device_by_identifier(
-            (DOMAIN, KITCHEN), entry.entry_id
-        )
-        assert device is not None
+        device = get_device(hass, entry.entry_id, KITCHEN)
         assert device.name == "Chef panel"
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:

@@ -18,12 +18,12 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 
 from .conftest import (
     KITCHEN,
     PROCESSOR,
     emulated_data,
+    get_device,
     get_state,
     live_data,
     state_of,
@@ -79,10 +79,7 @@ async def test_user_scenario(
     hass: HomeAssistant, system: System, freezer: FrozenDateTimeFactory
 ) -> None:
     """Switch, press, override, refuse, restore, pulse: the same states on both backends."""
-    kitchen = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, KITCHEN), system.entry.entry_id
-    )
-    assert kitchen is not None
+    kitchen = get_device(hass, system.entry.entry_id, KITCHEN)
 
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": ISLAND}, blocking=True

@@ -21,21 +21,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 
-from .conftest import GARAGE, HALL, KITCHEN, PROCESSOR, get_state, state_of
+from .conftest import GARAGE, HALL, KITCHEN, PROCESSOR, get_device, get_state, state_of
 
 MODE = "sensor.kitchen_kitchen_panel_operating_mode"
 ISLAND = "switch.kitchen_kitchen_panel_island"
 PENDANTS = "switch.kitchen_kitchen_panel_pendants"
 GATE = "switch.kitchen_kitchen_panel_gate"
 GARAGE_CCO = "switch.garage_garage_panel_contact_closure_output"
-
-
-def _device(hass: HomeAssistant, entry: MockConfigEntry, serial: str) -> str:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, serial), entry.entry_id
-    )
-    assert device is not None
-    return device.id
 
 
 async def _call(
@@ -48,7 +40,7 @@ async def _call(
 
 async def test_set_cci(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """Opening the CCI puts the module in manual override; closing it restores the zones (C2, C5)."""
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     await _call(hass, "set_cci", [kitchen], open=True)
     assert state_of(hass, MODE) == "manual_override"
     assert state_of(hass, PENDANTS) == "on"
@@ -61,7 +53,7 @@ async def test_press_button(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A zone button toggles its zone; Prog switches all four (M8)."""
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     await _call(hass, "press_button", [kitchen], button="zone_1")
     assert state_of(hass, ISLAND) == "on"
     assert (
@@ -76,7 +68,7 @@ async def test_press_button_refused_in_override(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The module ignores its buttons in manual override (C3): the action says why."""
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     await _call(hass, "set_cci", [kitchen], open=True)
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "press_button", [kitchen], button="zone_1")
@@ -87,7 +79,7 @@ async def test_power_link_bypass_program_temperature(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Every physical condition reaches the module."""
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     await _call(hass, "set_power", [kitchen], powered=False)
     assert state_of(hass, MODE) == "no_power"
     await _call(hass, "set_power", [kitchen], powered=True)
@@ -112,7 +104,10 @@ async def test_several_modules(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """An action acts on every targeted module."""
-    devices = [_device(hass, init_integration, serial) for serial in (KITCHEN, HALL)]
+    devices = [
+        get_device(hass, init_integration.entry_id, serial).id
+        for serial in (KITCHEN, HALL)
+    ]
     await _call(hass, "set_power", devices, powered=False)
     assert state_of(hass, MODE) == "no_power"
     assert state_of(hass, "sensor.hall_hall_panel_operating_mode") == "no_power"
@@ -124,7 +119,7 @@ async def test_pulse_cco(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A pulse closes the CCO for the given time (or the module's pulse time), then opens it."""
-    garage = _device(hass, init_integration, GARAGE)
+    garage = get_device(hass, init_integration.entry_id, GARAGE).id
     await _call(hass, "pulse_cco", [garage], duration=3)
     assert state_of(hass, GARAGE_CCO) == "on"
     freezer.tick(timedelta(seconds=2))
@@ -136,7 +131,7 @@ async def test_pulse_cco(
     await hass.async_block_till_done()
     assert state_of(hass, GARAGE_CCO) == "off"
 
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     await _call(hass, "pulse_cco", [kitchen])
     assert state_of(hass, GATE) == "on"
     freezer.tick(timedelta(seconds=2.1))
@@ -149,7 +144,7 @@ async def test_invalid_duration(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A pulse outside 0.25 to 3600 s is refused by the action's schema."""
-    garage = _device(hass, init_integration, GARAGE)
+    garage = get_device(hass, init_integration.entry_id, GARAGE).id
     with pytest.raises(probatio.Invalid, match="duration"):
         await _call(hass, "pulse_cco", [garage], duration=0.1)
     assert state_of(hass, GARAGE_CCO) == "off"
@@ -165,7 +160,7 @@ async def test_bad_targets(
         await _call(hass, "set_cci", ["nope"], open=True)
     assert err.value.translation_key == "unknown_device"
 
-    processor = _device(hass, init_integration, PROCESSOR)
+    processor = get_device(hass, init_integration.entry_id, PROCESSOR).id
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "set_cci", [processor], open=True)
     assert err.value.translation_key == "not_a_module"
@@ -185,7 +180,7 @@ async def test_entry_not_loaded(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Modules of an unloaded system cannot be acted on."""
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as err:
@@ -212,7 +207,7 @@ async def test_simulation_the_backend_refuses(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A condition the backend cannot simulate is refused with its reason, as a request that cannot be done."""
-    kitchen = _device(hass, init_integration, KITCHEN)
+    kitchen = get_device(hass, init_integration.entry_id, KITCHEN).id
     with (
         patch.object(
             EmulatedBackend,
