@@ -48,12 +48,9 @@ class _SharedDeviceInfo:
     """The device descriptions of one entry's entities: thousands of entities share a few hundred devices."""
 
     processor: DeviceInfo | None = None
-    # Per module, the description the device info was made from: a changed module gets a new one.
-    modules: dict[str, tuple[ModuleDescription, DeviceInfo]] = field(
-        default_factory=dict
-    )
-    groups: dict[str, tuple[AreaGroupDescription, DeviceInfo]] = field(
-        default_factory=dict
+    # Per module or area group serial, the description the device info was made from: a changed one gets a new one.
+    units: dict[str, tuple[ModuleDescription | AreaGroupDescription, DeviceInfo]] = (
+        field(default_factory=dict)
     )
 
 
@@ -70,16 +67,16 @@ def _shared_device_info(runtime: HomeworksQsxRuntime) -> _SharedDeviceInfo:
     return shared
 
 
-def _device_info_of[Unit](
-    made: dict[str, tuple[Unit, DeviceInfo]],
-    serial: str,
-    unit: Unit,
+def _device_info_of(
+    runtime: HomeworksQsxRuntime,
+    unit: ModuleDescription | AreaGroupDescription,
     make: Callable[[], DeviceInfo],
 ) -> DeviceInfo:
     """Return the device info made for `unit` if it has not changed since; else a new one, kept for its serial."""
-    shared = made.get(serial)
+    made = _shared_device_info(runtime).units
+    shared = made.get(unit.serial)
     if shared is None or shared[0] is not unit:
-        shared = made[serial] = (unit, make())
+        shared = made[unit.serial] = (unit, make())
     return shared[1]
 
 
@@ -253,8 +250,7 @@ class HomeworksQsxModuleEntity(_HomeworksQsxUnitEntity):
         """Attach the entity to `module` and its device."""
         super().__init__(runtime, module.serial, description)
         self._attr_device_info = _device_info_of(
-            _shared_device_info(runtime).modules,
-            module.serial,
+            runtime,
             module,
             lambda: module_device_info(
                 runtime.processor_device_id,
@@ -281,8 +277,7 @@ class HomeworksQsxGroupEntity(_HomeworksQsxUnitEntity):
         """Attach the entity to `group` and its device."""
         super().__init__(runtime, group.serial, description)
         self._attr_device_info = _device_info_of(
-            _shared_device_info(runtime).groups,
-            group.serial,
+            runtime,
             group,
             lambda: group_device_info(runtime.processor_device_id, group),
         )
