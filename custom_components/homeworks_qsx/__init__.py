@@ -16,7 +16,6 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .backends import (
-    EmulatorServers,
     async_build_description,
     create_emulator,
     create_leap_backend,
@@ -45,6 +44,7 @@ from .qsx.errors import (
     QsxError,
 )
 from .qsx.leap import LeapCredentials
+from .qsx.serving import EmulatorServers
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 from .services import async_setup_services
 

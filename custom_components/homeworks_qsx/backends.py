@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
@@ -33,18 +32,15 @@ from .qsx.const import ProcessorModel
 from .qsx.description import build_description, load_description
 from .qsx.emulator import Emulator
 from .qsx.errors import DescriptionError
-from .qsx.leap import (
-    LeapBackend,
-    LeapCertificates,
-    LeapCredentials,
-    LeapServer,
-    PairingServer,
-    Profile,
-)
-from .qsx.limits import SocketBudget
+from .qsx.leap import LeapBackend, LeapCertificates, LeapCredentials, Profile
 from .qsx.lip.backend import LipBackend
-from .qsx.lip.server import LipServer
 from .qsx.model import SystemDescription
+from .qsx.serving import (
+    EmulatorServers,
+    LeapSettings,
+    LipSettings,
+    create_servers as create_emulator_servers,
+)
 
 
 class ModelMismatchError(DescriptionError):
@@ -99,56 +95,6 @@ def serves_leap(data: Mapping[str, Any]) -> bool:
     return bool(data.get(CONF_SERVE_LEAP, False))
 
 
-@dataclass(slots=True)
-class EmulatorServers:
-    """The servers of an emulated system served on the network: LIP (with HTTP), and LEAP with its pairing port."""
-
-    lip: LipServer | None = None
-    leap: LeapServer | None = None
-    pairing: PairingServer | None = None
-
-    def _all(self) -> list[LipServer | LeapServer | PairingServer]:
-        return [
-            server
-            for server in (self.lip, self.leap, self.pairing)
-            if server is not None
-        ]
-
-    async def async_start(self) -> None:
-        """Listen on every port; `OSError` (after closing what had started) when one cannot be bound."""
-        try:
-            for server in self._all():
-                await server.start()
-        except OSError:
-            await self.async_stop()
-            raise
-
-    async def async_stop(self) -> None:
-        """Close every port and session (idempotent)."""
-        for server in self._all():
-            await server.stop()
-
-    @property
-    def ports(self) -> frozenset[int]:
-        """The ports held now."""
-        ports: set[int] = set()
-        if self.lip is not None:
-            ports.update(port for port in (self.lip.port, self.lip.http_port) if port)
-        if self.leap is not None:
-            ports.add(self.leap.port)
-        if self.pairing is not None:
-            ports.add(self.pairing.port)
-        return frozenset(ports)
-
-    def diagnostics(self) -> dict[str, Any]:
-        """Return what each server reports: sessions, counters, the pairing window (never keys or certificates)."""
-        return {
-            "lip": dict(self.lip.diagnostics()) if self.lip else None,
-            "leap": dict(self.leap.diagnostics()) if self.leap else None,
-            "pairing": dict(self.pairing.diagnostics()) if self.pairing else None,
-        }
-
-
 def create_servers(
     emulator: Emulator,
     data: Mapping[str, Any],
@@ -159,36 +105,25 @@ def create_servers(
     `credentials` (the emulator's CA) are needed when LEAP is served. Raises `KeyError` or `ValueError` for entry
     data that cannot be served.
     """
-    servers = EmulatorServers()
-    # Every listener of the entry takes its sockets from one budget, so a flood on one port never starves another.
-    budget = SocketBudget()
-    if serves_lip(data):
-        servers.lip = LipServer(
-            emulator,
-            data[CONF_HOST],
-            data[CONF_LIP_PORT],
-            data[CONF_USERNAME],
-            data[CONF_PASSWORD],
-            http_port=data[CONF_HTTP_PORT],
-            budget=budget,
-        )
+    leap = None
     if serves_leap(data):
         if credentials is None:
             raise ValueError("LEAP is served without the emulator's CA")
-        servers.leap = LeapServer(
-            emulator,
+        leap = LeapSettings(
             credentials,
-            data[CONF_HOST],
             data[CONF_LEAP_PORT],
-            profile=Profile(data[CONF_LEAP_PROFILE]),
-            budget=budget,
+            data[CONF_PAIRING_PORT],
+            Profile(data[CONF_LEAP_PROFILE]),
         )
-        servers.pairing = PairingServer(
-            credentials, data[CONF_HOST], data[CONF_PAIRING_PORT], budget=budget
+    lip = None
+    if serves_lip(data):
+        lip = LipSettings(
+            data[CONF_LIP_PORT],
+            data[CONF_HTTP_PORT],
+            data[CONF_USERNAME],
+            data[CONF_PASSWORD],
         )
-    if not servers.lip and not servers.leap:
-        raise ValueError("neither LIP nor LEAP is served")
-    return servers
+    return create_emulator_servers(emulator, data[CONF_HOST], lip=lip, leap=leap)
 
 
 def stored_leap_credentials(stored: Mapping[str, Any]) -> LeapCredentials | None:

@@ -18,7 +18,6 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
 
-from .backends import EmulatorServers
 from .const import (
     DOMAIN,
     LOGGER,
@@ -32,6 +31,7 @@ from .qsx.emulated_backend import EmulatedBackend
 from .qsx.events import Event, EventKind, Unsubscribe
 from .qsx.leap import LeapCredentials
 from .qsx.model import AreaGroupDescription, ModuleDescription
+from .qsx.serving import EmulatorServers
 from .router import EntityRouter
 
 type EntitiesOf = Callable[[ModuleDescription], Iterable[Entity]]

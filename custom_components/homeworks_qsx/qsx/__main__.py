@@ -26,16 +26,13 @@ from typing import TYPE_CHECKING, Any
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
 from .leap.resources import Profile
-from .limits import DEFAULT_HOST, SocketBudget
+from .limits import DEFAULT_HOST
 from .lip.protocol import DEFAULT_MAX_SESSIONS
 
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .events import Event
     from .leap.certs import LeapCredentials
-    from .leap.pairing import PairingServer
-    from .leap.server import LeapServer
-    from .lip.server import LipServer
 
 DEFAULT_LIP_PORT = 2323
 DEFAULT_HTTP_PORT = 8080
@@ -311,9 +308,7 @@ def _credentials(args: argparse.Namespace) -> LeapCredentials:
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
-    from .leap.pairing import PairingServer  # noqa: PLC0415 (see _load_emulator)
-    from .leap.server import LeapServer  # noqa: PLC0415
-    from .lip.server import LipServer  # noqa: PLC0415
+    from .serving import LeapSettings, LipSettings, create_servers  # noqa: PLC0415 (see _load_emulator)
 
     if args.no_lip and args.no_leap:
         print("error: --no-lip and --no-leap leave nothing to serve", file=sys.stderr)
@@ -336,55 +331,44 @@ async def serve(args: argparse.Namespace) -> int:
     except (QsxError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    servers: list[LipServer | LeapServer | PairingServer] = []
-    parts: list[str] = []
-    # One bound on the sockets of every listener of this emulator, whichever are served (limits.py).
-    budget = SocketBudget()
-    if not args.no_lip:
-        server = LipServer(
-            emulator,
-            args.host,
+    servers = create_servers(
+        emulator,
+        args.host,
+        lip=None
+        if args.no_lip
+        else LipSettings(
             args.lip_port,
+            args.http_port,
             args.username,
             args.password,
-            http_port=args.http_port,
             max_sessions=args.max_sessions,
-            reply_delay=args.reply_delay_ms / 1000,
-            budget=budget,
-        )
-        servers.append(server)
-    if credentials is not None:
-        leap_server = LeapServer(
-            emulator,
+        ),
+        leap=None
+        if credentials is None
+        else LeapSettings(
             credentials,
-            args.host,
             args.leap_port,
-            profile=Profile(args.leap_profile),
-            reply_delay=args.reply_delay_ms / 1000,
-            budget=budget,
-        )
-        pairing = PairingServer(
-            credentials, args.host, args.pairing_port, budget=budget
-        )
-        servers += [leap_server, pairing]
+            args.pairing_port,
+            Profile(args.leap_profile),
+        ),
+        reply_delay=args.reply_delay_ms / 1000,
+    )
     try:
-        for started in servers:
-            await started.start()
+        await servers.async_start()
     except OSError as err:
         print(f"error: cannot listen on {args.host}: {err}", file=sys.stderr)
-        for started in servers:
-            await started.stop()
         emulator.close()
         return EXIT_UNAVAILABLE
-    if not args.no_lip:
+    parts: list[str] = []
+    if servers.lip is not None:
         parts.append(
-            f"LIP on {args.host}:{server.port}, database on http://{args.host}:{server.http_port}/DbXmlInfo.xml"
+            f"LIP on {args.host}:{servers.lip.port}, database on http://{args.host}:{servers.lip.http_port}/DbXmlInfo.xml"
         )
-    if credentials is not None:
+    if servers.leap is not None and servers.pairing is not None:
         if args.pairing_window:
-            pairing.open_pairing_window(args.pairing_window)
+            servers.pairing.open_pairing_window(args.pairing_window)
         parts.append(
-            f"LEAP on {args.host}:{leap_server.port} ({args.leap_profile}), pairing on {args.host}:{pairing.port}"
+            f"LEAP on {args.host}:{servers.leap.port} ({args.leap_profile}), pairing on {args.host}:{servers.pairing.port}"
             + (
                 f" (window open {args.pairing_window:g} s)"
                 if args.pairing_window
@@ -409,8 +393,7 @@ async def serve(args: argparse.Namespace) -> int:
     finally:
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signal_number)
-        for started in servers:
-            await started.stop()
+        await servers.async_stop()
         emulator.close()
         if saver is not None:
             saver.close()

@@ -17,6 +17,11 @@ from typing import Protocol, override
 from .limits import Admission
 
 
+def peer_name(transport: asyncio.BaseTransport) -> str:
+    """Return the connection's source address and port as logs and diagnostics show it."""
+    return str(transport.get_extra_info("peername"))
+
+
 class SessionProtocol(asyncio.Protocol):
     """A protocol that keeps what arrives before `connection_made` and hands it over once that is called."""
 

@@ -77,6 +77,13 @@ def _cert_pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` (a key, or what holds one) to `path`, readable by its owner only from the start."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
 def _check_public_key(key: Any) -> None:
     """LP21: RSA of 2048 bits or more, or EC P-256."""
     if isinstance(key, rsa.RSAPublicKey):
@@ -224,9 +231,7 @@ class LeapCredentials:
     def save(self, path: Path) -> None:
         """Write the credentials to `path` (owner-only permissions, atomically)."""
         temporary = path.with_name(path.name + ".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(self.to_dict(), file, indent=1)
+        _write_private(temporary, json.dumps(self.to_dict(), indent=1))
         temporary.replace(path)
 
     # Certificates.
@@ -307,9 +312,7 @@ class LeapCredentials:
         key_pem, cert_pem = self.issue_client(f"homeworks_qsx {file_id}")
         folder.mkdir(parents=True, exist_ok=True)
         paths = self.client_file_paths(folder, file_id)
-        descriptor = os.open(paths["key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(key_pem)
+        _write_private(paths["key"], key_pem)
         paths["cert"].write_text(cert_pem, encoding="ascii")
         paths["ca"].write_text(self.ca_cert_pem, encoding="ascii")
         return paths
@@ -350,9 +353,7 @@ def load_chain(context: ssl.SSLContext, key_pem: str, chain_pem: str) -> None:
     with tempfile.TemporaryDirectory(prefix="qsx-leap-") as folder:
         key_file = Path(folder) / "key.pem"
         cert_file = Path(folder) / "chain.pem"
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(key_pem)
+        _write_private(key_file, key_pem)
         cert_file.write_text(chain_pem, encoding="ascii")
         context.load_cert_chain(cert_file, key_file)
 

@@ -27,7 +27,7 @@ from ..limits import (
     TLS_HANDSHAKE_DEADLINE,
     SocketBudget,
 )
-from ..sessions import ServedSession
+from ..sessions import ServedSession, peer_name
 from .certs import CertificateRequestError, LeapCredentials
 from .protocol import (
     MAX_INBOUND_LINE_BYTES,
@@ -230,7 +230,7 @@ class PairingServer:
 
     def session_opened(self, transport: asyncio.Transport) -> _Connection | None:
         """Start a pairing connection, or refuse it with a TLS close."""
-        peer = str(transport.get_extra_info("peername"))
+        peer = peer_name(transport)
         if self._server is None or len(self._connections) >= self._max_sessions:
             self._counters["refused"] += 1
             _LOGGER.warning(

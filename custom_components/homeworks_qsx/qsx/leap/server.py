@@ -44,7 +44,7 @@ from ..limits import (
     TLS_HANDSHAKE_DEADLINE,
     SocketBudget,
 )
-from ..sessions import ServedSession, WriteBuffer
+from ..sessions import ServedSession, WriteBuffer, peer_name
 from .certs import LeapCredentials
 from .handlers import RequestHandler
 from .protocol import (
@@ -364,7 +364,7 @@ class LeapServer:
 
     def session_opened(self, transport: asyncio.Transport) -> _Session | None:
         """Start a session once the TLS handshake is done, or refuse it with a TLS close (LP4)."""
-        peer = str(transport.get_extra_info("peername"))
+        peer = peer_name(transport)
         if not self._accepting or len(self._sessions) >= self._max_sessions:
             self._counters["refused"] += 1
             _LOGGER.warning(

@@ -20,7 +20,7 @@ import ssl
 from typing import override
 
 from ..limits import Admission, ListenerLimits
-from ..sessions import SessionProtocol
+from ..sessions import SessionProtocol, peer_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class TlsListener:
             _LOGGER.warning(
                 "%s: connection from %s closed: too many connections are open",
                 self._name,
-                _peer(transport),
+                peer_name(transport),
             )
             transport.abort()
             return
@@ -143,12 +143,8 @@ class TlsListener:
             _LOGGER.debug(
                 "%s: TLS handshake with %s failed: %s",
                 self._name,
-                _peer(transport),
+                peer_name(transport),
                 err,
             )
         admission.release()
         transport.abort()
-
-
-def _peer(transport: asyncio.BaseTransport) -> str:
-    return str(transport.get_extra_info("peername"))

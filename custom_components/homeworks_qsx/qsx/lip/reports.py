@@ -38,22 +38,8 @@ def event_reports(
     match event.kind:
         case EventKind.ZONE if event.zone is not None:
             output = module.zone(event.zone).integration_id
-            return [
-                (
-                    Monitoring.ZONE,
-                    output_report(output, 100.0 if event.value else 0.0),
-                    output,
-                )
-            ]
         case EventKind.CCO:
             output = module.cco.integration_id
-            return [
-                (
-                    Monitoring.ZONE,
-                    output_report(output, 100.0 if event.value else 0.0),
-                    output,
-                )
-            ]
         case EventKind.CCI:
             return [
                 (
@@ -90,4 +76,9 @@ def event_reports(
                     None,
                 ),
             ]
-    return []
+        case _:
+            return []
+    # A zone or the CCO: its OUTPUT level, full on or off (the modules switch, they do not dim).
+    return [
+        (Monitoring.ZONE, output_report(output, 100.0 if event.value else 0.0), output)
+    ]

@@ -43,7 +43,7 @@ from ..limits import (
     SocketBudget,
     idle_session_to_evict,
 )
-from ..sessions import ServedSession, WriteBuffer
+from ..sessions import ServedSession, WriteBuffer, peer_name
 from .commands import CommandProcessor
 from .http import DatabaseServer
 from .protocol import (
@@ -335,7 +335,7 @@ class LipServer:
         Only logged-in sessions count against `max_sessions` (checked at login); connections still logging in
         are bounded apart, and each has the login deadline.
         """
-        peer = str(transport.get_extra_info("peername"))
+        peer = peer_name(transport)
         if not self._accepting:
             transport.close()
             return None
