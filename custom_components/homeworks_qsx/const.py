@@ -6,6 +6,9 @@ from enum import StrEnum
 import logging
 from typing import Final
 
+from .qsx.limits import DEFAULT_HOST
+from .qsx.lip.protocol import EMULATOR_HTTP_PORT, EMULATOR_LIP_PORT, HTTP_PORT, LIP_PORT
+
 DOMAIN: Final = "homeworks_qsx"
 LOGGER: Final = logging.getLogger(__package__)
 
@@ -48,12 +51,12 @@ CONF_PULSE_SECONDS: Final = "pulse_seconds"
 CONF_ZONE_WATTS: Final = "zone_watts"  # {module serial: {zone number: watts}}
 
 DEFAULT_NAME: Final = "HomeWorks QSX"
-DEFAULT_LIP_PORT: Final = 23
-DEFAULT_HTTP_PORT: Final = 80
-DEFAULT_SERVE_HOST: Final = "127.0.0.1"
-DEFAULT_SERVE_LIP_PORT: Final = 2323
-DEFAULT_SERVE_HTTP_PORT: Final = 8080
-DEFAULT_USERNAME: Final = "lutron"
+# Ports and the listen address are the library's: one definition for the command line and Home Assistant.
+DEFAULT_LIP_PORT: Final = LIP_PORT
+DEFAULT_HTTP_PORT: Final = HTTP_PORT
+DEFAULT_SERVE_HOST: Final = DEFAULT_HOST
+DEFAULT_SERVE_LIP_PORT: Final = EMULATOR_LIP_PORT
+DEFAULT_SERVE_HTTP_PORT: Final = EMULATOR_HTTP_PORT
 DEFAULT_PASSWORD: Final = "integration"
 DEFAULT_MODULES_PER_LINK: Final = 4
 DEFAULT_CCI_REPAIR_MINUTES: Final = 10
@@ -63,8 +66,6 @@ DEFAULT_CCI_REPAIR_MINUTES: Final = 10
 DEFAULT_PAIRING_WINDOW_SECONDS: Final = 180
 MAX_PAIRING_WINDOW_SECONDS: Final = 900
 
-# Emulated state is written at most this long after a change.
-SAVE_DELAY_SECONDS: Final = 1.0
 STORAGE_VERSION: Final = 1
 # Keys of an emulated system's stored state: the emulator's export, and its LEAP CA (LP4; never shown or logged).
 STORED_EMULATOR: Final = "emulator"

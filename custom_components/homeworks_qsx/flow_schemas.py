@@ -49,10 +49,10 @@ from .const import (
     DEFAULT_SERVE_HOST,
     DEFAULT_SERVE_HTTP_PORT,
     DEFAULT_SERVE_LIP_PORT,
-    DEFAULT_USERNAME,
 )
 from .qsx.const import LINK_DEVICE_LIMIT, ProcessorModel
 from .qsx.leap import LEAP_PORT, PAIRING_PORT, Profile
+from .qsx.lip.protocol import DEFAULT_USERNAME
 from .qsx.model import SystemDescription
 
 PEM_FIELDS: Final = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)

@@ -18,15 +18,10 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
 
-from .const import (
-    DOMAIN,
-    LOGGER,
-    SAVE_DELAY_SECONDS,
-    STORED_EMULATOR,
-    STORED_LEAP_CREDENTIALS,
-)
+from .const import DOMAIN, LOGGER, STORED_EMULATOR, STORED_LEAP_CREDENTIALS
 from .issues import RepairIssues
 from .qsx.backend import QsxBackend
+from .qsx.const import SAVE_DELAY_SECONDS
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.events import Event, EventKind, Unsubscribe
 from .qsx.leap import LeapCredentials

@@ -23,22 +23,24 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
+from .const import SAVE_DELAY_SECONDS
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
 from .leap.resources import Profile
 from .limits import DEFAULT_HOST
-from .lip.protocol import DEFAULT_MAX_SESSIONS
+from .lip.protocol import (
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_USERNAME,
+    EMULATOR_HTTP_PORT as DEFAULT_HTTP_PORT,
+    EMULATOR_LIP_PORT as DEFAULT_LIP_PORT,
+)
 
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .events import Event
     from .leap.certs import LeapCredentials
 
-DEFAULT_LIP_PORT = 2323
-DEFAULT_HTTP_PORT = 8080
-DEFAULT_USERNAME = "lutron"
 DEFAULT_MODULES = "4"
-SAVE_DELAY_SECONDS = 1.0
 EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE = 0, 1, 2
 
 _LOGGER = logging.getLogger(__name__)

@@ -254,3 +254,7 @@ def check_pulse_seconds(value: object) -> float:
     if not is_pulse_seconds(value):
         raise ValueError(f"{value!r} is not a pulse time: {PULSE_RANGE}")
     return float(value)
+
+
+# An emulated system's state is written at most this long after a change (command line and Home Assistant).
+SAVE_DELAY_SECONDS: Final = 1.0

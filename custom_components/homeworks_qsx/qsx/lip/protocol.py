@@ -18,6 +18,12 @@ from ..const import Fault
 # The server's defaults (server.py), here so the command line documents them without importing the server (its
 # default host is every server's: limits.py).
 DEFAULT_MAX_SESSIONS: Final = 10
+# A processor's LIP and HTTP ports, and the emulator's (unprivileged) defaults for the same services.
+LIP_PORT: Final = 23
+HTTP_PORT: Final = 80
+EMULATOR_LIP_PORT: Final = 2323
+EMULATOR_HTTP_PORT: Final = 8080
+DEFAULT_USERNAME: Final = "lutron"
 
 CRLF: Final = "\r\n"
 LOGIN_PROMPT: Final = "login: "
