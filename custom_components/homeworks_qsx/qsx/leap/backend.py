@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..backend import Capability, LiveBackend
+from ..connection import Timings
 from ..const import (
     DEFAULT_PULSE_SECONDS,
     MAX_PULSE_SECONDS,
@@ -30,7 +31,7 @@ from ..const import (
     Fault,
 )
 from ..errors import NotSupportedError
-from .client import LeapCertificates, LeapClient
+from .client import LEAP_TIMINGS, LeapCertificates, LeapClient
 from .protocol import LEAP_PORT
 
 LEAP_CAPABILITIES: Final = frozenset(
@@ -46,8 +47,7 @@ class LeapBackend(LiveBackend[LeapClient]):
         host: processor address.
         certificates: the client key and certificate and the processor's CA, as pairing gave them (PEM text).
         port: LEAP port, 8081 on a processor.
-        **timing: `LeapClient` timing options (command_timeout, connect_timeout, keepalive_interval,
-            keepalive_misses, reconnect_min, reconnect_max).
+        timings: the client's intervals and timeouts.
 
     """
 
@@ -59,10 +59,10 @@ class LeapBackend(LiveBackend[LeapClient]):
         certificates: LeapCertificates,
         *,
         port: int = LEAP_PORT,
-        **timing: Any,
+        timings: Timings = LEAP_TIMINGS,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        super().__init__(LeapClient(host, certificates, port=port, **timing))
+        super().__init__(LeapClient(host, certificates, port=port, timings=timings))
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )
