@@ -23,13 +23,7 @@ from typing import Any, Final
 
 from ..backend import Capability, LiveBackend
 from ..connection import Timings
-from ..const import (
-    DEFAULT_PULSE_SECONDS,
-    MAX_PULSE_SECONDS,
-    MIN_PULSE_SECONDS,
-    Button,
-    Fault,
-)
+from ..const import DEFAULT_PULSE_SECONDS, Button, Fault, check_pulse_seconds
 from ..errors import NotSupportedError
 from .client import LEAP_TIMINGS, LeapCertificates, LeapClient
 from .protocol import LEAP_PORT
@@ -79,16 +73,9 @@ class LeapBackend(LiveBackend[LeapClient]):
 
     async def async_pulse_cco(self, serial: str, seconds: float | None = None) -> None:
         """Close a module's CCO, and open it `seconds` later (default 1 s: LEAP does not report the pulse time)."""
-        if (
-            seconds is not None
-            and not MIN_PULSE_SECONDS <= seconds <= MAX_PULSE_SECONDS
-        ):
-            raise ValueError(
-                f"A pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s"
-            )
-        self.client.zone_id(serial, None)
         await self.client.pulse_cco(
-            serial, DEFAULT_PULSE_SECONDS if seconds is None else seconds
+            serial,
+            DEFAULT_PULSE_SECONDS if seconds is None else check_pulse_seconds(seconds),
         )
 
     async def async_press_button(self, serial: str, button: Button) -> None:
