@@ -29,6 +29,7 @@ import random
 import time
 from typing import Any, override
 
+from .backend import ConnectionCallback, CredentialsRejectedCallback
 from .errors import (
     AuthenticationError,
     CommandTimeoutError,
@@ -39,9 +40,6 @@ from .errors import (
 from .events import Unsubscribe, make_unsubscribe
 
 _LOGGER = logging.getLogger(__name__)
-
-type ConnectionCallback = Callable[[bool], None]
-type CredentialsCallback = Callable[[], None]
 
 
 def notify[*Args](callbacks: list[Callable[[*Args], None]], *args: *Args) -> None:
@@ -172,7 +170,7 @@ class Connection[L: Link[Any]](ABC):
         self._connected = False
         self._supervisor: asyncio.Task[None] | None = None
         self._connection_callbacks: list[ConnectionCallback] = []
-        self._credentials_callbacks: list[CredentialsCallback] = []
+        self._credentials_callbacks: list[CredentialsRejectedCallback] = []
         self._rejected: AuthenticationError | None = None
         self._counters = {"connects": 0, "reconnect_attempts": 0}
         self._last_error: str | None = None
@@ -222,7 +220,7 @@ class Connection[L: Link[Any]](ABC):
         return make_unsubscribe(self._connection_callbacks, callback)
 
     def subscribe_credentials_rejected(
-        self, callback: CredentialsCallback
+        self, callback: CredentialsRejectedCallback
     ) -> Unsubscribe:
         """Call `callback()` when the processor refuses a reconnection for the credentials.
 
