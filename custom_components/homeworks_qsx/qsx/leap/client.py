@@ -545,11 +545,11 @@ class LeapClient(LeapConnection):
             raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
 
     def _is_group_cco(self, serial: str, number: int) -> bool:
-        description = self.description
-        for group in description.groups:
-            if group.serial == serial:
-                return group.zone(number).is_cco
-        return False
+        try:
+            group = self.description.group(serial)
+        except KeyError:
+            return False  # a module: its zones are switched, its CCO has no number
+        return group.zone(number).is_cco
 
     async def pulse_cco(self, serial: str, seconds: float) -> None:
         """Close a module's CCO, and open it again after `seconds` (LEAP has no pulse command: timed here)."""
