@@ -14,6 +14,7 @@ Run from the repository root: ``.venv/bin/python -m benchmarks.bench_leap_startu
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import functools
 import logging
 import os
@@ -34,7 +35,11 @@ from benchmarks.common import (
     sizes_from,
 )
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
+from custom_components.homeworks_qsx.qsx.leap.client import (
+    LEAP_TIMINGS,
+    LeapCertificates,
+    LeapClient,
+)
 
 HOST = "127.0.0.1"
 DELAYS_MS = (0.0, 5.0)
@@ -53,7 +58,12 @@ def repeats(size: int, delay_ms: float) -> tuple[int, int]:
 
 async def ours(certificates: LeapCertificates, port: int) -> float:
     """Seconds for `LeapClient.connect()`: TLS, the whole system read, zone statuses subscribed."""
-    client = LeapClient(HOST, certificates, port=port, connect_timeout=60.0)
+    client = LeapClient(
+        HOST,
+        certificates,
+        port=port,
+        timings=replace(LEAP_TIMINGS, connect_timeout=60.0),
+    )
     start = time.perf_counter()
     await client.connect()
     seconds = time.perf_counter() - start

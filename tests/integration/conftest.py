@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from unittest.mock import patch
 
 import pytest
@@ -24,6 +24,7 @@ from custom_components.homeworks_qsx.const import (
     BackendType,
 )
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
+from custom_components.homeworks_qsx.qsx.connection import Timings
 from custom_components.homeworks_qsx.qsx.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
@@ -50,14 +51,14 @@ USERNAME = "lutron"
 PASSWORD = "integration"
 
 # Timing of the live client in tests: fast keepalive and reconnection, driven by async_fire_time_changed.
-FAST_TIMING: dict[str, float] = {
-    "command_timeout": 2.0,
-    "connect_timeout": 2.0,
-    "keepalive_interval": 10.0,
-    "keepalive_misses": 2,
-    "reconnect_min": 1.0,
-    "reconnect_max": 4.0,
-}
+FAST_TIMING: Final = Timings(
+    command_timeout=2.0,
+    connect_timeout=2.0,
+    keepalive_interval=10.0,
+    keepalive_misses=2,
+    reconnect_min=1.0,
+    reconnect_max=4.0,
+)
 
 
 def emulated_data(**overrides: Any) -> dict[str, Any]:
@@ -181,7 +182,7 @@ def fast_live_timing() -> Generator[None]:
     original = LipBackend.__init__
 
     def init(self: LipBackend, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **{**FAST_TIMING, **kwargs})
+        original(self, *args, **{"timings": FAST_TIMING, **kwargs})
 
     with patch.object(LipBackend, "__init__", init):
         yield

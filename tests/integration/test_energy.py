@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -347,7 +348,12 @@ def slow_keepalive() -> Generator[None]:
 
     def init(self: LipBackend, *args: Any, **kwargs: Any) -> None:
         original(
-            self, *args, **{**FAST_TIMING, "keepalive_interval": 86400.0, **kwargs}
+            self,
+            *args,
+            **{
+                "timings": replace(FAST_TIMING, keepalive_interval=86400.0),
+                **kwargs,
+            },
         )
 
     with patch.object(LipBackend, "__init__", init):

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass, replace
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, Final
 from unittest.mock import patch
 
 import pytest
@@ -45,6 +45,7 @@ from custom_components.homeworks_qsx.qsx.leap import (
     PairingServer,
     Profile,
 )
+from custom_components.homeworks_qsx.qsx.leap.client import LEAP_TIMINGS
 from homeassistant.config_entries import (
     SOURCE_USER,
     SOURCE_ZEROCONF,
@@ -67,12 +68,13 @@ from .conftest import HOUSE, KITCHEN, PROCESSOR, get_device
 HOST = "127.0.0.7"  # the emulated processor
 OTHER_HOST = "127.0.0.8"  # nothing listens there
 # Timing of the LEAP client in tests: reconnection at once, on the real clock.
-LEAP_TIMING: dict[str, float] = {
-    "command_timeout": 2.0,
-    "connect_timeout": 2.0,
-    "reconnect_min": 0.01,
-    "reconnect_max": 0.05,
-}
+LEAP_TIMING: Final = replace(
+    LEAP_TIMINGS,
+    command_timeout=2.0,
+    connect_timeout=2.0,
+    reconnect_min=0.01,
+    reconnect_max=0.05,
+)
 # Seconds the emulator's pairing port waits for the button before it closes (LP21; 180 on a processor).
 PAIRING_WAIT = 0.3
 
@@ -135,7 +137,7 @@ def fast_leap_timing() -> Generator[None]:
     original = LeapBackend.__init__
 
     def init(self: LeapBackend, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **{**LEAP_TIMING, **kwargs})
+        original(self, *args, **{"timings": LEAP_TIMING, **kwargs})
 
     with patch.object(LeapBackend, "__init__", init):
         yield

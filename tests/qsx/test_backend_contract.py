@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 import pytest
@@ -38,10 +38,14 @@ from custom_components.homeworks_qsx.qsx.errors import (
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates
+from custom_components.homeworks_qsx.qsx.leap.client import (
+    LEAP_TIMINGS,
+    LeapCertificates,
+)
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
+from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import (
     ModuleState,
@@ -198,10 +202,13 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
             "127.0.0.1",
             LeapCertificates(key, cert, credentials.ca_cert_pem),
             port=leap_server.port,
-            command_timeout=2.0,
-            connect_timeout=2.0,
-            reconnect_min=0.01,
-            reconnect_max=0.05,
+            timings=replace(
+                LEAP_TIMINGS,
+                command_timeout=2.0,
+                connect_timeout=2.0,
+                reconnect_min=0.01,
+                reconnect_max=0.05,
+            ),
         )
         await leap.async_start()
         leap_events: list[Event] = []
@@ -238,10 +245,13 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
             PASSWORD,
             http_port=server.http_port or 0,
             session=session,
-            command_timeout=2.0,
-            connect_timeout=2.0,
-            reconnect_min=0.01,
-            reconnect_max=0.05,
+            timings=replace(
+                LIP_TIMINGS,
+                command_timeout=2.0,
+                connect_timeout=2.0,
+                reconnect_min=0.01,
+                reconnect_max=0.05,
+            ),
         )
         await lip.async_start()
         backend_events = []

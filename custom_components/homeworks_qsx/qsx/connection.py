@@ -29,6 +29,7 @@ import random
 import time
 from typing import Any, override
 
+from .backend import ConnectionCallback, CredentialsRejectedCallback
 from .errors import (
     AuthenticationError,
     CommandTimeoutError,
@@ -39,9 +40,6 @@ from .errors import (
 from .events import Unsubscribe, make_unsubscribe
 
 _LOGGER = logging.getLogger(__name__)
-
-type ConnectionCallback = Callable[[bool], None]
-type CredentialsCallback = Callable[[], None]
 
 
 def notify[*Args](callbacks: list[Callable[[*Args], None]], *args: *Args) -> None:
@@ -134,38 +132,45 @@ class _LinkProtocol[L: Link[Any]](asyncio.Protocol):
         link.disconnected.set()
 
 
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """A connection's intervals and timeouts (seconds); each protocol has its defaults, tests shorten them.
+
+    Attributes:
+        keepalive_interval: seconds between pings.
+        keepalive_misses: pings in a row left unanswered (each for one interval) before the link is declared lost;
+            the ping window is `keepalive_interval * keepalive_misses`.
+        command_timeout: how long a reply (or a command's result) may take.
+        connect_timeout: how long connecting and reading everything may take.
+        reconnect_min: first delay before reconnecting; doubled after each failure.
+        reconnect_max: longest delay between attempts.
+
+    """
+
+    keepalive_interval: float
+    keepalive_misses: int
+    command_timeout: float = 5.0
+    connect_timeout: float = 10.0
+    reconnect_min: float = 1.0
+    reconnect_max: float = 60.0
+
+
 class Connection[L: Link[Any]](ABC):
     """A processor reached over TCP, kept connected until `close()`.
 
-    Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
+    Intervals and timeouts are a `Timings`, so tests can run fast.
     """
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        command_timeout: float,
-        connect_timeout: float,
-        keepalive_interval: float,
-        keepalive_misses: int,
-        reconnect_min: float,
-        reconnect_max: float,
-    ) -> None:
+    def __init__(self, host: str, port: int, *, timings: Timings) -> None:
         """Prepare a connection; nothing is connected before `connect()`."""
         self.host = host
         self.port = port
-        self._command_timeout = command_timeout
-        self._connect_timeout = connect_timeout
-        self._keepalive_interval = keepalive_interval
-        self._keepalive_misses = keepalive_misses
-        self._reconnect_min = reconnect_min
-        self._reconnect_max = reconnect_max
+        self._timings = timings
         self._link: L | None = None
         self._connected = False
         self._supervisor: asyncio.Task[None] | None = None
         self._connection_callbacks: list[ConnectionCallback] = []
-        self._credentials_callbacks: list[CredentialsCallback] = []
+        self._credentials_callbacks: list[CredentialsRejectedCallback] = []
         self._rejected: AuthenticationError | None = None
         self._counters = {"connects": 0, "reconnect_attempts": 0}
         self._last_error: str | None = None
@@ -215,7 +220,7 @@ class Connection[L: Link[Any]](ABC):
         return make_unsubscribe(self._connection_callbacks, callback)
 
     def subscribe_credentials_rejected(
-        self, callback: CredentialsCallback
+        self, callback: CredentialsRejectedCallback
     ) -> Unsubscribe:
         """Call `callback()` when the processor refuses a reconnection for the credentials.
 
@@ -296,7 +301,7 @@ class Connection[L: Link[Any]](ABC):
     async def ping(self) -> None:
         """Round trip: returns once everything the processor sent before its answer has been handled."""
         reply = self._send_ping(self._require_link())
-        await self._wait(reply, "a ping", self._command_timeout)
+        await self._wait(reply, "a ping", self._timings.command_timeout)
 
     async def _supervise(self, link: L) -> None:
         """Wait for the link to drop, then reconnect with backoff (until `close()`, or credentials rejected)."""
@@ -304,7 +309,7 @@ class Connection[L: Link[Any]](ABC):
             await link.closed.wait()
             self._set_connected(False)
             await self._close_link(link)
-            delay = self._reconnect_min
+            delay = self._timings.reconnect_min
             while True:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 self._counters["reconnect_attempts"] += 1
@@ -318,7 +323,7 @@ class Connection[L: Link[Any]](ABC):
                     _LOGGER.debug(
                         "Reconnection to %s:%s failed: %s", self.host, self.port, err
                     )
-                    delay = min(delay * 2, self._reconnect_max)
+                    delay = min(delay * 2, self._timings.reconnect_max)
                 else:
                     break
             self._set_connected(True)
@@ -352,7 +357,7 @@ class Connection[L: Link[Any]](ABC):
 
     async def _open(self) -> L:
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout(self._timings.connect_timeout):
                 _, protocol = await asyncio.get_running_loop().create_connection(
                     lambda: _LinkProtocol(self),
                     self.host,
@@ -362,12 +367,12 @@ class Connection[L: Link[Any]](ABC):
         except (OSError, TimeoutError) as err:
             raise ConnectionFailedError(
                 f"Cannot connect to {self.host}:{self.port}: "
-                f"{describe_cause(err, self._connect_timeout)}"
+                f"{describe_cause(err, self._timings.connect_timeout)}"
             ) from err
         link = protocol.link
         assert link is not None
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout(self._timings.connect_timeout):
                 await self._log_in(link)
         except TimeoutError as err:
             await self._close_link(link)
@@ -391,7 +396,7 @@ class Connection[L: Link[Any]](ABC):
         link.closed.set()
         link.transport.close()
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._command_timeout):
+            async with asyncio.timeout(self._timings.command_timeout):
                 await link.disconnected.wait()
         if self._link is link:
             self._link = None
@@ -430,10 +435,10 @@ class Connection[L: Link[Any]](ABC):
         misses = 0
         ping: PendingReply | None = None
         while True:
-            await asyncio.sleep(self._keepalive_interval)
+            await asyncio.sleep(self._timings.keepalive_interval)
             if ping is not None and not ping.answered.done():
                 misses += 1
-                if misses >= self._keepalive_misses:
+                if misses >= self._timings.keepalive_misses:
                     _LOGGER.debug(
                         "%s:%s missed %d keepalives", self.host, self.port, misses
                     )

@@ -8,15 +8,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import json
 import ssl
-from typing import Any
+from typing import Any, Final
 
 from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
+from custom_components.homeworks_qsx.qsx.leap.client import (
+    LEAP_TIMINGS,
+    LeapCertificates,
+    LeapClient,
+)
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
@@ -26,12 +30,13 @@ HOST = "127.0.0.1"
 HANDSHAKE_FAILED = (
     "Error on transport creation for incoming connection"  # asyncio's report
 )
-FAST: dict[str, Any] = {
-    "command_timeout": 2.0,
-    "connect_timeout": 2.0,
-    "reconnect_min": 0.01,
-    "reconnect_max": 0.05,
-}
+FAST: Final = replace(
+    LEAP_TIMINGS,
+    command_timeout=2.0,
+    connect_timeout=2.0,
+    reconnect_min=0.01,
+    reconnect_max=0.05,
+)
 
 
 def house(
@@ -86,7 +91,10 @@ class Processor:
     def client(self, port: int | None = None, **options: Any) -> LeapClient:
         """Return a client of this processor (not connected)."""
         return LeapClient(
-            HOST, self.certificates, port=port or self.server.port, **(FAST | options)
+            HOST,
+            self.certificates,
+            port=port or self.server.port,
+            timings=replace(FAST, **options),
         )
 
     async def restart(self, **options: Any) -> None:

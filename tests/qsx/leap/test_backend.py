@@ -45,7 +45,7 @@ async def test_capabilities_and_refusals() -> None:
     """LP17: what LEAP cannot tell is not offered, and every refusal says why."""
     async with processor() as served:
         backend = LeapBackend(
-            HOST, served.certificates, port=served.server.port, **FAST
+            HOST, served.certificates, port=served.server.port, timings=FAST
         )
         await backend.async_start()
         assert backend.capabilities == {
@@ -92,7 +92,7 @@ async def test_project_changed_and_modules_removed() -> None:
     """LP10: a reconnection to a changed project signals it; a module gone is published as removed."""
     async with processor() as served:
         backend = LeapBackend(
-            HOST, served.certificates, port=served.server.port, **FAST
+            HOST, served.certificates, port=served.server.port, timings=FAST
         )
         await backend.async_start()
         signals: list[bool] = []
@@ -121,7 +121,7 @@ async def test_sessions_closed_silently_mean_a_refused_certificate(
     async with processor() as served:
         proxy = Proxy(served.server.port)
         await proxy.start()
-        backend = LeapBackend(HOST, served.certificates, port=proxy.port, **FAST)
+        backend = LeapBackend(HOST, served.certificates, port=proxy.port, timings=FAST)
         await backend.async_start()
         rejected: list[bool] = []
         backend.subscribe_credentials_rejected(lambda: rejected.append(True))

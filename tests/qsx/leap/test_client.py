@@ -7,6 +7,7 @@ and a changed project; a scripted server for the answers the emulator never give
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 import ssl
 from typing import Any
@@ -272,7 +273,7 @@ async def test_certificate_of_another_processor(tmp_path: Path) -> None:
     async with processor() as served:
         tolerate_failed_handshakes()
         stranger = certificates(LeapCredentials.generate())
-        client = LeapClient(HOST, stranger, port=served.server.port, **FAST)
+        client = LeapClient(HOST, stranger, port=served.server.port, timings=FAST)
         with pytest.raises(AuthenticationError):
             await client.connect()
         assert client.credentials_rejected
@@ -287,7 +288,7 @@ async def test_certificate_of_another_processor(tmp_path: Path) -> None:
     context.load_verify_locations(cadata=other.ca_cert_pem)
     script = _system_script(_processor_device())
     async with scripted(ours, script, context) as port:
-        client = LeapClient(HOST, certificates(ours), port=port, **FAST)
+        client = LeapClient(HOST, certificates(ours), port=port, timings=FAST)
         with pytest.raises(AuthenticationError, match="pair again"):
             await client.connect()
 
@@ -364,7 +365,7 @@ async def test_life_cycle_errors() -> None:
         with pytest.raises(AuthenticationError, match="not usable"):
             await broken.connect()
         with pytest.raises(ConnectionFailedError):
-            await LeapClient(HOST, served.certificates, port=1, **FAST).connect()
+            await LeapClient(HOST, served.certificates, port=1, timings=FAST).connect()
 
 
 def _processor_device(**overrides: Any) -> dict[str, Any]:
@@ -432,7 +433,7 @@ async def test_scripted_processor_answers() -> None:
 
     script = _system_script(_processor_device(ModelNumber="HQP9-9"), extra=extra)
     async with scripted(credentials, script) as port:
-        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         await client.connect()
         description = client.description
         assert description.processor.serial == "000004D2"
@@ -467,7 +468,7 @@ async def test_scripted_processor_without_identity(
 
     script = _system_script(device or _processor_device(), extra=extra)
     async with scripted(credentials, script) as port:
-        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         with pytest.raises(RequestRefusedError, match=error):
             await client.connect()
 
@@ -488,7 +489,7 @@ async def test_scripted_processor_that_never_stops_paging(
     async with scripted(
         credentials, _system_script(_processor_device(), extra=extra)
     ) as port:
-        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         with pytest.raises(RequestRefusedError, match="pages"):
             await client.connect()
 
@@ -507,7 +508,7 @@ async def test_scripted_processor_silent_or_rude() -> None:
             HOST,
             certificates(credentials),
             port=port,
-            **(FAST | {"command_timeout": 0.1}),
+            timings=replace(FAST, command_timeout=0.1),
         )
         with pytest.raises(CommandTimeoutError):
             await client.connect()
@@ -515,7 +516,7 @@ async def test_scripted_processor_silent_or_rude() -> None:
             HOST,
             certificates(credentials),
             port=port,
-            **(FAST | {"connect_timeout": 0.1}),
+            timings=replace(FAST, connect_timeout=0.1),
         )
         with pytest.raises(CommandTimeoutError, match="in time"):
             await client.connect()
@@ -529,7 +530,7 @@ async def test_scripted_processor_silent_or_rude() -> None:
     async with scripted(
         credentials, _system_script(_processor_device(), extra=rude)
     ) as port:
-        client = LeapClient(HOST, certificates(credentials), port=port, **FAST)
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         with pytest.raises(ConnectionFailedError):
             await client.connect()
         assert client.diagnostics()["last_error"] is not None

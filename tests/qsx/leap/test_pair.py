@@ -80,7 +80,7 @@ async def test_pairing_gives_working_certificates(
         assert "PRIVATE KEY" in certificates.key_pem
         assert "PRIVATE KEY" not in repr(certificates)
         assert certificates.ca_pem == pairing_server.credentials.ca_cert_pem
-        backend = LeapBackend(PAIRING_HOST, certificates, port=LEAP_PORT, **FAST)
+        backend = LeapBackend(PAIRING_HOST, certificates, port=LEAP_PORT, timings=FAST)
         await backend.async_start()
         assert backend.description.processor.serial == "0A0B0C0D"
         await backend.async_stop()

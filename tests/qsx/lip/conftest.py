@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator
 import contextlib
+from dataclasses import replace
 import re
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import pytest
@@ -19,7 +20,7 @@ from custom_components.homeworks_qsx.qsx.const import (
     OverrideLevel,
 )
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.lip.client import LipClient
+from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS, LipClient
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import (
     CcoDescription,
@@ -221,13 +222,14 @@ async def http_session(socket_enabled: None) -> AsyncGenerator[aiohttp.ClientSes
         yield session
 
 
-FAST: dict[str, Any] = {
-    "command_timeout": 2.0,
-    "connect_timeout": 2.0,
-    "keepalive_interval": 30.0,
-    "reconnect_min": 0.01,
-    "reconnect_max": 0.05,
-}
+FAST: Final = replace(
+    LIP_TIMINGS,
+    command_timeout=2.0,
+    connect_timeout=2.0,
+    keepalive_interval=30.0,
+    reconnect_min=0.01,
+    reconnect_max=0.05,
+)
 
 
 @pytest.fixture
@@ -242,7 +244,7 @@ async def client(
         PASSWORD,
         session=http_session,
         http_port=server.http_port or 0,
-        **FAST,
+        timings=FAST,
     )
     await client.connect()
     yield client
@@ -347,7 +349,7 @@ def fake_client(
     Keyword arguments override the fast intervals of `FAST`; the client is not connected yet.
     """
 
-    def make(**overrides: float) -> LipClient:
+    def make(**overrides: Any) -> LipClient:
         return LipClient(
             "127.0.0.1",
             fake.port,
@@ -355,7 +357,7 @@ def fake_client(
             PASSWORD,
             session=http_session,
             http_port=server.http_port or 0,
-            **{**FAST, **overrides},
+            timings=replace(FAST, **overrides),
         )
 
     return make

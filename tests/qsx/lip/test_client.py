@@ -93,7 +93,7 @@ def make_client(
         options.pop("password", PASSWORD),
         session=session,
         http_port=options.pop("http_port", server.http_port),
-        **{**FAST, **options},
+        timings=replace(FAST, **options),
     )
 
 
@@ -182,7 +182,7 @@ async def test_authentication_error_when_closed_after_bad_login(
         PASSWORD,
         session=http_session,
         http_port=server.http_port or 0,
-        **FAST,
+        timings=FAST,
     )
     with pytest.raises(AuthenticationError):
         await client.connect()
@@ -195,7 +195,9 @@ async def test_cannot_connect(
     """Nothing listening is `ConnectionFailedError`."""
     port = server.port
     await server.stop()
-    client = LipClient("127.0.0.1", port, USER, PASSWORD, session=http_session, **FAST)
+    client = LipClient(
+        "127.0.0.1", port, USER, PASSWORD, session=http_session, timings=FAST
+    )
     with pytest.raises(ConnectionFailedError, match="Cannot connect"):
         await client.connect()
 
@@ -212,7 +214,7 @@ async def test_login_timeout(
         USER,
         PASSWORD,
         session=http_session,
-        **{**FAST, "connect_timeout": 0.05},
+        timings=replace(FAST, connect_timeout=0.05),
     )
     with pytest.raises(ConnectionFailedError, match="did not complete the login"):
         await client.connect()
@@ -721,7 +723,9 @@ async def test_connection_reset_during_login(
 
     listener = await asyncio.start_server(reset_after_prompt, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
-    client = LipClient("127.0.0.1", port, USER, PASSWORD, session=http_session, **FAST)
+    client = LipClient(
+        "127.0.0.1", port, USER, PASSWORD, session=http_session, timings=FAST
+    )
     with pytest.raises(ConnectionFailedError, match="closed the connection: "):
         await client.connect()
     listener.close()
@@ -786,7 +790,7 @@ async def test_errors_name_their_cause(
         USER,
         PASSWORD,
         session=http_session,
-        **{**FAST, "connect_timeout": 0.2},
+        timings=replace(FAST, connect_timeout=0.2),
     )
     with pytest.raises(ConnectionFailedError) as caught:
         await client.connect()

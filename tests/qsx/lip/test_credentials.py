@@ -92,7 +92,7 @@ async def test_first_login_rejected_raises_and_does_not_call_back(
         "wrong",
         session=http_session,
         http_port=server.http_port or 0,
-        **FAST,
+        timings=FAST,
     )
     rejected: list[None] = []
     client.subscribe_credentials_rejected(lambda: rejected.append(None))
@@ -172,7 +172,7 @@ async def test_lip_backend_reports_rejected_credentials(
         PASSWORD,
         session=http_session,
         http_port=server.http_port or 0,
-        **FAST,
+        timings=FAST,
     )
     seen: list[str] = []
     backend.subscribe_connection(lambda up: seen.append("up" if up else "lost"))

@@ -22,15 +22,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..backend import Capability, LiveBackend
-from ..const import (
-    DEFAULT_PULSE_SECONDS,
-    MAX_PULSE_SECONDS,
-    MIN_PULSE_SECONDS,
-    Button,
-    Fault,
-)
+from ..connection import Timings
+from ..const import DEFAULT_PULSE_SECONDS, Button, Fault, check_pulse_seconds
 from ..errors import NotSupportedError
-from .client import LeapCertificates, LeapClient
+from .client import LEAP_TIMINGS, LeapCertificates, LeapClient
 from .protocol import LEAP_PORT
 
 LEAP_CAPABILITIES: Final = frozenset(
@@ -46,8 +41,7 @@ class LeapBackend(LiveBackend[LeapClient]):
         host: processor address.
         certificates: the client key and certificate and the processor's CA, as pairing gave them (PEM text).
         port: LEAP port, 8081 on a processor.
-        **timing: `LeapClient` timing options (command_timeout, connect_timeout, keepalive_interval,
-            keepalive_misses, reconnect_min, reconnect_max).
+        timings: the client's intervals and timeouts.
 
     """
 
@@ -59,10 +53,10 @@ class LeapBackend(LiveBackend[LeapClient]):
         certificates: LeapCertificates,
         *,
         port: int = LEAP_PORT,
-        **timing: Any,
+        timings: Timings = LEAP_TIMINGS,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        super().__init__(LeapClient(host, certificates, port=port, **timing))
+        super().__init__(LeapClient(host, certificates, port=port, timings=timings))
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )
@@ -79,16 +73,9 @@ class LeapBackend(LiveBackend[LeapClient]):
 
     async def async_pulse_cco(self, serial: str, seconds: float | None = None) -> None:
         """Close a module's CCO, and open it `seconds` later (default 1 s: LEAP does not report the pulse time)."""
-        if (
-            seconds is not None
-            and not MIN_PULSE_SECONDS <= seconds <= MAX_PULSE_SECONDS
-        ):
-            raise ValueError(
-                f"A pulse lasts {MIN_PULSE_SECONDS:g} to {MAX_PULSE_SECONDS:g} s"
-            )
-        self.client.zone_id(serial, None)
         await self.client.pulse_cco(
-            serial, DEFAULT_PULSE_SECONDS if seconds is None else seconds
+            serial,
+            DEFAULT_PULSE_SECONDS if seconds is None else check_pulse_seconds(seconds),
         )
 
     async def async_press_button(self, serial: str, button: Button) -> None:

@@ -37,7 +37,7 @@ import logging
 import ssl
 from typing import Any, Final, override
 
-from ..connection import notify
+from ..connection import Timings, notify
 from ..const import IgnoredReason
 from ..errors import (
     AuthenticationError,
@@ -68,6 +68,8 @@ _LOGGER = logging.getLogger(__name__)
 CONTEXT_CACHE_SIZE: Final = (
     8  # TLS contexts kept, one per set of certificates (a processor)
 )
+# LP3: a ping every 30 s; the one unanswered ping ends the link.
+LEAP_TIMINGS: Final = Timings(keepalive_interval=30.0, keepalive_misses=1)
 SILENT_CLOSE_LIMIT: Final = 3  # sessions closed before any answer, in a row, that mean the certificate is refused
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
@@ -133,19 +135,11 @@ class _SilentCloseError(ConnectionFailedError):
 class LeapClient(LeapConnection):
     """A processor reached over LEAP, with a live model of its switched and CCO zones.
 
-    Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
-
     Args:
         host: processor address.
         certificates: the client's key and certificate and the processor's CA (from pairing).
         port: LEAP port, 8081 on a processor.
-        command_timeout: how long a reply (or a command's result) may take.
-        connect_timeout: how long connecting and reading everything may take.
-        keepalive_interval: seconds between pings (LP3).
-        keepalive_misses: pings in a row left unanswered (each for one interval) before the link is declared lost;
-            the ping window is `keepalive_interval * keepalive_misses`.
-        reconnect_min: first delay before reconnecting; doubled after each failure.
-        reconnect_max: longest delay between attempts.
+        timings: intervals and timeouts, `LEAP_TIMINGS` by default (LP3: a ping every 30 s).
 
     """
 
@@ -155,23 +149,13 @@ class LeapClient(LeapConnection):
         certificates: LeapCertificates,
         *,
         port: int = LEAP_PORT,
-        command_timeout: float = 5.0,
-        connect_timeout: float = 10.0,
-        keepalive_interval: float = 30.0,
-        keepalive_misses: int = 1,
-        reconnect_min: float = 1.0,
-        reconnect_max: float = 60.0,
+        timings: Timings = LEAP_TIMINGS,
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
         super().__init__(
             host,
             port,
-            command_timeout=command_timeout,
-            connect_timeout=connect_timeout,
-            keepalive_interval=keepalive_interval,
-            keepalive_misses=keepalive_misses,
-            reconnect_min=reconnect_min,
-            reconnect_max=reconnect_max,
+            timings=timings,
         )
         self._certificates = certificates
         self._context: ssl.SSLContext | None = None
@@ -255,7 +239,7 @@ class LeapClient(LeapConnection):
             try:
                 await super().connect()
             except _SilentCloseError:
-                await asyncio.sleep(self._reconnect_min * self._silent_closes)
+                await asyncio.sleep(self._timings.reconnect_min * self._silent_closes)
                 continue
             return
 
@@ -274,7 +258,7 @@ class LeapClient(LeapConnection):
         return {
             "ssl": self._context,
             "server_hostname": "",
-            "ssl_handshake_timeout": self._connect_timeout,
+            "ssl_handshake_timeout": self._timings.connect_timeout,
         }
 
     @override
@@ -299,7 +283,7 @@ class LeapClient(LeapConnection):
     async def _start_session(self, link: LeapLink) -> None:
         """Read the system and every state, and adopt them; a refusal of the certificate is told apart."""
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout(self._timings.connect_timeout):
                 snapshot = await self._read_system(link)
         except TimeoutError:
             raise CommandTimeoutError(
@@ -561,11 +545,11 @@ class LeapClient(LeapConnection):
             raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
 
     def _is_group_cco(self, serial: str, number: int) -> bool:
-        description = self.description
-        for group in description.groups:
-            if group.serial == serial:
-                return group.zone(number).is_cco
-        return False
+        try:
+            group = self.description.group(serial)
+        except KeyError:
+            return False  # a module: its zones are switched, its CCO has no number
+        return group.zone(number).is_cco
 
     async def pulse_cco(self, serial: str, seconds: float) -> None:
         """Close a module's CCO, and open it again after `seconds` (LEAP has no pulse command: timed here)."""

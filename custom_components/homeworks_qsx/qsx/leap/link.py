@@ -16,7 +16,7 @@ import itertools
 import logging
 from typing import Any, Final, override
 
-from ..connection import Connection, Link, PendingReply
+from ..connection import Connection, Link, PendingReply, Timings
 from ..errors import (
     CommandTimeoutError,
     ObjectNotFoundError,
@@ -122,23 +122,13 @@ class LeapConnection(Connection[LeapLink]):
         host: str,
         port: int,
         *,
-        command_timeout: float,
-        connect_timeout: float,
-        keepalive_interval: float,
-        keepalive_misses: int,
-        reconnect_min: float,
-        reconnect_max: float,
+        timings: Timings,
     ) -> None:
         """Prepare the connection; nothing is connected before `connect()`."""
         super().__init__(
             host,
             port,
-            command_timeout=command_timeout,
-            connect_timeout=connect_timeout,
-            keepalive_interval=keepalive_interval,
-            keepalive_misses=keepalive_misses,
-            reconnect_min=reconnect_min,
-            reconnect_max=reconnect_max,
+            timings=timings,
         )
         self._tags = itertools.count(1)
         self._counters.update(
@@ -276,7 +266,7 @@ class LeapConnection(Connection[LeapLink]):
     ) -> Mapping[str, Any]:
         """Wait for a reply; its refusal raises (LP7); `CommandTimeoutError`, `ConnectionFailedError` otherwise."""
         try:
-            await self._wait(reply, reply.url, timeout or self._command_timeout)
+            await self._wait(reply, reply.url, timeout or self._timings.command_timeout)
         except CommandTimeoutError:
             for tag, request in list(link.requests.items()):
                 if request is reply:

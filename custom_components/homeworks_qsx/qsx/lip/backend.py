@@ -8,8 +8,9 @@ from typing import Any
 import aiohttp
 
 from ..backend import EVERYTHING_BUT_SIMULATION, Capability, LiveBackend
+from ..connection import Timings
 from ..const import Button
-from .client import LipClient
+from .client import LIP_TIMINGS, LipClient
 
 
 class LipBackend(LiveBackend[LipClient]):
@@ -27,8 +28,7 @@ class LipBackend(LiveBackend[LipClient]):
         password: LIP password.
         http_port: port serving `DbXmlInfo.xml`, 80 on a real processor.
         session: the caller's aiohttp session (Home Assistant's shared one).
-        **timing: `LipClient` timing options (command_timeout, connect_timeout, keepalive_interval,
-            keepalive_misses, reconnect_min, reconnect_max).
+        timings: the client's intervals and timeouts.
 
     """
 
@@ -47,7 +47,7 @@ class LipBackend(LiveBackend[LipClient]):
         *,
         session: aiohttp.ClientSession,
         http_port: int = 80,
-        **timing: Any,
+        timings: Timings = LIP_TIMINGS,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
         super().__init__(
@@ -58,7 +58,7 @@ class LipBackend(LiveBackend[LipClient]):
                 password,
                 session=session,
                 http_port=http_port,
-                **timing,
+                timings=timings,
             )
         )
 

@@ -25,7 +25,7 @@ from typing import Any, Final, override
 import aiohttp
 import yarl
 
-from ..connection import Connection, Link, PendingReply, discard
+from ..connection import Connection, Link, PendingReply, Timings, discard
 from ..const import ZONES_PER_MODULE, Button, IgnoredReason, check_pulse_seconds
 from ..errors import (
     AuthenticationError,
@@ -70,6 +70,8 @@ _LOGGER = logging.getLogger(__name__)
 
 BARRIER: Final = "?SYSTEM,10"
 DATABASE_PATH: Final = "/DbXmlInfo.xml"
+# A ping a minute; two unanswered in a row end the link.
+LIP_TIMINGS: Final = Timings(keepalive_interval=60.0, keepalive_misses=2)
 MAX_CLIENT_LINE: Final = 4096
 MAX_DATABASE_BYTES: Final = 16 * 1024 * 1024
 SETUP_LINES: Final = (
@@ -103,7 +105,7 @@ class _LipLink(Link[_Batch]):
 class LipClient(Connection[_LipLink]):
     """A processor reached over LIP, with a live model of its system.
 
-    Intervals and timeouts are constructor parameters (seconds), so tests can run fast.
+    Intervals and timeouts are a `Timings`, `LIP_TIMINGS` by default, so tests can run fast.
     """
 
     def __init__(
@@ -115,23 +117,13 @@ class LipClient(Connection[_LipLink]):
         *,
         session: aiohttp.ClientSession,
         http_port: int = 80,
-        command_timeout: float = 5.0,
-        connect_timeout: float = 10.0,
-        keepalive_interval: float = 60.0,
-        keepalive_misses: int = 2,
-        reconnect_min: float = 1.0,
-        reconnect_max: float = 60.0,
+        timings: Timings = LIP_TIMINGS,
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
         super().__init__(
             host,
             port,
-            command_timeout=command_timeout,
-            connect_timeout=connect_timeout,
-            keepalive_interval=keepalive_interval,
-            keepalive_misses=keepalive_misses,
-            reconnect_min=reconnect_min,
-            reconnect_max=reconnect_max,
+            timings=timings,
         )
         self.http_port = http_port
         self._username = username
@@ -314,7 +306,7 @@ class LipClient(Connection[_LipLink]):
         try:
             async with self._session.get(
                 url,
-                timeout=aiohttp.ClientTimeout(total=self._connect_timeout),
+                timeout=aiohttp.ClientTimeout(total=self._timings.connect_timeout),
                 headers={"Connection": "close"},
             ) as response:
                 if response.status != 200:
@@ -328,11 +320,11 @@ class LipClient(Connection[_LipLink]):
                         )
         except (aiohttp.ClientConnectionError, TimeoutError) as err:
             raise ConnectionFailedError(
-                f"Cannot read {url}: {describe_cause(err, self._connect_timeout)}"
+                f"Cannot read {url}: {describe_cause(err, self._timings.connect_timeout)}"
             ) from err
         except aiohttp.ClientError as err:
             raise InvalidDatabaseError(
-                f"Cannot read {url}: {describe_cause(err, self._connect_timeout)}"
+                f"Cannot read {url}: {describe_cause(err, self._timings.connect_timeout)}"
             ) from err
         return parse_dbxml(bytes(body))
 
@@ -353,7 +345,7 @@ class LipClient(Connection[_LipLink]):
                 for led in range(LED_COMPONENT_BASE + 1, PROG_LED + 1)
             )
         batch = self._send(link, lines)
-        await self._wait(batch, "the state queries", self._connect_timeout)
+        await self._wait(batch, "the state queries", self._timings.connect_timeout)
         if batch.errors:
             _LOGGER.warning(
                 "%s:%s answered %d state queries with an error: its database may not match",
@@ -444,7 +436,7 @@ class LipClient(Connection[_LipLink]):
 
         unwatch = self._watch_output(output, watch) if output is not None else None
         try:
-            async with asyncio.timeout(self._command_timeout):
+            async with asyncio.timeout(self._timings.command_timeout):
                 batch = self._send(link, (line,))
                 await batch.answered
                 if batch.failed:
