@@ -1,9 +1,10 @@
 """The library as its own wheel: built from this repository, installed where Home Assistant is not, and served.
 
 The wheel `pyhomeworksqsx` maps the import package onto custom_components/homeworks_qsx/qsx. The test builds it
-with uv (scripts/setup installs uv into .python/tools), installs it with its declared dependencies into a fresh
-virtual environment (versions from requirements.lock, so uv's cache serves them), then runs the console script
-`homeworks-qsx`: `--help`, and `serve` answering a LIP session.
+with uv (scripts/setup installs uv into .python/tools) without build isolation, against the setuptools of .venv,
+installs it with its declared dependencies into a fresh virtual environment offline (versions from
+requirements.lock, which scripts/setup left in uv's cache), then runs the console script `homeworks-qsx`: `--help`,
+and `serve` answering a LIP session. Nothing here needs the network.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
         "build",
         "--quiet",
         "--wheel",
+        "--no-build-isolation",
         "--python",
         sys.executable,
         "--out-dir",
@@ -109,6 +111,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
         "pip",
         "install",
         "--quiet",
+        "--offline",
         "--python",
         venv / "bin" / "python",
         "--constraint",
