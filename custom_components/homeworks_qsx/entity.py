@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final, override
+from typing import TYPE_CHECKING, Any, Final, override
 from weakref import WeakKeyDictionary
 
 from homeassistant.const import CONF_HOST
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -22,6 +23,7 @@ from .const import (
     PROCESSOR_MODEL_NAME,
     BackendType,
 )
+from .naming import object_id_without_repeated_area
 from .qsx.backend import Capability
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
@@ -32,6 +34,9 @@ from .qsx.model import (
     ProcessorDescription,
 )
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import EntityPlatform
 
 _NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
 
@@ -164,6 +169,20 @@ class HomeworksQsxEntity(Entity):
             # Home Assistant would make an empty dict for each entity.
             self._attr_translation_placeholders = _NO_PLACEHOLDERS
         self._written: Any = _UNAVAILABLE
+
+    @override
+    def add_to_platform_start(
+        self,
+        hass: HomeAssistant,
+        platform: EntityPlatform,
+        parallel_updates: asyncio.Semaphore | None,
+    ) -> None:
+        """Suggest an entity id that does not repeat the room (used only for an entity new to the registry)."""
+        super().add_to_platform_start(hass, platform, parallel_updates)
+        if object_id := object_id_without_repeated_area(
+            hass, self.device_info or {}, self.suggested_object_id
+        ):
+            self.entity_id = f"{platform.domain}.{object_id}"
 
     @property
     @override

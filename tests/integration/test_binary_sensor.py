@@ -16,11 +16,11 @@ from homeassistant.helpers import entity_registry as er
 
 from .conftest import GARAGE, HALL, KITCHEN, state_of
 
-CCI = "binary_sensor.kitchen_kitchen_panel_manual_override_input"
-GARAGE_CCI = "binary_sensor.garage_garage_panel_manual_override_input"
-HALL_CCI = "binary_sensor.hall_hall_panel_manual_override_input"
-HOT = "binary_sensor.kitchen_kitchen_panel_high_temperature"
-LINK = "binary_sensor.kitchen_kitchen_panel_qs_link"
+CCI = "binary_sensor.kitchen_panel_manual_override_input"
+GARAGE_CCI = "binary_sensor.garage_panel_manual_override_input"
+HALL_CCI = "binary_sensor.hall_panel_manual_override_input"
+HOT = "binary_sensor.kitchen_panel_high_temperature"
+LINK = "binary_sensor.kitchen_panel_qs_link"
 CONNECTION = "binary_sensor.test_house_connection"
 
 

@@ -147,8 +147,8 @@ async def test_manual_override_alert(
         "manual_override_alert.yaml",
         {
             "override_inputs": [
-                "binary_sensor.kitchen_kitchen_panel_manual_override_input",
-                "binary_sensor.garage_garage_panel_manual_override_input",
+                "binary_sensor.kitchen_panel_manual_override_input",
+                "binary_sensor.garage_panel_manual_override_input",
             ],
             "notify_action": NOTIFY,
         },
@@ -182,8 +182,8 @@ async def test_link_or_power_lost(
         "link_or_power_lost.yaml",
         {
             "operating_modes": [
-                "sensor.kitchen_kitchen_panel_operating_mode",
-                "sensor.garage_garage_panel_operating_mode",
+                "sensor.kitchen_panel_operating_mode",
+                "sensor.garage_panel_operating_mode",
             ],
             "lost_for": {"minutes": 5},
             "notify_action": NOTIFY,
@@ -221,12 +221,12 @@ async def test_gate_pulse(
     closed_for: float,
 ) -> None:
     """The chosen front button pulses the chosen CCO (the module's own 2 s, or the time given); others do not."""
-    gate = "switch.kitchen_kitchen_panel_gate"
+    gate = "switch.kitchen_panel_gate"
     await _use(
         hass,
         "gate_pulse.yaml",
         {
-            "button_event": "event.garage_garage_panel_button",
+            "button_event": "event.garage_panel_button",
             "buttons": ["zone_4", "prog"],
             "cco_module": _device_id(hass, KITCHEN),
             "pulse_seconds": pulse_seconds,
@@ -250,17 +250,17 @@ async def test_emergency_rehearsal(
     notifications: list[ServiceCall],
 ) -> None:
     """At the chosen time the group's input opens, stays open, closes; the report says which zones followed."""
-    workbench = "switch.garage_garage_panel_workbench"
-    zone_1 = "switch.hall_hall_panel_zone_1"
+    workbench = "switch.garage_panel_workbench"
+    zone_1 = "switch.hall_panel_zone_1"
     await _use(
         hass,
         "emergency_rehearsal.yaml",
         {
             "cci_module": _device_id(hass, HALL),
             "hold": {"minutes": 2},
-            "zones_on": [zone_1, "switch.garage_garage_panel_zone_2"],
+            "zones_on": [zone_1, "switch.garage_panel_zone_2"],
             # The hall's zones go on in override: expecting zone 2 off is a finding.
-            "zones_off": ["switch.hall_hall_panel_zone_2"],
+            "zones_off": ["switch.hall_panel_zone_2"],
             "zones_unchanged": [workbench],
             "at": "03:00:00",
             "notify_action": NOTIFY,
@@ -274,27 +274,18 @@ async def test_emergency_rehearsal(
         freezer,
         11,
         lambda: (
-            state_of(hass, "binary_sensor.hall_hall_panel_manual_override_input")
-            == "on"
+            state_of(hass, "binary_sensor.hall_panel_manual_override_input") == "on"
         ),
     )
     # The whole group (the garage and the hall) is in override, the kitchen is not.
-    assert (
-        state_of(hass, "binary_sensor.garage_garage_panel_manual_override_input")
-        == "on"
-    )
-    assert (
-        state_of(hass, "binary_sensor.kitchen_kitchen_panel_manual_override_input")
-        == "off"
-    )
+    assert state_of(hass, "binary_sensor.garage_panel_manual_override_input") == "on"
+    assert state_of(hass, "binary_sensor.kitchen_panel_manual_override_input") == "off"
     assert state_of(hass, zone_1) == "on"
     assert state_of(hass, workbench) == "off"
     assert notifications == []
     await _fire_and_run(hass, freezer, 121, lambda: bool(notifications))
     await hass.async_block_till_done()
-    assert (
-        state_of(hass, "binary_sensor.hall_hall_panel_manual_override_input") == "off"
-    )
+    assert state_of(hass, "binary_sensor.hall_panel_manual_override_input") == "off"
     assert state_of(hass, zone_1) == "off"  # back to where it was (C5)
     assert len(notifications) == 1
     assert notifications[0].data == {

@@ -61,18 +61,18 @@ EXAMPLE_HOUSE = Path(__file__).parents[2] / "examples" / "house.yaml"
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 # The example house: the hall panel's coat closet is a 60 W zone.
-CLOSET = "switch.hall_hall_panel_coat_closet"
-CLOSET_ENERGY = "sensor.hall_hall_panel_coat_closet_energy"
-CLOSET_POWER = "sensor.hall_hall_panel_coat_closet_power"
-HALL_ENERGY = "sensor.hall_hall_panel_energy"
-HALL_POWER = "sensor.hall_hall_panel_power"
+CLOSET = "switch.hall_panel_coat_closet"
+CLOSET_ENERGY = "sensor.hall_panel_coat_closet_energy"
+CLOSET_POWER = "sensor.hall_panel_coat_closet_power"
+HALL_ENERGY = "sensor.hall_panel_energy"
+HALL_POWER = "sensor.hall_panel_power"
 EXAMPLE_TOTAL = "sensor.maple_street_house_total_power"
 
 # The test house: the kitchen island is a 600 W zone, the kitchen's zone 4 has no load.
-ISLAND = "switch.kitchen_kitchen_panel_island"
-KITCHEN_ENERGY = "sensor.kitchen_kitchen_panel_energy"
-KITCHEN_POWER = "sensor.kitchen_kitchen_panel_power"
-ISLAND_ENERGY = "sensor.kitchen_kitchen_panel_island_energy"
+ISLAND = "switch.kitchen_panel_island"
+KITCHEN_ENERGY = "sensor.kitchen_panel_energy"
+KITCHEN_POWER = "sensor.kitchen_panel_power"
+ISLAND_ENERGY = "sensor.kitchen_panel_island_energy"
 TOTAL = "sensor.test_house_total_power"
 
 ENABLED = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -261,7 +261,7 @@ async def test_bypass_and_power_loss(
     assert _kwh(hass, KITCHEN_ENERGY) == pytest.approx(0.240, abs=1e-9)
     # The garage's 2 A workbench is 240 W at 120 V.
     await backend.async_set_zone(GARAGE, 1, True)
-    assert state_of(hass, "sensor.garage_garage_panel_power") == "240.0"
+    assert state_of(hass, "sensor.garage_panel_power") == "240.0"
     assert state_of(hass, TOTAL) == "240.0"
 
 
@@ -472,7 +472,7 @@ async def test_loads_given_in_the_options(
     assert init_integration.options[CONF_ZONE_WATTS] == {
         KITCHEN: {"3": 0.0, "4": 100.0}
     }
-    assert state_of(hass, "sensor.kitchen_kitchen_panel_zone_4_energy") == "0.0"
+    assert state_of(hass, "sensor.kitchen_panel_zone_4_energy") == "0.0"
     # The under-cabinet light's sensors are gone, from the registry too.
     assert (
         entity_registry.async_get_entity_id(
@@ -521,18 +521,16 @@ async def test_loads_of_a_live_system(
         unique_id="live",
     )
     await _setup(hass, entry)
-    assert hass.states.get("sensor.hall_hall_panel_power") is None
+    assert hass.states.get("sensor.hall_panel_power") is None
     result = await _loads_flow(hass, entry, HALL)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"zone_2_watts": 75}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert state_of(hass, "sensor.hall_hall_panel_power") == "0.0"
+    assert state_of(hass, "sensor.hall_panel_power") == "0.0"
     lip_server.emulator.set_zone(HALL, 2, True)
-    await wait_for(
-        hass, lambda: state_of(hass, "sensor.hall_hall_panel_power") == "75.0"
-    )
+    await wait_for(hass, lambda: state_of(hass, "sensor.hall_panel_power") == "75.0")
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

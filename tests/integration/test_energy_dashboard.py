@@ -36,9 +36,9 @@ def mock_recorder_before_hass(
     """Prepare the recorder's database before Home Assistant starts."""
 
 
-ENERGY = "sensor.kitchen_kitchen_panel_energy"
-POWER = "sensor.kitchen_kitchen_panel_power"
-ZONE_ENERGY = "sensor.kitchen_kitchen_panel_island_energy"
+ENERGY = "sensor.kitchen_panel_energy"
+POWER = "sensor.kitchen_panel_power"
+ZONE_ENERGY = "sensor.kitchen_panel_island_energy"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -57,7 +57,7 @@ async def test_energy_dashboard_validation(
     await hass.services.async_call(
         "switch",
         "turn_on",
-        {ATTR_ENTITY_ID: "switch.kitchen_kitchen_panel_island"},
+        {ATTR_ENTITY_ID: "switch.kitchen_panel_island"},
         blocking=True,
     )
     period = get_start_time(dt_util.utcnow())

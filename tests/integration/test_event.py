@@ -16,7 +16,7 @@ from homeassistant.helpers import entity_registry as er
 
 from .conftest import KITCHEN, get_state, state_of
 
-BUTTON = "event.kitchen_kitchen_panel_button"
+BUTTON = "event.kitchen_panel_button"
 
 
 @pytest.fixture

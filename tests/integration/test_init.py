@@ -58,7 +58,7 @@ from .conftest import (
 )
 
 STORE_KEY = f"{DOMAIN}.01JQSXTESTENTRY0000000000"
-ISLAND = "switch.kitchen_kitchen_panel_island"
+ISLAND = "switch.kitchen_panel_island"
 
 
 def _emulated(entry: HomeworksQsxConfigEntry) -> EmulatedBackend:
@@ -141,7 +141,7 @@ async def test_state_survives_restart(
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, ISLAND) == "on"
-    assert state_of(hass, "sensor.garage_garage_panel_temperature") == "42.5"
+    assert state_of(hass, "sensor.garage_panel_temperature") == "42.5"
 
 
 async def test_busy_system_is_still_saved(
@@ -489,10 +489,7 @@ async def test_entities_follow_when_the_entry_work_fails(
     ):
         await _emulated(init_integration).async_simulate(KITCHEN, Fault.CCI, True)
         await hass.async_block_till_done()
-    assert (
-        state_of(hass, "binary_sensor.kitchen_kitchen_panel_manual_override_input")
-        == "on"
-    )
+    assert state_of(hass, "binary_sensor.kitchen_panel_manual_override_input") == "on"
     assert "saving broke" in caplog.text
 
 
@@ -504,7 +501,7 @@ async def test_module_removed_while_disconnecting(
     backend.emulator.remove_module(GARAGE)
     await backend.async_stop()
     await hass.async_block_till_done()
-    assert hass.states.get("switch.garage_garage_panel_workbench") is None
+    assert hass.states.get("switch.garage_panel_workbench") is None
 
 
 async def test_serve_without_password(hass: HomeAssistant) -> None:

@@ -65,7 +65,7 @@ from .conftest import (
 )
 
 WAIT = 5.0  # upper bound of any single wait on loopback
-ISLAND = "switch.kitchen_kitchen_panel_island"
+ISLAND = "switch.kitchen_panel_island"
 STORE_KEY = f"{DOMAIN}.01JQSXLEAPENTRY0000000000"
 # pylutron-caseta's async_pair always dials 8083 and 8081: that test binds the emulator on its own loopback address.
 PAIRING_HOST = "127.0.0.8"

@@ -47,9 +47,9 @@ from .conftest import (
     wait_for,
 )
 
-ISLAND = "switch.kitchen_kitchen_panel_island"
-CCI = "binary_sensor.kitchen_kitchen_panel_manual_override_input"
-MODE = "sensor.kitchen_kitchen_panel_operating_mode"
+ISLAND = "switch.kitchen_panel_island"
+CCI = "binary_sensor.kitchen_panel_manual_override_input"
+MODE = "sensor.kitchen_panel_operating_mode"
 CONNECTION = "binary_sensor.test_house_connection"
 
 pytestmark = pytest.mark.usefixtures("fast_live_timing")
@@ -141,10 +141,8 @@ async def test_entities_of_a_live_system(
     assert state_of(hass, ISLAND) == "off"
     assert state_of(hass, MODE) == "normal"
     assert state_of(hass, CONNECTION) == "on"
-    assert hass.states.get("sensor.kitchen_kitchen_panel_temperature") is None
-    assert (
-        hass.states.get("binary_sensor.kitchen_kitchen_panel_high_temperature") is None
-    )
+    assert hass.states.get("sensor.kitchen_panel_temperature") is None
+    assert hass.states.get("binary_sensor.kitchen_panel_high_temperature") is None
     entity_ids = hass.states.async_entity_ids()
     assert not [
         entity_id for entity_id in entity_ids if "relay_operations" in entity_id

@@ -77,7 +77,7 @@ async def test_add_module(
     )
     assert device is not None
     assert device.area_id == "studio"
-    assert state_of(hass, "switch.studio_studio_panel_zone_1") == "off"
+    assert state_of(hass, "switch.studio_panel_zone_1") == "off"
     assert state_of(hass, "sensor.test_house_link_2_devices") == "2"
     assert state_of(hass, "sensor.test_house_link_2_zones") == "8"
 
@@ -120,9 +120,9 @@ async def test_remove_modules(
             device_registry.async_get_device_by_identifier((DOMAIN, serial), entry_id)
             is None
         )
-    assert hass.states.get("switch.garage_garage_panel_workbench") is None
-    assert entity_registry.async_get("switch.garage_garage_panel_workbench") is None
-    assert state_of(hass, "switch.kitchen_kitchen_panel_island") == "off"
+    assert hass.states.get("switch.garage_panel_workbench") is None
+    assert entity_registry.async_get("switch.garage_panel_workbench") is None
+    assert state_of(hass, "switch.kitchen_panel_island") == "off"
     assert state_of(hass, "sensor.test_house_link_2_devices") == "0"
 
 
@@ -167,10 +167,10 @@ async def test_module_settings(
     await hass.services.async_call(
         "switch",
         "turn_on",
-        {"entity_id": "switch.kitchen_kitchen_panel_gate"},
+        {"entity_id": "switch.kitchen_panel_gate"},
         blocking=True,
     )
-    assert state_of(hass, "switch.kitchen_kitchen_panel_gate") == "on"
+    assert state_of(hass, "switch.kitchen_panel_gate") == "on"
 
 
 async def test_module_gone_meanwhile(

@@ -30,13 +30,13 @@ from .conftest import (
     wait_for,
 )
 
-ISLAND = "switch.kitchen_kitchen_panel_island"
-PENDANTS = "switch.kitchen_kitchen_panel_pendants"
-UNDER_CABINET = "switch.kitchen_kitchen_panel_under_cabinet"
-GATE = "switch.kitchen_kitchen_panel_gate"
-CCI = "binary_sensor.kitchen_kitchen_panel_manual_override_input"
-MODE = "sensor.kitchen_kitchen_panel_operating_mode"
-BUTTON = "event.kitchen_kitchen_panel_button"
+ISLAND = "switch.kitchen_panel_island"
+PENDANTS = "switch.kitchen_panel_pendants"
+UNDER_CABINET = "switch.kitchen_panel_under_cabinet"
+GATE = "switch.kitchen_panel_gate"
+CCI = "binary_sensor.kitchen_panel_manual_override_input"
+MODE = "sensor.kitchen_panel_operating_mode"
+BUTTON = "event.kitchen_panel_button"
 
 
 @dataclass

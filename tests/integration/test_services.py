@@ -23,11 +23,11 @@ from homeassistant.helpers import device_registry as dr
 
 from .conftest import GARAGE, HALL, KITCHEN, PROCESSOR, get_device, get_state, state_of
 
-MODE = "sensor.kitchen_kitchen_panel_operating_mode"
-ISLAND = "switch.kitchen_kitchen_panel_island"
-PENDANTS = "switch.kitchen_kitchen_panel_pendants"
-GATE = "switch.kitchen_kitchen_panel_gate"
-GARAGE_CCO = "switch.garage_garage_panel_contact_closure_output"
+MODE = "sensor.kitchen_panel_operating_mode"
+ISLAND = "switch.kitchen_panel_island"
+PENDANTS = "switch.kitchen_panel_pendants"
+GATE = "switch.kitchen_panel_gate"
+GARAGE_CCO = "switch.garage_panel_contact_closure_output"
 
 
 async def _call(
@@ -57,7 +57,7 @@ async def test_press_button(
     await _call(hass, "press_button", [kitchen], button="zone_1")
     assert state_of(hass, ISLAND) == "on"
     assert (
-        get_state(hass, "event.kitchen_kitchen_panel_button").attributes["event_type"]
+        get_state(hass, "event.kitchen_panel_button").attributes["event_type"]
         == "zone_1"
     )
     await _call(hass, "press_button", [kitchen], button="prog")
@@ -85,7 +85,7 @@ async def test_power_link_bypass_program_temperature(
     await _call(hass, "set_power", [kitchen], powered=True)
     await _call(hass, "set_link", [kitchen], up=False)
     assert state_of(hass, MODE) == "no_link"
-    assert state_of(hass, "binary_sensor.kitchen_kitchen_panel_qs_link") == "off"
+    assert state_of(hass, "binary_sensor.kitchen_panel_qs_link") == "off"
     await _call(hass, "set_link", [kitchen], up=True)
     await _call(hass, "set_bypass", [kitchen], installed=True)
     assert state_of(hass, MODE) == "bypass"
@@ -94,10 +94,8 @@ async def test_power_link_bypass_program_temperature(
     await _call(hass, "set_program_mode", [kitchen], enabled=True)
     assert state_of(hass, MODE) == "program"
     await _call(hass, "set_temperature", [kitchen], temperature=71)
-    assert state_of(hass, "sensor.kitchen_kitchen_panel_temperature") == "71.0"
-    assert (
-        state_of(hass, "binary_sensor.kitchen_kitchen_panel_high_temperature") == "on"
-    )
+    assert state_of(hass, "sensor.kitchen_panel_temperature") == "71.0"
+    assert state_of(hass, "binary_sensor.kitchen_panel_high_temperature") == "on"
 
 
 async def test_several_modules(
@@ -110,7 +108,7 @@ async def test_several_modules(
     ]
     await _call(hass, "set_power", devices, powered=False)
     assert state_of(hass, MODE) == "no_power"
-    assert state_of(hass, "sensor.hall_hall_panel_operating_mode") == "no_power"
+    assert state_of(hass, "sensor.hall_panel_operating_mode") == "no_power"
 
 
 async def test_pulse_cco(

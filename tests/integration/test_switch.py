@@ -32,11 +32,11 @@ from homeassistant.helpers import entity_registry as er
 
 from .conftest import KITCHEN, state_of
 
-ISLAND = "switch.kitchen_kitchen_panel_island"
-PENDANTS = "switch.kitchen_kitchen_panel_pendants"
-ZONE_4 = "switch.kitchen_kitchen_panel_zone_4"
-GATE = "switch.kitchen_kitchen_panel_gate"
-GARAGE_CCO = "switch.garage_garage_panel_contact_closure_output"
+ISLAND = "switch.kitchen_panel_island"
+PENDANTS = "switch.kitchen_panel_pendants"
+ZONE_4 = "switch.kitchen_panel_zone_4"
+GATE = "switch.kitchen_panel_gate"
+GARAGE_CCO = "switch.garage_panel_contact_closure_output"
 
 
 @pytest.fixture
