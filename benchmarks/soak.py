@@ -1,20 +1,27 @@
-"""Soak: the emulator's LIP and HTTP servers under legitimate load and abuse at once, for a bounded time.
+"""Soak: the emulator's LIP, HTTP, LEAP and pairing servers under legitimate load and abuse at once, for a bounded time.
 
-The emulator is served by the project's command line in a child process (LIP and HTTP on 127.0.0.1). Against it,
-all on loopback:
+The emulator is served by the project's command line in a child process: LIP, its database over HTTP, LEAP and
+pairing, on `--host` (127.0.0.1 by default) and on free ports unless told (`--lip-port`, `--http-port`,
+`--leap-port`, `--pairing-port`), so a soak runs beside anything else. Against it:
 
-- 10 monitoring sessions, logged in once, reading every report;
-- one session commanding at 100 commands/s, each command switching one of a set of zones, timed from the line
-  sent to its `~OUTPUT` answer; one database read per interval;
-- an abuser from another loopback address (127.0.0.3, so the failed-login delay of its address does not touch
-  the legitimate clients): bad input (garbage, over-long lines, an unfinished telnet sub-negotiation), wrong
-  logins, half-open LIP and HTTP connections, and floods of delayed commands to zones outside the commanded set.
+- on each protocol, 10 monitoring sessions (LIP sessions reading every report; LEAP sessions subscribed to
+  `/zone/status`) and one session commanding at 100 commands/s, each command switching one of 16 zones of its
+  own, timed from the line sent to the report of the new level (`~OUTPUT` on LIP, the subscription's push on
+  LEAP). Every monitor checks the zones of both commanders: a command on one protocol is seen on the other;
+- at each interval's end: a database read over HTTP and a new LEAP client, as a restarted client would connect;
+- an abuser from another address (`--abuser`, 127.0.0.3 by default, so the failed-login delay of its address
+  does not touch the legitimate clients, from `--client`): on LIP and HTTP bad input (garbage, over-long lines,
+  an unfinished telnet sub-negotiation), wrong logins, half-open connections, and floods of delayed commands to
+  zones no one commands; on LEAP and pairing what `benchmarks/soak_leap.py` describes (half-open TLS, reads
+  pipelined and never read, bad input with lone surrogates, idle sessions filling the session cap).
 
-Every interval (a minute by default) it prints the emulator's RSS and open descriptors, the legitimate commands'
-p50/p99 latency, and the reports the monitors lost or got wrong (expected: none). At each interval's end the
-commander pauses and every monitor syncs (`?SYSTEM,10`), so that every report sent is counted. It prints; it does
-not assert. Goals: RSS within +10 % of the first interval's after 10 minutes, legitimate p99 under 50 ms, no lost
-report.
+Every interval (a minute by default) it prints one row: the server's RSS, open descriptors and log output, and
+on each protocol the legitimate commands' p50/p99 latency and the reports its monitors lost or got wrong. At each
+interval's end the commanders pause and every monitor syncs (`?SYSTEM,10` on LIP, a ping on LEAP), so that
+every report sent is counted. It prints; it does not assert. Goals, on each protocol: legitimate p99 under
+50 ms, no report lost or wrong; the server's RSS within +10 % of the first interval's after 10 minutes, no
+traceback in its log; every new LEAP client let in once an idle session of the abuser's has been silent past
+the eviction age (before that, the cap full of live sessions refuses it: `wait`).
 
 Run from the repository root: ``scripts/soak [--minutes N]`` or ``.venv/bin/python -m benchmarks.soak``.
 """
@@ -23,35 +30,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Sequence
 import contextlib
 from dataclasses import dataclass, field
+import math
+import os
 from pathlib import Path
-import random
 import re
+import ssl
+import tempfile
 import time
 
 import aiohttp
 
-from benchmarks.common import PASSWORD, USERNAME, Served, lip_server, percentile
+from benchmarks.common import PASSWORD, PYTHON, ROOT, USERNAME, percentile
+from benchmarks.soak_common import Addresses, Commander, Monitor, command_loop
+from benchmarks.soak_leap import LeapAbuser, LeapSession, new_client
+from benchmarks.soak_lip import Session, abuse_loop, database_fails, lip_abuse, zones_of
+from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.leap.resources import IdKind, leap_id
 
-MONITORS = 10
-COMMAND_RATE = 100.0  # legitimate commands per second
-COMMANDED_ZONES = (
-    16  # the commander toggles these; the abuser's delayed commands go elsewhere
-)
 MODULES = 20
-MAX_SESSIONS = (
-    13  # the monitors, the commander, the abuser's logged-in session, and one spare
+MONITORS = 10  # on each protocol
+COMMANDED_ZONES = (
+    16  # per commander; the abuser's delayed commands go to the other zones
 )
-ABUSER_ADDRESS = "127.0.0.3"
-HALF_OPEN_PER_PORT = 24  # held by the abuser each cycle, on LIP and on HTTP
-DELAYED_PER_CYCLE = 2000
-ABUSE_CYCLE_SECONDS = 1.0
-WAIT = 10.0  # longest wait for one answer
+# LIP sessions: the monitors, the commander, the abuser's logged-in session, and one spare.
+MAX_LIP_SESSIONS = MONITORS + 3
+MAX_INTERVAL = (
+    120.0  # the monitors' syncs are their keepalive: well inside the idle eviction age
+)
 GOAL_P99_MS = 50.0
 GOAL_RSS_GROWTH = 0.10
-_OUTPUT = re.compile(rb"~OUTPUT,(\d+),1,(\d+)\.00")
+TRACEBACK_LINES = 40  # of the first traceback, printed at the end
+_SERVING = re.compile(
+    r"LIP on [\d.]+:(?P<lip>\d+), database on http://[\d.]+:(?P<http>\d+)/.*"
+    r"LEAP on [\d.]+:(?P<leap>\d+) \(\w+\), pairing on [\d.]+:(?P<pairing>\d+)"
+)
 
 
 def rss_kib(pid: int) -> int:
@@ -67,366 +82,352 @@ def open_fds(pid: int) -> int:
     return sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir())
 
 
-class Session:
-    """A logged-in LIP session with prompts off, read by a task; lines are handed to `on_line`."""
+@dataclass
+class ServerLog:
+    """What the server wrote on standard error: bytes, tracebacks, and the first traceback's lines."""
 
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        on_line: Callable[[bytes], None],
-    ) -> None:
-        """Wrap a logged-in connection."""
-        self.reader = reader
-        self.writer = writer
-        self.on_line = on_line
-        self.synced = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+    size: int = 0
+    tracebacks: int = 0
+    first_traceback: list[str] = field(default_factory=list)
 
-    @classmethod
-    async def open(
-        cls, served: Served, on_line: Callable[[bytes], None], local: str | None = None
-    ) -> Session:
-        """Connect, log in, turn prompts off, and start reading."""
-        reader, writer = await asyncio.open_connection(
-            served.host, served.port, local_addr=(local, 0) if local else None
-        )
-        async with asyncio.timeout(WAIT):
-            await reader.readuntil(b"login: ")
-            writer.write(USERNAME.encode() + b"\r\n")
-            await reader.readuntil(b"password: ")
-            writer.write(PASSWORD.encode() + b"\r\n")
-            await reader.readuntil(b"QNET> ")
-            writer.write(b"#MONITORING,12,2\r\n?SYSTEM,10\r\n")
-            await reader.readuntil(b"~SYSTEM,")
-            await reader.readline()
-        session = cls(reader, writer, on_line)
-        session.task = asyncio.create_task(session._read())
-        return session
-
-    async def _read(self) -> None:
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            while line := await self.reader.readline():
-                if line.startswith(b"~SYSTEM,"):
-                    self.synced.set()
-                else:
-                    self.on_line(line)
-
-    async def sync(self) -> None:
-        """Wait until every line sent before this call was answered (a `?SYSTEM,10` barrier)."""
-        self.synced.clear()
-        self.writer.write(b"?SYSTEM,10\r\n")
-        async with asyncio.timeout(WAIT):
-            await self.synced.wait()
-
-    async def close(self) -> None:
-        """Close the connection and stop reading."""
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+    async def read(self, stream: asyncio.StreamReader) -> None:
+        """Count the lines of `stream` until it ends."""
+        in_traceback = False
+        while line := await stream.readline():
+            self.size += len(line)
+            text = line.decode(errors="replace").rstrip()
+            if text.startswith("Traceback"):
+                self.tracebacks += 1
+                in_traceback = self.tracebacks == 1
+            if in_traceback and len(self.first_traceback) < TRACEBACK_LINES:
+                self.first_traceback.append(text)
 
 
 @dataclass
-class Monitor:
-    """What one monitoring session saw of the commanded zones."""
+class Served:
+    """The serving child process and where it listens."""
 
-    zones: dict[int, int]  # expected next level per commanded zone
-    received: int = 0
+    pid: int
+    addresses: Addresses
+    log: ServerLog
+
+
+@contextlib.asynccontextmanager
+async def serve(args: argparse.Namespace, ca: Path) -> AsyncIterator[Served]:
+    """Serve the soaked system with the project's command line; SIGTERM at the end."""
+    process = await asyncio.create_subprocess_exec(
+        PYTHON,
+        "-m",
+        "custom_components.homeworks_qsx.qsx",
+        "serve",
+        "--modules",
+        str(MODULES),
+        "--host",
+        args.host,
+        "--lip-port",
+        str(args.lip_port),
+        "--http-port",
+        str(args.http_port),
+        "--leap-port",
+        str(args.leap_port),
+        "--pairing-port",
+        str(args.pairing_port),
+        "--leap-ca",
+        str(ca),
+        "--username",
+        USERNAME,
+        "--password",
+        PASSWORD,
+        "--max-sessions",
+        str(MAX_LIP_SESSIONS),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    log = ServerLog()
+    reading = asyncio.create_task(log.read(process.stderr))
+    try:
+        async with asyncio.timeout(60):
+            line = (await process.stdout.readline()).decode()
+        match = _SERVING.search(line)
+        if match is None:
+            await asyncio.wait_for(reading, 10)
+            raise RuntimeError(
+                f"the server did not start: {line!r} {log.first_traceback}"
+            )
+        addresses = Addresses(
+            args.host,
+            int(match["lip"]),
+            int(match["http"]),
+            int(match["leap"]),
+            int(match["pairing"]),
+            args.client,
+            args.abuser,
+        )
+        yield Served(process.pid, addresses, log)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                async with asyncio.timeout(10):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(reading, 5)
+
+
+@dataclass
+class Protocol:
+    """One protocol's monitors and commander, and its totals over the run."""
+
+    name: str
+    monitors: list[Monitor]
+    commander: Commander
+    p99s: list[float] = field(default_factory=list)
+    lost: int = 0
     wrong: int = 0
 
-    def on_line(self, line: bytes) -> None:
-        """Check a report of a commanded zone against the level it should have now."""
-        match = _OUTPUT.match(line)
-        if match is None:
-            return
-        zone, level = int(match[1]), int(match[2])
-        if zone not in self.zones:
-            return
-        self.received += 1
-        if level != self.zones[zone]:
-            self.wrong += 1
-        self.zones[zone] = 100 - level  # the next command flips it
+    def interval(self, expected: int) -> tuple[float, float, int, int]:
+        """Close the interval: p50, p99 (ms), lost and wrong reports; `expected` reports per monitor."""
+        lost = sum(max(0, expected - m.received) for m in self.monitors)
+        lost += self.commander.timeouts
+        wrong = sum(m.wrong for m in self.monitors)
+        for monitor in self.monitors:
+            monitor.received -= expected
+            monitor.wrong = 0
+        latencies = self.commander.latencies
+        p50 = percentile(latencies, 0.5) * 1000 if latencies else math.nan
+        p99 = percentile(latencies, 0.99) * 1000 if latencies else math.nan
+        self.p99s.append(p99)
+        self.lost += lost
+        self.wrong += wrong
+        self.commander.next_interval()
+        return p50, p99, lost, wrong
 
-
-@dataclass
-class Commander:
-    """The commanding session's state: the level each commanded zone has, and the answers awaited."""
-
-    levels: dict[int, int]
-    waiting: dict[int, tuple[int, float, asyncio.Future[None]]] = field(
-        default_factory=dict
-    )
-    latencies: list[float] = field(default_factory=list)
-    sent: int = 0
-    timeouts: int = 0
-
-    def on_line(self, line: bytes) -> None:
-        """Match an answer to the command waiting for it."""
-        match = _OUTPUT.match(line)
-        if match is None:
-            return
-        zone, level = int(match[1]), int(match[2])
-        waiting = self.waiting.get(zone)
-        if waiting is not None and waiting[0] == level:
-            del self.waiting[zone]
-            self.latencies.append(time.perf_counter() - waiting[1])
-            if not waiting[2].done():
-                waiting[2].set_result(None)
-
-
-@dataclass
-class Abuse:
-    """What the abuser did in the current interval."""
-
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("bad_lines", "wrong_logins", "half_open", "delayed", "refused"), 0
+    def verdict(self, extra: str, extra_met: bool) -> str:
+        """Return the protocol's summary line."""
+        worst = max(self.p99s, default=math.nan)
+        met = worst < GOAL_P99_MS and self.lost == 0 and self.wrong == 0 and extra_met
+        return (
+            f"{self.name}: worst p99 {worst:.2f} ms (goal < {GOAL_P99_MS:g} ms); lost {self.lost}, wrong "
+            f"{self.wrong} (goal 0); {extra}: {'goal met' if met else 'goal MISSED'}"
         )
-    )
 
 
-async def zones_of(served: Served, session: aiohttp.ClientSession) -> list[int]:
-    """Return the zone output ids of the served system (from its database)."""
-    url = f"http://{served.host}:{served.http_port}/DbXmlInfo.xml"
-    async with session.get(url) as response:
-        body = await response.read()
-    return [
-        int(match[1])
-        for match in re.finditer(rb'IntegrationID="(\d+)" OutputType="NON_DIM"', body)
-    ]
+HEADER = (
+    f"{'':>22}|{'LIP':^39}|{'LEAP':^39}|{'abuse':^40}\n"
+    f"{'time':>4} {'RSS MiB':>7} {'fds':>4} {'log KiB':>7} |"
+    f"{'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} {'lost':>5} {'wrong':>5} {'http':>5} |"
+    f"{'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} {'lost':>5} {'wrong':>5} {'new':>5} |"
+    f"{'bad':>5} {'half':>5} {'logins':>6} {'delayed':>7} {'piped':>6} {'dropped':>7} {'evicted':>7} "
+    f"{'refused':>7}"
+)
 
 
-async def command_loop(
-    session: Session, commander: Commander, running: asyncio.Event
-) -> None:
-    """Send one command per 1/COMMAND_RATE s while `running` is set, each waiting for its answer."""
-    zones = list(commander.levels)
-    index = 0
-    next_at = time.perf_counter()
-    while True:
-        await running.wait()
-        zone = zones[index % len(zones)]
-        index += 1
-        level = 100 - commander.levels[zone]
-        commander.levels[zone] = level
-        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        commander.waiting[zone] = (level, time.perf_counter(), answered)
-        session.writer.write(f"#OUTPUT,{zone},1,{level}\r\n".encode())
-        commander.sent += 1
-        try:
-            async with asyncio.timeout(WAIT):
-                await answered
-        except TimeoutError:
-            commander.timeouts += 1
-            commander.waiting.pop(zone, None)
-        next_at += 1 / COMMAND_RATE
-        delay = next_at - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        else:
-            next_at = time.perf_counter()  # behind: do not burst to catch up
-
-
-async def quietly(action: Awaitable[object], abuse: Abuse) -> None:
-    """Run one abusive action; the server refusing or closing it is expected."""
-    try:
-        async with asyncio.timeout(WAIT):
-            await action
-    except OSError, TimeoutError, asyncio.IncompleteReadError, EOFError:
-        abuse.counts["refused"] += 1
-
-
-async def wrong_login(served: Served, abuse: Abuse) -> None:
-    """Connect from the abuser's address and fail a login (the answer waits out the address's delay)."""
-    reader, writer = await asyncio.open_connection(
-        served.host, served.port, local_addr=(ABUSER_ADDRESS, 0)
-    )
-    try:
-        await reader.readuntil(b"login: ")
-        writer.write(b"admin\r\n")
-        await reader.readuntil(b"password: ")
-        writer.write(f"guess{random.randrange(10**6)}\r\n".encode())
-        abuse.counts["wrong_logins"] += 1
-        await reader.readuntil(b"bad login")
-    finally:
-        writer.close()
-
-
-async def half_open(
-    served: Served, abuse: Abuse, held: list[asyncio.StreamWriter]
-) -> None:
-    """Open LIP and HTTP connections that never finish their handshake; those of the last cycle are closed."""
-    for writer in held:
-        writer.close()
-    held.clear()
-    for port, data in (
-        (served.port, b"adm"),
-        (served.http_port, b"GET /DbXmlInfo.xml HTTP/1.1\r\nHost: x\r\n"),
-    ):
-        for _ in range(HALF_OPEN_PER_PORT):
-            try:
-                _, writer = await asyncio.open_connection(
-                    served.host, port, local_addr=(ABUSER_ADDRESS, 0)
-                )
-            except OSError:
-                abuse.counts["refused"] += 1
-                continue
-            writer.write(data)
-            held.append(writer)
-            abuse.counts["half_open"] += 1
-
-
-def bad_input(session: Session, abuse: Abuse) -> None:
-    """Garbage, an over-long line, an unfinished telnet sub-negotiation, unknown commands."""
-    session.writer.write(b"\x00\x07garbage\r\n" + b"x" * 5000 + b"\r\n")
-    session.writer.write(b"\xff\xfa\x18\x01unfinished\r\n#OUTPUT,abc\r\n?NOTHING\r\n")
-    abuse.counts["bad_lines"] += 5
-
-
-def delayed_flood(session: Session, zones: list[int], abuse: Abuse) -> None:
-    """Delayed commands (up to 4 h) to zones outside the commanded set."""
-    lines = [
-        f"#OUTPUT,{random.choice(zones)},1,{random.choice((0, 100))},0,"
-        f"{random.randint(1, 4 * 3600 - 1)}\r\n"
-        for _ in range(DELAYED_PER_CYCLE)
-    ]
-    session.writer.write("".join(lines).encode())
-    abuse.counts["delayed"] += DELAYED_PER_CYCLE
-
-
-async def abuse_loop(served: Served, others: list[int], abuse: Abuse) -> None:
-    """One abuse cycle per second until cancelled."""
-    session = await Session.open(served, lambda _line: None, ABUSER_ADDRESS)
-    held: list[asyncio.StreamWriter] = []
-    logins: set[asyncio.Task[None]] = set()
-    try:
-        while True:
-            bad_input(session, abuse)
-            delayed_flood(session, others, abuse)
-            await quietly(half_open(served, abuse, held), abuse)
-            if (
-                len(logins) < 4
-            ):  # a few attempts in flight; each waits longer than the last
-                task = asyncio.create_task(quietly(wrong_login(served, abuse), abuse))
-                logins.add(task)
-                task.add_done_callback(logins.discard)
-            if session.writer.is_closing() or session.reader.at_eof():
-                await session.close()
-                session = await Session.open(served, lambda _line: None, ABUSER_ADDRESS)
-            await asyncio.sleep(ABUSE_CYCLE_SECONDS)
-    finally:
-        for task in list(logins):
-            task.cancel()
-        for writer in held:
-            writer.close()
-        await session.close()
-
-
-async def soak(seconds: float, interval: float) -> None:
+async def soak(args: argparse.Namespace, seconds: float, interval: float) -> None:
     """Run the soak for `seconds`, printing one row per `interval`."""
-    async with (
-        lip_server(modules=[MODULES], max_sessions=MAX_SESSIONS) as served,
-        aiohttp.ClientSession() as http,
-    ):
-        assert served.pid is not None
-        zones = await zones_of(served, http)
-        commanded, others = zones[:COMMANDED_ZONES], zones[COMMANDED_ZONES:]
-        monitors = [Monitor(dict.fromkeys(commanded, 100)) for _ in range(MONITORS)]
-        monitor_sessions = [await Session.open(served, m.on_line) for m in monitors]
-        commander = Commander(dict.fromkeys(commanded, 0))
-        commanding = await Session.open(served, commander.on_line)
-        running = asyncio.Event()
-        running.set()
-        abuse = Abuse()
-        tasks = [
-            asyncio.create_task(command_loop(commanding, commander, running)),
-            asyncio.create_task(abuse_loop(served, others, abuse)),
-        ]
-        print(
-            f"soak: {MODULES} modules, {MONITORS} monitors, {COMMAND_RATE:g} commands/s, abuser from "
-            f"{ABUSER_ADDRESS}; one row per {interval:g} s for {seconds:g} s",
-            flush=True,
-        )
-        header = (
-            f"{'time':>6} {'RSS MiB':>8} {'fds':>5} {'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} "
-            f"{'lost':>5} {'wrong':>5} {'http':>5} {'bad':>6} {'logins':>6} {'half':>6} "
-            f"{'delayed':>8} {'refused':>7}"
-        )
-        print(header, flush=True)
-        start = time.perf_counter()
-        first_rss: float | None = None
-        p99s: list[float] = []
-        lost_total = wrong_total = 0
-        last_rss = 0.0
-        try:
-            elapsed = 0.0
-            while elapsed < seconds:
-                await asyncio.sleep(min(interval, seconds - elapsed))
-                running.clear()  # pause the commander and sync every monitor: all reports are in
-                async with asyncio.timeout(WAIT):
-                    while commander.waiting:
-                        await asyncio.sleep(0.001)
-                for session in monitor_sessions:
-                    await session.sync()
-                expected = commander.sent - commander.timeouts
-                lost = sum(max(0, expected - m.received) for m in monitors)
-                wrong = sum(m.wrong for m in monitors)
-                for monitor in monitors:
-                    monitor.received -= expected
-                    monitor.wrong = 0
-                http_failures = 0
-                try:
-                    async with http.get(
-                        f"http://{served.host}:{served.http_port}/DbXmlInfo.xml",
-                        timeout=aiohttp.ClientTimeout(total=WAIT),
-                    ) as response:
-                        http_failures += response.status != 200
-                        await response.read()
-                except aiohttp.ClientError, TimeoutError:
-                    http_failures += 1
-                latencies = commander.latencies
-                p50 = percentile(latencies, 0.5) * 1000 if latencies else float("nan")
-                p99 = percentile(latencies, 0.99) * 1000 if latencies else float("nan")
-                last_rss = rss_kib(served.pid) / 1024
-                first_rss = last_rss if first_rss is None else first_rss
-                elapsed = time.perf_counter() - start
-                counts = abuse.counts
-                print(
-                    f"{elapsed:6.0f} {last_rss:8.1f} {open_fds(served.pid):5d} "
-                    f"{commander.sent:6d} {p50:7.2f} {p99:7.2f} {lost:5d} {wrong:5d} "
-                    f"{http_failures:5d} {counts['bad_lines']:6d} {counts['wrong_logins']:6d} "
-                    f"{counts['half_open']:6d} {counts['delayed']:8d} {counts['refused']:7d}",
-                    flush=True,
-                )
-                p99s.append(p99)
-                lost_total += lost + commander.timeouts
-                wrong_total += wrong
-                commander.latencies = []
-                commander.sent = commander.timeouts = 0
-                abuse.counts = Abuse().counts
-                running.set()
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for session in [*monitor_sessions, commanding]:
-                await session.close()
-        if first_rss:
-            growth = last_rss / first_rss - 1
-            print(
-                f"RSS {first_rss:.1f} -> {last_rss:.1f} MiB ({growth:+.1%}; goal <= "
-                f"+{GOAL_RSS_GROWTH:.0%}); worst p99 {max(p99s):.2f} ms (goal < {GOAL_P99_MS:g} ms); "
-                f"lost {lost_total}, wrong {wrong_total} (goal 0)",
-                flush=True,
+    with tempfile.TemporaryDirectory(prefix="qsx-soak-") as folder:
+        ca = Path(folder) / "leap-ca.json"
+        credentials, _ = LeapCredentials.load_or_create(ca)
+        legitimate = credentials.client_context(*credentials.issue_client("soak"))
+        abusive = credentials.client_context(*credentials.issue_client("soak abuser"))
+        async with (
+            serve(args, ca) as served,
+            aiohttp.ClientSession() as http,
+        ):
+            await run(
+                served,
+                http,
+                legitimate=legitimate,
+                abusive=abusive,
+                seconds=seconds,
+                interval=interval,
             )
 
 
-def main() -> None:
-    """Parse the duration and run."""
+async def run(  # noqa: PLR0914, PLR0915 (the soak's one sequence, said once)
+    served: Served,
+    http: aiohttp.ClientSession,
+    *,
+    legitimate: ssl.SSLContext,
+    abusive: ssl.SSLContext,
+    seconds: float,
+    interval: float,
+) -> None:
+    """Open the sessions, start the commanders and the abusers, and print a row per interval."""
+    addresses = served.addresses
+    zones = await zones_of(addresses, http)
+    lip_zones = zones[:COMMANDED_ZONES]
+    leap_zones = zones[COMMANDED_ZONES : 2 * COMMANDED_ZONES]
+    others = zones[2 * COMMANDED_ZONES :]
+    watched = lip_zones + leap_zones
+
+    def on_leap(zone: int) -> int:
+        return leap_id(zone, IdKind.ZONE)
+
+    lip = Protocol(
+        "LIP",
+        [Monitor(dict.fromkeys(watched, 100)) for _ in range(MONITORS)],
+        Commander(dict.fromkeys(lip_zones, 0)),
+    )
+    leap = Protocol(
+        "LEAP",
+        [Monitor(dict.fromkeys(map(on_leap, watched), 100)) for _ in range(MONITORS)],
+        Commander(dict.fromkeys(map(on_leap, leap_zones), 0)),
+    )
+    lip_sessions = await asyncio.gather(
+        *(Session.open(addresses, m.report) for m in lip.monitors)
+    )
+    leap_sessions = await asyncio.gather(
+        *(LeapSession.open(addresses, legitimate, m.report) for m in leap.monitors)
+    )
+    lip_commanding = await Session.open(addresses, lip.commander.report)
+    leap_commanding = await LeapSession.open(
+        addresses, legitimate, leap.commander.report
+    )
+    leap_abuser = LeapAbuser(addresses, abusive, MONITORS + 1)
+    await leap_abuser.fill()
+    leap_abuser.release()
+    abuse = lip_abuse()
+    running = asyncio.Event()
+    running.set()
+    tasks = [
+        asyncio.create_task(
+            command_loop(lip_commanding.command, lip.commander, running)
+        ),
+        asyncio.create_task(
+            command_loop(leap_commanding.command, leap.commander, running)
+        ),
+        asyncio.create_task(abuse_loop(addresses, others, abuse)),
+        asyncio.create_task(leap_abuser.loop()),
+    ]
+    print(
+        f"soak: {MODULES} modules on {addresses.host} (LIP {addresses.lip_port}, HTTP {addresses.http_port}, "
+        f"LEAP {addresses.leap_port}, pairing {addresses.pairing_port}); on each protocol {MONITORS} monitors "
+        f"and {COMMANDED_ZONES} zones commanded at 100/s; clients from {addresses.client or 'any address'}, "
+        f"abuser from {addresses.abuser}; one row per {interval:g} s for {seconds:g} s",
+        flush=True,
+    )
+    print(HEADER, flush=True)
+    start = time.perf_counter()
+    first_rss: float | None = None
+    last_rss = 0.0
+    http_failures = locked_out = 0
+    logged = 0
+    try:
+        elapsed = 0.0
+        while elapsed < seconds:
+            await asyncio.sleep(min(interval, seconds - elapsed))
+            running.clear()  # pause the commanders and sync every monitor: all reports are in
+            await lip.commander.settled()
+            await leap.commander.settled()
+            for lip_session in lip_sessions:
+                await lip_session.sync()
+            for leap_session in leap_sessions:
+                await leap_session.sync()
+            lip_cmds, leap_cmds = lip.commander.sent, leap.commander.sent
+            expected = (
+                lip_cmds - lip.commander.timeouts + leap_cmds - leap.commander.timeouts
+            )
+            lip_row = lip.interval(expected)
+            leap_row = leap.interval(expected)
+            failed = await database_fails(addresses, http)
+            http_failures += failed
+            async with leap_abuser.paused():
+                await leap_abuser.fill()
+                evictable = leap_abuser.evictable()
+                admitted = await new_client(addresses, legitimate)
+                leap_abuser.release()
+            if admitted:
+                new = "ok"
+            elif evictable:
+                new = "LOCK"
+                locked_out += 1
+            else:
+                new = "wait"
+            last_rss = rss_kib(served.pid) / 1024
+            first_rss = last_rss if first_rss is None else first_rss
+            elapsed = time.perf_counter() - start
+            lip_counts, leap_counts = abuse.counts, leap_abuser.abuse.counts
+            print(
+                f"{elapsed:4.0f} {last_rss:7.1f} {open_fds(served.pid):4d} "
+                f"{(served.log.size - logged) / 1024:7.1f} |"
+                f"{lip_cmds:6d} {lip_row[0]:7.2f} {lip_row[1]:7.2f} {lip_row[2]:5d} {lip_row[3]:5d} "
+                f"{failed:5d} |"
+                f"{leap_cmds:6d} {leap_row[0]:7.2f} {leap_row[1]:7.2f} {leap_row[2]:5d} {leap_row[3]:5d} "
+                f"{new:>5} |"
+                f"{lip_counts['bad_lines'] + leap_counts['bad_lines']:5d} "
+                f"{lip_counts['half_open'] + leap_counts['half_open']:5d} "
+                f"{lip_counts['wrong_logins']:6d} {lip_counts['delayed']:7d} "
+                f"{leap_counts['pipelined']:6d} {leap_counts['dropped']:7d} {leap_counts['evicted']:7d} "
+                f"{lip_counts['refused'] + leap_counts['refused']:7d}",
+                flush=True,
+            )
+            logged = served.log.size
+            abuse.next_interval()
+            leap_abuser.abuse.next_interval()
+            running.set()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for lip_session in [*lip_sessions, lip_commanding]:
+            await lip_session.close()
+        for leap_session in [*leap_sessions, leap_commanding]:
+            await leap_session.close()
+    summarize(
+        lip,
+        leap,
+        (first_rss or 0.0, last_rss),
+        served.log,
+        http_failures=http_failures,
+        locked_out=locked_out,
+    )
+
+
+def summarize(
+    lip: Protocol,
+    leap: Protocol,
+    rss: tuple[float, float],
+    log: ServerLog,
+    *,
+    http_failures: int,
+    locked_out: int,
+) -> None:
+    """Print the goals: one line per protocol, one for the server."""
+    print(
+        lip.verdict(
+            f"database reads failed {http_failures} (goal 0)", http_failures == 0
+        ),
+        flush=True,
+    )
+    print(
+        leap.verdict(
+            f"new clients refused past the eviction age {locked_out} (goal 0)",
+            locked_out == 0,
+        ),
+        flush=True,
+    )
+    first, last = rss
+    growth = last / first - 1 if first else math.nan
+    met = growth <= GOAL_RSS_GROWTH and log.tracebacks == 0
+    print(
+        f"server: RSS {first:.1f} -> {last:.1f} MiB ({growth:+.1%}; goal <= +{GOAL_RSS_GROWTH:.0%}); log "
+        f"{log.size / 1024:.1f} KiB with {log.tracebacks} tracebacks (goal 0): "
+        f"{'goal met' if met else 'goal MISSED'}",
+        flush=True,
+    )
+    if log.first_traceback:
+        print("the server's first traceback:", *log.first_traceback, sep="\n  ")
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the duration, the interval and the addresses."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -440,13 +441,42 @@ def main() -> None:
         "--interval",
         type=float,
         default=60.0,
-        help="seconds per printed row (default %(default)s)",
+        help=f"seconds per printed row, at most {MAX_INTERVAL:g} (default %(default)s)",
     )
-    args = parser.parse_args()
-    seconds = args.seconds if args.seconds is not None else args.minutes * 60
-    if seconds <= 0 or args.interval <= 0:
-        parser.error("the duration and the interval must be positive")
-    asyncio.run(soak(seconds, args.interval))
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="the server's address (default %(default)s)"
+    )
+    for name in ("lip", "http", "leap", "pairing"):
+        parser.add_argument(
+            f"--{name}-port",
+            type=int,
+            default=0,
+            help=f"the server's {name.upper()} port (default 0: a free one)",
+        )
+    parser.add_argument(
+        "--client",
+        help="the legitimate clients' source address (default: the kernel's choice)",
+    )
+    parser.add_argument(
+        "--abuser",
+        default="127.0.0.3",
+        help="the abuser's source address, not the clients' (default %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    args.seconds = args.seconds if args.seconds is not None else args.minutes * 60
+    if args.seconds <= 0 or not 0 < args.interval <= MAX_INTERVAL:
+        parser.error(
+            f"the duration must be positive, the interval between 0 and {MAX_INTERVAL:g} s"
+        )
+    if args.client is not None and args.client == args.abuser:
+        parser.error("the abuser needs an address of its own")
+    return args
+
+
+def main() -> None:
+    """Parse the options and run."""
+    args = parse()
+    asyncio.run(soak(args, args.seconds, args.interval))
 
 
 if __name__ == "__main__":
