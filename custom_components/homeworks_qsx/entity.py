@@ -88,9 +88,23 @@ def _device_info_of(
 def processor_device_info(
     entry: HomeworksQsxConfigEntry, processor: ProcessorDescription
 ) -> DeviceInfo:
-    """Describe the processor device of a config entry."""
-    info = DeviceInfo(
+    """Describe the processor device of a config entry.
+
+    Built whole: since Home Assistant 2026.11 a device info is no dict, and keys cannot be deleted from it.
+    """
+    configuration_url = None
+    if entry.data.get(CONF_BACKEND) == BackendType.LIVE:
+        port = entry.data[CONF_HTTP_PORT]
+        host = entry.data[CONF_HOST]
+        configuration_url = (
+            f"http://{host}/" if port == 80 else f"http://{host}:{port}/"
+        )
+    return DeviceInfo(
         identifiers={(DOMAIN, processor.serial)},
+        connections={(CONNECTION_NETWORK_MAC, processor.mac)}
+        if processor.mac
+        else set(),
+        configuration_url=configuration_url,
         manufacturer=MANUFACTURER,
         model=PROCESSOR_MODEL_NAME,
         model_id=processor.model.value,
@@ -98,15 +112,6 @@ def processor_device_info(
         serial_number=processor.serial,
         sw_version=processor.firmware,
     )
-    if processor.mac:
-        info["connections"] = {(CONNECTION_NETWORK_MAC, processor.mac)}
-    if entry.data.get(CONF_BACKEND) == BackendType.LIVE:
-        port = entry.data[CONF_HTTP_PORT]
-        host = entry.data[CONF_HOST]
-        info["configuration_url"] = (
-            f"http://{host}/" if port == 80 else f"http://{host}:{port}/"
-        )
-    return info
 
 
 def module_device_info(
@@ -116,23 +121,22 @@ def module_device_info(
 
     `link_address`: whether the backend reports where the module is on its link (LEAP does not).
     """
-    info = DeviceInfo(
+    return DeviceInfo(
         identifiers={(DOMAIN, module.serial)},
         manufacturer=MANUFACTURER,
         model=MODULE_MODEL_NAME,
         model_id=MODULE_MODEL,
         name=module.name,
         serial_number=module.serial,
-        hw_version=f"Link {module.link}, address {module.address}",
+        hw_version=f"Link {module.link}, address {module.address}"
+        if link_address
+        else None,
         # A description's default area is the module's own name: no room to suggest then.
         suggested_area=module.area
         if module.area and module.area != module.name
         else None,
         via_device_id=processor_device_id,
     )
-    if not link_address:
-        del info["hw_version"]
-    return info
 
 
 def group_device_info(

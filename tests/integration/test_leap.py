@@ -583,6 +583,45 @@ async def test_full_profile_module_devices(
     assert processor.emulator.state(KITCHEN).zones[0].on
 
 
+class _DeviceInfoWithoutDelete(dict[str, Any]):
+    """A device info that, like Home Assistant 2026.11's, has no `__delitem__`."""
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError(f"device info does not support item deletion ({key})")
+
+
+@pytest.mark.parametrize("profile", [Profile.FULL, Profile.ANONYMOUS])
+async def test_devices_built_whole_get_their_entities(
+    hass: HomeAssistant,
+    processor: EmulatedProcessor,
+    profile: Profile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LP16: every module or area device gets its entities when a device info cannot lose a key once built."""
+    monkeypatch.setattr(
+        "custom_components.homeworks_qsx.entity.DeviceInfo", _DeviceInfoWithoutDelete
+    )
+    entry = await setup_leap(hass, processor)
+    registry = er.async_get(hass)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    units = [device for device in devices if device.via_device_id is not None]
+    names = {"Kitchen", "Garage", "Hall"}
+    if profile is Profile.FULL:
+        names = {f"{name} panel" for name in names}
+    assert {device.name for device in units} == names
+    for device in units:
+        switches = [
+            entity
+            for entity in er.async_entries_for_device(registry, device.id)
+            if entity.domain == "switch"
+        ]
+        assert switches, f"{device.name} has no switch"
+        assert all(
+            hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+            for entity in switches
+        )
+
+
 async def test_simulation_refused_on_leap(
     hass: HomeAssistant, processor: EmulatedProcessor
 ) -> None:
