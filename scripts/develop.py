@@ -99,7 +99,7 @@ async def first_run(client: HomeAssistantClient) -> str:
     result = await client.add_emulated_system(
         {
             "name": EXAMPLE_HOUSE_NAME,
-            "model": "HQP7-2",
+            "model": "hqp7_2",
             "link_1_modules": 0,
             "link_2_modules": 0,
             "description_path": str(EXAMPLE_HOUSE),

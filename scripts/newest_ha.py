@@ -34,7 +34,7 @@ STATE_TIMEOUT = 20.0
 # Two modules on link 1: a processor, two module devices; 4 zones, a CCO, a CCI and diagnostics each.
 SYSTEM = {
     "name": "Newest release check",
-    "model": "HQP7-2",
+    "model": "hqp7_2",
     "link_1_modules": 2,
     "link_2_modules": 0,
     "serve": False,

@@ -38,8 +38,8 @@ from .const import (
     LOGGER,
     BackendType,
 )
+from .flow_schemas import model_of_option
 from .qsx.backend import QsxBackend
-from .qsx.const import ProcessorModel
 from .qsx.errors import (
     AuthenticationError,
     CommandTimeoutError,
@@ -71,7 +71,7 @@ async def async_emulated_data(
     hass: HomeAssistant, user_input: Mapping[str, Any]
 ) -> tuple[dict[str, Any], SystemDescription]:
     """Build the emulated system the form asks for; return its entry data and description, or raise FormError."""
-    model = ProcessorModel(user_input[CONF_MODEL])
+    model = model_of_option(user_input[CONF_MODEL])
     data: dict[str, Any] = {
         CONF_BACKEND: BackendType.EMULATED.value,
         CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME,

@@ -100,15 +100,26 @@ def module_selector(
     )
 
 
+def model_option(model: ProcessorModel) -> str:
+    """Return the form's option key of `model`: option keys are translation keys, [a-z0-9-_] only ("hqp7_2")."""
+    return model.name.lower()
+
+
+def model_of_option(option: str) -> ProcessorModel:
+    """Return the model of a form's option key; entries store the model number itself ("HQP7-2")."""
+    return ProcessorModel[option.upper()]
+
+
 def emulated_schema() -> probatio.Schema:
     """Return the form of a new emulated system: a module count per link, or a description file."""
     return probatio.Schema(
         {
             probatio.Required(CONF_NAME, default=DEFAULT_NAME): str,
             probatio.Required(
-                CONF_MODEL, default=ProcessorModel.HQP7_2.value
+                CONF_MODEL, default=model_option(ProcessorModel.HQP7_2)
             ): dropdown(
-                [model.value for model in ProcessorModel], translation_key=CONF_MODEL
+                [model_option(model) for model in ProcessorModel],
+                translation_key=CONF_MODEL,
             ),
             probatio.Required(
                 CONF_LINK_1_MODULES, default=DEFAULT_MODULES_PER_LINK

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, override
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.components.switch.const import SwitchDeviceClass
+from homeassistant.components.switch import (
+    SwitchDeviceClass,
+    SwitchEntity,
+    SwitchEntityDescription,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 

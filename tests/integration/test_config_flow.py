@@ -67,7 +67,7 @@ def _free_port() -> int:
 def _emulated_input(**overrides: Any) -> dict[str, Any]:
     return {
         CONF_NAME: "Beach house",
-        CONF_MODEL: "HQP7-2",
+        CONF_MODEL: "hqp7_2",
         CONF_LINK_1_MODULES: 3,
         CONF_LINK_2_MODULES: 2,
         CONF_SERVE: False,
@@ -129,17 +129,19 @@ async def test_emulated_single_link(hass: HomeAssistant) -> None:
     """A single-link model refuses modules on link 2 until they are removed."""
     result = await _start(hass, "emulated")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _emulated_input(**{CONF_MODEL: "HQP7-1"})
+        result["flow_id"], _emulated_input(**{CONF_MODEL: "hqp7_1"})
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_LINK_2_MODULES: "single_link_model"}
     assert result["description_placeholders"] == {"error": "HQP7-1"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        _emulated_input(**{CONF_MODEL: "HQP7-1", CONF_LINK_2_MODULES: 0}),
+        _emulated_input(**{CONF_MODEL: "hqp7_1", CONF_LINK_2_MODULES: 0}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_MODULES_PER_LINK] == [3]
+    # The form's option key is "hqp7_1"; the entry stores the model number, as entries made before did.
+    assert result["data"][CONF_MODEL] == "HQP7-1"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -150,7 +152,7 @@ async def test_emulated_over_the_limit(hass: HomeAssistant) -> None:
         result["flow_id"],
         _emulated_input(
             **{
-                CONF_MODEL: "HQP7-MDU-1",
+                CONF_MODEL: "hqp7_mdu_1",
                 CONF_LINK_1_MODULES: 60,
                 CONF_LINK_2_MODULES: 0,
             }
@@ -163,7 +165,7 @@ async def test_emulated_over_the_limit(hass: HomeAssistant) -> None:
         result["flow_id"],
         _emulated_input(
             **{
-                CONF_MODEL: "HQP7-MDU-1",
+                CONF_MODEL: "hqp7_mdu_1",
                 CONF_LINK_1_MODULES: 12,
                 CONF_LINK_2_MODULES: 0,
             }
@@ -233,7 +235,7 @@ async def test_emulated_file_errors(hass: HomeAssistant, tmp_path: Path) -> None
 
     result = await hass.config_entries.flow.async_configure(
         flow_id,
-        _emulated_input(**{CONF_MODEL: "HQP7-1", CONF_DESCRIPTION_PATH: str(HOUSE)}),
+        _emulated_input(**{CONF_MODEL: "hqp7_1", CONF_DESCRIPTION_PATH: str(HOUSE)}),
     )
     assert result["errors"] == {CONF_MODEL: "model_mismatch"}
     assert result["description_placeholders"] == {"error": "HQP7-2"}

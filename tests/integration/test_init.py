@@ -22,6 +22,8 @@ from custom_components.homeworks_qsx.const import (
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
     CONF_LIP_PORT,
+    CONF_MODEL,
+    CONF_MODULES_PER_LINK,
     CONF_SERVE,
     DOMAIN,
 )
@@ -53,6 +55,7 @@ from .conftest import (
     USERNAME,
     counted_data,
     emulated_data,
+    get_device,
     get_state,
     state_of,
 )
@@ -115,6 +118,32 @@ async def test_setup_from_module_counts(hass: HomeAssistant) -> None:
     assert entry.state is ConfigEntryState.LOADED
     assert len(entry.runtime_data.backend.description.modules) == 3
     assert get_state(hass, "switch.module_1_1_zone_1").name == "Module 1.1 Zone 1"
+
+
+@pytest.mark.parametrize(
+    ("model", "modules_per_link"),
+    [("HQP7-1", [2]), ("HQP7-2", [2, 1]), ("HQP7-MDU-1", [2]), ("HQP7-MDU-2", [2, 1])],
+)
+async def test_entries_keep_the_stored_model_number(
+    hass: HomeAssistant, model: str, modules_per_link: list[int]
+) -> None:
+    """Entries store the model number, as every earlier version did; the form's lower-case keys change nothing."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=counted_data(
+            **{CONF_MODEL: model, CONF_MODULES_PER_LINK: modules_per_link}
+        ),
+        title="Counted",
+        unique_id=default_processor_serial("Counted"),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.backend.description.processor.model.value == model
+    assert entry.data[CONF_MODEL] == model
+    assert entry.unique_id is not None
+    assert get_device(hass, entry.entry_id, entry.unique_id).model_id == model
 
 
 async def test_state_survives_restart(

@@ -197,7 +197,7 @@ async def test_serve_step_offers_leap(
         result["flow_id"],
         {
             "name": "Beach house",
-            "model": "HQP7-2",
+            "model": "hqp7_2",
             "link_1_modules": 2,
             "link_2_modules": 0,
             CONF_SERVE: True,

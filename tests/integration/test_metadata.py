@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 import re
@@ -15,6 +16,7 @@ from custom_components.homeworks_qsx import (
     binary_sensor,
     energy,
     event,
+    flow_schemas,
     sensor,
     services,
     switch,
@@ -30,6 +32,9 @@ from homeassistant.helpers.entity import EntityDescription
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "homeworks_qsx"
 LANGUAGES = ("en", "es", "fr")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# hassfest's pattern of a translation key (selector options, entity and state keys, ...): lower case, digits, `-`
+# and `_`, neither first nor last nor doubled.
+TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
 
 QUALITY_RULES = {
     "bronze": [
@@ -108,6 +113,15 @@ def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return leaves
 
 
+def _keys(data: dict[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in data.items():
+        keys.append(f"{prefix}{key}")
+        if isinstance(value, dict):
+            keys += _keys(value, f"{prefix}{key}.")
+    return keys
+
+
 def _descriptions() -> dict[str, list[EntityDescription]]:
     return {
         "switch": [
@@ -153,6 +167,48 @@ def test_languages_complete(language: str) -> None:
             key
         )
         assert other[key].strip(), key
+
+
+@pytest.mark.parametrize("name", [f"translations/{lang}.json" for lang in LANGUAGES])
+def test_translation_keys_follow_hassfest(name: str) -> None:
+    """Every key of a translations file matches hassfest's translation-key pattern (it checks a subset of them)."""
+    keys = [key.rsplit(".", 1)[-1] for key in _keys(_json(name))]
+    assert keys
+    assert [key for key in keys if not TRANSLATION_KEY.match(key)] == []
+
+
+def test_model_options_are_translated_keys_of_every_model() -> None:
+    """The processor model drop-down offers one translated key per model, and each key leads back to its model."""
+    options = {flow_schemas.model_option(model): model for model in ProcessorModel}
+    assert {flow_schemas.model_of_option(option) for option in options} == set(
+        ProcessorModel
+    )
+    for option, model in options.items():
+        assert flow_schemas.model_of_option(option) is model
+    for language in LANGUAGES:
+        strings = _json(f"translations/{language}.json")["selector"]["model"]
+        assert set(strings["options"]) == set(options), language
+        for option, model in options.items():
+            assert model.value in strings["options"][option], (language, option)
+
+
+def test_platforms_imported_from_their_component_root() -> None:
+    """Home Assistant's pylint plugin (hass-component-root-import): another component is imported from its root."""
+    deep = []
+    for path in sorted(INTEGRATION.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            deep += [
+                f"{path.relative_to(INTEGRATION)}: {module}"
+                for module in modules
+                if module.startswith("homeassistant.components.")
+                and module.count(".") > 2
+            ]
+    assert deep == []
 
 
 def test_entity_translations_and_icons() -> None:
@@ -274,6 +330,25 @@ def test_brand_icon() -> None:
     with Image.open(INTEGRATION / "brand" / "icon.png") as image:
         assert image.format == "PNG"
         assert image.size == (256, 256)
+
+
+def _met(status: str | dict[str, str]) -> bool:
+    return (status["status"] if isinstance(status, dict) else status) in (
+        "done",
+        "exempt",
+    )
+
+
+def test_manifest_claims_no_more_than_the_rules_support() -> None:
+    """The manifest's quality scale is a tier whose rules, and those of every tier below, are all done or exempt."""
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    supported: list[str] = []
+    for tier, names in QUALITY_RULES.items():
+        if not all(_met(rules[name]) for name in names):
+            break
+        supported.append(tier)
+    claimed = _json("manifest.json").get("quality_scale")
+    assert claimed is None or claimed in supported, (claimed, supported)
 
 
 def test_quality_scale_complete() -> None:
