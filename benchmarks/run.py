@@ -2,7 +2,7 @@
 
 The same rows are written as JSON to ``benchmarks/results/<UTC time>.json`` and ``benchmarks/results/latest.json``.
 ``scripts/bench`` calls this after ``scripts/setup``; extra arguments select benchmarks by name, for example
-``scripts/bench roundtrip startup``. ``--markdown`` also prints the table in Markdown (as in README.md).
+``scripts/bench roundtrip startup``. ``--markdown`` also prints the table in Markdown (as in docs/performance.md).
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.run``.
 """

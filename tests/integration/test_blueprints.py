@@ -124,9 +124,9 @@ def test_blueprints_are_described_and_filtered() -> None:
 
 
 def test_readme_imports_every_blueprint() -> None:
-    """The README's "Import blueprint" section gives the address and the import link of each blueprint."""
+    """The README's "Automations" section gives the address and the import link of each blueprint."""
     readme = (BLUEPRINTS.parent / "README.md").read_text()
-    section = readme.split("## Import blueprint", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("## Automations", 1)[1].split("\n## ", 1)[0]
     for path in OURS.glob("*.yaml"):
         address = (
             "https://github.com/homeworks-qsx/homeworks-qsx/blob/main/blueprints/automation/"

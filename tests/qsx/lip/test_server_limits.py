@@ -1,4 +1,4 @@
-"""The LIP server's limits (README, protocol section): logins, sockets, failed logins, idle sessions."""
+"""The LIP server's limits (docs/limits.md): logins, sockets, failed logins, idle sessions."""
 
 from __future__ import annotations
 

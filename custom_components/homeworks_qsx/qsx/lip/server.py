@@ -11,7 +11,7 @@ it, drops a session whose peer does not read (bounded write buffer) rather than 
 sessions idle for 10 minutes. Both listeners take their sockets from one `SocketBudget` (`qsx/limits.py`), shared
 with the emulator's other servers: a login and an HTTP request head each have a deadline, connections still in
 them are bounded apart, and failed logins wait a growing delay per source address (logged as a summary, never
-with what was typed). The limits are listed in the README's protocol section.
+with what was typed). The limits are listed in docs/limits.md.
 
 Sessions are `asyncio.Protocol`s: received bytes are handled in the transport's callback and the answers written
 before it returns, with no task between the socket and the emulator (a command costs one turn of the event loop).
