@@ -1,0 +1,115 @@
+"""Entries written by the release before the device model: set up by this code, they keep every id and the state.
+
+`fixtures/release/*.json` hold what the release left behind for an emulated, a LIP and a LEAP entry (both LEAP
+listings, LP16): the config entry, the device and entity registries, what each entity showed, and the emulated
+system's stored state. Setting the same entries up here must give the same registries (entity ids, unique ids,
+device identifiers), the same states, and write the stored state back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from custom_components.homeworks_qsx.const import (
+    CONF_CA_PEM,
+    CONF_CERT_PEM,
+    CONF_DESCRIPTION_PATH,
+    CONF_HTTP_PORT,
+    CONF_KEY_PEM,
+    CONF_LIP_PORT,
+    DOMAIN,
+)
+from custom_components.homeworks_qsx.qsx.leap import Profile
+from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+from .conftest import FIXTURES, HOUSE
+from .release import entry_from_record, registries, states
+from .test_leap import (  # noqa: F401  (the emulated LEAP processor and its fixtures)
+    EmulatedProcessor,
+    credentials,
+    fast_leap_timing,
+    leap_loopback,
+    processor,
+    profile,
+)
+
+RELEASE = FIXTURES / "release"
+
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+def _release(name: str) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads((RELEASE / f"{name}.json").read_text())
+    return record
+
+
+def _comparable_states(shown: dict[str, str]) -> dict[str, str]:
+    """States that do not depend on the time of the run: no energy reading, no last event."""
+    return {
+        entity_id: state
+        for entity_id, state in shown.items()
+        if not entity_id.startswith("event.") and not entity_id.endswith("_energy")
+    }
+
+
+async def _set_up_and_compare(
+    hass: HomeAssistant, release: dict[str, Any], **run: Any
+) -> None:
+    entry = entry_from_record(release["entry"], **run)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert registries(hass, entry) == release["registries"]
+    assert _comparable_states(states(hass, entry)) == _comparable_states(
+        release["states"]
+    )
+
+
+async def test_emulated_entry_of_the_release(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """An emulated entry keeps its devices, entities and state, and its stored state is written back unchanged."""
+    release = _release("emulated")
+    key = f"{DOMAIN}.{release['entry']['entry_id']}"
+    hass_storage[key] = json.loads(json.dumps(release["store"]))
+    await _set_up_and_compare(hass, release, **{CONF_DESCRIPTION_PATH: str(HOUSE)})
+    entry = hass.config_entries.async_get_entry(release["entry"]["entry_id"])
+    assert entry is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"] == release["store"]["data"]
+
+
+@pytest.mark.usefixtures("fast_live_timing")
+async def test_lip_entry_of_the_release(
+    hass: HomeAssistant, lip_server: LipServer
+) -> None:
+    """A LIP entry keeps its devices and entities."""
+    await _set_up_and_compare(
+        hass,
+        _release("lip"),
+        **{CONF_LIP_PORT: lip_server.port, CONF_HTTP_PORT: lip_server.http_port},
+    )
+
+
+@pytest.mark.parametrize("profile", [Profile.FULL, Profile.ANONYMOUS])
+async def test_leap_entry_of_the_release(
+    hass: HomeAssistant,
+    processor: EmulatedProcessor,  # noqa: F811  (the fixture imported above)
+    profile: Profile,  # noqa: F811
+) -> None:
+    """LP16: a LEAP entry keeps its module devices (full listing) or area devices (anonymous listing)."""
+    certificates = processor.certificates()
+    await _set_up_and_compare(
+        hass,
+        _release(f"leap_{profile.value}"),
+        **{
+            key: certificates[key] for key in (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
+        },
+    )
