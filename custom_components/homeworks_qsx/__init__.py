@@ -248,11 +248,9 @@ async def async_remove_config_entry_device(
     """Let the user delete a device only when it is no longer part of the system."""
     description = entry.runtime_data.backend.description
     serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-    current = (
-        {description.processor.serial}
-        | {module.serial for module in description.modules}
-        | {group.serial for group in description.groups}
-    )
+    current = {description.processor.serial} | {
+        device.serial for device in description.devices
+    }
     removable = not serials & current
     LOGGER.debug("Device %s removable: %s", device.name, removable)
     return removable

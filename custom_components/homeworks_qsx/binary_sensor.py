@@ -1,4 +1,4 @@
-"""Binary sensors of HomeWorks QSX: the manual override input, module diagnostics and the processor link."""
+"""Binary sensors of HomeWorks QSX: the manual override input, device diagnostics and the processor link."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
-from .qsx.backend import Capability
-from .qsx.model import ModuleDescription, ModuleState
+from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
+from .qsx.model import Capability, DeviceDescription, DeviceState
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.
@@ -27,14 +26,14 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class HomeworksQsxBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """Describes a binary sensor of a switching module."""
+    """Describes a binary sensor of a device."""
 
     capability: Capability  # created only on a backend that reports it
-    exists_fn: Callable[[ModuleState], bool] = lambda _: True
-    is_on_fn: Callable[[ModuleState], bool | None]
+    exists_fn: Callable[[DeviceState], bool] = lambda _: True
+    is_on_fn: Callable[[DeviceState], bool | None]
 
 
-MODULE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
+DEVICE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
     HomeworksQsxBinarySensorEntityDescription(
         key="manual_override_input",
         translation_key="manual_override_input",
@@ -70,15 +69,16 @@ PROCESSOR_CONNECTIVITY = BinarySensorEntityDescription(
 )
 
 
-def _module_entities(
-    runtime: HomeworksQsxRuntime, module: ModuleDescription
+def _device_entities(
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[BinarySensorEntity]:
     backend = runtime.backend
-    state = backend.module_state(module.serial)
+    state = backend.device_state(device.serial)
     return [
-        HomeworksQsxModuleBinarySensor(runtime, module, description)
-        for description in MODULE_DESCRIPTIONS
+        HomeworksQsxDeviceBinarySensor(runtime, device, description)
+        for description in DEVICE_DESCRIPTIONS
         if description.capability in backend.capabilities
+        and description.capability in device.capabilities
         and description.exists_fn(state)
     ]
 
@@ -88,17 +88,17 @@ async def async_setup_entry(
     entry: HomeworksQsxConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the processor's connectivity and the binary sensors of every module."""
+    """Set up the processor's connectivity and the binary sensors of every device."""
     runtime = entry.runtime_data
-    runtime.async_add_module_entities(
+    runtime.async_add_device_entities(
         async_add_entities,
-        partial(_module_entities, runtime),
+        partial(_device_entities, runtime),
         [HomeworksQsxConnectivitySensor(runtime, PROCESSOR_CONNECTIVITY)],
     )
 
 
-class HomeworksQsxModuleBinarySensor(HomeworksQsxModuleEntity, BinarySensorEntity):
-    """A binary sensor of a switching module."""
+class HomeworksQsxDeviceBinarySensor(HomeworksQsxDeviceEntity, BinarySensorEntity):
+    """A binary sensor of a device."""
 
     entity_description: HomeworksQsxBinarySensorEntityDescription
 
@@ -106,7 +106,7 @@ class HomeworksQsxModuleBinarySensor(HomeworksQsxModuleEntity, BinarySensorEntit
     @override
     def is_on(self) -> bool | None:
         """The sensor's value."""
-        return self.entity_description.is_on_fn(self.module_state)
+        return self.entity_description.is_on_fn(self.device_state)
 
     @override
     def _value(self) -> Any:

@@ -11,6 +11,13 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_CA_PEM, CONF_CERT_PEM, CONF_DESCRIPTION_PATH, CONF_KEY_PEM
 from .qsx.description import description_to_dict
+from .qsx.model import (
+    ControlType,
+    DeviceKind,
+    DeviceState,
+    OutputDescription,
+    ZoneDescription,
+)
 from .runtime import HomeworksQsxConfigEntry
 
 TO_REDACT = {
@@ -26,6 +33,18 @@ TO_REDACT = {
     "peer",
     "user",
 }
+
+
+def _listed_output(output: OutputDescription, state: DeviceState) -> dict[str, Any]:
+    """Return an output an area lists, with its state."""
+    return {
+        "number": output.number,
+        "integration_id": output.integration_id,
+        "name": output.name,
+        "is_cco": output.control_type is ControlType.CCO,
+        "is_light": isinstance(output, ZoneDescription) and output.is_light,
+        "on": state.output_on(output.number),
+    }
 
 
 async def async_get_config_entry_diagnostics(
@@ -54,10 +73,10 @@ async def async_get_config_entry_diagnostics(
         "system": description_to_dict(description),
         "states": {
             module.serial: {
-                **asdict(backend.module_state(module.serial)),
-                "mode": backend.module_state(module.serial).mode.value,
+                **asdict(backend.device_state(module.serial)),
+                "mode": backend.device_state(module.serial).mode.value,
                 "ignored_reason": reason.value
-                if (reason := backend.module_state(module.serial).ignored_reason)
+                if (reason := backend.device_state(module.serial).ignored_reason)
                 else None,
             }
             for module in description.modules
@@ -66,14 +85,11 @@ async def async_get_config_entry_diagnostics(
             group.serial: {
                 "name": group.name,
                 "zones": [
-                    {**asdict(zone), "on": state.on}
-                    for zone, state in zip(
-                        group.zones,
-                        backend.module_state(group.serial).zones,
-                        strict=False,
-                    )
+                    _listed_output(output, backend.device_state(group.serial))
+                    for output in group.outputs
                 ],
             }
-            for group in description.groups
+            for group in description.devices
+            if group.kind is DeviceKind.AREA_GROUP
         },
     }

@@ -18,7 +18,7 @@ to one module, and no load can be given for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 import datetime as dt
 from typing import Any, Final, override
@@ -38,11 +38,11 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_ZONE_WATTS, DOMAIN
-from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
+from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE
 from .qsx.errors import UnknownObjectError
 from .qsx.events import Event, EventKind
-from .qsx.model import ModuleDescription
+from .qsx.model import Capability, DeviceDescription
 from .qsx.power import (
     EnergyMeter,
     Loads,
@@ -67,9 +67,9 @@ _POWER_EVENTS: Final = frozenset(
         EventKind.ZONE,
         EventKind.POWER,
         EventKind.BYPASS,
-        EventKind.MODULE_CHANGED,
-        EventKind.MODULE_ADDED,
-        EventKind.MODULE_REMOVED,
+        EventKind.DEVICE_CHANGED,
+        EventKind.DEVICE_ADDED,
+        EventKind.DEVICE_REMOVED,
     }
 )
 
@@ -136,16 +136,27 @@ def zone_load_overrides(options: Mapping[str, Any], serial: str) -> dict[int, fl
     return _zone_watts(options.get(CONF_ZONE_WATTS, {}).get(serial, {}))
 
 
-def _loads(runtime: HomeworksQsxRuntime, module: ModuleDescription) -> Loads:
+def _loads(runtime: HomeworksQsxRuntime, module: DeviceDescription) -> Loads:
     return module_loads(
         module, zone_load_overrides(runtime.entry.options, module.serial)
     )
 
 
+def has_loads(device: DeviceDescription) -> bool:
+    """Whether the zones of `device` can be given loads (`Capability.LOAD_CURRENT`: a module's, not an area's)."""
+    return Capability.LOAD_CURRENT in device.capabilities
+
+
+def _metered(devices: Iterable[DeviceDescription]) -> Iterator[DeviceDescription]:
+    return (device for device in devices if has_loads(device))
+
+
 def module_energy_entities(
-    runtime: HomeworksQsxRuntime, module: ModuleDescription
+    runtime: HomeworksQsxRuntime, module: DeviceDescription
 ) -> list[SensorEntity]:
     """Return the power and energy sensors of a module and of its zones whose load is known."""
+    if not has_loads(module):
+        return []
     loads = _loads(runtime, module)
     if not has_known_load(loads):
         return []
@@ -172,7 +183,7 @@ def async_remove_sensors_without_load(
     description = runtime.backend.description
     unique_ids: list[str] = []
     any_known = False
-    for module in description.modules:
+    for module in _metered(description.devices):
         loads = _loads(runtime, module)
         if has_known_load(loads):
             any_known = True
@@ -195,19 +206,19 @@ def async_remove_sensors_without_load(
 
 def system_energy_entities(runtime: HomeworksQsxRuntime) -> list[SensorEntity]:
     """Return the processor's total power sensor, when the load of at least one zone is known."""
-    modules = runtime.backend.description.modules
+    modules = _metered(runtime.backend.description.devices)
     if not any(has_known_load(_loads(runtime, module)) for module in modules):
         return []
     return [HomeworksQsxSystemPowerSensor(runtime, SYSTEM_POWER)]
 
 
-class _ModulePower(HomeworksQsxModuleEntity):
+class _ModulePower(HomeworksQsxDeviceEntity):
     """Power drawn through a module, or through one of its zones."""
 
     def __init__(
         self,
         runtime: HomeworksQsxRuntime,
-        module: ModuleDescription,
+        module: DeviceDescription,
         description: SensorEntityDescription,
         *,
         zone: int | None = None,
@@ -222,8 +233,8 @@ class _ModulePower(HomeworksQsxModuleEntity):
 
     def _power(self) -> float:
         """Return the power in watts drawn now."""
-        loads = module_loads(self.module, self._overrides)
-        state = self.module_state
+        loads = module_loads(self.device, self._overrides)
+        state = self.device_state
         if self._zone is None:
             return round(module_power(state, loads), POWER_DIGITS)
         return zone_power(state, self._zone, loads[self._zone - 1])
@@ -277,7 +288,7 @@ class HomeworksQsxEnergySensor(_ModulePower, RestoreEntity, SensorEntity):
     def __init__(
         self,
         runtime: HomeworksQsxRuntime,
-        module: ModuleDescription,
+        module: DeviceDescription,
         description: SensorEntityDescription,
         *,
         zone: int | None = None,
@@ -396,16 +407,16 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
         self._module_powers: dict[str, float] = {}
         self._async_measure_all()
 
-    def _measure(self, module: ModuleDescription) -> None:
+    def _measure(self, module: DeviceDescription) -> None:
         self._module_powers[module.serial] = module_power(
-            self.runtime.backend.module_state(module.serial),
+            self.runtime.backend.device_state(module.serial),
             module_loads(module, self._overrides.get(module.serial)),
         )
 
     @callback
     def _async_measure_all(self) -> None:
         self._module_powers.clear()
-        for module in self.runtime.backend.description.modules:
+        for module in _metered(self.runtime.backend.description.devices):
             self._measure(module)
 
     @property
@@ -423,15 +434,16 @@ class HomeworksQsxSystemPowerSensor(HomeworksQsxProcessorEntity, SensorEntity):
     def _handle_event(self, event: Event) -> None:
         if event.kind not in _POWER_EVENTS or event.serial is None:
             return
-        if event.kind is EventKind.MODULE_REMOVED:
+        if event.kind is EventKind.DEVICE_REMOVED:
             self._module_powers.pop(event.serial, None)
         else:
             try:
-                module = self.runtime.backend.description.module(event.serial)
+                device = self.runtime.backend.description.device(event.serial)
             except UnknownObjectError:
-                # An area group (LEAP): its zones carry no loads, so it draws nothing counted here.
                 return
-            self._measure(module)
+            if not has_loads(device):
+                return  # an area group (LEAP): its zones carry no loads, so it draws nothing counted here
+            self._measure(device)
         self._async_refresh()
 
     @callback

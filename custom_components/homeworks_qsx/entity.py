@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, override
@@ -24,15 +24,9 @@ from .const import (
     BackendType,
 )
 from .naming import object_id_without_repeated_area
-from .qsx.backend import Capability
 from .qsx.const import MODULE_MODEL
 from .qsx.events import Event, EventKind
-from .qsx.model import (
-    AreaGroupDescription,
-    ModuleDescription,
-    ModuleState,
-    ProcessorDescription,
-)
+from .qsx.model import Capability, DeviceDescription, DeviceState, ProcessorDescription
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 if TYPE_CHECKING:
@@ -53,9 +47,9 @@ class _SharedDeviceInfo:
     """The device descriptions of one entry's entities: thousands of entities share a few hundred devices."""
 
     processor: DeviceInfo | None = None
-    # Per module or area group serial, the description the device info was made from: a changed one gets a new one.
-    units: dict[str, tuple[ModuleDescription | AreaGroupDescription, DeviceInfo]] = (
-        field(default_factory=dict)
+    # Per device serial, the description the device info was made from: a changed one gets a new one.
+    devices: dict[str, tuple[DeviceDescription, DeviceInfo]] = field(
+        default_factory=dict
     )
 
 
@@ -73,15 +67,20 @@ def _shared_device_info(runtime: HomeworksQsxRuntime) -> _SharedDeviceInfo:
 
 
 def _device_info_of(
-    runtime: HomeworksQsxRuntime,
-    unit: ModuleDescription | AreaGroupDescription,
-    make: Callable[[], DeviceInfo],
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> DeviceInfo:
-    """Return the device info made for `unit` if it has not changed since; else a new one, kept for its serial."""
-    made = _shared_device_info(runtime).units
-    shared = made.get(unit.serial)
-    if shared is None or shared[0] is not unit:
-        shared = made[unit.serial] = (unit, make())
+    """Return the device info made for `device` if it has not changed since; else a new one, kept for its serial."""
+    made = _shared_device_info(runtime).devices
+    shared = made.get(device.serial)
+    if shared is None or shared[0] is not device:
+        shared = made[device.serial] = (
+            device,
+            device_info(
+                runtime.processor_device_id,
+                device,
+                link_address=Capability.LINK_ADDRESS in runtime.backend.capabilities,
+            ),
+        )
     return shared[1]
 
 
@@ -114,40 +113,30 @@ def processor_device_info(
     )
 
 
-def module_device_info(
-    processor_device_id: str, module: ModuleDescription, *, link_address: bool = True
-) -> DeviceInfo:
-    """Describe the device of a switching module, attached to its processor's device.
+# Model numbers the library knows, with the name a user sees beside them.
+MODEL_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {MODULE_MODEL: MODULE_MODEL_NAME}
+)
 
-    `link_address`: whether the backend reports where the module is on its link (LEAP does not).
+
+def device_info(
+    processor_device_id: str, device: DeviceDescription, *, link_address: bool = True
+) -> DeviceInfo:
+    """Describe a device of the system, attached to its processor's device: what the description knows of it.
+
+    `link_address`: whether the backend reports where a device is on its link (LEAP does not).
     """
     return DeviceInfo(
-        identifiers={(DOMAIN, module.serial)},
+        identifiers={(DOMAIN, device.serial)},
         manufacturer=MANUFACTURER,
-        model=MODULE_MODEL_NAME,
-        model_id=MODULE_MODEL,
-        name=module.name,
-        serial_number=module.serial,
-        hw_version=f"Link {module.link}, address {module.address}"
-        if link_address
+        model=MODEL_NAMES.get(device.model, device.model) if device.model else None,
+        model_id=device.model,
+        name=device.name,
+        serial_number=device.serial_number,
+        hw_version=f"Link {device.link}, address {device.address}"
+        if link_address and Capability.LINK_ADDRESS in device.capabilities
         else None,
-        # A description's default area is the module's own name: no room to suggest then.
-        suggested_area=module.area
-        if module.area and module.area != module.name
-        else None,
-        via_device_id=processor_device_id,
-    )
-
-
-def group_device_info(
-    processor_device_id: str, group: AreaGroupDescription
-) -> DeviceInfo:
-    """Describe the device of an area group (the zones of an area's anonymous modules), attached to the processor."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, group.serial)},
-        manufacturer=MANUFACTURER,
-        name=group.name,
-        suggested_area=group.area or None,
+        suggested_area=device.room,
         via_device_id=processor_device_id,
     )
 
@@ -205,12 +194,12 @@ class HomeworksQsxEntity(Entity):
         return None
 
     def _followed_serial(self) -> str | None:
-        """Return the module whose events the entity follows; None for every event."""
+        """Return the device whose events the entity follows; None for every event."""
         return None
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Follow the connection, and the events of the entity's module (or every event)."""
+        """Follow the connection, and the events of the entity's device (or every event)."""
         await super().async_added_to_hass()
         self._written = self._shown()
         self.runtime.router.add(self, self._followed_serial())
@@ -243,13 +232,28 @@ class HomeworksQsxEntity(Entity):
             self.async_write_ha_state()
 
 
-class _HomeworksQsxUnitEntity(HomeworksQsxEntity):
-    """An entity of a module or an area group: it follows the events of its serial and reads its live state."""
+class HomeworksQsxDeviceEntity(HomeworksQsxEntity):
+    """An entity of one device of the system: it follows the events of its serial and reads its live state."""
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        device: DeviceDescription,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to `device` and its Home Assistant device."""
+        super().__init__(runtime, device.serial, description)
+        self._attr_device_info = _device_info_of(runtime, device)
 
     @property
-    def module_state(self) -> ModuleState:
-        """The live state of the module or group (an area group has one zone per output)."""
-        return self.runtime.backend.module_state(self.serial)
+    def device(self) -> DeviceDescription:
+        """The device's current description."""
+        return self.runtime.backend.description.device(self.serial)
+
+    @property
+    def device_state(self) -> DeviceState:
+        """The device's live state."""
+        return self.runtime.backend.device_state(self.serial)
 
     @override
     def _followed_serial(self) -> str | None:
@@ -259,56 +263,6 @@ class _HomeworksQsxUnitEntity(HomeworksQsxEntity):
     @override
     def _handle_event(self, event: Event) -> None:
         self._async_refresh()
-
-
-class HomeworksQsxModuleEntity(_HomeworksQsxUnitEntity):
-    """An entity of one switching module."""
-
-    def __init__(
-        self,
-        runtime: HomeworksQsxRuntime,
-        module: ModuleDescription,
-        description: EntityDescription,
-    ) -> None:
-        """Attach the entity to `module` and its device."""
-        super().__init__(runtime, module.serial, description)
-        self._attr_device_info = _device_info_of(
-            runtime,
-            module,
-            lambda: module_device_info(
-                runtime.processor_device_id,
-                module,
-                link_address=Capability.LINK_ADDRESS in runtime.backend.capabilities,
-            ),
-        )
-
-    @property
-    def module(self) -> ModuleDescription:
-        """The module's current description."""
-        return self.runtime.backend.description.module(self.serial)
-
-
-class HomeworksQsxGroupEntity(_HomeworksQsxUnitEntity):
-    """An entity of one area group (LEAP: the zones of an area whose modules the processor does not identify)."""
-
-    def __init__(
-        self,
-        runtime: HomeworksQsxRuntime,
-        group: AreaGroupDescription,
-        description: EntityDescription,
-    ) -> None:
-        """Attach the entity to `group` and its device."""
-        super().__init__(runtime, group.serial, description)
-        self._attr_device_info = _device_info_of(
-            runtime,
-            group,
-            lambda: group_device_info(runtime.processor_device_id, group),
-        )
-
-    @property
-    def area_group(self) -> AreaGroupDescription:
-        """The group's current description."""
-        return self.runtime.backend.description.group(self.serial)
 
 
 class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
@@ -331,6 +285,6 @@ class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
     @callback
     @override
     def _handle_event(self, event: Event) -> None:
-        # Modules being added and removed change what the processor's entities show.
-        if event.kind in (EventKind.MODULE_ADDED, EventKind.MODULE_REMOVED):
+        # Devices being added and removed change what the processor's entities show.
+        if event.kind in (EventKind.DEVICE_ADDED, EventKind.DEVICE_REMOVED):
             self._async_refresh()

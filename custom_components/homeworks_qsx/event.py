@@ -13,11 +13,10 @@ from homeassistant.components.event import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxModuleEntity
-from .qsx.backend import Capability
+from .entity import HomeworksQsxDeviceEntity
 from .qsx.const import Button
 from .qsx.events import Event, EventKind
-from .qsx.model import ModuleDescription
+from .qsx.model import Capability, DeviceDescription
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: presses are pushed by the backend.
@@ -40,11 +39,14 @@ BUTTON_DESCRIPTION = EventEntityDescription(
 
 
 def _entities(
-    runtime: HomeworksQsxRuntime, module: ModuleDescription
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[EventEntity]:
-    if Capability.BUTTONS not in runtime.backend.capabilities:
+    if (
+        Capability.BUTTONS not in runtime.backend.capabilities
+        or Capability.BUTTONS not in device.capabilities
+    ):
         return []
-    return [HomeworksQsxButtonEvent(runtime, module, BUTTON_DESCRIPTION)]
+    return [HomeworksQsxButtonEvent(runtime, device, BUTTON_DESCRIPTION)]
 
 
 async def async_setup_entry(
@@ -52,13 +54,13 @@ async def async_setup_entry(
     entry: HomeworksQsxConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the button event entity of every module."""
+    """Set up the button event entity of every device."""
     runtime = entry.runtime_data
-    runtime.async_add_module_entities(async_add_entities, partial(_entities, runtime))
+    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
 
 
-class HomeworksQsxButtonEvent(HomeworksQsxModuleEntity, EventEntity):
-    """A press of one of the module's local buttons: a zone button or Prog."""
+class HomeworksQsxButtonEvent(HomeworksQsxDeviceEntity, EventEntity):
+    """A press of one of the device's local buttons: a zone button or Prog."""
 
     @callback
     @override

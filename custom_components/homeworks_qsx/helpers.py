@@ -26,20 +26,19 @@ from .qsx.errors import (
 )
 
 if TYPE_CHECKING:
-    from .qsx.backend import QsxBackend
     from .runtime import HomeworksQsxRuntime
 
 
 class CommandTarget(Protocol):
-    """The module a command is for, with its entry's runtime: an entity of the module, or an action's target."""
+    """The device a command is for, with its entry's runtime: an entity of the device, or an action's target."""
 
     @property
     def runtime(self) -> HomeworksQsxRuntime:
-        """The runtime of the module's config entry."""
+        """The runtime of the device's config entry."""
 
     @property
     def serial(self) -> str:
-        """The module's serial number."""
+        """The device's serial number."""
 
 
 type ModuleCommand[T: CommandTarget, **P] = Callable[
@@ -55,15 +54,6 @@ def _unknown_module(serial: str) -> ServiceValidationError:
     )
 
 
-def _unit_name(backend: QsxBackend, serial: str) -> str:
-    """Name of the module, or of the area group (LEAP), with this serial."""
-    description = backend.description
-    try:
-        return description.module(serial).name
-    except UnknownObjectError:
-        return description.group(serial).name
-
-
 def _exception_handler[T: CommandTarget, **P](
     func: ModuleCommand[T, P], *, obeyed_only: bool
 ) -> ModuleCommand[T, P]:
@@ -73,10 +63,10 @@ def _exception_handler[T: CommandTarget, **P](
         backend = runtime.backend
         serial = target.serial
         try:
-            state = backend.module_state(serial)
+            state = backend.device_state(serial)
+            name = backend.description.device(serial).name
         except UnknownObjectError as err:
             raise _unknown_module(serial) from err
-        name = _unit_name(backend, serial)
         if obeyed_only and (reason := state.ignored_reason):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,

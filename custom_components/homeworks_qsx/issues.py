@@ -76,8 +76,8 @@ class RepairIssues:
     @callback
     def async_check_cci(self, serial: str) -> None:
         """Raise a repair issue once a CCI without override device has been open long enough; clear it on close."""
-        module = self.backend.description.module(serial)
-        state = self.backend.module_state(serial)
+        module = self.backend.description.device(serial)
+        state = self.backend.device_state(serial)
         if state.cci_open and module.cci_group is None:
             if serial not in self._cci_timers:
                 self._cci_timers[serial] = async_call_later(
@@ -99,7 +99,7 @@ class RepairIssues:
     def _async_cci_open_too_long(self, serial: str, _now: datetime) -> None:
         # Removing the module cancels this timer, so the module is still there.
         del self._cci_timers[serial]
-        module = self.backend.description.module(serial)
+        module = self.backend.description.device(serial)
         ir.async_create_issue(
             self.hass,
             DOMAIN,

@@ -25,7 +25,7 @@ from .const import CONF_MODULE, CONF_ZONE_WATTS
 from .energy import async_remove_sensors_without_load, zone_load_overrides
 from .flow_schemas import module_selector
 from .qsx.const import MAINS_VOLTAGE, MODULE_RATING_A, ZONE_RATING_A, ZONES_PER_MODULE
-from .qsx.model import ModuleDescription, SystemDescription
+from .qsx.model import DeviceDescription, SystemDescription
 from .qsx.power import module_loads
 from .runtime import HomeworksQsxConfigEntry
 
@@ -52,7 +52,7 @@ def zone_watts_key(number: int) -> str:
 
 
 def module_loads_schema(
-    module: ModuleDescription, overrides: Mapping[int, float]
+    module: DeviceDescription, overrides: Mapping[int, float]
 ) -> probatio.Schema:
     """Return the form of a module's loads, each field suggesting the load in use (given, else described)."""
     fields: dict[Any, Any] = {}
@@ -75,7 +75,7 @@ def given_loads(user_input: Mapping[str, Any]) -> dict[int, float]:
     }
 
 
-def overload_error(module: ModuleDescription, given: Mapping[int, float]) -> str | None:
+def overload_error(module: DeviceDescription, given: Mapping[int, float]) -> str | None:
     """Return the form error when the module's loads together exceed its rating (M3), else None."""
     total = sum(watts or 0.0 for watts in module_loads(module, given))
     return "module_overloaded" if total > MODULE_MAX_WATTS else None
@@ -134,7 +134,7 @@ class ZoneLoadsOptionsFlow(OptionsFlow):
             return self.async_abort(reason="not_loaded")
         assert self._loads_serial is not None
         try:
-            module = description.module(self._loads_serial)
+            module = description.device(self._loads_serial)
         except KeyError:
             return self.async_abort(reason="module_gone")
         entry = self.config_entry

@@ -29,7 +29,6 @@ from .const import (
 )
 from .flow_schemas import dropdown, module_selector
 from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
-from .qsx.backend import Capability
 from .qsx.const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
@@ -40,7 +39,7 @@ from .qsx.const import (
 from .qsx.description import new_module
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.errors import QsxError
-from .qsx.model import ModuleDescription
+from .qsx.model import Capability, DeviceDescription
 from .runtime import HomeworksQsxConfigEntry
 
 
@@ -232,7 +231,7 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
             return self.async_abort(reason="not_loaded")
         assert self._serial is not None
         try:
-            module = backend.description.module(self._serial)
+            module = backend.description.device(self._serial)
         except KeyError:
             return self.async_abort(reason="module_gone")
         errors: dict[str, str] = {}
@@ -281,7 +280,7 @@ def _module_settings_schema() -> probatio.Schema:
     )
 
 
-def _module_settings(module: ModuleDescription) -> dict[str, Any]:
+def _module_settings(module: DeviceDescription) -> dict[str, Any]:
     return {
         CONF_CCO_TYPE: module.cco.cco_type.value,
         CONF_PULSE_SECONDS: module.cco.pulse_seconds,
@@ -293,10 +292,9 @@ def _module_settings(module: ModuleDescription) -> dict[str, Any]:
 
 
 def _updated_module(
-    module: ModuleDescription, user_input: Mapping[str, Any]
-) -> ModuleDescription:
-    return replace(
-        module,
+    module: DeviceDescription, user_input: Mapping[str, Any]
+) -> DeviceDescription:
+    return module.with_outputs(
         cco=replace(
             module.cco,
             cco_type=CcoType(user_input[CONF_CCO_TYPE]),

@@ -25,17 +25,11 @@ from .qsx.const import SAVE_DELAY_SECONDS
 from .qsx.emulated_backend import EmulatedBackend
 from .qsx.events import Event, EventKind, Unsubscribe
 from .qsx.leap import LeapCredentials
-from .qsx.model import AreaGroupDescription, ModuleDescription
+from .qsx.model import DeviceDescription
 from .qsx.serving import EmulatorServers
 from .router import EntityRouter
 
-type EntitiesOf = Callable[[ModuleDescription], Iterable[Entity]]
-type GroupEntitiesOf = Callable[[AreaGroupDescription], Iterable[Entity]]
-
-
-def _no_group_entities(_group: AreaGroupDescription) -> Iterable[Entity]:
-    return ()
-
+type EntitiesOf = Callable[[DeviceDescription], Iterable[Entity]]
 
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxRuntime]
 
@@ -60,7 +54,7 @@ class HomeworksQsxRuntime:
             hass: Home Assistant.
             entry: the config entry.
             backend: the started backend.
-            processor_device_id: device registry id of the processor (modules are attached to it).
+            processor_device_id: device registry id of the processor (devices are attached to it).
             servers: the servers of an emulated system served on the network.
             store: where an emulated system's state is kept; None for a live processor.
             leap_credentials: an emulated system's LEAP CA, kept in `store` with its state (LP4).
@@ -75,10 +69,8 @@ class HomeworksQsxRuntime:
         self.leap_credentials = leap_credentials
         self.router = EntityRouter()
         self.issues = RepairIssues(hass, entry, backend)
-        # Per platform: how to add entities, and which entities a module and an area group have.
-        self._module_platforms: list[
-            tuple[AddConfigEntryEntitiesCallback, EntitiesOf, GroupEntitiesOf]
-        ] = []
+        # Per platform: how to add entities, and which entities a device has.
+        self._platforms: list[tuple[AddConfigEntryEntitiesCallback, EntitiesOf]] = []
         self._unsubscribes: list[Unsubscribe] = []
         self._save_pending = False
 
@@ -116,7 +108,7 @@ class HomeworksQsxRuntime:
                 unsubscribe()
             self._unsubscribes = []
             self.issues.async_cancel()
-            self._module_platforms.clear()
+            self._platforms.clear()
             await self.async_save_now()
         if self.servers is not None:
             await self.servers.async_stop()
@@ -125,32 +117,26 @@ class HomeworksQsxRuntime:
     # Platforms
 
     @callback
-    def async_add_module_entities(
+    def async_add_device_entities(
         self,
         async_add_entities: AddConfigEntryEntitiesCallback,
         entities_of: EntitiesOf,
         processor_entities: Iterable[Entity] = (),
-        group_entities_of: GroupEntitiesOf = _no_group_entities,
     ) -> None:
-        """Add a platform's entities of every module and area group now, and of those added later, until unload.
+        """Add a platform's entities of every device now, and of those added later, until unload.
 
         The processor's entities of the platform, if any, come first, in the same batch: Home Assistant adds
         each batch in a task of its own.
         """
-        description = self.backend.description
         entities: list[Entity] = list(processor_entities)
-        for module in description.modules:
-            entities.extend(entities_of(module))
-        for group in description.groups:
-            entities.extend(group_entities_of(group))
+        for device in self.backend.description.devices:
+            entities.extend(entities_of(device))
         async_add_entities(entities)
-        self._module_platforms.append(
-            (async_add_entities, entities_of, group_entities_of)
-        )
+        self._platforms.append((async_add_entities, entities_of))
 
     @callback
     def async_options_updated(self) -> None:
-        """Apply changed options (the CCI repair threshold) to every module."""
+        """Apply changed options (the CCI repair threshold) to every device."""
         self.issues.async_check_every_cci()
 
     # Backend pushes: the entry's own work first, then the entities.
@@ -170,28 +156,16 @@ class HomeworksQsxRuntime:
         match event.kind:
             case EventKind.CCI:
                 self.issues.async_check_cci(event.serial)
-            case EventKind.MODULE_ADDED if isinstance(
-                event.value, AreaGroupDescription
-            ):
-                self._async_add_group_entities(event.value)
-            case EventKind.MODULE_ADDED:
+            case EventKind.DEVICE_ADDED:
                 self.issues.async_check_cci(event.serial)
-                for async_add_entities, entities_of, _ in list(self._module_platforms):
-                    async_add_entities(entities_of(event.value))
-            case EventKind.MODULE_CHANGED if isinstance(
-                event.value, AreaGroupDescription
-            ):
-                self._async_group_changed(event.value)
-            case EventKind.MODULE_REMOVED:
+                self._async_add_entities_of(event.value)
+            case EventKind.DEVICE_REMOVED:
                 self.issues.async_forget_module(event.serial)
-                if device := self._module_device(event.serial):
+                if device := self._device_entry(event.serial):
                     dr.async_get(self.hass).async_remove_device(device.id)
-            case EventKind.MODULE_CHANGED:
+            case EventKind.DEVICE_CHANGED:
                 self.issues.async_check_cci(event.serial)
-                if device := self._module_device(event.serial):
-                    dr.async_get(self.hass).async_update_device(
-                        device.id, name=event.value.name
-                    )
+                self._async_device_changed(event.value)
                 if self.store is None:  # a live processor's database changed
                     self.issues.async_database_changed()
             case _:
@@ -208,43 +182,41 @@ class HomeworksQsxRuntime:
         self.router.async_deliver_connection()
 
     @callback
-    def _async_add_group_entities(
-        self, group: AreaGroupDescription, existing: frozenset[str] = frozenset()
+    def _async_add_entities_of(
+        self, device: DeviceDescription, existing: frozenset[str] = frozenset()
     ) -> None:
-        """Add the entities of an area group, but those whose unique ids are in `existing`."""
-        for async_add_entities, _, group_entities_of in list(self._module_platforms):
+        """Add the entities of a device, but those whose unique ids are in `existing`."""
+        for async_add_entities, entities_of in list(self._platforms):
             async_add_entities(
                 [
                     entity
-                    for entity in group_entities_of(group)
+                    for entity in entities_of(device)
                     if entity.unique_id not in existing
                 ]
             )
 
     @callback
-    def _async_group_changed(self, group: AreaGroupDescription) -> None:
-        """Follow a changed area group: its name, its zones added and removed."""
-        registry = dr.async_get(self.hass)
-        device = self._module_device(group.serial)
-        if device is None:
+    def _async_device_changed(self, device: DeviceDescription) -> None:
+        """Follow a changed device: its name, its outputs added and removed."""
+        entry = self._device_entry(device.serial)
+        if entry is None:
             return
-        registry.async_update_device(device.id, name=group.name)
+        dr.async_get(self.hass).async_update_device(entry.id, name=device.name)
         entities = er.async_get(self.hass)
         current = {
             entity.unique_id
-            for _, _, group_entities_of in self._module_platforms
-            for entity in group_entities_of(group)
+            for _, entities_of in self._platforms
+            for entity in entities_of(device)
         }
         existing: set[str] = set()
         for entity_entry in er.async_entries_for_device(
-            entities, device.id, include_disabled_entities=True
+            entities, entry.id, include_disabled_entities=True
         ):
             if entity_entry.unique_id in current:
                 existing.add(entity_entry.unique_id)
             else:
                 entities.async_remove(entity_entry.entity_id)
-        self._async_add_group_entities(group, frozenset(existing))
-        self.issues.async_database_changed()
+        self._async_add_entities_of(device, frozenset(existing))
 
     @callback
     def _handle_project_changed(self) -> None:
@@ -291,14 +263,12 @@ class HomeworksQsxRuntime:
 
     @callback
     def _async_remove_stale_devices(self) -> None:
-        """Remove devices of modules that are no longer part of the system."""
+        """Remove the Home Assistant devices of devices that are no longer part of the system."""
         registry = dr.async_get(self.hass)
         description = self.backend.description
-        known = (
-            {self.processor_serial}
-            | {module.serial for module in description.modules}
-            | {group.serial for group in description.groups}
-        )
+        known = {self.processor_serial} | {
+            device.serial for device in description.devices
+        }
         for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
             serials = {
                 ident for domain, ident in device.identifiers if domain == DOMAIN
@@ -307,7 +277,7 @@ class HomeworksQsxRuntime:
                 LOGGER.debug("Removing stale device %s", device.name)
                 registry.async_remove_device(device.id)
 
-    def _module_device(self, serial: str) -> dr.DeviceEntry | None:
+    def _device_entry(self, serial: str) -> dr.DeviceEntry | None:
         return dr.async_get(self.hass).async_get_device_by_identifier(
             (DOMAIN, serial), self.entry.entry_id
         )

@@ -19,10 +19,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_LIMIT
 from .energy import module_energy_entities, system_energy_entities
-from .entity import HomeworksQsxModuleEntity, HomeworksQsxProcessorEntity
-from .qsx.backend import Capability
+from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
 from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
-from .qsx.model import ModuleDescription, ModuleState, SystemDescription
+from .qsx.model import Capability, DeviceDescription, DeviceState, SystemDescription
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.
@@ -31,11 +30,11 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class HomeworksQsxSensorEntityDescription(SensorEntityDescription):
-    """Describes a sensor of a switching module."""
+    """Describes a sensor of a device."""
 
     capability: Capability  # created only on a backend that reports it
-    exists_fn: Callable[[ModuleState], bool] = lambda _: True
-    value_fn: Callable[[ModuleDescription, ModuleState], float | int | str | None]
+    exists_fn: Callable[[DeviceState], bool] = lambda _: True
+    value_fn: Callable[[DeviceDescription, DeviceState], float | int | str | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +60,7 @@ def _relay_operations(number: int) -> HomeworksQsxSensorEntityDescription:
     )
 
 
-MODULE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
+DEVICE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
     HomeworksQsxSensorEntityDescription(
         key="operating_mode",
         translation_key="operating_mode",
@@ -81,7 +80,7 @@ MODULE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
         capability=Capability.LOAD_CURRENT,
-        value_fn=lambda module, state: state.load_current(module),
+        value_fn=lambda device, state: state.load_current(device),
     ),
     HomeworksQsxSensorEntityDescription(
         key="temperature",
@@ -146,19 +145,20 @@ def link_descriptions(
     return LINK_DESCRIPTIONS.get(number) or _link_descriptions(number)
 
 
-def _module_entities(
-    runtime: HomeworksQsxRuntime, module: ModuleDescription
+def _device_entities(
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[SensorEntity]:
     backend = runtime.backend
-    state = backend.module_state(module.serial)
+    state = backend.device_state(device.serial)
     return [
         *(
-            HomeworksQsxModuleSensor(runtime, module, description)
-            for description in MODULE_DESCRIPTIONS
+            HomeworksQsxDeviceSensor(runtime, device, description)
+            for description in DEVICE_DESCRIPTIONS
             if description.capability in backend.capabilities
+            and description.capability in device.capabilities
             and description.exists_fn(state)
         ),
-        *module_energy_entities(runtime, module),
+        *module_energy_entities(runtime, device),
     ]
 
 
@@ -167,11 +167,11 @@ async def async_setup_entry(
     entry: HomeworksQsxConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the processor's link usage and the sensors of every module."""
+    """Set up the processor's link usage and the sensors of every device."""
     runtime = entry.runtime_data
-    runtime.async_add_module_entities(
+    runtime.async_add_device_entities(
         async_add_entities,
-        partial(_module_entities, runtime),
+        partial(_device_entities, runtime),
         [
             *(
                 HomeworksQsxLinkSensor(runtime, description)
@@ -183,8 +183,8 @@ async def async_setup_entry(
     )
 
 
-class HomeworksQsxModuleSensor(HomeworksQsxModuleEntity, SensorEntity):
-    """A diagnostic sensor of a switching module."""
+class HomeworksQsxDeviceSensor(HomeworksQsxDeviceEntity, SensorEntity):
+    """A diagnostic sensor of a device."""
 
     entity_description: HomeworksQsxSensorEntityDescription
 
@@ -192,7 +192,7 @@ class HomeworksQsxModuleSensor(HomeworksQsxModuleEntity, SensorEntity):
     @override
     def native_value(self) -> float | int | str | None:
         """The sensor's value."""
-        return self.entity_description.value_fn(self.module, self.module_state)
+        return self.entity_description.value_fn(self.device, self.device_state)
 
     @override
     def _value(self) -> Any:

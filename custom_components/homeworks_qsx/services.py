@@ -48,9 +48,10 @@ from .const import (
     MAX_PAIRING_WINDOW_SECONDS,
 )
 from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
-from .qsx.backend import Capability
 from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
+from .qsx.errors import UnknownObjectError
 from .qsx.leap import LeapCredentials, PairingServer
+from .qsx.model import Capability
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 SERVICE_SET_CCI = "set_cci"
@@ -256,14 +257,16 @@ async def _async_pulse_cco(call: ServiceCall) -> None:
     targets = _targets(call.hass, call)
     for target in targets:
         description = target.runtime.backend.description
-        if any(group.serial == target.serial for group in description.groups):
+        try:
+            device = description.device(target.serial)
+        except UnknownObjectError:
+            continue  # refused with the reason by the command itself
+        if Capability.CCO not in device.capabilities:
             # An area group (LEAP) has CCO zones, switched by their switches, but no CCO of its own.
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="area_group_no_cco",
-                translation_placeholders={
-                    "device": description.group(target.serial).name
-                },
+                translation_placeholders={"device": device.name},
             )
     for target in targets:
         await _async_pulse(target, duration)

@@ -1,16 +1,18 @@
-"""Zone and contact closure output switches of HomeWorks QSX switching modules and area groups.
+"""Switches of the outputs of HomeWorks QSX devices: switched zones and contact closure outputs.
 
-An area group (LEAP: the zones of an area whose modules the processor does not identify, LP16) gets one switch per
-zone, switched and CCO zones alike: LEAP does not tell a maintained CCO from a momentary one, so a CCO zone is a
-plain close/open switch.
+One switch per output, chosen by its control type. A device whose outputs keep their numbers (a switching module)
+names them from the system description (else translated: "Zone 1", "CCO"); a device whose outputs the processor
+lists (an area group, LEAP, LP16) finds each by its processor id and names it as the processor does. LEAP does not
+tell a maintained CCO from a momentary one, so a listed CCO zone is a plain close/open switch; a module's own CCO
+pulses when it is momentary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, override
+from typing import Any, Final, override
 
 from homeassistant.components.switch import (
     SwitchDeviceClass,
@@ -20,17 +22,11 @@ from homeassistant.components.switch import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxGroupEntity, HomeworksQsxModuleEntity
+from .entity import HomeworksQsxDeviceEntity
 from .helpers import homeworks_qsx_exception_handler
-from .qsx.backend import Capability, QsxBackend
-from .qsx.const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, CcoType, default_zone_name
-from .qsx.errors import UnknownObjectError
-from .qsx.model import (
-    AreaGroupDescription,
-    GroupZoneDescription,
-    ModuleDescription,
-    ModuleState,
-)
+from .qsx.backend import QsxBackend
+from .qsx.const import DEFAULT_CCO_NAME, CcoType, default_zone_name
+from .qsx.model import Capability, ControlType, DeviceDescription, OutputDescription
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.
@@ -43,101 +39,103 @@ def _given_name(name: str, default: str) -> str | None:
     return None if name.strip().casefold() in ("", default.casefold()) else name
 
 
+type SetOutput = Callable[
+    [QsxBackend, DeviceDescription, OutputDescription, bool], Awaitable[None]
+]
+
+
 @dataclass(frozen=True, kw_only=True)
 class HomeworksQsxSwitchEntityDescription(SwitchEntityDescription):
-    """Describes a switch of a switching module."""
+    """Describes the switch of an output of one control type; `key` is the output's stable key on its device."""
 
-    capability: Capability
-    name_fn: Callable[[ModuleDescription], str | None]
-    is_on_fn: Callable[[ModuleState], bool]
-    set_fn: Callable[[QsxBackend, ModuleDescription, bool], Awaitable[None]]
-
-
-@dataclass(frozen=True, kw_only=True)
-class HomeworksQsxGroupSwitchEntityDescription(SwitchEntityDescription):
-    """Describes the switch of one zone of an area group, by the zone's processor id (stable as zones come and go)."""
-
-    zone_id: int
+    capability: Capability  # made only where the backend supports it
+    default_name: Callable[[OutputDescription], str]
+    set_fn: SetOutput
 
 
-def _zone_description(number: int) -> HomeworksQsxSwitchEntityDescription:
-    """One of the four switched zones (M1)."""
-    return HomeworksQsxSwitchEntityDescription(
-        key=f"zone_{number}",
-        translation_key=f"zone_{number}",
-        device_class=SwitchDeviceClass.SWITCH,
-        capability=Capability.ZONES,
-        name_fn=lambda module: _given_name(
-            module.zone(number).name, default_zone_name(number)
-        ),
-        is_on_fn=lambda state: state.zones[number - 1].on,
-        set_fn=lambda backend, module, on: backend.async_set_zone(
-            module.serial, number, on
-        ),
-    )
+async def _async_set_zone(
+    backend: QsxBackend,
+    device: DeviceDescription,
+    output: OutputDescription,
+    on: bool,
+) -> None:
+    """Switch an output numbered among the zones (a listed CCO zone opens and closes)."""
+    await backend.async_set_zone(device.serial, output.number, on)
 
 
 async def _async_set_cco(
-    backend: QsxBackend, module: ModuleDescription, on: bool
+    backend: QsxBackend,
+    device: DeviceDescription,
+    output: OutputDescription,
+    on: bool,
 ) -> None:
-    """Close or open a maintained CCO; turning a momentary one on pulses it (it opens again by itself)."""
-    if on and module.cco.cco_type is CcoType.MOMENTARY:
-        await backend.async_pulse_cco(module.serial)
+    """Close or open a device's own CCO; turning a momentary one on pulses it (it opens again by itself)."""
+    if output is not device.own_cco:
+        await _async_set_zone(backend, device, output, on)
         return
-    await backend.async_set_cco(module.serial, on)
+    if on and device.cco.cco_type is CcoType.MOMENTARY:
+        await backend.async_pulse_cco(device.serial)
+        return
+    await backend.async_set_cco(device.serial, on)
 
 
-ZONE_DESCRIPTIONS = tuple(
-    _zone_description(number) for number in range(1, ZONES_PER_MODULE + 1)
-)
+# One description per control type; each output's switch takes it with its own key.
+DESCRIPTIONS: Final[dict[ControlType, HomeworksQsxSwitchEntityDescription]] = {
+    ControlType.SWITCHED: HomeworksQsxSwitchEntityDescription(
+        key="zone",
+        translation_key="group_zone",
+        device_class=SwitchDeviceClass.SWITCH,
+        capability=Capability.ZONES,
+        default_name=lambda output: default_zone_name(output.number),
+        set_fn=_async_set_zone,
+    ),
+    # The contact closure output (O1, O2): maintained, or momentary.
+    ControlType.CCO: HomeworksQsxSwitchEntityDescription(
+        key="cco",
+        translation_key="group_cco",
+        device_class=SwitchDeviceClass.SWITCH,
+        capability=Capability.CCO,
+        default_name=lambda _: DEFAULT_CCO_NAME,
+        set_fn=_async_set_cco,
+    ),
+}
 
-# The contact closure output (O1, O2): maintained, or momentary.
-CCO_DESCRIPTION = HomeworksQsxSwitchEntityDescription(
-    key="cco",
-    translation_key="cco",
-    device_class=SwitchDeviceClass.SWITCH,
-    capability=Capability.CCO,
-    name_fn=lambda module: _given_name(module.cco.name, DEFAULT_CCO_NAME),
-    is_on_fn=lambda state: state.cco_closed,
-    set_fn=_async_set_cco,
-)
+# Made once per key: a large system has thousands of outputs with a few keys.
+_KEYED: dict[tuple[ControlType, str, bool], HomeworksQsxSwitchEntityDescription] = {}
 
-DESCRIPTIONS = (*ZONE_DESCRIPTIONS, CCO_DESCRIPTION)
 
-GROUP_ZONE_KEY = "group_zone"
-GROUP_CCO_KEY = "group_cco"
+def output_description(
+    device: DeviceDescription, output: OutputDescription
+) -> HomeworksQsxSwitchEntityDescription:
+    """Describe the switch of one output: numbered outputs translate by their key, listed ones by control type."""
+    key = device.output_key(output)
+    numbered = device.numbered_outputs
+    cache_key = (output.control_type, key, numbered)
+    description = _KEYED.get(cache_key)
+    if description is None:
+        base = DESCRIPTIONS[output.control_type]
+        description = _KEYED[cache_key] = replace(
+            base,
+            key=key,
+            translation_key=key if numbered else base.translation_key,
+            # A listed CCO zone is driven as a zone: the backend needs no CCO of its own for it.
+            capability=base.capability
+            if output is device.own_cco
+            else Capability.ZONES,
+        )
+    return description
 
 
 def _entities(
-    runtime: HomeworksQsxRuntime, module: ModuleDescription
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[SwitchEntity]:
     capabilities = runtime.backend.capabilities
-    return [
-        HomeworksQsxSwitch(runtime, module, description)
-        for description in DESCRIPTIONS
-        if description.capability in capabilities
-    ]
-
-
-def group_zone_description(
-    zone: GroupZoneDescription,
-) -> HomeworksQsxGroupSwitchEntityDescription:
-    """Describe the switch of one zone of an area group (its translation gives the icon; the name is the zone's)."""
-    return HomeworksQsxGroupSwitchEntityDescription(
-        key=f"zone_{zone.integration_id}",
-        translation_key=GROUP_CCO_KEY if zone.is_cco else GROUP_ZONE_KEY,
-        device_class=SwitchDeviceClass.SWITCH,
-        zone_id=zone.integration_id,
-    )
-
-
-def _group_entities(
-    runtime: HomeworksQsxRuntime, group: AreaGroupDescription
-) -> list[SwitchEntity]:
-    return [
-        HomeworksQsxGroupSwitch(runtime, group, group_zone_description(zone), zone.name)
-        for zone in group.zones
-    ]
+    entities: list[SwitchEntity] = []
+    for output in device.outputs:
+        description = output_description(device, output)
+        if description.capability in capabilities:
+            entities.append(HomeworksQsxSwitch(runtime, device, output, description))
+    return entities
 
 
 async def async_setup_entry(
@@ -145,36 +143,46 @@ async def async_setup_entry(
     entry: HomeworksQsxConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the zone and CCO switches of every module and area group, and of those added later."""
+    """Set up the switches of every device's outputs, and of those added later."""
     runtime = entry.runtime_data
-    runtime.async_add_module_entities(
-        async_add_entities,
-        partial(_entities, runtime),
-        group_entities_of=partial(_group_entities, runtime),
-    )
+    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
 
 
-class HomeworksQsxSwitch(HomeworksQsxModuleEntity, SwitchEntity):
-    """A zone or the CCO of a switching module, named from the system description (else translated)."""
+class HomeworksQsxSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
+    """An output of a device, found by its stable key, named from the description (else translated)."""
 
     entity_description: HomeworksQsxSwitchEntityDescription
 
     def __init__(
         self,
         runtime: HomeworksQsxRuntime,
-        module: ModuleDescription,
+        device: DeviceDescription,
+        output: OutputDescription,
         description: HomeworksQsxSwitchEntityDescription,
     ) -> None:
-        """Attach the switch to `module`; the description's name, if any, replaces the translated one."""
-        super().__init__(runtime, module, description)
-        if (name := description.name_fn(module)) is not None:
+        """Attach the switch to `output` of `device`; a name the description gives replaces the translated one."""
+        super().__init__(runtime, device, description)
+        name = (
+            _given_name(output.name, description.default_name(output))
+            if device.numbered_outputs
+            else output.name
+        )
+        if name is not None:
             self._attr_name = name
+        self._seen = (device, output)
+
+    def _output(self) -> tuple[DeviceDescription, OutputDescription]:
+        """Return the device and the output now (a listed output's number may change as zones come and go)."""
+        device = self.device
+        if device is not self._seen[0]:
+            self._seen = (device, device.output_by_key(self.entity_description.key))
+        return self._seen
 
     @property
     @override
     def is_on(self) -> bool:
-        """Whether the output is on (closed, for the CCO)."""
-        return self.entity_description.is_on_fn(self.module_state)
+        """Whether the output is on (closed, for a CCO)."""
+        return self.device_state.output_on(self._output()[1].number)
 
     @override
     def _value(self) -> Any:
@@ -184,59 +192,14 @@ class HomeworksQsxSwitch(HomeworksQsxModuleEntity, SwitchEntity):
     @override
     async def async_turn_on(self, /, **kwargs: Any) -> None:
         """Switch the output on (a momentary CCO pulses)."""
-        await self.entity_description.set_fn(self.runtime.backend, self.module, True)
+        device, output = self._output()
+        await self.entity_description.set_fn(self.runtime.backend, device, output, True)
 
     @homeworks_qsx_exception_handler
     @override
     async def async_turn_off(self, /, **kwargs: Any) -> None:
         """Switch the output off."""
-        await self.entity_description.set_fn(self.runtime.backend, self.module, False)
-
-
-class HomeworksQsxGroupSwitch(HomeworksQsxGroupEntity, SwitchEntity):
-    """A switched or CCO zone of an area group, named as the processor names it."""
-
-    entity_description: HomeworksQsxGroupSwitchEntityDescription
-
-    def __init__(
-        self,
-        runtime: HomeworksQsxRuntime,
-        group: AreaGroupDescription,
-        description: HomeworksQsxGroupSwitchEntityDescription,
-        name: str,
-    ) -> None:
-        """Attach the switch to `group`, named as the processor names the zone (the translation gives the icon)."""
-        super().__init__(runtime, group, description)
-        self._attr_name = name
-
-    def _number(self) -> int:
-        """Return the zone's number in the group now (zones are found by their processor id)."""
-        zone_id = self.entity_description.zone_id
-        for zone in self.area_group.zones:
-            if zone.integration_id == zone_id:
-                return zone.number
-        raise UnknownObjectError(
-            f"Zone {zone_id} is no longer in {self.area_group.name}"
+        device, output = self._output()
+        await self.entity_description.set_fn(
+            self.runtime.backend, device, output, False
         )
-
-    @property
-    @override
-    def is_on(self) -> bool:
-        """Whether the zone is on (closed, for a CCO zone)."""
-        return self.module_state.zones[self._number() - 1].on
-
-    @override
-    def _value(self) -> Any:
-        return self.is_on
-
-    @homeworks_qsx_exception_handler
-    @override
-    async def async_turn_on(self, /, **kwargs: Any) -> None:
-        """Switch the zone on (close a CCO zone)."""
-        await self.runtime.backend.async_set_zone(self.serial, self._number(), True)
-
-    @homeworks_qsx_exception_handler
-    @override
-    async def async_turn_off(self, /, **kwargs: Any) -> None:
-        """Switch the zone off (open a CCO zone)."""
-        await self.runtime.backend.async_set_zone(self.serial, self._number(), False)

@@ -349,7 +349,7 @@ async def test_database_changed(
     entry = await _setup(hass, lip_server)
     await lip_server.stop()
     assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
-    module = lip_server.emulator.description.module(KITCHEN)
+    module = lip_server.emulator.description.device(KITCHEN)
     lip_server.emulator.update_module(replace(module, name="Chef panel"))
     server = await _restart(lip_server)
     try:

@@ -26,7 +26,14 @@ from custom_components.homeworks_qsx.qsx.const import (
     IgnoredReason,
     ProcessorModel,
 )
-from custom_components.homeworks_qsx.qsx.model import GroupZoneDescription
+from custom_components.homeworks_qsx.qsx.model import (
+    AREA_GROUP_CAPABILITIES,
+    CcoDescription,
+    DeviceDescription,
+    DeviceKind,
+    ZoneDescription,
+    switching_module,
+)
 from homeassistant.helpers.entity import EntityDescription
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "homeworks_qsx"
@@ -122,23 +129,39 @@ def _keys(data: dict[str, Any], prefix: str = "") -> list[str]:
     return keys
 
 
+# A module, and an area group (LEAP) with a switched zone and a CCO zone: every kind of switch there is.
+_MODULE = switching_module(
+    "10000001",
+    10,
+    "Panel",
+    "Kitchen",
+    zones=tuple(ZoneDescription(number, 10 + number, "") for number in range(1, 5)),
+    cco=CcoDescription(15, ""),
+)
+_AREA_GROUP = DeviceDescription(
+    serial="0A1B2C3D-area-2",
+    integration_id=2,
+    name="Kitchen",
+    area="Kitchen",
+    outputs=(ZoneDescription(1, 90, "Island"), CcoDescription(98, "Gate", number=2)),
+    kind=DeviceKind.AREA_GROUP,
+    capabilities=AREA_GROUP_CAPABILITIES,
+)
+
+
 def _descriptions() -> dict[str, list[EntityDescription]]:
     return {
         "switch": [
-            *switch.ZONE_DESCRIPTIONS,
-            switch.CCO_DESCRIPTION,
-            # Zones of an area group (LEAP): a switched zone and a CCO zone.
-            switch.group_zone_description(GroupZoneDescription(1, 90, "Island")),
-            switch.group_zone_description(
-                GroupZoneDescription(2, 98, "Gate", is_cco=True)
-            ),
+            switch.output_description(device, output)
+            for device in (_MODULE, _AREA_GROUP)
+            for output in device.outputs
         ],
         "binary_sensor": [
-            *binary_sensor.MODULE_DESCRIPTIONS,
+            *binary_sensor.DEVICE_DESCRIPTIONS,
             binary_sensor.PROCESSOR_CONNECTIVITY,
         ],
         "sensor": [
-            *sensor.MODULE_DESCRIPTIONS,
+            *sensor.DEVICE_DESCRIPTIONS,
             *sensor._link_descriptions(1),
             energy.MODULE_POWER,
             energy.MODULE_ENERGY,

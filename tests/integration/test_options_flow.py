@@ -154,7 +154,7 @@ async def test_module_settings(
     result = await hass.config_entries.options.async_configure(flow_id, settings)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
-    module = init_integration.runtime_data.backend.description.module(KITCHEN)
+    module = init_integration.runtime_data.backend.description.device(KITCHEN)
     assert module.cco.cco_type is CcoType.MAINTAINED
     assert module.cco.pulse_seconds == 3.5
     assert [zone.override_level for zone in module.zones] == [

@@ -189,7 +189,7 @@ async def test_module_changed_while_watched(
     await _advance(hass, freezer, 6)
     backend = init_integration.runtime_data.emulated
     assert backend is not None
-    module = backend.description.module(KITCHEN)
+    module = backend.description.device(KITCHEN)
     backend.emulator.update_module(replace(module, name="Chef panel"))
     await _advance(hass, freezer, 5)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
@@ -212,7 +212,7 @@ async def test_module_whose_device_was_deleted(
     assert device is not None
     device_registry.async_remove_device(device.id)
     await hass.async_block_till_done()
-    module = backend.description.module(GARAGE)
+    module = backend.description.device(GARAGE)
     backend.emulator.update_module(replace(module, name="Shed panel"))
     backend.emulator.remove_module(GARAGE)
     await hass.async_block_till_done()

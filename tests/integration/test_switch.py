@@ -78,7 +78,7 @@ async def test_zone_on_off(
     """Turning a zone on and off switches the module's relay."""
     await _switch(hass, "turn_on", ISLAND)
     assert state_of(hass, ISLAND) == "on"
-    assert _backend(init_integration).module_state(KITCHEN).zones[0].on
+    assert _backend(init_integration).device_state(KITCHEN).zones[0].on
     await _switch(hass, "turn_off", ISLAND)
     assert state_of(hass, ISLAND) == "off"
 

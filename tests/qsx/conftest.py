@@ -12,7 +12,7 @@ from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.model import (
-    ModuleDescription,
+    DeviceDescription,
     SystemDescription,
 )
 
@@ -90,7 +90,7 @@ class EventLog:
 
 def module_at(
     description: SystemDescription, link: int, address: int
-) -> ModuleDescription | None:
+) -> DeviceDescription | None:
     """Return the module at `address` on `link` (L3: addresses are unique per link), or None."""
     return next(
         (m for m in description.modules if (m.link, m.address) == (link, address)),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import aiohttp
 import pytest
 
-from custom_components.homeworks_qsx.qsx.backend import Capability, QsxBackend
+from custom_components.homeworks_qsx.qsx.backend import QsxBackend
 from custom_components.homeworks_qsx.qsx.const import (
     Button,
     Fault,
@@ -48,7 +48,9 @@ from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import (
-    ModuleState,
+    Capability,
+    DeviceKind,
+    DeviceState,
     SystemDescription,
     ZoneState,
 )
@@ -122,19 +124,19 @@ class Rig:
         """Return the backend's serial of a module: its own, or its area group's."""
         if not self.grouped:
             return serial
-        area = self.emulator.description.module(serial).area
+        area = self.emulator.description.device(serial).area
         return next(
             group.serial
-            for group in self.backend.description.groups
+            for group in self.backend.description.devices
             if group.area == area
         )
 
-    def state(self, serial: str) -> ModuleState:
+    def state(self, serial: str) -> DeviceState:
         """Return the backend's state of a module (an area group's seen as the module it holds)."""
-        state = self.backend.module_state(self.unit(serial))
+        state = self.backend.device_state(self.unit(serial))
         if not self.grouped:
             return state
-        return ModuleState(
+        return DeviceState(
             zones=[ZoneState(zone.on, None) for zone in state.zones[:4]],
             cco_closed=state.zones[4].on,
         )
@@ -153,7 +155,7 @@ class Rig:
     def _as_module_event(self, event: Event) -> Event:
         if not self.grouped or event.kind is not EventKind.ZONE:
             return event
-        area = self.backend.description.group(str(event.serial)).area
+        area = self.backend.description.device(str(event.serial)).area
         serial = next(
             m.serial for m in self.emulator.description.modules if m.area == area
         )
@@ -262,7 +264,7 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
     emulator.close()
 
 
-def visible(state: ModuleState, rig: Rig) -> tuple[object, ...]:
+def visible(state: DeviceState, rig: Rig) -> tuple[object, ...]:
     """Return what a live processor can tell about a module (over LEAP: its zones and CCO, LP17)."""
     if not rig.supports(Capability.MODE):
         return ([zone.on for zone in state.zones], state.cco_closed)
@@ -308,12 +310,14 @@ def assert_same_description(rig: Rig) -> None:
     seen = rig.backend.description
     if rig.grouped:
         assert seen.modules == ()
+        assert all(group.kind is DeviceKind.AREA_GROUP for group in seen.devices)
         assert sorted(
-            (group.area, [zone.name for zone in group.zones]) for group in seen.groups
+            (group.area, [output.name for output in group.outputs])
+            for group in seen.devices
         ) == sorted(as_groups(truth))
         assert reported(seen)[:3] == reported(truth)[:3]
         return
-    assert seen.groups == ()
+    assert seen.devices == seen.modules
     assert [m.serial for m in seen.modules] == [m.serial for m in truth.modules]
     assert [m.name for m in seen.modules] == [m.name for m in truth.modules]
     assert reported(seen) == reported(truth)
@@ -492,7 +496,7 @@ async def test_program_mode(rig: Rig) -> None:
 async def test_unknown_objects(rig: Rig) -> None:
     """Unknown serials and zones are `UnknownObjectError` on both."""
     with pytest.raises(UnknownObjectError):
-        rig.backend.module_state("FFFFFFFF")
+        rig.backend.device_state("FFFFFFFF")
     with pytest.raises(UnknownObjectError):
         await rig.backend.async_set_zone("FFFFFFFF", 1, True)
     with pytest.raises(UnknownObjectError):
@@ -506,7 +510,7 @@ async def test_simulation_only_on_the_emulator(rig: Rig) -> None:
     if rig.backend.supports_simulation:
         assert rig.backend.unsupported_reason(Capability.SIMULATION) is None
         await rig.backend.async_simulate(serial, Fault.CCI, True)
-        assert rig.backend.module_state(serial).override_active
+        assert rig.backend.device_state(serial).override_active
     else:
         assert rig.backend.unsupported_reason(Capability.SIMULATION)
         with pytest.raises(NotSupportedError):

@@ -130,12 +130,12 @@ def test_modules_listed_under_links() -> None:
 
 
 def test_model_helpers(small_description: SystemDescription) -> None:
-    """`SystemDescription.module` finds a module by serial; `ModuleDescription.zone` a zone by number."""
+    """`SystemDescription.module` finds a module by serial; `DeviceDescription.zone` a zone by number."""
     module = small_description.modules[1]
-    assert small_description.module(module.serial) is module
+    assert small_description.device(module.serial) is module
     assert module.zone(3) is module.zones[2]
     with pytest.raises(KeyError):
-        small_description.module("DEADBEEF")
+        small_description.device("DEADBEEF")
 
 
 def test_plain_counts() -> None:
@@ -575,6 +575,7 @@ def test_p3_mdu_device_limit_on_hand_built_description() -> None:
             serial=f"{index:08X}",
             address=index,
             integration_id=100 * index,
+        ).with_outputs(
             zones=tuple(
                 replace(z, integration_id=100 * index + z.number)
                 for z in template.zones
@@ -584,7 +585,7 @@ def test_p3_mdu_device_limit_on_hand_built_description() -> None:
         for index in range(1, 52)
     )
     with pytest.raises(LimitError, match=r"51 devices.*\(P3\)"):
-        validate_description(replace(small, modules=modules))
+        validate_description(replace(small, devices=modules))
 
 
 def test_m3_ratings() -> None:
@@ -734,8 +735,9 @@ def test_validate_hand_built_descriptions(
 
 def _module(description: SystemDescription, **changes: Any) -> SystemDescription:
     modules = list(description.modules)
-    modules[0] = replace(modules[0], **changes)
-    return replace(description, modules=tuple(modules))
+    outputs = {key: changes.pop(key) for key in ("zones", "cco") if key in changes}
+    modules[0] = replace(modules[0], **changes).with_outputs(**outputs)
+    return replace(description, devices=tuple(modules))
 
 
 def _zone(description: SystemDescription, **changes: Any) -> SystemDescription:
@@ -769,7 +771,7 @@ def test_new_module_defaults(small_description: SystemDescription) -> None:
     assert module.serial not in {m.serial for m in small_description.modules}
     assert new_module(small_description, 2).address == 1
     validate_description(
-        replace(small_description, modules=(*small_description.modules, module))
+        replace(small_description, devices=(*small_description.modules, module))
     )
 
 

@@ -39,11 +39,11 @@ async def test_backend_lifecycle_and_commands(
     assert connection == [True]
     await backend.async_set_zone(B1, 1, True)
     assert emulator.state(B1).zones[0].on
-    assert backend.module_state(B1).zones[0].on
+    assert backend.device_state(B1).zones[0].on
     await backend.async_press_button(B1, Button.ZONE_2)
     await backend.async_set_cco(A3, True)
     await backend.async_pulse_cco(A1, 1.5)
-    assert backend.module_state(A3).cco_closed
+    assert backend.device_state(A3).cco_closed
     assert Event(EventKind.ZONE, B1, 1, True) in events
     assert Event(EventKind.CCO, A1, None, True) in events
     assert scheduler.pending == 1
@@ -77,7 +77,7 @@ async def test_backend_raises_for_ignored_commands(emulator: Emulator) -> None:
         await backend.async_set_zone(A3, 1, False)
     assert info.value.reason is IgnoredReason.MANUAL_OVERRIDE
     assert info.value.serial == A3
-    assert backend.module_state(A3).zones[0].on
+    assert backend.device_state(A3).zones[0].on
     await backend.async_simulate(B1, Fault.POWER, False)
     for command in (
         backend.async_set_cco(B1, True),
@@ -87,7 +87,7 @@ async def test_backend_raises_for_ignored_commands(emulator: Emulator) -> None:
         with pytest.raises(CommandIgnoredError, match="no power"):
             await command
     with pytest.raises(UnknownObjectError):
-        backend.module_state("DEADBEEF")
+        backend.device_state("DEADBEEF")
     await backend.async_stop()
 
 
@@ -111,9 +111,9 @@ async def test_backend_on_the_event_loop(small_description: SystemDescription) -
     backend = EmulatedBackend(emulator)
     await backend.async_start()
     await backend.async_pulse_cco(A1, 0.25)
-    assert backend.module_state(A1).cco_closed
+    assert backend.device_state(A1).cco_closed
     await backend.async_stop()
-    assert not backend.module_state(A1).cco_closed
+    assert not backend.device_state(A1).cco_closed
 
 
 def test_default_scheduler_is_asyncio(small_description: SystemDescription) -> None:
@@ -131,5 +131,5 @@ def test_description_follows_the_emulator(emulator: Emulator) -> None:
     backend = EmulatedBackend(emulator)
     module = new_module(emulator.description, 2, name="Attic")
     emulator.add_module(module)
-    assert backend.description.module(module.serial) == module
-    assert backend.module_state(module.serial).powered
+    assert backend.description.device(module.serial) == module
+    assert backend.device_state(module.serial).powered

@@ -111,8 +111,8 @@ def test_restore_in_place_publishes_the_differences(
     log.clear()
     emulator.restore_state(snapshot)
     assert [(e.kind, e.serial) for e in log.events[:2]] == [
-        (EventKind.MODULE_REMOVED, added.serial),
-        (EventKind.MODULE_ADDED, B1),
+        (EventKind.DEVICE_REMOVED, added.serial),
+        (EventKind.DEVICE_ADDED, B1),
     ]
     assert any(
         e.kind is EventKind.ZONE and e.serial == A3 and e.value is False
@@ -130,7 +130,7 @@ def test_restore_reports_changed_descriptions(
     data = emulator.export_state()
     data["description"]["modules"][0]["name"] = "Renamed"
     emulator.restore_state(data)
-    assert [(e.kind, e.serial) for e in log.events] == [(EventKind.MODULE_CHANGED, A1)]
+    assert [(e.kind, e.serial) for e in log.events] == [(EventKind.DEVICE_CHANGED, A1)]
     assert emulator.module(A1).name == "Renamed"
 
 

@@ -33,7 +33,7 @@ def test_emulator_validates_its_description(emulator: Emulator) -> None:
     """An invalid hand-built description is refused at construction."""
     bad = replace(
         emulator.description,
-        modules=(*emulator.description.modules, emulator.module(A1)),
+        devices=(*emulator.description.devices, emulator.module(A1)),
     )
     with pytest.raises(DescriptionError, match="already used"):
         Emulator(bad, scheduler=ManualScheduler())
@@ -42,7 +42,7 @@ def test_emulator_validates_its_description(emulator: Emulator) -> None:
 def test_description_is_kept_in_link_address_order(scheduler: ManualScheduler) -> None:
     """Modules given in any order are held in link/address order."""
     description = parse_description({"modules": [{"address": 5}, {"address": 2}]})
-    shuffled = replace(description, modules=tuple(reversed(description.modules)))
+    shuffled = replace(description, devices=tuple(reversed(description.modules)))
     emulator = Emulator(shuffled, scheduler=scheduler)
     assert [m.address for m in emulator.description.modules] == [2, 5]
 
@@ -53,14 +53,14 @@ def test_add_module(emulator: Emulator, log: EventLog) -> None:
     emulator.add_module(module)
     assert module in emulator.description.modules
     assert (
-        emulator.description.module_by_integration_id(module.integration_id) == module
+        emulator.description.device_by_integration_id(module.integration_id) == module
     )
     assert emulator.description.output_by_integration_id(
         module.cco.integration_id
     ) == OutputRef(module, None)
     assert module_at(emulator.description, 2, module.address) == module
     assert emulator.state(module.serial).powered
-    assert log.events == [Event(EventKind.MODULE_ADDED, module.serial, None, module)]
+    assert log.events == [Event(EventKind.DEVICE_ADDED, module.serial, None, module)]
     assert emulator.set_zone(module.serial, 1, True) is None
 
 
@@ -121,12 +121,12 @@ def test_m3_m4_load_limits_when_adding(emulator: Emulator) -> None:
         replace(zone, amps=8.0 if zone.number < 3 else 0.5) for zone in over.zones
     )
     with pytest.raises(LimitError, match=r"\(M3\)"):
-        emulator.add_module(replace(over, zones=zones))
+        emulator.add_module(over.with_outputs(zones=zones))
     heavy = tuple(
         replace(zone, amps=2.0) for zone in over.zones
     )  # 8 A more on panel-a (12 A already)
     with pytest.raises(LimitError, match=r"\(M4\)"):
-        emulator.add_module(replace(over, zones=heavy, feed="panel-a"))
+        emulator.add_module(replace(over, feed="panel-a").with_outputs(zones=heavy))
     assert over.serial not in {module.serial for module in emulator.description.modules}
 
 
@@ -155,9 +155,9 @@ def test_remove_module(
     emulator.remove_module(A1)
     assert scheduler.pending == 0
     assert A1 not in {m.serial for m in emulator.description.modules}
-    assert log.events == [Event(EventKind.MODULE_REMOVED, A1, None, module)]
+    assert log.events == [Event(EventKind.DEVICE_REMOVED, A1, None, module)]
     with pytest.raises(UnknownObjectError):
-        emulator.description.module_by_integration_id(module.integration_id)
+        emulator.description.device_by_integration_id(module.integration_id)
     with pytest.raises(UnknownObjectError):
         emulator.remove_module(A1)
     emulator.set_cci(A2, True)  # the group now holds A2 only
@@ -168,9 +168,7 @@ def test_update_module_keeps_state(emulator: Emulator, log: EventLog) -> None:
     """New settings apply, the state is kept, and MODULE_CHANGED is published (once, for a real change)."""
     emulator.set_zone(A3, 1, True)
     module = emulator.module(A3)
-    renamed = replace(
-        module,
-        name="Garage",
+    renamed = replace(module, name="Garage").with_outputs(
         zones=(
             ZoneDescription(1, module.zones[0].integration_id, "Door", amps=3.0),
             *module.zones[1:],
@@ -180,7 +178,7 @@ def test_update_module_keeps_state(emulator: Emulator, log: EventLog) -> None:
     log.clear()
     emulator.update_module(renamed)
     emulator.update_module(renamed)
-    assert log.events == [Event(EventKind.MODULE_CHANGED, A3, None, renamed)]
+    assert log.events == [Event(EventKind.DEVICE_CHANGED, A3, None, renamed)]
     assert emulator.module(A3).name == "Garage"
     assert emulator.state(A3).zones[0].on
     emulator.set_cco(A3, True)  # now momentary: a pulse

@@ -15,9 +15,9 @@ from .conftest import A1, module_at
 def test_l3_look_ups(emulator: Emulator) -> None:
     """L3: modules are found by serial, by (link, address) and by integration id; outputs by theirs."""
     description = emulator.description
-    module = description.module(A1)
+    module = description.device(A1)
     assert module_at(description, 1, 1) == module
-    assert description.module_by_integration_id(module.integration_id) == module
+    assert description.device_by_integration_id(module.integration_id) == module
     assert description.output_by_integration_id(
         module.zones[2].integration_id
     ) == OutputRef(module, 3)
@@ -48,9 +48,9 @@ def test_l3_look_ups(emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     "look_up",
     [
-        lambda d: d.module("12345678"),
-        lambda d: d.module_by_integration_id(11),
-        lambda d: d.module_by_integration_id(9999),
+        lambda d: d.device("12345678"),
+        lambda d: d.device_by_integration_id(11),
+        lambda d: d.device_by_integration_id(9999),
         lambda d: d.output_by_integration_id(10),
         lambda d: d.integration_id_info(9999),
     ],

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from custom_components.homeworks_qsx.qsx.description import build_description
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription, ModuleState
+from custom_components.homeworks_qsx.qsx.model import DeviceDescription, DeviceState
 from custom_components.homeworks_qsx.qsx.power import (
     EnergyMeter,
     has_known_load,
@@ -21,10 +21,9 @@ from custom_components.homeworks_qsx.qsx.power import (
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def _module(*amps: float) -> ModuleDescription:
+def _module(*amps: float) -> DeviceDescription:
     module = build_description([1, 0]).modules[0]
-    return replace(
-        module,
+    return module.with_outputs(
         zones=tuple(
             replace(zone, amps=value)
             for zone, value in zip(module.zones, amps, strict=True)
@@ -46,7 +45,7 @@ def test_loads_from_the_description_and_overrides() -> None:
 def test_power_follows_zones_power_and_bypass() -> None:
     """M6: an off zone draws nothing; no power, nothing; M13: with the bypass jumper, every known load."""
     loads = module_loads(_module(0.5, 0.0, 2.5, 1.0))
-    state = ModuleState()
+    state = DeviceState()
     assert module_power(state, loads) == 0.0
     state.zones[0].on = True
     state.zones[1].on = True  # unknown load: counts nothing

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .exports import lazy_exports
 
 if TYPE_CHECKING:
-    from .backend import Capability, QsxBackend
+    from .backend import QsxBackend
     from .clock import AsyncioScheduler, ManualScheduler, Scheduler, TimerHandle
     from .connection import Connection, Link, PendingReply
     from .const import (
@@ -66,21 +66,27 @@ if TYPE_CHECKING:
     )
     from .events import Event, EventBus, EventKind, Unsubscribe
     from .model import (
-        AreaGroupDescription,
+        Capability,
         CcoDescription,
-        GroupZoneDescription,
+        ControlType,
+        DeviceDescription,
+        DeviceKind,
+        DeviceState,
+        IndicatorDescription,
+        InputDescription,
+        InputType,
         LinkDescription,
-        ModuleDescription,
-        ModuleState,
+        OutputDescription,
         OutputRef,
         ProcessorDescription,
         SystemDescription,
         ZoneDescription,
         ZoneState,
+        new_device_state,
+        switching_module,
     )
 
 _MODULES = {
-    "Capability": ".backend",
     "QsxBackend": ".backend",
     "Connection": ".connection",
     "Link": ".connection",
@@ -136,12 +142,19 @@ _MODULES = {
     "EventBus": ".events",
     "EventKind": ".events",
     "Unsubscribe": ".events",
-    "AreaGroupDescription": ".model",
+    "Capability": ".model",
     "CcoDescription": ".model",
-    "GroupZoneDescription": ".model",
+    "ControlType": ".model",
+    "DeviceDescription": ".model",
+    "DeviceKind": ".model",
+    "DeviceState": ".model",
+    "IndicatorDescription": ".model",
+    "InputDescription": ".model",
+    "InputType": ".model",
     "LinkDescription": ".model",
-    "ModuleDescription": ".model",
-    "ModuleState": ".model",
+    "OutputDescription": ".model",
+    "new_device_state": ".model",
+    "switching_module": ".model",
     "OutputRef": ".model",
     "ProcessorDescription": ".model",
     "SystemDescription": ".model",
@@ -149,7 +162,6 @@ _MODULES = {
     "ZoneState": ".model",
 }
 __all__ = [
-    "AreaGroupDescription",
     "AsyncioScheduler",
     "AuthenticationError",
     "Button",
@@ -160,15 +172,21 @@ __all__ = [
     "CommandTimeoutError",
     "Connection",
     "ConnectionFailedError",
+    "ControlType",
     "DescriptionError",
+    "DeviceDescription",
+    "DeviceKind",
+    "DeviceState",
     "EmulatedBackend",
     "Emulator",
     "Event",
     "EventBus",
     "EventKind",
     "Fault",
-    "GroupZoneDescription",
     "IgnoredReason",
+    "IndicatorDescription",
+    "InputDescription",
+    "InputType",
     "IntegrationIdKind",
     "InvalidDatabaseError",
     "LedState",
@@ -180,11 +198,10 @@ __all__ = [
     "MAX_PULSE_SECONDS",
     "MIN_PULSE_SECONDS",
     "ManualScheduler",
-    "ModuleDescription",
-    "ModuleState",
     "NotSupportedError",
     "ObjectNotFoundError",
     "OperatingMode",
+    "OutputDescription",
     "OutputRef",
     "OverrideLevel",
     "PairingError",
@@ -212,9 +229,11 @@ __all__ = [
     "derived_serial",
     "description_to_dict",
     "load_description",
+    "new_device_state",
     "new_module",
     "parse_description",
     "save_description",
+    "switching_module",
     "validate_description",
 ]
 

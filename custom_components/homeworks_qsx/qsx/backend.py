@@ -2,8 +2,8 @@
 
 `EmulatedBackend` (in `emulated_backend.py`) runs an `Emulator` in-process; `LipBackend` (in
 `lip/backend.py`) and `LeapBackend` (in `leap/backend.py`) talk to a processor over the Lutron Integration
-Protocol or LEAP, on the shared `LiveBackend` below. Both keep a `SystemDescription` and
-one `ModuleState` per module, publish `Event`s when anything changes, and report their connection state; a live
+Protocol or LEAP, on the shared `LiveBackend` below. Each keeps a `SystemDescription` and
+one `DeviceState` per device, publishes `Event`s when anything changes, and reports its connection state; a live
 processor also reports when it refuses the stored credentials on a reconnection.
 """
 
@@ -11,37 +11,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from .const import Button, Fault
 from .errors import NotSupportedError
 from .events import EventBus, EventCallback, Unsubscribe, make_unsubscribe
-from .model import ModuleState, SystemDescription
+from .model import Capability, DeviceState, SystemDescription
 
 type ConnectionCallback = Callable[[bool], None]
 type CredentialsRejectedCallback = Callable[[], None]
 type ProjectChangedCallback = Callable[[], None]
-
-
-class Capability(StrEnum):
-    """What a backend can tell or do; the integration creates only the entities and actions its backend supports."""
-
-    ZONES = "zones"  # switch zones, and read their levels
-    CCO = "cco"  # open and close a module's CCO
-    CCO_PULSE = "cco_pulse"  # pulse a module's CCO
-    CCO_TYPE = (
-        "cco_type"  # whether a CCO is maintained or momentary, and its pulse time
-    )
-    BUTTONS = "buttons"  # press a module's front buttons, and hear local presses
-    CCI = "cci"  # the contact closure input (override contact)
-    LEDS = "leds"  # the front LEDs
-    MODE = "mode"  # operating mode: override, power, link, program mode (derived from CCI and LEDs)
-    TEMPERATURE = "temperature"
-    RELAY_COUNTS = "relay_counts"
-    LOAD_CURRENT = "load_current"  # needs the loads of the description
-    LINK_ADDRESS = "link_address"  # each module's link and address
-    SIMULATION = "simulation"  # simulate faults (emulator only)
 
 
 EVERYTHING_BUT_SIMULATION: Final = frozenset(Capability) - {Capability.SIMULATION}
@@ -78,11 +57,11 @@ class QsxBackend(ABC):
     @property
     @abstractmethod
     def description(self) -> SystemDescription:
-        """The system as it is now (modules may be added or removed while running)."""
+        """The system as it is now (devices may be added or removed while running)."""
 
     @abstractmethod
-    def module_state(self, serial: str) -> ModuleState:
-        """Return the live state of one module (read it, never change it); `UnknownObjectError` if unknown."""
+    def device_state(self, serial: str) -> DeviceState:
+        """Return the live state of one device (read it, never change it); `UnknownObjectError` if unknown."""
 
     @property
     def connected(self) -> bool:
@@ -150,7 +129,7 @@ class QsxBackend(ABC):
 
     @abstractmethod
     async def async_set_zone(self, serial: str, zone: int, on: bool) -> None:
-        """Switch zone `zone` (1..4) of module `serial`."""
+        """Switch output `zone` (a zone 1..4 of a module, any output numbered among an area group's zones) of `serial`."""
 
     @abstractmethod
     async def async_set_cco(self, serial: str, closed: bool) -> None:
@@ -184,8 +163,8 @@ class LiveClient(Protocol):
     def description(self) -> SystemDescription:
         """The system as the processor describes it."""
 
-    def state(self, serial: str, /) -> ModuleState:
-        """Return the live state of one module; `UnknownObjectError` if unknown."""
+    def state(self, serial: str, /) -> DeviceState:
+        """Return the live state of one device; `UnknownObjectError` if unknown."""
 
     def subscribe_connection(self, callback: ConnectionCallback, /) -> Unsubscribe:
         """Call `callback(connected)` on each change of the connection."""
@@ -229,8 +208,8 @@ class LiveBackend[C: LiveClient](QsxBackend):
         """The system as the processor describes it."""
         return self.client.description
 
-    def module_state(self, serial: str) -> ModuleState:
-        """Return the live state of one module; `UnknownObjectError` if unknown."""
+    def device_state(self, serial: str) -> DeviceState:
+        """Return the live state of one device; `UnknownObjectError` if unknown."""
         return self.client.state(serial)
 
     async def async_start(self) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .backend import Capability, QsxBackend
+from .backend import QsxBackend
 from .const import Button, Fault, IgnoredReason
 from .emulator import Emulator
 from .errors import CommandIgnoredError
-from .model import ModuleState, SystemDescription
+from .model import Capability, DeviceState, SystemDescription
 
 
 class EmulatedBackend(QsxBackend):
@@ -34,7 +34,7 @@ class EmulatedBackend(QsxBackend):
         """The emulated system as it is now."""
         return self.emulator.description
 
-    def module_state(self, serial: str) -> ModuleState:
+    def device_state(self, serial: str) -> DeviceState:
         """Return the live state of one module; `UnknownObjectError` if unknown."""
         return self.emulator.state(serial)
 

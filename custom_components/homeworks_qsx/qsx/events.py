@@ -12,29 +12,39 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class EventKind(StrEnum):
-    """What changed."""
+    """What changed, with one payload per kind.
 
-    ZONE = "zone"  # zone: 1..4, value: bool (on)
-    RELAY_COUNT = "relay_count"  # zone: 1..4, value: int
-    CCI = "cci"  # value: bool (open)
-    OVERRIDE = "override"  # value: bool (manual override active)
-    CCO = "cco"  # value: bool (closed)
-    LED = "led"  # zone: 1..4 for zone LEDs, None for the Prog LED; value: LedState
-    MODE = "mode"  # value: OperatingMode
-    POWER = "power"  # value: bool (powered)
-    LINK = "link"  # value: bool (link up)
-    BYPASS = "bypass"  # value: bool (jumper installed)
-    PROGRAM = "program"  # value: bool (program mode)
-    TEMPERATURE = "temperature"  # value: float (°C)
-    BUTTON = "button"  # zone: Button number (1..5), value: None; a local press (M8)
-    MODULE_ADDED = "module_added"  # value: ModuleDescription
-    MODULE_REMOVED = "module_removed"  # value: ModuleDescription
-    MODULE_CHANGED = "module_changed"  # value: ModuleDescription (settings changed)
+    The payload is written beside each kind: `zone` (the number of the output, button or LED of the device it
+    concerns; None when it concerns the device as a whole) and `value`.
+    """
+
+    ZONE = "zone"  # zone: an output among the zones (a switched zone, an area's CCO zone); value: bool (on)
+    RELAY_COUNT = "relay_count"  # zone: the zone (1..4); value: int (relay operations)
+    CCI = "cci"  # zone: None (the module's one input); value: bool (open)
+    OVERRIDE = "override"  # zone: None; value: bool (manual override active)
+    CCO = "cco"  # zone: None (the module's own CCO); value: bool (closed)
+    LED = "led"  # zone: the zone (1..4) of a zone LED, None for the Prog LED; value: LedState
+    MODE = "mode"  # zone: None; value: OperatingMode
+    POWER = "power"  # zone: None; value: bool (powered)
+    LINK = "link"  # zone: None; value: bool (link up)
+    BYPASS = "bypass"  # zone: None; value: bool (jumper installed)
+    PROGRAM = "program"  # zone: None; value: bool (program mode)
+    TEMPERATURE = "temperature"  # zone: None; value: float (°C)
+    BUTTON = "button"  # zone: the Button (1..5); value: None; a local press (M8)
+    DEVICE_ADDED = "device_added"  # zone: None; value: DeviceDescription
+    DEVICE_REMOVED = "device_removed"  # zone: None; value: DeviceDescription
+    DEVICE_CHANGED = (
+        "device_changed"  # zone: None; value: DeviceDescription (settings changed)
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One change on one module (`serial`), or on the system when `serial` is None."""
+    """One change on one device (`serial`), or on the system when `serial` is None.
+
+    `zone` is the number of the output, input, button or LED the change concerns (see `EventKind`), None when it
+    concerns the device as a whole.
+    """
 
     kind: EventKind
     serial: str | None

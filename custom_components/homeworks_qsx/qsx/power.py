@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import datetime as dt
 import math
 
-from .model import ModuleDescription, ModuleState
+from .model import DeviceDescription, DeviceState
 
 type Loads = tuple[float | None, ...]
 """Load in watts of each zone of a module (zone 1 first); None where it is unknown."""
@@ -29,7 +29,7 @@ def known_load(watts: float | None) -> float | None:
 
 
 def module_loads(
-    module: ModuleDescription, overrides: Mapping[int, float] | None = None
+    module: DeviceDescription, overrides: Mapping[int, float] | None = None
 ) -> Loads:
     """Return each zone's load: the override given for the zone number, else the description's."""
     overrides = overrides or {}
@@ -43,14 +43,14 @@ def has_known_load(loads: Loads) -> bool:
     return any(watts is not None for watts in loads)
 
 
-def zone_power(state: ModuleState, number: int, watts: float | None) -> float:
+def zone_power(state: DeviceState, number: int, watts: float | None) -> float:
     """Return the power in watts drawn through zone `number` (1..4); 0 where its load is unknown."""
     if watts is None or not state.zone_feeds_load(number):
         return 0.0
     return watts
 
 
-def module_power(state: ModuleState, loads: Loads) -> float:
+def module_power(state: DeviceState, loads: Loads) -> float:
     """Return the power in watts drawn through the zones of a module whose loads are known."""
     return sum(
         (

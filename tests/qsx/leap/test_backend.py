@@ -12,7 +12,6 @@ import ssl
 import aiohttp
 import pytest
 
-from custom_components.homeworks_qsx.qsx.backend import Capability
 from custom_components.homeworks_qsx.qsx.const import Button, Fault
 from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
@@ -26,6 +25,7 @@ from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
+from custom_components.homeworks_qsx.qsx.model import Capability
 
 from .rig import (
     FAST,
@@ -70,8 +70,8 @@ async def test_capabilities_and_refusals() -> None:
         assert "KEY" not in str(diagnostics)
         assert served.certificates.cert_pem not in str(diagnostics)
         await backend.async_pulse_cco(serial)
-        assert backend.module_state(serial).cco_closed
-        await wait_until(lambda: not backend.module_state(serial).cco_closed)
+        assert backend.device_state(serial).cco_closed
+        await wait_until(lambda: not backend.device_state(serial).cco_closed)
         await backend.async_stop()
 
 
@@ -107,9 +107,9 @@ async def test_project_changed_and_modules_removed() -> None:
         )
         await served.server.start()
         await wait_until(lambda: signals == [True] and backend.connected)
-        assert Event(EventKind.MODULE_REMOVED, gone.serial, value=gone) in events
+        assert Event(EventKind.DEVICE_REMOVED, gone.serial, value=gone) in events
         with pytest.raises(UnknownObjectError):
-            backend.module_state(gone.serial)
+            backend.device_state(gone.serial)
         await backend.async_stop()
         emulator.close()
 

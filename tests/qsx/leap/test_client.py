@@ -35,6 +35,7 @@ from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, Le
 from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.model import ControlType
 
 from .rig import (
     FAST,
@@ -69,7 +70,7 @@ async def test_start_up_full_profile() -> None:
         ]
         assert description.name == "Test house"
         assert description.database_date == "01/01/2026,00:00:00"
-        assert description.groups == ()
+        assert description.devices == description.modules
         assert [
             (m.serial, m.name, m.area, [z.name for z in m.zones], m.cco.name)
             for m in description.modules
@@ -94,11 +95,11 @@ async def test_start_up_anonymous_profile() -> None:
         await client.connect()
         description = client.description
         assert description.modules == ()
-        groups = {group.name: group for group in description.groups}
+        groups = {group.name: group for group in description.devices}
         assert sorted(groups) == ["Kitchen", "Module 1.3"]
         kitchen = groups["Kitchen"]
         assert kitchen.serial.startswith("0A0B0C0D-area-")
-        assert [zone.name for zone in kitchen.zones] == [
+        assert [output.name for output in kitchen.outputs] == [
             "Island",
             "Pantry",
             "Hood",
@@ -110,12 +111,12 @@ async def test_start_up_anonymous_profile() -> None:
             "Zone 4",
             "Gate",
         ]
-        assert [zone.is_cco for zone in kitchen.zones] == [False] * 4 + [True] + [
-            False
-        ] * 4 + [True]
-        assert description.group(kitchen.serial) is kitchen
-        with pytest.raises(KeyError):
-            description.group("nothing")
+        assert [
+            output.control_type is ControlType.CCO for output in kitchen.outputs
+        ] == [False] * 4 + [True] + [False] * 4 + [True]
+        assert description.device(kitchen.serial) is kitchen
+        with pytest.raises(UnknownObjectError, match="No device has serial nothing"):
+            description.device("nothing")
         events: list[Event] = []
         client.events.subscribe(events.append)
         await client.set_zone(kitchen.serial, 2, True)
@@ -328,11 +329,11 @@ async def test_project_changed_on_reconnection() -> None:
         await wait_until(lambda: bool(changed))
         assert changed == [("01/01/2026,00:00:00", "02/03/2026,04:05:06")]
         added = emulator.description.modules[3]
-        assert [e for e in events if e.kind is EventKind.MODULE_ADDED] == [
+        assert [e for e in events if e.kind is EventKind.DEVICE_ADDED] == [
             Event(
-                EventKind.MODULE_ADDED,
+                EventKind.DEVICE_ADDED,
                 added.serial,
-                value=client.description.module(added.serial),
+                value=client.description.device(added.serial),
             )
         ]
         await wait_until(lambda: client.connected)
@@ -439,7 +440,7 @@ async def test_scripted_processor_answers() -> None:
         assert description.processor.serial == "000004D2"
         assert description.processor.model is ProcessorModel.HQP7_1
         assert [link.number for link in description.links] == [1]
-        assert [g.name for g in description.groups] == ["Hall"]
+        assert [g.name for g in description.devices] == ["Hall"]
         assert client.diagnostics()["ignored_messages"] == 2
         await client.close()
 

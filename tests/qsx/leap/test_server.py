@@ -896,6 +896,7 @@ async def test_module_added_appears_and_pushes(
         name="Added",
         address=4,
         integration_id=50,
+    ).with_outputs(
         zones=tuple(
             replace(zone, integration_id=50 + zone.number) for zone in template.zones
         ),

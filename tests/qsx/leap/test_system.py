@@ -11,10 +11,15 @@ from custom_components.homeworks_qsx.qsx.const import LinkType, ProcessorModel
 from custom_components.homeworks_qsx.qsx.leap.system import (
     UNKNOWN_DATE,
     Snapshot,
-    ZoneRef,
     build_system,
     database_date,
     serial_text,
+)
+from custom_components.homeworks_qsx.qsx.model import (
+    Capability,
+    ControlType,
+    DeviceKind,
+    OutputRef,
 )
 
 
@@ -74,7 +79,7 @@ def snapshot(**overrides: Any) -> Snapshot:
 
 def test_processor_links_and_groups() -> None:
     """LP11, LP16: the processor is the hub; anonymous switched and CCO zones form the area's group."""
-    description, refs = build_system(snapshot())
+    description = build_system(snapshot())
     processor = description.processor
     assert (processor.serial, processor.model, processor.name) == (
         "1234ABCD",
@@ -91,23 +96,30 @@ def test_processor_links_and_groups() -> None:
         (3, LinkType.CLEAR_CONNECT_A),  # the RF link is not one a QSX module sits on
     ]
     assert description.database_date == "03/04/2026,05:06:07"
-    (group,) = description.groups
+    (group,) = description.devices
     assert (group.serial, group.name, group.area, group.integration_id) == (
         "1234ABCD-area-2",
         "Hall",
         "Hall",
         2,
     )
-    assert [(z.name, z.is_cco, z.is_light) for z in group.zones] == [
-        ("Lamp", False, True),
-        ("Pump", False, False),
-        ("Gate", True, False),
+    assert (group.kind, group.capabilities) == (
+        DeviceKind.AREA_GROUP,
+        frozenset({Capability.ZONES}),
+    )
+    assert [
+        (output.name, output.control_type, getattr(output, "is_light", None))
+        for output in group.outputs
+    ] == [
+        ("Lamp", ControlType.SWITCHED, True),
+        ("Pump", ControlType.SWITCHED, False),
+        ("Gate", ControlType.CCO, None),
     ]
-    assert refs == {
-        11: ZoneRef(group.serial, 1),
-        12: ZoneRef(group.serial, 2),
-        13: ZoneRef(group.serial, 3),
-    }
+    assert [description.output(zone_id) for zone_id in (11, 12, 13)] == [
+        OutputRef(group, 1),
+        OutputRef(group, 2),
+        OutputRef(group, 3),
+    ]
 
 
 def test_other_control_types_logged_once(caplog: pytest.LogCaptureFixture) -> None:
@@ -124,7 +136,7 @@ def test_other_control_types_logged_once(caplog: pytest.LogCaptureFixture) -> No
 
 def test_what_the_processor_leaves_out() -> None:
     """Missing names, firmware, timestamp and an unknown model get plain defaults; no serial is an error."""
-    description, _ = build_system(
+    description = build_system(
         snapshot(
             project={"ProjectModifiedTimestamp": {"Year": "x"}},
             processor={"SerialNumber": 7, "ModelNumber": "HQP9"},
@@ -137,7 +149,7 @@ def test_what_the_processor_leaves_out() -> None:
     assert description.processor.mac is None
     assert description.name == "HomeWorks QSX processor"
     assert description.database_date == UNKNOWN_DATE
-    assert description.groups[0].name == "Area 2"
+    assert description.devices[0].name == "Area 2"
     with pytest.raises(ValueError, match="SerialNumber"):
         build_system(snapshot(processor={"SerialNumber": "12"}))
 
@@ -159,7 +171,7 @@ def test_only_complete_modules_become_modules() -> None:
         },
         {"href": "/device/41", "SerialNumber": 0xA2, "LocalZones": local[:2]},
     ]
-    description, refs = build_system(snapshot(devices=devices, area_zones={2: zones}))
+    description = build_system(snapshot(devices=devices, area_zones={2: zones}))
     (module,) = description.modules
     assert (module.serial, module.name, module.area, module.integration_id) == (
         "000000A1",
@@ -169,8 +181,9 @@ def test_only_complete_modules_become_modules() -> None:
     )
     assert [zone.name for zone in module.zones] == ["Z30", "Z31", "Z32", "Z33"]
     assert (module.cco.name, module.link, module.address) == ("Out", 0, 0)
-    assert description.groups == ()
-    assert refs[34] == ZoneRef("000000A1", None)
+    assert description.devices == (module,)
+    assert module.kind is DeviceKind.SWITCHING_MODULE
+    assert description.output(34) == OutputRef(module, None)
 
 
 @pytest.mark.parametrize(

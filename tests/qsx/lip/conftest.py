@@ -24,11 +24,12 @@ from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS, LipClien
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import (
     CcoDescription,
+    DeviceDescription,
     LinkDescription,
-    ModuleDescription,
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    switching_module,
 )
 from tests.qsx.serving import WAIT
 
@@ -41,9 +42,9 @@ def hand_built_description() -> SystemDescription:
 
     def module(
         index: int, area: str, link: int, cco_type: CcoType
-    ) -> ModuleDescription:
+    ) -> DeviceDescription:
         base = 100 + 10 * index
-        return ModuleDescription(
+        return switching_module(
             serial=f"{0x1A2B3C00 + index:08X}",
             integration_id=base,
             name=f"Panel {index}",
@@ -73,7 +74,7 @@ def hand_built_description() -> SystemDescription:
         guid="7f3c2a10-5b1e-4c7a-9a51-2d0f6e8b4c11",
         processor=ProcessorDescription(serial="0ABCDEF1", firmware="22.08.14f000"),
         links=(LinkDescription(1, LinkType.QS, 120.0), LinkDescription(2)),
-        modules=(
+        devices=(
             module(0, "Kitchen", 1, CcoType.MAINTAINED),
             module(1, "Kitchen", 1, CcoType.MOMENTARY),
             module(2, "Garage", 2, CcoType.MAINTAINED),

@@ -95,7 +95,7 @@ async def test_serve_in_a_subprocess(socket_enabled: None, tmp_path: Path) -> No
         await session.close()
     restored = Emulator.from_export(json.loads(state.read_text()))
     assert (
-        restored.state(restored.description.module_by_integration_id(10).serial)
+        restored.state(restored.description.device_by_integration_id(10).serial)
         .zones[0]
         .on
     )

@@ -38,7 +38,7 @@ from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.lip import client as client_module
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription, ModuleState
+from custom_components.homeworks_qsx.qsx.model import DeviceDescription, DeviceState
 from tests.qsx.serving import wait_for
 
 from .conftest import (
@@ -51,7 +51,7 @@ from .conftest import (
 )
 
 
-def same_state(live: ModuleState, emulated: ModuleState) -> bool:
+def same_state(live: DeviceState, emulated: DeviceState) -> bool:
     """Everything a live processor can tell matches (relay counts, temperature and bypass cannot be told)."""
     return (
         [zone.on for zone in live.zones] == [zone.on for zone in emulated.zones]
@@ -98,13 +98,13 @@ def make_client(
 
 
 @pytest.fixture
-def module(emulator: Emulator) -> ModuleDescription:
+def module(emulator: Emulator) -> DeviceDescription:
     """Return the first module (maintained CCO, CCI group `emergency`)."""
     return emulator.description.modules[0]
 
 
 @pytest.fixture
-def momentary(emulator: Emulator) -> ModuleDescription:
+def momentary(emulator: Emulator) -> DeviceDescription:
     """Return the second module (momentary CCO)."""
     return emulator.description.modules[1]
 
@@ -113,7 +113,7 @@ async def test_connect_reads_database_and_states(
     server: LipServer,
     emulator: Emulator,
     http_session: aiohttp.ClientSession,
-    module: ModuleDescription,
+    module: DeviceDescription,
 ) -> None:
     """The client rebuilds the exact description and every state; what a live system cannot tell is None."""
     emulator.set_zone(module.serial, 2, True)
@@ -308,7 +308,7 @@ async def test_database_port_closed(
 
 
 async def test_zone_commands(
-    client: LipClient, emulator: Emulator, module: ModuleDescription
+    client: LipClient, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """A command returns once the processor reported the resulting level."""
     await client.set_zone(module.serial, 3, True)
@@ -327,8 +327,8 @@ async def test_zone_commands(
 async def test_cco_commands(
     client: LipClient,
     emulator: Emulator,
-    module: ModuleDescription,
-    momentary: ModuleDescription,
+    module: DeviceDescription,
+    momentary: DeviceDescription,
 ) -> None:
     """Maintained CCO closes and opens; a pulse is seen closing, then opening by itself."""
     await client.set_cco(module.serial, True)
@@ -348,7 +348,7 @@ async def test_cco_commands(
 
 
 async def test_buttons(
-    client: LipClient, emulator: Emulator, module: ModuleDescription
+    client: LipClient, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """A press toggles its zone (Prog: all four) and is published as a BUTTON event."""
     events: list[Event] = []
@@ -362,7 +362,7 @@ async def test_buttons(
 
 
 async def test_reports_from_elsewhere(
-    client: LipClient, emulator: Emulator, module: ModuleDescription
+    client: LipClient, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """Changes made by others reach the model and are published, in order."""
     events: list[Event] = []
@@ -384,8 +384,8 @@ async def test_reports_from_elsewhere(
 async def test_override_seen_and_commands_ignored(
     client: LipClient,
     emulator: Emulator,
-    module: ModuleDescription,
-    momentary: ModuleDescription,
+    module: DeviceDescription,
+    momentary: DeviceDescription,
 ) -> None:
     """C2/C3 over the wire: the CCI opens, the model shows override, commands come back ignored with the reason."""
     emulator.set_cci(module.serial, True)
@@ -426,7 +426,7 @@ async def test_faults_injected_through_emulator_command(
     *,
     client: LipClient,
     emulator: Emulator,
-    module: ModuleDescription,
+    module: DeviceDescription,
     fault: Fault,
     value: bool,
     mode: OperatingMode,
@@ -450,7 +450,7 @@ async def test_faults_injected_through_emulator_command(
 
 
 async def test_invisible_faults(
-    client: LipClient, emulator: Emulator, module: ModuleDescription
+    client: LipClient, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """Temperature is not reported over LIP: the client's model leaves it unknown."""
     emulator.simulate(module.serial, Fault.TEMPERATURE, 70.0)
@@ -466,7 +466,7 @@ async def test_invisible_faults(
 async def test_error_answers(
     *,
     fake: FakeProcessor,
-    module: ModuleDescription,
+    module: DeviceDescription,
     code: bytes,
     error: type[Exception],
     fake_client: Callable[..., LipClient],
@@ -484,7 +484,7 @@ async def test_error_answers(
 
 async def test_command_timeout(
     fake: FakeProcessor,
-    module: ModuleDescription,
+    module: DeviceDescription,
     fake_client: Callable[..., LipClient],
 ) -> None:
     """A processor that never reports the resulting level: `CommandTimeoutError` after the timeout."""
@@ -500,7 +500,7 @@ async def test_command_timeout(
 
 async def test_late_report_completes_command(
     fake: FakeProcessor,
-    module: ModuleDescription,
+    module: DeviceDescription,
     fake_client: Callable[..., LipClient],
 ) -> None:
     """A real processor may report after the barrier's answer: the command waits for the level."""
@@ -538,7 +538,7 @@ async def test_sync_with_errors_is_tolerated(
 
 async def test_garbage_from_the_network(
     fake: FakeProcessor,
-    module: ModuleDescription,
+    module: DeviceDescription,
     fake_client: Callable[..., LipClient],
 ) -> None:
     """Whatever the network sends, nothing crashes, memory stays bounded, and valid reports still apply.
@@ -571,7 +571,7 @@ async def test_garbage_from_the_network(
 
 
 async def test_server_restart_with_changed_state(
-    server: LipServer, emulator: Emulator, client: LipClient, module: ModuleDescription
+    server: LipServer, emulator: Emulator, client: LipClient, module: DeviceDescription
 ) -> None:
     """The processor restarts while the state changes: the client reports lost, reconnects, resyncs, then restored."""
     changes: list[bool] = []
@@ -589,14 +589,14 @@ async def test_server_restart_with_changed_state(
     await server.start()  # same ports
     await wait_for(lambda: changes == [False, True])
     assert in_sync(client, emulator)
-    assert Event(EventKind.MODULE_ADDED, added.serial, None, added) in events
+    assert Event(EventKind.DEVICE_ADDED, added.serial, None, added) in events
     assert Event(EventKind.ZONE, module.serial, 2, True) in events
     await client.set_zone(added.serial, 1, True)
     assert client.diagnostics()["reconnect_attempts"] >= 1
 
 
 async def test_server_killed_then_back(
-    server: LipServer, emulator: Emulator, client: LipClient, module: ModuleDescription
+    server: LipServer, emulator: Emulator, client: LipClient, module: DeviceDescription
 ) -> None:
     """The processor disappears (reconnection fails for a while), then returns: lost, then restored."""
     changes: list[bool] = []
@@ -640,7 +640,7 @@ async def test_keepalive_detects_a_dead_link(
 
 async def test_connection_lost_during_command(
     fake: FakeProcessor,
-    module: ModuleDescription,
+    module: DeviceDescription,
     fake_client: Callable[..., LipClient],
 ) -> None:
     """A command in flight when the link drops fails with `ConnectionFailedError`."""
@@ -672,7 +672,7 @@ async def test_close_while_reconnecting(server: LipServer, client: LipClient) ->
 
 
 async def test_description_changes_between_connections(
-    server: LipServer, emulator: Emulator, client: LipClient, module: ModuleDescription
+    server: LipServer, emulator: Emulator, client: LipClient, module: DeviceDescription
 ) -> None:
     """A module renamed while away is published as changed after the reconnection."""
     events: list[Event] = []
@@ -684,7 +684,7 @@ async def test_description_changes_between_connections(
     await wait_for(
         lambda: client.connected and client.description.modules[0].name == "Renamed"
     )
-    assert Event(EventKind.MODULE_CHANGED, module.serial, None, renamed) in events
+    assert Event(EventKind.DEVICE_CHANGED, module.serial, None, renamed) in events
 
 
 async def test_barrier_answer_without_request_is_ignored(

@@ -21,7 +21,7 @@ from custom_components.homeworks_qsx.qsx.lip.protocol import (
     parse_line,
 )
 from custom_components.homeworks_qsx.qsx.lip.reports import event_reports
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription
+from custom_components.homeworks_qsx.qsx.model import DeviceDescription
 
 
 class Harness:
@@ -59,23 +59,23 @@ def lip(manual_emulator: Emulator) -> Harness:
 
 
 @pytest.fixture
-def module(manual_emulator: Emulator) -> ModuleDescription:
+def module(manual_emulator: Emulator) -> DeviceDescription:
     """Return the first module (maintained CCO, CCI group `emergency`)."""
     return manual_emulator.description.modules[0]
 
 
 @pytest.fixture
-def momentary(manual_emulator: Emulator) -> ModuleDescription:
+def momentary(manual_emulator: Emulator) -> DeviceDescription:
     """Return the second module (momentary CCO, 0.5 s pulse)."""
     return manual_emulator.description.modules[1]
 
 
-def zone_on(emulator: Emulator, module: ModuleDescription, zone: int) -> bool:
+def zone_on(emulator: Emulator, module: DeviceDescription, zone: int) -> bool:
     """Whether a zone is reported on."""
     return emulator.state(module.serial).zones[zone - 1].on
 
 
-def test_query_output(lip: Harness, module: ModuleDescription) -> None:
+def test_query_output(lip: Harness, module: DeviceDescription) -> None:
     """`?OUTPUT,<id>,1` and `?OUTPUT,<id>` answer the level with two decimals."""
     zone = module.zones[0].integration_id
     assert lip.lines(f"?OUTPUT,{zone},1") == [f"~OUTPUT,{zone},1,0.00"]
@@ -125,7 +125,7 @@ def test_output_errors(lip: Harness, line: str, code: ErrorCode) -> None:
     assert lip.error(line) is code
 
 
-def test_set_zone_levels(lip: Harness, module: ModuleDescription) -> None:
+def test_set_zone_levels(lip: Harness, module: DeviceDescription) -> None:
     """A switched zone is on for any level above 0; the sender must get the resulting level."""
     zone = module.zones[1].integration_id
     result = lip.run(f"#OUTPUT,{zone},1,0.01")
@@ -138,7 +138,7 @@ def test_set_zone_levels(lip: Harness, module: ModuleDescription) -> None:
 
 
 def test_delayed_command(
-    lip: Harness, module: ModuleDescription, scheduler: ManualScheduler
+    lip: Harness, module: DeviceDescription, scheduler: ManualScheduler
 ) -> None:
     """A delay postpones the change (rounded down to a quarter second); nothing is answered at once."""
     zone = module.zones[0].integration_id
@@ -154,7 +154,7 @@ def test_delayed_command(
 
 
 def test_one_pending_delayed_change_per_output(
-    lip: Harness, module: ModuleDescription, scheduler: ManualScheduler
+    lip: Harness, module: DeviceDescription, scheduler: ManualScheduler
 ) -> None:
     """A later command to an output replaces its pending delayed change: their number stays bounded."""
     zone = module.zones[0].integration_id
@@ -183,7 +183,7 @@ def test_one_pending_delayed_change_per_output(
     assert zone_on(lip.emulator, module, 1)
 
 
-def test_maintained_cco(lip: Harness, module: ModuleDescription) -> None:
+def test_maintained_cco(lip: Harness, module: DeviceDescription) -> None:
     """A maintained CCO closes for a level above 0 and opens at 0."""
     cco = module.cco.integration_id
     assert lip.run(f"#OUTPUT,{cco},1,100").outputs == [cco]
@@ -194,8 +194,8 @@ def test_maintained_cco(lip: Harness, module: ModuleDescription) -> None:
 
 def test_pulse(
     lip: Harness,
-    module: ModuleDescription,
-    momentary: ModuleDescription,
+    module: DeviceDescription,
+    momentary: DeviceDescription,
     scheduler: ManualScheduler,
 ) -> None:
     """Action 6 pulses a CCO for the given time (default: its configured pulse); a momentary CCO pulses on 100."""
@@ -218,7 +218,7 @@ def test_pulse(
 
 
 def test_ignored_commands_answer_the_real_level(
-    lip: Harness, module: ModuleDescription
+    lip: Harness, module: DeviceDescription
 ) -> None:
     """C3: in override a command is accepted without error, changes nothing, and the real level is answered."""
     lip.emulator.set_cci(module.serial, True)
@@ -238,7 +238,7 @@ def test_ignored_commands_answer_the_real_level(
     assert lip.processor.output_level(zone) == 100.0
 
 
-def test_buttons(lip: Harness, module: ModuleDescription) -> None:
+def test_buttons(lip: Harness, module: DeviceDescription) -> None:
     """M8: a zone button toggles its zone; Prog switches all four; a release does nothing."""
     device = module.integration_id
     assert lip.run(f"#DEVICE,{device},1,3") == Result()
@@ -251,7 +251,7 @@ def test_buttons(lip: Harness, module: ModuleDescription) -> None:
     assert all(zone_on(lip.emulator, module, n) for n in range(1, 5))
 
 
-def test_query_device(lip: Harness, module: ModuleDescription) -> None:
+def test_query_device(lip: Harness, module: DeviceDescription) -> None:
     """The CCI answers 3 (closed) or 4 (open); LEDs 81-85 answer their state."""
     device = module.integration_id
     assert lip.lines(f"?DEVICE,{device},11,35") == [f"~DEVICE,{device},11,3"]
@@ -343,7 +343,7 @@ def test_system(lip: Harness) -> None:
     assert lip.error("#SYSTEM,1,12:00:00") is ErrorCode.UNSUPPORTED
 
 
-def test_integration_ids(lip: Harness, module: ModuleDescription) -> None:
+def test_integration_ids(lip: Harness, module: DeviceDescription) -> None:
     """`?INTEGRATIONID,3,<id>` names the object and its device's serial; `,1,<serial>` gives the id."""
     serial = module.serial
     assert lip.lines("?INTEGRATIONID,3,1") == ["~INTEGRATIONID,3,1,DEVICE,0ABCDEF1"]
@@ -366,7 +366,7 @@ def test_integration_ids(lip: Harness, module: ModuleDescription) -> None:
     assert lip.error("#INTEGRATIONID,1,0ABCDEF1,5") is ErrorCode.UNSUPPORTED
 
 
-def test_details(lip: Harness, module: ModuleDescription) -> None:
+def test_details(lip: Harness, module: DeviceDescription) -> None:
     """`?DETAILS` by integration id or serial, for the processor and for modules."""
     expected = (
         f"~DETAILS,SN:{module.serial},IntegrationID:{module.integration_id},Family:QS_SWITCHING_POWER_MODULE,"
@@ -438,7 +438,7 @@ def test_help(lip: Harness) -> None:
     ],
 )
 def test_emulator_numeric_values(
-    lip: Harness, module: ModuleDescription, values: str, check: Callable[..., bool]
+    lip: Harness, module: DeviceDescription, values: str, check: Callable[..., bool]
 ) -> None:
     """`#EMULATOR` takes 1 and 0 beside its words (the CCI also the guide's 4 open and 3 closed)."""
     what, yes, no = values.split(",")
@@ -460,7 +460,7 @@ def test_emulator_numeric_values(
     ],
 )
 def test_emulator_commands(
-    lip: Harness, module: ModuleDescription, line: str, check: Callable[..., bool]
+    lip: Harness, module: DeviceDescription, line: str, check: Callable[..., bool]
 ) -> None:
     """`#EMULATOR` injects physical conditions; the opposite word undoes them."""
     lip.run(f"#EMULATOR,{module.integration_id},{line}")
@@ -472,7 +472,7 @@ def test_emulator_commands(
 
 
 def test_emulator_cci_group(
-    lip: Harness, module: ModuleDescription, momentary: ModuleDescription
+    lip: Harness, module: DeviceDescription, momentary: DeviceDescription
 ) -> None:
     """C7: the CCI of a group opens for every module of the group."""
     lip.run(f"#EMULATOR,{module.integration_id},CCI,OPEN")
@@ -506,7 +506,7 @@ def test_emulator_and_unsupported_errors(
     assert lip.error(line) is code
 
 
-def test_event_reports(manual_emulator: Emulator, module: ModuleDescription) -> None:
+def test_event_reports(manual_emulator: Emulator, module: DeviceDescription) -> None:
     """Zone/CCO changes are `~OUTPUT` (type 5), CCI and buttons `~DEVICE` (type 3), LEDs `~DEVICE,…,9` (type 4)."""
     serial, device = module.serial, module.integration_id
     zone, cco = module.zones[2].integration_id, module.cco.integration_id
@@ -548,8 +548,8 @@ def test_event_reports(manual_emulator: Emulator, module: ModuleDescription) -> 
         ),
         (Event(EventKind.TEMPERATURE, serial, None, 70.0), []),
         (Event(EventKind.MODE, serial, None, "normal"), []),
-        (Event(EventKind.MODULE_REMOVED, "FFFFFFFF", None, module), []),
-        (Event(EventKind.MODULE_ADDED, None, None, module), []),
+        (Event(EventKind.DEVICE_REMOVED, "FFFFFFFF", None, module), []),
+        (Event(EventKind.DEVICE_ADDED, None, None, module), []),
     ]
     for event, expected in cases:
         assert event_reports(manual_emulator, event) == expected

@@ -159,7 +159,7 @@ def test_uuids_stable_when_a_module_is_added(description: SystemDescription) -> 
     before = {
         o.get("IntegrationID"): o.get("UUID") for o in xml(description).iter("Output")
     }
-    smaller = replace(description, modules=description.modules[:1])
+    smaller = replace(description, devices=description.modules[:1])
     after = {o.get("IntegrationID"): o.get("UUID") for o in xml(smaller).iter("Output")}
     assert all(before[key] == value for key, value in after.items())
 

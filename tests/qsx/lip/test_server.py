@@ -15,7 +15,7 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
-from custom_components.homeworks_qsx.qsx.model import ModuleDescription
+from custom_components.homeworks_qsx.qsx.model import DeviceDescription
 from tests.qsx.serving import wait_for
 
 from .conftest import PASSWORD, USER, RawSession, levels
@@ -24,7 +24,7 @@ type Opener = Callable[..., Any]
 
 
 @pytest.fixture
-def module(emulator: Emulator) -> ModuleDescription:
+def module(emulator: Emulator) -> DeviceDescription:
     """Return the first module."""
     return emulator.description.modules[0]
 
@@ -103,7 +103,7 @@ async def test_overlong_line_at_login_is_a_failure(server: LipServer) -> None:
 
 
 async def test_prompt_and_monitoring_settings(
-    raw: Opener, module: ModuleDescription
+    raw: Opener, module: DeviceDescription
 ) -> None:
     """T5: a prompt after each command until prompt monitoring (12) is off; an empty line gets the prompt."""
     session = await raw()
@@ -118,7 +118,7 @@ async def test_prompt_and_monitoring_settings(
 
 
 async def test_line_after_a_prompt_starts_a_new_line(
-    raw: Opener, emulator: Emulator, module: ModuleDescription
+    raw: Opener, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """A report that follows a prompt comes on a line of its own.
 
@@ -164,7 +164,7 @@ async def test_overlong_line_answered_and_discarded(raw: Opener) -> None:
 
 
 async def test_change_reported_to_every_session(
-    raw: Opener, module: ModuleDescription
+    raw: Opener, module: DeviceDescription
 ) -> None:
     """Every change goes to every monitoring session, including the one that caused it."""
     first, second = await raw(), await raw()
@@ -182,7 +182,7 @@ async def test_change_reported_to_every_session(
 
 
 async def test_monitoring_types_filter_reports(
-    raw: Opener, module: ModuleDescription
+    raw: Opener, module: DeviceDescription
 ) -> None:
     """Reports go only to sessions that monitor their type; the sender still gets its own level (reply)."""
     sender, watcher = await raw(), await raw()
@@ -203,7 +203,7 @@ async def test_monitoring_types_filter_reports(
 
 
 async def test_unchanged_level_still_answered_once(
-    raw: Opener, module: ModuleDescription
+    raw: Opener, module: DeviceDescription
 ) -> None:
     """A command that changes nothing is answered with the level, exactly once.
 
@@ -229,7 +229,7 @@ async def test_unchanged_level_still_answered_once(
 
 
 async def test_override_seen_through_the_wire(
-    raw: Opener, emulator: Emulator, module: ModuleDescription
+    raw: Opener, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """C2/C3 over LIP: CCI opening reports CCI, zones and LEDs; commands then answer the real level, no error."""
     session = await raw()
@@ -254,7 +254,7 @@ async def test_override_seen_through_the_wire(
     assert emulator.state(module.serial).zones[0].on
 
 
-async def test_button_press_reports(raw: Opener, module: ModuleDescription) -> None:
+async def test_button_press_reports(raw: Opener, module: DeviceDescription) -> None:
     """A button press is reported as `~DEVICE,<m>,<n>,3` then `…,4`, then the zone it toggled."""
     session = await raw()
     device = module.integration_id
@@ -267,7 +267,7 @@ async def test_button_press_reports(raw: Opener, module: ModuleDescription) -> N
 
 
 async def test_pulse_reported_closed_then_open(
-    raw: Opener, module: ModuleDescription
+    raw: Opener, module: DeviceDescription
 ) -> None:
     """A pulse is reported as 100.00 then, when it ends, 0.00."""
     session = await raw()
@@ -280,7 +280,7 @@ async def test_pulse_reported_closed_then_open(
 
 
 async def test_changes_outside_commands_are_broadcast(
-    raw: Opener, emulator: Emulator, module: ModuleDescription
+    raw: Opener, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """Changes made at the emulator (or by its timers) reach the sessions too."""
     session = await raw()
@@ -292,7 +292,7 @@ async def test_changes_outside_commands_are_broadcast(
 
 
 async def test_module_added_and_removed(
-    raw: Opener, emulator: Emulator, module: ModuleDescription
+    raw: Opener, emulator: Emulator, module: DeviceDescription
 ) -> None:
     """The server follows structural changes: a removed module's ids are unknown, its events are silent."""
     session = await raw()
@@ -305,7 +305,7 @@ async def test_module_added_and_removed(
 
 
 async def test_delayed_command_cancelled_by_stop(
-    emulator: Emulator, socket_enabled: None, module: ModuleDescription
+    emulator: Emulator, socket_enabled: None, module: DeviceDescription
 ) -> None:
     """A delayed command runs later; stopping the server cancels the ones still waiting."""
     server = LipServer(emulator, "127.0.0.1", 0, USER, PASSWORD, http_port=None)
@@ -366,7 +366,7 @@ async def test_idle_session_closed(emulator: Emulator, socket_enabled: None) -> 
 
 
 async def test_peer_that_does_not_read_is_dropped(
-    emulator: Emulator, socket_enabled: None, module: ModuleDescription
+    emulator: Emulator, socket_enabled: None, module: DeviceDescription
 ) -> None:
     """A session whose peer stops reading is dropped once its buffer is full; the others get every report."""
     server = LipServer(
@@ -414,7 +414,7 @@ async def test_peer_that_does_not_read_is_dropped(
 
 
 async def test_reply_delay(
-    emulator: Emulator, socket_enabled: None, module: ModuleDescription
+    emulator: Emulator, socket_enabled: None, module: DeviceDescription
 ) -> None:
     """`reply_delay` postpones each reply; answers and their order are unchanged."""
     server = LipServer(
@@ -528,7 +528,7 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
 
 
 async def test_power_cut_reports_each_level_once(
-    raw: Opener, module: ModuleDescription
+    raw: Opener, module: DeviceDescription
 ) -> None:
     """M7/O3: cutting a module's power reports each output that went off once, to the sender and to the others.
 

@@ -12,7 +12,7 @@ from custom_components.homeworks_qsx.qsx.events import Event, EventBus, EventKin
 from custom_components.homeworks_qsx.qsx.lip.protocol import DeviceReport, OutputReport
 from custom_components.homeworks_qsx.qsx.lip.tracker import SystemTracker
 from custom_components.homeworks_qsx.qsx.model import (
-    ModuleDescription,
+    DeviceDescription,
     OutputRef,
     SystemDescription,
 )
@@ -35,12 +35,12 @@ def tracker(description: SystemDescription, events: list[Event]) -> SystemTracke
 
 
 @pytest.fixture
-def module(description: SystemDescription) -> ModuleDescription:
+def module(description: SystemDescription) -> DeviceDescription:
     """Return the first module."""
     return description.modules[0]
 
 
-def led(module: ModuleDescription, number: int, state: LedState) -> DeviceReport:
+def led(module: DeviceDescription, number: int, state: LedState) -> DeviceReport:
     """`~DEVICE,<m>,8<n>,9,<state>`."""
     return DeviceReport(module.integration_id, 80 + number, 9, (int(state),))
 
@@ -56,7 +56,7 @@ def test_before_loading(events: list[Event]) -> None:
 
 
 def test_initial_state_unknowns(
-    tracker: SystemTracker, module: ModuleDescription, events: list[Event]
+    tracker: SystemTracker, module: DeviceDescription, events: list[Event]
 ) -> None:
     """A live module's relay counts and temperature are unknown (None); loading publishes nothing."""
     state = tracker.state(module.serial)
@@ -68,11 +68,11 @@ def test_initial_state_unknowns(
     assert tracker.output(module.zones[1].integration_id) == OutputRef(module, 2)
     assert tracker.output(9999) is None
     with pytest.raises(UnknownObjectError):
-        tracker.module("FFFFFFFF")
+        tracker.device("FFFFFFFF")
 
 
 def test_levels(
-    tracker: SystemTracker, module: ModuleDescription, events: list[Event]
+    tracker: SystemTracker, module: DeviceDescription, events: list[Event]
 ) -> None:
     """`~OUTPUT` levels switch zones and the CCO; a repeated level publishes nothing; unknown ids are ignored."""
     assert tracker.apply_output(
@@ -91,7 +91,7 @@ def test_levels(
 
 
 def test_override_from_cci_and_prog_led(
-    tracker: SystemTracker, module: ModuleDescription, events: list[Event]
+    tracker: SystemTracker, module: DeviceDescription, events: list[Event]
 ) -> None:
     """C2/M11: CCI open with the Prog LED flashing rapidly is manual override."""
     serial = module.serial
@@ -119,7 +119,7 @@ def test_override_from_cci_and_prog_led(
     ]
 
 
-def test_power_link_program(tracker: SystemTracker, module: ModuleDescription) -> None:
+def test_power_link_program(tracker: SystemTracker, module: DeviceDescription) -> None:
     """M11: Prog LED off = no power (link and program stay as last known); flash = program; zone flash = no link."""
     serial = module.serial
     state = tracker.state(serial)
@@ -144,7 +144,7 @@ def test_power_link_program(tracker: SystemTracker, module: ModuleDescription) -
 
 
 def test_buttons_and_ignored_reports(
-    tracker: SystemTracker, module: ModuleDescription, events: list[Event]
+    tracker: SystemTracker, module: DeviceDescription, events: list[Event]
 ) -> None:
     """A press is a BUTTON event (the release is not); unknown devices, components and LED states are ignored."""
     device = module.integration_id
@@ -171,11 +171,11 @@ def test_description_changes(
     kept_state = tracker.state(second.serial)
     renamed = replace(second, name="Renamed")
     added = replace(first, serial="0000FFFF")
-    tracker.set_description(replace(description, modules=(renamed, third, added)))
+    tracker.set_description(replace(description, devices=(renamed, third, added)))
     assert events == [
-        Event(EventKind.MODULE_REMOVED, first.serial, None, first),
-        Event(EventKind.MODULE_CHANGED, second.serial, None, renamed),
-        Event(EventKind.MODULE_ADDED, added.serial, None, added),
+        Event(EventKind.DEVICE_REMOVED, first.serial, None, first),
+        Event(EventKind.DEVICE_CHANGED, second.serial, None, renamed),
+        Event(EventKind.DEVICE_ADDED, added.serial, None, added),
     ]
     assert tracker.state(second.serial) is kept_state
     with pytest.raises(UnknownObjectError):

@@ -30,11 +30,12 @@ from ..const import (
 from ..errors import DescriptionError
 from ..model import (
     CcoDescription,
+    DeviceDescription,
     LinkDescription,
-    ModuleDescription,
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    switching_module,
 )
 from .defaults import (
     DEFAULT_SYSTEM_NAME,
@@ -52,7 +53,7 @@ from .validation import Locator, check_description, full_load
 
 @dataclass(slots=True)
 class Entry:
-    """A module as written by the user, on its way to a `ModuleDescription`."""
+    """A module as written by the user, on its way to a `DeviceDescription`."""
 
     path: str
     raw: dict[str, Any]
@@ -168,8 +169,8 @@ def _zone_amps(path: str, zone: Mapping[str, Any]) -> float:
     return float(amps)
 
 
-def build_module(entry: Entry) -> ModuleDescription:
-    """Build the `ModuleDescription` of an entry whose ids are allocated."""
+def build_module(entry: Entry) -> DeviceDescription:
+    """Build the `DeviceDescription` of an entry whose ids are allocated."""
     raw = entry.raw
     zones: list[ZoneDescription] = []
     for number in range(1, ZONES_PER_MODULE + 1):
@@ -186,7 +187,7 @@ def build_module(entry: Entry) -> ModuleDescription:
         )
     cco = raw.get("cco", {})
     name = raw.get("name", default_module_name(entry.link, entry.address))
-    module = ModuleDescription(
+    module = switching_module(
         serial=entry.serial,
         integration_id=entry.module_id,
         name=name,
@@ -265,7 +266,7 @@ def parse_description(data: Mapping[str, Any]) -> SystemDescription:
         guid=raw.get("guid", default_guid(processor.serial)),
         processor=processor,
         links=tuple(links[number] for number in sorted(links)),
-        modules=modules,
+        devices=modules,
         **({"database_date": raw["database_date"]} if "database_date" in raw else {}),
     )
     check_description(description, Locator([entry.path for entry in entries]))

@@ -14,7 +14,7 @@ from ..const import MAX_ADDRESS, MIN_ADDRESS, ProcessorModel
 from ..errors import DescriptionError, LimitError
 from ..model import (
     CcoDescription,
-    ModuleDescription,
+    DeviceDescription,
     SystemDescription,
     ZoneDescription,
 )
@@ -114,7 +114,7 @@ def cco_to_dict(cco: CcoDescription) -> dict[str, Any]:
     }
 
 
-def module_to_dict(module: ModuleDescription) -> dict[str, Any]:
+def module_to_dict(module: DeviceDescription) -> dict[str, Any]:
     """Return the description-format mapping of one module, every field explicit."""
     data: dict[str, Any] = {
         "serial": module.serial,
@@ -163,7 +163,7 @@ def description_to_dict(description: SystemDescription) -> dict[str, Any]:
 
 def new_module(
     description: SystemDescription, link: int, **overrides: Any
-) -> ModuleDescription:
+) -> DeviceDescription:
     """Return a new module for `link` of `description` (not added yet), with defaults for what is not given.
 
     Defaults: the lowest free address on the link, a serial derived from the processor serial, link and address,
@@ -237,7 +237,7 @@ def new_module(
     return build_module(entry)
 
 
-def _module_ids(module: ModuleDescription) -> list[int]:
+def _module_ids(module: DeviceDescription) -> list[int]:
     return [
         module.integration_id,
         *(zone.integration_id for zone in module.zones),

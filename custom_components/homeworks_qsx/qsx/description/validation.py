@@ -19,13 +19,13 @@ from ..const import (
     link_limits,
 )
 from ..errors import DescriptionError, LimitError
-from ..model import LinkDescription, ModuleDescription, SystemDescription
+from ..model import DeviceDescription, LinkDescription, SystemDescription
 from .schema import AMPS_EPSILON, LINK_TYPE_NAMES, SERIAL_RE
 
 # Whole-system checks, shared by parsing and by the emulator's structural changes
 
 
-def full_load(module: ModuleDescription) -> float:
+def full_load(module: DeviceDescription) -> float:
     """Return the current the module's zones draw when all are on (M3, M4)."""
     return sum(zone.amps for zone in module.zones)
 
@@ -129,7 +129,7 @@ class _Checker:
                     )
             self.links[link.number] = link
 
-    def check_module(self, index: int, module: ModuleDescription) -> None:
+    def check_module(self, index: int, module: DeviceDescription) -> None:
         path = self.locator.module(index)
         _check_serial(f"{path}.serial", module.serial)
         if module.serial in self.serials:
@@ -182,7 +182,7 @@ class _Checker:
         if module.feed is not None:
             self.feeds.setdefault(module.feed, []).append(index)
 
-    def _check_ids(self, path: str, module: ModuleDescription) -> None:
+    def _check_ids(self, path: str, module: DeviceDescription) -> None:
         named = [(f"{path}.integration_id", module.integration_id)]
         named.extend(
             (f"{path}.zones[{zone.number - 1}].integration_id", zone.integration_id)

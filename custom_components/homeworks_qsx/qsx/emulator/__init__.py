@@ -4,7 +4,7 @@
 the export and restore of the whole state.
 
 The emulator holds one `SystemDescription` (one processor: P4 says a project may have several processors; each
-gets its own description, emulator and config entry) and one `ModuleState` per module. Commands from the
+gets its own description, emulator and config entry) and one `DeviceState` per module. Commands from the
 processor or an integration (`set_zone`, `set_cco`, `pulse_cco`) and local button presses (`press_button`) either
 change the module or are ignored with an `IgnoredReason`; physical conditions (`set_cci`, `set_power`, `set_link`,
 `set_bypass`, `set_temperature`, `set_program_mode`) always apply. Every real change is published, in order, as
@@ -29,7 +29,7 @@ Behaviour where the documents leave a choice (see ``docs/system-description.md``
   buttons are ignored (`BYPASS`); removing the jumper shows the levels the module holds again.
 - Program mode (M11): the Prog LED flashes; the module still obeys commands.
 - Commands are ignored for the first reason that applies, in the order no power, bypass, manual override, no
-  link (`ModuleState.ignored_reason`); buttons are ignored for the same reasons except no link.
+  link (`DeviceState.ignored_reason`); buttons are ignored for the same reasons except no link.
 
 P7 (authenticated access, loopback by default) is implemented by the network server in ``qsx/lip``; the emulator
 itself holds no credentials.

@@ -13,7 +13,7 @@ from typing import Final, NamedTuple
 from ..clock import TimerHandle
 from ..const import ZONES_PER_MODULE, LedState, OperatingMode, OverrideLevel
 from ..events import Event, EventKind
-from ..model import ModuleDescription, ModuleState
+from ..model import DeviceDescription, DeviceState
 
 
 class Snapshot(NamedTuple):
@@ -50,8 +50,8 @@ _CONDITION_EVENTS: Final = (
 class ModuleRecord:
     """One emulated module: its description, its public state and what it keeps inside."""
 
-    description: ModuleDescription
-    state: ModuleState = field(default_factory=ModuleState)
+    description: DeviceDescription
+    state: DeviceState = field(default_factory=DeviceState)
     levels: list[bool] = field(
         default_factory=lambda: [False] * ZONES_PER_MODULE
     )  # power failure memory

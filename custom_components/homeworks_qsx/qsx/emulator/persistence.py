@@ -17,7 +17,7 @@ from ..const import ZONES_PER_MODULE
 from ..description import description_to_dict, parse_description
 from ..description.schema import schema_error
 from ..errors import DescriptionError
-from ..model import ModuleState, SystemDescription, ZoneState
+from ..model import DeviceState, SystemDescription, ZoneState
 from .module import ModuleRecord
 
 EXPORT_FORMAT: Final = 1
@@ -62,7 +62,7 @@ def parse_export(
     return description, records, offset
 
 
-def copy_state(source: ModuleState, target: ModuleState) -> None:
+def copy_state(source: DeviceState, target: DeviceState) -> None:
     """Copy the state a restore brings back into the live state object callers may hold."""
     for source_zone, target_zone in zip(source.zones, target.zones, strict=True):
         target_zone.relay_operations = source_zone.relay_operations
@@ -213,7 +213,7 @@ def _restored_records(
                 f"{path}.cco_closed",
                 "the CCO relay of a module without power is open (O3)",
             )
-        state = ModuleState(
+        state = DeviceState(
             zones=[
                 ZoneState(on=False, relay_operations=count)
                 for count in item["relay_operations"]

@@ -27,7 +27,7 @@ from ..const import (
 from ..description import validate_description
 from ..errors import DescriptionError, UnknownObjectError
 from ..events import Event, EventBus, EventKind
-from ..model import ModuleDescription, ModuleState, SystemDescription
+from ..model import DeviceDescription, DeviceState, SystemDescription
 from .module import ModuleRecord, Snapshot, changes, require_bool
 from .persistence import (
     copy_state,
@@ -101,7 +101,7 @@ class Emulator:
                 description.modules, key=lambda module: (module.link, module.address)
             )
         )
-        self._description = replace(description, modules=ordered)
+        self._description = replace(description, devices=ordered)
         self._modules = {}
         for module in ordered:
             record = modules.get(module.serial) or ModuleRecord(module)
@@ -124,11 +124,11 @@ class Emulator:
             raise UnknownObjectError(f"No module has serial {serial}")
         return module
 
-    def state(self, serial: str) -> ModuleState:
+    def state(self, serial: str) -> DeviceState:
         """Return the live state of a module (read it, never change it); `UnknownObjectError` if unknown."""
         return self._get(serial).state
 
-    def module(self, serial: str) -> ModuleDescription:
+    def module(self, serial: str) -> DeviceDescription:
         """Return the description of a module; `UnknownObjectError` if unknown."""
         return self._get(serial).description
 
@@ -363,7 +363,7 @@ class Emulator:
     # ----------------------------------------------------------------------------------------------------------
     # Structure
 
-    def add_module(self, module: ModuleDescription) -> None:
+    def add_module(self, module: DeviceDescription) -> None:
         """Add a module (see `description.new_module`); it starts powered, CCI closed, zones off.
 
         Raises:
@@ -379,13 +379,13 @@ class Emulator:
                 "module.serial", f"serial {module.serial} is already used"
             )
         description = replace(
-            self._description, modules=(*self._description.modules, module)
+            self._description, devices=(*self._description.devices, module)
         )
         validate_description(description)
         self._install(description, self._modules)
         self.events.publish(
             Event(
-                EventKind.MODULE_ADDED,
+                EventKind.DEVICE_ADDED,
                 module.serial,
                 None,
                 self._modules[module.serial].description,
@@ -399,18 +399,18 @@ class Emulator:
         removed = record.description
         description = replace(
             self._description,
-            modules=tuple(
-                m for m in self._description.modules if m.serial != removed.serial
+            devices=tuple(
+                m for m in self._description.devices if m.serial != removed.serial
             ),
         )
         modules = dict(self._modules)
         del modules[removed.serial]
         self._install(description, modules)
         self.events.publish(
-            Event(EventKind.MODULE_REMOVED, removed.serial, None, removed)
+            Event(EventKind.DEVICE_REMOVED, removed.serial, None, removed)
         )
 
-    def update_module(self, module: ModuleDescription) -> None:
+    def update_module(self, module: DeviceDescription) -> None:
         """Replace the settings of the module with the same serial (names, loads, CCO type, groups, ids...).
 
         Its state is kept. Raises like `add_module`; `UnknownObjectError` if no module has this serial.
@@ -420,15 +420,15 @@ class Emulator:
             return
         description = replace(
             self._description,
-            modules=tuple(
+            devices=tuple(
                 module if m.serial == module.serial else m
-                for m in self._description.modules
+                for m in self._description.devices
             ),
         )
         validate_description(description)
         self._install(description, self._modules)
         self.events.publish(
-            Event(EventKind.MODULE_CHANGED, module.serial, None, module)
+            Event(EventKind.DEVICE_CHANGED, module.serial, None, module)
         )
 
     # ----------------------------------------------------------------------------------------------------------
@@ -554,14 +554,14 @@ class Emulator:
         publish = self.events.publish
         for serial, (old_description, _) in before.items():
             if serial not in self._modules:
-                publish(Event(EventKind.MODULE_REMOVED, serial, None, old_description))
+                publish(Event(EventKind.DEVICE_REMOVED, serial, None, old_description))
         for serial, record in self._modules.items():
             if serial not in before:
                 record.derive()
-                publish(Event(EventKind.MODULE_ADDED, serial, None, record.description))
+                publish(Event(EventKind.DEVICE_ADDED, serial, None, record.description))
             elif before[serial][0] != record.description:
                 publish(
-                    Event(EventKind.MODULE_CHANGED, serial, None, record.description)
+                    Event(EventKind.DEVICE_CHANGED, serial, None, record.description)
                 )
         for serial, record in self._modules.items():
             if serial in before:

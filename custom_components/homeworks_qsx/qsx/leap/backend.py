@@ -2,10 +2,10 @@
 
 What the application sees (see `docs/leap-client.md`):
 
-- `description`: the processor (serial, model, firmware, MAC, links) and the modules the processor describes in
-  full (`modules`, four zones and a CCO each), plus one `AreaGroupDescription` per area for the switched and CCO
-  zones of anonymous modules (`groups`, LP16). Zones of other control types are skipped.
-- `module_state(serial)`: zone levels and CCO state of a module or a group; what LEAP cannot tell (LP17) keeps the
+- `description`: the processor (serial, model, firmware, MAC, links) and its `devices`: the modules the processor
+  describes in full (four zones and a CCO each), plus one area group device per area for the switched and CCO
+  zones of anonymous modules (LP16). Zones of other control types are skipped.
+- `device_state(serial)`: zone levels and CCO state of a module or a group; what LEAP cannot tell (LP17) keeps the
   defaults and is absent from `capabilities`.
 - `capabilities`: zones, CCO open/close and pulse. Not: CCI, buttons, LEDs, mode, temperature, relay counts, load
   current, link and address, CCO type, simulation (`unsupported_reason` says why, fit for a user).
@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..backend import Capability, LiveBackend
+from ..backend import LiveBackend
 from ..connection import Timings
 from ..const import DEFAULT_PULSE_SECONDS, Button, Fault, check_pulse_seconds
 from ..errors import NotSupportedError
+from ..model import Capability
 from .client import LEAP_TIMINGS, LeapCertificates, LeapClient
 from .protocol import LEAP_PORT
 

@@ -50,7 +50,13 @@ from ..errors import (
     describe_cause,
 )
 from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
-from ..model import ModuleState, SystemDescription, ZoneState
+from ..model import (
+    ControlType,
+    DeviceKind,
+    DeviceState,
+    SystemDescription,
+    new_device_state,
+)
 from .certs import client_context
 from .link import LeapConnection, LeapLink, body_list, body_object
 from .protocol import (
@@ -61,7 +67,7 @@ from .protocol import (
     CommuniqueType,
     id_from_href,
 )
-from .system import Snapshot, ZoneRef, build_system, status_zone_id, zone_level
+from .system import Snapshot, build_system, status_zone_id, zone_level
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -162,9 +168,7 @@ class LeapClient(LeapConnection):
         self.events = EventBus()
         self._project_callbacks: list[ProjectChangedCallback] = []
         self._description: SystemDescription | None = None
-        self._refs: dict[int, ZoneRef] = {}
-        self._zone_ids: dict[tuple[str, int | None], int] = {}
-        self._states: dict[str, ModuleState] = {}
+        self._states: dict[str, DeviceState] = {}
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._silent_closes = 0
@@ -178,12 +182,12 @@ class LeapClient(LeapConnection):
             raise UnknownObjectError("The processor's system has not been read yet")
         return self._description
 
-    def state(self, serial: str) -> ModuleState:
-        """Return the live state of a module or area group; `UnknownObjectError` if unknown."""
+    def state(self, serial: str) -> DeviceState:
+        """Return the live state of a device; `UnknownObjectError` if unknown."""
         try:
             return self._states[serial]
         except KeyError:
-            raise UnknownObjectError(f"No module with serial {serial}") from None
+            raise UnknownObjectError(f"No device has serial {serial}") from None
 
     def subscribe_project_changed(
         self, callback: ProjectChangedCallback
@@ -205,7 +209,11 @@ class LeapClient(LeapConnection):
             "requests_in_flight": len(link.requests) if link else 0,
             "project_modified": description.database_date if description else None,
             "modules": len(description.modules) if description else 0,
-            "area_groups": len(description.groups) if description else 0,
+            "area_groups": sum(
+                device.kind is DeviceKind.AREA_GROUP for device in description.devices
+            )
+            if description
+            else 0,
             "skipped_zones": len(self._skipped),
         }
 
@@ -309,12 +317,12 @@ class LeapClient(LeapConnection):
             ) from err
         self._silent_closes = 0
         try:
-            description, refs = build_system(snapshot)
+            description = build_system(snapshot)
         except ValueError as err:
             raise RequestRefusedError(
                 PROCESSOR_URL, None, describe_cause(err)
             ) from None
-        self._adopt(description, refs, link)
+        self._adopt(description, link)
 
     async def _read_system(self, link: LeapLink) -> Snapshot:
         """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
@@ -422,64 +430,48 @@ class LeapClient(LeapConnection):
                 self._apply_level(zone_id, on)
 
     def _apply_level(self, zone_id: int, on: bool) -> None:
-        ref = self._refs.get(zone_id)
+        ref = self.description.output(zone_id)
         if ref is None:
             return  # a skipped zone (another control type) or one no area lists
-        state = self._states[ref.serial]
-        if ref.number is None:
-            if state.cco_closed != on:
-                state.cco_closed = on
-                self.events.publish(Event(EventKind.CCO, ref.serial, value=on))
-            return
-        zone = state.zones[ref.number - 1]
-        if zone.on != on:
-            zone.on = on
-            self.events.publish(Event(EventKind.ZONE, ref.serial, ref.number, on))
+        number = ref.device.cco.number if ref.zone is None else ref.zone
+        if self._states[ref.serial].set_output_on(number, on):
+            kind = EventKind.CCO if ref.zone is None else EventKind.ZONE
+            self.events.publish(Event(kind, ref.serial, ref.zone, on))
 
-    def _adopt(
-        self,
-        description: SystemDescription,
-        refs: dict[int, ZoneRef],
-        link: LeapLink,
-    ) -> None:
+    def _adopt(self, description: SystemDescription, link: LeapLink) -> None:
         """Adopt the system read on `link`, apply the levels it received, and go live.
 
-        After the first connection, modules and groups added, removed or changed are published, and a new
+        After the first connection, devices added, removed or changed are published, and a new
         `ProjectModifiedTimestamp` is reported to `subscribe_project_changed` listeners.
         """
         previous = self._description
         self._description = description
-        self._refs = refs
-        self._zone_ids = {
-            (ref.serial, ref.number): zone_id for zone_id, ref in refs.items()
-        }
-        units = {module.serial: module for module in description.modules} | {
-            group.serial: group for group in description.groups
-        }
-        old: dict[str, Any] = {}
-        if previous is not None:
-            old = {module.serial: module for module in previous.modules} | {
-                group.serial: group for group in previous.groups
-            }
-        for serial, unit in old.items():
-            if serial not in units:
+        devices = {device.serial: device for device in description.devices}
+        old = (
+            {device.serial: device for device in previous.devices}
+            if previous is not None
+            else {}
+        )
+        for serial, device in old.items():
+            if serial not in devices:
                 del self._states[serial]
-                self.events.publish(Event(EventKind.MODULE_REMOVED, serial, value=unit))
-        for serial, unit in units.items():
-            if serial not in self._states or len(self._states[serial].zones) != len(
-                unit.zones
-            ):
-                self._states[serial] = ModuleState(
-                    zones=[ZoneState(relay_operations=None) for _ in unit.zones],
-                    temperature_c=None,
+                self.events.publish(
+                    Event(EventKind.DEVICE_REMOVED, serial, value=device)
                 )
+        for serial, device in devices.items():
+            fresh = new_device_state(device, live=True)
+            state = self._states.get(serial)
+            if state is None or len(state.zones) != len(fresh.zones):
+                self._states[serial] = fresh
                 if previous is not None and serial not in old:
                     self.events.publish(
-                        Event(EventKind.MODULE_ADDED, serial, value=unit)
+                        Event(EventKind.DEVICE_ADDED, serial, value=device)
                     )
                     continue
-            if serial in old and old[serial] != unit:
-                self.events.publish(Event(EventKind.MODULE_CHANGED, serial, value=unit))
+            if serial in old and old[serial] != device:
+                self.events.publish(
+                    Event(EventKind.DEVICE_CHANGED, serial, value=device)
+                )
         for zone_id, on in link.levels.items():
             self._apply_level(zone_id, on)
         link.live = True
@@ -493,13 +485,17 @@ class LeapClient(LeapConnection):
     # Commands.
 
     def zone_id(self, serial: str, number: int | None) -> int:
-        """Return the LEAP id of zone `number` of a module or group, or of a module's CCO (`number` None)."""
+        """Return the LEAP id of output `number` among a device's zones, or of its own CCO (`number` None)."""
         self.state(serial)
-        zone_id = self._zone_ids.get((serial, number))
-        if zone_id is None:
+        device = self.description.device(serial)
+        try:
+            output = device.cco if number is None else device.output(number)
+        except UnknownObjectError:
+            output = None
+        if output is None or (number is not None and output is device.own_cco):
             what = "no CCO" if number is None else f"no zone {number}"
             raise UnknownObjectError(f"Module {serial} has {what}")
-        return zone_id
+        return output.integration_id
 
     async def read(self, url: str) -> list[Mapping[str, Any]]:
         """Read `url` (every page, LP8) and return the objects of its body; a refusal raises its typed error."""
@@ -512,9 +508,9 @@ class LeapClient(LeapConnection):
         `CommandIgnoredError` when the reply shows the level unchanged.
         """
         zone_id = self.zone_id(serial, number)
-        ref = self._refs[zone_id]
-        is_cco = ref.number is None or self._is_group_cco(serial, ref.number)
-        if is_cco:
+        ref = self.description.output_by_integration_id(zone_id)
+        output = ref.device.cco if ref.zone is None else ref.device.output(ref.zone)
+        if output.control_type is ControlType.CCO:
             command: dict[str, Any] = {
                 "CommandType": CommandType.GO_TO_CCO_LEVEL.value,
                 "CCOLevelParameters": {"CCOLevel": "Closed" if on else "Open"},
@@ -543,13 +539,6 @@ class LeapClient(LeapConnection):
             level = link.levels.get(zone_id)
         if level != on:
             raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
-
-    def _is_group_cco(self, serial: str, number: int) -> bool:
-        try:
-            group = self.description.group(serial)
-        except KeyError:
-            return False  # a module: its zones are switched, its CCO has no number
-        return group.zone(number).is_cco
 
     async def pulse_cco(self, serial: str, seconds: float) -> None:
         """Close a module's CCO, and open it again after `seconds` (LEAP has no pulse command: timed here)."""

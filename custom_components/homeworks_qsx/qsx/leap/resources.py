@@ -23,7 +23,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, Final
 
 from ..const import MODULE_MODEL, LinkType, LoadType
-from ..model import ModuleDescription, ModuleState, SystemDescription
+from ..model import DeviceDescription, DeviceState, SystemDescription
 from .protocol import (
     PRODUCT_TYPE_QSX,
     BodyType,
@@ -86,14 +86,14 @@ class ZoneTarget:
     area_id: int
 
 
-def zone_value(target: ZoneTarget, state: ModuleState) -> bool:
+def zone_value(target: ZoneTarget, state: DeviceState) -> bool:
     """Return what a zone's status shows of its module's state: the zone on, or the CCO closed."""
     if target.number is None:
         return state.cco_closed
     return state.zones[target.number - 1].on
 
 
-def zone_status(target: ZoneTarget, state: ModuleState) -> dict[str, Any]:
+def zone_status(target: ZoneTarget, state: DeviceState) -> dict[str, Any]:
     """LP14, LP15: the status of one zone from its module's state."""
     return _zone_status(target, zone_value(target, state))
 
@@ -231,7 +231,7 @@ class ResourceTree:
             "IsThisDevice": True,
         }
 
-    def _add_module(self, module: ModuleDescription, area_id: int, number: int) -> None:
+    def _add_module(self, module: DeviceDescription, area_id: int, number: int) -> None:
         device_id = leap_id(module.integration_id, IdKind.DEVICE)
         area = href("area", area_id)
         local: list[dict[str, str]] = []
@@ -365,7 +365,7 @@ class ResourceTree:
         self._get(self.areas, number, url)
         return int(number)
 
-    def zone_status_json(self, target: ZoneTarget, state: ModuleState) -> str:
+    def zone_status_json(self, target: ZoneTarget, state: DeviceState) -> str:
         """`zone_status` as JSON text (`encode_json`)."""
         key = (target.zone_id, zone_value(target, state))
         text = self._status_json.get(key)
@@ -374,7 +374,7 @@ class ResourceTree:
         return text
 
     def area_status(
-        self, area_id: int, state: Callable[[str], ModuleState]
+        self, area_id: int, state: Callable[[str], DeviceState]
     ) -> dict[str, Any]:
         """Return the status of one area (LP18; ours: `Level` 100 while one of its lighting zones is on, else 0)."""
         status: dict[str, Any] = {"href": f"/area/{area_id}/status"}

@@ -1,15 +1,15 @@
 """The system as a QSX processor reports it over LEAP, turned into the library's `SystemDescription` (LP10–LP17).
 
-Pure functions: `build_system` takes the bodies the client read and returns the description and where each zone id
-points; `zone_level` and `status_zone_id` read a zone status (LP14, LP15), pushed or read. The mapping
+Pure functions: `build_system` takes the bodies the client read and returns the description (whose output index
+says where each zone id points); `zone_level` and `status_zone_id` read a zone status (LP14, LP15), pushed or read. The mapping
 (documented in `docs/leap-client.md`):
 
 - the processor (LP11) is the hub: serial (the integer as 8 hexadecimal digits), model, name, firmware, MAC, and
   its links (`/link/<id>`, LinkNumber and LinkType);
 - a device that lists `LocalZones` of exactly four switched zones and one CCO (LP16, the emulator's full profile, an
-  LQSE-4S8-120-D described in full) becomes a `ModuleDescription` with those zones and that CCO;
-- every other switched or CCO zone (anonymous modules, LP16: a real QSX with firmware 22) goes to the
-  `AreaGroupDescription` of its area, one group per area, named after it;
+  LQSE-4S8-120-D described in full) becomes a switching module device with those zones and that CCO;
+- every other switched or CCO zone (anonymous modules, LP16: a real QSX with firmware 22) becomes an output of the
+  area group device of its area, one per area, named after it;
 - zones of other control types (dimmed, shades, Ketra…) are outside this integration: skipped, and logged once at
   debug level per zone.
 
@@ -27,14 +27,16 @@ from typing import Any, Final
 from ..const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, LinkType, ProcessorModel
 from ..description.defaults import default_guid
 from ..model import (
-    AreaGroupDescription,
+    AREA_GROUP_CAPABILITIES,
     CcoDescription,
-    GroupZoneDescription,
+    DeviceDescription,
+    DeviceKind,
     LinkDescription,
-    ModuleDescription,
+    OutputDescription,
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    switching_module,
 )
 from .protocol import id_from_href
 
@@ -45,14 +47,6 @@ CCO: Final = "CCO"  # LP15
 NOT_REPORTED: Final = 0  # link and address of a module: LEAP does not report them
 UNKNOWN_DATE: Final = "unknown"
 LINK_TYPES: Final = {"QS": LinkType.QS, "ClearConnectTypeA": LinkType.CLEAR_CONNECT_A}
-
-
-@dataclass(frozen=True, slots=True)
-class ZoneRef:
-    """Where a zone id points: zone `number` of a module or group, or a module's CCO (`number` None)."""
-
-    serial: str
-    number: int | None
 
 
 @dataclass(slots=True)
@@ -158,8 +152,8 @@ def _module(
     device: Mapping[str, Any],
     zones: Mapping[int, Mapping[str, Any]],
     area_names: Mapping[int, str],
-) -> ModuleDescription | None:
-    """Return the module a device describes with exactly four switched zones and one CCO (LP16), or None."""
+) -> DeviceDescription | None:
+    """Return the switching module a device describes with exactly four switched zones and one CCO (LP16), or None."""
     serial = serial_text(device.get("SerialNumber"))
     local = [
         zone_id
@@ -179,11 +173,11 @@ def _module(
         return None
     area_id = _ref_id(device, "AssociatedArea")
     name = _text(device.get("Name"), f"Module {serial}")
-    return ModuleDescription(
-        serial=serial,
-        integration_id=device_id,
-        name=name,
-        area=area_names.get(area_id, name) if area_id is not None else name,
+    return switching_module(
+        serial,
+        device_id,
+        name,
+        area_names.get(area_id, name) if area_id is not None else name,
         link=NOT_REPORTED,
         address=NOT_REPORTED,
         zones=tuple(
@@ -200,8 +194,26 @@ def _module(
     )
 
 
-def build_system(snapshot: Snapshot) -> tuple[SystemDescription, dict[int, ZoneRef]]:
-    """Return the description of what the processor reported, and where each zone id points.
+def _area_output(
+    zone: Mapping[str, Any], zone_id: int, number: int
+) -> OutputDescription:
+    """Return an output of an area group: a switched zone (LP14) or a CCO zone (LP15), as the processor names it."""
+    name = _text(zone.get("Name"), f"Zone {number}")
+    if zone.get("ControlType") == CCO:
+        return CcoDescription(zone_id, name, number=number)
+    category = zone.get("Category")
+    return ZoneDescription(
+        number,
+        zone_id,
+        name,
+        is_light=bool(category.get("IsLight", True))
+        if isinstance(category, Mapping)
+        else True,
+    )
+
+
+def build_system(snapshot: Snapshot) -> SystemDescription:
+    """Return the description of what the processor reported; its output index says where each zone id points.
 
     `ValueError` when the processor's own identity is missing (without a serial there is nothing to key on).
     """
@@ -219,23 +231,23 @@ def build_system(snapshot: Snapshot) -> tuple[SystemDescription, dict[int, ZoneR
             if zone_id is not None and zone_id not in zones:
                 zones[zone_id] = zone
                 zone_area[zone_id] = area_id
-    refs: dict[int, ZoneRef] = {}
-    modules: list[ModuleDescription] = []
+    devices: list[DeviceDescription] = []
+    placed: set[int] = set()  # zone ids that are outputs of a device already
     for device in snapshot.devices:
         module = _module(device, zones, area_names)
         if module is None:
             continue
-        modules.append(module)
-        for switched in module.zones:
-            refs[switched.integration_id] = ZoneRef(module.serial, switched.number)
-        refs[module.cco.integration_id] = ZoneRef(module.serial, None)
-    groups: list[AreaGroupDescription] = []
+        devices.append(module)
+        placed.update(output.integration_id for output in module.outputs)
     for area_id, area_zones in snapshot.area_zones.items():
-        outputs: list[GroupZoneDescription] = []
-        group_serial = f"{processor.serial}-area-{area_id}"
+        outputs: list[OutputDescription] = []
         for zone in area_zones:
             zone_id = _object_id(zone)
-            if zone_id is None or zone_id in refs or zone_area.get(zone_id) != area_id:
+            if (
+                zone_id is None
+                or zone_id in placed
+                or zone_area.get(zone_id) != area_id
+            ):
                 continue
             control = zone.get("ControlType")
             if control not in {SWITCHED, CCO}:
@@ -248,35 +260,29 @@ def build_system(snapshot: Snapshot) -> tuple[SystemDescription, dict[int, ZoneR
                         control,
                     )
                 continue
-            number = len(outputs) + 1
-            category = zone.get("Category")
-            outputs.append(
-                GroupZoneDescription(
-                    number,
-                    zone_id,
-                    _text(zone.get("Name"), f"Zone {number}"),
-                    is_cco=control == CCO,
-                    is_light=bool(category.get("IsLight", control == SWITCHED))
-                    if isinstance(category, Mapping)
-                    else control == SWITCHED,
-                )
-            )
-            refs[zone_id] = ZoneRef(group_serial, number)
+            outputs.append(_area_output(zone, zone_id, len(outputs) + 1))
+            placed.add(zone_id)
         if outputs:
             name = area_names.get(area_id, f"Area {area_id}")
-            groups.append(
-                AreaGroupDescription(group_serial, area_id, name, name, tuple(outputs))
+            devices.append(
+                DeviceDescription(
+                    serial=f"{processor.serial}-area-{area_id}",
+                    integration_id=area_id,
+                    name=name,
+                    area=name,
+                    outputs=tuple(outputs),
+                    kind=DeviceKind.AREA_GROUP,
+                    capabilities=AREA_GROUP_CAPABILITIES,
+                )
             )
-    description = SystemDescription(
+    return SystemDescription(
         name=_text(snapshot.project.get("Name"), processor.name),
         guid=default_guid(processor.serial),
         processor=processor,
         links=_links(snapshot.links),
-        modules=tuple(modules),
+        devices=tuple(devices),
         database_date=database_date(snapshot.project.get("ProjectModifiedTimestamp")),
-        groups=tuple(groups),
     )
-    return description, refs
 
 
 def zone_level(status: Mapping[str, Any]) -> bool | None:

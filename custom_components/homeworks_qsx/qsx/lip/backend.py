@@ -7,9 +7,10 @@ from typing import Any
 
 import aiohttp
 
-from ..backend import EVERYTHING_BUT_SIMULATION, Capability, LiveBackend
+from ..backend import EVERYTHING_BUT_SIMULATION, LiveBackend
 from ..connection import Timings
 from ..const import Button
+from ..model import Capability
 from .client import LIP_TIMINGS, LipClient
 
 

@@ -39,7 +39,7 @@ from ..errors import (
     describe_cause,
 )
 from ..events import EventBus
-from ..model import ModuleState, SystemDescription
+from ..model import DeviceState, SystemDescription
 from .dbxml import parse_dbxml
 from .protocol import (
     ACTION_CCI_STATE,
@@ -141,7 +141,7 @@ class LipClient(Connection[_LipLink]):
         """The system as read from the processor's database."""
         return self._tracker.description
 
-    def state(self, serial: str) -> ModuleState:
+    def state(self, serial: str) -> DeviceState:
         """Return the live state of one module; `UnknownObjectError` if unknown."""
         return self._tracker.state(serial)
 
@@ -363,7 +363,7 @@ class LipClient(Connection[_LipLink]):
 
     async def set_zone(self, serial: str, zone: int, on: bool) -> None:
         """Switch a zone and return once the processor reported it (`CommandIgnoredError` if the module ignored it)."""
-        module = self._tracker.module(serial)
+        module = self._tracker.device(serial)
         if not 1 <= zone <= ZONES_PER_MODULE:
             raise UnknownObjectError(f"Module {serial} has no zone {zone}")
         output = module.zone(zone).integration_id
@@ -376,7 +376,7 @@ class LipClient(Connection[_LipLink]):
 
     async def set_cco(self, serial: str, closed: bool) -> None:
         """Close or open the CCO (a momentary CCO pulses when closed)."""
-        output = self._tracker.module(serial).cco.integration_id
+        output = self._tracker.device(serial).cco.integration_id
         await self._execute(
             f"#OUTPUT,{output},{ACTION_SET_LEVEL},{100 if closed else 0}",
             serial,
@@ -386,7 +386,7 @@ class LipClient(Connection[_LipLink]):
 
     async def pulse_cco(self, serial: str, seconds: float | None = None) -> None:
         """Pulse the CCO for `seconds` (default: the module's pulse time); returns once it has closed."""
-        output = self._tracker.module(serial).cco.integration_id
+        output = self._tracker.device(serial).cco.integration_id
         if seconds is not None:
             seconds = check_pulse_seconds(seconds)
         line = (
@@ -398,7 +398,7 @@ class LipClient(Connection[_LipLink]):
 
     async def press_button(self, serial: str, button: Button) -> None:
         """Press a button of the module (M8) and return once the processor has handled it."""
-        module = self._tracker.module(serial)
+        module = self._tracker.device(serial)
         await self._execute(
             f"#DEVICE,{module.integration_id},{int(Button(button))},{ACTION_PRESS}",
             serial,

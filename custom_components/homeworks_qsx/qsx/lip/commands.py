@@ -25,7 +25,7 @@ from ..const import (
 )
 from ..emulator import Emulator
 from ..errors import UnknownObjectError
-from ..model import ModuleDescription, SystemDescription
+from ..model import DeviceDescription, SystemDescription
 from .dbxml import area_integration_ids
 from .protocol import (
     ACTION_CCI_STATE,
@@ -197,7 +197,7 @@ class CommandProcessor:
 
     # Look-ups.
 
-    def _output(self, field_: str) -> tuple[ModuleDescription, int | None, int]:
+    def _output(self, field_: str) -> tuple[DeviceDescription, int | None, int]:
         integration_id = parse_int(field_)
         try:
             target = self._emulator.description.output_by_integration_id(integration_id)
@@ -205,12 +205,12 @@ class CommandProcessor:
             raise LipError(
                 ErrorCode.OBJECT_NOT_FOUND, f"no output {integration_id}"
             ) from None
-        return target.module, target.zone, integration_id
+        return target.device, target.zone, integration_id
 
-    def _module(self, field_: str) -> ModuleDescription:
+    def _module(self, field_: str) -> DeviceDescription:
         integration_id = parse_int(field_)
         try:
-            return self._emulator.description.module_by_integration_id(integration_id)
+            return self._emulator.description.device_by_integration_id(integration_id)
         except UnknownObjectError:
             raise LipError(
                 ErrorCode.OBJECT_NOT_FOUND, f"no module {integration_id}"

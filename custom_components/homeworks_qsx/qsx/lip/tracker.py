@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from ..const import ZONES_PER_MODULE, Button, LedState
+from ..const import Button, LedState
 from ..errors import UnknownObjectError
 from ..events import Event, EventBus, EventKind
 from ..model import (
-    ModuleDescription,
-    ModuleState,
+    DeviceDescription,
+    DeviceState,
     OutputRef,
     SystemDescription,
-    ZoneState,
+    new_device_state,
 )
 from .protocol import (
     ACTION_LED_STATE,
@@ -35,22 +35,14 @@ from .protocol import (
 _LOGGER = logging.getLogger(__name__)
 
 
-def new_live_state() -> ModuleState:
-    """Return a module state before any report: what a live processor cannot tell is None."""
-    return ModuleState(
-        zones=[ZoneState(relay_operations=None) for _ in range(ZONES_PER_MODULE)],
-        temperature_c=None,
-    )
-
-
 class SystemTracker:
-    """A `SystemDescription` and one `ModuleState` per module, updated by reports, publishing changes."""
+    """A `SystemDescription` and one `DeviceState` per device, updated by reports, publishing changes."""
 
     def __init__(self, events: EventBus) -> None:
         """Publish changes on `events`."""
         self._events = events
         self._description: SystemDescription | None = None
-        self._states: dict[str, ModuleState] = {}
+        self._states: dict[str, DeviceState] = {}
 
     @property
     def description(self) -> SystemDescription:
@@ -64,16 +56,16 @@ class SystemTracker:
         """Whether a description has been loaded."""
         return self._description is not None
 
-    def state(self, serial: str) -> ModuleState:
-        """Return the live state of a module; `UnknownObjectError` if there is none with this serial."""
+    def state(self, serial: str) -> DeviceState:
+        """Return the live state of a device; `UnknownObjectError` if there is none with this serial."""
         try:
             return self._states[serial]
         except KeyError:
-            raise UnknownObjectError(f"No module with serial {serial}") from None
+            raise UnknownObjectError(f"No device has serial {serial}") from None
 
-    def module(self, serial: str) -> ModuleDescription:
-        """Return the description of a module; `UnknownObjectError` if unknown."""
-        return self.description.module(serial)
+    def device(self, serial: str) -> DeviceDescription:
+        """Return the description of a device; `UnknownObjectError` if unknown."""
+        return self.description.device(serial)
 
     def output(self, integration_id: int) -> OutputRef | None:
         """Return what an OUTPUT id designates, or None (also before the database is read)."""
@@ -82,22 +74,22 @@ class SystemTracker:
         return self._description.output(integration_id)
 
     def set_description(self, description: SystemDescription) -> None:
-        """Adopt a (new) description; modules added, removed or changed are published after the first one."""
+        """Adopt a (new) description; devices added, removed or changed are published after the first one."""
         previous = self._description
         self._description = description
-        old = {module.serial: module for module in previous.modules} if previous else {}
-        new = {module.serial: module for module in description.modules}
-        for serial, module in old.items():
+        old = {device.serial: device for device in previous.devices} if previous else {}
+        new = {device.serial: device for device in description.devices}
+        for serial, device in old.items():
             if serial not in new:
                 del self._states[serial]
-                self._publish(EventKind.MODULE_REMOVED, serial, value=module)
-        for serial, module in new.items():
+                self._publish(EventKind.DEVICE_REMOVED, serial, value=device)
+        for serial, device in new.items():
             if serial not in self._states:
-                self._states[serial] = new_live_state()
+                self._states[serial] = new_device_state(device, live=True)
                 if previous is not None:
-                    self._publish(EventKind.MODULE_ADDED, serial, value=module)
-            elif old[serial] != module:
-                self._publish(EventKind.MODULE_CHANGED, serial, value=module)
+                    self._publish(EventKind.DEVICE_ADDED, serial, value=device)
+            elif old[serial] != device:
+                self._publish(EventKind.DEVICE_CHANGED, serial, value=device)
 
     def apply_output(self, report: OutputReport) -> OutputRef | None:
         """Apply a `~OUTPUT` level; returns what it designates (None: unknown id, ignored)."""
@@ -105,24 +97,18 @@ class SystemTracker:
         if ref is None:
             _LOGGER.debug("Level of unknown output %s ignored", report.integration_id)
             return None
-        state = self._states[ref.serial]
         on = report.level > 0
-        if ref.zone is None:
-            if state.cco_closed != on:
-                state.cco_closed = on
-                self._publish(EventKind.CCO, ref.serial, value=on)
-        else:
-            zone = state.zones[ref.zone - 1]
-            if zone.on != on:
-                zone.on = on
-                self._publish(EventKind.ZONE, ref.serial, ref.zone, on)
+        number = ref.device.cco.number if ref.zone is None else ref.zone
+        if self._states[ref.serial].set_output_on(number, on):
+            kind = EventKind.CCO if ref.zone is None else EventKind.ZONE
+            self._publish(kind, ref.serial, ref.zone, on)
         return ref
 
     def _device_serial(self, integration_id: int) -> str | None:
         if self._description is None:
             return None
         try:
-            return self._description.module_by_integration_id(integration_id).serial
+            return self._description.device_by_integration_id(integration_id).serial
         except UnknownObjectError:
             return None
 
@@ -155,7 +141,7 @@ class SystemTracker:
         return serial
 
     def _apply_led(
-        self, serial: str, state: ModuleState, number: int, value: int
+        self, serial: str, state: DeviceState, number: int, value: int
     ) -> None:
         try:
             led = LedState(value)
@@ -171,7 +157,7 @@ class SystemTracker:
             self._publish(EventKind.LED, serial, number, led)
         self._derive(serial, state)
 
-    def _derive(self, serial: str, state: ModuleState) -> None:
+    def _derive(self, serial: str, state: DeviceState) -> None:
         """Recompute power, override, program mode and link from the LEDs and the CCI; publish changes."""
         mode = state.mode
         powered = state.prog_led is not LedState.OFF

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-from ...model import ModuleDescription, SystemDescription
+from ...model import DeviceDescription, SystemDescription
 from ..protocol import CCI_COMPONENT, LED_COMPONENT_BASE
 from .names import (
     BUTTON_NAMES,
@@ -28,9 +28,9 @@ def _sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
     return ET.SubElement(parent, tag, attributes)
 
 
-def _areas(description: SystemDescription) -> dict[str, list[ModuleDescription]]:
+def _areas(description: SystemDescription) -> dict[str, list[DeviceDescription]]:
     """Modules grouped by area, areas in the order their first module appears."""
-    areas: dict[str, list[ModuleDescription]] = {}
+    areas: dict[str, list[DeviceDescription]] = {}
     for module in description.modules:
         areas.setdefault(module.area, []).append(module)
     return areas
@@ -125,7 +125,7 @@ def build_dbxml(description: SystemDescription) -> bytes:
     return document
 
 
-def _add_outputs(outputs_xml: ET.Element, module: ModuleDescription) -> None:
+def _add_outputs(outputs_xml: ET.Element, module: DeviceDescription) -> None:
     for zone in module.zones:
         _sub(
             outputs_xml,
@@ -155,7 +155,7 @@ def _add_outputs(outputs_xml: ET.Element, module: ModuleDescription) -> None:
     )
 
 
-def _add_device(devices_xml: ET.Element, module: ModuleDescription) -> None:
+def _add_device(devices_xml: ET.Element, module: DeviceDescription) -> None:
     attributes = {
         "Name": module.name,
         "IntegrationID": str(module.integration_id),

@@ -28,11 +28,12 @@ from ...const import (
 from ...errors import InvalidDatabaseError
 from ...model import (
     CcoDescription,
+    DeviceDescription,
     LinkDescription,
-    ModuleDescription,
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    switching_module,
 )
 from .names import DEVICE_TYPE, SWITCHED_OUTPUT_TYPES, UNKNOWN_SERIAL, ZONE_OUTPUT_TYPE
 
@@ -322,7 +323,7 @@ def _zone(output: _Node, default_number: int) -> ZoneDescription:
     )
 
 
-def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> ModuleDescription:
+def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> DeviceDescription:
     device = raw.device
     serial = (device.get("SerialNumber") or "").upper()
     if len(raw.zones) != ZONES_PER_MODULE or raw.cco is None:
@@ -350,7 +351,7 @@ def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> ModuleDescr
     else:
         number = _int(device, "Address")
     taken.add(number)
-    return ModuleDescription(
+    return switching_module(
         serial=serial or UNKNOWN_SERIAL,
         integration_id=_int(device, "IntegrationID"),
         name=device.get("Name") or serial,
@@ -370,7 +371,7 @@ def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> ModuleDescr
 
 
 def _check_unique(
-    modules: tuple[ModuleDescription, ...], processor: ProcessorDescription
+    modules: tuple[DeviceDescription, ...], processor: ProcessorDescription
 ) -> None:
     devices = [processor.integration_id, *(module.integration_id for module in modules)]
     outputs = [
@@ -448,7 +449,7 @@ def parse_dbxml(data: bytes | str) -> SystemDescription:
     modules = tuple(_module(raw, used_addresses) for raw in _collect_modules(document))
     _check_unique(modules, processor)
     description = SystemDescription(
-        name=name, guid=guid, processor=processor, links=links, modules=modules
+        name=name, guid=guid, processor=processor, links=links, devices=modules
     )
     if database_date := processor_xml.get("DatabaseDate"):
         description = replace(description, database_date=database_date)
