@@ -2,8 +2,9 @@
 
 `fixtures/release/*.json` hold what the release left behind for an emulated, a LIP and a LEAP entry (both LEAP
 listings, LP16): the config entry, the device and entity registries, what each entity showed, and the emulated
-system's stored state. Setting the same entries up here must give the same registries (entity ids, unique ids,
-device identifiers), the same states, and write the stored state back unchanged.
+system's stored state. The entity registry is loaded with the release's entries (the ids a user has), the entries
+are set up here, and they must give the same registries (entity ids, unique ids, device identifiers), the same
+states, and write the stored state back unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from custom_components.homeworks_qsx.qsx.leap import Profile
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
 from .conftest import FIXTURES, HOUSE
 from .release import entry_from_record, registries, states
@@ -62,6 +64,17 @@ async def _set_up_and_compare(
 ) -> None:
     entry = entry_from_record(release["entry"], **run)
     entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    for known in release["registries"]["entities"]:
+        domain, object_id = known["entity_id"].split(".", 1)
+        registered = registry.async_get_or_create(
+            domain,
+            known["platform"],
+            known["unique_id"],
+            suggested_object_id=object_id,
+            config_entry=entry,
+        )
+        assert registered.entity_id == known["entity_id"]
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
