@@ -330,7 +330,7 @@ async def serve(args: argparse.Namespace) -> int:
     try:
         emulator = _load_emulator(args)
         credentials = None if args.no_leap else _credentials(args)
-    except (QsxError, ValueError) as err:
+    except (QsxError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     servers = create_servers(

@@ -22,6 +22,12 @@ def peer_name(transport: asyncio.BaseTransport) -> str:
     return str(transport.get_extra_info("peername"))
 
 
+def peer_address(transport: asyncio.BaseTransport) -> str:
+    """Return the source address of a connection, without its port (what per-address limits count against)."""
+    peer = transport.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
 class SessionProtocol(asyncio.Protocol):
     """A protocol that keeps what arrives before `connection_made` and hands it over once that is called."""
 

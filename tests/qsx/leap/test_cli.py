@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 import re
@@ -115,6 +116,34 @@ def test_serve_with_damaged_credentials_exits_2(
     LeapCredentials.companion_path(state).write_text("[]")
     assert cli.main(["serve", "--state", str(state), "--no-lip"]) == 2
     assert "not an object" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--leap-ca", "--state"])
+def test_serve_when_the_ca_cannot_be_written_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    """A CA that cannot be written (here its folder is a file) stops `serve` with one `error:` line, no traceback."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli.main(["serve", option, str(blocker / "x.json"), "--no-lip"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ")
+    assert "cannot write the LEAP credentials" in error
+    assert "Traceback" not in error
+    assert len(error.splitlines()) == 1
+
+
+def test_serve_with_a_ca_key_that_is_not_its_certificates_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CA whose key does not match its certificate stops `serve` before it listens (LP4)."""
+    state = tmp_path / "state.json"
+    good, other = LeapCredentials.generate(), LeapCredentials.generate()
+    good_dict = good.to_dict()
+    good_dict["ca_key"] = other.ca_key_pem
+    LeapCredentials.companion_path(state).write_text(json.dumps(good_dict))
+    assert cli.main(["serve", "--state", str(state), "--no-lip"]) == 2
+    assert "the CA's key does not match" in capsys.readouterr().err
 
 
 async def test_serve_leap_only_with_issued_certificate(

@@ -23,7 +23,10 @@ import pytest_socket
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer
+from custom_components.homeworks_qsx.qsx.leap.pairing import (
+    MAX_CERTIFICATES_PER_WINDOW,
+    PairingServer,
+)
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from tests.qsx.serving import WAIT, wait_for
 
@@ -226,6 +229,85 @@ async def test_lp21_tampered_csr_signature_is_refused(
     reply = await session.receive()
     assert reply["Header"]["StatusCode"] == "400 BadRequest"
     assert "signature" in reply["Body"]["Message"]
+
+
+async def test_lp21_subject_is_the_servers_not_the_requests(
+    pairing_server: PairingServer,
+    anonymous_context: ssl.SSLContext,
+    credentials: LeapCredentials,
+) -> None:
+    """LP21: a CSR's subject (control characters, the CA's own name, 200 OUs) is not copied: the server names it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    hostile = x509.Name(
+        [
+            x509.NameAttribute(
+                NameOID.COMMON_NAME,
+                credentials.ca_certificate.subject.rfc4514_string()[3:],
+            ),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "evil\r\n\x1b[31m"),
+            *(
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"unit {index}")
+                for index in range(200)
+            ),
+        ]
+    )
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(hostile)
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    pairing_server.open_pairing_window(5)
+    session = await open_pairing(pairing_server, anonymous_context)
+    await session.receive()
+    session.send(pair_request(request))
+    reply = await session.receive()
+    certificate = x509.load_pem_x509_certificate(
+        reply["Body"]["SigningResult"]["Certificate"].encode()
+    )
+    assert certificate.public_key() == key.public_key()
+    assert certificate.subject.rfc4514_string() == (
+        "CN=homeworks_qsx client paired from 127.0.0.1"
+    )
+    assert certificate.subject != credentials.ca_certificate.subject
+    await session.close()
+
+
+async def test_lp21_certificates_per_window_are_bounded(
+    socket_enabled: None,
+    credentials: LeapCredentials,
+    anonymous_context: ssl.SSLContext,
+) -> None:
+    """LP21 (ours): one press of the button issues at most `MAX_CERTIFICATES_PER_WINDOW`; then the window closes.
+
+    A client that pairs again and again within the window gets 403 once the bound is reached, until the button
+    is pressed again.
+    """
+    assert MAX_CERTIFICATES_PER_WINDOW == 5
+    server = PairingServer(credentials, "127.0.0.1", 0, max_certificates_per_window=3)
+    await server.start()
+    key = ec.generate_private_key(ec.SECP256R1())
+    try:
+        server.open_pairing_window(60)
+        statuses = []
+        for _ in range(5):
+            session = await open_pairing(server, anonymous_context)
+            await session.receive()
+            session.send(pair_request(csr_pem(key)))
+            statuses.append((await session.receive())["Header"]["StatusCode"])
+            await session.close()
+        assert statuses == ["200 OK"] * 3 + ["403 Forbidden"] * 2
+        assert not server.pairing_window_open
+        assert server.diagnostics()["paired"] == 3
+        server.open_pairing_window(60)
+        session = await open_pairing(server, anonymous_context)
+        await session.receive()
+        session.send(pair_request(csr_pem(key)))
+        assert (await session.receive())["Header"]["StatusCode"] == "200 OK"
+        await session.close()
+    finally:
+        await server.stop()
 
 
 async def test_pairing_limits(

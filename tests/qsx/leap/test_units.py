@@ -222,6 +222,40 @@ def test_lp4_credentials_that_do_not_match(credentials: LeapCredentials) -> None
         LeapCredentials.from_dict({**credentials.to_dict(), "ca_key": "not a key"})
 
 
+@pytest.mark.parametrize(
+    ("swapped", "message"),
+    [
+        ("ca_key", "the CA's key does not match the CA certificate"),
+        ("server_key", "the server's key does not match its certificate"),
+    ],
+)
+def test_lp4_key_that_is_not_its_certificates(
+    tmp_path: Path, credentials: LeapCredentials, swapped: str, message: str
+) -> None:
+    """LP4: a CA (or server) key that is not its certificate's is refused at load, naming which and the file.
+
+    Accepted, it would sign certificates that no client or server can verify.
+    """
+    other = LeapCredentials.generate()
+    mixed = {**credentials.to_dict(), swapped: other.to_dict()[swapped]}
+    with pytest.raises(ValueError, match=message):
+        LeapCredentials.from_dict(mixed)
+    path = tmp_path / "ca.json"
+    path.write_text(json.dumps(mixed))
+    with pytest.raises(ValueError, match=f"{path}: .*{message}"):
+        LeapCredentials.load_or_create(path)
+
+
+def test_lp4_credentials_that_cannot_be_written(tmp_path: Path) -> None:
+    """LP4: a CA that cannot be saved is an `OSError` naming the file and the cause; nothing is left behind."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    path = blocker / "ca.json"
+    with pytest.raises(OSError, match=f"{path}: cannot write the LEAP credentials: "):
+        LeapCredentials.load_or_create(path)
+    assert list(tmp_path.iterdir()) == [blocker]
+
+
 def test_lp21_csr_checks(credentials: LeapCredentials) -> None:
     """LP21: Ed25519 keys are refused; a CSR without a subject gets a default name; bytes are accepted."""
     ed_key = ed25519.Ed25519PrivateKey.generate()
@@ -243,6 +277,11 @@ def test_lp21_csr_checks(credentials: LeapCredentials) -> None:
     )
     certificate = x509.load_pem_x509_certificate(signed.encode())
     assert certificate.subject.rfc4514_string() == "CN=homeworks_qsx client"
+    named = credentials.sign_request(
+        anonymous.public_bytes(serialization.Encoding.PEM), "x" * 100
+    )
+    certificate = x509.load_pem_x509_certificate(named.encode())
+    assert certificate.subject.rfc4514_string() == "CN=" + "x" * 64
 
 
 class _Recorder(SessionProtocol):

@@ -13,6 +13,7 @@ temporary directory just long enough to load them (servers and clients alike, `c
 from __future__ import annotations
 
 from collections.abc import Mapping
+import contextlib
 from dataclasses import dataclass
 import datetime as dt
 import json
@@ -43,6 +44,9 @@ MAX_CSR_BYTES: Final = 16 * 1024
 CA_NAME: Final = "HomeWorks QSX emulator CA"
 SERVER_NAME: Final = "HomeWorks QSX emulator"
 DEFAULT_CLIENT_NAME: Final = "homeworks_qsx client"
+MAX_COMMON_NAME: Final = (
+    64  # X.509's upper bound of a common name; longer names are cut
+)
 COMPANION_SUFFIX: Final = ".leap.json"
 # The three files of a client, named as Home Assistant's lutron_caseta names them: lutron_caseta-<id>-<kind>.pem.
 CLIENT_FILE_KINDS: Final = ("key", "cert", "ca")
@@ -58,7 +62,9 @@ def _now() -> dt.datetime:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, common_name[:MAX_COMMON_NAME])]
+    )
 
 
 def _new_key() -> ec.EllipticCurvePrivateKey:
@@ -82,6 +88,18 @@ def _write_private(path: Path, text: str) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(text)
+
+
+def _same_public_key(first: Any, second: Any) -> bool:
+    """Whether two public keys are the same key (compared as their DER encoding)."""
+    encoding, key_format = (
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo,
+    )
+    return bool(
+        first.public_bytes(encoding, key_format)
+        == second.public_bytes(encoding, key_format)
+    )
 
 
 def _check_public_key(key: Any) -> None:
@@ -180,7 +198,11 @@ class LeapCredentials:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LeapCredentials:
-        """Read `to_dict()` data; `ValueError` names what is wrong (missing, not PEM, not signed by the CA)."""
+        """Read `to_dict()` data; `ValueError` names what is wrong.
+
+        Refused: a field missing or not PEM, a server certificate the CA did not sign, a key that is not its
+        certificate's (it would sign certificates no one can verify).
+        """
         if data.get("format") != CREDENTIALS_FORMAT:
             raise ValueError(f"Unknown LEAP credentials format {data.get('format')!r}")
         fields = ("ca_key", "ca_certificate", "server_key", "server_certificate")
@@ -193,10 +215,10 @@ class LeapCredentials:
             server = x509.load_pem_x509_certificate(
                 credentials.server_cert_pem.encode()
             )
-            serialization.load_pem_private_key(
+            ca_key = serialization.load_pem_private_key(
                 credentials.ca_key_pem.encode(), password=None
             )
-            serialization.load_pem_private_key(
+            server_key = serialization.load_pem_private_key(
                 credentials.server_key_pem.encode(), password=None
             )
             server.verify_directly_issued_by(ca)
@@ -204,6 +226,13 @@ class LeapCredentials:
             raise ValueError(
                 f"LEAP credentials are not usable: {describe_cause(err)}"
             ) from None
+        # A key that is not its certificate's would sign certificates no client or server can verify.
+        for what, key, certificate in (
+            ("the CA's key does not match the CA certificate", ca_key, ca),
+            ("the server's key does not match its certificate", server_key, server),
+        ):
+            if not _same_public_key(key.public_key(), certificate.public_key()):
+                raise ValueError(f"LEAP credentials are not usable: {what}")
         return credentials
 
     @staticmethod
@@ -223,16 +252,30 @@ class LeapCredentials:
                 ) from None
             if not isinstance(data, dict):
                 raise ValueError(f"{path}: the LEAP credentials are not an object")
-            return cls.from_dict(data), False
+            try:
+                return cls.from_dict(data), False
+            except ValueError as err:
+                raise ValueError(f"{path}: {err}") from None
         credentials = cls.generate()
         credentials.save(path)
         return credentials, True
 
     def save(self, path: Path) -> None:
-        """Write the credentials to `path` (owner-only permissions, atomically)."""
+        """Write the credentials to `path` (owner-only permissions, atomically).
+
+        `OSError` naming `path` and the cause when it cannot be written (a read-only or full folder); nothing is
+        left behind then.
+        """
         temporary = path.with_name(path.name + ".tmp")
-        _write_private(temporary, json.dumps(self.to_dict(), indent=1))
-        temporary.replace(path)
+        try:
+            _write_private(temporary, json.dumps(self.to_dict(), indent=1))
+            temporary.replace(path)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise OSError(
+                f"{path}: cannot write the LEAP credentials: {err.strerror or describe_cause(err)}"
+            ) from None
 
     # Certificates.
 
@@ -248,8 +291,14 @@ class LeapCredentials:
         assert isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
         return key
 
-    def sign_request(self, csr_pem: str | bytes) -> str:
+    def sign_request(
+        self, csr_pem: str | bytes, common_name: str = DEFAULT_CLIENT_NAME
+    ) -> str:
         """LP21: sign a client's certificate signing request for 10 years; return the certificate as PEM.
+
+        Only the request's key is taken: the subject is `common_name`, chosen by the server (what a request names
+        itself, control characters, the CA's own name, hundreds of attributes, is not copied), and no extension
+        of the request is copied either.
 
         Raises `CertificateRequestError` for a request that is not PEM, whose signature is wrong, or whose key is
         neither RSA of 2048 bits or more nor EC P-256.
@@ -269,13 +318,10 @@ class LeapCredentials:
             )
         key = request.public_key()
         _check_public_key(key)
-        subject = (
-            request.subject if len(request.subject) else _name(DEFAULT_CLIENT_NAME)
-        )
         certificate = _issue(
             self._ca_key(),
             self.ca_certificate,
-            subject,
+            _name(common_name),
             key,
             CLIENT_VALIDITY,
             ExtendedKeyUsageOID.CLIENT_AUTH,

@@ -27,8 +27,8 @@ from ..limits import (
     TLS_HANDSHAKE_DEADLINE,
     SocketBudget,
 )
-from ..sessions import ServedSession, peer_name
-from .certs import CertificateRequestError, LeapCredentials
+from ..sessions import ServedSession, peer_address, peer_name
+from .certs import DEFAULT_CLIENT_NAME, CertificateRequestError, LeapCredentials
 from .protocol import (
     MAX_INBOUND_LINE_BYTES,
     PAIRING_PORT,
@@ -45,6 +45,8 @@ from .tls import TlsListener
 _LOGGER = logging.getLogger(__name__)
 
 MAX_PAIRING_SESSIONS: Final = 5
+# Certificates one press of the pairing button may issue; then the window closes (LP21, ours).
+MAX_CERTIFICATES_PER_WINDOW: Final = 5
 # LP21: seconds before a connection is closed, paired or not.
 PAIRING_TIMEOUT: Final = 180.0
 PAIR_URL: Final = "/pair"
@@ -81,6 +83,7 @@ def _refusal(error: LeapError, tag: str | None) -> dict[str, Any]:
 class _Connection:
     number: int
     peer: str
+    address: str
     transport: asyncio.Transport
     reader: LineReader
     deadline: asyncio.TimerHandle | None = None
@@ -111,6 +114,7 @@ class PairingServer:
         budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
         max_pending_handshakes: connections still in their TLS handshake at once; at the bound the oldest gives way.
         pairing_timeout: seconds before a connection is closed (LP21).
+        max_certificates_per_window: certificates one opening of the window may issue; then it closes.
 
     """
 
@@ -125,8 +129,12 @@ class PairingServer:
         budget: SocketBudget | None = None,
         max_pending_handshakes: int = MAX_PENDING_HANDSHAKES,
         pairing_timeout: float = PAIRING_TIMEOUT,
+        max_certificates_per_window: int = MAX_CERTIFICATES_PER_WINDOW,
     ) -> None:
         """Prepare the server; nothing listens before `start()`; the pairing window is closed."""
+        self._max_certificates = max_certificates_per_window
+        # Certificates issued since the window last opened.
+        self._issued_in_window = 0
         self.credentials = credentials
         self.host = host
         self._port = port
@@ -185,6 +193,7 @@ class PairingServer:
         if self._window_timer is not None:
             self._window_timer.cancel()
         self._window_timer = loop.call_later(seconds, self.close_pairing_window)
+        self._issued_in_window = 0
         _LOGGER.info("LEAP pairing window open for %s s", seconds)
         for connection in list(self._connections):
             self._grant(connection)
@@ -241,7 +250,11 @@ class PairingServer:
             transport.close()
             return None
         connection = _Connection(
-            next(self._numbers), peer, transport, LineReader(MAX_INBOUND_LINE_BYTES)
+            next(self._numbers),
+            peer,
+            peer_address(transport),
+            transport,
+            LineReader(MAX_INBOUND_LINE_BYTES),
         )
         self._connections.add(connection)
         self._counters["connections"] += 1
@@ -350,7 +363,24 @@ class PairingServer:
                 Status.FORBIDDEN,
                 "Press the pairing button first: PhysicalAccess is not granted",
             )
+        if self._issued_in_window >= self._max_certificates:
+            raise LeapError(
+                Status.FORBIDDEN,
+                f"This press of the pairing button has issued its {self._max_certificates} "
+                "certificates: press it again",
+            )
         try:
-            return self.credentials.sign_request(csr)
+            # The subject is what the server knows, never what the request names itself.
+            certificate = self.credentials.sign_request(
+                csr, f"{DEFAULT_CLIENT_NAME} paired from {connection.address}"
+            )
         except CertificateRequestError as err:
             raise LeapError(Status.BAD_REQUEST, str(err)) from None
+        self._issued_in_window += 1
+        if self._issued_in_window >= self._max_certificates:
+            _LOGGER.info(
+                "LEAP pairing window closed: it issued its %d certificates",
+                self._issued_in_window,
+            )
+            self.close_pairing_window()
+        return certificate

@@ -43,7 +43,7 @@ from ..limits import (
     SocketBudget,
     idle_session_to_evict,
 )
-from ..sessions import ServedSession, WriteBuffer, peer_name
+from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
 from .commands import CommandProcessor
 from .http import DatabaseServer
 from .protocol import (
@@ -64,7 +64,7 @@ from .protocol import (
     parse_line,
 )
 from .reports import event_reports
-from .session import FLUSH_LINES, LipSession, LoginStage, last_activity, peer_address
+from .session import FLUSH_LINES, LipSession, LoginStage, last_activity
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -187,12 +187,6 @@ class LipSession:
             self.worker = None
 
 
-def peer_address(transport: asyncio.BaseTransport) -> str:
-    """Return the source address of a connection, without its port (failed logins are counted against it)."""
-    peer = transport.get_extra_info("peername")
-    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
-
-
 def last_activity(session: LipSession) -> float:
     """Return when `session` last sent a line (the key for choosing the session silent longest)."""
     return session.last_activity
