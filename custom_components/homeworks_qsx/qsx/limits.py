@@ -5,8 +5,10 @@
   client needs, and each listener bounds its connections still in their handshake (login prompt, HTTP headers):
   those get a deadline, and at the bound the oldest of them gives way to the newcomer. A real client finishes
   its handshake in milliseconds; a flood then only displaces itself.
+- `AddressLog`: what a server logs about a source address (refused input, failed logins, refused connections) goes
+  out as a rate-limited summary per address, with counts by cause, never what the peer sent.
 - `LoginThrottle`: failed logins slow down per source address (a growing delay before each further attempt is
-  judged), and are logged as a rate-limited summary with the address and a count, never what was typed.
+  judged), and are logged through an `AddressLog`.
   The LEAP and pairing listeners (TLS) take their places from the same budget, their handshake being TLS's.
 - `idle_session_to_evict`: at the session cap, a logged-in session silent for longer than two keepalive periods
   gives up its slot (oldest first); active sessions are never evicted.
@@ -19,9 +21,9 @@ deadline of their own.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import logging
 from typing import Final
 
@@ -223,16 +225,132 @@ class ListenerLimits:
 
 
 @dataclass(slots=True)
-class _Failures:
+class _Tally:
     count: int = 0
     last: float = 0.0
-    unlogged: int = 0
+    # Events not logged yet, by cause.
+    unlogged: Counter[str] = field(default_factory=Counter)
     last_logged: float | None = None
     flush: asyncio.TimerHandle | None = None
 
 
-class LoginThrottle:
-    """Failed logins per source address: a growing delay, and a rate-limited summary in the log.
+class AddressLog:
+    """Events per source address, logged as a rate-limited summary: the one home of every server's per-address log.
+
+    The first event from an address is logged at once; later ones are counted by cause and logged together, at most
+    one line per address and `log_interval`. Causes are the server's own words, never what the peer sent. An
+    address is forgotten `memory` seconds after its last event (a summary still due is logged then), and at most
+    `max_addresses` are remembered (beyond, the least recent goes), so neither memory nor the log grows with a flood.
+
+    Args:
+        subject: what the events are, for log lines ("Refused LEAP input").
+        logger: where the lines go (WARNING).
+        memory: seconds after its last event an address is forgotten.
+        log_interval: seconds between two lines about one address.
+        max_addresses: addresses remembered at once.
+
+    """
+
+    def __init__(
+        self,
+        subject: str,
+        logger: logging.Logger,
+        *,
+        memory: float = FAILED_LOGIN_MEMORY,
+        log_interval: float = FAILED_LOGIN_LOG_INTERVAL,
+        max_addresses: int = MAX_TRACKED_ADDRESSES,
+    ) -> None:
+        """Remember no address yet."""
+        self._subject = subject
+        self._logger = logger
+        self._memory = memory
+        self._log_interval = log_interval
+        self._max_addresses = max_addresses
+        self._addresses: OrderedDict[str, _Tally] = OrderedDict()
+
+    def count(self, address: str) -> int:
+        """Return the events from `address` still remembered (0 once it is forgotten)."""
+        tally = self._addresses.get(address)
+        if tally is None:
+            return 0
+        if asyncio.get_running_loop().time() - tally.last > self._memory:
+            self.forget(address)
+            return 0
+        return tally.count
+
+    def record(self, address: str, cause: str = "") -> None:
+        """Count an event from `address`; log it now or in the address's next summary."""
+        now = asyncio.get_running_loop().time()
+        tally = self._addresses.get(address)
+        if tally is None or now - tally.last > self._memory:
+            if tally is not None:
+                self.forget(address)
+            tally = _Tally()
+            self._addresses[address] = tally
+            while len(self._addresses) > self._max_addresses:
+                self.forget(next(iter(self._addresses)))
+        self._addresses.move_to_end(address)
+        tally.count += 1
+        tally.last = now
+        tally.unlogged[cause] += 1
+        if tally.last_logged is None or now - tally.last_logged >= self._log_interval:
+            self._log(address, tally)
+        elif tally.flush is None:
+            tally.flush = asyncio.get_running_loop().call_at(
+                tally.last_logged + self._log_interval, self._log, address, tally
+            )
+
+    def forget(self, address: str) -> None:
+        """Forget `address` (a summary still due is logged first); harmless for an address not remembered."""
+        tally = self._addresses.pop(address, None)
+        if tally is None:
+            return
+        self._log(address, tally)
+
+    def close(self) -> None:
+        """Log what is still unlogged and forget every address."""
+        for address in list(self._addresses):
+            self.forget(address)
+
+    def _log(self, address: str, tally: _Tally) -> None:
+        if tally.flush is not None:
+            tally.flush.cancel()
+            tally.flush = None
+        if not tally.unlogged:
+            return
+        now = asyncio.get_running_loop().time()
+        self._logger.warning(
+            "%s",
+            self._message(
+                address,
+                tally.unlogged,
+                tally.count,
+                None if tally.last_logged is None else now - tally.last_logged,
+            ),
+        )
+        tally.unlogged = Counter()
+        tally.last_logged = now
+
+    def _message(
+        self, address: str, causes: Counter[str], count: int, interval: float | None
+    ) -> str:
+        """Return the line about `causes` from `address` (`interval`: seconds since the last line, None for a first)."""
+        total = sum(causes.values())
+        named = ", ".join(
+            f"{number} × {cause}" if total > 1 else cause
+            for cause, number in causes.most_common()
+            if cause
+        )
+        head = (
+            f"{self._subject} from {address}"
+            if interval is None
+            else f"{self._subject} from {address}: {total} in the last {interval:.0f} s"
+        )
+        return f"{head}: {named}" if named else head
+
+
+class LoginThrottle(AddressLog):
+    """Failed logins per source address: a growing delay, and a rate-limited summary in the log (`AddressLog`).
 
     Args:
         what: the protocol, for log lines ("LIP").
@@ -256,96 +374,43 @@ class LoginThrottle:
         max_addresses: int = MAX_TRACKED_ADDRESSES,
     ) -> None:
         """Remember no address yet."""
+        super().__init__(
+            f"failed {what} login",
+            logger,
+            memory=memory,
+            log_interval=log_interval,
+            max_addresses=max_addresses,
+        )
         self._what = what
-        self._logger = logger
         self._base = base_delay
         self._max = max_delay
-        self._memory = memory
-        self._log_interval = log_interval
-        self._max_addresses = max_addresses
-        self._addresses: OrderedDict[str, _Failures] = OrderedDict()
 
     def _delay_after(self, count: int) -> float:
         return float(min(self._max, self._base * 2.0 ** (count - 1)))
 
     def delay(self, address: str) -> float:
         """Seconds to wait before the next attempt from `address` is judged (0 without recent failures)."""
-        failures = self._addresses.get(address)
-        if failures is None:
-            return 0.0
-        if asyncio.get_running_loop().time() - failures.last > self._memory:
-            self._forget(address)
-            return 0.0
-        return self._delay_after(failures.count)
+        count = self.count(address)
+        return self._delay_after(count) if count else 0.0
 
     def failed(self, address: str) -> None:
         """Count a failed login from `address`; log it now or in the address's next summary."""
-        now = asyncio.get_running_loop().time()
-        failures = self._addresses.get(address)
-        if failures is None or now - failures.last > self._memory:
-            if failures is not None:
-                self._forget(address)
-            failures = _Failures()
-            self._addresses[address] = failures
-            while len(self._addresses) > self._max_addresses:
-                self._forget(next(iter(self._addresses)))
-        self._addresses.move_to_end(address)
-        failures.count += 1
-        failures.last = now
-        failures.unlogged += 1
-        if (
-            failures.last_logged is None
-            or now - failures.last_logged >= self._log_interval
-        ):
-            self._log(address, failures)
-        elif failures.flush is None:
-            failures.flush = asyncio.get_running_loop().call_at(
-                failures.last_logged + self._log_interval, self._log, address, failures
-            )
+        self.record(address)
 
     def succeeded(self, address: str) -> None:
         """Forget the failures of `address` after a successful login (a summary still due is logged)."""
-        if address in self._addresses:
-            self._forget(address)
+        self.forget(address)
 
-    def close(self) -> None:
-        """Log what is still unlogged and forget every address."""
-        for address in list(self._addresses):
-            self._forget(address)
-
-    def _forget(self, address: str) -> None:
-        failures = self._addresses.pop(address)
-        if failures.unlogged:
-            self._log(address, failures)
-        if failures.flush is not None:
-            failures.flush.cancel()
-            failures.flush = None
-
-    def _log(self, address: str, failures: _Failures) -> None:
-        if failures.flush is not None:
-            failures.flush.cancel()
-            failures.flush = None
-        if not failures.unlogged:
-            return
-        with_delay = self._delay_after(failures.count)
-        if failures.last_logged is None:
-            self._logger.warning(
-                "Failed %s login from %s; further attempts from it wait %.2g s",
-                self._what,
-                address,
-                with_delay,
-            )
-        else:
-            self._logger.warning(
-                "%d failed %s logins from %s in the last %.0f s; further attempts from it wait %.2g s",
-                failures.unlogged,
-                self._what,
-                address,
-                asyncio.get_running_loop().time() - failures.last_logged,
-                with_delay,
-            )
-        failures.unlogged = 0
-        failures.last_logged = asyncio.get_running_loop().time()
+    def _message(
+        self, address: str, causes: Counter[str], count: int, interval: float | None
+    ) -> str:
+        wait = f"further attempts from it wait {self._delay_after(count):.2g} s"
+        if interval is None:
+            return f"Failed {self._what} login from {address}; {wait}"
+        return (
+            f"{sum(causes.values())} failed {self._what} logins from {address} in the last "
+            f"{interval:.0f} s; {wait}"
+        )
 
 
 def idle_session_to_evict[T](

@@ -3,7 +3,9 @@
 - `SessionProtocol`: the transport's callbacks, with what arrives before `connection_made` kept and handed over
   once it is called (with TLS 1.3 a client's first request can come in the same packet as the end of its
   handshake, before the upgrade's caller has called `connection_made`).
-- `ServedSession`: a `SessionProtocol` that hands the session's start, bytes and end to its server (`SessionHost`).
+- `ServedSession`: a `SessionProtocol` that hands the session's start, bytes and end to its server (`SessionHost`);
+  whatever the server raises ends that connection and is logged as a summary per source address, never reaching
+  the event loop.
 - `WriteBuffer`: the answers of one batch gathered and written with one system call; a peer that leaves more than
   the server's limit unread is reported so the server drops it rather than stall the others.
 """
@@ -12,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import logging
 from typing import Protocol, override
 
-from .limits import Admission
+from .limits import AddressLog, Admission
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def peer_name(transport: asyncio.BaseTransport) -> str:
@@ -85,27 +90,65 @@ class SessionHost[S](Protocol):
 
 
 class ServedSession[S](SessionProtocol):
-    """The transport's side of one session: hands everything to the server."""
+    """The transport's side of one session: hands everything to the server, and nothing the server raises further.
 
-    def __init__(self, host: SessionHost[S]) -> None:
+    An exception out of the server's handling (a fault of ours that some input reaches) would otherwise reach the
+    event loop, which logs it with its traceback for every line that causes it ("Fatal error on SSL protocol").
+    Here it aborts that one connection and is counted in `errors`, a summary per source address.
+
+    Args:
+        host: the server.
+        errors: where failures are counted and logged.
+
+    """
+
+    def __init__(self, host: SessionHost[S], errors: AddressLog) -> None:
         """Serve one connection for `host`."""
         super().__init__()
         self._host = host
+        self._errors = errors
+        self._transport: asyncio.Transport | None = None
         self._session: S | None = None
+        self._failed = False
+
+    @property
+    def session(self) -> S | None:
+        """The server's session, once started (None when it was refused)."""
+        return self._session
 
     @override
     def session_started(self, transport: asyncio.Transport) -> None:
-        self._session = self._host.session_opened(transport)
+        self._transport = transport
+        try:
+            self._session = self._host.session_opened(transport)
+        except Exception as err:  # noqa: BLE001 (see the class: nothing may reach the loop)
+            self._fail(err)
 
     @override
     def session_data(self, data: bytes) -> None:
-        if self._session is not None:
-            self._host.session_received(self._session, data)
+        if self._session is not None and not self._failed:
+            try:
+                self._host.session_received(self._session, data)
+            except Exception as err:  # noqa: BLE001
+                self._fail(err)
 
     @override
     def session_lost(self, exc: Exception | None) -> None:
-        if self._session is not None:
-            self._host.session_closed(self._session, exc)
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                self._host.session_closed(session, exc)
+            except Exception as err:  # noqa: BLE001
+                self._fail(err)
+
+    def _fail(self, err: Exception) -> None:
+        self._failed = True
+        transport = self._transport
+        address = peer_address(transport) if transport is not None else "?"
+        _LOGGER.debug("Session from %s failed", address, exc_info=err)
+        self._errors.record(address, f"internal error ({type(err).__name__})")
+        if transport is not None:
+            transport.abort()
 
 
 class WriteBuffer:
@@ -118,7 +161,7 @@ class WriteBuffer:
 
     """
 
-    __slots__ = ("_chunks", "_dirty", "_limit", "_transport")
+    __slots__ = ("_chunks", "_dirty", "_limit", "_transport", "size")
 
     def __init__(
         self, transport: asyncio.Transport, limit: int, dirty: Callable[[], None]
@@ -128,6 +171,8 @@ class WriteBuffer:
         self._limit = limit
         self._dirty = dirty
         self._chunks: list[bytes] = []
+        # Bytes queued, not written yet.
+        self.size = 0
 
     def __bool__(self) -> bool:
         """Whether something waits to be written."""
@@ -138,16 +183,18 @@ class WriteBuffer:
         if not self._chunks:
             self._dirty()
         self._chunks.append(data)
+        self.size += len(data)
 
     def clear(self) -> None:
         """Forget what was queued (the session is closing)."""
         self._chunks.clear()
+        self.size = 0
 
     def write(self) -> bool:
         """Write what was queued; False when the peer leaves more than the limit unread."""
         if not self._chunks:
             return True
         data = b"".join(self._chunks)
-        self._chunks.clear()
+        self.clear()
         self._transport.write(data)
         return self._transport.get_write_buffer_size() <= self._limit

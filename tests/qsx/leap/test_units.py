@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import json
+import logging
 from pathlib import Path
 import ssl
 
@@ -34,7 +35,7 @@ from custom_components.homeworks_qsx.qsx.leap.resources import (
     zone_status,
 )
 from custom_components.homeworks_qsx.qsx.leap.tls import TlsListener
-from custom_components.homeworks_qsx.qsx.limits import SocketBudget
+from custom_components.homeworks_qsx.qsx.limits import AddressLog, SocketBudget
 from custom_components.homeworks_qsx.qsx.sessions import SessionProtocol
 from tests.qsx.serving import WAIT
 
@@ -327,6 +328,7 @@ async def test_listener_bounds_pending_handshakes(
         credentials.server_context(),
         _Recorder,
         limits=budget.listener("test", max_pending=1, handshake_deadline=WAIT),
+        errors=AddressLog("test", logging.getLogger(__name__)),
     )
     port = await listener.start("127.0.0.1", 0)
     first = await asyncio.open_connection("127.0.0.1", port)
@@ -348,7 +350,11 @@ async def test_listener_refuses_when_the_budget_is_spent(
     budget = SocketBudget(total=1, reserved=1)
     limits = budget.listener("test")
     listener = TlsListener(
-        "test", credentials.server_context(), _Recorder, limits=limits
+        "test",
+        credentials.server_context(),
+        _Recorder,
+        limits=limits,
+        errors=AddressLog("test", logging.getLogger(__name__)),
     )
     port = await listener.start("127.0.0.1", 0)
     _, kept = await asyncio.open_connection(
@@ -379,6 +385,7 @@ async def test_listener_counts_a_client_that_hangs_up(
         credentials.server_context(),
         _Recorder,
         limits=SocketBudget().listener("test"),
+        errors=AddressLog("test", logging.getLogger(__name__)),
     )
     port = await listener.start("127.0.0.1", 0)
     _, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -25,6 +25,7 @@ from ..limits import (
     DEFAULT_HOST,
     MAX_PENDING_HANDSHAKES,
     TLS_HANDSHAKE_DEADLINE,
+    AddressLog,
     SocketBudget,
 )
 from ..sessions import ServedSession, peer_address, peer_name
@@ -35,10 +36,12 @@ from .protocol import (
     LeapError,
     LineReader,
     Status,
+    check_text,
     close_after_long_line,
     decode,
     encode,
     line_too_long,
+    request_tag,
 )
 from .tls import TlsListener
 
@@ -146,6 +149,8 @@ class PairingServer:
             handshake_deadline=handshake_timeout,
         )
         self._pairing_timeout = pairing_timeout
+        # What peers cause that is worth a warning: a summary per source address.
+        self.errors = AddressLog("Refused LEAP pairing input", _LOGGER)
         self._server: TlsListener | None = None
         self._connections: set[_Connection] = set()
         self._numbers = itertools.count(1)
@@ -215,8 +220,9 @@ class PairingServer:
         listener = TlsListener(
             "LEAP pairing",
             context,
-            lambda: ServedSession(self),
+            lambda: ServedSession(self, self.errors),
             limits=self._limits,
+            errors=self.errors,
         )
         self._port = await listener.start(self.host, self._port)
         self._server = listener
@@ -231,6 +237,7 @@ class PairingServer:
         for connection in list(self._connections):
             connection.close()
             connection.transport.abort()
+        self.errors.close()
 
     def _grant(self, connection: _Connection) -> None:
         if not connection.granted and not connection.closed:
@@ -242,10 +249,14 @@ class PairingServer:
         peer = peer_name(transport)
         if self._server is None or len(self._connections) >= self._max_sessions:
             self._counters["refused"] += 1
-            _LOGGER.warning(
+            _LOGGER.debug(
                 "LEAP pairing connection from %s refused: %d open",
                 peer,
                 len(self._connections),
+            )
+            self.errors.record(
+                peer_address(transport),
+                f"{self._max_sessions} pairing connections open",
             )
             transport.close()
             return None
@@ -287,6 +298,9 @@ class PairingServer:
                 return
             if line is None:
                 self._counters["rejected_requests"] += 1
+                self.errors.record(
+                    connection.address, f"line over {MAX_INBOUND_LINE_BYTES} bytes"
+                )
                 connection.send(_refusal(line_too_long(MAX_INBOUND_LINE_BYTES), None))
                 connection.closed = True
                 close_after_long_line(connection.transport)
@@ -297,20 +311,27 @@ class PairingServer:
         tag: str | None = None
         try:
             message = decode(line)
-            header = message.get("Header")
-            if isinstance(header, Mapping) and isinstance(header.get("ClientTag"), str):
-                tag = header["ClientTag"]
+            tag = request_tag(message)
+            check_text(message)
             certificate = self._sign(connection, message)
         except LeapError as err:
             self._counters["rejected_requests"] += 1
-            _LOGGER.info(
-                "LEAP pairing request from %s refused: %s", connection.peer, err.message
+            _LOGGER.debug(
+                "LEAP pairing request from %s refused: %.200r",
+                connection.peer,
+                err.message,
             )
+            self.errors.record(connection.address, f"refused ({err.status.value})")
             connection.send(_refusal(err, tag))
             return
-        except Exception:
+        except Exception as err:  # noqa: BLE001 (a fault of ours answers 500; nothing reaches the loop)
             self._counters["rejected_requests"] += 1
-            _LOGGER.exception("LEAP pairing request from %s failed", connection.peer)
+            _LOGGER.debug(
+                "LEAP pairing request from %s failed", connection.peer, exc_info=err
+            )
+            self.errors.record(
+                connection.address, f"internal error ({type(err).__name__})"
+            )
             connection.send(
                 _refusal(LeapError(Status.INTERNAL_ERROR, "The request failed"), tag)
             )

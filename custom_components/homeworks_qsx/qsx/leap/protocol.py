@@ -268,9 +268,18 @@ def encode_reply(prefix: str, content_json: str) -> bytes:
 
 
 def decode(line: bytes | str) -> dict[str, Any]:
-    """Return the JSON object of one line; `LeapError` 400 when it is not JSON or not an object (LP7)."""
+    """Return the JSON object of one line; `LeapError` 400 when it is not JSON or not an object (LP7).
+
+    Bytes must be UTF-8 (strictly: `json.loads` would let encoded surrogates through). The object may still hold
+    text that cannot be sent back (a lone surrogate, which JSON can write as an escape): `check_text` refuses it.
+    """
     try:
-        message = json.loads(line)
+        text = line.decode() if isinstance(line, bytes) else line
+        message = json.loads(text)
+    except RecursionError:
+        raise LeapError(
+            Status.BAD_REQUEST, "The message is nested too deeply"
+        ) from None
     except ValueError as err:  # UnicodeDecodeError is a ValueError too
         raise LeapError(Status.BAD_REQUEST, f"The message is not JSON: {err}") from None
     if not isinstance(message, dict):
@@ -278,18 +287,46 @@ def decode(line: bytes | str) -> dict[str, Any]:
     return message
 
 
-def request_tag(message: Mapping[str, Any]) -> str | None:
-    """Return the `ClientTag` of a message when it is a string (so even a refused request gets its tag back)."""
+def encodable(value: Any) -> bool:
+    """Whether `value` (decoded JSON) can be written back as UTF-8: no lone surrogate in any key or string."""
+    try:
+        _ENCODER.encode(value).encode()
+    except UnicodeEncodeError, RecursionError:
+        return False
+    return True
+
+
+def check_text(message: Mapping[str, Any]) -> None:
+    """Refuse (`LeapError` 400) a message holding text that is not valid Unicode: it could be echoed nowhere."""
+    if not encodable(message):
+        raise LeapError(
+            Status.BAD_REQUEST,
+            "The message holds text that is not valid Unicode (a lone surrogate)",
+        )
+
+
+def _header_text(message: Mapping[str, Any], key: str) -> str | None:
     header = message.get("Header")
     if isinstance(header, Mapping):
-        tag = header.get("ClientTag")
-        if isinstance(tag, str):
-            return tag
+        value = header.get(key)
+        if isinstance(value, str) and encodable(value):
+            return value
     return None
 
 
+def request_tag(message: Mapping[str, Any]) -> str | None:
+    """Return the `ClientTag` of a message when it is a string that can be sent back (so a refusal carries it)."""
+    return _header_text(message, "ClientTag")
+
+
+def request_url(message: Mapping[str, Any]) -> str | None:
+    """Return the `Url` of a message when it is a string that can be sent back (so a refusal carries it)."""
+    return _header_text(message, "Url")
+
+
 def parse_request(message: Mapping[str, Any]) -> Request:
-    """Check the envelope of a request (LP5); `LeapError` 400 names what is wrong."""
+    """Check the envelope of a request (LP5) and its text; `LeapError` 400 names what is wrong."""
+    check_text(message)
     kind = message.get("CommuniqueType")
     if not isinstance(kind, str):
         raise LeapError(Status.BAD_REQUEST, "CommuniqueType is missing")
@@ -448,6 +485,7 @@ class Pager:
             or not isinstance(offset, int)
             or offset <= 0
             or not isinstance(token, str)
+            or not token.isascii()  # compare_digest takes ASCII text only
             or not hmac.compare_digest(token, self._digest(url, offset))
         ):
             raise LeapError(

@@ -34,17 +34,20 @@ from dataclasses import dataclass, field
 import itertools
 import logging
 import secrets
-from typing import Any, Final
+from typing import Any, Final, override
 
 from ..emulator import Emulator
 from ..events import Event, EventKind, Unsubscribe
 from ..limits import (
     DEFAULT_HOST,
+    IDLE_EVICTION_AFTER,
     MAX_PENDING_HANDSHAKES,
     TLS_HANDSHAKE_DEADLINE,
+    AddressLog,
     SocketBudget,
+    idle_session_to_evict,
 )
-from ..sessions import ServedSession, WriteBuffer, peer_name
+from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
 from .certs import LeapCredentials
 from .handlers import RequestHandler
 from .protocol import (
@@ -66,6 +69,7 @@ from .protocol import (
     line_too_long,
     parse_request,
     request_tag,
+    request_url,
 )
 from .resources import Profile
 from .tls import TlsListener
@@ -75,6 +79,15 @@ _LOGGER = logging.getLogger(__name__)
 MAX_SESSIONS: Final = 20  # LP4
 # Bytes a session may leave unread before it is dropped.
 WRITE_BUFFER_LIMIT: Final = 1024 * 1024
+# Unread bytes at which a session's requests stop being handled and its socket read, until it reads (at most
+# half the write limit): pipelined requests cannot pile up replies in memory.
+PAUSE_READING_AT: Final = 256 * 1024
+# Lines of one session handled in one turn of the event loop; the rest wait (its socket not read meanwhile), so
+# one session's pipeline does not hold up the others.
+MAX_LINES_PER_TURN: Final = 64
+# Queued reply bytes written out at once, without waiting for the end of the batch (the write limit is checked
+# after each reply, not only after the batch).
+WRITE_CHUNK_BYTES: Final = 64 * 1024
 # Statuses per push line: keeps a line under LP2's 256 KiB.
 MAX_PUSH_STATUSES: Final = 1000
 
@@ -85,16 +98,47 @@ class _Session:
 
     number: int
     peer: str
+    address: str
     transport: asyncio.Transport
     reader: LineReader
+    # When the peer last sent something (loop time): the session silent longest gives way at the cap.
+    last_activity: float
     # URL → the start of the subscription's push lines (`reply_prefix`, with its tag).
     subscriptions: dict[str, str] = field(default_factory=dict)
     # What to write next; made once the session exists (it names the session when it has something).
     out: WriteBuffer = field(init=False)
     closed: bool = False
     dropped: bool = False
-    delayed: deque[tuple[float, bytes | None]] = field(default_factory=deque)
+    # Lines waiting to be handled, with when they are due (the reply delay, or at once when they wait their turn).
+    backlog: deque[tuple[float, bytes | None]] = field(default_factory=deque)
     timer: asyncio.TimerHandle | None = None
+    # The peer leaves `PAUSE_READING_AT` bytes unread: nothing more is handled until it reads.
+    write_paused: bool = False
+    reading_paused: bool = False
+
+
+def _last_activity(session: _Session) -> float:
+    return session.last_activity
+
+
+class _SessionProtocol(ServedSession[_Session]):
+    """A LEAP session's transport callbacks, with the transport's flow control handed to the server."""
+
+    def __init__(self, server: LeapServer) -> None:
+        super().__init__(server, server.errors)
+        self._server = server
+
+    @override
+    def pause_writing(self) -> None:
+        """Stop handling the requests of a peer that leaves too much unread."""
+        if self.session is not None:
+            self._server.writing_paused(self.session, paused=True)
+
+    @override
+    def resume_writing(self) -> None:
+        """Handle the requests of a peer that read enough again."""
+        if self.session is not None:
+            self._server.writing_paused(self.session, paused=False)
 
 
 class LeapServer:
@@ -115,6 +159,7 @@ class LeapServer:
         write_buffer_limit: bytes a session may leave unread before it is dropped.
         max_line: longest inbound line, in bytes (LP2).
         page_size: items per page of a list (LP8).
+        idle_eviction_after: seconds of silence after which a session gives its slot to a new one at the cap.
 
     """
 
@@ -134,6 +179,7 @@ class LeapServer:
         write_buffer_limit: int = WRITE_BUFFER_LIMIT,
         max_line: int = MAX_INBOUND_LINE_BYTES,
         page_size: int = PAGE_SIZE,
+        idle_eviction_after: float = IDLE_EVICTION_AFTER,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if reply_delay < 0:
@@ -152,7 +198,11 @@ class LeapServer:
         )
         self._reply_delay = reply_delay
         self._write_limit = write_buffer_limit
+        self._pause_at = min(PAUSE_READING_AT, write_buffer_limit // 2)
         self._max_line = max_line
+        self._idle_eviction_after = idle_eviction_after
+        # What peers cause that is worth a warning: a summary per source address.
+        self.errors = AddressLog("Refused LEAP input", _LOGGER)
         self._server: TlsListener | None = None
         self._accepting = False
         self._sessions: set[_Session] = set()
@@ -167,7 +217,9 @@ class LeapServer:
         self._counters = {
             "sessions": 0,
             "refused": 0,
+            "evicted": 0,
             "dropped": 0,
+            "paused": 0,
             "requests": 0,
             "errors": 0,
             "pushes": 0,
@@ -219,8 +271,9 @@ class LeapServer:
         listener = TlsListener(
             "LEAP",
             context,
-            lambda: ServedSession(self),
+            lambda: _SessionProtocol(self),
             limits=self._limits,
+            errors=self.errors,
         )
         self._port = await listener.start(self.host, self._port)
         self._server = listener
@@ -248,6 +301,7 @@ class LeapServer:
         server, self._server = self._server, None
         if server is not None:
             await server.stop()
+        self.errors.close()
 
     # Pushes (LP18).
 
@@ -344,10 +398,13 @@ class LeapServer:
             session.out.clear()
             return
         if not session.out.write():
-            _LOGGER.warning(
+            _LOGGER.debug(
                 "LEAP session %s from %s does not read its replies: dropped",
                 session.number,
                 session.peer,
+            )
+            self.errors.record(
+                session.address, f"more than {self._write_limit} bytes left unread"
             )
             session.dropped = True
             self._abort(session)
@@ -355,35 +412,78 @@ class LeapServer:
     def _abort(self, session: _Session) -> None:
         session.closed = True
         session.out.clear()
+        session.backlog.clear()
         if session.timer is not None:
             session.timer.cancel()
             session.timer = None
         session.transport.abort()
+
+    def writing_paused(self, session: _Session, *, paused: bool) -> None:
+        """Flow control: the peer left `PAUSE_READING_AT` bytes unread (stop handling it), or read them."""
+        session.write_paused = paused
+        if paused:
+            self._counters["paused"] += 1
+        else:
+            self._schedule(session)
 
     # Sessions.
 
     def session_opened(self, transport: asyncio.Transport) -> _Session | None:
         """Start a session once the TLS handshake is done, or refuse it with a TLS close (LP4)."""
         peer = peer_name(transport)
-        if not self._accepting or len(self._sessions) >= self._max_sessions:
+        address = peer_address(transport)
+        if not self._accepting or not self._make_room():
             self._counters["refused"] += 1
-            _LOGGER.warning(
+            _LOGGER.debug(
                 "LEAP connection from %s refused: %d sessions open",
                 peer,
                 len(self._sessions),
             )
+            self.errors.record(address, f"{self._max_sessions} sessions open")
             transport.close()
             return None
         session = _Session(
-            next(self._numbers), peer, transport, LineReader(self._max_line)
+            next(self._numbers),
+            peer,
+            address,
+            transport,
+            LineReader(self._max_line),
+            asyncio.get_running_loop().time(),
         )
         session.out = WriteBuffer(
             transport, self._write_limit, lambda: self._dirty.append(session)
         )
+        transport.set_write_buffer_limits(high=self._pause_at)
         self._sessions.add(session)
         self._counters["sessions"] += 1
         _LOGGER.debug("LEAP session %s from %s opened", session.number, peer)
         return session
+
+    def _make_room(self) -> bool:
+        """Whether a session fits under the cap (LP4), once a long-silent session gave up its slot if needed.
+
+        The same rule as LIP's logins (`idle_session_to_evict`): a session that sent nothing, not even a ping,
+        for `idle_eviction_after` seconds (two keepalive periods) gives way, the one silent longest first, so
+        clients that leak sessions cannot lock every new client out. Active sessions are never evicted.
+        """
+        if len(self._sessions) < self._max_sessions:
+            return True
+        now = asyncio.get_running_loop().time()
+        idle = idle_session_to_evict(
+            self._sessions, _last_activity, now, self._idle_eviction_after
+        )
+        if idle is None:
+            return False
+        self._counters["evicted"] += 1
+        _LOGGER.info(
+            "LEAP session %s from %s, silent for %.0f s, gives its slot to a new session",
+            idle.number,
+            idle.peer,
+            now - idle.last_activity,
+        )
+        self._sessions.discard(idle)
+        self._abort(idle)
+        return True
 
     def session_closed(self, session: _Session, exc: Exception | None) -> None:
         """Forget a session whose connection is gone."""
@@ -399,58 +499,92 @@ class LeapServer:
             self._counters["dropped"] += 1
         session.closed = True
         session.out.clear()
-        session.delayed.clear()
+        session.backlog.clear()
         _LOGGER.debug("LEAP session %s from %s closed", session.number, session.peer)
 
     def session_received(self, session: _Session, data: bytes) -> None:
-        """Handle the complete lines in `data` now, or after the reply delay."""
+        """Handle the complete lines in `data` now, or when their turn comes (reply delay, backlog, no reading)."""
         if session.closed:
             return
+        now = asyncio.get_running_loop().time()
+        session.last_activity = now
         lines = session.reader.feed(data)
-        if self._reply_delay and (lines or session.delayed):
-            due = asyncio.get_running_loop().time() + self._reply_delay
-            session.delayed.extend((due, line) for line in lines)
-            if session.timer is None and session.delayed:
-                self._arm(session)
+        if not lines:
+            return
+        if self._reply_delay or session.backlog or session.write_paused:
+            due = now + self._reply_delay
+            session.backlog.extend((due, line) for line in lines)
+            self._schedule(session)
             return
         self._handle_lines(session, lines)
 
-    def _arm(self, session: _Session) -> None:
-        session.timer = asyncio.get_running_loop().call_at(
-            session.delayed[0][0], self._run_delayed, session
-        )
+    def _schedule(self, session: _Session) -> None:
+        """Arrange for the session's backlog to be handled; read its socket only while little waits."""
+        if session.closed:
+            return
+        waiting = session.write_paused or len(session.backlog) > MAX_LINES_PER_TURN
+        if waiting != session.reading_paused:
+            session.reading_paused = waiting
+            if waiting:
+                session.transport.pause_reading()
+            else:
+                session.transport.resume_reading()
+        if session.backlog and not session.write_paused and session.timer is None:
+            session.timer = asyncio.get_running_loop().call_at(
+                session.backlog[0][0], self._run_backlog, session
+            )
 
-    def _run_delayed(self, session: _Session) -> None:
+    def _run_backlog(self, session: _Session) -> None:
         session.timer = None
+        if session.closed or session.write_paused:
+            return
         now = asyncio.get_running_loop().time()
         due: list[bytes | None] = []
-        while session.delayed and session.delayed[0][0] <= now:
-            due.append(session.delayed.popleft()[1])
+        while (
+            session.backlog
+            and session.backlog[0][0] <= now
+            and len(due) < MAX_LINES_PER_TURN
+        ):
+            due.append(session.backlog.popleft()[1])
         self._handle_lines(session, due)
-        if session.delayed and not session.closed:
-            self._arm(session)
 
     def _handle_lines(self, session: _Session, lines: list[bytes | None]) -> None:
-        """Handle the lines of one session, then write every reply and push they caused at once.
+        """Handle lines of one session in order, then write every reply and push they caused at once.
 
-        None stands for a line over the limit (LP2): it is refused, and the connection closed after the replies.
+        At most `MAX_LINES_PER_TURN` lines are handled, and none once the peer leaves `PAUSE_READING_AT` bytes
+        unread (the replies are written as they grow, and that is checked after each): the rest go back to the
+        front of the backlog. None stands for a line over the limit (LP2): it is refused, and the connection
+        closed after the replies.
         """
         too_long = False
+        handled = 0
         self._handling = True
         try:
             for line in lines:
+                if (
+                    session.closed
+                    or session.write_paused
+                    or handled >= MAX_LINES_PER_TURN
+                ):
+                    break
+                handled += 1
                 if line is None:
                     too_long = True
                     self._counters["errors"] += 1
-                    _LOGGER.warning(
+                    _LOGGER.debug(
                         "LEAP session %s sent a line over %d bytes: closed",
                         session.number,
                         self._max_line,
+                    )
+                    self.errors.record(
+                        session.address, f"line over {self._max_line} bytes"
                     )
                     error = line_too_long(self._max_line)
                     self._send(session, exception_reply(error, None, None))
                     break
                 self._handle(session, line)
+                if session.out.size >= WRITE_CHUNK_BYTES:
+                    self._write(session)
             self._push()
         finally:
             self._handling = False
@@ -458,10 +592,19 @@ class LeapServer:
         if too_long and not session.closed:
             # LP2: close after the refusal, once a moment's input is drained.
             session.closed = True
-            session.delayed.clear()
+            session.backlog.clear()
             if session.timer is not None:
                 session.timer.cancel()
+            if session.reading_paused:
+                session.transport.resume_reading()
             session.timer = close_after_long_line(session.transport)
+            return
+        if handled < len(lines) and not session.closed:
+            now = asyncio.get_running_loop().time()
+            session.backlog.extendleft(
+                (now, line) for line in reversed(lines[handled:])
+            )
+        self._schedule(session)
 
     def _handle(self, session: _Session, line: bytes) -> None:
         self._counters["requests"] += 1
@@ -469,24 +612,37 @@ class LeapServer:
         tag: str | None = None
         try:
             message = decode(line)
-            tag = request_tag(message)
-            header = message.get("Header")
-            if isinstance(header, Mapping) and isinstance(header.get("Url"), str):
-                url = header["Url"]
-            self._queue(
-                session,
-                self._requests.handle(parse_request(message), session.subscriptions),
-            )
+            tag, url = request_tag(message), request_url(message)
+            request = parse_request(message)
         except LeapError as err:
+            # Not a request at all (LP7): worth a line in the address's summary, which never shows the input.
+            self._counters["errors"] += 1
+            self.errors.record(session.address, "malformed request")
+            self._send(session, exception_reply(err, url, tag))
+            return
+        try:
+            reply = self._requests.handle(request, session.subscriptions)
+        except LeapError as err:
+            # A well-formed request refused (404, 405, a bad body): clients probe optional resources this way.
             self._counters["errors"] += 1
             _LOGGER.debug(
-                "LEAP session %s: %s refused: %s", session.number, url, err.message
+                "LEAP session %s: %.200r refused: %.200r",
+                session.number,
+                url,
+                err.message,
             )
             self._send(session, exception_reply(err, url, tag))
-        except Exception:
+            return
+        except Exception as err:  # noqa: BLE001 (LP7: a fault of ours answers 500; the session goes on)
             self._counters["errors"] += 1
-            _LOGGER.exception(
-                "LEAP session %s: request for %s failed", session.number, url
+            _LOGGER.debug(
+                "LEAP session %s: request for %.200r failed",
+                session.number,
+                url,
+                exc_info=err,
+            )
+            self.errors.record(
+                session.address, f"internal error ({type(err).__name__})"
             )
             self._send(
                 session,
@@ -494,3 +650,5 @@ class LeapServer:
                     LeapError(Status.INTERNAL_ERROR, "The request failed"), url, tag
                 ),
             )
+            return
+        self._queue(session, reply)

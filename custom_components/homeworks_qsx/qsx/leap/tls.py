@@ -19,8 +19,8 @@ import logging
 import ssl
 from typing import override
 
-from ..limits import Admission, ListenerLimits
-from ..sessions import SessionProtocol, peer_name
+from ..limits import AddressLog, Admission, ListenerLimits
+from ..sessions import SessionProtocol, peer_address, peer_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class TlsListener:
         protocol_factory: makes the protocol of each session once its handshake is done.
         limits: the listener's share of the socket budget: its handshake deadline (LP4) and its bound on
             connections still in their handshake (at the bound the oldest gives way).
+        errors: the server's summary per source address, where connections refused for want of sockets count.
 
     """
 
@@ -54,9 +55,11 @@ class TlsListener:
         protocol_factory: Callable[[], SessionProtocol],
         *,
         limits: ListenerLimits,
+        errors: AddressLog,
     ) -> None:
         """Prepare the listener; nothing listens before `start()`."""
         self._name = name
+        self._errors = errors
         self._context = context
         self._factory = protocol_factory
         self._limits = limits
@@ -92,10 +95,13 @@ class TlsListener:
         )
         if admission is None:
             self.refused_handshakes += 1
-            _LOGGER.warning(
+            _LOGGER.debug(
                 "%s: connection from %s closed: too many connections are open",
                 self._name,
                 peer_name(transport),
+            )
+            self._errors.record(
+                peer_address(transport), "closed: too many connections are open"
             )
             transport.abort()
             return

@@ -38,6 +38,7 @@ from ..limits import (
     IDLE_EVICTION_AFTER,
     MAX_HANDSHAKE_BACKLOG,
     MAX_PENDING_HANDSHAKES,
+    AddressLog,
     ListenerLimits,
     LoginThrottle,
     SocketBudget,
@@ -149,6 +150,8 @@ class LipServer:
         self._write_limit = write_buffer_limit
         self._idle_eviction_after = idle_eviction_after
         self._throttle = LoginThrottle("LIP", _LOGGER, base_delay=failed_login_delay)
+        # Faults some input reaches end that connection and are summarised per source address.
+        self._errors = AddressLog("Refused LIP input", _LOGGER)
         self._budget = budget if budget is not None else SocketBudget()
         self._lip_limits: ListenerLimits = self._budget.listener(
             "LIP", max_pending=max_pending_logins, handshake_deadline=login_deadline
@@ -238,7 +241,7 @@ class LipServer:
         self._accepting = True
         try:
             server = await asyncio.get_running_loop().create_server(
-                lambda: ServedSession(self), self.host, self._port
+                lambda: ServedSession(self, self._errors), self.host, self._port
             )
         except BaseException:
             self._accepting = False
@@ -262,6 +265,7 @@ class LipServer:
         """Close every session and both listeners; cancel delayed commands."""
         self._accepting = False
         self._throttle.close()
+        self._errors.close()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
