@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from custom_components.homeworks_qsx.qsx.limits import (
+    AddressLog,
     LoginThrottle,
     SocketBudget,
     idle_session_to_evict,
@@ -150,3 +151,32 @@ async def test_login_throttle_forgets() -> None:
     assert throttle.delay("c") == 0
     throttle.failed("b")  # forgotten by time, starts again
     assert throttle.delay("b") == throttle.delay("b")
+
+
+async def test_address_log_summarises_by_cause(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first event of an address is logged at once; the next ones in one line per interval, counted by cause."""
+    caplog.set_level(logging.WARNING)
+    log = AddressLog(
+        "Refused test input", logging.getLogger("test.addresses"), log_interval=0.05
+    )
+    log.record("10.0.0.1", "malformed request")
+    log.record("10.0.0.1", "malformed request")
+    log.record("10.0.0.1", "line over 10 bytes")
+    log.record("10.0.0.1", "malformed request")
+    log.record("10.0.0.2", "malformed request")
+    assert [record.getMessage() for record in caplog.records] == [
+        "Refused test input from 10.0.0.1: malformed request",
+        "Refused test input from 10.0.0.2: malformed request",
+    ]
+    assert log.count("10.0.0.1") == 4
+    await asyncio.sleep(0.1)  # the summary is due at the end of the interval
+    assert len(caplog.records) == 3
+    assert caplog.records[2].getMessage() == (
+        "Refused test input from 10.0.0.1: 3 in the last 0 s: "
+        "2 × malformed request, 1 × line over 10 bytes"
+    )
+    log.close()
+    assert len(caplog.records) == 3  # nothing was left to log
+    assert log.count("10.0.0.1") == 0

@@ -10,8 +10,8 @@
 - `LoginThrottle`: failed logins slow down per source address (a growing delay before each further attempt is
   judged), and are logged through an `AddressLog`.
   The LEAP and pairing listeners (TLS) take their places from the same budget, their handshake being TLS's.
-- `idle_session_to_evict`: at the session cap, a logged-in session silent for longer than two keepalive periods
-  gives up its slot (oldest first); active sessions are never evicted.
+- `idle_session_to_evict`: at the session cap (LIP logins, LEAP sessions), a session silent for longer than two
+  keepalive periods gives up its slot (oldest first); active sessions are never evicted.
 
 Written by hand: these are small bookkeeping rules over asyncio's own timers; no library offers per-listener
 reservations inside a shared socket cap, and the server libraries in use (aiohttp, asyncio) have no handshake

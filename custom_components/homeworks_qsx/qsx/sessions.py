@@ -144,11 +144,11 @@ class ServedSession[S](SessionProtocol):
     def _fail(self, err: Exception) -> None:
         self._failed = True
         transport = self._transport
-        address = peer_address(transport) if transport is not None else "?"
+        assert transport is not None  # every callback comes after the session started
+        address = peer_address(transport)
         _LOGGER.debug("Session from %s failed", address, exc_info=err)
         self._errors.record(address, f"internal error ({type(err).__name__})")
-        if transport is not None:
-            transport.abort()
+        transport.abort()
 
 
 class WriteBuffer:

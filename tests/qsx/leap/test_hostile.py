@@ -472,12 +472,15 @@ async def test_lp4_idle_sessions_give_way_at_the_cap(
 
 
 class _Faulty:
-    """A server whose handling of every byte fails: a fault of ours that some input reaches."""
+    """A server whose handling fails at one step: a fault of ours that some input reaches."""
 
-    def __init__(self) -> None:
+    def __init__(self, step: str) -> None:
+        self.step = step
         self.closed: list[Exception | None] = []
 
     def session_opened(self, transport: asyncio.Transport) -> asyncio.Transport:
+        if self.step == "opened":
+            raise RuntimeError("opened")
         return transport
 
     def session_received(self, session: asyncio.Transport, data: bytes) -> None:
@@ -485,13 +488,16 @@ class _Faulty:
 
     def session_closed(self, session: asyncio.Transport, exc: Exception | None) -> None:
         self.closed.append(exc)
+        if self.step == "closed":
+            raise RuntimeError("closed")
 
 
+@pytest.mark.parametrize("step", ["opened", "received", "closed"])
 async def test_a_fault_ends_one_connection_and_never_reaches_the_loop(
-    socket_enabled: None,
+    socket_enabled: None, step: str
 ) -> None:
     """Whatever a server raises ends that connection, is counted per address, and is logged without the input."""
-    host = _Faulty()
+    host = _Faulty(step)
     errors = AddressLog("Refused test input", logging.getLogger(PACKAGE_LOGGER))
     server = await asyncio.get_running_loop().create_server(
         lambda: ServedSession(host, errors), "127.0.0.1", 0
@@ -504,15 +510,21 @@ async def test_a_fault_ends_one_connection_and_never_reaches_the_loop(
                 writer.write(b"secret typed here\r\n")
                 assert await asyncio.wait_for(reader.read(), WAIT) == b""
                 writer.close()
-            await wait_for(lambda: len(host.closed) == 3)
+            # A session that fails in its closing has failed in its data first: counted twice.
+            faults = 6 if step == "closed" else 3
+            await wait_for(lambda: errors.count("127.0.0.1") == faults)
             errors.close()
         assert reached == []
-        assert errors.count("127.0.0.1") == 0  # forgotten once closed
+        assert len(host.closed) == (0 if step == "opened" else 3)
         messages = [record.getMessage() for record in log.records]
         assert messages == [
             "Refused test input from 127.0.0.1: internal error (RuntimeError)",
-            "Refused test input from 127.0.0.1: 2 in the last 0 s: 2 × internal error (RuntimeError)",
+            (
+                f"Refused test input from 127.0.0.1: {faults - 1} in the last 0 s: "
+                f"{faults - 1} × internal error (RuntimeError)"
+            ),
         ]
+        assert "secret" not in "".join(messages)
     finally:
         server.close()
         await server.wait_closed()

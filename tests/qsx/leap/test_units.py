@@ -153,6 +153,13 @@ def test_lp8_pager() -> None:
     )  # keyed: another server's objects differ
 
 
+def test_lp8_forged_paging_with_any_text_is_400() -> None:
+    """LP8: a paging token that is not ASCII is refused like any forged one, not a fault (500)."""
+    pager = Pager(b"k", 2)
+    with pytest.raises(LeapError, match="not issued"):
+        pager.start("/area", {"Offset": 2, "Token": "é"})
+
+
 def test_lp16_anonymous_profile() -> None:
     """LP16: as a real QSX with firmware 22: Unknown devices, numbered enclosure names, no model, serial or zones."""
     tree = ResourceTree(build_description([2]), Profile.ANONYMOUS)

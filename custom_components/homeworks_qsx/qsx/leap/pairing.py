@@ -9,7 +9,10 @@ request (`/pair`, `CSR`, tagged `get-cert`) and receives its certificate and the
 connection is closed 180 s after it opened (LP21), after a signed certificate, or on a line over 64 KiB.
 
 Limits: 5 pairing connections at once (more get a TLS close), TLS handshake within 10 s; every socket takes its
-place in the `SocketBudget` (`qsx/limits.py`) the emulator's other listeners share.
+place in the `SocketBudget` (`qsx/limits.py`) the emulator's other listeners share; one press of the button issues
+at most `MAX_CERTIFICATES_PER_WINDOW` certificates, each named by the server (`CN=homeworks_qsx client paired from
+<address>`), never by the request. Refusals never echo text that cannot be encoded, and warnings about a peer are a
+summary per source address (`AddressLog`).
 """
 
 from __future__ import annotations

@@ -11,13 +11,16 @@ first changed, each with its state at the time of sending. The changes requests 
 replies to the lines that arrived with them, in the same write. A subscription's header is encoded when it is made
 and a zone's status once per value (`ResourceTree.zone_status_json`): a push only joins texts.
 
-Limits (named below): 20 sessions at once (LP4: a refused session gets a TLS close, nothing else); a TLS handshake
-must end within 10 s (LP4), and every socket takes its place in the `SocketBudget` (`qsx/limits.py`) the emulator's
-other listeners share, so a flood of half-open connections on this port never takes another port's sockets (nor
-this port's, from a client that completes its handshake: the oldest pending one gives way); an inbound line over 64 KiB is answered `400` and the connection closed (LP2); a peer
-that leaves more than 1 MiB of replies unread is dropped rather than stall the others. Bad input changes nothing:
-every request is checked in full before the emulator is touched, and an unexpected error answers `500` and is
-logged, never raised into the event loop.
+Limits (named below; all in `docs/limits.md`): 20 sessions at once (LP4: a refused session gets a TLS close,
+nothing else; at the cap a session silent for `IDLE_EVICTION_AFTER` gives way, as on LIP); a TLS handshake must end
+within 10 s (LP4), and every socket takes its place in the `SocketBudget` (`qsx/limits.py`) the emulator's other
+listeners share; an inbound line over 64 KiB is answered `400` and the connection closed (LP2); once a session
+leaves `PAUSE_READING_AT` bytes unread its requests wait and its socket is not read (pipelined reads cannot pile up
+replies), and a peer that leaves more than 1 MiB unread (pushes) is dropped; at most `MAX_LINES_PER_TURN` lines of
+one session are handled per turn of the event loop. Bad input changes nothing: every request is checked in full
+before the emulator is touched; text that cannot be echoed is refused without echo; an unexpected error answers
+`500`; nothing is raised into the event loop, and warnings about a peer are a summary per source address
+(`AddressLog`), never its input.
 
 Sessions are `asyncio.Protocol`s over the standard library's TLS: bytes are handled in the transport's callback
 and the answers written before it returns. This module holds the sessions, the writing and the pushes; what each
