@@ -66,7 +66,7 @@ def start_over(config_dir: Path) -> None:
             child.unlink()
 
 
-async def set_up(process: subprocess.Popen[bytes], base_url: str) -> None:
+async def set_up(process: subprocess.Popen[bytes], base_url: str, port: int) -> None:
     """Onboard and add the example house on the first run; check the HTTP settings on every run."""
     async with aiohttp.ClientSession() as session:
         client = HomeAssistantClient(session, base_url)
@@ -81,12 +81,12 @@ async def set_up(process: subprocess.Popen[bytes], base_url: str) -> None:
                 say("the development login was changed: HTTP settings not checked")
                 return
         problems = stable_on_loopback_problems(
-            await client.http_config(), listening_addresses(process.pid), PORT
+            await client.http_config(), listening_addresses(process.pid), port
         )
         if problems:
             say("HTTP settings are not stable on loopback: " + "; ".join(problems))
         else:
-            say(f"HTTP settings: stable, listening on {LOOPBACK}:{PORT} only")
+            say(f"HTTP settings: stable, listening on {LOOPBACK}:{port} only")
 
 
 async def first_run(client: HomeAssistantClient) -> str:
@@ -171,22 +171,34 @@ def main() -> int:
         action="store_true",
         help="start over: forget users, systems and history",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=CONFIG_DIR,
+        metavar="DIR",
+        help="configuration folder (default: config/ of the repository)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=PORT, help=f"HTTP port (default {PORT})"
+    )
     args = parser.parse_args()
-    if problem := port_taken(LOOPBACK, PORT):
+    config_dir: Path = args.config
+    port: int = args.port
+    if problem := port_taken(LOOPBACK, port):
         say(
-            f"{LOOPBACK}:{PORT} is taken ({problem}): is another Home Assistant running?"
+            f"{LOOPBACK}:{port} is taken ({problem}): is another Home Assistant running?"
         )
         return 1
-    if args.fresh:
-        say(f"starting over in {CONFIG_DIR}")
-        start_over(CONFIG_DIR)
-    prepare_config(CONFIG_DIR, PORT)
-    base_url = f"http://{LOOPBACK}:{PORT}"
-    process = start(CONFIG_DIR, None)
+    if args.fresh and config_dir.is_dir():
+        say(f"starting over in {config_dir}")
+        start_over(config_dir)
+    prepare_config(config_dir, port)
+    base_url = f"http://{LOOPBACK}:{port}"
+    process = start(config_dir, None)
     # Ctrl+C reaches Home Assistant through the terminal; a TERM sent to this script is passed on.
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
-        asyncio.run(set_up(process, base_url))
+        asyncio.run(set_up(process, base_url, port))
         say(
             f"ready: {base_url} - log in as {DEVELOPMENT_LOGIN.username!r}, "
             f"password {DEVELOPMENT_LOGIN.password!r} (local development only). Ctrl+C stops it."

@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "homeworks_qsx"
 CONFIGURATION_YAML = ROOT / "config" / "configuration.yaml"
+BLUEPRINTS = ROOT / "blueprints" / "automation" / "homeworks_qsx"
 DOMAIN = "homeworks_qsx"
 LOOPBACK = "127.0.0.1"
 
@@ -38,6 +40,8 @@ HTTP_STORE_KEY = "http"
 HTTP_STORE_VERSION = 2
 HTTP_STORE_MINOR_VERSION = 2
 START_TIMEOUT = 120.0
+# A line of Home Assistant's log: date, time, level, (thread) [logger] message.
+LOG_ERROR_LINE = re.compile(r"^\d{4}-\d\d-\d\d \S+ ERROR ")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
@@ -69,6 +73,11 @@ def http_settings(host: str, port: int) -> dict[str, Any]:
         "ssl_profile": "modern",
         "use_x_frame_options": True,
     }
+
+
+def error_lines(log: str) -> list[str]:
+    """Return the ERROR lines of a Home Assistant log."""
+    return [line for line in log.splitlines() if LOG_ERROR_LINE.match(line)]
 
 
 def free_port() -> int:
@@ -108,17 +117,24 @@ def write_http_settings(config_dir: Path, host: str, port: int) -> None:
     scratch.replace(target)
 
 
+def link_to(link: Path, target: Path) -> None:
+    """Make `link` a link to the folder `target`; a folder of the user's own there is left alone."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink():
+        link.unlink()
+    elif link.exists():
+        return
+    link.symlink_to(target, target_is_directory=True)
+
+
 def prepare_config(config_dir: Path, port: int) -> None:
-    """Lay out a configuration directory: configuration.yaml, the integration, and HTTP settings on loopback."""
+    """Lay out a configuration directory: configuration.yaml, the integration, its blueprints, and HTTP settings."""
     config_dir.mkdir(parents=True, exist_ok=True)
     if config_dir.resolve() != CONFIGURATION_YAML.parent.resolve():
         shutil.copyfile(CONFIGURATION_YAML, config_dir / "configuration.yaml")
-    custom = config_dir / "custom_components"
-    custom.mkdir(exist_ok=True)
-    link = custom / DOMAIN
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(INTEGRATION, target_is_directory=True)
+    link_to(config_dir / "custom_components" / DOMAIN, INTEGRATION)
+    # The project's blueprints, where Home Assistant lists them (it adds its own beside them on the first start).
+    link_to(config_dir / "blueprints" / "automation" / DOMAIN, BLUEPRINTS)
     write_http_settings(config_dir, LOOPBACK, port)
 
 
