@@ -528,3 +528,35 @@ async def test_a_fault_ends_one_connection_and_never_reaches_the_loop(
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_lp21_a_fault_while_signing_answers_500_and_is_summarised(
+    pairing: PairingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LP21: a fault of ours while signing answers 500 with the tag; the connection and the server go on."""
+
+    def broken(*_: Any) -> str:
+        raise RuntimeError("signing failed")
+
+    monkeypatch.setattr(LeapCredentials, "sign_request", broken)
+    with watched_log() as log, loop_errors() as reached:
+        pairer = await LeapSession.open(pairing.port, anonymous_context())
+        await pairer.receive()
+        request = {
+            "Header": {
+                "RequestType": "Execute",
+                "Url": "/pair",
+                "ClientTag": "get-cert",
+            },
+            "Body": {"CommandType": "CSR", "Parameters": {"CSR": "x"}},
+        }
+        for _ in range(2):
+            pairer.send(request)
+            reply = await pairer.receive()
+            assert reply["Header"]["StatusCode"] == "500 InternalServerError"
+            assert reply["Header"]["ClientTag"] == "get-cert"
+        await pairer.close()
+    assert reached == []
+    assert [record.getMessage() for record in log.records] == [
+        "Refused LEAP pairing input from 127.0.0.1: internal error (RuntimeError)"
+    ]

@@ -276,10 +276,6 @@ def decode(line: bytes | str) -> dict[str, Any]:
     try:
         text = line.decode() if isinstance(line, bytes) else line
         message = json.loads(text)
-    except RecursionError:
-        raise LeapError(
-            Status.BAD_REQUEST, "The message is nested too deeply"
-        ) from None
     except ValueError as err:  # UnicodeDecodeError is a ValueError too
         raise LeapError(Status.BAD_REQUEST, f"The message is not JSON: {err}") from None
     if not isinstance(message, dict):
@@ -291,7 +287,7 @@ def encodable(value: Any) -> bool:
     """Whether `value` (decoded JSON) can be written back as UTF-8: no lone surrogate in any key or string."""
     try:
         _ENCODER.encode(value).encode()
-    except UnicodeEncodeError, RecursionError:
+    except UnicodeEncodeError:
         return False
     return True
 

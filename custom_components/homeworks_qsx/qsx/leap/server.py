@@ -435,7 +435,11 @@ class LeapServer:
         """Start a session once the TLS handshake is done, or refuse it with a TLS close (LP4)."""
         peer = peer_name(transport)
         address = peer_address(transport)
-        if not self._accepting or not self._make_room():
+        if not self._accepting:  # stopping
+            self._counters["refused"] += 1
+            transport.close()
+            return None
+        if not self._make_room():
             self._counters["refused"] += 1
             _LOGGER.debug(
                 "LEAP connection from %s refused: %d sessions open",
