@@ -20,7 +20,10 @@ import pytest
 from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer
+from custom_components.homeworks_qsx.qsx.leap.pairing import (
+    MAX_PAIRING_REQUESTS,
+    PairingServer,
+)
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.limits import IDLE_EVICTION_AFTER, AddressLog
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
@@ -189,17 +192,21 @@ async def test_lp7_floods_of_such_lines_are_one_summary_per_address(
         session.send_raw(bad * 50 + PING % END_TAG.encode())
         replies = await replies_until(session, END_TAG)
         assert len(replies) == 51
-        pairer = await LeapSession.open(pairing.port, anonymous_context())
-        await pairer.receive()  # the status line
-        pairer.send_raw(bad * 50)
-        refusals = [await pairer.receive() for _ in range(50)]
+        refusals = []
+        for _ in range(
+            5
+        ):  # 5 connections of 10 lines (a pairing connection takes 16 requests)
+            pairer = await LeapSession.open(pairing.port, anonymous_context())
+            await pairer.receive()  # the status line
+            pairer.send_raw(bad * 10)
+            refusals += [await pairer.receive() for _ in range(10)]
+            await pairer.close()
         assert {reply["Header"]["StatusCode"] for reply in refusals} == {
             "400 BadRequest"
         }
         assert all("ClientTag" not in reply["Header"] for reply in refusals)
         assert len(log.records) == 2  # the first of each port
         await session.close()
-        await pairer.close()
         await server.stop()
         await pairing.stop()
     assert reached == []
@@ -560,3 +567,27 @@ async def test_lp21_a_fault_while_signing_answers_500_and_is_summarised(
     assert [record.getMessage() for record in log.records] == [
         "Refused LEAP pairing input from 127.0.0.1: internal error (RuntimeError)"
     ]
+
+
+async def test_lp21_pairing_requests_per_connection_are_bounded(
+    pairing: PairingServer,
+) -> None:
+    """LP21 (ours): a pairing connection may send `MAX_PAIRING_REQUESTS`; the next is refused and it is closed.
+
+    A client sends one CSR; without the bound, a client without a certificate could keep the server answering (and
+    buffering the answers it does not read) for as long as it sends.
+    """
+    assert MAX_PAIRING_REQUESTS == 16
+    with watched_log() as log:
+        pairer = await LeapSession.open(pairing.port, anonymous_context())
+        await pairer.receive()
+        pairer.send_raw(b"{}\n" * 10000)
+        replies = [json.loads(line) for line in (await pairer.read_eof()).splitlines()]
+        await pairer.close()
+    assert [reply["Header"]["StatusCode"] for reply in replies] == [
+        "404 NotFound"
+    ] * 16 + ["400 BadRequest"]
+    assert "More than 16 requests" in replies[-1]["Body"]["Message"]
+    assert (
+        len(log.records) == 1
+    )  # the first refusal; the rest go into the address's next summary

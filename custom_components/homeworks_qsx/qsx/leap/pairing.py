@@ -10,7 +10,8 @@ connection is closed 180 s after it opened (LP21), after a signed certificate, o
 
 Limits: 5 pairing connections at once (more get a TLS close), TLS handshake within 10 s; every socket takes its
 place in the `SocketBudget` (`qsx/limits.py`) the emulator's other listeners share; one press of the button issues
-at most `MAX_CERTIFICATES_PER_WINDOW` certificates, each named by the server (`CN=homeworks_qsx client paired from
+at most `MAX_CERTIFICATES_PER_WINDOW` certificates; a connection may send `MAX_PAIRING_REQUESTS` requests, the next
+is refused and the connection closed. Each certificate is named by the server (`CN=homeworks_qsx client paired from
 <address>`), never by the request. Refusals never echo text that cannot be encoded, and warnings about a peer are a
 summary per source address (`AddressLog`).
 """
@@ -53,6 +54,9 @@ _LOGGER = logging.getLogger(__name__)
 MAX_PAIRING_SESSIONS: Final = 5
 # Certificates one press of the pairing button may issue; then the window closes (LP21, ours).
 MAX_CERTIFICATES_PER_WINDOW: Final = 5
+# Requests one pairing connection may send (a client sends one CSR); the next is refused and the connection
+# closed, so neither the replies it leaves unread nor the time spent on it grow with what it sends.
+MAX_PAIRING_REQUESTS: Final = 16
 # LP21: seconds before a connection is closed, paired or not.
 PAIRING_TIMEOUT: Final = 180.0
 PAIR_URL: Final = "/pair"
@@ -95,6 +99,7 @@ class _Connection:
     deadline: asyncio.TimerHandle | None = None
     granted: bool = False
     closed: bool = False
+    requests: int = 0
 
     def send(self, message: Mapping[str, Any]) -> None:
         if not self.closed:
@@ -305,6 +310,21 @@ class PairingServer:
                     connection.address, f"line over {MAX_INBOUND_LINE_BYTES} bytes"
                 )
                 connection.send(_refusal(line_too_long(MAX_INBOUND_LINE_BYTES), None))
+                connection.closed = True
+                close_after_long_line(connection.transport)
+                return
+            connection.requests += 1
+            if connection.requests > MAX_PAIRING_REQUESTS:
+                self._counters["rejected_requests"] += 1
+                self.errors.record(
+                    connection.address,
+                    f"more than {MAX_PAIRING_REQUESTS} requests on one connection",
+                )
+                error = LeapError(
+                    Status.BAD_REQUEST,
+                    f"More than {MAX_PAIRING_REQUESTS} requests on one pairing connection",
+                )
+                connection.send(_refusal(error, None))
                 connection.closed = True
                 close_after_long_line(connection.transport)
                 return
