@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any, override
+import math
+import time
+from typing import Any, Final, override
 
 import probatio
 
@@ -37,6 +39,7 @@ from .const import (
     BackendType,
 )
 from .flow_checks import (
+    FlowFailure,
     FormError,
     announced_serial,
     async_emulated_data,
@@ -60,9 +63,12 @@ from .flow_schemas import (
 )
 from .options_flow import HomeworksQsxOptionsFlow
 from .qsx.errors import PairingError
-from .qsx.leap import LeapCertificates, async_pair_processor
+from .qsx.leap import LeapCertificates, async_pair_processor, button_wait, connect_wait
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
+
+# While the processor waits for its pairing button, the time left is shown anew this often (seconds).
+PAIRING_COUNTDOWN_INTERVAL: Final = 5.0
 
 
 class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -78,7 +84,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         # LEAP pairing: the processor's host, the running pairing, and the error to show when the form comes back.
         self._host: str | None = None
         self._pair_task: asyncio.Task[LeapCertificates] | None = None
-        self._pair_error: str | None = None
+        self._pair_error: FlowFailure | None = None
+        # When the processor, reached, stops waiting for its button (monotonic clock); None before it is reached.
+        self._button_deadline: float | None = None
 
     @staticmethod
     @callback
@@ -91,10 +99,13 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Choose what to set up: an emulated system (no hardware) or a live processor."""
+        """Choose what to set up: a processor over LEAP or over LIP, or an emulated system (no hardware).
+
+        The order is the description's: the recommended way first.
+        """
         return self.async_show_menu(
             step_id="user",
-            menu_options=[BackendType.EMULATED, BackendType.LEAP, BackendType.LIVE],
+            menu_options=[BackendType.LEAP, BackendType.LIVE, BackendType.EMULATED],
         )
 
     # Emulated system
@@ -173,7 +184,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    # Live processor over LEAP: pairing
+    # Processor over LEAP: pairing
 
     async def async_step_zeroconf(
         self, discovery_info: ZeroconfServiceInfo
@@ -200,15 +211,22 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             if user_input.get(CONF_HAVE_CERTIFICATES):
                 return await self.async_step_leap_certificates()
             return await self.async_step_pair()
-        errors = {"base": self._pair_error} if self._pair_error else {}
-        self._pair_error = None
+        errors, placeholders = self._take_pair_error()
         return self.async_show_form(
             step_id="leap",
             data_schema=self.add_suggested_values_to_schema(
                 leap_schema(), {CONF_HOST: self._host or ""}
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
+
+    def _take_pair_error(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Return the errors and placeholders of the form a failed pairing comes back to, once."""
+        failure, self._pair_error = self._pair_error, None
+        if failure is None:
+            return {}, {"error": ""}
+        return {"base": failure.key}, {"error": failure.cause}
 
     async def async_step_leap_certificates(
         self, user_input: dict[str, Any] | None = None
@@ -216,39 +234,53 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Take certificates obtained elsewhere (an emulator's `issue-cert`, an earlier pairing) instead of pairing."""
         assert self._host is not None
         errors: dict[str, str] = {}
+        placeholders = {"host": self._host, "error": ""}
         if user_input is not None:
             data = {
                 CONF_BACKEND: BackendType.LEAP.value,
                 CONF_HOST: self._host,
                 **{field: user_input[field].strip() + "\n" for field in PEM_FIELDS},
             }
-            description, error = await async_test_live(self.hass, data)
+            description, failure = await async_test_live(self.hass, data)
             if description is not None:
                 self._data = data
                 return await self._async_add_leap(description)
-            errors["base"] = error
+            assert failure is not None
+            errors["base"], placeholders["error"] = failure.key, failure.cause
         return self.async_show_form(
             step_id="leap_certificates",
             data_schema=certificates_schema(),
             errors=errors,
-            description_placeholders={"host": self._host},
+            description_placeholders=placeholders,
         )
 
     async def async_step_pair(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Wait while the user presses the pairing button on the processor."""
+        """Reach the processor's pairing port, then wait while the user presses its pairing button.
+
+        The progress says which of the two is under way, and how long is left of each.
+        """
         assert self._host is not None
         if self._pair_task is None:
+            self._button_deadline = None
             self._pair_task = self.hass.async_create_task(
-                async_pair_processor(self._host), eager_start=False
+                self._async_pair(self._host), eager_start=False
             )
         if not self._pair_task.done():
+            if self._button_deadline is None:
+                action, seconds = "pair_connect", connect_wait()
+            else:
+                action = "pair"
+                seconds = max(0.0, self._button_deadline - time.monotonic())
             return self.async_show_progress(
                 step_id="pair",
-                progress_action="pair",
+                progress_action=action,
                 progress_task=self._pair_task,
-                description_placeholders={"host": self._host},
+                description_placeholders={
+                    "host": self._host,
+                    "seconds": str(math.ceil(seconds)),
+                },
             )
         task, self._pair_task = self._pair_task, None
         try:
@@ -268,13 +300,38 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         return self.async_show_progress_done(next_step_id="paired")
 
+    async def _async_pair(self, host: str) -> LeapCertificates:
+        """Pair with `host`; while it waits for its button, have the progress show the time left every few seconds."""
+        pairing = asyncio.create_task(async_pair_processor(host, self._processor_waits))
+        try:
+            while True:
+                done, _ = await asyncio.wait(
+                    [pairing], timeout=PAIRING_COUNTDOWN_INTERVAL
+                )
+                if done:
+                    return pairing.result()
+                if self._button_deadline is not None:
+                    left = max(0.0, self._button_deadline - time.monotonic())
+                    self.async_update_progress(1.0 - left / button_wait())
+                    self.async_notify_flow_changed()
+        finally:
+            # The flow was closed: the pairing stops with it.
+            if not pairing.done():
+                pairing.cancel()
+                await asyncio.wait([pairing])
+
+    def _processor_waits(self) -> None:
+        """Count the button's wait down from now: the processor is reached and waits for its button."""
+        self._button_deadline = time.monotonic() + button_wait()
+        self.async_notify_flow_changed()
+
     async def async_step_paired(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Read the paired processor's system, then add it (or, on reauthentication, store the new certificates)."""
-        description, error = await async_test_live(self.hass, self._data)
+        description, failure = await async_test_live(self.hass, self._data)
         if description is None:
-            self._pair_error = error
+            self._pair_error = failure
             if self.source == SOURCE_REAUTH:
                 return await self.async_step_reauth_leap()
             return await self.async_step_leap()
@@ -293,23 +350,25 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             title=description.name or description.processor.name, data=self._data
         )
 
-    # Live processor over LIP
+    # Processor over LIP
 
     async def async_step_live(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Connect to a live processor: test the connection and login, and read its database."""
         errors: dict[str, str] = {}
+        placeholders = {"error": ""}
         if user_input is not None:
             data = {CONF_BACKEND: BackendType.LIVE.value, **user_input}
-            description, error = await async_test_live(self.hass, data)
+            description, failure = await async_test_live(self.hass, data)
             if description is not None:
                 await self.async_set_unique_id(live_unique_id(description))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
                     title=description.name or description.processor.name, data=data
                 )
-            errors["base"] = error
+            assert failure is not None
+            errors["base"], placeholders["error"] = failure.key, failure.cause
         return self.async_show_form(
             step_id="live",
             data_schema=self.add_suggested_values_to_schema(
@@ -317,6 +376,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input,
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def _async_step_update_live(
@@ -331,20 +391,22 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         Reauthentication (the login) and reconfiguration (host and ports) are this one step with other fields.
         """
         errors: dict[str, str] = {}
+        placeholders = {"name": entry.title, "error": ""}
         if user_input is not None:
-            description, error = await async_test_live(
+            description, failure = await async_test_live(
                 self.hass, {**entry.data, **user_input}
             )
             if description is not None:
                 await self.async_set_unique_id(live_unique_id(description))
                 self._abort_if_unique_id_mismatch(reason="wrong_processor")
                 return self._async_update_reload_and_abort(entry, user_input)
-            errors["base"] = error
+            assert failure is not None
+            errors["base"], placeholders["error"] = failure.key, failure.cause
         return self.async_show_form(
             step_id=step_id,
             data_schema=probatio.Schema(fields),
             errors=errors,
-            description_placeholders={"name": entry.title},
+            description_placeholders=placeholders,
         )
 
     # Reauthentication
@@ -374,12 +436,11 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             self._host = entry.data[CONF_HOST]
             return await self.async_step_pair()
-        errors = {"base": self._pair_error} if self._pair_error else {}
-        self._pair_error = None
+        errors, placeholders = self._take_pair_error()
         return self.async_show_form(
             step_id="reauth_leap",
             errors=errors,
-            description_placeholders={"name": entry.title},
+            description_placeholders={**placeholders, "name": entry.title},
         )
 
     # Reconfiguration

@@ -1,4 +1,9 @@
-"""Diagnostics download of the HomeWorks QSX integration: the system, its state and the connection."""
+"""Diagnostics download of the HomeWorks QSX integration: the whole system (entry), or one device of it.
+
+A module's download holds its description, its state and the loads given for it; an area group's its outputs and
+their states; the processor's the connection, the served ports and the system without its devices. Credentials, the
+host and every certificate are redacted; a device's download never holds more than the entry's.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,21 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import CONF_CA_PEM, CONF_CERT_PEM, CONF_DESCRIPTION_PATH, CONF_KEY_PEM
-from .qsx.description import description_to_dict
+from .const import (
+    CONF_CA_PEM,
+    CONF_CERT_PEM,
+    CONF_DESCRIPTION_PATH,
+    CONF_KEY_PEM,
+    CONF_ZONE_WATTS,
+    DOMAIN,
+)
+from .qsx.backend import QsxBackend
+from .qsx.description import description_to_dict, module_to_dict
 from .qsx.model import (
     ControlType,
+    DeviceDescription,
     DeviceKind,
     DeviceState,
     OutputDescription,
@@ -47,13 +62,10 @@ def _listed_output(output: OutputDescription, state: DeviceState) -> dict[str, A
     }
 
 
-async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
-) -> dict[str, Any]:
-    """Return the system model and state, the connection and the servers' counters; credentials and host redacted."""
+def _connection(entry: HomeworksQsxConfigEntry) -> dict[str, Any]:
+    """Return the entry (redacted), the link to the processor and the servers' counters."""
     runtime = entry.runtime_data
     backend = runtime.backend
-    description = backend.description
     return {
         "entry": {
             "title": entry.title,
@@ -70,26 +82,77 @@ async def async_get_config_entry_diagnostics(
             if runtime.servers is not None
             else None
         ),
+    }
+
+
+def _module_state(backend: QsxBackend, serial: str) -> dict[str, Any]:
+    state = backend.device_state(serial)
+    return {
+        **asdict(state),
+        "mode": state.mode.value,
+        "ignored_reason": reason.value if (reason := state.ignored_reason) else None,
+    }
+
+
+def _group(backend: QsxBackend, group: DeviceDescription) -> dict[str, Any]:
+    return {
+        "name": group.name,
+        "zones": [
+            _listed_output(output, backend.device_state(group.serial))
+            for output in group.outputs
+        ],
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> dict[str, Any]:
+    """Return the system model and state, the connection and the servers' counters; credentials and host redacted."""
+    backend = entry.runtime_data.backend
+    description = backend.description
+    return {
+        **_connection(entry),
         "system": description_to_dict(description),
         "states": {
-            module.serial: {
-                **asdict(backend.device_state(module.serial)),
-                "mode": backend.device_state(module.serial).mode.value,
-                "ignored_reason": reason.value
-                if (reason := backend.device_state(module.serial).ignored_reason)
-                else None,
-            }
+            module.serial: _module_state(backend, module.serial)
             for module in description.modules
         },
         "groups": {
-            group.serial: {
-                "name": group.name,
-                "zones": [
-                    _listed_output(output, backend.device_state(group.serial))
-                    for output in group.outputs
-                ],
-            }
+            group.serial: _group(backend, group)
             for group in description.devices
             if group.kind is DeviceKind.AREA_GROUP
         },
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """Return what concerns one device: a module or area group, or the processor with the connection."""
+    backend = entry.runtime_data.backend
+    description = backend.description
+    serials = {value for domain, value in device.identifiers if domain == DOMAIN}
+    for unit in description.devices:
+        if unit.serial not in serials:
+            continue
+        if unit.kind is DeviceKind.AREA_GROUP:
+            return {"group": _group(backend, unit), "connected": backend.connected}
+        return {
+            "module": module_to_dict(unit),
+            "state": _module_state(backend, unit.serial),
+            "loads": entry.options.get(CONF_ZONE_WATTS, {}).get(unit.serial, {}),
+            "connected": backend.connected,
+        }
+    if description.processor.serial not in serials:
+        # A device the system no longer has (a module removed while Home Assistant was stopped).
+        return {"in_system": False}
+    system = description_to_dict(description)
+    del system["modules"]
+    return {
+        **_connection(entry),
+        "system": system,
+        "modules": len(description.modules),
+        "groups": sum(
+            1 for unit in description.devices if unit.kind is DeviceKind.AREA_GROUP
+        ),
     }

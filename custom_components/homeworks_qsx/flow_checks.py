@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -48,12 +49,22 @@ from .qsx.errors import (
     InvalidDatabaseError,
     LimitError,
     PairingError,
+    PairingNoAnswerError,
     PairingTimeoutError,
     PairingUnreachableError,
     QsxError,
+    describe_cause,
 )
 from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
+
+
+@dataclass(frozen=True, slots=True)
+class FlowFailure:
+    """Why a step failed: the form's error key, and its cause for the error's `{error}` placeholder."""
+
+    key: str
+    cause: str
 
 
 class FormError(Exception):
@@ -140,39 +151,60 @@ def ports_in_use(entry: HomeworksQsxConfigEntry) -> frozenset[int]:
 
 async def async_test_live(
     hass: HomeAssistant, data: Mapping[str, Any]
-) -> tuple[SystemDescription | None, str]:
-    """Connect, log in, read the database, disconnect; returns the description or the error key.
+) -> tuple[SystemDescription | None, FlowFailure | None]:
+    """Connect, log in, read the database, disconnect; return the description, or why it failed.
 
     The one connection test of a new live entry, of reauthentication and of reconfiguration, over LIP or LEAP.
+    Nothing raises out of it: every failure is a translated error that names its cause.
     """
     leap = data[CONF_BACKEND] == BackendType.LEAP
-    backend: QsxBackend = (
-        create_leap_backend(data) if leap else create_live_backend(hass, data)
-    )
+    backend: QsxBackend | None = None
     try:
+        backend = create_leap_backend(data) if leap else create_live_backend(hass, data)
         await backend.async_start()
-    except AuthenticationError:
-        return None, "invalid_certificate" if leap else "invalid_auth"
-    except InvalidDatabaseError:
-        return None, "invalid_database"
-    except ConnectionFailedError, CommandTimeoutError, QsxError, OSError:
-        return None, "cannot_connect_leap" if leap else "cannot_connect"
-    except Exception:  # noqa: BLE001
+    except AuthenticationError as err:
+        return None, FlowFailure(
+            "invalid_certificate" if leap else "invalid_auth", describe_cause(err)
+        )
+    except InvalidDatabaseError as err:
+        return None, FlowFailure("invalid_database", describe_cause(err))
+    except CommandTimeoutError as err:
+        return None, FlowFailure("no_reply", describe_cause(err))
+    except (ConnectionFailedError, OSError) as err:
+        return None, FlowFailure(
+            "cannot_connect_leap" if leap else "cannot_connect", describe_cause(err)
+        )
+    except QsxError as err:
+        return None, FlowFailure("processor_error", describe_cause(err))
+    except Exception as err:  # noqa: BLE001
         LOGGER.exception("Unexpected error while connecting to %s", data[CONF_HOST])
-        return None, "unknown"
+        return None, FlowFailure("unknown", describe_cause(err))
     else:
-        return backend.description, ""
+        return backend.description, None
     finally:
+        if backend is not None:
+            await _async_stop_quietly(backend, data[CONF_HOST])
+
+
+async def _async_stop_quietly(backend: QsxBackend, host: str) -> None:
+    """Disconnect after a test; a failure to close what the test opened is logged, never shown as the test's."""
+    try:
         await backend.async_stop()
+    except Exception:  # noqa: BLE001 - the test's outcome is known already; a close that fails only leaks
+        LOGGER.exception("Closing the test connection to %s failed", host)
 
 
-def pairing_error(error: PairingError) -> str:
-    """Return the form's error key for a failed pairing."""
+def pairing_error(error: PairingError) -> FlowFailure:
+    """Return the form's error for a failed pairing."""
     if isinstance(error, PairingTimeoutError):
-        return "pairing_timeout"
-    if isinstance(error, PairingUnreachableError):
-        return "pairing_unreachable"
-    return "pairing_refused"
+        key = "pairing_timeout"
+    elif isinstance(error, PairingUnreachableError):
+        key = "pairing_unreachable"
+    elif isinstance(error, PairingNoAnswerError):
+        key = "pairing_no_answer"
+    else:
+        key = "pairing_refused"
+    return FlowFailure(key, describe_cause(error))
 
 
 def live_unique_id(description: SystemDescription) -> str:

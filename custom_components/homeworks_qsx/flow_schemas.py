@@ -53,7 +53,7 @@ from .const import (
 from .qsx.const import LINK_DEVICE_LIMIT, ProcessorModel
 from .qsx.leap import LEAP_PORT, PAIRING_PORT, Profile
 from .qsx.lip.protocol import DEFAULT_USERNAME
-from .qsx.model import SystemDescription
+from .qsx.model import DeviceDescription, SystemDescription
 
 PEM_FIELDS: Final = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
 
@@ -84,16 +84,20 @@ def dropdown(
     return SelectSelector(config)
 
 
+def module_label(module: DeviceDescription) -> str:
+    """Name a module with its link, address and serial number, as the forms list it."""
+    return (
+        f"{module.name} (link {module.link}, address {module.address}, {module.serial})"
+    )
+
+
 def module_selector(
     description: SystemDescription, *, multiple: bool = False
 ) -> SelectSelector:
     """Return a choice among the system's modules, each named with its link, address and serial number."""
     return dropdown(
         [
-            SelectOptionDict(
-                value=module.serial,
-                label=f"{module.name} (link {module.link}, address {module.address}, {module.serial})",
-            )
+            SelectOptionDict(value=module.serial, label=module_label(module))
             for module in description.modules
         ],
         multiple=multiple,
@@ -108,6 +112,11 @@ def model_option(model: ProcessorModel) -> str:
 def model_of_option(option: str) -> ProcessorModel:
     """Return the model of a form's option key; entries store the model number itself ("HQP7-2")."""
     return ProcessorModel[option.upper()]
+
+
+def zone_placeholders(module: DeviceDescription) -> dict[str, str]:
+    """Name each zone of a module for the forms' labels (`{zone_1}` … `{zone_4}`), as its entities are named."""
+    return {f"zone_{zone.number}": zone.name for zone in module.zones}
 
 
 def emulated_schema() -> probatio.Schema:

@@ -23,7 +23,7 @@ from homeassistant.helpers.selector import (
 
 from .const import CONF_MODULE, CONF_ZONE_WATTS
 from .energy import async_remove_sensors_without_load, zone_load_overrides
-from .flow_schemas import module_selector
+from .flow_schemas import module_selector, zone_placeholders
 from .qsx.const import MAINS_VOLTAGE, MODULE_RATING_A, ZONE_RATING_A, ZONES_PER_MODULE
 from .qsx.model import DeviceDescription, SystemDescription
 from .qsx.power import module_loads
@@ -157,6 +157,7 @@ class ZoneLoadsOptionsFlow(OptionsFlow):
             data_schema=module_loads_schema(module, overrides),
             errors=errors,
             description_placeholders={
+                **zone_placeholders(module),
                 "module": module.name,
                 "zone_max": f"{ZONE_MAX_WATTS:g}",
                 "module_max": f"{MODULE_MAX_WATTS:g}",

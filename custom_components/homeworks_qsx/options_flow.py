@@ -10,7 +10,9 @@ import probatio
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_NAME
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers.selector import (
+    AreaSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -27,7 +29,7 @@ from .const import (
     DEFAULT_CCI_REPAIR_MINUTES,
     BackendType,
 )
-from .flow_schemas import dropdown, module_selector
+from .flow_schemas import dropdown, module_label, module_selector, zone_placeholders
 from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
 from .qsx.const import (
     MAX_PULSE_SECONDS,
@@ -53,6 +55,8 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
     def __init__(self) -> None:
         """Start with no module chosen."""
         self._serial: str | None = None
+        # The modules chosen for removal, until the user confirms.
+        self._to_remove: list[str] = []
 
     @property
     def _entry(self) -> HomeworksQsxConfigEntry:
@@ -75,16 +79,12 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         return backend
 
     def _show_module_choice(
-        self, step_id: str, backend: EmulatedBackend, *, multiple: bool = False
+        self, step_id: str, backend: EmulatedBackend
     ) -> ConfigFlowResult:
         return self.async_show_form(
             step_id=step_id,
             data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_MODULE): module_selector(
-                        backend.description, multiple=multiple
-                    )
-                }
+                {probatio.Required(CONF_MODULE): module_selector(backend.description)}
             ),
         )
 
@@ -167,11 +167,14 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            overrides = {
-                key: value.strip()
-                for key in (CONF_NAME, CONF_AREA)
-                if (value := user_input.get(key, "")).strip()
-            }
+            overrides: dict[str, str] = {}
+            if name := user_input.get(CONF_NAME, "").strip():
+                overrides[CONF_NAME] = name
+            # The module's room is the chosen area's name: its device is then placed in that area.
+            if (area_id := user_input.get(CONF_AREA)) and (
+                area := ar.async_get(self.hass).async_get_area(area_id)
+            ):
+                overrides[CONF_AREA] = area.name
             try:
                 module = new_module(
                     description, int(user_input[CONF_LINK]), **overrides
@@ -187,7 +190,7 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
             {
                 probatio.Required(CONF_LINK, default=links[0]): dropdown(links),
                 probatio.Optional(CONF_NAME): str,
-                probatio.Optional(CONF_AREA): str,
+                probatio.Optional(CONF_AREA): AreaSelector(),
             }
         )
         return self.async_show_form(
@@ -200,15 +203,56 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
     async def async_step_remove_module(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Remove modules from the emulated system; their devices disappear at once."""
+        """Choose modules to remove (none is chosen beforehand); the next step asks to confirm."""
         backend = self._backend_with_modules()
         if not isinstance(backend, EmulatedBackend):
             return backend
+        errors: dict[str, str] = {}
         if user_input is not None:
-            for serial in user_input[CONF_MODULE]:
-                backend.emulator.remove_module(serial)
-            return self.async_create_entry(data=dict(self._entry.options))
-        return self._show_module_choice("remove_module", backend, multiple=True)
+            self._to_remove = list(user_input.get(CONF_MODULE, []))
+            if self._to_remove:
+                return await self.async_step_remove_module_confirm()
+            errors[CONF_MODULE] = "no_module_chosen"
+        # Optional with an empty default: the form starts with nothing selected.
+        return self.async_show_form(
+            step_id="remove_module",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Optional(CONF_MODULE, default=[]): module_selector(
+                        backend.description, multiple=True
+                    )
+                }
+            ),
+            errors=errors,
+        )
+
+    async def async_step_remove_module_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the modules about to be removed; remove them once confirmed, and say which were removed."""
+        backend = self._backend()
+        if backend is None:
+            return self.async_abort(reason="not_loaded")
+        modules = [
+            module
+            for module in backend.description.modules
+            if module.serial in self._to_remove
+        ]
+        if not modules:
+            return self.async_abort(reason="module_gone")
+        listed = {
+            "modules": "\n".join(f"- {module_label(module)}" for module in modules)
+        }
+        if user_input is None:
+            return self.async_show_form(
+                step_id="remove_module_confirm", description_placeholders=listed
+            )
+        for module in modules:
+            backend.emulator.remove_module(module.serial)
+        # An abort is the options dialog's only way to show a message of its own ("Options saved" otherwise).
+        return self.async_abort(
+            reason="modules_removed", description_placeholders=listed
+        )
 
     async def async_step_select_module(
         self, user_input: dict[str, Any] | None = None
@@ -235,7 +279,7 @@ class HomeworksQsxOptionsFlow(ZoneLoadsOptionsFlow):
         except KeyError:
             return self.async_abort(reason="module_gone")
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"module": module.name}
+        placeholders = {**zone_placeholders(module), "module": module.name}
         if user_input is not None:
             try:
                 backend.emulator.update_module(_updated_module(module, user_input))

@@ -33,6 +33,7 @@ class HomeworksQsxSensorEntityDescription(SensorEntityDescription):
     """Describes a sensor of a device."""
 
     capability: Capability  # created only on a backend that reports it
+    zone: int | None = None  # a zone's sensor is named after the zone
     exists_fn: Callable[[DeviceState], bool] = lambda _: True
     value_fn: Callable[[DeviceDescription, DeviceState], float | int | str | None]
 
@@ -50,7 +51,7 @@ def _relay_operations(number: int) -> HomeworksQsxSensorEntityDescription:
     return HomeworksQsxSensorEntityDescription(
         key=f"relay_operations_zone_{number}",
         translation_key="relay_operations",
-        translation_placeholders={"zone": str(number)},
+        zone=number,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -187,6 +188,19 @@ class HomeworksQsxDeviceSensor(HomeworksQsxDeviceEntity, SensorEntity):
     """A diagnostic sensor of a device."""
 
     entity_description: HomeworksQsxSensorEntityDescription
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        device: DeviceDescription,
+        description: HomeworksQsxSensorEntityDescription,
+    ) -> None:
+        """Measure `device`; a zone's sensor takes the zone's name, as its switch and energy sensors do."""
+        super().__init__(runtime, device, description)
+        if description.zone is not None:
+            self._attr_translation_placeholders = {
+                "zone": device.zone(description.zone).name
+            }
 
     @property
     @override

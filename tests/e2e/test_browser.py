@@ -177,13 +177,16 @@ async def add_system_in_the_ui(page: Page, steps: Steps) -> str:
     await page.get_by_placeholder("Search for a brand name").fill("HomeWorks")
     await steps.shot(page, "search-homeworks")
     await page.get_by_role("button", name="Lutron HomeWorks QSX").click()
-    # The three ways to run, as the translations name them.
-    for choice in (
+    # The three ways to run, as the translations name them, in the description's order.
+    choices = (
+        "HomeWorks QSX processor over LEAP (recommended)",
+        "HomeWorks QSX processor over LIP (telnet integration)",
         "Emulated system (no hardware)",
-        "HomeWorks QSX processor (LEAP, recommended)",
-        "HomeWorks QSX processor with telnet integration enabled (LIP)",
-    ):
+    )
+    for choice in choices:
         await expect(page.get_by_text(choice, exact=True)).to_be_visible()
+    shown = await page.locator("ha-list-item, ha-md-list-item").all_inner_texts()
+    assert [text.strip() for text in shown if text.strip() in choices] == list(choices)
     await steps.shot(page, "choose-emulated")
     await page.get_by_text("Emulated system (no hardware)").click()
 
@@ -320,7 +323,7 @@ async def first_step_in_french(
         await page.get_by_role("button", name="OK").click()
         await expect(page.get_by_text("Système émulé (sans matériel)")).to_be_visible()
         await expect(
-            page.get_by_text("Processeur HomeWorks QSX (LEAP, recommandé)")
+            page.get_by_text("Processeur HomeWorks QSX par LEAP (recommandé)")
         ).to_be_visible()
         await expect(
             page.get_by_text("faites tourner un système émulé dans Home Assistant")

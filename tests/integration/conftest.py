@@ -134,6 +134,13 @@ async def wait_for(hass: HomeAssistant, condition: Callable[[], bool]) -> bool:
     return False
 
 
+def placeholders(result: Mapping[str, Any]) -> Mapping[str, str]:
+    """Return the description placeholders a flow step shows (it must show some)."""
+    shown: Mapping[str, str] | None = result["description_placeholders"]
+    assert shown is not None
+    return shown
+
+
 def error_text(result: Mapping[str, Any]) -> str:
     """Return the error placeholder a flow form shows."""
     placeholders = result["description_placeholders"]

@@ -29,7 +29,11 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.description import default_processor_serial
-from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
+from custom_components.homeworks_qsx.qsx.errors import (
+    CommandTimeoutError,
+    InvalidDatabaseError,
+    QsxError,
+)
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
@@ -91,7 +95,7 @@ async def _start(hass: HomeAssistant, path: str) -> ConfigFlowResult:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["emulated", "leap", "live"]
+    assert result["menu_options"] == ["leap", "live", "emulated"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": path}
     )
@@ -313,33 +317,55 @@ async def test_live(
 async def test_live_errors(
     socket_enabled: None, hass: HomeAssistant, lip_server: LipServer
 ) -> None:
-    """Every error is shown and the flow recovers to a created entry."""
+    """Every failure is its own translated error naming its cause, and the flow recovers to a created entry."""
     result = await _start(hass, "live")
     flow_id = result["flow_id"]
+    assert result["description_placeholders"] == {"error": ""}
 
+    closed_port = _free_port()
     result = await hass.config_entries.flow.async_configure(
-        flow_id, _live_input(lip_server, **{CONF_LIP_PORT: _free_port()})
+        flow_id, _live_input(lip_server, **{CONF_LIP_PORT: closed_port})
     )
     assert result["errors"] == {"base": "cannot_connect"}
+    assert str(closed_port) in error_text(result)
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, _live_input(lip_server, **{CONF_PASSWORD: "wrong"})
     )
     assert result["errors"] == {"base": "invalid_auth"}
 
-    with patch.object(
-        LipBackend, "async_start", side_effect=InvalidDatabaseError("bad xml")
+    failures = [
+        (InvalidDatabaseError("bad xml"), "invalid_database"),
+        (CommandTimeoutError("no answer within 2 s"), "no_reply"),
+        (QsxError("unexpected report"), "processor_error"),
+        (RuntimeError("boom"), "unknown"),
+    ]
+    for failure, key in failures:
+        with patch.object(LipBackend, "async_start", side_effect=failure):
+            result = await hass.config_entries.flow.async_configure(
+                flow_id, _live_input(lip_server)
+            )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": key}
+        assert error_text(result) == str(failure)
+
+    # A session that cannot even be made, and one that cannot be closed: still a form, never an HTTP 500.
+    with patch(
+        "custom_components.homeworks_qsx.flow_checks.create_live_backend",
+        side_effect=ValueError("bad host"),
     ):
         result = await hass.config_entries.flow.async_configure(
             flow_id, _live_input(lip_server)
         )
-    assert result["errors"] == {"base": "invalid_database"}
-
-    with patch.object(LipBackend, "async_start", side_effect=RuntimeError("boom")):
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, _live_input(lip_server)
-        )
     assert result["errors"] == {"base": "unknown"}
+    assert error_text(result) == "bad host"
+    with patch.object(
+        LipBackend, "async_stop", side_effect=RuntimeError("close failed")
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, _live_input(lip_server, **{CONF_LIP_PORT: closed_port})
+        )
+    assert result["errors"] == {"base": "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, _live_input(lip_server)

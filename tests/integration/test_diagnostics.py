@@ -8,6 +8,7 @@ from typing import Any
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
@@ -21,9 +22,10 @@ from custom_components.homeworks_qsx.const import (
 from custom_components.homeworks_qsx.qsx.const import Fault
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
-from .conftest import KITCHEN, PROCESSOR, emulated_data
+from .conftest import KITCHEN, PROCESSOR, emulated_data, get_device
 
 
 async def test_diagnostics(
@@ -80,3 +82,41 @@ async def test_diagnostics_redacts_credentials(
     assert diagnostics["servers"]["lip"]["listening"] is True
     assert diagnostics["servers"]["leap"] is None
     assert diagnostics["entry"]["data"][CONF_PASSWORD] == "**REDACTED**"
+
+
+async def test_device_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A module's page downloads that module; the processor's the connection and the system without its modules."""
+    await init_integration.runtime_data.backend.async_simulate(KITCHEN, Fault.CCI, True)
+    assert await async_setup_component(hass, "diagnostics", {})
+    module: dict[str, Any] = await get_diagnostics_for_device(
+        hass,
+        hass_client,
+        init_integration,
+        get_device(hass, init_integration.entry_id, KITCHEN),
+    )
+    assert module == snapshot(name="module")
+    assert module["module"]["serial"] == KITCHEN
+    assert module["state"]["cci_open"] is True
+    processor: dict[str, Any] = await get_diagnostics_for_device(
+        hass,
+        hass_client,
+        init_integration,
+        get_device(hass, init_integration.entry_id, PROCESSOR),
+    )
+    assert processor == snapshot(name="processor")
+    assert "modules" not in processor["system"]
+    assert processor["modules"] == 3
+
+    # A device the system does not have (any more) says so.
+    stale = device_registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "DEADBEEF")}
+    )
+    assert await get_diagnostics_for_device(
+        hass, hass_client, init_integration, stale
+    ) == {"in_system": False}

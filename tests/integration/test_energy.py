@@ -450,6 +450,10 @@ async def test_loads_given_in_the_options(
     """A load given for a zone makes its sensors; 0 W removes them; too much for the module is refused."""
     result = await _loads_flow(hass, init_integration, KITCHEN)
     assert result["description_placeholders"] == {
+        "zone_1": "Island",
+        "zone_2": "Pendants",
+        "zone_3": "Under cabinet",
+        "zone_4": "Zone 4",
         "module": "Kitchen panel",
         "zone_max": "960",
         "module_max": "1920",

@@ -8,7 +8,7 @@ pairing server is signed by Lutron, which the emulator cannot be.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass, replace
 from ipaddress import ip_address
 from typing import Any, Final
@@ -18,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import pytest_socket
@@ -54,7 +55,10 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_HOST, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import (
+    EVENT_DATA_ENTRY_FLOW_PROGRESS_UPDATE,
+    FlowResultType,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -63,10 +67,11 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .conftest import HOUSE, KITCHEN, PROCESSOR, get_device
+from .conftest import HOUSE, KITCHEN, PROCESSOR, error_text, get_device, placeholders
 
 HOST = "127.0.0.7"  # the emulated processor
 OTHER_HOST = "127.0.0.8"  # nothing listens there
+SILENT_HOST = "127.0.0.9"  # takes connections on 8083 and never answers
 # Timing of the LEAP client in tests: reconnection at once, on the real clock.
 LEAP_TIMING: Final = replace(
     LEAP_TIMINGS,
@@ -126,7 +131,7 @@ class EmulatedProcessor:
 @pytest.fixture(autouse=True)
 def leap_loopback(socket_enabled: None) -> Generator[None]:
     """Let the test reach the emulated processor's own loopback addresses."""
-    pytest_socket.socket_allow_hosts([HOST, OTHER_HOST, "127.0.0.1"])
+    pytest_socket.socket_allow_hosts([HOST, OTHER_HOST, SILENT_HOST, "127.0.0.1"])
     yield
     pytest_socket.socket_allow_hosts(["127.0.0.1"])
 
@@ -217,7 +222,10 @@ async def submit_host(hass: HomeAssistant, flow_id: str, host: str) -> ConfigFlo
     """Submit the host form, let the pairing run, and return what follows it."""
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: host})
     assert result["type"] is FlowResultType.SHOW_PROGRESS
-    assert result["progress_action"] == "pair"
+    # First the pairing port is reached, then the processor waits for its button.
+    assert result["progress_action"] == "pair_connect"
+    assert placeholders(result)["host"] == host
+    assert int(placeholders(result)["seconds"]) > 0
     # Once the pairing ends, the flow manager moves the flow on by itself; the next call reads its outcome.
     await hass.async_block_till_done()
     return await hass.config_entries.flow.async_configure(flow_id)
@@ -238,9 +246,9 @@ async def start_leap_flow(hass: HomeAssistant) -> str:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
-        BackendType.EMULATED,
         BackendType.LEAP,
         BackendType.LIVE,
+        BackendType.EMULATED,
     ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": BackendType.LEAP}
@@ -314,6 +322,86 @@ async def test_pairing_errors_recover(
     assert result["errors"] == {"base": "pairing_timeout"}
     result = await pair(hass, processor, flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_pairing_port_that_never_answers(
+    hass: HomeAssistant, processor: EmulatedProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port 8083 that takes the connection and never finishes the handshake is told from a button not pressed."""
+    # pylutron-caseta gives the handshake 10 s; the test does not wait that long.
+    monkeypatch.setattr("pylutron_caseta.pairing.SOCKET_TIMEOUT", 0.3)
+    held: list[asyncio.StreamWriter] = []
+
+    async def take_and_stay_silent(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        held.append(writer)
+
+    silent = await asyncio.start_server(take_and_stay_silent, SILENT_HOST, PAIRING_PORT)
+    try:
+        flow_id = await start_leap_flow(hass)
+        result = await submit_host(hass, flow_id, SILENT_HOST)
+    finally:
+        for writer in held:
+            writer.close()
+        silent.close()
+        await silent.wait_closed()
+    assert held, "the pairing never reached the silent port"
+    assert result["step_id"] == "leap"
+    assert result["errors"] == {"base": "pairing_no_answer"}
+    assert "8083" in error_text(result)
+    result = await pair(hass, processor, flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_pairing_shows_the_time_left(
+    hass: HomeAssistant, processor: EmulatedProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the processor waits for its button, the progress counts the wait down; then the button is pressed."""
+    monkeypatch.setattr(
+        "custom_components.homeworks_qsx.config_flow.PAIRING_COUNTDOWN_INTERVAL", 0.02
+    )
+    # The emulated processor waits for its button long enough to watch the count-down.
+    assert processor.pairing is not None
+    await processor.pairing.stop()
+    processor.pairing = PairingServer(
+        processor.credentials, HOST, PAIRING_PORT, pairing_timeout=5.0
+    )
+    await processor.pairing.start()
+    progress: list[float] = []
+    hass.bus.async_listen(
+        EVENT_DATA_ENTRY_FLOW_PROGRESS_UPDATE,
+        lambda event: progress.append(event.data["progress"]),
+    )
+    flow_id = await start_leap_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOST: HOST})
+    assert result["progress_action"] == "pair_connect"
+
+    shown: list[ConfigFlowResult] = []
+
+    async def progress_shown() -> bool:
+        shown.append(await hass.config_entries.flow.async_configure(flow_id))
+        return shown[-1]["progress_action"] == "pair" and len(progress) >= 2
+
+    assert await until_async(progress_shown)
+    seconds = int(placeholders(shown[-1])["seconds"])
+    assert 0 < seconds <= 180
+    assert 0 <= progress[0] <= progress[-1] < 1
+    processor.press_pairing_button()
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def until_async(condition: Callable[[], Awaitable[bool]]) -> bool:
+    """Run the loop, on the real clock, until `condition` holds (at most 5 s)."""
+    for _ in range(500):
+        if await condition():
+            return True
+        await asyncio.sleep(0.01)
+    return False
 
 
 async def test_pairing_server_not_trusted(
@@ -780,6 +868,31 @@ async def test_diagnostics_never_show_certificates(
     assert diagnostics["entry"]["data"][CONF_KEY_PEM] == "**REDACTED**"
     assert diagnostics["connection"]["host"] == "**REDACTED**"
     assert diagnostics["capabilities"] == ["cco", "cco_pulse", "zones"]
+    # Nor does any device's download.
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        text = str(await get_diagnostics_for_device(hass, hass_client, entry, device))
+        assert "PRIVATE KEY" not in text
+        assert "CERTIFICATE" not in text
+        assert HOST not in text
+
+
+@pytest.mark.parametrize("profile", [Profile.ANONYMOUS])
+async def test_area_group_device_diagnostics(
+    hass: HomeAssistant,
+    processor: EmulatedProcessor,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """An area group's page downloads the group: its zones and their states."""
+    entry = await setup_leap(hass, processor)
+    device = devices_by_name(hass, entry)["Kitchen"]
+    diagnostics: dict[str, Any] = await get_diagnostics_for_device(
+        hass, hass_client, entry, device
+    )
+    assert diagnostics["connected"] is True
+    group = diagnostics["group"]
+    assert group["name"] == "Kitchen"
+    assert "Island" in [zone["name"] for zone in group["zones"]]
+    assert {zone["on"] for zone in group["zones"]} == {False}
 
 
 @pytest.mark.parametrize("profile", [Profile.ANONYMOUS])

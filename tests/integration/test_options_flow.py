@@ -22,7 +22,11 @@ from custom_components.homeworks_qsx.qsx.errors import LimitError
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 
 from .conftest import (
     GARAGE,
@@ -31,6 +35,7 @@ from .conftest import (
     counted_data,
     error_text,
     live_data,
+    placeholders,
     state_of,
 )
 
@@ -58,10 +63,11 @@ async def test_add_module(
     init_integration: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """A module added to link 2 appears at once, with its device, area and entities."""
+    """A module added to link 2 appears at once, with its device in the area chosen and its entities."""
+    studio = ar.async_get(hass).async_create("Studio")
     flow_id = await _menu(hass, init_integration, "add_module")
     result = await hass.config_entries.options.async_configure(
-        flow_id, {CONF_LINK: "2", CONF_NAME: " Studio panel ", CONF_AREA: "Studio"}
+        flow_id, {CONF_LINK: "2", CONF_NAME: " Studio panel ", CONF_AREA: studio.id}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -76,7 +82,8 @@ async def test_add_module(
         (DOMAIN, module.serial), init_integration.entry_id
     )
     assert device is not None
-    assert device.area_id == "studio"
+    assert module.area == "Studio"
+    assert device.area_id == studio.id
     assert state_of(hass, "switch.studio_panel_zone_1") == "off"
     assert state_of(hass, "sensor.test_house_link_2_devices") == "2"
     assert state_of(hass, "sensor.test_house_link_2_zones") == "8"
@@ -107,12 +114,35 @@ async def test_remove_modules(
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """Removed modules leave the device registry, with their entities."""
+    """Nothing is chosen beforehand; the chosen modules are named before removal and after it.
+
+    Removed modules leave the device registry, with their entities.
+    """
     flow_id = await _menu(hass, init_integration, "remove_module")
+    result = await hass.config_entries.options.async_configure(flow_id)
+    schema = result["data_schema"]
+    assert schema is not None
+    (field,) = schema.schema
+    assert field.default() == []
+    # Submitting with nothing chosen removes nothing.
+    result = await hass.config_entries.options.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MODULE: "no_module_chosen"}
     result = await hass.config_entries.options.async_configure(
         flow_id, {CONF_MODULE: [GARAGE, HALL]}
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "remove_module_confirm"
+    listed = placeholders(result)["modules"]
+    assert "Garage panel" in listed
+    assert "Hall panel" in listed
+    assert "Kitchen panel" not in listed
+    # Not removed before the confirmation.
+    assert state_of(hass, "sensor.test_house_link_2_devices") != "0"
+    result = await hass.config_entries.options.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "modules_removed"
+    assert result["description_placeholders"] == {"modules": listed}
     await hass.async_block_till_done()
     entry_id = init_integration.entry_id
     for serial in (GARAGE, HALL):
@@ -136,7 +166,7 @@ async def test_module_settings(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "module_settings"
-    assert result["description_placeholders"] == {"module": "Kitchen panel"}
+    assert placeholders(result)["module"] == "Kitchen panel"
     settings = {
         CONF_CCO_TYPE: "maintained",
         CONF_PULSE_SECONDS: 3.5,
@@ -289,3 +319,51 @@ async def test_no_modules(hass: HomeAssistant) -> None:
         )
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "no_modules"
+
+
+async def test_remove_confirmation_after_the_modules_left(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A confirmation whose modules are gone aborts; one whose system was unloaded says so."""
+    flow_id = await _menu(hass, init_integration, "remove_module")
+    await hass.config_entries.options.async_configure(flow_id, {CONF_MODULE: [GARAGE]})
+    backend = init_integration.runtime_data.emulated
+    assert backend is not None
+    backend.emulator.remove_module(GARAGE)
+    result = await hass.config_entries.options.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "module_gone"
+
+    flow_id = await _menu(hass, init_integration, "remove_module")
+    await hass.config_entries.options.async_configure(flow_id, {CONF_MODULE: [HALL]})
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
+
+
+async def test_zone_fields_named_after_the_zones(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The override and load fields of a module's zones carry the zones' names, as their entities do."""
+    module = init_integration.runtime_data.backend.description.device(KITCHEN)
+    names = {f"zone_{zone.number}": zone.name for zone in module.zones}
+    assert names["zone_1"] == "Island"
+    flow_id = await _menu(hass, init_integration, "select_module")
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {CONF_MODULE: KITCHEN}
+    )
+    assert result["description_placeholders"] == {**names, "module": "Kitchen panel"}
+
+    flow_id = await _menu(hass, init_integration, "zone_loads")
+    result = await hass.config_entries.options.async_configure(
+        flow_id, {CONF_MODULE: KITCHEN}
+    )
+    assert result["step_id"] == "module_loads"
+    assert result["description_placeholders"] == {
+        **names,
+        "module": "Kitchen panel",
+        "zone_max": "960",
+        "module_max": "1920",
+    }

@@ -19,7 +19,7 @@ from .conftest import KITCHEN, get_state, state_of
 
 MODE = "sensor.kitchen_panel_operating_mode"
 CURRENT = "sensor.kitchen_panel_load_current"
-RELAY_1 = "sensor.kitchen_panel_zone_1_relay_operations"
+RELAY_1 = "sensor.kitchen_panel_island_relay_operations"
 TEMPERATURE = "sensor.kitchen_panel_temperature"
 ISLAND = "switch.kitchen_panel_island"
 

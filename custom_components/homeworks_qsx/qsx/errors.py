@@ -109,5 +109,13 @@ class PairingUnreachableError(PairingError):
     """The processor's pairing port could not be reached."""
 
 
+class PairingNoAnswerError(PairingError):
+    """The processor's pairing port took the connection (or the host stayed silent) but never answered it.
+
+    Something listens on port 8083 that does not finish the secure handshake: not the processor, or a processor
+    that hangs. Told apart from `PairingTimeoutError`, which comes only once the processor waited for its button.
+    """
+
+
 class InvalidDatabaseError(QsxError):
     """The project database (`DbXmlInfo.xml`) could not be read or parsed."""

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .backend import LEAP_CAPABILITIES, LeapBackend
     from .certs import LeapCredentials
     from .client import LeapCertificates, LeapClient
-    from .pair import async_pair_processor
+    from .pair import async_pair_processor, button_wait, connect_wait
     from .pairing import PairingServer
     from .protocol import LEAP_PORT, PAIRING_PORT
     from .resources import Profile
@@ -29,6 +29,8 @@ _MODULES = {
     "LeapCertificates": ".client",
     "LeapClient": ".client",
     "async_pair_processor": ".pair",
+    "button_wait": ".pair",
+    "connect_wait": ".pair",
     "PairingServer": ".pairing",
     "LEAP_PORT": ".protocol",
     "PAIRING_PORT": ".protocol",
@@ -47,6 +49,8 @@ __all__ = [
     "PairingServer",
     "Profile",
     "async_pair_processor",
+    "button_wait",
+    "connect_wait",
 ]
 
 _resolve = lazy_exports(__name__, _MODULES)
