@@ -47,6 +47,8 @@ PROCESSOR_ENTITY_NAMES = [
     "Link 2 zones",
 ]
 POLL_TIMEOUT = 20.0
+AREA = "Living Room"  # one of the areas onboarding makes
+SILENT_HOST = "127.0.0.9"  # takes connections on the pairing port and never answers
 
 
 class Steps:
@@ -115,7 +117,7 @@ async def diagnostics(client: HomeAssistantClient, entry_id: str) -> dict[str, A
     return data
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)
 async def test_newcomer_in_the_browser(
     home_assistant: RunningHomeAssistant,
     http: aiohttp.ClientSession,
@@ -142,6 +144,9 @@ async def test_newcomer_in_the_browser(
             await see_the_devices(page, steps)
             await toggle_a_zone(page, steps, client, entry_id)
             await add_a_module_in_the_options(page, steps, client, entry_id)
+            await remove_a_module_in_the_options(page, steps, client, entry_id)
+            await zone_names_in_the_options(page, steps)
+            await pairing_port_that_never_answers(page, steps)
         except Exception:
             await steps.shot(page, "failed-here")
             raise
@@ -290,6 +295,8 @@ async def add_a_module_in_the_options(
     await steps.shot(page, "options-menu")
     await page.get_by_text("Add a module").click()
     await page.get_by_role("textbox", name="Name").fill("Porch panel")
+    # The area is chosen among Home Assistant's areas, not typed.
+    await choose(page, "Area", AREA)
     await steps.shot(page, "options-add-module")
     await page.get_by_role("button", name="Submit").click()
     await page.get_by_role("button", name="Finish").click()
@@ -297,6 +304,7 @@ async def add_a_module_in_the_options(
     await open_device(page, "Porch panel", "Switching power module")
     for name in ZONE_NAMES:
         await expect(page.get_by_text(name, exact=True).first).to_be_visible()
+    await expect(page.get_by_text(AREA).first).to_be_visible()
     await steps.shot(page, "new-module-device")
     devices = await client.devices_of(entry_id)
     assert sorted(device["name"] for device in devices) == [
@@ -305,6 +313,130 @@ async def add_a_module_in_the_options(
         "Module 2.1",
         "Porch panel",
     ]
+    (porch,) = [device for device in devices if device["name"] == "Porch panel"]
+    assert porch["area_id"] is not None
+
+
+async def open_options(page: Page, title: str) -> None:
+    """Open Settings → Devices & services → the integration, and the options of the entry named `title`."""
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("link", name="Devices & services").click()
+    await page.get_by_role("link", name="Lutron HomeWorks QSX").click()
+    entry = page.locator("ha-md-list-item, ha-list-item, ha-config-entry-row").filter(
+        has_text=title
+    )
+    await entry.get_by_role("button", name="Configure").first.click()
+    await expect(page.get_by_text("Remove modules")).to_be_visible()
+
+
+async def choose(page: Page, field: str, option: str) -> None:
+    """Pick `option` in the form's drop-down or picker labelled `field`."""
+    # A multiple choice starts as a button named after the field, with no chip: nothing chosen.
+    await (
+        page.get_by_label(field, exact=True)
+        .or_(page.get_by_role("button", name=field, exact=True))
+        .first.click()
+    )
+    # A drop-down lists options; a picker (areas, several modules) lists items under a search field.
+    await (
+        page.get_by_role("option", name=option)
+        .or_(page.locator("ha-combo-box-item", has_text=option))
+        .first.click()
+    )
+
+
+async def close_dialog(page: Page, title: str) -> None:
+    """Close the flow's dialog titled `title` with its close button (the flow is left unfinished)."""
+    await page.get_by_role("button", name="Close").first.click()
+    await expect(page.get_by_text(title, exact=True)).to_be_hidden()
+
+
+async def remove_a_module_in_the_options(
+    page: Page, steps: Steps, client: HomeAssistantClient, entry_id: str
+) -> None:
+    """Remove a module: nothing is chosen beforehand, a confirmation names it, the result says it was removed."""
+    await open_options(page, SYSTEM_NAME)
+    await page.get_by_text("Remove modules").click()
+    await expect(page.get_by_text("Choose the modules to remove")).to_be_visible()
+    # Nothing chosen: submitting asks for a choice and removes nothing.
+    await page.get_by_role("button", name="Submit").click()
+    await expect(
+        page.get_by_text("Choose at least one module to remove.")
+    ).to_be_visible()
+    await steps.shot(page, "options-remove-nothing-chosen")
+    await choose(page, "Modules", "Porch panel")
+    await page.get_by_role("button", name="Submit").click()
+    await expect(page.get_by_text("Remove these modules?")).to_be_visible()
+    await expect(page.get_by_text("Porch panel (link")).to_be_visible()
+    await steps.shot(page, "options-remove-confirm")
+    assert "Porch panel" in [d["name"] for d in await client.devices_of(entry_id)]
+    await page.get_by_role("button", name="Submit").click()
+    await expect(page.get_by_text("Removed from the emulated system")).to_be_visible()
+    await expect(page.get_by_text("Porch panel (link")).to_be_visible()
+    await steps.shot(page, "options-removed")
+    await page.locator("ha-dialog-footer").get_by_role("button", name="Close").click()
+    devices = await poll(
+        lambda: client.devices_of(entry_id),
+        lambda devices: "Porch panel" not in [d["name"] for d in devices],
+        "the removed module's device",
+    )
+    assert sorted(device["name"] for device in devices) == [
+        SYSTEM_NAME,
+        "Module 1.1",
+        "Module 2.1",
+    ]
+
+
+async def zone_names_in_the_options(page: Page, steps: Steps) -> None:
+    """See the example house's option forms name its zones as their entities are named."""
+    await open_options(page, "Maple Street house")
+    await page.get_by_text("Change a module's settings").click()
+    await choose(page, "Module", "Kitchen panel")
+    await page.get_by_role("button", name="Submit").click()
+    await expect(page.get_by_text("Island pendants in manual override")).to_be_visible()
+    await expect(page.get_by_text("Zone 1 in manual override")).to_have_count(0)
+    await steps.shot(page, "options-zone-names")
+    await close_dialog(page, "Settings of Kitchen panel")
+
+
+async def pairing_port_that_never_answers(page: Page, steps: Steps) -> None:
+    """LEAP pairing with a port 8083 that takes the connection and never answers: said so, not "button not pressed"."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def take_and_stay_silent(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        held.append(writer)
+
+    silent = await asyncio.start_server(take_and_stay_silent, SILENT_HOST, 8083)
+    try:
+        await page.get_by_role("link", name="Settings").click()
+        await page.get_by_role("link", name="Devices & services").click()
+        await page.get_by_role("button", name="Add integration").click()
+        await page.get_by_placeholder("Search for a brand name").fill("HomeWorks")
+        await page.get_by_role("button", name="Lutron HomeWorks QSX").click()
+        await page.get_by_text(
+            "HomeWorks QSX processor over LEAP (recommended)"
+        ).click()
+        await page.get_by_role("textbox", name="Host").fill(SILENT_HOST)
+        await page.get_by_role("button", name="Submit").click()
+        await expect(
+            page.get_by_text(f"Reaching the processor at {SILENT_HOST}")
+        ).to_be_visible()
+        await steps.shot(page, "pairing-reaching")
+        # pylutron-caseta gives the handshake 10 s.
+        await expect(page.get_by_text("No answer on port 8083")).to_be_visible(
+            timeout=30_000
+        )
+        await expect(page.get_by_text("button was not pressed")).to_have_count(0)
+        await steps.shot(page, "pairing-no-answer")
+        await close_dialog(page, "HomeWorks QSX processor over LEAP")
+    finally:
+        for writer in held:
+            writer.close()
+        silent.close()
+        await silent.wait_closed()
+    assert held, "the pairing never reached the silent port"
 
 
 async def first_step_in_french(
