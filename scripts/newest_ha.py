@@ -281,7 +281,7 @@ async def check_emulated(client: HomeAssistantClient) -> list[str]:
     names = sorted(str(device["name"]) for device in devices)
     if names != sorted([str(SYSTEM["name"]), "Module 1.1", "Module 1.2"]):
         problems.append(f"devices are {names}")
-    problems += await check_units(client, devices, entities)
+    problems += check_units(devices, entities)
     problems += await check_states(client, entities)
     problems += await check_zone(client, entities)
     return problems
@@ -302,16 +302,14 @@ async def check_served(
     units = {str(device["name"]) for device in devices if device["via_device_id"]}
     if units != served.unit_names:
         problems.append(f"devices under the processor are {sorted(units)}")
-    problems += await check_units(client, devices, entities)
+    problems += check_units(devices, entities)
     problems += await check_states(client, entities)
     problems += await check_zone(client, entities)
     return problems
 
 
-async def check_units(
-    client: HomeAssistantClient,
-    devices: list[dict[str, Any]],
-    entities: list[dict[str, Any]],
+def check_units(
+    devices: list[dict[str, Any]], entities: list[dict[str, Any]]
 ) -> list[str]:
     """Return the module (or area) devices that have no switch: their platform failed for them."""
     return [
