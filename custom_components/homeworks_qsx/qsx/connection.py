@@ -155,6 +155,27 @@ class Timings:
     reconnect_max: float = 60.0
 
 
+class Backoff:
+    """The delays between connection attempts, jittered so that clients of one processor do not come back together.
+
+    From `reconnect_min`, doubled after each failure up to `reconnect_max`; each delay is drawn between half and all
+    of its value.
+    """
+
+    __slots__ = ("_delay", "_timings")
+
+    def __init__(self, timings: Timings) -> None:
+        """Start at `timings.reconnect_min`."""
+        self._timings = timings
+        self._delay = timings.reconnect_min
+
+    def next_delay(self) -> float:
+        """Return the delay before the next attempt, and double the one after it."""
+        delay = self._delay * random.uniform(0.5, 1.0)
+        self._delay = min(self._delay * 2, self._timings.reconnect_max)
+        return delay
+
+
 class Connection[L: Link[Any]](ABC):
     """A processor reached over TCP, kept connected until `close()`.
 
@@ -309,9 +330,9 @@ class Connection[L: Link[Any]](ABC):
             await link.closed.wait()
             self._set_connected(False)
             await self._close_link(link)
-            delay = self._timings.reconnect_min
+            backoff = Backoff(self._timings)
             while True:
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                await asyncio.sleep(backoff.next_delay())
                 self._counters["reconnect_attempts"] += 1
                 try:
                     link = await self._establish()
@@ -323,7 +344,6 @@ class Connection[L: Link[Any]](ABC):
                     _LOGGER.debug(
                         "Reconnection to %s:%s failed: %s", self.host, self.port, err
                     )
-                    delay = min(delay * 2, self._timings.reconnect_max)
                 else:
                     break
             self._set_connected(True)

@@ -31,7 +31,11 @@ from custom_components.homeworks_qsx.qsx.errors import (
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap import link as link_module
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
+from custom_components.homeworks_qsx.qsx.leap.client import (
+    SILENT_CLOSE_LIMIT,
+    LeapCertificates,
+    LeapClient,
+)
 from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
@@ -309,6 +313,76 @@ async def test_certificate_refused_on_reconnection() -> None:
         await asyncio.sleep(0.1)
         assert client.diagnostics()["reconnect_attempts"] == attempts
         await client.close()
+
+
+async def test_hung_processor_is_retried_never_refused() -> None:
+    """Retry rule: a processor that answers nothing for a while (hung, busy) is retried, never refused.
+
+    It completes the TLS handshake, then answers nothing: a connection failure, retried with the back-off for as
+    long as it lasts. The hang lasts over ten time-outs of the test's timings (a 12 s hang against the default 5 s request
+    time-out, scaled down).
+    """
+    async with processor() as served:
+        client = served.client(
+            command_timeout=0.1, connect_timeout=0.1, keepalive_interval=0.05
+        )
+        await client.connect()
+        changes: list[bool] = []
+        client.subscribe_connection(changes.append)
+        rejected: list[bool] = []
+        client.subscribe_credentials_rejected(lambda: rejected.append(True))
+        await served.restart(reply_delay=60.0)  # sessions open, nothing answered
+        await wait_until(
+            lambda: client.diagnostics()["reconnect_attempts"] > 2 * SILENT_CLOSE_LIMIT
+        )
+        assert changes == [False]
+        assert "did not" in str(client.diagnostics()["last_error"])
+        await served.restart()
+        await wait_until(lambda: changes == [False, True])
+        assert rejected == []
+        assert not client.credentials_rejected
+        await client.close()
+
+
+async def test_session_limit_close_is_retried() -> None:
+    """Retry rule, LP4: sessions closed at once by a full processor are retried until one ends, never refused.
+
+    The closes come right after the handshake, as a refusal's would, but they do not go on across the back-off.
+    """
+    async with processor(max_sessions=1) as served:
+        holder = served.client()
+        await holder.connect()
+        client = served.client(reconnect_min=0.01, reconnect_max=5.0)
+        connecting = asyncio.create_task(client.connect())
+        await wait_until(
+            lambda: served.server.diagnostics()["refused"] > SILENT_CLOSE_LIMIT
+        )
+        assert not connecting.done()
+        await holder.close()
+        await connecting
+        assert client.connected
+        assert not client.credentials_rejected
+        await client.close()
+
+
+async def test_certificate_refused_by_closing_after_the_handshake() -> None:
+    """Retry rule: sessions closed right after the handshake on every attempt across the back-off are a refusal.
+
+    The emulator refuses a certificate of another CA so, sending no alert.
+    """
+    async with processor() as served:
+        stranger = LeapCredentials.generate()
+        key, cert = stranger.issue_client()
+        client = LeapClient(
+            HOST,
+            LeapCertificates(key, cert, served.credentials.ca_cert_pem),
+            port=served.server.port,
+            timings=replace(FAST, reconnect_min=0.01, reconnect_max=0.2),
+        )
+        with pytest.raises(AuthenticationError, match="in a row right after the TLS"):
+            await client.connect()
+        assert client.credentials_rejected
+        assert served.server.diagnostics()["failed_handshakes"] >= SILENT_CLOSE_LIMIT
 
 
 async def test_project_changed_on_reconnection() -> None:

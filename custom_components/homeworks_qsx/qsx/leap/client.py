@@ -6,8 +6,9 @@ pylutron-caseta stays the way to pair (`pair.py`) and the reference the benchmar
 
 The connection has the LIP client's shape: log in (the TLS handshake, then the first reads), keep the link alive
 with LEAP's ping (LP3), reconnect by itself with a jittered exponential backoff up to a minute, read every state
-again before declaring the link up, and stop reconnecting when the processor refuses the certificate (a new pairing
-is needed). Requests are pipelined: each carries its own `ClientTag`, many are in flight at once, and each reply is
+again before declaring the link up, and stop reconnecting only when the processor refuses the certificate (a new
+pairing is needed): a TLS alert refusing it, or sessions closed right after the handshake on every attempt across
+the back-off (`_SilentCloses`). A time-out, a busy processor, an unreachable one are retried for ever. Requests are pipelined: each carries its own `ClientTag`, many are in flight at once, and each reply is
 matched to its request by tag (LP5). Lists are read page by page (LP8). A subscription's pushes carry its tag and
 are routed by it (LP18). Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404),
 `RequestNotSupportedError` (405), `RequestRefusedError` (any other).
@@ -37,7 +38,7 @@ import logging
 import ssl
 from typing import Any, Final, override
 
-from ..connection import Timings, notify
+from ..connection import Backoff, Timings, notify
 from ..const import IgnoredReason
 from ..errors import (
     AuthenticationError,
@@ -76,7 +77,9 @@ CONTEXT_CACHE_SIZE: Final = (
 )
 # LP3: a ping every 30 s; the one unanswered ping ends the link.
 LEAP_TIMINGS: Final = Timings(keepalive_interval=30.0, keepalive_misses=1)
-SILENT_CLOSE_LIMIT: Final = 3  # sessions closed before any answer, in a row, that mean the certificate is refused
+# Sessions closed right after the TLS handshake, on this many attempts in a row spanning at least the back-off's
+# longest delay (`Timings.reconnect_max`), mean the certificate is refused (docs/leap-client.md, "Retry rule").
+SILENT_CLOSE_LIMIT: Final = 5
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
 # TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
@@ -133,9 +136,34 @@ class _SilentCloseError(ConnectionFailedError):
     """The processor closed a session right after the TLS handshake, before answering anything.
 
     A server that refuses the client's certificate under TLS 1.3 does so after the handshake; one that does not
-    flush its alert (as asyncio's servers do not) just closes. A one-off is a busy processor (LP4: session limit);
-    `SILENT_CLOSE_LIMIT` in a row is a refusal.
+    flush its alert (as asyncio's servers do not) just closes. So does a busy processor at its session limit (LP4):
+    only closes that go on across the back-off (`_SilentCloses`) are a refusal.
     """
+
+
+class _SilentCloses:
+    """Attempts in a row whose session was closed right after the TLS handshake, and when the first one was.
+
+    A refusal is `SILENT_CLOSE_LIMIT` of them spanning at least `span` seconds (the back-off's longest delay): a
+    processor busy for a moment lets a later attempt in, one that refuses the certificate never does. Any other
+    outcome of an attempt (a session, a time-out, an unreachable processor) starts the count again.
+    """
+
+    __slots__ = ("count", "first")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first = 0.0
+
+    def reset(self) -> None:
+        self.count = 0
+
+    def closed(self, now: float, span: float) -> bool:
+        """Count one more; whether they now amount to a refusal."""
+        if self.count == 0:
+            self.first = now
+        self.count += 1
+        return self.count >= SILENT_CLOSE_LIMIT and now - self.first >= span
 
 
 class LeapClient(LeapConnection):
@@ -171,7 +199,7 @@ class LeapClient(LeapConnection):
         self._states: dict[str, DeviceState] = {}
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
-        self._silent_closes = 0
+        self._silent_closes = _SilentCloses()
 
     # Model.
 
@@ -223,9 +251,9 @@ class LeapClient(LeapConnection):
     async def connect(self) -> None:
         """Connect, read the system and every state, then keep the link up in the background.
 
-        Also the way to try again after the certificate was refused on a reconnection. A session closed before
-        any answer is tried again after a short pause, up to `SILENT_CLOSE_LIMIT` sessions in a row (then the
-        certificate counts as refused).
+        Also the way to try again after the certificate was refused on a reconnection. A session closed right
+        after the TLS handshake is tried again with the back-off, until an attempt ends otherwise or the closes
+        amount to a refusal (`_SilentCloses`: with the default timings, at least a minute).
 
         Raises:
             ConnectionFailedError: the processor cannot be reached, or closed the session.
@@ -242,12 +270,12 @@ class LeapClient(LeapConnection):
                     f"The stored LEAP certificates are not usable: {describe_cause(err)}"
                 )
                 raise self._rejected from None
-        self._silent_closes = 0
+        backoff = Backoff(self._timings)
         while True:
             try:
                 await super().connect()
             except _SilentCloseError:
-                await asyncio.sleep(self._timings.reconnect_min * self._silent_closes)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             return
 
@@ -270,17 +298,45 @@ class LeapClient(LeapConnection):
         }
 
     @override
+    async def _establish(self) -> LeapLink:
+        """One attempt: follow the closes right after the handshake across attempts (`_SilentCloses`)."""
+        try:
+            link = await super()._establish()
+        except _SilentCloseError as err:
+            now = asyncio.get_running_loop().time()
+            if self._silent_closes.closed(now, self._timings.reconnect_max):
+                span = now - self._silent_closes.first
+                self._silent_closes.reset()
+                raise AuthenticationError(
+                    f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row right after the TLS "
+                    f"handshake, over {span:.0f} s: it refuses the certificate; pair again"
+                ) from err
+            raise
+        except BaseException:
+            self._silent_closes.reset()
+            raise
+        self._silent_closes.reset()
+        return link
+
+    @override
     async def _open(self) -> LeapLink:
-        """Connect with TLS; a certificate refused at the handshake is `AuthenticationError`."""
+        """Connect with TLS; a certificate refused at the handshake is `AuthenticationError`.
+
+        A connection reset during the handshake is a close at the handshake (`_SilentCloseError`).
+        """
         try:
             return await super()._open()
         except ConnectionFailedError as err:
-            self._silent_closes = 0
-            if (cause := err.__cause__) is not None and is_certificate_refusal(cause):
+            cause = err.__cause__
+            if cause is not None and is_certificate_refusal(cause):
                 raise AuthenticationError(
                     f"{self.host}:{self.port} refused the certificate, or is not the processor paired with: "
                     f"{describe_cause(cause)}"
                 ) from None
+            if isinstance(cause, ConnectionResetError | ssl.SSLEOFError):
+                raise _SilentCloseError(
+                    f"{self.host}:{self.port} closed the session during the TLS handshake: {describe_cause(cause)}"
+                ) from err
             raise
 
     @override
@@ -302,20 +358,13 @@ class LeapClient(LeapConnection):
                 raise AuthenticationError(
                     f"{self.host}:{self.port} refused the certificate: pair again"
                 ) from err
-            if link.answered:
-                self._silent_closes = 0
+            # A time-out is a busy or hung processor, never a refusal; so is a session that answered anything.
+            if link.answered or isinstance(err, CommandTimeoutError):
                 raise
-            self._silent_closes += 1
-            if self._silent_closes >= SILENT_CLOSE_LIMIT:
-                raise AuthenticationError(
-                    f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row before answering: it "
-                    "refuses the certificate; pair again"
-                ) from err
             raise _SilentCloseError(
-                f"{self.host}:{self.port} closed the session before answering"
+                f"{self.host}:{self.port} closed the session right after the TLS handshake"
                 + (f": {describe_cause(link.error)}" if link.error else "")
             ) from err
-        self._silent_closes = 0
         try:
             description = build_system(snapshot)
         except ValueError as err:
