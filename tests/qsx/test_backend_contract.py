@@ -2,7 +2,8 @@
 
 The same behavioural tests run against an `EmulatedBackend`, a `LipBackend` connected over 127.0.0.1 to a
 `LipServer`, and a `LeapBackend` connected to a `LeapServer` in both profiles (LP16: modules described in full, or
-anonymous as on a real QSX, their zones then grouped by area), each serving an `Emulator`. Faults are injected
+anonymous as on a real QSX, their zones then grouped by area) and in every push form (LP23: tagged collection
+deltas, tagged object statuses, untagged object statuses), each serving an `Emulator`. Faults are injected
 through the emulator.
 
 What a live processor cannot tell (relay counts, temperature, the bypass jumper; over LEAP also the CCI, LEDs,
@@ -42,6 +43,7 @@ from custom_components.homeworks_qsx.qsx.leap.client import (
     LEAP_TIMINGS,
     LeapCertificates,
 )
+from custom_components.homeworks_qsx.qsx.leap.pushes import PushForm
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
@@ -185,7 +187,17 @@ async def _nothing() -> None:
     return None
 
 
-@pytest.fixture(params=["emulated", "lip", "leap-full", "leap-anonymous"])
+@pytest.fixture(
+    params=[
+        "emulated",
+        "lip",
+        "leap-full",
+        "leap-anonymous",
+        "leap-full-object",
+        "leap-full-untagged",
+        "leap-anonymous-untagged",
+    ]
+)
 async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
     """Each backend in turn, started, over the same system."""
     emulator = Emulator(system())
@@ -195,10 +207,18 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
         request.getfixturevalue("socket_enabled")
         credentials = LeapCredentials.generate()
         key, cert = credentials.issue_client()
-        profile = (
-            Profile.ANONYMOUS if request.param.endswith("anonymous") else Profile.FULL
+        _, profile_name, *form = request.param.split("-")
+        profile = Profile(profile_name)
+        # LP23, LP57: the client is run against every push form (tagged collection deltas by default).
+        push_form = PushForm(form[0]) if form else PushForm.COLLECTION
+        leap_server = LeapServer(
+            emulator,
+            credentials,
+            "127.0.0.1",
+            0,
+            profile=profile,
+            push_form=push_form,
         )
-        leap_server = LeapServer(emulator, credentials, "127.0.0.1", 0, profile=profile)
         await leap_server.start()
         leap = LeapBackend(
             "127.0.0.1",

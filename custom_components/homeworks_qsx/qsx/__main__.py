@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .const import SAVE_DELAY_SECONDS
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
+from .leap.pushes import PushForm
 from .leap.resources import Profile
 from .limits import DEFAULT_HOST
 from .lip.protocol import (
@@ -168,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[profile.value for profile in Profile],
         default=Profile.FULL.value,
         help="how modules are listed: full (model, serial, zones) or anonymous (as a real QSX: Unknown devices)",
+    )
+    leap.add_argument(
+        "--leap-push-form",
+        choices=[form.value for form in PushForm],
+        default=PushForm.COLLECTION.value,
+        help=(
+            "how changes are pushed: collection (tagged Multiple... deltas, as a QSX), object (tagged One... "
+            "statuses) or untagged (untagged One... statuses, as Caseta); for testing clients (default collection)"
+        ),
     )
     leap.add_argument(
         "--no-leap", action="store_true", help="serve no LEAP and no pairing"
@@ -352,6 +362,7 @@ async def serve(args: argparse.Namespace) -> int:
             args.leap_port,
             args.pairing_port,
             Profile(args.leap_profile),
+            PushForm(args.leap_push_form),
         ),
         reply_delay=args.reply_delay_ms / 1000,
     )
@@ -370,7 +381,13 @@ async def serve(args: argparse.Namespace) -> int:
         if args.pairing_window:
             servers.pairing.open_pairing_window(args.pairing_window)
         parts.append(
-            f"LEAP on {args.host}:{servers.leap.port} ({args.leap_profile}), pairing on {args.host}:{servers.pairing.port}"
+            f"LEAP on {args.host}:{servers.leap.port} ({args.leap_profile}"
+            + (
+                f", {args.leap_push_form} pushes"
+                if args.leap_push_form != PushForm.COLLECTION
+                else ""
+            )
+            + f"), pairing on {args.host}:{servers.pairing.port}"
             + (
                 f" (window open {args.pairing_window:g} s)"
                 if args.pairing_window

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .leap.pairing import PairingServer
+from .leap.pushes import PushForm
 from .leap.server import LeapServer
 from .limits import SocketBudget
 from .lip.protocol import DEFAULT_MAX_SESSIONS
@@ -34,12 +35,13 @@ class LipSettings:
 
 @dataclass(frozen=True, slots=True)
 class LeapSettings:
-    """How LEAP is served: the emulator's CA, the LEAP and pairing ports, and the profile offered."""
+    """How LEAP is served: the emulator's CA, the LEAP and pairing ports, the profile offered and the push form."""
 
     credentials: LeapCredentials
     port: int
     pairing_port: int
     profile: Profile
+    push_form: PushForm = PushForm.COLLECTION  # LP23
 
 
 @dataclass(slots=True)
@@ -128,6 +130,7 @@ def create_servers(
             host,
             leap.port,
             profile=leap.profile,
+            push_form=leap.push_form,
             reply_delay=reply_delay,
             budget=budget,
         )

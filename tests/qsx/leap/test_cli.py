@@ -14,6 +14,7 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx import __main__ as cli
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
 from tests.qsx.serving import WAIT, busy_port, run_serve, start_serve, wait_for
 
 CLI_FILES = ("key", "cert", "ca")
@@ -257,3 +258,56 @@ async def test_serve_with_its_own_ca_file_saves_no_state(
     assert await asyncio.wait_for(task, WAIT) == 0
     assert "no --state" not in capsys.readouterr().err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["ca.json", "certs"]
+
+
+async def test_serve_untagged_pushes_reach_the_client(
+    socket_enabled: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LP23: `serve --leap-push-form untagged` pushes as Caséta does; the client follows a change made by another."""
+    ca_file = tmp_path / "ca.json"
+    issue = [
+        "issue-cert",
+        "--leap-ca",
+        str(ca_file),
+        "--out",
+        str(tmp_path),
+        "--id",
+        "t",
+    ]
+    assert await cli.issue_cert(cli.build_parser().parse_args(issue)) == 0
+    task, output = await start_serve(
+        [
+            "serve",
+            "--modules",
+            "1",
+            "--leap-ca",
+            str(ca_file),
+            "--no-lip",
+            "--leap-port",
+            "0",
+            "--pairing-port",
+            "0",
+            "--leap-push-form",
+            "untagged",
+        ],
+        capsys,
+    )
+    match = re.search(r"LEAP on [\d.]+:(\d+) \(full, untagged pushes\)", output)
+    assert match, output
+    key, cert, ca = (
+        (tmp_path / f"lutron_caseta-t-{kind}.pem").read_text() for kind in CLI_FILES
+    )
+    certificates = LeapCertificates(key, cert, ca)
+    commander, watcher = (
+        LeapClient("127.0.0.1", certificates, port=int(match[1])) for _ in range(2)
+    )
+    await commander.connect()
+    await watcher.connect()
+    serial = watcher.description.modules[0].serial
+    await commander.set_zone(serial, 2, True)
+    await wait_for(lambda: watcher.state(serial).zones[1].on)
+    assert watcher.diagnostics()["pushes"] == 1
+    await commander.close()
+    await watcher.close()
+    os.kill(os.getpid(), signal.SIGTERM)  # serve's own handler stops it
+    assert await asyncio.wait_for(task, WAIT) == 0

@@ -29,7 +29,10 @@ from custom_components.homeworks_qsx.qsx.errors import (
     UnknownObjectError,
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.leap import link as link_module
+from custom_components.homeworks_qsx.qsx.leap import (
+    client as client_module,
+    link as link_module,
+)
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import (
     SILENT_CLOSE_LIMIT,
@@ -626,4 +629,142 @@ async def test_requests_on_a_lost_link(caplog: pytest.LogCaptureFixture) -> None
         with pytest.raises(ConnectionFailedError, match="lost during /project"):
             await client._result(link, reply)
         await wait_until(lambda: "could not end" in caplog.text)
+        await client.close()
+
+
+def _status_push(
+    tag: str | None, statuses: list[dict[str, Any]], *, one: bool = False
+) -> dict[str, Any]:
+    """Return a `ReadResponse` push of zone statuses: `OneZoneStatus` on the zone's URL, or `MultipleZoneStatus`."""
+    header: dict[str, Any] = {"StatusCode": "200 OK"}
+    if tag is not None:
+        header["ClientTag"] = tag
+    if one:
+        [status] = statuses
+        header |= {"Url": status["href"], "MessageBodyType": "OneZoneStatus"}
+        body: dict[str, Any] = {"ZoneStatus": status}
+    else:
+        header |= {"Url": "/zone/status", "MessageBodyType": "MultipleZoneStatus"}
+        body = {"ZoneStatuses": statuses}
+    return {"CommuniqueType": "ReadResponse", "Header": header, "Body": body}
+
+
+async def test_lp57_every_push_form_and_provisional_replies() -> None:
+    """LP57: zone changes in every form are routed by the zone their body names.
+
+    Tagged or not, One or Multiple, object or collection URL, Read or SubscribeResponse. A delta changes only what
+    it carries; `1xx` replies are passed over for the final one; what cannot be routed is dropped.
+    """
+    credentials = LeapCredentials.generate()
+    tags: dict[str, str] = {}
+    pushes: list[list[dict[str, Any]]] = [
+        # Caséta (LP55 b): untagged OneZoneStatus on the zone's own URL.
+        [_status_push(None, [{"href": "/zone/5/status", "Level": 100}], one=True)],
+        # A delta without a level: nothing changes.
+        [_status_push(None, [{"href": "/zone/5/status", "StatusAccuracy": "Good"}])],
+        # A tag nobody sent (a command's reply long gone), a Multiple body: routed by the body.
+        [_status_push("gone", [{"Zone": {"href": "/zone/5"}, "SwitchedLevel": "Off"}])],
+        # The subscription's tag with a OneZoneStatus, as a SubscribeResponse.
+        [
+            _status_push(
+                "subscription", [{"href": "/zone/5/status", "Level": 100}], one=True
+            )
+            | {"CommuniqueType": "SubscribeResponse"}
+        ],
+        # Frames that name no zone: an area's status untagged, an untagged 204, an unknown tag with no body.
+        [
+            {
+                "CommuniqueType": "ReadResponse",
+                "Header": {"StatusCode": "200 OK", "MessageBodyType": "OneAreaStatus"},
+                "Body": {"AreaStatus": {"href": "/area/5/status", "Level": 0}},
+            },
+            {
+                "CommuniqueType": "SubscribeResponse",
+                "Header": {"StatusCode": "204 NoContent"},
+            },
+            {"CommuniqueType": "ReadResponse", "Header": {"ClientTag": "gone"}},
+        ],
+    ]
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        header = request["Header"]
+        # LP55 a: `102 Processing` before the final reply, on the request's tag.
+        send(
+            {
+                "CommuniqueType": request["CommuniqueType"].replace(
+                    "Request", "Response"
+                ),
+                "Header": {
+                    "StatusCode": "102 Processing",
+                    "ClientTag": header["ClientTag"],
+                },
+            }
+        )
+        if header["Url"] == "/zone/status":
+            tags["subscription"] = header["ClientTag"]
+        if header["Url"] == "/server/1/status/ping" and pushes:
+            for push in pushes.pop(0):
+                tag = push["Header"].get("ClientTag")
+                if tag in tags:
+                    push["Header"]["ClientTag"] = tags[tag]
+                send(push)
+        return False
+
+    untagged_204 = {
+        "CommuniqueType": "SubscribeResponse",
+        "Header": {"StatusCode": "204 NoContent"},
+    }
+    script = _system_script(_processor_device(), extra=extra)
+    async with scripted(credentials, script, greeting=untagged_204) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
+        await client.connect()
+        [group] = client.description.groups
+        seen: list[bool] = []
+        for _ in range(5):
+            await client.ping()
+            seen.append(client.state(group.serial).zones[0].on)
+        assert seen == [True, True, False, True, True]
+        diagnostics = client.diagnostics()
+        assert diagnostics["pushes"] >= 4
+        assert diagnostics["provisional_replies"] == diagnostics["requests"]
+        assert (
+            diagnostics["ignored_messages"] == 4
+        )  # the greeting and the three of the last push
+        await client.close()
+
+
+async def test_statuses_of_unknown_zones_are_counted_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Statuses of zones the system does not hold are counted in the diagnostics, and nothing is kept for them.
+
+    While the system is read, at most `MAX_PENDING_LEVELS` levels are kept; after, only the system's zones'.
+    """
+    monkeypatch.setattr(client_module, "MAX_PENDING_LEVELS", 10)
+    credentials = LeapCredentials.generate()
+    unknown = [{"href": f"/zone/{1000 + n}/status", "Level": 100} for n in range(1000)]
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        url = request["Header"]["Url"]
+        if (
+            url == "/zone/status"
+        ):  # the subscription's first answer names 1,000 zones more than the system has
+            statuses = [{"href": "/zone/5/status", "Level": 100}, *unknown]
+            send(reply(request, "MultipleZoneStatus", statuses))
+            return True
+        if url == "/server/1/status/ping":
+            send(_status_push(None, unknown))
+            send(_status_push(request["Header"]["ClientTag"] + "-other", unknown))
+        return False
+
+    script = _system_script(_processor_device(), extra=extra)
+    async with scripted(credentials, script) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
+        await client.connect()
+        [group] = client.description.groups
+        assert client.state(group.serial).zones[0].on
+        await client.ping()
+        diagnostics = client.diagnostics()
+        assert diagnostics["zone_levels"] == 1
+        assert diagnostics["unknown_zone_statuses"] == 3000
         await client.close()

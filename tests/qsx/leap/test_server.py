@@ -13,6 +13,7 @@ import pytest
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.protocol import MAX_OUTBOUND_LINE_BYTES
+from custom_components.homeworks_qsx.qsx.leap.pushes import PushForm
 from custom_components.homeworks_qsx.qsx.leap.resources import ResourceTree
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from tests.qsx.serving import WAIT, wait_for
@@ -29,6 +30,7 @@ ISLAND, PANTRY, HOOD, COUNTER, GATE = (
     122,
 )  # A1's zones and its momentary CCO
 A2_ZONE1, A2_CCO = 170, 202
+A3_ZONE1 = 250
 ROOT, GARAGE, HALL, KITCHEN = 3, 11, 19, 27
 
 
@@ -1103,3 +1105,62 @@ async def test_lp6_lp9_reply_types_and_body_keys(leap: Opener) -> None:
         "ReadRequest", "/area/3/associatedzone"
     )  # the root area holds no zone
     assert (empty["Header"]["StatusCode"], "Body" in empty) == ("204 NoContent", False)
+
+
+@pytest.mark.parametrize("form", list(PushForm))
+async def test_lp23_push_forms(
+    socket_enabled: None,
+    emulator: Emulator,
+    credentials: LeapCredentials,
+    client_context: ssl.SSLContext,
+    form: PushForm,
+) -> None:
+    """LP23: zone and area changes are pushed in the form chosen; the subscription's first answer is the same.
+
+    Tagged collection deltas (LP56), tagged object statuses, or untagged object statuses (LP55 b).
+    """
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0, push_form=form)
+    await server.start()
+    session = await LeapSession.open(server.port, client_context)
+    try:
+        zones = await session.request("SubscribeRequest", "/zone/status", tag="zones")
+        assert zones["Header"]["MessageBodyType"] == "MultipleZoneStatus"
+        areas = await session.request("SubscribeRequest", "/area/status", tag="areas")
+        assert areas["Header"]["MessageBodyType"] == "MultipleAreaStatus"
+        emulator.set_zone(
+            A3, 1, True
+        )  # a zone of the hall, whose level changes with it
+        zone_push, area_push = await session.receive(), await session.receive()
+        for push in (zone_push, area_push):
+            assert push["CommuniqueType"] == "ReadResponse"
+            assert push["Header"]["StatusCode"] == "200 OK"
+        zone_status = {
+            "href": f"/zone/{A3_ZONE1}/status",
+            "Zone": {"href": f"/zone/{A3_ZONE1}"},
+        }
+        if form is PushForm.COLLECTION:
+            assert zone_push["Header"]["ClientTag"] == "zones"
+            assert zone_push["Header"]["Url"] == "/zone/status"
+            assert zone_push["Header"]["MessageBodyType"] == "MultipleZoneStatus"
+            [status] = zone_push["Body"]["ZoneStatuses"]
+            assert area_push["Header"]["ClientTag"] == "areas"
+            assert area_push["Header"]["Url"] == "/area/status"
+            [area] = area_push["Body"]["AreaStatuses"]
+        else:
+            tags = ("zones", "areas") if form is PushForm.OBJECT else (None, None)
+            assert zone_push["Header"].get("ClientTag") == tags[0]
+            assert zone_push["Header"]["Url"] == f"/zone/{A3_ZONE1}/status"
+            assert zone_push["Header"]["MessageBodyType"] == "OneZoneStatus"
+            status = zone_push["Body"]["ZoneStatus"]
+            assert area_push["Header"].get("ClientTag") == tags[1]
+            assert area_push["Header"]["Url"] == f"/area/{HALL}/status"
+            assert area_push["Header"]["MessageBodyType"] == "OneAreaStatus"
+            area = area_push["Body"]["AreaStatus"]
+        assert status.items() >= zone_status.items()
+        assert status["Level"] == 100
+        assert area["href"] == f"/area/{HALL}/status"
+        assert area["Level"] == 100
+        assert server.diagnostics()["push_form"] == form.value
+    finally:
+        await session.close()
+        await server.stop()

@@ -59,7 +59,7 @@ from ..model import (
     new_device_state,
 )
 from .certs import client_context
-from .link import LeapConnection, LeapLink, body_list, body_object
+from .link import LeapConnection, LeapLink, body_object
 from .protocol import (
     LEAP_PORT,
     ZONE_STATUS_URL,
@@ -68,7 +68,7 @@ from .protocol import (
     CommuniqueType,
     id_from_href,
 )
-from .system import Snapshot, build_system, status_zone_id, zone_level
+from .system import Snapshot, build_system, status_zone_id, zone_level, zone_statuses
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,6 +80,9 @@ LEAP_TIMINGS: Final = Timings(keepalive_interval=30.0, keepalive_misses=1)
 # Sessions closed right after the TLS handshake, on this many attempts in a row spanning at least the back-off's
 # longest delay (`Timings.reconnect_max`), mean the certificate is refused (docs/leap-client.md, "Retry rule").
 SILENT_CLOSE_LIMIT: Final = 5
+# Zone levels kept while the system is being read, before the zones it holds are known (ours: more zones than a
+# system of a hundred processors with two full QS links each); levels of further zones are counted, not kept.
+MAX_PENDING_LEVELS: Final = 100_000
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
 # TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
@@ -200,6 +203,7 @@ class LeapClient(LeapConnection):
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._silent_closes = _SilentCloses()
+        self._counters["unknown_zone_statuses"] = 0
 
     # Model.
 
@@ -235,6 +239,7 @@ class LeapClient(LeapConnection):
             **self.connection_diagnostics(),
             "leap_version": self._leap_version,
             "requests_in_flight": len(link.requests) if link else 0,
+            "zone_levels": len(link.levels) if link else 0,
             "project_modified": description.database_date if description else None,
             "modules": len(description.modules) if description else 0,
             "area_groups": sum(
@@ -467,16 +472,42 @@ class LeapClient(LeapConnection):
 
     # The model.
 
+    @override
+    def _unsolicited(self, link: LeapLink, message: Mapping[str, Any]) -> bool:
+        """LP57: zone statuses outside any request (untagged, or on a tag no longer awaited) are applied too."""
+        statuses = zone_statuses(message)
+        if statuses is None:
+            return False
+        self._apply_statuses(link, statuses)
+        return True
+
     def _zone_statuses(self, link: LeapLink, message: Mapping[str, Any]) -> None:
-        """LP18: apply zone statuses (a subscription's first answer or a push) in arrival order."""
-        for status in body_list(message):
+        """LP18: apply the zone statuses of a message with a request's tag (the subscription's, a command's)."""
+        self._apply_statuses(link, zone_statuses(message) or [])
+
+    def _apply_statuses(
+        self, link: LeapLink, statuses: list[Mapping[str, Any]]
+    ) -> None:
+        """Apply zone statuses in arrival order, each to the zone its body names (LP57).
+
+        A status without a level (a delta of other keys) changes nothing. State is kept only for the zones of the
+        system (`MAX_PENDING_LEVELS` while it is being read); statuses of zones it does not hold are counted.
+        """
+        for status in statuses:
             zone_id = status_zone_id(status)
             on = zone_level(status)
             if zone_id is None or on is None:
                 continue
-            link.levels[zone_id] = on
-            if link.live:
+            if not link.live:
+                if zone_id in link.levels or len(link.levels) < MAX_PENDING_LEVELS:
+                    link.levels[zone_id] = on
+                else:
+                    self._counters["unknown_zone_statuses"] += 1
+            elif self.description.output(zone_id) is not None:
+                link.levels[zone_id] = on
                 self._apply_level(zone_id, on)
+            elif zone_id not in self._skipped:
+                self._counters["unknown_zone_statuses"] += 1
 
     def _apply_level(self, zone_id: int, on: bool) -> None:
         ref = self.description.output(zone_id)
@@ -521,8 +552,14 @@ class LeapClient(LeapConnection):
                 self.events.publish(
                     Event(EventKind.DEVICE_CHANGED, serial, value=device)
                 )
-        for zone_id, on in link.levels.items():
-            self._apply_level(zone_id, on)
+        for zone_id, on in list(link.levels.items()):
+            if description.output(zone_id) is not None:
+                self._apply_level(zone_id, on)
+                continue
+            # A zone of another control type, or none of the system's.
+            del link.levels[zone_id]
+            if zone_id not in self._skipped:
+                self._counters["unknown_zone_statuses"] += 1
         link.live = True
         if previous is not None and previous.database_date != description.database_date:
             notify(
@@ -575,18 +612,15 @@ class LeapClient(LeapConnection):
             self._zone_statuses(link, message)
 
         url = f"/zone/{zone_id}/commandprocessor"
-        reply = await self._request(
+        await self._request(
             link,
             CommuniqueType.CREATE_REQUEST,
             url,
             {"Command": command},
             handler=on_reply,
         )
-        statuses = body_list(reply)
-        level = zone_level(statuses[0]) if statuses else link.levels.get(zone_id)
-        if level is None:
-            level = link.levels.get(zone_id)
-        if level != on:
+        # The reply's status was applied as it came (`on_reply`); a reply without one leaves the last level known.
+        if link.levels.get(zone_id) != on:
             raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
 
     async def pulse_cco(self, serial: str, seconds: float) -> None:

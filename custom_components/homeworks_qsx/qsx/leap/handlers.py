@@ -31,6 +31,7 @@ from .protocol import (
     ping_reply,
     reply_prefix,
 )
+from .pushes import Subscription
 from .resources import Profile, ResourceTree, ZoneTarget, zone_status
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,10 +92,10 @@ class RequestHandler:
         """Return the status of a zone now."""
         return zone_status(target, self.emulator.state(target.serial))
 
-    def handle(self, request: Request, subscriptions: dict[str, str]) -> bytes:
+    def handle(self, request: Request, subscriptions: dict[str, Subscription]) -> bytes:
         """Return the encoded reply to `request`; `LeapError` when it is refused (LP7).
 
-        `subscriptions` are the session's (URL → the start of its push lines): subscribing adds to them.
+        `subscriptions` are the session's (URL → its tag and the start of its push lines): subscribing adds to them.
         """
         kind = request.communique_type
         if kind is CommuniqueType.READ_REQUEST:
@@ -201,18 +202,23 @@ class RequestHandler:
             )
         )
 
-    def _subscribe(self, request: Request, subscriptions: dict[str, str]) -> bytes:
+    def _subscribe(
+        self, request: Request, subscriptions: dict[str, Subscription]
+    ) -> bytes:
         """LP18: the whole current state now (not paged: clients read a subscription's first answer whole)."""
         if request.url not in SUBSCRIBABLE:
             raise self._refusal(request.url)
         result = self._read_body(request.url)
         assert result is not None
-        subscriptions[request.url] = reply_prefix(
-            CommuniqueType.READ_RESPONSE,
-            Status.OK,
-            request.url,
+        subscriptions[request.url] = Subscription(
             request.client_tag,
-            result[0],
+            reply_prefix(
+                CommuniqueType.READ_RESPONSE,
+                Status.OK,
+                request.url,
+                request.client_tag,
+                result[0],
+            ),
         )
         return encode(
             make_reply(

@@ -9,6 +9,7 @@ the system and its model, and the commands, on top.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -138,6 +139,7 @@ class LeapConnection(Connection[LeapLink]):
                 "pushes": 0,
                 "refusals": 0,
                 "pages": 0,
+                "provisional_replies": 0,
                 "ignored_messages": 0,
             }
         )
@@ -187,11 +189,26 @@ class LeapConnection(Connection[LeapLink]):
             self._dispatch(link, message)
 
     def _dispatch(self, link: LeapLink, message: Mapping[str, Any]) -> None:
-        """Route one message by its tag: a reply completes its request; a push goes to its subscription."""
+        """Route one message (LP57): a reply completes its request; a push goes to its subscription's handler.
+
+        A `1xx` reply is provisional: the request waits on for its final reply. A message whose tag matches no
+        request (or that has none) is offered to `_unsolicited`, which routes it by its body; what it cannot
+        route is dropped.
+        """
         header = message.get("Header")
-        tag = header.get("ClientTag") if isinstance(header, Mapping) else None
+        if not isinstance(header, Mapping):
+            header = {}
+        status_text = header.get("StatusCode")
+        status = status_code(status_text) if isinstance(status_text, str) else None
+        if status is not None and 100 <= status < 200:  # LP55: `102 Processing`
+            self._counters["provisional_replies"] += 1
+            return
+        tag = header.get("ClientTag")
         request = link.requests.get(tag) if isinstance(tag, str) else None
         if request is None or not isinstance(tag, str):
+            if self._unsolicited(link, message):
+                self._counters["pushes"] += 1
+                return
             self._counters["ignored_messages"] += 1
             _LOGGER.debug(
                 "Message from %s:%s for no request ignored: %.200s",
@@ -221,6 +238,10 @@ class LeapConnection(Connection[LeapLink]):
         if refused or not request.subscription:
             del link.requests[tag]
         request.finish()
+
+    @abstractmethod
+    def _unsolicited(self, link: LeapLink, message: Mapping[str, Any]) -> bool:
+        """Route a message that belongs to no request by its body (LP57); whether it was routed."""
 
     # Writing.
 

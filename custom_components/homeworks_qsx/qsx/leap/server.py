@@ -7,7 +7,7 @@ refusals.
 
 Pushes: the changes of one burst (everything the emulator publishes before the event loop turns, for example the
 32 modules of one override group) are gathered and sent as one line per subscription, zones in the order they
-first changed, each with its state at the time of sending. The changes requests cause are pushed right after the
+first changed, each with its state at the time of sending, in the server's push form (`pushes.py`, LP23). The changes requests cause are pushed right after the
 replies to the lines that arrived with them, in the same write. A subscription's header is encoded when it is made
 and a zone's status once per value (`ResourceTree.zone_status_json`): a push only joins texts.
 
@@ -67,13 +67,13 @@ from .protocol import (
     decode,
     encode,
     encode_json,
-    encode_reply,
     exception_reply,
     line_too_long,
     parse_request,
     request_tag,
     request_url,
 )
+from .pushes import Push, PushForm, Subscription
 from .resources import Profile
 from .tls import TlsListener
 
@@ -91,8 +91,6 @@ MAX_LINES_PER_TURN: Final = 64
 # Queued reply bytes written out at once, without waiting for the end of the batch (the write limit is checked
 # after each reply, not only after the batch).
 WRITE_CHUNK_BYTES: Final = 64 * 1024
-# Statuses per push line: keeps a line under LP2's 256 KiB.
-MAX_PUSH_STATUSES: Final = 1000
 
 
 @dataclass(slots=True, eq=False)
@@ -106,8 +104,8 @@ class _Session:
     reader: LineReader
     # When the peer last sent something (loop time): the session silent longest gives way at the cap.
     last_activity: float
-    # URL → the start of the subscription's push lines (`reply_prefix`, with its tag).
-    subscriptions: dict[str, str] = field(default_factory=dict)
+    # URL → the subscription's tag and the start of its push lines.
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
     # What to write next; made once the session exists (it names the session when it has something).
     out: WriteBuffer = field(init=False)
     closed: bool = False
@@ -153,6 +151,7 @@ class LeapServer:
         host: address to listen on (default loopback only).
         port: TCP port (8081 as on a processor; 0 picks a free one, see `port` once started).
         profile: how modules are listed (LP16).
+        push_form: the form changes are pushed in (LP23; tagged collection deltas by default, LP56).
         max_sessions: sessions at once (LP4).
         handshake_timeout: seconds a client has to finish the TLS handshake (LP4).
         budget: the open-socket budget shared with the emulator's other listeners (a new one by default).
@@ -174,6 +173,7 @@ class LeapServer:
         port: int = LEAP_PORT,
         *,
         profile: Profile = Profile.FULL,
+        push_form: PushForm = PushForm.COLLECTION,
         max_sessions: int = MAX_SESSIONS,
         handshake_timeout: float = TLS_HANDSHAKE_DEADLINE,
         budget: SocketBudget | None = None,
@@ -191,6 +191,7 @@ class LeapServer:
         self.credentials = credentials
         self.host = host
         self.profile = profile
+        self.push_form = push_form
         self._port = port
         self._max_sessions = max_sessions
         self._budget = budget if budget is not None else SocketBudget()
@@ -252,6 +253,7 @@ class LeapServer:
             "host": self.host,
             "leap_port": self._port,
             "profile": self.profile.value,
+            "push_form": self.push_form.value,
             "listening": self._server is not None,
             "open_sessions": len(self._sessions),
             "subscriptions": sum(
@@ -350,7 +352,10 @@ class LeapServer:
         if zone_subscribers and targets:
             state = self.emulator.state
             statuses = [
-                tree.zone_status_json(target, state(target.serial))
+                (
+                    f"/zone/{target.zone_id}/status",
+                    tree.zone_status_json(target, state(target.serial)),
+                )
                 for target in targets
             ]
             self._send_push(zone_subscribers, ZONE_STATUS_URL, statuses)
@@ -369,17 +374,20 @@ class LeapServer:
                 self._send_push(
                     area_subscribers,
                     AREA_STATUS_URL,
-                    [encode_json(status) for status in changed_areas],
+                    [(status["href"], encode_json(status)) for status in changed_areas],
                 )
 
     def _send_push(
-        self, sessions: Iterable[_Session], url: str, statuses: list[str]
+        self,
+        sessions: Iterable[_Session],
+        url: str,
+        statuses: list[tuple[str, str]],
     ) -> None:
-        """Send statuses (JSON text) to the subscribers of `url`; the body is made once, only the tag differs."""
-        for start in range(0, len(statuses), MAX_PUSH_STATUSES):
-            content = f"[{','.join(statuses[start : start + MAX_PUSH_STATUSES])}]"
-            for session in sessions:
-                self._queue(session, encode_reply(session.subscriptions[url], content))
+        """Send statuses (status URL, JSON text) to the subscribers of `url`, in the server's push form (LP23)."""
+        push = Push(self.push_form, url, statuses)
+        for session in sessions:
+            for line in push.lines(session.subscriptions[url]):
+                self._queue(session, line)
                 self._counters["pushes"] += 1
 
     # Writing.

@@ -38,7 +38,7 @@ from ..model import (
     ZoneDescription,
     switching_module,
 )
-from .protocol import id_from_href
+from .protocol import BodyType, id_from_href
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ SWITCHED: Final = "Switched"  # LP14
 CCO: Final = "CCO"  # LP15
 NOT_REPORTED: Final = 0  # link and address of a module: LEAP does not report them
 UNKNOWN_DATE: Final = "unknown"
+ZONE_PREFIX: Final = "/zone/"
 LINK_TYPES: Final = {"QS": LinkType.QS, "ClearConnectTypeA": LinkType.CLEAR_CONNECT_A}
 
 
@@ -299,10 +300,33 @@ def zone_level(status: Mapping[str, Any]) -> bool | None:
     return None
 
 
+def _zone_href_id(href: Any) -> int | None:
+    """Return the id in `/zone/<id>` or `/zone/<id>/status`; None for any other href (an area's, a button's)."""
+    if not isinstance(href, str) or not href.startswith(ZONE_PREFIX):
+        return None
+    return id_from_href(href)
+
+
 def status_zone_id(status: Mapping[str, Any]) -> int | None:
     """Return the id of the zone a zone status is about (its `Zone` link, else its own `href`)."""
     zone = status.get("Zone")
-    if isinstance(zone, Mapping) and isinstance(zone.get("href"), str):
-        return id_from_href(zone["href"])
-    link = status.get("href")
-    return id_from_href(link) if isinstance(link, str) else None
+    if isinstance(zone, Mapping) and "href" in zone:
+        return _zone_href_id(zone["href"])
+    return _zone_href_id(status.get("href"))
+
+
+def zone_statuses(message: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """LP57: the zone statuses a message carries, one (`ZoneStatus`) or many (`ZoneStatuses`); None if none.
+
+    Whatever the message's tag, URL or type (a push, a subscription's or a command's reply, tagged or not).
+    """
+    body = message.get("Body")
+    if not isinstance(body, Mapping):
+        return None
+    many = body.get(BodyType.MULTIPLE_ZONE_STATUSES.body_key)
+    if isinstance(many, list):
+        return [status for status in many if isinstance(status, Mapping)]
+    one = body.get(BodyType.ONE_ZONE_STATUS.body_key)
+    if isinstance(one, Mapping):
+        return [one]
+    return None
