@@ -39,6 +39,7 @@ from custom_components.homeworks_qsx.qsx.leap.client import (
     LeapCertificates,
     LeapClient,
 )
+from custom_components.homeworks_qsx.qsx.leap.link import MAX_REQUESTS_IN_FLIGHT
 from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
 from custom_components.homeworks_qsx.qsx.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
@@ -321,26 +322,39 @@ async def test_certificate_refused_on_reconnection() -> None:
 async def test_hung_processor_is_retried_never_refused() -> None:
     """Retry rule: a processor that answers nothing for a while (hung, busy) is retried, never refused.
 
-    It completes the TLS handshake, then answers nothing: a connection failure, retried with the back-off for as
-    long as it lasts. The hang lasts over ten time-outs of the test's timings (a 12 s hang against the default 5 s request
-    time-out, scaled down).
+    It goes on completing TLS handshakes, then answers nothing: a connection failure (a time-out), retried with the
+    back-off for as long as it lasts. The hang lasts over six time-outs of the test's timings (a 12 s hang against
+    the default 5 s request time-out and 30 s ping, scaled down); then the processor answers again and the client is back.
     """
-    async with processor() as served:
-        client = served.client(
-            command_timeout=0.1, connect_timeout=0.1, keepalive_interval=0.05
+    credentials = LeapCredentials.generate()
+    hung = False
+
+    def hang(request: dict[str, Any], send: Any) -> bool:
+        return hung
+
+    async with scripted(
+        credentials, _system_script(_processor_device(), extra=hang)
+    ) as port:
+        client = LeapClient(
+            HOST,
+            certificates(credentials),
+            port=port,
+            timings=replace(
+                FAST, command_timeout=0.2, connect_timeout=0.5, keepalive_interval=0.1
+            ),
         )
         await client.connect()
         changes: list[bool] = []
         client.subscribe_connection(changes.append)
         rejected: list[bool] = []
         client.subscribe_credentials_rejected(lambda: rejected.append(True))
-        await served.restart(reply_delay=60.0)  # sessions open, nothing answered
+        hung = True
         await wait_until(
-            lambda: client.diagnostics()["reconnect_attempts"] > 2 * SILENT_CLOSE_LIMIT
+            lambda: client.diagnostics()["reconnect_attempts"] > SILENT_CLOSE_LIMIT + 1
         )
         assert changes == [False]
         assert "did not" in str(client.diagnostics()["last_error"])
-        await served.restart()
+        hung = False
         await wait_until(lambda: changes == [False, True])
         assert rejected == []
         assert not client.credentials_rejected
@@ -767,4 +781,128 @@ async def test_statuses_of_unknown_zones_are_counted_not_kept(
         diagnostics = client.diagnostics()
         assert diagnostics["zone_levels"] == 1
         assert diagnostics["unknown_zone_statuses"] == 3000
+        await client.close()
+
+
+async def test_requests_in_flight_are_capped() -> None:
+    """At most `MAX_REQUESTS_IN_FLIGHT` requests are written and unanswered at once; the others wait their turn.
+
+    A system of 60 areas asks for 60 zone lists at once; a processor that answers each after a while sees no more
+    than the cap outstanding, and the start-up still reads them all.
+    """
+    credentials = LeapCredentials.generate()
+    areas = [{"href": f"/area/{100 + n}", "Name": f"Area {n}"} for n in range(60)]
+    outstanding = 0
+    most = 0
+    loop = asyncio.get_running_loop()
+
+    def answer_later(send: Any, message: dict[str, Any]) -> None:
+        nonlocal outstanding
+        outstanding -= 1
+        send(message)
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        nonlocal outstanding, most
+        outstanding += 1
+        most = max(most, outstanding)
+        url = request["Header"]["Url"]
+        if url == "/area":
+            message = reply(request, "MultipleAreaDefinition", areas)
+        elif url.endswith("/associatedzone"):
+            zone = f"/zone/{int(url.split('/')[2]) + 1000}"
+            message = reply(
+                request,
+                "MultipleZoneDefinition",
+                [{"href": zone, "Name": "Lamp", "ControlType": "Switched"}],
+            )
+        else:
+            outstanding -= 1
+            return False
+        loop.call_later(0.01, answer_later, send, message)
+        return True
+
+    script = _system_script(_processor_device(), extra=extra)
+    async with scripted(credentials, script) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
+        await client.connect()
+        assert len(client.description.groups) == 60
+        assert most == MAX_REQUESTS_IN_FLIGHT
+        diagnostics = client.diagnostics()
+        assert diagnostics["queued_requests"] > 0
+        assert diagnostics["requests_in_flight"] == 0
+        await client.close()
+
+
+async def test_project_transferred_while_connected_is_read_again() -> None:
+    """LP10: a project transferred to a processor that keeps the session is noticed within a ping interval.
+
+    A new `ProjectModifiedTimestamp`, an area and its zone added: the system is read again on a new session and the
+    changes published, as after a reboot.
+    """
+    credentials = LeapCredentials.generate()
+    project: dict[str, Any] = {
+        "Name": "Scripted",
+        "ProjectModifiedTimestamp": {
+            "Year": 2026,
+            "Month": 1,
+            "Day": 1,
+            "Hour": 0,
+            "Minute": 0,
+            "Second": 0,
+        },
+    }
+    areas = [{"href": "/area/2", "Name": "Hall"}]
+    zones = {2: [{"href": "/zone/5", "Name": "Lamp", "ControlType": "Switched"}]}
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        url = request["Header"]["Url"]
+        if url == "/project":
+            send(reply(request, "OneProjectDefinition", project))
+        elif url == "/area":
+            send(reply(request, "MultipleAreaDefinition", areas))
+        elif url.endswith("/associatedzone"):
+            send(
+                reply(request, "MultipleZoneDefinition", zones[int(url.split("/")[2])])
+            )
+        elif url == "/zone/status":
+            statuses = [
+                {"href": f"{zone['href']}/status", "Level": 100}
+                for area_zones in zones.values()
+                for zone in area_zones
+            ]
+            send(reply(request, "MultipleZoneStatus", statuses))
+        else:
+            return False
+        return True
+
+    script = _system_script(_processor_device(), extra=extra)
+    async with scripted(credentials, script) as port:
+        client = LeapClient(
+            HOST,
+            certificates(credentials),
+            port=port,
+            timings=replace(FAST, keepalive_interval=0.05),
+        )
+        await client.connect()
+        changed: list[tuple[str, str]] = []
+        client.subscribe_project_changed(lambda old, new: changed.append((old, new)))
+        events: list[Event] = []
+        client.events.subscribe(events.append)
+        await asyncio.sleep(0.12)  # project reads that find nothing new change nothing
+        assert client.diagnostics()["connects"] == 1
+        areas.append({"href": "/area/3", "Name": "Porch"})
+        zones[3] = [
+            {"href": "/zone/6", "Name": "Porch light", "ControlType": "Switched"}
+        ]
+        project["ProjectModifiedTimestamp"] = project["ProjectModifiedTimestamp"] | {
+            "Day": 2
+        }
+        await wait_until(lambda: bool(changed) and client.connected)
+        assert changed == [("01/01/2026,00:00:00", "01/02/2026,00:00:00")]
+        added = [e for e in events if e.kind is EventKind.MODULE_ADDED]
+        assert [e.value.name for e in added] == ["Porch"]
+        porch = added[0].serial
+        assert porch is not None
+        assert client.state(porch).zones[0].on
+        assert client.diagnostics()["connects"] == 2
         await client.close()

@@ -8,12 +8,14 @@ The connection has the LIP client's shape: log in (the TLS handshake, then the f
 with LEAP's ping (LP3), reconnect by itself with a jittered exponential backoff up to a minute, read every state
 again before declaring the link up, and stop reconnecting only when the processor refuses the certificate (a new
 pairing is needed): a TLS alert refusing it, or sessions closed right after the handshake on every attempt across
-the back-off (`_SilentCloses`). A time-out, a busy processor, an unreachable one are retried for ever. Requests are pipelined: each carries its own `ClientTag`, many are in flight at once, and each reply is
-matched to its request by tag (LP5). Lists are read page by page (LP8). A subscription's pushes carry its tag and
-are routed by it (LP18). Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404),
+the back-off (`_SilentCloses`). A time-out, a busy processor, an unreachable one are retried for ever.
+
+Requests are pipelined: each carries its own `ClientTag`, up to `MAX_REQUESTS_IN_FLIGHT` are in flight at once, and
+each reply is matched to its request by tag (LP5). Lists are read page by page (LP8). Pushes, in whatever form they
+come (LP57), are routed by the zone their body names. Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404),
 `RequestNotSupportedError` (405), `RequestRefusedError` (any other).
 
-Start-up costs two round trips (plus paging): the project, the processor, the areas, the other devices and the
+Start-up costs two round trips (plus paging, and one more per `MAX_REQUESTS_IN_FLIGHT` areas): the project, the processor, the areas, the other devices and the
 zone-status subscription are asked for at once; each area's zones and each link as soon as their parent arrives.
 
 Every message with a tag is handled in the transport's callback, in arrival order: zone statuses (a push, the
@@ -68,7 +70,14 @@ from .protocol import (
     CommuniqueType,
     id_from_href,
 )
-from .system import Snapshot, build_system, status_zone_id, zone_level, zone_statuses
+from .system import (
+    Snapshot,
+    build_system,
+    database_date,
+    status_zone_id,
+    zone_level,
+    zone_statuses,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,6 +92,7 @@ SILENT_CLOSE_LIMIT: Final = 5
 # Zone levels kept while the system is being read, before the zones it holds are known (ours: more zones than a
 # system of a hundred processors with two full QS links each); levels of further zones are counted, not kept.
 MAX_PENDING_LEVELS: Final = 100_000
+PROJECT_URL: Final = "/project"  # LP10
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
 # TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
@@ -238,7 +248,8 @@ class LeapClient(LeapConnection):
         return {
             **self.connection_diagnostics(),
             "leap_version": self._leap_version,
-            "requests_in_flight": len(link.requests) if link else 0,
+            "requests_in_flight": link.in_flight if link else 0,
+            "requests_waiting": len(link.queued) if link else 0,
             "zone_levels": len(link.levels) if link else 0,
             "project_modified": description.database_date if description else None,
             "modules": len(description.modules) if description else 0,
@@ -377,6 +388,42 @@ class LeapClient(LeapConnection):
                 PROCESSOR_URL, None, describe_cause(err)
             ) from None
         self._adopt(description, link)
+        link.tasks.append(
+            asyncio.create_task(self._watch_project(link), name="leap-project-watch")
+        )
+
+    async def _watch_project(self, link: LeapLink) -> None:
+        """LP10: read the project every ping interval; another `ProjectModifiedTimestamp` ends the session.
+
+        A project transferred from Lutron Designer (zones added, removed, renumbered) changes the timestamp, and a
+        processor that kept the session would leave it half alive (subscriptions and ids of the old project). The
+        reconnection that follows reads the whole system again and publishes what changed (`_adopt`).
+        """
+        while True:
+            await asyncio.sleep(self._timings.keepalive_interval)
+            try:
+                reply = await self._request(
+                    link, CommuniqueType.READ_REQUEST, PROJECT_URL
+                )
+            except RequestRefusedError as err:
+                _LOGGER.debug("%s not readable: %s", PROJECT_URL, err)
+                continue
+            except ConnectionFailedError:
+                if link.closed.is_set():
+                    return
+                continue  # a time-out: the keepalive decides whether the link is lost
+            project = body_object(reply, BodyType.ONE_PROJECT.body_key)
+            date = database_date(project.get("ProjectModifiedTimestamp"))
+            if date != self.description.database_date:
+                _LOGGER.debug(
+                    "The project of %s:%s changed (%s): reading the system again",
+                    self.host,
+                    self.port,
+                    date,
+                )
+                self._last_error = "the project changed"
+                self._drop(link)
+                return
 
     async def _read_system(self, link: LeapLink) -> Snapshot:
         """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
@@ -391,7 +438,7 @@ class LeapClient(LeapConnection):
             handler=on_statuses,
             subscription=True,
         )
-        project = self._request(link, CommuniqueType.READ_REQUEST, "/project")
+        project = self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
         area_zones: dict[int, list[Mapping[str, Any]]] = {}
         zone_reads: list[asyncio.Task[None]] = []
 

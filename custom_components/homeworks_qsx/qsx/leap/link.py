@@ -1,16 +1,18 @@
 """Tagged requests over one LEAP session: the plumbing under `LeapClient` (LP5–LP9, LP18).
 
 `LeapConnection` adds to the protocol-neutral `Connection` (`connection.py`) what every LEAP exchange needs:
-requests are pipelined, each with its own `ClientTag`, and each reply is matched to its request by tag (LP5); the
-lines of one loop turn are written at once; lists are read page by page (LP8); a subscription's pushes carry its
-tag and go to its handler (LP18); refusals (LP7) raise typed errors (`refusal`). `LeapClient` (`client.py`) builds
-the system and its model, and the commands, on top.
+requests are pipelined, each with its own `ClientTag`, at most `MAX_REQUESTS_IN_FLIGHT` unanswered at once, and
+each reply is matched to its request by tag (LP5); the lines of one loop turn are written at once; lists are read
+page by page (LP8); a `1xx` reply is passed over (LP55); a subscription's pushes go to its handler (LP18), and
+messages of no request to `_unsolicited`, which routes them by their body (LP57); refusals (LP7) raise typed
+errors (`refusal`). `LeapClient` (`client.py`) builds the system and its model, and the commands, on top.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
 import asyncio
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import itertools
@@ -40,6 +42,9 @@ from .protocol import (
 _LOGGER = logging.getLogger(__name__)
 
 MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a server that never stops paging)
+# Requests written and not yet answered, at most; later ones wait their turn in order (ours: no one has shown that a
+# processor takes hundreds at once; 16 keep the start-up within a few round trips, docs/leap-client.md).
+MAX_REQUESTS_IN_FLIGHT: Final = 16
 
 type MessageHandler = Callable[[Mapping[str, Any]], None]
 
@@ -88,6 +93,7 @@ class LeapReply(PendingReply):
     subscription: bool = False
     message: Mapping[str, Any] | None = None
     refusal: RequestRefusedError | None = None
+    in_flight: bool = False  # written, and its first answer not come yet
 
 
 @dataclass(slots=True, eq=False)
@@ -99,6 +105,11 @@ class LeapLink(Link[LeapReply]):
     )
     requests: dict[str, LeapReply] = field(default_factory=dict)
     outbox: list[bytes] = field(default_factory=list)
+    in_flight: int = (
+        0  # requests written and not answered yet (`MAX_REQUESTS_IN_FLIGHT`)
+    )
+    # Requests waiting for a place in flight, by tag, with their line.
+    queued: deque[tuple[str, bytes]] = field(default_factory=deque)
     # Zone levels received on this session (by zone id), applied to the model once it matches this session.
     levels: dict[int, bool] = field(default_factory=dict)
     live: bool = False
@@ -108,6 +119,8 @@ class LeapLink(Link[LeapReply]):
         """Fail every request in flight (the link is lost)."""
         requests = list(self.requests.values())
         self.requests.clear()
+        self.queued.clear()
+        self.in_flight = 0
         for request in requests:
             request.finish(failed=True)
 
@@ -139,6 +152,7 @@ class LeapConnection(Connection[LeapLink]):
                 "pushes": 0,
                 "refusals": 0,
                 "pages": 0,
+                "queued_requests": 0,
                 "provisional_replies": 0,
                 "ignored_messages": 0,
             }
@@ -237,6 +251,7 @@ class LeapConnection(Connection[LeapLink]):
                     self._leap_version = float(version)
         if refused or not request.subscription:
             del link.requests[tag]
+        self._release(link, request)
         request.finish()
 
     @abstractmethod
@@ -270,11 +285,34 @@ class LeapConnection(Connection[LeapLink]):
             loop.create_future(), url=url, handler=handler, subscription=subscription
         )
         link.requests[tag] = reply
-        if not link.outbox:
-            loop.call_soon(self._flush, link)
-        link.outbox.append(encode(make_request(kind, url, tag, body, paging)))
+        line = encode(make_request(kind, url, tag, body, paging))
         self._counters["requests"] += 1
+        if link.in_flight < MAX_REQUESTS_IN_FLIGHT and not link.queued:
+            self._write(link, reply, line)
+        else:
+            link.queued.append((tag, line))
+            self._counters["queued_requests"] += 1
         return reply
+
+    def _write(self, link: LeapLink, reply: LeapReply, line: bytes) -> None:
+        """Put a request in flight: its line goes out with the others of this loop turn."""
+        reply.in_flight = True
+        link.in_flight += 1
+        if not link.outbox:
+            asyncio.get_running_loop().call_soon(self._flush, link)
+        link.outbox.append(line)
+
+    def _release(self, link: LeapLink, reply: LeapReply) -> None:
+        """Give the place of a request in flight (answered, or given up) to the next one waiting."""
+        if not reply.in_flight:
+            return
+        reply.in_flight = False
+        link.in_flight -= 1
+        while link.queued and link.in_flight < MAX_REQUESTS_IN_FLIGHT:
+            tag, line = link.queued.popleft()
+            waiting = link.requests.get(tag)
+            if waiting is not None:  # else it timed out while it waited
+                self._write(link, waiting, line)
 
     @staticmethod
     def _flush(link: LeapLink) -> None:
@@ -292,6 +330,7 @@ class LeapConnection(Connection[LeapLink]):
             for tag, request in list(link.requests.items()):
                 if request is reply:
                     del link.requests[tag]
+            self._release(link, reply)
             raise
         if reply.refusal is not None:
             raise reply.refusal
