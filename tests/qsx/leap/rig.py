@@ -239,7 +239,11 @@ async def scripted(
 ) -> AsyncIterator[int]:
     """Serve TLS (client certificates required), answering each request line with `script(request, send)`."""
 
+    writers: set[asyncio.StreamWriter] = set()
+
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.add(writer)
+
         def send(message: dict[str, Any] | bytes) -> None:
             writer.write(
                 message
@@ -263,7 +267,11 @@ async def scripted(
         yield int(server.sockets[0].getsockname()[1])
     finally:
         server.close()
-        await server.wait_closed()
+        # A test that failed before closing its client leaves sessions open: end them, or this would wait for ever.
+        for writer in writers:
+            writer.close()
+        async with asyncio.timeout(WAIT):
+            await server.wait_closed()
 
 
 def reply(
