@@ -852,6 +852,55 @@ async def test_project_change_raises_the_repair(
     )
 
 
+async def test_modules_follow_a_new_project(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """A project transferred while Home Assistant runs is followed without a restart (LP10).
+
+    The processor reboots with another timestamp, one module added and one removed: the new module's device and
+    switches appear, the removed one's go, and the repair asks for a reload of the rest.
+    """
+    entry = await setup_leap(hass, processor)
+    entities = er.async_get(hass)
+    kitchen_island = entity_id_of(hass, f"{KITCHEN}_zone_1")
+    old = processor.emulator
+    await processor.stop()
+    old.remove_module(KITCHEN)
+    old.add_module(
+        new_module(old.description, 1, name="Workshop panel", area="Workshop")
+    )
+    workshop = next(m for m in old.description.modules if m.name == "Workshop panel")
+    processor.emulator = Emulator(
+        replace(old.description, database_date="03/03/2026,00:00:00"),
+        scheduler=AsyncioScheduler(),
+    )
+    old.close()
+    await processor.start()
+    registry = dr.async_get(hass)
+    assert await until(
+        hass,
+        lambda: (
+            registry.async_get_device_by_identifier(
+                (DOMAIN, workshop.serial), entry.entry_id
+            )
+            is not None
+            and registry.async_get_device_by_identifier(
+                (DOMAIN, KITCHEN), entry.entry_id
+            )
+            is None
+        ),
+    )
+    assert entities.async_get(kitchen_island) is None
+    switch = entity_id_of(hass, f"{workshop.serial}_zone_1")
+    assert await until(hass, lambda: hass.states.get(switch).state == STATE_OFF)  # type: ignore[union-attr]
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": switch}, blocking=True
+    )
+    assert processor.emulator.state(workshop.serial).zones[0].on
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, database_issue_id(entry.entry_id)) is not None
+
+
 async def test_diagnostics_never_show_certificates(
     hass: HomeAssistant,
     processor: EmulatedProcessor,

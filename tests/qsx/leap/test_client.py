@@ -732,7 +732,7 @@ async def test_lp57_every_push_form_and_provisional_replies() -> None:
     async with scripted(credentials, script, greeting=untagged_204) as port:
         client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         await client.connect()
-        [group] = client.description.groups
+        [group] = client.description.devices
         seen: list[bool] = []
         for _ in range(5):
             await client.ping()
@@ -775,7 +775,7 @@ async def test_statuses_of_unknown_zones_are_counted_not_kept(
     async with scripted(credentials, script) as port:
         client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         await client.connect()
-        [group] = client.description.groups
+        [group] = client.description.devices
         assert client.state(group.serial).zones[0].on
         await client.ping()
         diagnostics = client.diagnostics()
@@ -825,7 +825,7 @@ async def test_requests_in_flight_are_capped() -> None:
     async with scripted(credentials, script) as port:
         client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
         await client.connect()
-        assert len(client.description.groups) == 60
+        assert len(client.description.devices) == 60
         assert most == MAX_REQUESTS_IN_FLIGHT
         diagnostics = client.diagnostics()
         assert diagnostics["queued_requests"] > 0
@@ -899,7 +899,7 @@ async def test_project_transferred_while_connected_is_read_again() -> None:
         }
         await wait_until(lambda: bool(changed) and client.connected)
         assert changed == [("01/01/2026,00:00:00", "01/02/2026,00:00:00")]
-        added = [e for e in events if e.kind is EventKind.MODULE_ADDED]
+        added = [e for e in events if e.kind is EventKind.DEVICE_ADDED]
         assert [e.value.name for e in added] == ["Porch"]
         porch = added[0].serial
         assert porch is not None
