@@ -46,6 +46,11 @@ type ModuleCommand[T: CommandTarget, **P] = Callable[
 ]
 
 
+def given_name(name: str, default: str) -> str | None:
+    """Return the name the system description gives an output, or None for the library's default (translated then)."""
+    return None if name.strip().casefold() in ("", default.casefold()) else name
+
+
 def _unknown_module(serial: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN,

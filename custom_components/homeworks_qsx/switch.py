@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity
-from .helpers import homeworks_qsx_exception_handler
+from .helpers import given_name, homeworks_qsx_exception_handler
 from .qsx.backend import QsxBackend
 from .qsx.const import DEFAULT_CCO_NAME, CcoType, default_zone_name
 from .qsx.model import Capability, ControlType, DeviceDescription, OutputDescription
@@ -31,12 +31,6 @@ from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
-
-
-# Names the library gives outputs it was told nothing about are shown translated instead.
-def _given_name(name: str, default: str) -> str | None:
-    """Return the name the system description gives, or None for the library's default (translated instead)."""
-    return None if name.strip().casefold() in ("", default.casefold()) else name
 
 
 type SetOutput = Callable[
@@ -163,7 +157,7 @@ class HomeworksQsxSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
         """Attach the switch to `output` of `device`; a name the description gives replaces the translated one."""
         super().__init__(runtime, device, description)
         name = (
-            _given_name(output.name, description.default_name(output))
+            given_name(output.name, description.default_name(output))
             if device.numbered_outputs
             else output.name
         )

@@ -151,7 +151,13 @@ def error_text(result: Mapping[str, Any]) -> str:
 @pytest.fixture
 def platforms() -> list[Platform]:
     """Platforms to set up (a snapshot test narrows this to one)."""
-    return [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
+    return [
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.EVENT,
+        Platform.SENSOR,
+        Platform.SWITCH,
+    ]
 
 
 @pytest.fixture(autouse=True)

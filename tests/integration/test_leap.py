@@ -648,7 +648,10 @@ async def test_reconfigure_refused_certificate(
 async def test_full_profile_module_devices(
     hass: HomeAssistant, processor: EmulatedProcessor
 ) -> None:
-    """LP16 (full profile): modules become module devices; LP17: only what LEAP reports is created."""
+    """LP16 (full profile): modules become module devices; LP17: only what LEAP reports is created.
+
+    LEAP does not tell a momentary CCO from a maintained one, so each module's CCO has a pulse button.
+    """
     entry = await setup_leap(hass, processor)
     kitchen = get_device(hass, entry.entry_id, KITCHEN)
     assert kitchen.name == "Kitchen panel"
@@ -660,7 +663,7 @@ async def test_full_profile_module_devices(
         )
         if entity.device_id == kitchen.id
     }
-    assert platforms == {"switch"}
+    assert platforms == {"switch", "button"}
     # The processor's connection and link sensors stay.
     assert hass.states.get("binary_sensor.test_house_connection") is not None
     island = entity_id_of(hass, f"{KITCHEN}_zone_1")
@@ -1072,6 +1075,28 @@ async def test_pulse_cco_of_a_module(
         DOMAIN, "pulse_cco", {"device_id": garage.id, "duration": 0.25}, blocking=True
     )
     assert True in closed
+    assert await until(
+        hass, lambda: not processor.emulator.state("10000002").cco_closed
+    )
+
+
+async def test_pulse_button_of_a_module(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """O2 over LEAP: a module's pulse button closes its CCO, and the client opens it again 1 s later."""
+    await setup_leap(hass, processor)
+    pulse = er.async_get(hass).async_get_entity_id(
+        "button", DOMAIN, "10000002_cco_pulse"
+    )
+    assert pulse is not None
+    closed: list[bool] = []
+    processor.emulator.events.subscribe(
+        lambda _event: closed.append(processor.emulator.state("10000002").cco_closed)
+    )
+    await hass.services.async_call(
+        "button", "press", {"entity_id": pulse}, blocking=True
+    )
+    assert closed == [True]
     assert await until(
         hass, lambda: not processor.emulator.state("10000002").cco_closed
     )

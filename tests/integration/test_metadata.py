@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 import json
 from pathlib import Path
 import re
@@ -14,6 +15,7 @@ import yaml
 
 from custom_components.homeworks_qsx import (
     binary_sensor,
+    button,
     energy,
     event,
     flow_schemas,
@@ -169,6 +171,13 @@ def _descriptions() -> dict[str, list[EntityDescription]]:
             *energy.ZONE_DESCRIPTIONS[1],
         ],
         "event": [event.BUTTON_DESCRIPTION],
+        "button": [
+            button.PULSE_DESCRIPTION,
+            replace(
+                button.NAMED_PULSE_DESCRIPTION,
+                translation_placeholders={"name": "Gate"},
+            ),
+        ],
     }
 
 

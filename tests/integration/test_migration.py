@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.homeworks_qsx import button
 from custom_components.homeworks_qsx.const import (
     CONF_CA_PEM,
     CONF_CERT_PEM,
@@ -42,6 +43,10 @@ from .test_leap import (  # noqa: F401  (the emulated LEAP processor and its fix
 )
 
 RELEASE = FIXTURES / "release"
+PULSE_KEYS = (
+    button.PULSE_DESCRIPTION.translation_key,
+    button.NAMED_PULSE_DESCRIPTION.translation_key,
+)
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -81,7 +86,8 @@ def _renamed_since_release(
 
 async def _set_up_and_compare(
     hass: HomeAssistant, release: dict[str, Any], **run: Any
-) -> None:
+) -> set[str]:
+    """Set the release's entry up; return the entity ids new since the release (the CCO pulse buttons)."""
     entry = entry_from_record(release["entry"], **run)
     entry.add_to_hass(hass)
     registry = er.async_get(hass)
@@ -98,12 +104,23 @@ async def _set_up_and_compare(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert registries(hass, entry) == _renamed_since_release(
-        entry, release["registries"]
-    )
-    assert _comparable_states(states(hass, entry)) == _comparable_states(
-        release["states"]
-    )
+    found = registries(hass, entry)
+    known = {entity["unique_id"] for entity in release["registries"]["entities"]}
+    new = [entity for entity in found["entities"] if entity["unique_id"] not in known]
+    # New since the release: the pulse buttons of momentary CCOs (every module's CCO over LEAP).
+    assert all(entity["translation_key"] in PULSE_KEYS for entity in new), new
+    found["entities"] = [
+        entity for entity in found["entities"] if entity["unique_id"] in known
+    ]
+    assert found == _renamed_since_release(entry, release["registries"])
+    new_ids = {entity["entity_id"] for entity in new}
+    shown = {
+        entity_id: state
+        for entity_id, state in states(hass, entry).items()
+        if entity_id not in new_ids
+    }
+    assert _comparable_states(shown) == _comparable_states(release["states"])
+    return new_ids
 
 
 async def test_emulated_entry_of_the_release(
@@ -113,7 +130,11 @@ async def test_emulated_entry_of_the_release(
     release = _release("emulated")
     key = f"{DOMAIN}.{release['entry']['entry_id']}"
     hass_storage[key] = json.loads(json.dumps(release["store"]))
-    await _set_up_and_compare(hass, release, **{CONF_DESCRIPTION_PATH: str(HOUSE)})
+    new = await _set_up_and_compare(
+        hass, release, **{CONF_DESCRIPTION_PATH: str(HOUSE)}
+    )
+    # The kitchen's momentary CCO: its new button says the room once, beside entities that keep theirs.
+    assert new == {"button.kitchen_panel_pulse_gate"}
     entry = hass.config_entries.async_get_entry(release["entry"]["entry_id"])
     assert entry is not None
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -1,0 +1,83 @@
+"""Pulse buttons of momentary contact closure outputs (O2).
+
+A pulse is not a state, so a module's momentary CCO gets a button besides its switch: a press closes the contact
+for the pulse time, and no area-wide `switch.turn_on` reaches it. Over LEAP a CCO's type is not reported (LP17), so
+every module CCO a LEAP backend can pulse gets one; the CCO zones of an area group (LP16) cannot be pulsed and get
+none. A CCO made maintained loses its button (the device's entities follow its description).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from typing import override
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .entity import HomeworksQsxDeviceEntity
+from .helpers import given_name, homeworks_qsx_exception_handler
+from .qsx.const import DEFAULT_CCO_NAME, CcoType
+from .qsx.model import Capability, DeviceDescription
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+
+# A press waits for the module's report; the backend orders commands itself.
+PARALLEL_UPDATES = 0
+
+PULSE_DESCRIPTION = ButtonEntityDescription(
+    key="cco_pulse", translation_key="cco_pulse"
+)
+# The CCO has a name of its own: "Pulse {name}".
+NAMED_PULSE_DESCRIPTION = ButtonEntityDescription(
+    key="cco_pulse", translation_key="cco_pulse_named"
+)
+
+
+def pulses(
+    backend_capabilities: frozenset[Capability], device: DeviceDescription
+) -> bool:
+    """Whether the device's own CCO gets a pulse button: it can be pulsed, and it is momentary or of unknown type."""
+    cco = device.own_cco
+    return (
+        cco is not None
+        and Capability.CCO_PULSE in backend_capabilities
+        and (
+            Capability.CCO_TYPE not in backend_capabilities
+            or cco.cco_type is CcoType.MOMENTARY
+        )
+    )
+
+
+def _entities(
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
+) -> list[ButtonEntity]:
+    if not pulses(runtime.backend.capabilities, device):
+        return []
+    name = given_name(device.cco.name, DEFAULT_CCO_NAME)
+    description = (
+        PULSE_DESCRIPTION
+        if name is None
+        else replace(NAMED_PULSE_DESCRIPTION, translation_placeholders={"name": name})
+    )
+    return [HomeworksQsxPulseButton(runtime, device, description)]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeworksQsxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the pulse button of every module with a momentary CCO, and of those added or changed later."""
+    runtime = entry.runtime_data
+    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
+
+
+class HomeworksQsxPulseButton(HomeworksQsxDeviceEntity, ButtonEntity):
+    """Pulses a module's CCO: it closes for the pulse time, then opens by itself."""
+
+    @homeworks_qsx_exception_handler
+    @override
+    async def async_press(self, /) -> None:
+        """Pulse the CCO for its pulse time."""
+        await self.runtime.backend.async_pulse_cco(self.serial)
