@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from .dashboard import system_dashboard
 from .ha_instance import (
     CONFIGURATION_YAML,
     DEVELOPMENT_LOGIN,
@@ -119,23 +120,7 @@ async def show_at_first_load(
     devices: list[dict[str, Any]],
     entities: list[dict[str, Any]],
 ) -> None:
-    """Make a dashboard of the system, one card per device with its entities, the one Home Assistant opens on."""
-    # The processor first, then its modules in the order they were added.
-    devices = sorted(devices, key=lambda device: device["via_device_id"] is not None)
-    cards = [
-        {
-            "type": "entities",
-            "title": device["name_by_user"] or device["name"],
-            "entities": [
-                entity["entity_id"]
-                for entity in entities
-                if entity["device_id"] == device["id"]
-                and entity["disabled_by"] is None
-                and entity["hidden_by"] is None
-            ],
-        }
-        for device in devices
-    ]
+    """Make the system's dashboard (see `dashboard.py`), the one Home Assistant opens on."""
     await client.websocket(
         {
             "type": "lovelace/dashboards/create",
@@ -151,7 +136,7 @@ async def show_at_first_load(
         {
             "type": "lovelace/config/save",
             "url_path": DASHBOARD,
-            "config": {"views": [{"title": title, "path": "system", "cards": cards}]},
+            "config": system_dashboard(title, devices, entities),
         }
     )
     await client.websocket(

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 import time
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from playwright.async_api import BrowserContext, Page, Playwright, expect
@@ -140,6 +141,7 @@ async def test_newcomer_in_the_browser(
             await log_in(page, base_url)
             await see_the_example_house(page)
             await steps.shot(page, "first-load-example-house")
+            await pulse_the_gate_from_its_module_page(page, steps, client)
             entry_id = await add_system_in_the_ui(page, steps)
             await see_the_devices(page, steps)
             await toggle_a_zone(page, steps, client, entry_id)
@@ -167,11 +169,55 @@ async def test_newcomer_in_the_browser(
 
 
 async def see_the_example_house(page: Page) -> None:
-    """Home Assistant opens on the example house: its processor and modules with their entities."""
+    """Home Assistant opens on the example house: its processor and modules, controls first.
+
+    Rows are named by the entity alone (the card names the module), and a module's contact closure output is on a
+    card of its own without a header toggle, while the zones' card keeps its toggle.
+    """
     await expect(page.get_by_text("Maple Street house").first).to_be_visible()
     for card in ("Kitchen panel", "Hall panel", "Living room panel", "Garage panel"):
         await expect(page.get_by_text(card, exact=True)).to_be_visible()
-    await expect(page.get_by_text("Kitchen panel Island pendants")).to_be_visible()
+    await expect(page.get_by_text("Island pendants", exact=True)).to_be_visible()
+    await expect(
+        page.get_by_text("Kitchen panel Island pendants", exact=True)
+    ).to_have_count(0)
+    zones = page.locator("hui-entities-card", has_text="Island pendants")
+    await expect(zones.locator("hui-entities-toggle")).to_have_count(1)
+    cco = page.locator("hui-entities-card", has_text="Pulse Gate opener")
+    await expect(cco.get_by_text("Contact closure output", exact=True)).to_be_visible()
+    await expect(cco.get_by_text("Gate opener", exact=True)).to_be_visible()
+    await expect(cco.locator("hui-entities-toggle")).to_have_count(0)
+    # Diagnostics are on a view of their own.
+    await expect(page.get_by_text("Operating mode")).to_have_count(0)
+
+
+async def pulse_the_gate_from_its_module_page(
+    page: Page, steps: Steps, client: HomeAssistantClient
+) -> None:
+    """Press the kitchen panel's Pulse button on its page: the gate opener's contact closes, then opens."""
+    gate = "switch.kitchen_panel_gate_opener"
+    pulse = "button.kitchen_panel_pulse_gate_opener"
+    assert (await client.state(pulse))["state"] == "unknown"
+    started = (await client.state(gate))["last_changed"]
+    await open_device(page, "Kitchen panel", "Switching power module")
+    row = page.locator("hui-button-entity-row", has_text="Pulse Gate opener")
+    await steps.shot(page, "kitchen-panel-device")
+    await row.get_by_role("button", name="Press").click()
+    await poll(
+        lambda: client.state(pulse),
+        lambda state: state["state"] != "unknown",
+        f"{pulse} after the click",
+    )
+    # The pulse (1.5 s) closed the contact and opened it again: on, then off, in the switch's history.
+    history = await poll(
+        lambda: client.request(
+            "GET",
+            f"/api/history/period/{quote(started)}?filter_entity_id={gate}&minimal_response",
+        ),
+        lambda periods: [state["state"] for state in periods[0]][-2:] == ["on", "off"],
+        f"{gate}'s history after the pulse",
+    )
+    assert [state["state"] for state in history[0]][-2:] == ["on", "off"]
 
 
 async def add_system_in_the_ui(page: Page, steps: Steps) -> str:
