@@ -377,12 +377,17 @@ async def open_options(page: Page, title: str) -> None:
 
 async def choose(page: Page, field: str, option: str) -> None:
     """Pick `option` in the form's drop-down or picker labelled `field`."""
-    # A multiple choice starts as a button named after the field, with no chip: nothing chosen.
-    await (
-        page.get_by_label(field, exact=True)
-        .or_(page.get_by_role("button", name=field, exact=True))
-        .first.click()
-    )
+    toolbar = page.get_by_role("toolbar", name=field, exact=True)
+    if await toolbar.count():
+        # From the 2026.11 frontend on, a multiple choice is a toolbar named after the field with an "Add" button.
+        await toolbar.get_by_role("button", name="Add", exact=True).click()
+    else:
+        # Up to 2026.10 it starts as a button named after the field, with no chip: nothing chosen.
+        await (
+            page.get_by_label(field, exact=True)
+            .or_(page.get_by_role("button", name=field, exact=True))
+            .first.click()
+        )
     # A drop-down lists options; a picker (areas, several modules) lists items under a search field.
     await (
         page.get_by_role("option", name=option)
