@@ -1,4 +1,4 @@
-"""The event bus: ordered delivery, per-device subscriptions, and unsubscribing exactly one registration."""
+"""The event bus: ordered delivery to every subscriber, and unsubscribing exactly one registration."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ def _event(serial: str | None, value: object = None) -> Event:
 
 
 def test_events_reach_every_subscriber_in_order() -> None:
-    """Subscribers to everything get every event; device subscribers get their device's, in order."""
+    """Every subscriber gets every event, in publication order."""
     bus = EventBus()
-    everything: list[Event] = []
-    device_a: list[Event] = []
-    bus.subscribe(everything.append)
-    bus.subscribe_device("A", device_a.append)
+    first: list[Event] = []
+    second: list[Event] = []
+    bus.subscribe(first.append)
+    bus.subscribe(second.append)
     sent = [_event("A", 1), _event("B", 2), _event(None, 3), _event("A", 4)]
     for event in sent:
         bus.publish(event)
-    assert everything == sent
-    assert device_a == [sent[0], sent[3]]
+    assert first == sent
+    assert second == sent
 
 
 def test_equal_callables_unsubscribe_only_their_own_registration() -> None:
@@ -37,25 +37,6 @@ def test_equal_callables_unsubscribe_only_their_own_registration() -> None:
     first()  # a second call must not remove the other registration
     bus.publish(_event("A"))
     assert len(got) == 1
-
-
-def test_device_unsubscribe_is_idempotent_and_forgets_the_device() -> None:
-    """Device unsubscribes remove one registration each and drop an emptied device."""
-    bus = EventBus()
-    got: list[Event] = []
-    first = bus.subscribe_device("A", got.append)
-    second = bus.subscribe_device("A", got.append)
-    first()
-    first()
-    bus.publish(_event("A"))
-    assert len(got) == 1
-    second()
-    bus.publish(_event("A"))
-    assert len(got) == 1
-    # A fresh subscription after the device's list was dropped still works.
-    bus.subscribe_device("A", got.append)
-    bus.publish(_event("A"))
-    assert len(got) == 2
 
 
 def test_failing_subscriber_does_not_stop_delivery(

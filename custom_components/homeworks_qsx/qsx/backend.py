@@ -72,10 +72,6 @@ class QsxBackend(ABC):
         """Receive every change event."""
         return self.events.subscribe(callback)
 
-    def subscribe_device(self, serial: str, callback: EventCallback) -> Unsubscribe:
-        """Receive the change events of one module."""
-        return self.events.subscribe_device(serial, callback)
-
     def subscribe_connection(self, callback: ConnectionCallback) -> Unsubscribe:
         """Receive True when the connection is (re)established with fresh states, False when it is lost."""
         self._connection_callbacks.append(callback)
@@ -196,10 +192,9 @@ class LiveBackend[C: LiveClient](QsxBackend):
     """
 
     def __init__(self, client: C) -> None:
-        """Take the client's events and connection state as the backend's."""
-        super().__init__()
+        """Take the client's event bus and connection state as the backend's: its events reach subscribers directly."""
+        super().__init__(client.events)
         self.client = client
-        client.events.subscribe(self.events.publish)
         client.subscribe_connection(self._set_connected)
         client.subscribe_credentials_rejected(self._credentials_rejected)
 

@@ -59,23 +59,14 @@ type Unsubscribe = Callable[[], None]
 class _Registration[T]:
     """The callable that removes one registration, once, by identity.
 
-    One small object per subscription (rather than closures and their cells): an integration subscribes
-    thousands of entities.
+    One small object per subscription (rather than closures and their cells).
     """
 
-    __slots__ = ("_callback", "_callbacks", "_key", "_on_empty")
+    __slots__ = ("_callback", "_callbacks")
 
-    def __init__(
-        self,
-        callbacks: list[T],
-        callback: T,
-        on_empty: Callable[[str, list[T]], None] | None = None,
-        key: str = "",
-    ) -> None:
+    def __init__(self, callbacks: list[T], callback: T) -> None:
         self._callbacks: list[T] | None = callbacks
         self._callback = callback
-        self._on_empty = on_empty  # called with `key` once the list is empty
-        self._key = key
 
     def __call__(self) -> None:
         callbacks = self._callbacks
@@ -86,8 +77,6 @@ class _Registration[T]:
             if registered is self._callback:
                 del callbacks[index]
                 break
-        if not callbacks and self._on_empty is not None:
-            self._on_empty(self._key, callbacks)
 
 
 def make_unsubscribe[T](callbacks: list[T], callback: T) -> Unsubscribe:
@@ -101,39 +90,25 @@ def make_unsubscribe[T](callbacks: list[T], callback: T) -> Unsubscribe:
 class EventBus:
     """Synchronous publish/subscribe: every event reaches every subscriber, in publication order.
 
-    Subscribers to one device (`subscribe_device`) get only that device's events. A subscriber that raises is
-    logged and does not stop delivery to the others.
+    A system has one bus, its source's (the emulator's, or the client's on a live system); a backend hands it on
+    as its own. Reaching the entities of one device is the Home Assistant layer's router's job (one index per
+    entry). A subscriber that raises is logged and does not stop delivery to the others.
     """
 
-    __slots__ = ("_all", "_by_device")
+    __slots__ = ("_all",)
 
     def __init__(self) -> None:
         """Create a bus with no subscribers."""
         self._all: list[EventCallback] = []
-        self._by_device: dict[str, list[EventCallback]] = {}
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         """Receive every event; returns the callable that unsubscribes."""
         self._all.append(callback)
         return make_unsubscribe(self._all, callback)
 
-    def subscribe_device(self, serial: str, callback: EventCallback) -> Unsubscribe:
-        """Receive the events of one device; returns the callable that unsubscribes."""
-        callbacks = self._by_device.setdefault(serial, [])
-        callbacks.append(callback)
-        return _Registration(callbacks, callback, self._forget_device, serial)
-
-    def _forget_device(self, serial: str, callbacks: list[EventCallback]) -> None:
-        """Drop a device's emptied list of subscribers (unless it was replaced since)."""
-        if self._by_device.get(serial) is callbacks:
-            del self._by_device[serial]
-
     def publish(self, event: Event) -> None:
-        """Deliver `event` to the subscribers of everything, then to those of its device."""
-        targets = list(self._all)
-        if event.serial is not None and (device := self._by_device.get(event.serial)):
-            targets.extend(device)
-        for callback in targets:
+        """Deliver `event` to every subscriber."""
+        for callback in list(self._all):
             try:
                 callback(event)
             except Exception:
