@@ -35,16 +35,16 @@ from .const import (
     BackendType,
 )
 from .entity import processor_device_info
-from .qsx.backend import QsxBackend
-from .qsx.emulated_backend import EmulatedBackend
-from .qsx.errors import (
+from .qsx import (
     AuthenticationError,
     ConnectionFailedError,
+    EmulatedBackend,
+    EmulatorServers,
     InvalidDatabaseError,
+    QsxBackend,
     QsxError,
 )
 from .qsx.leap import LeapCredentials
-from .qsx.serving import EmulatorServers
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 from .services import async_setup_services
 

@@ -27,20 +27,20 @@ from .const import (
     CONF_SERVE_LIP,
     STORED_LEAP_CREDENTIALS,
 )
-from .qsx.clock import AsyncioScheduler
-from .qsx.const import ProcessorModel
-from .qsx.description import build_description, load_description
-from .qsx.emulator import Emulator
-from .qsx.errors import DescriptionError
-from .qsx.leap import LeapBackend, LeapCertificates, LeapCredentials, Profile
-from .qsx.lip.backend import LipBackend
-from .qsx.model import SystemDescription
-from .qsx.serving import (
+from .qsx import (
+    AsyncioScheduler,
+    DescriptionError,
     EmulatorServers,
     LeapSettings,
     LipSettings,
+    ProcessorModel,
+    SystemDescription,
     create_servers as create_emulator_servers,
 )
+from .qsx.description import build_description, load_description
+from .qsx.emulator import Emulator
+from .qsx.leap import LeapBackend, LeapCertificates, LeapCredentials, Profile
+from .qsx.lip import LipBackend
 
 
 class ModelMismatchError(DescriptionError):

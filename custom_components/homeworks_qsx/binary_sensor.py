@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
-from .qsx.model import Capability, DeviceDescription, DeviceState
+from .qsx import Capability, DeviceDescription, DeviceState
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.

@@ -18,8 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity
 from .helpers import given_name, homeworks_qsx_exception_handler
-from .qsx.const import DEFAULT_CCO_NAME, CcoType
-from .qsx.model import Capability, DeviceDescription
+from .qsx import DEFAULT_CCO_NAME, Capability, CcoType, DeviceDescription
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # A press waits for the module's report; the backend orders commands itself.

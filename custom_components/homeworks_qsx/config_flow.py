@@ -62,9 +62,8 @@ from .flow_schemas import (
     serve_schema,
 )
 from .options_flow import HomeworksQsxOptionsFlow
-from .qsx.errors import PairingError
+from .qsx import PairingError, SystemDescription
 from .qsx.leap import LeapCertificates, async_pair_processor, button_wait, connect_wait
-from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
 
 # While the processor waits for its pairing button, the time left is shown anew this often (seconds).

@@ -6,8 +6,8 @@ from enum import StrEnum
 import logging
 from typing import Final
 
-from .qsx.limits import DEFAULT_HOST
-from .qsx.lip.protocol import EMULATOR_HTTP_PORT, EMULATOR_LIP_PORT, HTTP_PORT, LIP_PORT
+from .qsx import DEFAULT_HOST
+from .qsx.lip import EMULATOR_HTTP_PORT, EMULATOR_LIP_PORT, HTTP_PORT, LIP_PORT
 
 DOMAIN: Final = "homeworks_qsx"
 LOGGER: Final = logging.getLogger(__package__)

@@ -23,16 +23,16 @@ from .const import (
     CONF_ZONE_WATTS,
     DOMAIN,
 )
-from .qsx.backend import QsxBackend
-from .qsx.description import description_to_dict, module_to_dict
-from .qsx.model import (
+from .qsx import (
     ControlType,
     DeviceDescription,
     DeviceKind,
     DeviceState,
     OutputDescription,
+    QsxBackend,
     ZoneDescription,
 )
+from .qsx.description import description_to_dict, module_to_dict
 from .runtime import HomeworksQsxConfigEntry
 
 TO_REDACT = {

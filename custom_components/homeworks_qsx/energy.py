@@ -39,13 +39,15 @@ from homeassistant.util import dt as dt_util
 
 from .const import CONF_ZONE_WATTS, DOMAIN
 from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
-from .qsx.const import ZONES_PER_MODULE
-from .qsx.errors import UnknownObjectError
-from .qsx.events import Event, EventKind
-from .qsx.model import Capability, DeviceDescription
-from .qsx.power import (
+from .qsx import (
+    ZONES_PER_MODULE,
+    Capability,
+    DeviceDescription,
     EnergyMeter,
+    Event,
+    EventKind,
     Loads,
+    UnknownObjectError,
     has_known_load,
     module_loads,
     module_power,

@@ -24,9 +24,15 @@ from .const import (
     BackendType,
 )
 from .naming import object_id_without_repeated_area
-from .qsx.const import MODULE_MODEL
-from .qsx.events import Event, EventKind
-from .qsx.model import Capability, DeviceDescription, DeviceState, ProcessorDescription
+from .qsx import (
+    MODULE_MODEL,
+    Capability,
+    DeviceDescription,
+    DeviceState,
+    Event,
+    EventKind,
+    ProcessorDescription,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 if TYPE_CHECKING:

@@ -14,9 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity
-from .qsx.const import Button
-from .qsx.events import Event, EventKind
-from .qsx.model import Capability, DeviceDescription
+from .qsx import Button, Capability, DeviceDescription, Event, EventKind
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: presses are pushed by the backend.

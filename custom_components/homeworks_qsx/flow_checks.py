@@ -40,8 +40,7 @@ from .const import (
     BackendType,
 )
 from .flow_schemas import model_of_option
-from .qsx.backend import QsxBackend
-from .qsx.errors import (
+from .qsx import (
     AuthenticationError,
     CommandTimeoutError,
     ConnectionFailedError,
@@ -52,10 +51,11 @@ from .qsx.errors import (
     PairingNoAnswerError,
     PairingTimeoutError,
     PairingUnreachableError,
+    QsxBackend,
     QsxError,
+    SystemDescription,
     describe_cause,
 )
-from .qsx.model import SystemDescription
 from .runtime import HomeworksQsxConfigEntry
 
 

@@ -50,10 +50,9 @@ from .const import (
     DEFAULT_SERVE_HTTP_PORT,
     DEFAULT_SERVE_LIP_PORT,
 )
-from .qsx.const import LINK_DEVICE_LIMIT, ProcessorModel
+from .qsx import LINK_DEVICE_LIMIT, DeviceDescription, ProcessorModel, SystemDescription
 from .qsx.leap import LEAP_PORT, PAIRING_PORT, Profile
-from .qsx.lip.protocol import DEFAULT_USERNAME
-from .qsx.model import DeviceDescription, SystemDescription
+from .qsx.lip import DEFAULT_USERNAME
 
 PEM_FIELDS: Final = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
 

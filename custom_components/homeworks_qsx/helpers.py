@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Protocol
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
-from .qsx.errors import (
+from .qsx import (
     AuthenticationError,
     CommandIgnoredError,
     CommandTimeoutError,

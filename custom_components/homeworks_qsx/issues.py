@@ -21,7 +21,7 @@ from .const import (
     ISSUE_CCI_OPEN,
     ISSUE_DATABASE_CHANGED,
 )
-from .qsx.backend import QsxBackend
+from .qsx import QsxBackend
 
 if TYPE_CHECKING:
     from .runtime import HomeworksQsxConfigEntry

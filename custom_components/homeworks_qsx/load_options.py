@@ -24,9 +24,15 @@ from homeassistant.helpers.selector import (
 from .const import CONF_MODULE, CONF_ZONE_WATTS
 from .energy import async_remove_sensors_without_load, zone_load_overrides
 from .flow_schemas import module_selector, zone_placeholders
-from .qsx.const import MAINS_VOLTAGE, MODULE_RATING_A, ZONE_RATING_A, ZONES_PER_MODULE
-from .qsx.model import DeviceDescription, SystemDescription
-from .qsx.power import module_loads
+from .qsx import (
+    MAINS_VOLTAGE,
+    MODULE_RATING_A,
+    ZONE_RATING_A,
+    ZONES_PER_MODULE,
+    DeviceDescription,
+    SystemDescription,
+    module_loads,
+)
 from .runtime import HomeworksQsxConfigEntry
 
 STEP_ZONE_LOADS: Final = "zone_loads"

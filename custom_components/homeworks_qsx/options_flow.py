@@ -31,17 +31,18 @@ from .const import (
 )
 from .flow_schemas import dropdown, module_label, module_selector, zone_placeholders
 from .load_options import STEP_ZONE_LOADS, ZoneLoadsOptionsFlow
-from .qsx.const import (
+from .qsx import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
     ZONES_PER_MODULE,
+    Capability,
     CcoType,
+    DeviceDescription,
+    EmulatedBackend,
     OverrideLevel,
+    QsxError,
 )
 from .qsx.description import new_module
-from .qsx.emulated_backend import EmulatedBackend
-from .qsx.errors import QsxError
-from .qsx.model import Capability, DeviceDescription
 from .runtime import HomeworksQsxConfigEntry
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .qsx.events import Event
+from .qsx import Event
 
 
 class PushTarget(Protocol):

@@ -20,13 +20,17 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER, STORED_EMULATOR, STORED_LEAP_CREDENTIALS
 from .issues import RepairIssues
-from .qsx.backend import QsxBackend
-from .qsx.const import SAVE_DELAY_SECONDS
-from .qsx.emulated_backend import EmulatedBackend
-from .qsx.events import Event, EventKind, Unsubscribe
+from .qsx import (
+    SAVE_DELAY_SECONDS,
+    DeviceDescription,
+    EmulatedBackend,
+    EmulatorServers,
+    Event,
+    EventKind,
+    QsxBackend,
+    Unsubscribe,
+)
 from .qsx.leap import LeapCredentials
-from .qsx.model import DeviceDescription
-from .qsx.serving import EmulatorServers
 from .router import EntityRouter
 
 type EntitiesOf = Callable[[DeviceDescription], Iterable[Entity]]

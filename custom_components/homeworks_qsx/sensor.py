@@ -20,8 +20,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import ATTR_LIMIT
 from .energy import module_energy_entities, system_energy_entities
 from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
-from .qsx.const import ZONES_PER_MODULE, OperatingMode, ProcessorModel, link_limits
-from .qsx.model import Capability, DeviceDescription, DeviceState, SystemDescription
+from .qsx import (
+    ZONES_PER_MODULE,
+    Capability,
+    DeviceDescription,
+    DeviceState,
+    OperatingMode,
+    ProcessorModel,
+    SystemDescription,
+    link_limits,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.

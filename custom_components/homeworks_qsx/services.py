@@ -48,10 +48,15 @@ from .const import (
     MAX_PAIRING_WINDOW_SECONDS,
 )
 from .helpers import homeworks_qsx_exception_handler, simulation_exception_handler
-from .qsx.const import MAX_PULSE_SECONDS, MIN_PULSE_SECONDS, Button, Fault
-from .qsx.errors import UnknownObjectError
+from .qsx import (
+    MAX_PULSE_SECONDS,
+    MIN_PULSE_SECONDS,
+    Button,
+    Capability,
+    Fault,
+    UnknownObjectError,
+)
 from .qsx.leap import LeapCredentials, PairingServer
-from .qsx.model import Capability
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 SERVICE_SET_CCI = "set_cci"

@@ -24,9 +24,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity
 from .helpers import given_name, homeworks_qsx_exception_handler
-from .qsx.backend import QsxBackend
-from .qsx.const import DEFAULT_CCO_NAME, CcoType, default_zone_name
-from .qsx.model import Capability, ControlType, DeviceDescription, OutputDescription
+from .qsx import (
+    DEFAULT_CCO_NAME,
+    Capability,
+    CcoType,
+    ControlType,
+    DeviceDescription,
+    OutputDescription,
+    QsxBackend,
+    default_zone_name,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.

@@ -15,10 +15,22 @@ if TYPE_CHECKING:
     from .backend import LipBackend
     from .client import LipClient
     from .dbxml import build_dbxml, parse_dbxml
-    from .protocol import DEFAULT_MAX_SESSIONS
+    from .protocol import (
+        DEFAULT_MAX_SESSIONS,
+        DEFAULT_USERNAME,
+        EMULATOR_HTTP_PORT,
+        EMULATOR_LIP_PORT,
+        HTTP_PORT,
+        LIP_PORT,
+    )
     from .server import LipServer
 
 _MODULES = {
+    "DEFAULT_USERNAME": ".protocol",
+    "EMULATOR_HTTP_PORT": ".protocol",
+    "EMULATOR_LIP_PORT": ".protocol",
+    "HTTP_PORT": ".protocol",
+    "LIP_PORT": ".protocol",
     "LipBackend": ".backend",
     "LipClient": ".client",
     "build_dbxml": ".dbxml",
@@ -30,6 +42,11 @@ _MODULES = {
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_MAX_SESSIONS",
+    "DEFAULT_USERNAME",
+    "EMULATOR_HTTP_PORT",
+    "EMULATOR_LIP_PORT",
+    "HTTP_PORT",
+    "LIP_PORT",
     "LipBackend",
     "LipClient",
     "LipServer",
