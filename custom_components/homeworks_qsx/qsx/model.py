@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+import hashlib
 import math
 from typing import ClassVar, Final
+import uuid
 
 from .const import (
     DEFAULT_PULSE_SECONDS,
@@ -324,6 +326,15 @@ class ProcessorDescription:
     integration_id: int = 1
     mac: str | None = (
         None  # as the processor reports it (LEAP, LP11); None where unknown
+    )
+
+
+def default_guid(processor_serial: str) -> str:
+    """Return the default project GUID of a system whose processor has this serial (stable for a processor)."""
+    return str(
+        uuid.UUID(
+            bytes=hashlib.sha256(f"guid:{processor_serial}".encode()).digest()[:16]
+        )
     )
 
 

@@ -35,11 +35,11 @@ from ..model import (
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    default_guid,
     switching_module,
 )
 from .defaults import (
     DEFAULT_SYSTEM_NAME,
-    default_guid,
     default_module_name,
     default_module_serial,
     default_processor_serial,

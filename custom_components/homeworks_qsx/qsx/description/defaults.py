@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 DEFAULT_SYSTEM_NAME = "HomeWorks QSX"
 # --------------------------------------------------------------------------------------------------------------
@@ -18,15 +17,6 @@ def derived_serial(seed: str) -> str:
 def default_processor_serial(name: str) -> str:
     """Return the default processor serial of a system called `name`."""
     return derived_serial(f"processor:{name}")
-
-
-def default_guid(processor_serial: str) -> str:
-    """Return the default project GUID of a system whose processor has this serial."""
-    return str(
-        uuid.UUID(
-            bytes=hashlib.sha256(f"guid:{processor_serial}".encode()).digest()[:16]
-        )
-    )
 
 
 def default_module_serial(

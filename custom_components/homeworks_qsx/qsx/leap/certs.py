@@ -6,8 +6,7 @@ the emulator's state: the command line stores it in a companion file beside its 
 back through `from_dict()`. Keys are EC P-256; the CA's key only leaves this object through `to_dict()` (for that
 store) and is never logged.
 
-The standard library's `ssl` loads certificates and keys only from files: `load_chain` writes them to a private
-temporary directory just long enough to load them (servers and clients alike, `client_context`).
+The server's TLS context loads the chain as a client's does (`client_tls.load_chain`).
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ import contextlib
 from dataclasses import dataclass
 import datetime as dt
 import json
-import os
 from pathlib import Path
 import ssl
-import tempfile
 from typing import Any, Final
 
 from cryptography import x509
@@ -33,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import describe_cause
+from .client_tls import client_context, load_chain, write_private
 
 CREDENTIALS_FORMAT: Final = 1
 CA_VALIDITY: Final = dt.timedelta(days=30 * 365)
@@ -81,13 +79,6 @@ def _key_pem(key: CertificateIssuerPrivateKeyTypes) -> str:
 
 def _cert_pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` (a key, or what holds one) to `path`, readable by its owner only from the start."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
 
 
 def _same_public_key(first: Any, second: Any) -> bool:
@@ -268,7 +259,7 @@ class LeapCredentials:
         """
         temporary = path.with_name(path.name + ".tmp")
         try:
-            _write_private(temporary, json.dumps(self.to_dict(), indent=1))
+            write_private(temporary, json.dumps(self.to_dict(), indent=1))
             temporary.replace(path)
         except OSError as err:
             with contextlib.suppress(OSError):
@@ -358,7 +349,7 @@ class LeapCredentials:
         key_pem, cert_pem = self.issue_client(f"homeworks_qsx {file_id}")
         folder.mkdir(parents=True, exist_ok=True)
         paths = self.client_file_paths(folder, file_id)
-        _write_private(paths["key"], key_pem)
+        write_private(paths["key"], key_pem)
         paths["cert"].write_text(cert_pem, encoding="ascii")
         paths["ca"].write_text(self.ca_cert_pem, encoding="ascii")
         return paths
@@ -388,33 +379,6 @@ class LeapCredentials:
     def client_context(self, key_pem: str, cert_pem: str) -> ssl.SSLContext:
         """Return a client's TLS context with this key and certificate, trusting this CA (for tests and tools)."""
         return client_context(key_pem, cert_pem, self.ca_cert_pem)
-
-
-def load_chain(context: ssl.SSLContext, key_pem: str, chain_pem: str) -> None:
-    """Load a key and its certificate chain, given as PEM text, into `context`.
-
-    The standard library's `ssl` loads them only from files: they are written to a private temporary directory
-    (the key owner-only) just long enough to load them, then removed.
-    """
-    with tempfile.TemporaryDirectory(prefix="qsx-leap-") as folder:
-        key_file = Path(folder) / "key.pem"
-        cert_file = Path(folder) / "chain.pem"
-        _write_private(key_file, key_pem)
-        cert_file.write_text(chain_pem, encoding="ascii")
-        context.load_cert_chain(cert_file, key_file)
-
-
-def client_context(key_pem: str, cert_pem: str, ca_pem: str) -> ssl.SSLContext:
-    """Return a LEAP client's TLS context (LP1) as pylutron-caseta builds it: TLS 1.2 or newer, no host name check.
-
-    `ssl.SSLError` or `ValueError` when the PEM text is not a usable key, certificate or CA.
-    """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = False  # LP1: the processor's certificate names no host
-    context.load_verify_locations(cadata=ca_pem)
-    load_chain(context, key_pem, cert_pem)
-    return context
 
 
 def _issue(  # noqa: PLR0917

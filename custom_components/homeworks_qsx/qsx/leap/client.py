@@ -22,7 +22,7 @@ Every message with a tag is handled in the transport's callback, in arrival orde
 subscription's first answer, a command's `201` reply) are applied to the model before any later line, so a reply
 never overwrites a newer push.
 
-TLS: contexts are built as pylutron-caseta builds them (`certs.client_context`: the key and certificate through a
+TLS: contexts are built as pylutron-caseta builds them (`client_tls.client_context`: the key and certificate through a
 private temporary directory removed at once, since `ssl` loads them only from files; the CA from memory).
 
 The session logic (transport, reconnection with backoff, keepalive, listeners) is the protocol-neutral
@@ -60,7 +60,7 @@ from ..model import (
     SystemDescription,
     new_device_state,
 )
-from .certs import client_context
+from .client_tls import client_context
 from .link import LeapConnection, LeapLink, body_object
 from .protocol import (
     LEAP_PORT,
@@ -128,7 +128,7 @@ class LeapCertificates:
 
 @functools.lru_cache(maxsize=CONTEXT_CACHE_SIZE)
 def tls_context(certificates: LeapCertificates) -> ssl.SSLContext:
-    """Return the TLS context of these certificates (`certs.client_context`), built once per set of certificates.
+    """Return the TLS context of these certificates (`client_tls.client_context`), built once per set of certificates.
 
     Building one costs milliseconds (files, key parsing): a client made again for the same processor (a new set-up
     attempt) reuses it.

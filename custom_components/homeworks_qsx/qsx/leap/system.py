@@ -25,7 +25,6 @@ import logging
 from typing import Any, Final
 
 from ..const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, LinkType, ProcessorModel
-from ..description.defaults import default_guid
 from ..model import (
     AREA_GROUP_CAPABILITIES,
     CcoDescription,
@@ -36,6 +35,7 @@ from ..model import (
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    default_guid,
     switching_module,
 )
 from .protocol import BodyType, id_from_href
