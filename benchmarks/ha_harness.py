@@ -139,7 +139,7 @@ def emulated_data(size: int, description: Path | None = None) -> dict[str, Any]:
 def live_data(served: Served) -> dict[str, Any]:
     """Entry data of a live processor: the emulator served on loopback by a child process."""
     return {
-        CONF_BACKEND: BackendType.LIVE.value,
+        CONF_BACKEND: BackendType.LIP.value,
         CONF_HOST: served.host,
         CONF_LIP_PORT: served.port,
         CONF_HTTP_PORT: served.http_port,

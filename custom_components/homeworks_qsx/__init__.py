@@ -196,7 +196,7 @@ async def async_setup_entry(
     match entry.data.get(CONF_BACKEND):
         case BackendType.EMULATED:
             runtime = await _async_setup_emulated(hass, entry)
-        case BackendType.LIVE | BackendType.LEAP:
+        case BackendType.LIP | BackendType.LEAP:
             runtime = await _async_setup_live(hass, entry)
         case other:
             raise _invalid_entry_data(f"backend: {other}")

@@ -104,7 +104,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """
         return self.async_show_menu(
             step_id="user",
-            menu_options=[BackendType.LEAP, BackendType.LIVE, BackendType.EMULATED],
+            menu_options=[BackendType.LEAP, BackendType.LIP, BackendType.EMULATED],
         )
 
     # Emulated system
@@ -358,7 +358,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         if user_input is not None:
-            data = {CONF_BACKEND: BackendType.LIVE.value, **user_input}
+            data = {CONF_BACKEND: BackendType.LIP.value, **user_input}
             description, failure = await async_test_live(self.hass, data)
             if description is not None:
                 await self.async_set_unique_id(live_unique_id(description))

@@ -94,4 +94,6 @@ class BackendType(StrEnum):
 
     EMULATED = "emulated"
     LEAP = "leap"  # a live processor over LEAP (paired)
-    LIVE = "live"  # a live processor over LIP (telnet integration)
+    # A live processor over LIP (telnet integration). Entries keep storing "live", the value this choice had
+    # when it was the only live one: stored entries read as they were, no migration.
+    LIP = "live"

@@ -98,7 +98,7 @@ def processor_device_info(
     Built whole: since Home Assistant 2026.11 a device info is no dict, and keys cannot be deleted from it.
     """
     configuration_url = None
-    if entry.data.get(CONF_BACKEND) == BackendType.LIVE:
+    if entry.data.get(CONF_BACKEND) == BackendType.LIP:
         port = entry.data[CONF_HTTP_PORT]
         host = entry.data[CONF_HOST]
         configuration_url = (

@@ -89,7 +89,7 @@ def counted_data(**overrides: Any) -> dict[str, Any]:
 def live_data(port: int, http_port: int, **overrides: Any) -> dict[str, Any]:
     """Entry data of a live processor on loopback."""
     return {
-        CONF_BACKEND: BackendType.LIVE.value,
+        CONF_BACKEND: BackendType.LIP.value,
         CONF_HOST: "127.0.0.1",
         CONF_LIP_PORT: port,
         CONF_HTTP_PORT: http_port,

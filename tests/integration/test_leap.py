@@ -247,7 +247,7 @@ async def start_leap_flow(hass: HomeAssistant) -> str:
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
         BackendType.LEAP,
-        BackendType.LIVE,
+        BackendType.LIP,
         BackendType.EMULATED,
     ]
     result = await hass.config_entries.flow.async_configure(
@@ -444,7 +444,7 @@ async def test_same_processor_is_not_added_twice(
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=PROCESSOR,
-        data={CONF_BACKEND: BackendType.LIVE.value, CONF_HOST: OTHER_HOST},
+        data={CONF_BACKEND: BackendType.LIP.value, CONF_HOST: OTHER_HOST},
     )
     entry.add_to_hass(hass)
     flow_id = await start_leap_flow(hass)
