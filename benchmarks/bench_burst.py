@@ -52,7 +52,7 @@ from custom_components.homeworks_qsx.qsx.const import (
     MAX_CCI_GROUP_SIZE,
     ZONES_PER_MODULE,
 )
-from custom_components.homeworks_qsx.qsx.description import (
+from custom_components.homeworks_qsx.qsx.emulator.description import (
     build_description,
     description_to_dict,
 )
@@ -75,11 +75,10 @@ def burst_description() -> SystemDescription:
         replace(
             module,
             cci_group="emergency" if index < MAX_CCI_GROUP_SIZE else None,
-            zones=tuple(replace(zone, amps=1.0) for zone in module.zones),
-        )
+        ).with_outputs(zones=tuple(replace(zone, amps=1.0) for zone in module.zones))
         for index, module in enumerate(description.modules)
     )
-    return replace(description, modules=modules)
+    return replace(description, devices=modules)
 
 
 # What a burst sets on each module of the CCI group: its zones, its override input, its operating mode, its load

@@ -30,7 +30,7 @@ from benchmarks.common import (
     report,
     sizes_from,
 )
-from custom_components.homeworks_qsx.qsx.description import build_description
+from custom_components.homeworks_qsx.qsx.emulator.description import build_description
 
 COMMANDS = 10_000
 MONITORS = 10

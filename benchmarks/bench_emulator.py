@@ -14,11 +14,11 @@ import time
 from benchmarks.common import Row, modules_per_link, parse_args, report, sizes_from
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import MAX_CCI_GROUP_SIZE
-from custom_components.homeworks_qsx.qsx.description import (
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import (
     build_description,
     parse_description,
 )
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
 
 REPEATS = 5
 

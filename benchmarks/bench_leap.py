@@ -43,7 +43,7 @@ from benchmarks.common import (
     round_trip_rows,
     sizes_from,
 )
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.protocol import (
     CommuniqueType,
     encode,

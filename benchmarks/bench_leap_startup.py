@@ -34,7 +34,7 @@ from benchmarks.common import (
     report,
     sizes_from,
 )
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import (
     LEAP_TIMINGS,
     LeapCertificates,

@@ -20,7 +20,7 @@ import ssl
 import sys
 from typing import override
 
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 
 
 class _Echo(asyncio.Protocol):

@@ -47,8 +47,8 @@ from benchmarks.common import PASSWORD, PYTHON, ROOT, USERNAME, percentile
 from benchmarks.soak_common import Addresses, Commander, Monitor, command_loop
 from benchmarks.soak_leap import LeapAbuser, LeapSession, new_client
 from benchmarks.soak_lip import Session, abuse_loop, database_fails, lip_abuse, zones_of
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.resources import IdKind, leap_id
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import IdKind, leap_id
 
 MODULES = 20
 MONITORS = 10  # on each protocol

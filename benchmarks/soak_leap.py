@@ -27,6 +27,8 @@ from benchmarks.soak_common import (
     half_open,
     quietly,
 )
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import MAX_SESSIONS
+from custom_components.homeworks_qsx.qsx.emulator.limits import IDLE_EVICTION_AFTER
 from custom_components.homeworks_qsx.qsx.leap.protocol import (
     PING_URL,
     ZONE_STATUS_URL,
@@ -35,8 +37,6 @@ from custom_components.homeworks_qsx.qsx.leap.protocol import (
     id_from_href,
     make_request,
 )
-from custom_components.homeworks_qsx.qsx.leap.server import MAX_SESSIONS
-from custom_components.homeworks_qsx.qsx.limits import IDLE_EVICTION_AFTER
 
 LINE_LIMIT = (
     2**18

@@ -1,4 +1,8 @@
-"""The layers keep to their sides: Home Assistant reaches the library through its public API only."""
+"""The layers keep to their sides.
+
+Home Assistant reaches the library through its public API only, and inside the library the client side (everything
+but `qsx/emulator/` and the command line) never imports the emulator side.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import ast
 from collections.abc import Iterator
 import importlib
 from pathlib import Path
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -46,3 +53,48 @@ def test_home_assistant_layer_uses_only_public_names(path: Path) -> None:
         assert name in package.__all__, (
             f"{path.name}:{line} imports {name}, which {module} does not export"
         )
+
+
+def test_client_side_never_imports_the_emulator_side() -> None:
+    """Every library module outside `qsx/emulator/` (and the command line) imports without loading the emulator side.
+
+    A live client needs the model, errors, events, the connection and the LIP and LEAP clients; the emulator, its
+    servers, its certificate authority and its pairing server stay unloaded.
+    """
+    script = textwrap.dedent(
+        """
+        import importlib, pathlib, sys, types
+
+        # The library alone, without the integration's __init__ (which imports Home Assistant).
+        package = types.ModuleType("custom_components.homeworks_qsx")
+        package.__path__ = ["custom_components/homeworks_qsx"]
+        sys.modules["custom_components.homeworks_qsx"] = package
+        import custom_components.homeworks_qsx.qsx as lib
+
+        emulator_side = (lib.__name__ + ".emulator", lib.__name__ + ".__main__")
+        root = pathlib.Path(lib.__path__[0])
+        # Found on disk: walking the packages would import the emulator's to list them.
+        modules = [
+            ".".join((lib.__name__, *path.relative_to(root).with_suffix("").parts))
+            .removesuffix(".__init__")
+            for path in sorted(root.rglob("*.py"))
+        ]
+        client_side = [name for name in modules if not name.startswith(emulator_side)]
+        for name in client_side:
+            importlib.import_module(name)
+        loaded = sorted(name for name in sys.modules if name.startswith(emulator_side))
+        assert not loaded, loaded
+        print(len(client_side))
+        """
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    # model, errors, events, connection, backend and the LIP and LEAP clients at least.
+    assert int(result.stdout.strip()) >= 20

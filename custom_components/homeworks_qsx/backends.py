@@ -37,8 +37,8 @@ from .qsx import (
     SystemDescription,
     create_servers as create_emulator_servers,
 )
-from .qsx.description import build_description, load_description
 from .qsx.emulator import Emulator
+from .qsx.emulator.description import build_description, load_description
 from .qsx.leap import LeapBackend, LeapCertificates, LeapCredentials, Profile
 from .qsx.lip import LipBackend
 

@@ -32,7 +32,7 @@ from .qsx import (
     QsxBackend,
     ZoneDescription,
 )
-from .qsx.description import description_to_dict, module_to_dict
+from .qsx.emulator.description import description_to_dict, module_to_dict
 from .runtime import HomeworksQsxConfigEntry
 
 TO_REDACT = {

@@ -42,7 +42,7 @@ from .qsx import (
     OverrideLevel,
     QsxError,
 )
-from .qsx.description import new_module
+from .qsx.emulator.description import new_module
 from .runtime import HomeworksQsxConfigEntry
 
 

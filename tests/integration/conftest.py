@@ -25,10 +25,10 @@ from custom_components.homeworks_qsx.const import (
 )
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
 from custom_components.homeworks_qsx.qsx.connection import Timings
-from custom_components.homeworks_qsx.qsx.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import load_description
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.const import (
     CONF_HOST,
     CONF_NAME,

@@ -19,8 +19,8 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.const import Fault
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError

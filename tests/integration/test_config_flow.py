@@ -28,14 +28,16 @@ from custom_components.homeworks_qsx.const import (
     CONF_SERVE_LEAP,
     DOMAIN,
 )
-from custom_components.homeworks_qsx.qsx.description import default_processor_serial
+from custom_components.homeworks_qsx.qsx.emulator.description import (
+    default_processor_serial,
+)
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.errors import (
     CommandTimeoutError,
     InvalidDatabaseError,
     QsxError,
 )
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant

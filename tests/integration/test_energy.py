@@ -26,9 +26,9 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.const import Fault
-from custom_components.homeworks_qsx.qsx.description import load_description
+from custom_components.homeworks_qsx.qsx.emulator.description import load_description
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import (

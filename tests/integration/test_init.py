@@ -28,8 +28,10 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.const import Fault
-from custom_components.homeworks_qsx.qsx.description import default_processor_serial
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.description import (
+    default_processor_serial,
+)
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.runtime import (
     HomeworksQsxConfigEntry,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homeworks_qsx.const import DOMAIN
-from custom_components.homeworks_qsx.qsx.description import default_processor_serial
+from custom_components.homeworks_qsx.qsx.emulator.description import (
+    default_processor_serial,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback

@@ -35,8 +35,11 @@ from custom_components.homeworks_qsx.const import (
 )
 from custom_components.homeworks_qsx.issues import database_issue_id
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
-from custom_components.homeworks_qsx.qsx.description import load_description, new_module
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import (
+    load_description,
+    new_module,
+)
 from custom_components.homeworks_qsx.qsx.leap import (
     LEAP_PORT,
     PAIRING_PORT,

@@ -24,9 +24,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.homeworks_qsx.const import DOMAIN
 from custom_components.homeworks_qsx.issues import database_issue_id
 from custom_components.homeworks_qsx.qsx.const import Fault
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME

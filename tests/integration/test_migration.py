@@ -25,8 +25,8 @@ from custom_components.homeworks_qsx.const import (
     CONF_LIP_PORT,
     DOMAIN,
 )
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.leap import Profile
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.homeworks_qsx.const import DOMAIN
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 

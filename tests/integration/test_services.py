@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homeworks_qsx.const import DOMAIN
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.errors import NotSupportedError
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.homeworks_qsx.qsx.const import Fault, IgnoredReason
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.errors import (
     AuthenticationError,
     CommandIgnoredError,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
-from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.model import (
     DeviceDescription,

@@ -28,9 +28,13 @@ from custom_components.homeworks_qsx.qsx.const import (
     IgnoredReason,
     OperatingMode,
 )
-from custom_components.homeworks_qsx.qsx.description import parse_description
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.errors import (
     CommandIgnoredError,
     NotSupportedError,
@@ -38,17 +42,13 @@ from custom_components.homeworks_qsx.qsx.errors import (
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import (
     LEAP_TIMINGS,
     LeapCertificates,
 )
 from custom_components.homeworks_qsx.qsx.leap.pushes import PushForm
-from custom_components.homeworks_qsx.qsx.leap.resources import Profile
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import (
     Capability,
     DeviceKind,

@@ -19,7 +19,7 @@ from custom_components.homeworks_qsx.qsx.const import (
     ProcessorModel,
     link_limits,
 )
-from custom_components.homeworks_qsx.qsx.description import (
+from custom_components.homeworks_qsx.qsx.emulator.description import (
     build_description,
     default_module_serial,
     derived_serial,

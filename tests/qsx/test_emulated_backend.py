@@ -6,9 +6,9 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler, ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import Button, Fault, IgnoredReason
-from custom_components.homeworks_qsx.qsx.description import new_module
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.description import new_module
 from custom_components.homeworks_qsx.qsx.errors import (
     CommandIgnoredError,
     UnknownObjectError,

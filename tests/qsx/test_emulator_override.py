@@ -10,8 +10,8 @@ from custom_components.homeworks_qsx.qsx.const import (
     LedState,
     OperatingMode,
 )
-from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 
 from .conftest import A1, A2, A3, B1, EventLog, zone_levels

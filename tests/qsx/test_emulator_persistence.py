@@ -11,11 +11,11 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import LedState, OperatingMode
-from custom_components.homeworks_qsx.qsx.description import (
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import (
     description_to_dict,
     new_module,
 )
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.errors import DescriptionError
 from custom_components.homeworks_qsx.qsx.events import EventKind
 

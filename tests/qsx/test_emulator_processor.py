@@ -6,8 +6,8 @@ import json
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import ProcessorModel, processor_facts
-from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import build_description
 
 from .conftest import A1, A2, A3, B1
 

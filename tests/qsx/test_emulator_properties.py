@@ -14,8 +14,8 @@ from hypothesis import given, settings, strategies as st
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import MODULE_RATING_A, Button, Fault
-from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 

@@ -12,12 +12,12 @@ from custom_components.homeworks_qsx.qsx.const import (
     CcoType,
     ProcessorModel,
 )
-from custom_components.homeworks_qsx.qsx.description import (
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import (
     build_description,
     new_module,
     parse_description,
 )
-from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.errors import (
     DescriptionError,
     LimitError,

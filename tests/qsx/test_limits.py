@@ -1,4 +1,4 @@
-"""The limits every server of one emulator shares (qsx/limits.py)."""
+"""The limits every server of one emulator shares (qsx/emulator/limits.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.limits import (
+from custom_components.homeworks_qsx.qsx.emulator.limits import (
     AddressLog,
     LoginThrottle,
     SocketBudget,

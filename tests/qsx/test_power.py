@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.description import build_description
+from custom_components.homeworks_qsx.qsx.emulator.description import build_description
 from custom_components.homeworks_qsx.qsx.model import DeviceDescription, DeviceState
 from custom_components.homeworks_qsx.qsx.power import (
     EnergyMeter,

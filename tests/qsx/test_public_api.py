@@ -9,7 +9,7 @@ import pytest
 from custom_components.homeworks_qsx import qsx
 from custom_components.homeworks_qsx.qsx import errors, leap, lip
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 
 
 @pytest.mark.parametrize("package", [qsx, lip, leap], ids=["qsx", "lip", "leap"])

@@ -40,7 +40,9 @@ if TYPE_CHECKING:
         default_zone_name,
         link_limits,
     )
-    from .description import (
+    from .emulator import Emulator
+    from .emulator.backend import EmulatedBackend
+    from .emulator.description import (
         build_description,
         default_module_serial,
         default_processor_serial,
@@ -52,8 +54,13 @@ if TYPE_CHECKING:
         save_description,
         validate_description,
     )
-    from .emulated_backend import EmulatedBackend
-    from .emulator import Emulator
+    from .emulator.limits import DEFAULT_HOST
+    from .emulator.serving import (
+        EmulatorServers,
+        LeapSettings,
+        LipSettings,
+        create_servers,
+    )
     from .errors import (
         AuthenticationError,
         CommandIgnoredError,
@@ -76,7 +83,6 @@ if TYPE_CHECKING:
         describe_cause,
     )
     from .events import Event, EventBus, EventKind, Unsubscribe
-    from .limits import DEFAULT_HOST
     from .model import (
         Capability,
         CcoDescription,
@@ -105,24 +111,23 @@ if TYPE_CHECKING:
         module_power,
         zone_power,
     )
-    from .serving import EmulatorServers, LeapSettings, LipSettings, create_servers
 
 _MODULES = {
     "describe_cause": ".errors",
     "DEFAULT_CCO_NAME": ".const",
-    "DEFAULT_HOST": ".limits",
-    "EmulatorServers": ".serving",
+    "DEFAULT_HOST": ".emulator.limits",
+    "EmulatorServers": ".emulator.serving",
     "EnergyMeter": ".power",
     "LINK_DEVICE_LIMIT": ".const",
-    "LeapSettings": ".serving",
-    "LipSettings": ".serving",
+    "LeapSettings": ".emulator.serving",
+    "LipSettings": ".emulator.serving",
     "Loads": ".power",
     "MAINS_VOLTAGE": ".const",
     "MODULE_MODEL": ".const",
     "MODULE_RATING_A": ".const",
     "SAVE_DELAY_SECONDS": ".const",
     "ZONE_RATING_A": ".const",
-    "create_servers": ".serving",
+    "create_servers": ".emulator.serving",
     "default_zone_name": ".const",
     "has_known_load": ".power",
     "link_limits": ".const",
@@ -151,17 +156,17 @@ _MODULES = {
     "OverrideLevel": ".const",
     "ProcessorModel": ".const",
     "ZONES_PER_MODULE": ".const",
-    "build_description": ".description",
-    "default_module_serial": ".description",
-    "default_processor_serial": ".description",
-    "derived_serial": ".description",
-    "description_to_dict": ".description",
-    "load_description": ".description",
-    "new_module": ".description",
-    "parse_description": ".description",
-    "save_description": ".description",
-    "validate_description": ".description",
-    "EmulatedBackend": ".emulated_backend",
+    "build_description": ".emulator.description",
+    "default_module_serial": ".emulator.description",
+    "default_processor_serial": ".emulator.description",
+    "derived_serial": ".emulator.description",
+    "description_to_dict": ".emulator.description",
+    "load_description": ".emulator.description",
+    "new_module": ".emulator.description",
+    "parse_description": ".emulator.description",
+    "save_description": ".emulator.description",
+    "validate_description": ".emulator.description",
+    "EmulatedBackend": ".emulator.backend",
     "Emulator": ".emulator",
     "AuthenticationError": ".errors",
     "CommandIgnoredError": ".errors",

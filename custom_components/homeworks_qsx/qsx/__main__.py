@@ -24,11 +24,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .const import SAVE_DELAY_SECONDS
+from .emulator.leap.resources import Profile
+from .emulator.limits import DEFAULT_HOST
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
 from .leap.pushes import PushForm
-from .leap.resources import Profile
-from .limits import DEFAULT_HOST
 from .lip.protocol import (
     DEFAULT_MAX_SESSIONS,
     DEFAULT_USERNAME,
@@ -38,8 +38,8 @@ from .lip.protocol import (
 
 if TYPE_CHECKING:
     from .emulator import Emulator
+    from .emulator.leap.certs import LeapCredentials
     from .events import Event
-    from .leap.certs import LeapCredentials
 
 DEFAULT_MODULES = "4"
 EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE = 0, 1, 2
@@ -238,8 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _load_emulator(args: argparse.Namespace) -> Emulator:
     """Build the emulator from the state file, the description file, or a default system."""
     # Imported here, not at the top, so that `--help` answers without loading voluptuous, PyYAML and aiohttp.
-    from .description import build_description, load_description  # noqa: PLC0415
     from .emulator import Emulator  # noqa: PLC0415
+    from .emulator.description import build_description, load_description  # noqa: PLC0415
 
     if args.state and Path(args.state).exists():
         try:
@@ -293,7 +293,7 @@ class _Saver:
 
 def _ca_path(args: argparse.Namespace) -> Path | None:
     """Where the emulator's CA is kept: `--leap-ca`, else beside `--state`; None with neither."""
-    from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+    from .emulator.leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
 
     if args.leap_ca:
         return Path(args.leap_ca)
@@ -304,7 +304,7 @@ def _ca_path(args: argparse.Namespace) -> Path | None:
 
 def _credentials(args: argparse.Namespace) -> LeapCredentials:
     """Return the emulator's CA: kept in its file (created on first start), or new for this run without one."""
-    from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+    from .emulator.leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
 
     path = _ca_path(args)
     if path is None:
@@ -320,7 +320,7 @@ def _credentials(args: argparse.Namespace) -> LeapCredentials:
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
-    from .serving import LeapSettings, LipSettings, create_servers  # noqa: PLC0415 (see _load_emulator)
+    from .emulator.serving import LeapSettings, LipSettings, create_servers  # noqa: PLC0415 (see _load_emulator)
 
     if args.no_lip and args.no_leap:
         print("error: --no-lip and --no-leap leave nothing to serve", file=sys.stderr)
@@ -422,7 +422,7 @@ async def serve(args: argparse.Namespace) -> int:
 
 async def issue_cert(args: argparse.Namespace) -> int:
     """Write a client key, certificate and the CA for LEAP (LP21's direct issue); return the exit status."""
-    from .leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+    from .emulator.leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
 
     ca_path = _ca_path(args)
     assert ca_path is not None  # the parser requires --state or --leap-ca

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 from tests.qsx.serving import WAIT
 

@@ -13,8 +13,10 @@ import aiohttp
 import pytest
 
 from custom_components.homeworks_qsx.qsx.const import Button, Fault
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.errors import (
     AuthenticationError,
     NotSupportedError,
@@ -22,8 +24,6 @@ from custom_components.homeworks_qsx.qsx.errors import (
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.model import Capability
 

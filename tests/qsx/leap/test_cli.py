@@ -13,7 +13,7 @@ from pylutron_caseta.smartbridge import Smartbridge
 import pytest
 
 from custom_components.homeworks_qsx.qsx import __main__ as cli
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import LeapCertificates, LeapClient
 from tests.qsx.serving import WAIT, busy_port, run_serve, start_serve, wait_for
 

@@ -16,6 +16,9 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.const import LinkType, ProcessorModel
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.errors import (
     AuthenticationError,
     CommandIgnoredError,
@@ -33,7 +36,6 @@ from custom_components.homeworks_qsx.qsx.leap import (
     client as client_module,
     link as link_module,
 )
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.leap.client import (
     SILENT_CLOSE_LIMIT,
     LeapCertificates,
@@ -41,8 +43,6 @@ from custom_components.homeworks_qsx.qsx.leap.client import (
 )
 from custom_components.homeworks_qsx.qsx.leap.link import MAX_REQUESTS_IN_FLIGHT
 from custom_components.homeworks_qsx.qsx.leap.protocol import CommuniqueType
-from custom_components.homeworks_qsx.qsx.leap.resources import Profile
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.model import ControlType
 
 from .rig import (

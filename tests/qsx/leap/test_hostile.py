@@ -17,17 +17,20 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.pairing import (
+from custom_components.homeworks_qsx.qsx.emulator.description import build_description
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.pairing_server import (
     MAX_PAIRING_REQUESTS,
     PairingServer,
 )
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
-from custom_components.homeworks_qsx.qsx.limits import IDLE_EVICTION_AFTER, AddressLog
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.limits import (
+    IDLE_EVICTION_AFTER,
+    AddressLog,
+)
+from custom_components.homeworks_qsx.qsx.emulator.sessions import ServedSession
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
-from custom_components.homeworks_qsx.qsx.sessions import ServedSession
 from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import LeapSession

@@ -15,17 +15,20 @@ import pytest
 import pytest_socket
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.pairing_server import (
+    PairingServer,
+    status_line,
+)
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.errors import (
     PairingRefusedError,
     PairingTimeoutError,
     PairingUnreachableError,
 )
 from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.pair import async_pair_processor
-from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer, status_line
+from custom_components.homeworks_qsx.qsx.leap.pairing_client import async_pair_processor
 from custom_components.homeworks_qsx.qsx.leap.protocol import LEAP_PORT, PAIRING_PORT
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 
 from .rig import FAST, house, scripted
 

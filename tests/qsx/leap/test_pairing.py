@@ -22,12 +22,12 @@ import pytest
 import pytest_socket
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.pairing import (
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.pairing_server import (
     MAX_CERTIFICATES_PER_WINDOW,
     PairingServer,
 )
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import A1, LeapSession

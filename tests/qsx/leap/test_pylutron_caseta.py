@@ -16,10 +16,10 @@ from pylutron_caseta.smartbridge import Smartbridge
 import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.resources import Profile
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from tests.qsx.lip.conftest import RawSession
 from tests.qsx.serving import WAIT, wait_for
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import ResourceTree
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.leap.protocol import MAX_OUTBOUND_LINE_BYTES
 from custom_components.homeworks_qsx.qsx.leap.pushes import PushForm
-from custom_components.homeworks_qsx.qsx.leap.resources import ResourceTree
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
 from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import A1, A2, A3, B1, LeapSession, command, go_to_level
@@ -310,7 +310,9 @@ async def test_lp8_default_page_is_100(
     socket_enabled: None, credentials: LeapCredentials, client_context: ssl.SSLContext
 ) -> None:
     """LP8 (ours): 198 modules: the 198 devices come in pages of 100 items."""
-    from custom_components.homeworks_qsx.qsx.description import build_description  # noqa: PLC0415
+    from custom_components.homeworks_qsx.qsx.emulator.description import (  # noqa: PLC0415
+        build_description,
+    )
 
     emulator = Emulator(build_description([99, 99]))
     server = LeapServer(emulator, credentials, "127.0.0.1", 0)
@@ -997,7 +999,9 @@ async def test_lp18_override_of_32_modules_is_one_push(
     socket_enabled: None, credentials: LeapCredentials, client_context: ssl.SSLContext
 ) -> None:
     """LP18, C7: 32 modules wired to one override contact: one push with their 128 zones, in link/address order."""
-    from custom_components.homeworks_qsx.qsx.description import parse_description  # noqa: PLC0415
+    from custom_components.homeworks_qsx.qsx.emulator.description import (  # noqa: PLC0415
+        parse_description,
+    )
 
     modules = [
         {"serial": f"000001{index:02X}", "address": index, "cci_group": "fire"}

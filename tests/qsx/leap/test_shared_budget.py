@@ -11,11 +11,13 @@ import ssl
 import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.leap.pairing import PairingServer
-from custom_components.homeworks_qsx.qsx.leap.server import LeapServer
-from custom_components.homeworks_qsx.qsx.limits import SocketBudget
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.emulator.leap.pairing_server import (
+    PairingServer,
+)
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.limits import SocketBudget
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from tests.qsx.lip.conftest import PASSWORD, USER, RawSession
 from tests.qsx.serving import WAIT
 

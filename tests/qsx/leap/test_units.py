@@ -14,13 +14,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 import pytest
 
-from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.leap import protocol
-from custom_components.homeworks_qsx.qsx.leap.certs import (
+from custom_components.homeworks_qsx.qsx.emulator.description import build_description
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import (
     CertificateRequestError,
     LeapCredentials,
 )
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import (
+    Profile,
+    ResourceTree,
+    zone_status,
+)
+from custom_components.homeworks_qsx.qsx.emulator.leap.tls import TlsListener
+from custom_components.homeworks_qsx.qsx.emulator.limits import AddressLog, SocketBudget
+from custom_components.homeworks_qsx.qsx.emulator.sessions import SessionProtocol
+from custom_components.homeworks_qsx.qsx.leap import protocol
 from custom_components.homeworks_qsx.qsx.leap.protocol import (
     BodyType,
     CommuniqueType,
@@ -29,14 +37,6 @@ from custom_components.homeworks_qsx.qsx.leap.protocol import (
     Pager,
     Status,
 )
-from custom_components.homeworks_qsx.qsx.leap.resources import (
-    Profile,
-    ResourceTree,
-    zone_status,
-)
-from custom_components.homeworks_qsx.qsx.leap.tls import TlsListener
-from custom_components.homeworks_qsx.qsx.limits import AddressLog, SocketBudget
-from custom_components.homeworks_qsx.qsx.sessions import SessionProtocol
 from tests.qsx.serving import WAIT
 
 

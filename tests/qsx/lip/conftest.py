@@ -20,8 +20,8 @@ from custom_components.homeworks_qsx.qsx.const import (
     OverrideLevel,
 )
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS, LipClient
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import (
     CcoDescription,
     DeviceDescription,

@@ -15,8 +15,8 @@ import sys
 import pytest
 
 from custom_components.homeworks_qsx.qsx import __main__ as cli
-from custom_components.homeworks_qsx.qsx.description import build_description
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import build_description
 from tests.qsx.serving import (
     busy_port,
     run_serve,

@@ -22,8 +22,9 @@ from custom_components.homeworks_qsx.qsx.const import (
     LedState,
     OperatingMode,
 )
-from custom_components.homeworks_qsx.qsx.description import new_module
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import new_module
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.errors import (
     AuthenticationError,
     CommandIgnoredError,
@@ -37,7 +38,6 @@ from custom_components.homeworks_qsx.qsx.errors import (
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.lip import client as client_module
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import DeviceDescription, DeviceState
 from tests.qsx.serving import wait_for
 

@@ -10,9 +10,13 @@ import pytest
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import Button, LedState
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.lip.commands import (
+    CommandProcessor,
+    Result,
+)
+from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
+from custom_components.homeworks_qsx.qsx.emulator.lip.reports import event_reports
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.qsx.lip.commands import CommandProcessor, Result
-from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
 from custom_components.homeworks_qsx.qsx.lip.protocol import (
     DEFAULT_MONITORING,
     ErrorCode,
@@ -20,7 +24,6 @@ from custom_components.homeworks_qsx.qsx.lip.protocol import (
     Monitoring,
     parse_line,
 )
-from custom_components.homeworks_qsx.qsx.lip.reports import event_reports
 from custom_components.homeworks_qsx.qsx.model import DeviceDescription
 
 

@@ -8,12 +8,12 @@ import logging
 import aiohttp
 import pytest
 
-from custom_components.homeworks_qsx.qsx.emulated_backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.errors import AuthenticationError
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from tests.qsx.serving import wait_for
 
 from .conftest import FAST, PASSWORD, USER

@@ -14,12 +14,13 @@ from custom_components.homeworks_qsx.qsx.const import (
     OverrideLevel,
     ProcessorModel,
 )
-from custom_components.homeworks_qsx.qsx.description import (
+from custom_components.homeworks_qsx.qsx.emulator.description import (
     build_description,
     parse_description,
 )
+from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
-from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml, parse_dbxml
+from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
 from .conftest import hand_built_description

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.lip.commands import CommandProcessor
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
-from custom_components.homeworks_qsx.qsx.lip.commands import CommandProcessor
 from custom_components.homeworks_qsx.qsx.lip.protocol import (
     DEFAULT_MONITORING,
     LineSplitter,
@@ -23,7 +24,6 @@ from custom_components.homeworks_qsx.qsx.lip.protocol import (
     parse_report,
     strip_prompts,
 )
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from tests.qsx.serving import wait_for
 
 from .conftest import hand_built_description

@@ -19,7 +19,7 @@ import pytest_socket
 
 from benchmarks.common import close_pylutron
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 from tests.qsx.serving import wait_for
 

@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.model import DeviceDescription
 from tests.qsx.serving import wait_for
 

@@ -16,15 +16,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.homeworks_qsx.qsx.description import new_module
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.lip import (
+from custom_components.homeworks_qsx.qsx.emulator.description import new_module
+from custom_components.homeworks_qsx.qsx.emulator.lip import (
     http as http_module,
     server as server_module,
 )
-from custom_components.homeworks_qsx.qsx.lip.dbxml import build_dbxml
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
-from custom_components.homeworks_qsx.qsx.lip.session import FLUSH_LINES
+from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.lip.session import FLUSH_LINES
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 from tests.qsx.serving import WAIT, wait_for
 

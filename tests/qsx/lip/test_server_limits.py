@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
-from custom_components.homeworks_qsx.qsx.limits import SocketBudget
-from custom_components.homeworks_qsx.qsx.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.limits import SocketBudget
+from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from tests.qsx.serving import wait_for
 
 from .conftest import PASSWORD, USER, RawSession

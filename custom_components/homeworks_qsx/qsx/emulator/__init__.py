@@ -1,7 +1,10 @@
 """An emulated HomeWorks QSX processor with LQSE-4S8-120-D switching power modules on its QS links.
 
-`system` holds the facade `Emulator`, `module` the rules of one module and the events of a change, `persistence`
-the export and restore of the whole state.
+The emulator side of the library: nothing on the client side (model, errors, events, connection, the LIP and LEAP
+clients) imports it. `system` holds the facade `Emulator`, `module` the rules of one module and the events of a
+change, `persistence` the export and restore of the whole state; `backend` offers it as a `QsxBackend`;
+`description` reads, validates and writes system descriptions; `lip` and `leap` serve it to any client, on the
+session plumbing of `sessions`, the limits of `limits`, composed by `serving`.
 
 The emulator holds one `SystemDescription` (one processor: P4 says a project may have several processors; each
 gets its own description, emulator and config entry) and one `DeviceState` per module. Commands from the
@@ -35,7 +38,22 @@ P7 (authenticated access, loopback by default) is implemented by the network ser
 itself holds no credentials.
 """
 
-from .persistence import EXPORT_FORMAT
-from .system import Emulator
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..exports import lazy_exports
+
+if TYPE_CHECKING:
+    from .persistence import EXPORT_FORMAT
+    from .system import Emulator
+
+_MODULES = {"EXPORT_FORMAT": ".persistence", "Emulator": ".system"}
 __all__ = ["EXPORT_FORMAT", "Emulator"]
+
+_resolve = lazy_exports(__name__, _MODULES)
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name from its module on first use."""
+    return _resolve(name)

@@ -14,10 +14,10 @@ from typing import Any, Final
 import voluptuous as vol
 
 from ..const import ZONES_PER_MODULE
-from ..description import description_to_dict, parse_description
-from ..description.schema import schema_error
 from ..errors import DescriptionError
 from ..model import DeviceState, SystemDescription, ZoneState
+from .description import description_to_dict, parse_description
+from .description.schema import schema_error
 from .module import ModuleRecord
 
 EXPORT_FORMAT: Final = 1

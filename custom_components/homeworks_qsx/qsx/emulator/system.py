@@ -24,10 +24,10 @@ from ..const import (
     module_facts,
     processor_facts,
 )
-from ..description import validate_description
 from ..errors import DescriptionError, UnknownObjectError
 from ..events import Event, EventBus, EventKind
 from ..model import DeviceDescription, DeviceState, SystemDescription
+from .description import validate_description
 from .module import ModuleRecord, Snapshot, changes, require_bool
 from .persistence import (
     copy_state,

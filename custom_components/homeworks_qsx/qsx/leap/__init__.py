@@ -13,29 +13,29 @@ from typing import TYPE_CHECKING
 from ..exports import lazy_exports
 
 if TYPE_CHECKING:
+    from ..emulator.leap.certs import LeapCredentials
+    from ..emulator.leap.pairing_server import PairingServer
+    from ..emulator.leap.resources import Profile
+    from ..emulator.leap.server import LeapServer
     from .backend import LEAP_CAPABILITIES, LeapBackend
-    from .certs import LeapCredentials
     from .client import LeapCertificates, LeapClient
-    from .pair import async_pair_processor, button_wait, connect_wait
-    from .pairing import PairingServer
+    from .pairing_client import async_pair_processor, button_wait, connect_wait
     from .protocol import LEAP_PORT, PAIRING_PORT
-    from .resources import Profile
-    from .server import LeapServer
 
 _MODULES = {
     "LEAP_CAPABILITIES": ".backend",
     "LeapBackend": ".backend",
-    "LeapCredentials": ".certs",
+    "LeapCredentials": "..emulator.leap.certs",
     "LeapCertificates": ".client",
     "LeapClient": ".client",
-    "async_pair_processor": ".pair",
-    "button_wait": ".pair",
-    "connect_wait": ".pair",
-    "PairingServer": ".pairing",
+    "async_pair_processor": ".pairing_client",
+    "button_wait": ".pairing_client",
+    "connect_wait": ".pairing_client",
+    "PairingServer": "..emulator.leap.pairing_server",
     "LEAP_PORT": ".protocol",
     "PAIRING_PORT": ".protocol",
-    "Profile": ".resources",
-    "LeapServer": ".server",
+    "Profile": "..emulator.leap.resources",
+    "LeapServer": "..emulator.leap.server",
 }
 __all__ = [
     "LEAP_CAPABILITIES",

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 from ..exports import lazy_exports
 
 if TYPE_CHECKING:
-    from ..limits import DEFAULT_HOST
+    from ..emulator.limits import DEFAULT_HOST
+    from ..emulator.lip.dbxml_build import build_dbxml
+    from ..emulator.lip.server import LipServer
     from .backend import LipBackend
     from .client import LipClient
-    from .dbxml import build_dbxml, parse_dbxml
+    from .dbxml import parse_dbxml
     from .protocol import (
         DEFAULT_MAX_SESSIONS,
         DEFAULT_USERNAME,
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
         HTTP_PORT,
         LIP_PORT,
     )
-    from .server import LipServer
 
 _MODULES = {
     "DEFAULT_USERNAME": ".protocol",
@@ -33,10 +34,10 @@ _MODULES = {
     "LIP_PORT": ".protocol",
     "LipBackend": ".backend",
     "LipClient": ".client",
-    "build_dbxml": ".dbxml",
+    "build_dbxml": "..emulator.lip.dbxml_build",
     "parse_dbxml": ".dbxml",
-    "LipServer": ".server",
-    "DEFAULT_HOST": "..limits",
+    "LipServer": "..emulator.lip.server",
+    "DEFAULT_HOST": "..emulator.limits",
     "DEFAULT_MAX_SESSIONS": ".protocol",
 }
 __all__ = [

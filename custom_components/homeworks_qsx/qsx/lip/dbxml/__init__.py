@@ -1,6 +1,7 @@
 """The project database `DbXmlInfo.xml` (dbxml.md): built from a system description, and parsed back.
 
-`build` writes it, `parse` reads it, `names` holds what both share.
+`parse` reads it (the client side) and `names` holds what it shares with the emulator's `emulator/lip/dbxml_build.py`,
+which writes it.
 
 The document follows the schema third-party clients (pylutron, openHAB) parse. Beside the standard attributes it
 carries attributes of our own (module link and address, zone load type and current, override levels, CCO pulse
@@ -8,7 +9,6 @@ time, the processor) so that our client can rebuild the exact `SystemDescription
 lacks them; the parser then falls back to defaults.
 """
 
-from .build import area_integration_ids, build_dbxml
 from .names import (
     BUTTON_NAMES,
     CCO_OUTPUT_TYPES,
@@ -28,7 +28,5 @@ __all__ = [
     "SWITCHED_OUTPUT_TYPES",
     "UNKNOWN_SERIAL",
     "ZONE_OUTPUT_TYPE",
-    "area_integration_ids",
-    "build_dbxml",
     "parse_dbxml",
 ]

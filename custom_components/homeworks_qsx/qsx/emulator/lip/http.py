@@ -14,10 +14,10 @@ from typing import Final, override
 
 from aiohttp import web
 
-from ..emulator import Emulator
+from ...model import SystemDescription
+from .. import Emulator
 from ..limits import Admission, ListenerLimits
-from ..model import SystemDescription
-from .dbxml import build_dbxml
+from .dbxml_build import build_dbxml
 
 HTTP_UNAVAILABLE: Final = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n"

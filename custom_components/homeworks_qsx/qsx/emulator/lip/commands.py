@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import logging
 from typing import Final
 
-from ..clock import TimerHandle
-from ..const import (
+from ...clock import TimerHandle
+from ...const import (
     MAX_PULSE_SECONDS,
     MIN_PULSE_SECONDS,
     MODULE_FAMILY,
@@ -23,11 +23,8 @@ from ..const import (
     Fault,
     IgnoredReason,
 )
-from ..emulator import Emulator
-from ..errors import UnknownObjectError
-from ..model import DeviceDescription, SystemDescription
-from .dbxml import area_integration_ids
-from .protocol import (
+from ...errors import UnknownObjectError
+from ...lip.protocol import (
     ACTION_CCI_STATE,
     ACTION_LED_STATE,
     ACTION_PRESS,
@@ -55,6 +52,9 @@ from .protocol import (
     parse_duration,
     parse_int,
 )
+from ...model import DeviceDescription, SystemDescription
+from .. import Emulator
+from .dbxml_build import area_integration_ids
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from enum import Enum, auto
 import logging
 from typing import Final
 
+from ...lip.protocol import CRLF, PROMPT, LineSplitter
 from ..limits import Admission
 from ..sessions import WriteBuffer
-from .protocol import CRLF, PROMPT, LineSplitter
 
 _LOGGER = logging.getLogger(__name__)
 

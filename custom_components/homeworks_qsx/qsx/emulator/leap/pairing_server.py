@@ -25,16 +25,7 @@ import itertools
 import logging
 from typing import Any, Final
 
-from ..limits import (
-    DEFAULT_HOST,
-    MAX_PENDING_HANDSHAKES,
-    TLS_HANDSHAKE_DEADLINE,
-    AddressLog,
-    SocketBudget,
-)
-from ..sessions import ServedSession, peer_address, peer_name
-from .certs import DEFAULT_CLIENT_NAME, CertificateRequestError, LeapCredentials
-from .protocol import (
+from ...leap.protocol import (
     MAX_INBOUND_LINE_BYTES,
     PAIRING_PORT,
     LeapError,
@@ -47,6 +38,15 @@ from .protocol import (
     line_too_long,
     request_tag,
 )
+from ..limits import (
+    DEFAULT_HOST,
+    MAX_PENDING_HANDSHAKES,
+    TLS_HANDSHAKE_DEADLINE,
+    AddressLog,
+    SocketBudget,
+)
+from ..sessions import ServedSession, peer_address, peer_name
+from .certs import DEFAULT_CLIENT_NAME, CertificateRequestError, LeapCredentials
 from .tls import TlsListener
 
 _LOGGER = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ Every error is a `DescriptionError` whose `path` names the offending place, for 
 needs one description, and one config entry, per processor).
 """
 
-from ..model import default_guid
+from ...model import default_guid
 from .building import parse_description
 from .defaults import (
     DEFAULT_SYSTEM_NAME,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..const import (
+from ...const import (
     MAX_ADDRESS,
     MAX_CCI_GROUP_SIZE,
     MIN_ADDRESS,
@@ -18,8 +18,8 @@ from ..const import (
     is_pulse_seconds,
     link_limits,
 )
-from ..errors import DescriptionError, LimitError
-from ..model import DeviceDescription, LinkDescription, SystemDescription
+from ...errors import DescriptionError, LimitError
+from ...model import DeviceDescription, LinkDescription, SystemDescription
 from .schema import AMPS_EPSILON, LINK_TYPE_NAMES, SERIAL_RE
 
 # Whole-system checks, shared by parsing and by the emulator's structural changes

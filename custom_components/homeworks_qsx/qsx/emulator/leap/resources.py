@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, Final
 
-from ..const import MODULE_MODEL, LinkType, LoadType
-from ..model import DeviceDescription, DeviceState, SystemDescription
-from .protocol import (
+from ...const import MODULE_MODEL, LinkType, LoadType
+from ...leap.protocol import (
     PRODUCT_TYPE_QSX,
     BodyType,
     encode_json,
@@ -32,6 +31,7 @@ from .protocol import (
     not_allowed,
     not_found,
 )
+from ...model import DeviceDescription, DeviceState, SystemDescription
 
 ID_STRIDE: Final = 8
 MODULE_DEVICE_TYPE: Final = "SwitchingPowerModule"  # LP16 (ours)

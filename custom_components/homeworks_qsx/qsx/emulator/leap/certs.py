@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..errors import describe_cause
-from .client_tls import client_context, load_chain, write_private
+from ...errors import describe_cause
+from ...leap.client_tls import client_context, load_chain, write_private
 
 CREDENTIALS_FORMAT: Final = 1
 CA_VALIDITY: Final = dt.timedelta(days=30 * 365)

@@ -10,9 +10,9 @@ from typing import Any
 import voluptuous as vol
 import yaml
 
-from ..const import MAX_ADDRESS, MIN_ADDRESS, ProcessorModel
-from ..errors import DescriptionError, LimitError
-from ..model import (
+from ...const import MAX_ADDRESS, MIN_ADDRESS, ProcessorModel
+from ...errors import DescriptionError, LimitError
+from ...model import (
     CcoDescription,
     DeviceDescription,
     SystemDescription,

@@ -8,7 +8,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ..const import (
+from ...const import (
     CCO_INTEGRATION_ID_OFFSET,
     DEFAULT_CCO_NAME,
     FEET_PER_METRE,
@@ -27,8 +27,8 @@ from ..const import (
     ProcessorModel,
     default_zone_name,
 )
-from ..errors import DescriptionError
-from ..model import (
+from ...errors import DescriptionError
+from ...model import (
     CcoDescription,
     DeviceDescription,
     LinkDescription,

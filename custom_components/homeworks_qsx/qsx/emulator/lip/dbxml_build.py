@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-from ...model import DeviceDescription, SystemDescription
-from ..protocol import CCI_COMPONENT, LED_COMPONENT_BASE
-from .names import (
+from ...lip.dbxml.names import (
     BUTTON_NAMES,
     CCO_OUTPUT_TYPES,
     DEVICE_TYPE,
     PRODUCT_TYPE_HOMEWORKS_QS,
     ZONE_OUTPUT_TYPE,
 )
+from ...lip.protocol import CCI_COMPONENT, LED_COMPONENT_BASE
+from ...model import DeviceDescription, SystemDescription
 
 # UUIDs must be unique across every kind of object (Home Assistant builds unique ids from them) and stable
 # when modules come and go, so they derive from integration ids, one number range per kind.

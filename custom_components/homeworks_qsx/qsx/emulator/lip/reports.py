@@ -6,10 +6,9 @@ lines each kind of monitoring receives; `LipServer` (`server.py`) sends them to 
 
 from __future__ import annotations
 
-from ..emulator import Emulator
-from ..errors import UnknownObjectError
-from ..events import Event, EventKind
-from .protocol import (
+from ...errors import UnknownObjectError
+from ...events import Event, EventKind
+from ...lip.protocol import (
     ACTION_LED_STATE,
     ACTION_PRESS,
     ACTION_RELEASE,
@@ -22,6 +21,7 @@ from .protocol import (
     device_report,
     output_report,
 )
+from .. import Emulator
 
 
 def event_reports(

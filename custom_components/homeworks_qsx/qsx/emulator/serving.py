@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .leap.pairing import PairingServer
-from .leap.pushes import PushForm
+from ..leap.pushes import PushForm
+from ..lip.protocol import DEFAULT_MAX_SESSIONS
+from .leap.pairing_server import PairingServer
 from .leap.server import LeapServer
 from .limits import SocketBudget
-from .lip.protocol import DEFAULT_MAX_SESSIONS
 from .lip.server import LipServer
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from . import Emulator
     from .leap.certs import LeapCredentials
     from .leap.resources import Profile
 

@@ -39,21 +39,8 @@ import logging
 import secrets
 from typing import Any, Final, override
 
-from ..emulator import Emulator
-from ..events import Event, EventKind, Unsubscribe
-from ..limits import (
-    DEFAULT_HOST,
-    IDLE_EVICTION_AFTER,
-    MAX_PENDING_HANDSHAKES,
-    TLS_HANDSHAKE_DEADLINE,
-    AddressLog,
-    SocketBudget,
-    idle_session_to_evict,
-)
-from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
-from .certs import LeapCredentials
-from .handlers import RequestHandler
-from .protocol import (
+from ...events import Event, EventKind, Unsubscribe
+from ...leap.protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
     MAX_INBOUND_LINE_BYTES,
@@ -73,7 +60,20 @@ from .protocol import (
     request_tag,
     request_url,
 )
-from .pushes import Push, PushForm, Subscription
+from ...leap.pushes import Push, PushForm, Subscription
+from .. import Emulator
+from ..limits import (
+    DEFAULT_HOST,
+    IDLE_EVICTION_AFTER,
+    MAX_PENDING_HANDSHAKES,
+    TLS_HANDSHAKE_DEADLINE,
+    AddressLog,
+    SocketBudget,
+    idle_session_to_evict,
+)
+from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
+from .certs import LeapCredentials
+from .handlers import RequestHandler
 from .resources import Profile
 from .tls import TlsListener
 

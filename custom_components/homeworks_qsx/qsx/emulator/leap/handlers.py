@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 import logging
 from typing import Any, Final
 
-from ..emulator import Emulator
-from .protocol import (
+from ...leap.protocol import (
     AREA_STATUS_URL,
     PING_URL,
     ZONE_STATUS_URL,
@@ -31,7 +30,8 @@ from .protocol import (
     ping_reply,
     reply_prefix,
 )
-from .pushes import Subscription
+from ...leap.pushes import Subscription
+from .. import Emulator
 from .resources import Profile, ResourceTree, ZoneTarget, zone_status
 
 _LOGGER = logging.getLogger(__name__)

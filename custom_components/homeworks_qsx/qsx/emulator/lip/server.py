@@ -29,25 +29,8 @@ import itertools
 import logging
 from typing import Any, Final
 
-from ..emulator import Emulator
-from ..events import Event, Unsubscribe
-from ..limits import (
-    DEFAULT_HOST,
-    FAILED_LOGIN_BASE_DELAY,
-    HANDSHAKE_DEADLINE,
-    IDLE_EVICTION_AFTER,
-    MAX_HANDSHAKE_BACKLOG,
-    MAX_PENDING_HANDSHAKES,
-    AddressLog,
-    ListenerLimits,
-    LoginThrottle,
-    SocketBudget,
-    idle_session_to_evict,
-)
-from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
-from .commands import CommandProcessor
-from .http import DatabaseServer
-from .protocol import (
+from ...events import Event, Unsubscribe
+from ...lip.protocol import (
     BAD_LOGIN,
     CRLF,
     DEFAULT_MAX_SESSIONS,
@@ -64,6 +47,23 @@ from .protocol import (
     output_report,
     parse_line,
 )
+from .. import Emulator
+from ..limits import (
+    DEFAULT_HOST,
+    FAILED_LOGIN_BASE_DELAY,
+    HANDSHAKE_DEADLINE,
+    IDLE_EVICTION_AFTER,
+    MAX_HANDSHAKE_BACKLOG,
+    MAX_PENDING_HANDSHAKES,
+    AddressLog,
+    ListenerLimits,
+    LoginThrottle,
+    SocketBudget,
+    idle_session_to_evict,
+)
+from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
+from .commands import CommandProcessor
+from .http import DatabaseServer
 from .reports import event_reports
 from .session import FLUSH_LINES, LipSession, LoginStage, last_activity
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .backend import QsxBackend
-from .const import Button, Fault, IgnoredReason
-from .emulator import Emulator
-from .errors import CommandIgnoredError
-from .model import Capability, DeviceState, SystemDescription
+from ..backend import QsxBackend
+from ..const import Button, Fault, IgnoredReason
+from ..errors import CommandIgnoredError
+from ..model import Capability, DeviceState, SystemDescription
+from . import Emulator
 
 
 class EmulatedBackend(QsxBackend):

@@ -13,7 +13,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ..const import (
+from ...const import (
     MAX_ADDRESS,
     MAX_PULSE_SECONDS,
     MIN_ADDRESS,
@@ -26,7 +26,7 @@ from ..const import (
     OverrideLevel,
     ProcessorModel,
 )
-from ..errors import DescriptionError
+from ...errors import DescriptionError
 
 DATABASE_DATE_FORMAT = "%m/%d/%Y,%H:%M:%S"
 MAX_NAME_LENGTH = 100
