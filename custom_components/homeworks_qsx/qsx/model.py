@@ -129,6 +129,10 @@ class InputDescription:
     name: str
 
 
+# A module's inputs: its contact closure input.
+MODULE_INPUTS: Final = (InputDescription(CCI_INPUT, InputType.CCI, "CCI"),)
+
+
 @dataclass(frozen=True, slots=True)
 class IndicatorDescription:
     """An indicator of a device (a LED), numbered on its device; keypad LEDs come next."""
@@ -165,30 +169,29 @@ class DeviceDescription:
     cci_group: str | None = None  # C7: modules of one group share one override contact
     feed: str | None = None  # M4: modules fed through from one mains feed
 
-    # Derived once: the switched outputs, the device's own CCO (with `Capability.CCO`: its last output), and
-    # the outputs by their stable keys.
+    # Derived once: the switched outputs, the device's own CCO (with `Capability.CCO`: its last output); the
+    # outputs by their stable keys on first use (only Home Assistant's switches look them up).
     zones: tuple[ZoneDescription, ...] = field(init=False, repr=False, compare=False)
     own_cco: CcoDescription | None = field(init=False, repr=False, compare=False)
-    _by_key: dict[str, OutputDescription] = field(init=False, repr=False, compare=False)
+    _by_key: dict[str, OutputDescription] | None = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        """Find the switched outputs and the device's own CCO, and key every output."""
-        last = self.outputs[-1] if self.outputs else None
+        """Find the switched outputs and the device's own CCO."""
+        outputs = self.outputs
+        last = outputs[-1] if outputs else None
         own = (
             last
-            if Capability.CCO in self.capabilities and isinstance(last, CcoDescription)
+            if isinstance(last, CcoDescription) and Capability.CCO in self.capabilities
             else None
         )
         zones = tuple(
-            output for output in self.outputs if isinstance(output, ZoneDescription)
+            output for output in outputs if isinstance(output, ZoneDescription)
         )
         object.__setattr__(self, "zones", zones)
         object.__setattr__(self, "own_cco", own)
-        object.__setattr__(
-            self,
-            "_by_key",
-            {self.output_key(output): output for output in self.outputs},
-        )
+        object.__setattr__(self, "_by_key", None)
 
     @property
     def model(self) -> str | None:
@@ -251,12 +254,18 @@ class DeviceDescription:
         """Return the module with its zones, its own CCO, or both replaced (the CCO stays its last output)."""
         zones = self.zones if zones is None else zones
         own = self.cco if cco is None else cco
-        return replace(self, outputs=(*zones, replace(own, number=len(zones) + 1)))
+        if own.number != len(zones) + 1:
+            own = replace(own, number=len(zones) + 1)
+        return replace(self, outputs=(*zones, own))
 
     def output_by_key(self, key: str) -> OutputDescription:
         """Return the output with this stable key (`output_key`); `UnknownObjectError` when it is gone."""
+        by_key = self._by_key
+        if by_key is None:
+            by_key = {self.output_key(output): output for output in self.outputs}
+            object.__setattr__(self, "_by_key", by_key)
         try:
-            return self._by_key[key]
+            return by_key[key]
         except KeyError:
             raise UnknownObjectError(f"{self.name} has no output {key}") from None
 
@@ -275,16 +284,18 @@ def switching_module(
     feed: str | None = None,
 ) -> DeviceDescription:
     """Describe an LQSE-4S8-120-D: its four zones, its own CCO (output `CCO_OUTPUT`), its CCI and every capability."""
+    if cco.number != len(zones) + 1:
+        cco = replace(cco, number=len(zones) + 1)
     return DeviceDescription(
         serial=serial,
         integration_id=integration_id,
         name=name,
         area=area,
-        outputs=(*zones, replace(cco, number=len(zones) + 1)),
+        outputs=(*zones, cco),
         kind=DeviceKind.SWITCHING_MODULE,
         link=link,
         address=address,
-        inputs=(InputDescription(CCI_INPUT, InputType.CCI, "CCI"),),
+        inputs=MODULE_INPUTS,
         capabilities=MODULE_CAPABILITIES,
         cci_group=cci_group,
         feed=feed,
