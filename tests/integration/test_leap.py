@@ -1025,6 +1025,37 @@ async def test_certificate_refused_on_reconnection_starts_reauth(
     assert entry.state is ConfigEntryState.LOADED
 
 
+async def test_certificate_refused_without_an_alert_starts_reauth(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """Retry rule: sessions closed right after the handshake across the whole back-off: set-up asks to pair again.
+
+    The emulator refuses a certificate of another CA so, without a TLS alert.
+    """
+    stranger = LeapCredentials.generate()
+    key, cert = stranger.issue_client()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Test house",
+        unique_id=PROCESSOR,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: HOST,
+            CONF_KEY_PEM: key,
+            CONF_CERT_PEM: cert,
+            CONF_CA_PEM: processor.credentials.ca_cert_pem,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert any(
+        flow["context"]["source"] == "reauth"
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    )
+
+
 async def test_certificates_instead_of_pairing(
     hass: HomeAssistant, processor: EmulatedProcessor
 ) -> None:
