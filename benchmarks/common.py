@@ -323,7 +323,10 @@ async def lip_server(
     max_sessions: int = 10,
     cpus: frozenset[int] | None = None,
 ) -> AsyncIterator[Served]:
-    """Serve an emulated system with the project's own command line, in a child process."""
+    """Serve an emulated system over LIP and HTTP with the project's own command line, in a child process.
+
+    No LEAP: it would listen on 8081 and 8083, fixed ports that collide with any other run.
+    """
     source = (
         ["--system", str(system)]
         if system is not None
@@ -349,6 +352,7 @@ async def lip_server(
         str(reply_delay_ms),
         "--max-sessions",
         str(max_sessions),
+        "--no-leap",
     ]
     async with child_process(*command, cpus=cpus) as (process, line):
         match = announced(_SERVING, line)
