@@ -63,7 +63,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 
-BURSTS = 20  # opening and closing alternate
+BURSTS = 20  # opening and closing alternate (default of --bursts)
 GOAL_MS = 100.0
 SETTLE_S = 0.3
 
@@ -201,14 +201,17 @@ async def learn_finals(
 
 
 async def timed_bursts(
-    hass: HomeAssistant, description: SystemDescription, burst: Callable[[bool], None]
+    hass: HomeAssistant,
+    description: SystemDescription,
+    burst: Callable[[bool], None],
+    bursts: int,
 ) -> tuple[list[float], int]:
-    """Warm up, then time BURSTS bursts, each until every state it sets has its final value."""
+    """Warm up, then time `bursts` bursts, each until every state it sets has its final value."""
     watch = FinalStates(hass, burst_targets(hass, description))
     try:
         finals = await learn_finals(hass, watch, burst)
         samples: list[float] = []
-        for index in range(BURSTS):
+        for index in range(bursts):
             opening = index % 2 == 0
             watch.expect(finals[0] if opening else finals[1])
             start = time.perf_counter()
@@ -219,7 +222,9 @@ async def timed_bursts(
     return samples, len(finals[0])
 
 
-async def emulated_bursts(description_path: Path) -> tuple[list[float], int]:
+async def emulated_bursts(
+    description_path: Path, bursts: int
+) -> tuple[list[float], int]:
     """Burst durations (seconds) on the emulated backend, and the states each burst sets."""
     async with home_assistant() as hass:
         entry, _, _ = await setup_entry(
@@ -234,10 +239,11 @@ async def emulated_bursts(description_path: Path) -> tuple[list[float], int]:
             hass,
             description,
             lambda opening: emulated.emulator.set_cci(serial, opening),
+            bursts,
         )
 
 
-async def live_bursts(served: Served) -> tuple[list[float], int]:
+async def live_bursts(served: Served, bursts: int) -> tuple[list[float], int]:
     """Burst durations (seconds) on the live backend, and the states each burst sets."""
     async with home_assistant() as hass:
         entry, _, _ = await setup_entry(hass, our_domain(), live_data(served), "Burst")
@@ -253,7 +259,7 @@ async def live_bursts(served: Served) -> tuple[list[float], int]:
             writer.write(f"#EMULATOR,{module},CCI,{word}\r\n".encode())
 
         try:
-            return await timed_bursts(hass, runtime.backend.description, burst)
+            return await timed_bursts(hass, runtime.backend.description, burst, bursts)
         finally:
             writer.close()
             await writer.wait_closed()
@@ -288,7 +294,7 @@ async def until_changed(hass: HomeAssistant, watch: ChangeWatch, expected: int) 
         await hass.async_block_till_done()
 
 
-async def floor_bursts(changes: int, layout_size: int) -> list[float]:
+async def floor_bursts(changes: int, layout_size: int, bursts: int) -> list[float]:
     """Seconds for the floor integration to write `changes` states at once."""
     layout = {
         "switch": {"module": 5},
@@ -303,7 +309,7 @@ async def floor_bursts(changes: int, layout_size: int) -> list[float]:
         targets = data.entities[:changes]
         watch = ChangeWatch(hass)
         samples: list[float] = []
-        for _ in range(BURSTS):
+        for _ in range(bursts):
             watch.reset()
             start = time.perf_counter()
             set_all(targets)
@@ -321,14 +327,14 @@ async def bench(args: argparse.Namespace) -> None:
         path.write_text(
             json.dumps(description_to_dict(burst_description())), encoding="utf-8"
         )
-        emulated, expected = await emulated_bursts(path)
+        emulated, expected = await emulated_bursts(path, args.bursts)
         async with lip_server(system=path) as served:
-            live, live_expected = await live_bursts(served)
+            live, live_expected = await live_bursts(served, args.bursts)
     for backend, samples, changes in (
         ("emulated", emulated, expected),
         ("live", live, live_expected),
     ):
-        floor = await floor_bursts(changes, 198)
+        floor = await floor_bursts(changes, 198, args.bursts)
         ours = median(samples) * 1000
         rows.append(
             Row(
@@ -347,7 +353,14 @@ async def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Parse the options and run on Home Assistant's event loop."""
-    run_benchmark(bench, argument_parser(__doc__ or "", sizes=False).parse_args())
+    parser = argument_parser(__doc__ or "", sizes=False)
+    parser.add_argument(
+        "--bursts",
+        type=int,
+        default=BURSTS,
+        help="bursts timed on each backend (default %(default)s)",
+    )
+    run_benchmark(bench, parser.parse_args())
 
 
 if __name__ == "__main__":
