@@ -196,10 +196,10 @@ class Protocol:
         """Close the interval: p50, p99 (ms), lost and wrong reports; `expected` reports per monitor."""
         lost = sum(max(0, expected - m.received) for m in self.monitors)
         lost += self.commander.timeouts
-        wrong = sum(m.wrong for m in self.monitors)
-        for monitor in self.monitors:
-            monitor.received -= expected
-            monitor.wrong = 0
+        # A report more than the commands answered is one too many: wrong.
+        wrong = sum(m.wrong + max(0, m.received - expected) for m in self.monitors)
+        for monitor in self.monitors:  # every report is in (synced): none carries over
+            monitor.received = monitor.wrong = 0
         latencies = self.commander.latencies
         p50 = percentile(latencies, 0.5) * 1000 if latencies else math.nan
         p99 = percentile(latencies, 0.99) * 1000 if latencies else math.nan
