@@ -82,6 +82,31 @@ def open_fds(pid: int) -> int:
     return sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir())
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, in seconds (Linux)."""
+    fields = (
+        Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    )
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShare:
+    """A process's CPU time per interval, as a percentage of one core."""
+
+    def __init__(self, pid: int) -> None:
+        """Start counting now."""
+        self.pid = pid
+        self.cpu = cpu_seconds(pid)
+        self.at = time.perf_counter()
+
+    def interval(self) -> float:
+        """Return the share since the last call."""
+        cpu, at = cpu_seconds(self.pid), time.perf_counter()
+        share = (cpu - self.cpu) / (at - self.at) * 100
+        self.cpu, self.at = cpu, at
+        return share
+
+
 @dataclass
 class ServerLog:
     """What the server wrote on standard error: bytes, tracebacks, and the first traceback's lines."""
@@ -220,8 +245,8 @@ class Protocol:
 
 
 HEADER = (
-    f"{'':>22}|{'LIP':^39}|{'LEAP':^39}|{'abuse':^40}\n"
-    f"{'time':>4} {'RSS MiB':>7} {'fds':>4} {'log KiB':>7} |"
+    f"{'':>41}|{'LIP':^39}|{'LEAP':^39}|{'abuse':^40}\n"
+    f"{'time':>4} {'load':>4} {'CPU %':>5} {'own %':>5} {'RSS MiB':>7} {'fds':>4} {'log KiB':>7} |"
     f"{'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} {'lost':>5} {'wrong':>5} {'http':>5} |"
     f"{'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} {'lost':>5} {'wrong':>5} {'new':>5} |"
     f"{'bad':>5} {'half':>5} {'logins':>6} {'delayed':>7} {'piped':>6} {'dropped':>7} {'evicted':>7} "
@@ -315,6 +340,7 @@ async def run(  # noqa: PLR0914, PLR0915 (the soak's one sequence, said once)
     )
     print(HEADER, flush=True)
     start = time.perf_counter()
+    server_cpu, own_cpu = CpuShare(served.pid), CpuShare(os.getpid())
     first_rss: float | None = None
     last_rss = 0.0
     http_failures = locked_out = 0
@@ -355,7 +381,8 @@ async def run(  # noqa: PLR0914, PLR0915 (the soak's one sequence, said once)
             elapsed = time.perf_counter() - start
             lip_counts, leap_counts = abuse.counts, leap_abuser.abuse.counts
             print(
-                f"{elapsed:4.0f} {last_rss:7.1f} {open_fds(served.pid):4d} "
+                f"{elapsed:4.0f} {os.getloadavg()[0]:4.1f} {server_cpu.interval():5.0f} "
+                f"{own_cpu.interval():5.0f} {last_rss:7.1f} {open_fds(served.pid):4d} "
                 f"{(served.log.size - logged) / 1024:7.1f} |"
                 f"{lip_cmds:6d} {lip_row[0]:7.2f} {lip_row[1]:7.2f} {lip_row[2]:5d} {lip_row[3]:5d} "
                 f"{failed:5d} |"

@@ -29,7 +29,7 @@ def rows(output: str) -> list[list[list[str]]]:
     return [
         [part.split() for part in line.split("|")]
         for line in output.splitlines()
-        if re.fullmatch(r"\s*\d+(\s+[-\d.]+){3} \|.*\|.*\|.*", line)
+        if re.fullmatch(r"\s*\d+(\s+[-\d.]+){6} \|.*\|.*\|.*", line)
     ]
 
 
@@ -54,8 +54,8 @@ def test_soak_runs_on_both_protocols_for_a_few_seconds() -> None:
     table = rows(done.stdout)
     assert len(table) == 2, done.stdout
     for server, lip, leap, abuse in table:
-        assert float(server[1]) > 0  # RSS MiB
-        assert int(server[2]) > 0  # descriptors
+        assert float(server[4]) > 0  # RSS MiB
+        assert int(server[5]) > 0  # descriptors
         assert int(lip[0]) > 0  # commands
         assert int(leap[0]) > 0
         assert (lip[3], lip[4], lip[5]) == ("0", "0", "0")  # lost, wrong, HTTP failures
