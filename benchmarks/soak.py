@@ -249,7 +249,7 @@ HEADER = (
     f"{'time':>4} {'load':>4} {'CPU %':>5} {'own %':>5} {'RSS MiB':>7} {'fds':>4} {'log KiB':>7} |"
     f"{'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} {'lost':>5} {'wrong':>5} {'http':>5} |"
     f"{'cmds':>6} {'p50 ms':>7} {'p99 ms':>7} {'lost':>5} {'wrong':>5} {'new':>5} |"
-    f"{'bad':>5} {'half':>5} {'logins':>6} {'delayed':>7} {'piped':>6} {'dropped':>7} {'evicted':>7} "
+    f"{'bad':>5} {'half':>5} {'logins':>6} {'delayed':>7} {'piped':>6} {'closed':>7} {'evicted':>7} "
     f"{'refused':>7}"
 )
 
@@ -391,7 +391,7 @@ async def run(  # noqa: PLR0914, PLR0915 (the soak's one sequence, said once)
                 f"{lip_counts['bad_lines'] + leap_counts['bad_lines']:5d} "
                 f"{lip_counts['half_open'] + leap_counts['half_open']:5d} "
                 f"{lip_counts['wrong_logins']:6d} {lip_counts['delayed']:7d} "
-                f"{leap_counts['pipelined']:6d} {leap_counts['dropped']:7d} {leap_counts['evicted']:7d} "
+                f"{leap_counts['pipelined']:6d} {leap_counts['closed']:7d} {leap_counts['evicted']:7d} "
                 f"{lip_counts['refused'] + leap_counts['refused']:7d}",
                 flush=True,
             )

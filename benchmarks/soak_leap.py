@@ -2,7 +2,7 @@
 
 The abuser has a certificate of the emulator's CA (as a stolen or careless client would) and connects from its
 own address. Each cycle it holds half-open TLS connections on the LEAP and pairing ports, pipelines reads on a
-session it never reads (the server must drop it once a megabyte of replies waits), and sends bad input on another
+session it never reads (the server must stop reading it, or drop it, rather than pile up its replies), and sends bad input on another
 (garbage, lone surrogates in the tag and the URL, an over-long line now and then). Between cycles it holds idle
 sessions: at each interval's end it fills the server's session cap with them, a new legitimate client tries to
 get in (the server must evict an abuser's session idle past the eviction age for it), and one slot is given back
@@ -46,6 +46,7 @@ DEVICE_LIST_URL = (
 )
 PIPELINED_READS = 5000  # reads of the device list, written at once and never read
 PIPELINE_HOLD = 0.3  # seconds the pipelining session is left unread
+PIPELINE_LOOK = 0.1  # seconds it is read then, to see whether the server closed it
 LONG_LINE_EVERY = 10  # cycles between two over-long lines
 REFUSAL_GRACE = 0.2  # seconds within which a session refused at the cap is closed after its handshake
 # A TLS record header and the start of a ClientHello: a handshake never finished.
@@ -219,7 +220,7 @@ class LeapAbuser:
         self.addresses = addresses
         self.context = context
         self.legitimate = legitimate
-        self.abuse = Abuse("bad_lines", "half_open", "pipelined", "dropped", "evicted")
+        self.abuse = Abuse("bad_lines", "half_open", "pipelined", "closed", "evicted")
         self.idle: list[tuple[float, Held]] = []  # (opened at, session), oldest first
         self.cycles = 0
         self._turn = asyncio.Lock()  # a cycle, or the interval's end
@@ -308,18 +309,22 @@ class LeapAbuser:
             self.close()
 
     async def _pipeline(self) -> None:
-        """Write thousands of reads and read nothing for a while; then see whether the server dropped the session."""
+        """Write thousands of reads and read nothing for a while; then see whether the server closed the session.
+
+        The server must not pile up the replies: it stops reading a session that leaves them unread (or drops
+        it), which the server's RSS shows.
+        """
         held = await self._held(paused=True)
         try:
             assert held.transport is not None
             held.transport.write(self._reads)
             self.abuse.counts["pipelined"] += PIPELINED_READS
             await asyncio.sleep(PIPELINE_HOLD)
-            # Reading again drains what the server sent before it closed; a session it kept keeps sending.
+            # Reading a moment finds the end of a session the server closed.
             held.transport.resume_reading()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(held.lost), 1.0)
-            self.abuse.counts["dropped"] += held.lost.done()
+                await asyncio.wait_for(asyncio.shield(held.lost), PIPELINE_LOOK)
+            self.abuse.counts["closed"] += held.lost.done()
         finally:
             held.close()
 
