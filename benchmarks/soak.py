@@ -317,7 +317,7 @@ async def run(  # noqa: PLR0914, PLR0915 (the soak's one sequence, said once)
     )
     leap_abuser = LeapAbuser(addresses, abusive, MONITORS + 1)
     await leap_abuser.fill()
-    leap_abuser.release()
+    await leap_abuser.release()
     abuse = lip_abuse()
     running = asyncio.Event()
     running.set()
@@ -368,7 +368,7 @@ async def run(  # noqa: PLR0914, PLR0915 (the soak's one sequence, said once)
                 await leap_abuser.fill()
                 evictable = leap_abuser.evictable()
                 admitted = await new_client(addresses, legitimate)
-                leap_abuser.release()
+                await leap_abuser.release()
             if admitted:
                 new = "ok"
             elif evictable:

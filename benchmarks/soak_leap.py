@@ -270,8 +270,11 @@ class LeapAbuser:
             else:
                 self.abuse.counts["refused"] += 1
 
-    def release(self) -> None:
+    async def release(self) -> None:
         """Close the newest idle session: room for the cycles' sessions."""
+        await asyncio.sleep(
+            REFUSAL_GRACE
+        )  # a session evicted for the new client is closed by now
         self._count_evicted()
         if self.idle:
             self.idle.pop()[1].close()
