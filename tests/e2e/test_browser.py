@@ -214,7 +214,11 @@ async def pulse_the_gate_from_its_module_page(
             "GET",
             f"/api/history/period/{quote(started)}?filter_entity_id={gate}&minimal_response",
         ),
-        lambda periods: [state["state"] for state in periods[0]][-2:] == ["on", "off"],
+        # Empty until the recorder commits (every few seconds): keep reading then.
+        lambda periods: (
+            bool(periods)
+            and [state["state"] for state in periods[0]][-2:] == ["on", "off"]
+        ),
         f"{gate}'s history after the pulse",
     )
     assert [state["state"] for state in history[0]][-2:] == ["on", "off"]
