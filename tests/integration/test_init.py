@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.homeworks_qsx import runtime as runtime_module
 from custom_components.homeworks_qsx.const import (
     CONF_BACKEND,
     CONF_DESCRIPTION_PATH,
@@ -333,15 +334,24 @@ async def test_stop_closes_ports(socket_enabled: None, hass: HomeAssistant) -> N
     assert not await _can_connect(lip_port)
 
 
+@pytest.fixture
+def long_save_delay(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Make the save delay far longer than a set-up takes on a loaded machine (the store times it on the loop)."""
+    delay = 60.0
+    monkeypatch.setattr(runtime_module, "SAVE_DELAY_SECONDS", delay)
+    return delay
+
+
 async def test_new_system_is_written_after_setup(
     hass: HomeAssistant,
+    long_save_delay: float,
     init_integration: MockConfigEntry,
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A new system is written within a second of its first start: the set-up does not wait for the disk."""
+    """A new system is written once the save delay has passed: the set-up does not wait for the disk."""
     assert STORE_KEY not in hass_storage
-    freezer.tick(timedelta(seconds=1.1))
+    freezer.tick(timedelta(seconds=long_save_delay + 0.1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     stored = hass_storage[STORE_KEY]["data"]["emulator"]["modules"]
