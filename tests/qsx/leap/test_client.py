@@ -267,12 +267,14 @@ async def test_ping_unanswered_makes_the_link_unavailable() -> None:
         await client.connect()
         changes: list[bool] = []
         client.subscribe_connection(changes.append)
-        await asyncio.sleep(0.12)
-        assert client.diagnostics()["leap_version"] == 1.115
+        await wait_until(lambda: client.diagnostics()["leap_version"] == 1.115)
+        # A loaded machine may miss a 50 ms ping before the freeze too: look only at what follows it.
+        before = len(changes)
         proxy.frozen = True
-        await wait_until(lambda: changes == [False])
+        await wait_until(lambda: False in changes[before:])
+        lost = before + changes[before:].index(False)
         proxy.frozen = False
-        await wait_until(lambda: changes == [False, True])
+        await wait_until(lambda: True in changes[lost:])
         await client.close()
         await proxy.stop()
 
