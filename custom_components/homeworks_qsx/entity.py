@@ -179,7 +179,10 @@ class HomeworksQsxEntity(Entity):
         """Suggest an entity id that does not repeat the room (used only for an entity new to the registry)."""
         super().add_to_platform_start(hass, platform, parallel_updates)
         if object_id := object_id_without_repeated_area(
-            hass, self.device_info or {}, self.suggested_object_id
+            hass,
+            self.runtime.entry.entry_id,
+            self.device_info or {},
+            self.suggested_object_id,
         ):
             self.entity_id = f"{platform.domain}.{object_id}"
 

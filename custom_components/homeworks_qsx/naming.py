@@ -33,11 +33,18 @@ def starts_with_area(device_name: str, area_name: str) -> bool:
 
 
 def _device_name_and_area(
-    hass: HomeAssistant, device_info: Mapping[str, Any]
+    hass: HomeAssistant, config_entry_id: str, device_info: Mapping[str, Any]
 ) -> tuple[str | None, str | None]:
     """Return the device's name and area name: the registry's if the device exists, else what will be suggested."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers=device_info.get("identifiers", set())
+    # The entry's own device: the registry's ambiguous lookup is deprecated and reports every call, slowly.
+    device = next(
+        iter(
+            dr.async_get(hass).async_get_devices(
+                identifiers=device_info.get("identifiers", set()),
+                config_entry_id=config_entry_id,
+            )
+        ),
+        None,
     )
     if device is None:
         return device_info.get("name"), device_info.get("suggested_area")
@@ -51,6 +58,7 @@ def _device_name_and_area(
 
 def object_id_without_repeated_area(
     hass: HomeAssistant,
+    config_entry_id: str,
     device_info: Mapping[str, Any],
     entity_name: str | None,
 ) -> str | None:
@@ -61,7 +69,7 @@ def object_id_without_repeated_area(
     """
     if er.async_get(hass).settings.entity_id_parts is not None:
         return None
-    device_name, area_name = _device_name_and_area(hass, device_info)
+    device_name, area_name = _device_name_and_area(hass, config_entry_id, device_info)
     if not device_name or not area_name or not starts_with_area(device_name, area_name):
         return None
     return slugify(f"{device_name} {entity_name}" if entity_name else device_name)
