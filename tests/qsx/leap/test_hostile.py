@@ -594,3 +594,51 @@ async def test_lp21_pairing_requests_per_connection_are_bounded(
     assert (
         len(log.records) == 1
     )  # the first refusal; the rest go into the address's next summary
+
+
+async def test_lp4_a_paused_peer_that_leaves_is_not_answered_into_a_closed_connection(
+    socket_enabled: None,
+    credentials: LeapCredentials,
+    client_context: ssl.SSLContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A peer that pipelines reads, reads a little, then leaves is not answered any more.
+
+    Before, the replies still waiting for it were written into the closed connection, and asyncio logged
+    "SSL connection is closed" for each: a log flood no summary bounded.
+    """
+    emulator = Emulator(build_description([60]))
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    try:
+        for _ in range(3):
+            session = await LeapSession.open(server.port, client_context)
+            transport = session.writer.transport
+            assert isinstance(transport, asyncio.ReadTransport)
+            transport.pause_reading()
+            session.send_raw(
+                b"".join(
+                    b'{"CommuniqueType":"ReadRequest","Header":{"Url":"%s","ClientTag":"r%d"}}\r\n'
+                    % (DEVICES.encode(), index)
+                    for index in range(2000)
+                )
+            )
+            await wait_for(lambda: server.diagnostics()["paused"] >= 1)
+            transport.resume_reading()
+            for _ in range(5):
+                await session.receive()
+            session.writer.close()
+            await wait_for(lambda: server.diagnostics()["open_sessions"] == 0)
+        # The loop runs a few more turns: any late write into a gone connection would log now.
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+        closed_writes = [
+            record
+            for record in caplog.records
+            if record.name == "asyncio"
+            and "connection is closed" in record.getMessage()
+        ]
+        assert closed_writes == []
+    finally:
+        await server.stop()
+        emulator.close()

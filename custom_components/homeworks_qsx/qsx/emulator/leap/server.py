@@ -405,8 +405,10 @@ class LeapServer:
             self._write(session)
 
     def _write(self, session: _Session) -> None:
-        if session.closed:
+        if session.closed or session.transport.is_closing():
+            # A peer that left while its reading was paused is not answered: asyncio would log each write.
             session.out.clear()
+            session.backlog.clear()
             return
         if not session.out.write():
             _LOGGER.debug(
@@ -580,6 +582,7 @@ class LeapServer:
                     session.closed
                     or session.write_paused
                     or handled >= MAX_LINES_PER_TURN
+                    or session.transport.is_closing()
                 ):
                     break
                 handled += 1
@@ -614,7 +617,11 @@ class LeapServer:
                 session.transport.resume_reading()
             session.timer = close_after_long_line(session.transport)
             return
-        if handled < len(lines) and not session.closed:
+        if (
+            handled < len(lines)
+            and not session.closed
+            and not session.transport.is_closing()
+        ):
             now = asyncio.get_running_loop().time()
             session.backlog.extendleft(
                 (now, line) for line in reversed(lines[handled:])
