@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
-from .const import Button, Fault
+from .const import Button, Fault, Gesture, ShadeMove
 from .errors import NotSupportedError
 from .events import EventBus, EventCallback, Unsubscribe, make_unsubscribe
 from .model import Capability, DeviceState, SystemDescription
@@ -138,6 +138,42 @@ class QsxBackend(ABC):
     @abstractmethod
     async def async_press_button(self, serial: str, button: Button) -> None:
         """Press a button on the module (M8)."""
+
+    async def async_set_level(
+        self, serial: str, output: int, level: float, fade_seconds: float | None = None
+    ) -> None:
+        """Set level output `output` (dimmed: brightness; shade: percent open) to `level` 0..100.
+
+        `fade_seconds`: a dimmed zone's fade (None: the processor's default, LP26); ignored by shades.
+        """
+        raise NotSupportedError(self._unsupported(Capability.LEVELS))
+
+    async def async_set_tilt(self, serial: str, output: int, tilt: float) -> None:
+        """Set the tilt (0..100) of a `SHADE_WITH_TILT` output."""
+        raise NotSupportedError(self._unsupported(Capability.LEVELS))
+
+    async def async_move_shade(self, serial: str, output: int, move: ShadeMove) -> None:
+        """Raise, lower or stop a shade output (LP31); a client follows every raise or lower with a stop (LP33)."""
+        raise NotSupportedError(self._unsupported(Capability.LEVELS))
+
+    async def async_press_keypad_button(
+        self, serial: str, button: int, gesture: Gesture = Gesture.TAP
+    ) -> None:
+        """Press keypad button `button` (its position) as a person would (LP40): it runs the button's programming."""
+        raise NotSupportedError(self._unsupported(Capability.KEYPAD))
+
+    async def async_set_indicator(self, serial: str, number: int, on: bool) -> None:
+        """Turn keypad LED `number` on or off (LP41); programming may override it later (LP42)."""
+        raise NotSupportedError(self._unsupported(Capability.INDICATORS))
+
+    async def async_set_timeclock(self, serial: str, enabled: bool) -> None:
+        """Enable or disable a timeclock (LP46); a disabled timeclock runs none of its events."""
+        raise NotSupportedError(self._unsupported(Capability.TIMECLOCK))
+
+    def _unsupported(self, capability: Capability) -> str:
+        return self.unsupported_reason(capability) or (
+            f"This backend cannot drive {capability.value.replace('_', ' ')} yet"
+        )
 
     async def async_simulate(
         self, serial: str, fault: Fault, value: bool | float

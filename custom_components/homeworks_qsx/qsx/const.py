@@ -130,6 +130,54 @@ class Fault(StrEnum):
     BYPASS = "bypass"  # value: True = jumper installed
     TEMPERATURE = "temperature"  # value: degrees Celsius
     PROGRAM = "program"  # value: True = program mode
+    OCCUPANCY = (
+        "occupancy"  # an occupancy sensor: value True = a person is in its area (LP44)
+    )
+    MANUAL_LEVEL = "manual_level"  # a shade moved by hand, a dimmed zone set at its control: value 0..100
+
+
+class ButtonAction(StrEnum):
+    """What a keypad button reports (LP38), named as Home Assistant's `lutron_caseta` names them.
+
+    LEAP `EventType`: `Press` → press, `Release` → release, `LongHold` → long_press, `MultiTap` → multi_tap;
+    any other type reads as release, as Home Assistant treats it.
+    """
+
+    PRESS = "press"
+    RELEASE = "release"
+    LONG_PRESS = "long_press"
+    MULTI_TAP = "multi_tap"
+
+
+class Gesture(StrEnum):
+    """How a keypad button is pressed, by a person or by a client (LP40)."""
+
+    TAP = "tap"  # LEAP `PressAndRelease`: press, then release
+    HOLD = (
+        "hold"  # LEAP `PressAndHold`: press, then long_press after 2 s, until `RELEASE`
+    )
+    RELEASE = "release"  # LEAP `Release`: ends a hold
+    DOUBLE_TAP = "double_tap"  # LEAP `MultiTap`: a second tap within 0.5 s of a release
+
+
+class ShadeMove(StrEnum):
+    """A shade's movement commands (LP31, LP33)."""
+
+    RAISE = "raise"  # open, until stopped or fully open
+    LOWER = "lower"  # close, until stopped or fully closed
+    STOP = "stop"
+
+
+class ProgrammingModel(StrEnum):
+    """How a keypad button is programmed (LP36); the values are LEAP's `ProgrammingModelType`s."""
+
+    SINGLE_ACTION = "SingleActionProgrammingModel"  # set zones to levels (a scene)
+    TOGGLE = "AdvancedToggleProgrammingModel"  # its zones on at their levels, else off
+    RAISE = "SingleSceneRaiseProgrammingModel"  # raise its zones while held
+    LOWER = "SingleSceneLowerProgrammingModel"  # lower its zones while held
+    OPEN_STOP_CLOSE_STOP = (
+        "OpenStopCloseStopProgrammingModel"  # a shade button: open, stop, close, stop
+    )
 
 
 LINK_DEVICE_LIMIT: Final = 99  # P3: the processor is the 100th device

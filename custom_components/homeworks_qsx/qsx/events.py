@@ -30,7 +30,13 @@ class EventKind(StrEnum):
     BYPASS = "bypass"  # zone: None; value: bool (jumper installed)
     PROGRAM = "program"  # zone: None; value: bool (program mode)
     TEMPERATURE = "temperature"  # zone: None; value: float (°C)
-    BUTTON = "button"  # zone: the Button (1..5); value: None; a local press (M8)
+    BUTTON = "button"  # a module: zone: the Button (1..5), value: None (a local press, M8); a keypad: zone: the
+    # button's number, value: ButtonAction (LP38)
+    LEVEL = "level"  # zone: a level output (dimmed, shade); value: float (0..100)
+    TILT = "tilt"  # zone: a SHADE_WITH_TILT output; value: float (0..100)
+    INDICATOR = "indicator"  # zone: a keypad LED's number; value: LedState (LP41, LP42)
+    OCCUPANCY = "occupancy"  # zone: None; value: bool (occupied)
+    TIMECLOCK = "timeclock"  # zone: None; value: bool (enabled)
     DEVICE_ADDED = "device_added"  # zone: None; value: DeviceDescription
     DEVICE_REMOVED = "device_removed"  # zone: None; value: DeviceDescription
     DEVICE_CHANGED = (

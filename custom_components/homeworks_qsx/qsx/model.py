@@ -31,6 +31,7 @@ from .const import (
     OperatingMode,
     OverrideLevel,
     ProcessorModel,
+    ProgrammingModel,
 )
 from .errors import UnknownObjectError
 
@@ -39,20 +40,45 @@ class DeviceKind(StrEnum):
     """What a device is; its outputs, inputs, indicators and capabilities say what it has."""
 
     SWITCHING_MODULE = "switching_module"  # an LQSE-4S8-120-D (M1–M13, C1–C8, O1–O3)
-    AREA_GROUP = "area_group"  # LEAP (LP16): the switched and CCO zones an area lists without their module
+    DIMMING_MODULE = (
+        "dimming_module"  # a QS dimming power module: dimmed outputs (LP24–LP28)
+    )
+    SHADE = "shade"  # a QS shade: one shade output (LP30–LP33)
+    KEYPAD = "keypad"  # a wallstation or the processor's virtual keypad: buttons and LEDs (LP34–LP42)
+    OCCUPANCY_SENSOR = (
+        "occupancy_sensor"  # one occupancy input: its area's occupancy (LP43–LP44)
+    )
+    TIMECLOCK = "timeclock"  # a processor timeclock: enabled or not, with its events (LP45–LP46)
+    AREA_GROUP = (
+        "area_group"  # LEAP (LP16): the zones an area lists without their device
+    )
 
 
 class ControlType(StrEnum):
-    """How an output is driven (LP14, LP15); dimmed and shade outputs come next."""
+    """How an output is driven (LP14, LP15, LP24, LP30)."""
 
     SWITCHED = "switched"  # on or off
     CCO = "cco"  # a dry contact: closed or open
+    DIMMED = "dimmed"  # a level 0..100 with a fade (LP24–LP28)
+    SHADE = "shade"  # a level 0..100, the percent open (LP30)
+    SHADE_WITH_TILT = (
+        "shade_with_tilt"  # a shade's level and a tilt 0..100 (LP30, LP33)
+    )
+
+
+# Outputs whose state is a level (0..100), not just on or off.
+LEVEL_CONTROL_TYPES: Final = frozenset(
+    {ControlType.DIMMED, ControlType.SHADE, ControlType.SHADE_WITH_TILT}
+)
+SHADE_CONTROL_TYPES: Final = frozenset({ControlType.SHADE, ControlType.SHADE_WITH_TILT})
 
 
 class InputType(StrEnum):
-    """What an input senses; keypad buttons come next."""
+    """What an input senses."""
 
     CCI = "cci"  # the contact closure input (override contact, C1)
+    BUTTON = "button"  # a keypad button (LP36)
+    OCCUPANCY = "occupancy"  # an occupancy sensor (LP43)
 
 
 class Capability(StrEnum):
@@ -73,11 +99,52 @@ class Capability(StrEnum):
     LOAD_CURRENT = "load_current"  # needs the loads of the description
     LINK_ADDRESS = "link_address"  # each module's link and address
     SIMULATION = "simulation"  # simulate faults (emulator only)
+    LEVELS = "levels"  # dimmed and shade outputs: set and read levels, fades, tilt, shade moves
+    KEYPAD = "keypad"  # keypad buttons: hear their events, press them (LP38, LP40)
+    INDICATORS = "indicators"  # keypad LEDs: read and set them (LP41, LP42)
+    OCCUPANCY = "occupancy"  # an area's occupancy (LP43)
+    TIMECLOCK = "timeclock"  # enable and disable a timeclock (LP45, LP46)
 
 
-# A switching module has it all; an area group only its zones (LP16: LEAP says nothing else about them).
-MODULE_CAPABILITIES: Final = frozenset(Capability)
-AREA_GROUP_CAPABILITIES: Final = frozenset({Capability.ZONES})
+# A switching module has every module capability; an area group only its zones (LP16: LEAP says nothing else).
+MODULE_CAPABILITIES: Final = frozenset(
+    {
+        Capability.ZONES,
+        Capability.CCO,
+        Capability.CCO_PULSE,
+        Capability.CCO_TYPE,
+        Capability.BUTTONS,
+        Capability.CCI,
+        Capability.LEDS,
+        Capability.MODE,
+        Capability.TEMPERATURE,
+        Capability.RELAY_COUNTS,
+        Capability.LOAD_CURRENT,
+        Capability.LINK_ADDRESS,
+        Capability.SIMULATION,
+    }
+)
+AREA_GROUP_CAPABILITIES: Final = frozenset({Capability.ZONES, Capability.LEVELS})
+DIMMING_MODULE_CAPABILITIES: Final = frozenset(
+    {Capability.LEVELS, Capability.LINK_ADDRESS, Capability.SIMULATION}
+)
+SHADE_CAPABILITIES: Final = frozenset(
+    {Capability.LEVELS, Capability.LINK_ADDRESS, Capability.SIMULATION}
+)
+KEYPAD_CAPABILITIES: Final = frozenset(
+    {
+        Capability.KEYPAD,
+        Capability.INDICATORS,
+        Capability.LINK_ADDRESS,
+        Capability.SIMULATION,
+    }
+)
+OCCUPANCY_SENSOR_CAPABILITIES: Final = frozenset(
+    {Capability.OCCUPANCY, Capability.SIMULATION}
+)
+TIMECLOCK_CAPABILITIES: Final = frozenset({Capability.TIMECLOCK})
+# Kinds with no serial number of their own: `serial` is then an id the processor gives.
+KINDS_WITHOUT_SERIAL: Final = frozenset({DeviceKind.AREA_GROUP, DeviceKind.TIMECLOCK})
 CCO_OUTPUT: Final = (
     ZONES_PER_MODULE + 1
 )  # a module's own CCO is its fifth output, after its four zones
@@ -86,17 +153,21 @@ CCI_INPUT: Final = 1  # a module's one input
 
 @dataclass(frozen=True, slots=True)
 class ZoneDescription:
-    """A switched output (M1, M3): a zone of a module, or a switched zone an area lists (LP14)."""
+    """A zone: switched (M1, M3; LP14), dimmed (LP24) or a shade (LP30), of a module, a shade or an area."""
 
     number: int  # 1..n on the device
     integration_id: int
     name: str
     load_type: LoadType = LoadType.INCANDESCENT
-    amps: float = 0.0  # current drawn when on
+    amps: float = 0.0  # current drawn when on (at full level)
     override_level: OverrideLevel = OverrideLevel.ON  # C2
     is_light: bool = True  # LP14: the zone's Category.IsLight
+    control_type: ControlType = ControlType.SWITCHED
 
-    control_type: ClassVar[ControlType] = ControlType.SWITCHED
+    @property
+    def has_level(self) -> bool:
+        """Whether the zone's state is a level 0..100 (dimmed, shade), not just on or off."""
+        return self.control_type in LEVEL_CONTROL_TYPES
 
     @property
     def watts(self) -> float:
@@ -122,11 +193,18 @@ type OutputDescription = ZoneDescription | CcoDescription
 
 @dataclass(frozen=True, slots=True)
 class InputDescription:
-    """An input of a device: what it senses, numbered on its device."""
+    """An input of a device: what it senses, numbered on its device.
+
+    A keypad button is numbered by its physical position (LP36 `ButtonNumber`: a two-button keypad has 1 and 4), and
+    carries its id at the processor (LEAP `/button/<id>`), its engraving and its programming.
+    """
 
     number: int
     input_type: InputType
     name: str
+    integration_id: int = 0  # its id at the processor; 0 where none is known
+    engraving: str = ""
+    programming: ButtonProgramming | None = None
 
 
 # A module's inputs: its contact closure input.
@@ -134,11 +212,54 @@ MODULE_INPUTS: Final = (InputDescription(CCI_INPUT, InputType.CCI, "CCI"),)
 
 
 @dataclass(frozen=True, slots=True)
+class ButtonProgramming:
+    """What pressing a keypad button does (LP36, LP42).
+
+    `model` is all a live processor tells; the emulator also holds the targets: `(output integration id, level)`
+    pairs (a scene for single action and toggle, the zones to raise or lower, the shade zone to open and close).
+    """
+
+    model: ProgrammingModel
+    targets: tuple[tuple[int, float], ...] = ()
+
+
+class TimeclockEventType(StrEnum):
+    """When a timeclock event runs (LP45, LP46); the values are LEAP's."""
+
+    FIXED_TIME = "FixedTime"  # at `time_of_day`
+    SUNRISE = "Sunrise"  # astronomic, `offset_minutes` after sunrise
+    SUNSET = "Sunset"  # astronomic, `offset_minutes` after sunset
+
+
+@dataclass(frozen=True, slots=True)
+class TimeclockEventDescription:
+    """One event of a timeclock: when it runs, on which days, and what it sets (as a button's targets)."""
+
+    number: int  # 1..n on its timeclock
+    name: str
+    event_type: TimeclockEventType
+    time_of_day: tuple[int, int, int] = (
+        0,
+        0,
+        0,
+    )  # (hour, minute, second) of a FIXED_TIME event
+    offset_minutes: int = 0  # of an astronomic event
+    days: tuple[bool, bool, bool, bool, bool, bool, bool] = (
+        True,
+    ) * 7  # Sunday..Saturday
+    integration_id: int = 0  # its id at the processor (LEAP `/timeclockevent/<id>`)
+    targets: tuple[tuple[int, float], ...] = ()  # (output integration id, level)
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorDescription:
-    """An indicator of a device (a LED), numbered on its device; keypad LEDs come next."""
+    """An indicator of a device (a keypad LED), numbered as the button it belongs to (LP36: `AssociatedLED`)."""
 
     number: int
     name: str
+    integration_id: int = (
+        0  # its id at the processor (LEAP `/led/<id>`); 0 where none is known
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +273,9 @@ class DeviceDescription:
       `capabilities` (diagnostics, simulation) it supports.
 
     A switching module (`switching_module`) is four switched outputs, its own CCO (output `CCO_OUTPUT`), a CCI
-    input and every capability; an area group is the outputs an area lists, with only `Capability.ZONES`.
+    input and every module capability; a dimming module four dimmed outputs; a shade one shade output; a keypad
+    buttons (inputs numbered by position) and their LEDs (indicators numbered as their buttons); an occupancy
+    sensor one occupancy input; a timeclock only its `schedule`; an area group the outputs an area lists.
     """
 
     serial: str
@@ -168,6 +291,13 @@ class DeviceDescription:
     capabilities: frozenset[Capability] = MODULE_CAPABILITIES
     cci_group: str | None = None  # C7: modules of one group share one override contact
     feed: str | None = None  # M4: modules fed through from one mains feed
+    model_number: str | None = (
+        None  # where the kind has no fixed model (a switching module's is MODULE_MODEL)
+    )
+    has_serial_number: bool = (
+        True  # False where `serial` is an id the processor gives (a virtual keypad)
+    )
+    schedule: tuple[TimeclockEventDescription, ...] = ()  # a timeclock's events
 
     # Derived once: the switched outputs, the device's own CCO (with `Capability.CCO`: its last output); the
     # outputs by their stable keys on first use (only Home Assistant's switches look them up).
@@ -196,12 +326,37 @@ class DeviceDescription:
     @property
     def model(self) -> str | None:
         """The device's model number, where it is known."""
+        if self.model_number is not None:
+            return self.model_number
         return MODULE_MODEL if self.kind is DeviceKind.SWITCHING_MODULE else None
 
     @property
     def serial_number(self) -> str | None:
         """The hardware's serial number; None where `serial` is an id the processor gives (an area group)."""
-        return self.serial if self.kind is DeviceKind.SWITCHING_MODULE else None
+        if self.kind in KINDS_WITHOUT_SERIAL or not self.has_serial_number:
+            return None
+        return self.serial
+
+    @property
+    def buttons(self) -> tuple[InputDescription, ...]:
+        """The keypad buttons among the inputs, in position order."""
+        return tuple(
+            item for item in self.inputs if item.input_type is InputType.BUTTON
+        )
+
+    def input(self, number: int) -> InputDescription:
+        """Return input `number` (a button's position); `UnknownObjectError` if there is none."""
+        for item in self.inputs:
+            if item.number == number:
+                return item
+        raise UnknownObjectError(f"{self.name} has no input {number}")
+
+    def indicator(self, number: int) -> IndicatorDescription:
+        """Return indicator `number` (its button's position); `UnknownObjectError` if there is none."""
+        for item in self.indicators:
+            if item.number == number:
+                return item
+        raise UnknownObjectError(f"{self.name} has no LED {number}")
 
     @property
     def room(self) -> str | None:
@@ -221,8 +376,8 @@ class DeviceDescription:
 
     @property
     def numbered_outputs(self) -> bool:
-        """Whether each output keeps its number for good (a module's); else outputs are known by their ids."""
-        return self.kind is DeviceKind.SWITCHING_MODULE
+        """Whether each output keeps its number for good (a device's); an area group's are known by their ids."""
+        return self.kind is not DeviceKind.AREA_GROUP
 
     def zone(self, number: int) -> ZoneDescription:
         """Return switched output `number` (1..4 on a module)."""
@@ -299,6 +454,133 @@ def switching_module(
         capabilities=MODULE_CAPABILITIES,
         cci_group=cci_group,
         feed=feed,
+    )
+
+
+def dimming_module(
+    serial: str,
+    integration_id: int,
+    name: str,
+    area: str,
+    *,
+    zones: tuple[ZoneDescription, ...],
+    model_number: str,
+    link: int = 0,
+    address: int = 0,
+) -> DeviceDescription:
+    """Describe a QS dimming power module: its dimmed zones (control type `DIMMED`)."""
+    return DeviceDescription(
+        serial=serial,
+        integration_id=integration_id,
+        name=name,
+        area=area,
+        outputs=tuple(replace(zone, control_type=ControlType.DIMMED) for zone in zones),
+        kind=DeviceKind.DIMMING_MODULE,
+        link=link,
+        address=address,
+        capabilities=DIMMING_MODULE_CAPABILITIES,
+        model_number=model_number,
+    )
+
+
+def shade(
+    serial: str,
+    integration_id: int,
+    name: str,
+    area: str,
+    *,
+    zone: ZoneDescription,
+    model_number: str,
+    link: int = 0,
+    address: int = 0,
+) -> DeviceDescription:
+    """Describe a QS shade: one output whose control type is `SHADE` or `SHADE_WITH_TILT`."""
+    if zone.control_type not in SHADE_CONTROL_TYPES:
+        zone = replace(zone, control_type=ControlType.SHADE)
+    return DeviceDescription(
+        serial=serial,
+        integration_id=integration_id,
+        name=name,
+        area=area,
+        outputs=(replace(zone, number=1, is_light=False),),
+        kind=DeviceKind.SHADE,
+        link=link,
+        address=address,
+        capabilities=SHADE_CAPABILITIES,
+        model_number=model_number,
+    )
+
+
+def keypad(
+    serial: str,
+    integration_id: int,
+    name: str,
+    area: str,
+    *,
+    buttons: tuple[InputDescription, ...],
+    leds: tuple[IndicatorDescription, ...],
+    model_number: str,
+    link: int = 0,
+    address: int = 0,
+    has_serial_number: bool = True,
+) -> DeviceDescription:
+    """Describe a keypad: its buttons (inputs of type `BUTTON`) and their LEDs (indicators)."""
+    return DeviceDescription(
+        serial=serial,
+        integration_id=integration_id,
+        name=name,
+        area=area,
+        outputs=(),
+        kind=DeviceKind.KEYPAD,
+        link=link,
+        address=address,
+        inputs=buttons,
+        indicators=leds,
+        capabilities=KEYPAD_CAPABILITIES,
+        model_number=model_number,
+        has_serial_number=has_serial_number,
+    )
+
+
+def occupancy_sensor(
+    serial: str,
+    integration_id: int,
+    name: str,
+    area: str,
+    *,
+    model_number: str,
+) -> DeviceDescription:
+    """Describe an occupancy sensor: one occupancy input, its area's (LP43, LP44)."""
+    return DeviceDescription(
+        serial=serial,
+        integration_id=integration_id,
+        name=name,
+        area=area,
+        outputs=(),
+        kind=DeviceKind.OCCUPANCY_SENSOR,
+        inputs=(InputDescription(1, InputType.OCCUPANCY, "Occupancy"),),
+        capabilities=OCCUPANCY_SENSOR_CAPABILITIES,
+        model_number=model_number,
+    )
+
+
+def timeclock(
+    serial: str,
+    integration_id: int,
+    name: str,
+    *,
+    schedule: tuple[TimeclockEventDescription, ...] = (),
+) -> DeviceDescription:
+    """Describe a processor timeclock and its events (LP45, LP46); `serial` is a stable id the processor gives."""
+    return DeviceDescription(
+        serial=serial,
+        integration_id=integration_id,
+        name=name,
+        area="",
+        outputs=(),
+        kind=DeviceKind.TIMECLOCK,
+        capabilities=TIMECLOCK_CAPABILITIES,
+        schedule=schedule,
     )
 
 
@@ -381,18 +663,35 @@ class SystemDescription:
     _cci_groups: dict[str, tuple[str, ...]] = field(
         init=False, repr=False, compare=False
     )
+    _inputs: dict[int, tuple[DeviceDescription, InputDescription]] = field(
+        init=False, repr=False, compare=False
+    )
+    _indicators: dict[int, tuple[DeviceDescription, IndicatorDescription]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         """Index the devices by serial, integration id and CCI group, and the outputs by integration id."""
         by_id: dict[int, DeviceDescription] = {}
         outputs: dict[int, OutputRef] = {}
         groups: dict[str, list[str]] = {}
+        inputs: dict[int, tuple[DeviceDescription, InputDescription]] = {}
+        indicators: dict[int, tuple[DeviceDescription, IndicatorDescription]] = {}
         for device in self.devices:
-            by_id.setdefault(device.integration_id, device)
+            if (
+                device.kind is not DeviceKind.TIMECLOCK
+            ):  # timeclock ids are their own namespace (LP45)
+                by_id.setdefault(device.integration_id, device)
             for output in device.outputs:
                 outputs[output.integration_id] = OutputRef(
                     device, None if output is device.own_cco else output.number
                 )
+            for item in device.inputs:
+                if item.integration_id:
+                    inputs[item.integration_id] = (device, item)
+            for indicator in device.indicators:
+                if indicator.integration_id:
+                    indicators[indicator.integration_id] = (device, indicator)
             if device.cci_group is not None:
                 groups.setdefault(device.cci_group, []).append(device.serial)
         index = {
@@ -405,6 +704,8 @@ class SystemDescription:
             "_by_integration_id": by_id,
             "_outputs": outputs,
             "_cci_groups": {name: tuple(serials) for name, serials in groups.items()},
+            "_inputs": inputs,
+            "_indicators": indicators,
         }
         for name, value in index.items():
             object.__setattr__(self, name, value)
@@ -449,6 +750,28 @@ class SystemDescription:
             return IntegrationIdKind.OUTPUT, target.device.serial
         raise UnknownObjectError(f"Nothing has integration id {integration_id}")
 
+    def input_by_integration_id(
+        self, integration_id: int
+    ) -> tuple[DeviceDescription, InputDescription]:
+        """Return the device and input (a keypad button) with this id; `UnknownObjectError` if none."""
+        try:
+            return self._inputs[integration_id]
+        except KeyError:
+            raise UnknownObjectError(
+                f"No button has integration id {integration_id}"
+            ) from None
+
+    def indicator_by_integration_id(
+        self, integration_id: int
+    ) -> tuple[DeviceDescription, IndicatorDescription]:
+        """Return the device and indicator (a keypad LED) with this id; `UnknownObjectError` if none."""
+        try:
+            return self._indicators[integration_id]
+        except KeyError:
+            raise UnknownObjectError(
+                f"No LED has integration id {integration_id}"
+            ) from None
+
     def cci_group(self, name: str) -> tuple[str, ...]:
         """Return the serials of the modules sharing the override contact `name` (C7), in description order."""
         return self._cci_groups.get(name, ())
@@ -456,11 +779,20 @@ class SystemDescription:
 
 @dataclass(slots=True)
 class ZoneState:
-    """Dynamic state of one output numbered among the zones (a switched zone, or a CCO zone an area lists)."""
+    """Dynamic state of one output numbered among the zones (a switched, dimmed or shade zone, an area's CCO zone).
+
+    A level zone (dimmed, shade) keeps `level` (0..100: brightness, or percent open) and `on` (level above 0) in
+    step through `DeviceState.set_output_level`; a switched zone only `on`.
+    """
 
     on: bool = False
     relay_operations: int | None = (
         0  # M5; None where the backend cannot know it (live processor)
+    )
+    level: float = 0.0
+    tilt: float | None = None  # a SHADE_WITH_TILT zone's tilt 0..100
+    level_accurate: bool = (
+        True  # False while the processor reports `StatusAccuracy: "Bad"` (LP58)
     )
 
 
@@ -489,12 +821,36 @@ class DeviceState:
         default_factory=lambda: [LedState.OFF] * ZONES_PER_MODULE
     )
     prog_led: LedState = LedState.ON
+    indicators: dict[int, LedState] = field(
+        default_factory=dict
+    )  # a keypad's LEDs by number
+    occupied: bool | None = None  # an occupancy sensor's area; None while unknown
+    timeclock_enabled: bool | None = None  # a timeclock; None while unknown
 
     def output_on(self, number: int) -> bool:
         """Whether output `number` is on (closed, for a CCO)."""
         if number <= len(self.zones):
             return self.zones[number - 1].on
         return self.cco_closed
+
+    def output_level(self, number: int) -> float:
+        """Return the level (0..100) of output `number`; 100 or 0 for an output that is only on or off."""
+        if number <= len(self.zones):
+            zone = self.zones[number - 1]
+            if zone.level or not zone.on:
+                return zone.level
+            return 100.0
+        return 100.0 if self.cco_closed else 0.0
+
+    def set_output_level(self, number: int, level: float) -> bool:
+        """Set level output `number` to `level` (0..100), and on while above 0; returns whether it changed."""
+        zone = self.zones[number - 1]
+        on = level > 0
+        if zone.level == level and zone.on == on:
+            return False
+        zone.level = level
+        zone.on = on
+        return True
 
     def set_output_on(self, number: int, on: bool) -> bool:
         """Set output `number` on or off (closed or open); returns whether it changed."""
@@ -570,9 +926,20 @@ def new_device_state(device: DeviceDescription, *, live: bool = False) -> Device
     `live`: the state a live processor fills, where what it cannot tell (relay counts, temperature) is None.
     """
     zones = len(device.outputs) - (1 if device.own_cco is not None else 0)
+    tilts = [
+        0.0 if output.control_type is ControlType.SHADE_WITH_TILT else None
+        for output in device.outputs[:zones]
+    ]
+    indicators = {indicator.number: LedState.OFF for indicator in device.indicators}
     if not live:
-        return DeviceState(zones=[ZoneState() for _ in range(zones)])
+        return DeviceState(
+            zones=[ZoneState(tilt=tilt) for tilt in tilts],
+            indicators=indicators,
+            occupied=False if device.kind is DeviceKind.OCCUPANCY_SENSOR else None,
+            timeclock_enabled=True if device.kind is DeviceKind.TIMECLOCK else None,
+        )
     return DeviceState(
-        zones=[ZoneState(relay_operations=None) for _ in range(zones)],
+        zones=[ZoneState(relay_operations=None, tilt=tilt) for tilt in tilts],
         temperature_c=None,
+        indicators=indicators,
     )
