@@ -377,6 +377,40 @@ async def test_listener_refuses_when_the_budget_is_spent(
     await listener.stop()
 
 
+class _AbortRecorder(asyncio.Transport):
+    """A connection as the listener sees it, before anything is read from it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+async def test_listener_stopped_before_a_handshake_starts_gives_its_socket_back(
+    socket_enabled: None, credentials: LeapCredentials
+) -> None:
+    """A handshake abandoned before its task ever ran still gives its socket place back and closes the connection."""
+    budget = SocketBudget(total=2, reserved=2)
+    limits = budget.listener("test", handshake_deadline=WAIT)
+    listener = TlsListener(
+        "test",
+        credentials.server_context(),
+        _Recorder,
+        limits=limits,
+        errors=AddressLog("test", logging.getLogger(__name__)),
+    )
+    await listener.start("127.0.0.1", 0)
+    transport = _AbortRecorder()
+    listener.accepted(transport)  # its handshake task is created, not yet run
+    assert budget.open_sockets == 1
+    await listener.stop()
+    assert budget.open_sockets == 0
+    assert not limits.pending  # no deadline timer left behind
+    assert transport.aborted
+
+
 async def _until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(WAIT):
         while not condition():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import functools
 import logging
 import ssl
 from typing import override
@@ -109,7 +110,22 @@ class TlsListener:
             self._handshake(transport, admission), name=f"{self._name} handshake"
         )
         self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        task.add_done_callback(
+            functools.partial(self._handshake_done, transport, admission)
+        )
+
+    def _handshake_done(
+        self,
+        transport: asyncio.Transport,
+        admission: Admission,
+        task: asyncio.Task[None],
+    ) -> None:
+        self._pending.discard(task)
+        if (
+            task.cancelled()
+        ):  # cancelled before its first step, its own handler never ran
+            admission.release()
+            transport.abort()
 
     async def _handshake(
         self, transport: asyncio.Transport, admission: Admission
@@ -124,10 +140,6 @@ class TlsListener:
                 server_side=True,
                 ssl_handshake_timeout=self._limits.handshake_deadline,
             )
-        except asyncio.CancelledError:
-            admission.release()
-            transport.abort()
-            raise
         except (OSError, ssl.SSLError, TimeoutError, RuntimeError) as err:
             self._failed(transport, admission, err)
             return
