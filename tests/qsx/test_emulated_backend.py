@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler, ManualScheduler
-from custom_components.homeworks_qsx.qsx.const import Button, Fault, IgnoredReason
+from custom_components.homeworks_qsx.qsx.const import (
+    Button,
+    ButtonAction,
+    Fault,
+    Gesture,
+    IgnoredReason,
+    LedState,
+    ShadeMove,
+)
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator.description import new_module
@@ -17,6 +25,16 @@ from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
 from .conftest import A1, A3, B1
+from .house import (
+    DIMMER,
+    KEYPAD,
+    SCENE,
+    SENSOR_1,
+    SHADE,
+    TILT_SHADE,
+    TIMECLOCK,
+    house_description,
+)
 
 
 async def test_backend_lifecycle_and_commands(
@@ -133,3 +151,63 @@ def test_description_follows_the_emulator(emulator: Emulator) -> None:
     emulator.add_module(module)
     assert backend.description.device(module.serial) == module
     assert backend.device_state(module.serial).powered
+
+
+async def test_backend_drives_the_house(scheduler: ManualScheduler) -> None:
+    """The house's commands through the backend: levels, tilt, shade moves, presses, LEDs, timeclocks, faults."""
+    emulator = Emulator(house_description(), scheduler=scheduler)
+    backend = EmulatedBackend(emulator)
+    events: list[Event] = []
+    backend.subscribe(events.append)
+    await backend.async_start()
+    await backend.async_set_level(DIMMER, 1, 40, fade_seconds=2)
+    assert backend.device_state(DIMMER).zones[0].level == 40
+    await backend.async_set_tilt(TILT_SHADE, 1, 30)
+    assert backend.device_state(TILT_SHADE).zones[0].tilt == 30
+    await backend.async_move_shade(SHADE, 1, ShadeMove.RAISE)
+    scheduler.advance(2)
+    await backend.async_move_shade(SHADE, 1, ShadeMove.STOP)
+    assert backend.device_state(SHADE).zones[0].level == 10
+    await backend.async_press_keypad_button(KEYPAD, SCENE)
+    assert backend.device_state(DIMMER).zones[0].level == 75
+    await backend.async_press_keypad_button(KEYPAD, SCENE, Gesture.HOLD)
+    scheduler.advance(2)
+    await backend.async_press_keypad_button(KEYPAD, SCENE, Gesture.RELEASE)
+    assert [e.value for e in events if e.kind is EventKind.BUTTON][-3:] == [
+        ButtonAction.PRESS,
+        ButtonAction.LONG_PRESS,
+        ButtonAction.RELEASE,
+    ]
+    await backend.async_set_indicator(KEYPAD, SCENE, False)
+    assert backend.device_state(KEYPAD).indicators[SCENE] is LedState.OFF
+    await backend.async_set_timeclock(TIMECLOCK, False)
+    assert backend.device_state(TIMECLOCK).timeclock_enabled is False
+    await backend.async_simulate(SENSOR_1, Fault.OCCUPANCY, True)
+    assert backend.device_state(SENSOR_1).occupied is True
+    await backend.async_simulate(DIMMER, Fault.MANUAL_LEVEL, 12, output=2)
+    assert backend.device_state(DIMMER).zones[1].level == 12
+    diagnostics = backend.diagnostics()
+    assert diagnostics["devices"]["keypad"] == 2
+    assert diagnostics["areas_occupied"] == 1
+    assert diagnostics["timeclocks_enabled"] == 0
+    await backend.async_stop()
+
+
+async def test_backend_house_commands_ignored(scheduler: ManualScheduler) -> None:
+    """LP49: a device without power or link makes the backend raise `CommandIgnoredError` with the reason."""
+    emulator = Emulator(house_description(), scheduler=scheduler)
+    backend = EmulatedBackend(emulator)
+    await backend.async_simulate(DIMMER, Fault.POWER, False)
+    await backend.async_simulate(SHADE, Fault.LINK, False)
+    await backend.async_simulate(TILT_SHADE, Fault.POWER, False)
+    await backend.async_simulate(KEYPAD, Fault.LINK, False)
+    for command in (
+        backend.async_set_level(DIMMER, 1, 50),
+        backend.async_move_shade(SHADE, 1, ShadeMove.LOWER),
+        backend.async_set_tilt(TILT_SHADE, 1, 50),
+        backend.async_press_keypad_button(KEYPAD, SCENE),
+        backend.async_set_indicator(KEYPAD, SCENE, True),
+    ):
+        with pytest.raises(CommandIgnoredError, match="no"):
+            await command
+    assert backend.device_state(DIMMER).zones[0].level == 0

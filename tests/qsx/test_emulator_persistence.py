@@ -248,3 +248,35 @@ def test_p5_processor_timeclock(scheduler: ManualScheduler, emulator: Emulator) 
     assert clone.processor_time() == emulator.processor_time()
     with pytest.raises(ValueError, match="timezone-aware"):
         emulator.set_processor_time(dt.datetime(2030, 1, 1))  # noqa: DTZ001
+
+
+def test_export_of_modules_only_loads_without_devices(emulator: Emulator) -> None:
+    """An export made before the house (no `devices` key) still loads."""
+    _busy(emulator)
+    data = emulator.export_state()
+    assert data["devices"] == {}
+    del data["devices"]
+    clone = Emulator.from_export(data, scheduler=ManualScheduler())
+    assert clone.export_state() == emulator.export_state()
+
+
+@pytest.mark.parametrize(
+    ("devices", "error_path"),
+    [
+        ({"DEADBEEF": {}}, "devices.DEADBEEF"),
+        ({A1: {}}, f"devices.{A1}"),
+        ({"DEADBEEF": {"levels": [101]}}, "devices.DEADBEEF.levels"),
+        ({"DEADBEEF": {"tilts": "up"}}, "devices.DEADBEEF.tilts"),
+        ({"DEADBEEF": {"levels": 3}}, "devices.DEADBEEF.levels"),
+        ({"DEADBEEF": {"powered": "yes"}}, "devices.DEADBEEF.powered"),
+    ],
+)
+def test_restore_rejects_device_states_that_do_not_fit(
+    emulator: Emulator, devices: dict[str, Any], error_path: str
+) -> None:
+    """A saved device state for a serial the description lacks, or of the wrong shape, is refused with its path."""
+    data = emulator.export_state()
+    data["devices"] = devices
+    with pytest.raises(DescriptionError) as info:
+        emulator.restore_state(data)
+    assert info.value.path == error_path

@@ -1,4 +1,4 @@
-"""Persistence of an emulated system: its description and every module's state as plain JSON data, and back.
+"""Persistence of an emulated system: its description and every device's state as plain JSON data, and back.
 
 `export_system` writes what `parse_export` reads; `parse_export` checks everything (schema, the states fit the
 description, the rules C5 and O3) before the emulator changes anything.
@@ -7,17 +7,19 @@ description, the rules C5 and O3) before the emulator changes anything.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 import datetime as dt
 import math
 from typing import Any, Final
 
 import voluptuous as vol
 
-from ..const import ZONES_PER_MODULE
+from ..const import ZONES_PER_MODULE, LedState
 from ..errors import DescriptionError
-from ..model import DeviceState, SystemDescription, ZoneState
+from ..model import DeviceKind, DeviceState, SystemDescription, ZoneState
 from .description import description_to_dict, parse_description
 from .description.schema import schema_error
+from .house import DeviceRecord, check_level, is_device_kind
 from .module import ModuleRecord
 
 EXPORT_FORMAT: Final = 1
@@ -26,9 +28,14 @@ EXPORT_FORMAT: Final = 1
 def export_system(
     description: SystemDescription,
     records: Mapping[str, ModuleRecord],
+    devices: Mapping[str, DeviceRecord],
     time_offset: dt.timedelta,
+    now: float,
 ) -> dict[str, Any]:
-    """Return the description, the processor time offset and every module's state as JSON-serialisable data."""
+    """Return the description, the processor time offset and every device's state as JSON-serialisable data.
+
+    `now` (monotonic seconds) places the motions in progress: a moving output is exported where it is.
+    """
     return {
         "format": EXPORT_FORMAT,
         "description": description_to_dict(description),
@@ -36,15 +43,27 @@ def export_system(
         "modules": {
             serial: _export_module(record) for serial, record in records.items()
         },
+        "devices": {
+            serial: _export_device(record, now) for serial, record in devices.items()
+        },
     }
 
 
-def parse_export(
-    data: Mapping[str, Any],
-) -> tuple[SystemDescription, dict[str, ModuleRecord], dt.timedelta]:
-    """Check `export_system` data; return the description, the module records and the time offset.
+@dataclass(frozen=True, slots=True)
+class ParsedExport:
+    """What `parse_export` checked: the description, the records of every device, the processor time offset."""
 
-    `DescriptionError` (with the path) when the data is invalid.
+    description: SystemDescription
+    modules: dict[str, ModuleRecord]
+    devices: dict[str, DeviceRecord]
+    time_offset: dt.timedelta
+
+
+def parse_export(data: Mapping[str, Any]) -> ParsedExport:
+    """Check `export_system` data; return the description, the device records and the time offset.
+
+    Exports made before the house (modules only) load: a device without a saved state starts in its factory
+    state. `DescriptionError` (with the path) when the data is invalid.
     """
     description = parse_export_description(data)
     try:
@@ -52,14 +71,31 @@ def parse_export(
             {
                 "format": data.get("format"),
                 "modules": data.get("modules"),
+                "devices": data.get("devices", {}),
                 **_offset_item(data),
             }
         )
     except vol.Invalid as err:
         raise schema_error(err) from None
     records = _restored_records(description, states["modules"])
+    devices = _restored_devices(description, states["devices"])
     offset = dt.timedelta(microseconds=states.get("processor_time_offset_us", 0))
-    return description, records, offset
+    return ParsedExport(description, records, devices, offset)
+
+
+def copy_device_state(source: DeviceState, target: DeviceState) -> None:
+    """Copy the state a restore brings back into the live state object of a device beside the modules."""
+    for source_zone, target_zone in zip(source.zones, target.zones, strict=True):
+        target_zone.level = source_zone.level
+        target_zone.on = source_zone.on
+        target_zone.tilt = source_zone.tilt
+        target_zone.level_accurate = source_zone.level_accurate
+    target.indicators.clear()
+    target.indicators.update(source.indicators)
+    target.powered = source.powered
+    target.link_up = source.link_up
+    target.occupied = source.occupied
+    target.timeclock_enabled = source.timeclock_enabled
 
 
 def copy_state(source: DeviceState, target: DeviceState) -> None:
@@ -94,6 +130,46 @@ def _export_module(record: ModuleRecord) -> dict[str, Any]:
         "program_mode": st.program_mode,
         "temperature_c": st.temperature_c,
     }
+
+
+def _export_device(record: DeviceRecord, now: float) -> dict[str, Any]:
+    st = record.state
+    levels = [zone.level for zone in st.zones]
+    for output, motion in record.motions.items():
+        levels[output - 1] = motion.level_at(now)
+    item: dict[str, Any] = {"powered": st.powered, "link_up": st.link_up}
+    if levels:
+        item["levels"] = levels
+    if any(zone.tilt is not None for zone in st.zones):
+        item["tilts"] = [zone.tilt for zone in st.zones]
+    if st.indicators:
+        item["leds"] = {
+            str(number): led == LedState.ON for number, led in st.indicators.items()
+        }
+    if record.description.kind is DeviceKind.OCCUPANCY_SENSOR:
+        item["occupied"] = record.sensed
+    if st.timeclock_enabled is not None:
+        item["enabled"] = st.timeclock_enabled
+    return item
+
+
+def _level(value: Any) -> float:
+    try:
+        return check_level(value)
+    except ValueError as err:
+        raise vol.Invalid(str(err)) from None
+
+
+def _levels(value: Any) -> list[float]:
+    if not isinstance(value, list):
+        raise vol.Invalid("expected a list of levels, one per output")
+    return [_level(element) for element in value]
+
+
+def _tilts(value: Any) -> list[float | None]:
+    if not isinstance(value, list):
+        raise vol.Invalid("expected a list of tilts, one per output")
+    return [None if element is None else _level(element) for element in value]
 
 
 def _bool(value: Any) -> bool:
@@ -148,12 +224,25 @@ _MODULE_STATE_SCHEMA = vol.Schema(
     }
 )
 
+_DEVICE_STATE_SCHEMA = vol.Schema(
+    {
+        vol.Optional("powered", default=True): _bool,
+        vol.Optional("link_up", default=True): _bool,
+        vol.Optional("levels"): _levels,
+        vol.Optional("tilts"): _tilts,
+        vol.Optional("leds"): vol.Schema({vol.Coerce(int): _bool}),
+        vol.Optional("occupied"): _bool,
+        vol.Optional("enabled"): _bool,
+    }
+)
+
 _STATE_SCHEMA = vol.Schema(
     {
         vol.Required("format"): vol.All(
             _count, vol.In([EXPORT_FORMAT], msg="unknown export format")
         ),
         vol.Required("modules"): vol.Schema({str: _MODULE_STATE_SCHEMA}),
+        vol.Required("devices"): vol.Schema({str: _DEVICE_STATE_SCHEMA}),
         vol.Optional("processor_time_offset_us"): vol.All(
             int, vol.Range(min=-(2**62), max=2**62)
         ),
@@ -235,4 +324,70 @@ def _restored_records(
             if item["saved_levels"] is None
             else list(item["saved_levels"]),
         )
+    return records
+
+
+def _restored_devices(
+    description: SystemDescription, states: Mapping[str, Mapping[str, Any]]
+) -> dict[str, DeviceRecord]:
+    """Check that the saved states fit the devices beside the modules and build their records."""
+    devices = {
+        device.serial: device
+        for device in description.devices
+        if is_device_kind(device)
+    }
+    for serial in states:
+        if serial not in devices:
+            raise DescriptionError(
+                f"devices.{serial}", "no device of the description has this serial"
+            )
+    records: dict[str, DeviceRecord] = {}
+    for serial, device in devices.items():
+        record = DeviceRecord.new(device)
+        records[serial] = record
+        item = states.get(serial)
+        if item is None:  # an export made before the device existed
+            continue
+        path = f"devices.{serial}"
+        st = record.state
+        st.powered = item["powered"]
+        st.link_up = item["link_up"]
+        levels = item.get("levels", [zone.level for zone in st.zones])
+        if len(levels) != len(st.zones):
+            raise DescriptionError(
+                f"{path}.levels", f"expected {len(st.zones)} levels, one per output"
+            )
+        tilts = item.get("tilts", [zone.tilt for zone in st.zones])
+        if len(tilts) != len(st.zones) or any(
+            (tilt is None) != (zone.tilt is None)
+            for tilt, zone in zip(tilts, st.zones, strict=False)
+        ):
+            raise DescriptionError(
+                f"{path}.tilts",
+                "expected a tilt for each output with a tilt, null for the others",
+            )
+        for number, (level, tilt) in enumerate(
+            zip(levels, tilts, strict=True), start=1
+        ):
+            st.set_output_level(number, level)
+            st.zones[number - 1].tilt = tilt
+            st.zones[number - 1].level_accurate = record.reachable
+        for number, on in item.get("leds", {}).items():
+            if number not in st.indicators:
+                raise DescriptionError(
+                    f"{path}.leds.{number}", "the device has no such LED"
+                )
+            st.indicators[number] = LedState.ON if on else LedState.OFF
+        if "occupied" in item:
+            if device.kind is not DeviceKind.OCCUPANCY_SENSOR:
+                raise DescriptionError(
+                    f"{path}.occupied", "only an occupancy sensor senses occupancy"
+                )
+            record.sensed = item["occupied"]
+        if "enabled" in item:
+            if device.kind is not DeviceKind.TIMECLOCK:
+                raise DescriptionError(
+                    f"{path}.enabled", "only a timeclock is enabled or disabled"
+                )
+            st.timeclock_enabled = item["enabled"]
     return records

@@ -7,7 +7,7 @@ everything through `persistence.py`. See the package docstring for the behaviour
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 import datetime as dt
 import math
@@ -17,19 +17,52 @@ from ..clock import AsyncioScheduler, Scheduler, TimerHandle
 from ..const import (
     ZONES_PER_MODULE,
     Button,
+    ButtonAction,
     CcoType,
     Fault,
+    Gesture,
     IgnoredReason,
+    LedState,
+    ProgrammingModel,
+    ShadeMove,
     check_pulse_seconds,
     module_facts,
     processor_facts,
 )
 from ..errors import DescriptionError, UnknownObjectError
 from ..events import Event, EventBus, EventKind
-from ..model import DeviceDescription, DeviceState, SystemDescription
+from ..model import (
+    LEVEL_CONTROL_TYPES,
+    SHADE_CONTROL_TYPES,
+    ControlType,
+    DeviceDescription,
+    DeviceKind,
+    DeviceState,
+    InputDescription,
+    InputType,
+    SystemDescription,
+    ZoneDescription,
+)
 from .description import validate_description
+from .house import (
+    DIMMED_RAMP_SECONDS,
+    FULL_RANGE,
+    LONG_PRESS_SECONDS,
+    MULTI_TAP_SECONDS,
+    SHADE_STOP_GRACE_SECONDS,
+    SHADE_TRAVEL_SECONDS,
+    DeviceRecord,
+    DeviceSnapshot,
+    Motion,
+    check_fade,
+    check_level,
+    device_changes,
+    is_device_kind,
+    next_occurrence,
+)
 from .module import ModuleRecord, Snapshot, changes, require_bool
 from .persistence import (
+    copy_device_state,
     copy_state,
     export_system,
     parse_export,
@@ -86,27 +119,66 @@ class Emulator:
         self._time_offset = dt.timedelta(0)
         self._timers: set[_Timer] = set()
         self._modules: dict[str, ModuleRecord] = {}
+        self._devices: dict[str, DeviceRecord] = {}
+        # Keypads whose LEDs follow a device's outputs (LP42), and the occupancy sensors of each area (LP44).
+        self._watchers: dict[str, dict[int | None, list[tuple[str, int]]]] = {}
+        self._area_sensors: dict[str, tuple[str, ...]] = {}
+        self._timeclock_timer: TimerHandle | None = None
         self._description = description
-        self._install(description, {})
+        self._install(description, {}, {})
+        for record in self._devices.values():
+            self._evaluate_leds(record, record.description.buttons)
+        self.start()
 
     # ----------------------------------------------------------------------------------------------------------
     # Structure and look-ups
 
     def _install(
-        self, description: SystemDescription, modules: dict[str, ModuleRecord]
+        self,
+        description: SystemDescription,
+        modules: dict[str, ModuleRecord],
+        devices: dict[str, DeviceRecord],
     ) -> None:
-        """Make `description` current; `modules` holds the records to keep (others start in factory state)."""
+        """Make `description` current; `modules` and `devices` hold the records to keep (others start new).
+
+        The switching modules come first, in link/address order, then every other device in description order.
+        """
         ordered = tuple(
             sorted(
                 description.modules, key=lambda module: (module.link, module.address)
             )
         )
-        self._description = replace(description, devices=ordered)
+        others = tuple(
+            device for device in description.devices if is_device_kind(device)
+        )
+        self._description = replace(description, devices=(*ordered, *others))
         self._modules = {}
         for module in ordered:
             record = modules.get(module.serial) or ModuleRecord(module)
             record.description = module
             self._modules[module.serial] = record
+        self._devices = {}
+        watchers: dict[str, dict[int | None, list[tuple[str, int]]]] = {}
+        areas: dict[str, list[str]] = {}
+        for device in others:
+            kept = devices.get(device.serial)
+            self._devices[device.serial] = (
+                kept if kept is not None else DeviceRecord.new(device)
+            )
+            self._devices[device.serial].description = device
+            if device.kind is DeviceKind.OCCUPANCY_SENSOR:
+                areas.setdefault(device.area, []).append(device.serial)
+            for item in device.buttons:
+                for integration_id, _ in (
+                    item.programming.targets if item.programming is not None else ()
+                ):
+                    target = self._description.output(integration_id)
+                    if target is not None:
+                        watchers.setdefault(target.serial, {}).setdefault(
+                            target.zone, []
+                        ).append((device.serial, item.number))
+        self._watchers = watchers
+        self._area_sensors = {area: tuple(keys) for area, keys in areas.items()}
 
     @property
     def description(self) -> SystemDescription:
@@ -124,19 +196,48 @@ class Emulator:
             raise UnknownObjectError(f"No module has serial {serial}")
         return module
 
+    def _record(self, serial: str) -> DeviceRecord:
+        record = self._devices.get(serial) or self._devices.get(serial.upper())
+        if record is None:
+            raise UnknownObjectError(f"No device has serial {serial}")
+        return record
+
+    def _record_of(self, serial: str, kind: DeviceKind) -> DeviceRecord:
+        record = self._record(serial)
+        if record.description.kind is not kind:
+            raise UnknownObjectError(
+                f"{record.description.name} is not a {kind.value.replace('_', ' ')}"
+            )
+        return record
+
+    def _any(self, serial: str) -> ModuleRecord | DeviceRecord:
+        found: ModuleRecord | DeviceRecord | None = (
+            self._modules.get(serial)
+            or self._modules.get(serial.upper())
+            or self._devices.get(serial)
+            or self._devices.get(serial.upper())
+        )
+        if found is None:
+            raise UnknownObjectError(f"No device has serial {serial}")
+        return found
+
     def state(self, serial: str) -> DeviceState:
-        """Return the live state of a module (read it, never change it); `UnknownObjectError` if unknown."""
-        return self._get(serial).state
+        """Return the live state of any device (read it, never change it); `UnknownObjectError` if unknown."""
+        return self._any(serial).state
 
     def module(self, serial: str) -> DeviceDescription:
-        """Return the description of a module; `UnknownObjectError` if unknown."""
+        """Return the description of a switching module; `UnknownObjectError` if unknown."""
         return self._get(serial).description
 
+    def device(self, serial: str) -> DeviceDescription:
+        """Return the description of any device (a module, a keypad, a timeclock...); `UnknownObjectError` if unknown."""
+        return self._any(serial).description
+
     def device_integration_id(self, serial: str) -> int:
-        """Return the integration id of the processor or of a module, by serial; `UnknownObjectError` if none."""
+        """Return the integration id of the processor or of a device, by serial; `UnknownObjectError` if none."""
         if serial.upper() == self._description.processor.serial:
             return self._description.processor.integration_id
-        return self._get(serial).description.integration_id
+        return self._any(serial).description.integration_id
 
     def _zone_index(self, module: ModuleRecord, zone: int) -> int:
         if (
@@ -152,14 +253,30 @@ class Emulator:
     # ----------------------------------------------------------------------------------------------------------
     # State changes and their events
 
-    def _commit(self, module: ModuleRecord, before: Snapshot) -> None:
-        """Derive the reported state and publish every difference from `before`, in a fixed order."""
+    def _commit(
+        self, module: ModuleRecord, before: Snapshot, *, follow: bool = True
+    ) -> None:
+        """Derive the reported state and publish every difference from `before`, in a fixed order.
+
+        `follow`: re-evaluate the keypad LEDs that follow the module's outputs (LP42); not on a restore.
+        """
         module.derive()
         after = module.snapshot()
         if after == before:
             return
         for event in changes(module.description.serial, before, after):
             self.events.publish(event)
+        if follow:
+            outputs: list[int | None] = [
+                number
+                for number, (old, new) in enumerate(
+                    zip(before.zones_on, after.zones_on, strict=True), start=1
+                )
+                if old != new
+            ]
+            if after.cco_closed != before.cco_closed:
+                outputs.append(None)
+            self._followed(module.description.serial, outputs)
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands from the processor or the integration
@@ -341,13 +458,37 @@ class Emulator:
         module.state.program_mode = on
         self._commit(module, before)
 
-    def simulate(self, serial: str, fault: Fault, value: bool | float) -> None:
+    def simulate(
+        self, serial: str, fault: Fault, value: bool | float, *, output: int = 1
+    ) -> None:
         """Apply a physical condition by name (the ``#EMULATOR`` commands); dispatches to the ``set_*`` methods.
 
         Values: CCI True = open; POWER True = powered; LINK True = up; BYPASS True = installed; PROGRAM True =
-        program mode; TEMPERATURE in °C. `TypeError` or `ValueError` for a value of the wrong kind.
+        program mode; TEMPERATURE in °C; OCCUPANCY True = a person is in the sensor's area (LP44);
+        MANUAL_LEVEL 0..100 = a person moved shade or dimmed `output` at the device (it always applies).
+        POWER and LINK apply to every device on a link (a device without either ignores commands, LP49); the
+        module conditions (CCI, bypass, temperature, program mode) only to switching modules.
+        `TypeError` or `ValueError` for a value of the wrong kind, `UnknownObjectError` where the device has no
+        such condition.
         """
         kind = Fault(fault)
+        if serial not in self._modules and serial.upper() not in self._modules:
+            record = self._record(serial)
+            if kind is Fault.OCCUPANCY:
+                self._set_occupancy(record, value)
+            elif kind is Fault.MANUAL_LEVEL:
+                self._manual_level(record, output, value)
+            elif kind in (Fault.POWER, Fault.LINK):
+                self._set_device_condition(record, kind, value)
+            else:
+                raise UnknownObjectError(
+                    f"{record.description.name} is not a switching module: it has no {kind.value} condition"
+                )
+            return
+        if kind in (Fault.OCCUPANCY, Fault.MANUAL_LEVEL):
+            raise UnknownObjectError(
+                f"Module {serial} has no {kind.value.replace('_', ' ')}"
+            )
         if kind is Fault.TEMPERATURE:
             self.set_temperature(serial, value)
             return
@@ -359,6 +500,569 @@ class Emulator:
             Fault.PROGRAM: self.set_program_mode,
         }[kind]
         setter(serial, require_bool(value, kind.value))
+
+    # ----------------------------------------------------------------------------------------------------------
+    # The rest of the house: dimmed zones, shades, keypads, occupancy, timeclocks
+
+    def _commit_device(
+        self,
+        record: DeviceRecord,
+        before: DeviceSnapshot,
+        *,
+        moved: int | None = None,
+        announce: int | None = None,
+        follow: bool = True,
+    ) -> None:
+        """Publish every difference from `before`; re-evaluate the LEDs that follow the device when it changed.
+
+        `moved`: an output whose motion started or ended (the LEDs follow it even when no level changed). `announce`: an output
+        whose LEVEL is published even when unchanged (LP27: a ramp's start and end are pushed).
+        """
+        serial = record.description.serial
+        after = record.snapshot()
+        for event in device_changes(serial, before, after):
+            self.events.publish(event)
+        if announce is not None and (
+            before.levels[announce - 1] == after.levels[announce - 1]
+        ):
+            self.events.publish(
+                Event(EventKind.LEVEL, serial, announce, after.levels[announce - 1])
+            )
+        if follow:
+            outputs: set[int | None] = {
+                number
+                for number, (old, new) in enumerate(
+                    zip(before.levels, after.levels, strict=True), start=1
+                )
+                if old != new
+            }
+            if moved is not None:
+                outputs.add(moved)
+            self._followed(serial, outputs)
+
+    def _followed(self, serial: str, outputs: Iterable[int | None]) -> None:
+        """Re-evaluate the LEDs of the buttons whose programming names a changed output of `serial` (LP42)."""
+        watched = self._watchers.get(serial)
+        if not watched:
+            return
+        by_keypad: dict[str, set[int]] = {}
+        for output in outputs:
+            for keypad_serial, button in watched.get(output, ()):
+                by_keypad.setdefault(keypad_serial, set()).add(button)
+        for keypad_serial, numbers in by_keypad.items():
+            record = self._devices[keypad_serial]
+            self._evaluate_leds(
+                record,
+                [item for item in record.description.buttons if item.number in numbers],
+            )
+
+    def _level_zone(self, record: DeviceRecord, output: int) -> ZoneDescription:
+        description = record.description
+        if isinstance(output, bool) or not isinstance(output, int):
+            raise UnknownObjectError(f"{description.name} has no output {output!r}")
+        zone = description.output(output)
+        if not isinstance(zone, ZoneDescription) or not zone.has_level:
+            raise UnknownObjectError(
+                f"Output {output} of {description.name} has no level"
+            )
+        return zone
+
+    def set_level(
+        self,
+        serial: str,
+        output: int,
+        level: float,
+        fade_seconds: float | None = None,
+    ) -> IgnoredReason | None:
+        """Set a dimmed or shade output to `level` (0..100; a shade's percent open).
+
+        The target is reported at once, with one LEVEL event and no intermediate ones, whatever the fade
+        (LP27; `fade_seconds` None is the 1 s default of LP26, and must be 0 to 4 h). Ours for shades: a level
+        is also reported at once (the travel time is not modelled), and it ends a Raise/Lower and the "moving"
+        state LP33 leaves behind. Returns why an unreachable device ignored it (LP49), or None.
+        """
+        record = self._record(serial)
+        self._level_zone(record, output)
+        target = check_level(level)
+        check_fade(fade_seconds)
+        reason = record.state.ignored_reason
+        if reason is not None:
+            return reason
+        self._go_to_level(record, output, target)
+        return None
+
+    def _go_to_level(self, record: DeviceRecord, output: int, level: float) -> None:
+        before = record.snapshot()
+        moved = self._halt(record, output)
+        record.state.set_output_level(output, level)
+        self._commit_device(record, before, moved=output if moved else None)
+
+    def _halt(self, record: DeviceRecord, output: int) -> bool:
+        """Forget the output's motion and "moving" state, without touching its level; returns whether it had one."""
+        motion = record.motions.pop(output, None)
+        if motion is not None and motion.timer is not None:
+            motion.timer.cancel()
+        stuck = output in record.stuck
+        record.stuck.discard(output)
+        return motion is not None or stuck
+
+    def set_tilt(self, serial: str, output: int, tilt: float) -> IgnoredReason | None:
+        """Set the tilt (0..100) of a shade-with-tilt output, reported at once; the reason if ignored (LP49)."""
+        record = self._record(serial)
+        zone = self._level_zone(record, output)
+        if zone.control_type is not ControlType.SHADE_WITH_TILT:
+            raise UnknownObjectError(
+                f"Output {output} of {record.description.name} has no tilt"
+            )
+        value = check_level(tilt, "tilt")
+        reason = record.state.ignored_reason
+        if reason is not None:
+            return reason
+        before = record.snapshot()
+        record.state.zones[output - 1].tilt = value
+        self._commit_device(record, before)
+        return None
+
+    def move(self, serial: str, output: int, move: ShadeMove) -> IgnoredReason | None:
+        """Raise, lower or stop a dimmed or shade output.
+
+        Dimmed (LP27): a Raise/Lower ramps the full range in 5 s; its level is reported once when the ramp
+        starts (the level then) and once at Stop or at the end stop (the level reached). Shades (LP33): they
+        travel the full range in 20 s until Stop, reported when they stop; a Stop within 200 ms of the
+        Raise/Lower leaves the shade where it was; a Raise/Lower that reaches its end stop without a Stop leaves
+        the shade "moving" (`shade_moving`) until a Stop, a level, or an open-stop-close-stop button's press.
+        Returns why an unreachable device ignored it (LP49), or None.
+        """
+        record = self._record(serial)
+        self._level_zone(record, output)
+        command = ShadeMove(move)
+        reason = record.state.ignored_reason
+        if reason is not None:
+            return reason
+        if command is ShadeMove.STOP:
+            self._stop(record, output)
+        else:
+            self._start_motion(record, output, command, held=True)
+        return None
+
+    def shade_moving(self, serial: str, output: int) -> bool:
+        """Whether a level output is moving, or was left "moving" at its end stop (LP33)."""
+        record = self._record(serial)
+        self._level_zone(record, output)
+        return record.moving(output)
+
+    def _is_shade(self, record: DeviceRecord, output: int) -> bool:
+        return record.description.outputs[output - 1].control_type in (
+            SHADE_CONTROL_TYPES
+        )
+
+    def _start_motion(
+        self, record: DeviceRecord, output: int, direction: ShadeMove, *, held: bool
+    ) -> None:
+        shade = self._is_shade(record, output)
+        now = self._scheduler.monotonic()
+        current = record.motions.get(output)
+        level = (
+            current.level_at(now)
+            if current is not None
+            else record.state.zones[output - 1].level
+        )
+        motion = Motion(
+            direction,
+            level,
+            now,
+            SHADE_TRAVEL_SECONDS if shade else DIMMED_RAMP_SECONDS,
+            held,
+        )
+        # Start the timer first: if the scheduler cannot (no event loop), nothing has changed.
+        motion.timer = self._scheduler.call_later(
+            motion.seconds_to_end(), lambda: self._end_motion(record, output, motion)
+        )
+        before = record.snapshot()
+        self._halt(record, output)
+        record.motions[output] = motion
+        if shade:
+            record.last_direction[output] = direction
+        record.state.set_output_level(output, level)
+        self._commit_device(
+            record, before, moved=output, announce=None if shade else output
+        )
+
+    def _end_motion(self, record: DeviceRecord, output: int, motion: Motion) -> None:
+        if record.motions.get(output) is not motion:
+            return
+        shade = self._is_shade(record, output)
+        del record.motions[output]
+        before = record.snapshot()
+        if shade and motion.held:
+            record.stuck.add(output)  # LP33: no Stop came
+        record.state.set_output_level(output, motion.end_level)
+        self._commit_device(
+            record, before, moved=output, announce=None if shade else output
+        )
+
+    def _stop(self, record: DeviceRecord, output: int) -> None:
+        motion = record.motions.get(output)
+        shade = self._is_shade(record, output)
+        if motion is None:
+            if self._halt(record, output):  # a shade left "moving" at its end stop
+                self._commit_device(record, record.snapshot(), moved=output)
+            return
+        now = self._scheduler.monotonic()
+        if shade and now - motion.started < SHADE_STOP_GRACE_SECONDS:
+            level = (
+                motion.start_level
+            )  # LP33: HA's stop (Raise then Stop) does not move it
+        else:
+            level = motion.level_at(now)
+        self._stop_at(record, output, level)
+
+    def _stop_at(self, record: DeviceRecord, output: int, level: float) -> None:
+        before = record.snapshot()
+        self._halt(record, output)
+        record.state.set_output_level(output, level)
+        self._commit_device(
+            record,
+            before,
+            moved=output,
+            announce=None if self._is_shade(record, output) else output,
+        )
+
+    def _manual_level(self, record: DeviceRecord, output: int, value: object) -> None:
+        """Set an output's level as a person at the device does (a shade moved by hand): it always applies."""
+        self._level_zone(record, output)
+        self._go_to_level(record, output, check_level(value, "manual level"))
+
+    # Keypads (LP39, LP40, LP42)
+
+    def press(
+        self, serial: str, button: int, gesture: Gesture = Gesture.TAP
+    ) -> IgnoredReason | None:
+        """Press keypad button `button` (its position) as a person would, or as a client asks (LP40).
+
+        Events (LP39, on BUTTON events): a tap gives PRESS then RELEASE; a hold gives PRESS, LONG_PRESS after
+        2 s, and RELEASE at the `Gesture.RELEASE` that ends it; a double tap is a tap and a second tap, the
+        second giving MULTI_TAP then RELEASE (a double tap within 0.5 s of the button's last release is only the
+        second tap). The press runs the button's programming once (ours: the second tap of a double tap runs
+        nothing): single action sets its targets; toggle sets them unless all are on, else turns them off;
+        raise/lower ramps them while held; open-stop-close-stop stops its shades if they move, else opens them
+        (closes them when the last travel opened them, or when fully open). A release with no hold in progress
+        does nothing. Returns why an unreachable keypad ignored it (LP49), or None.
+        """
+        record = self._record_of(serial, DeviceKind.KEYPAD)
+        item = record.description.input(button)
+        if (
+            item.input_type is not InputType.BUTTON
+        ):  # pragma: no cover - keypads hold buttons only
+            raise UnknownObjectError(
+                f"{record.description.name} has no button {button}"
+            )
+        action = Gesture(gesture)
+        reason = record.state.ignored_reason
+        if reason is not None:
+            return reason
+        if action is Gesture.RELEASE:
+            if button in record.holds:
+                self._release(record, item)
+            return None
+        if button in record.holds:  # a new gesture ends a hold
+            self._release(record, item)
+        if action is Gesture.HOLD:
+            record.holds[button] = self._scheduler.call_later(
+                LONG_PRESS_SECONDS, lambda: self._long_press(record, button)
+            )
+            self._button_event(record, button, ButtonAction.PRESS)
+            self._run_press(item)
+            return None
+        last = record.last_release.get(button)
+        recent = (
+            last is not None and self._scheduler.monotonic() - last <= MULTI_TAP_SECONDS
+        )
+        if action is Gesture.TAP or not recent:
+            self._button_event(record, button, ButtonAction.PRESS)
+            self._run_press(item)
+            self._release(record, item)
+        if action is Gesture.DOUBLE_TAP:
+            self._button_event(record, button, ButtonAction.MULTI_TAP)
+            self._button_event(record, button, ButtonAction.RELEASE)
+            record.last_release[button] = self._scheduler.monotonic()
+        return None
+
+    def _button_event(
+        self, record: DeviceRecord, button: int, action: ButtonAction
+    ) -> None:
+        self.events.publish(
+            Event(EventKind.BUTTON, record.description.serial, button, action)
+        )
+
+    def _long_press(self, record: DeviceRecord, button: int) -> None:
+        if button in record.holds:
+            record.holds[button] = None
+            self._button_event(record, button, ButtonAction.LONG_PRESS)
+
+    def _release(self, record: DeviceRecord, item: InputDescription) -> None:
+        timer = record.holds.pop(item.number, None)
+        if timer is not None:
+            timer.cancel()
+        programming = item.programming
+        if programming is not None and programming.model in (
+            ProgrammingModel.RAISE,
+            ProgrammingModel.LOWER,
+        ):
+            for target, _ in self._level_targets(programming.targets):
+                self._stop(target[0], target[1])
+        self._button_event(record, item.number, ButtonAction.RELEASE)
+        record.last_release[item.number] = self._scheduler.monotonic()
+
+    def _level_targets(
+        self, targets: tuple[tuple[int, float], ...]
+    ) -> list[tuple[tuple[DeviceRecord, int], float]]:
+        """Return the reachable level outputs among `targets`, with their levels."""
+        found: list[tuple[tuple[DeviceRecord, int], float]] = []
+        for integration_id, level in targets:
+            ref = self._description.output(integration_id)
+            if ref is None or ref.zone is None:
+                continue
+            record = self._devices.get(ref.serial)
+            if (
+                record is not None
+                and record.reachable
+                and ref.device.outputs[ref.zone - 1].control_type in LEVEL_CONTROL_TYPES
+            ):
+                found.append(((record, ref.zone), level))
+        return found
+
+    def _run_press(self, item: InputDescription) -> None:
+        programming = item.programming
+        if programming is None:
+            return
+        model = programming.model
+        targets = programming.targets
+        if model is ProgrammingModel.SINGLE_ACTION:
+            self._apply(targets)
+        elif model is ProgrammingModel.TOGGLE:
+            if targets and all(self._output_level(iid) for iid, _ in targets):
+                self._apply(tuple((iid, 0.0) for iid, _ in targets))
+            else:
+                self._apply(targets)
+        elif model in (ProgrammingModel.RAISE, ProgrammingModel.LOWER):
+            direction = (
+                ShadeMove.RAISE if model is ProgrammingModel.RAISE else ShadeMove.LOWER
+            )
+            for (record, output), _ in self._level_targets(targets):
+                self._start_motion(record, output, direction, held=False)
+        else:  # open-stop-close-stop
+            shades = [target for target, _ in self._level_targets(targets)]
+            if any(record.moving(output) for record, output in shades):
+                for record, output in shades:
+                    self._stop(record, output)
+                return
+            for record, output in shades:
+                self._start_motion(
+                    record, output, self._next_direction(record, output), held=False
+                )
+
+    @staticmethod
+    def _next_direction(record: DeviceRecord, output: int) -> ShadeMove:
+        level = record.state.zones[output - 1].level
+        if level >= FULL_RANGE:
+            return ShadeMove.LOWER
+        if level <= 0:
+            return ShadeMove.RAISE
+        last = record.last_direction.get(output, ShadeMove.LOWER)
+        return ShadeMove.LOWER if last is ShadeMove.RAISE else ShadeMove.RAISE
+
+    def _apply(self, targets: tuple[tuple[int, float], ...]) -> None:
+        """Set each target output to its level; an unreachable or unknown target is skipped (a scene, an event)."""
+        for integration_id, level in targets:
+            ref = self._description.output(integration_id)
+            if ref is None:
+                continue
+            if ref.serial in self._modules:
+                if ref.zone is None:
+                    self.set_cco(ref.serial, level > 0)
+                else:
+                    self.set_zone(ref.serial, ref.zone, level > 0)
+                continue
+            record = self._devices[ref.serial]
+            if (
+                ref.zone is not None
+                and record.reachable
+                and ref.device.outputs[ref.zone - 1].control_type in LEVEL_CONTROL_TYPES
+            ):
+                self._go_to_level(record, ref.zone, level)
+
+    def _output_level(self, integration_id: int) -> float:
+        """Return the level (0..100) an output reports; 0 for an output that is gone."""
+        ref = self._description.output(integration_id)
+        if ref is None:
+            return 0.0
+        state = self._any(ref.serial).state
+        if ref.zone is None:
+            return FULL_RANGE if state.cco_closed else 0.0
+        return state.output_level(ref.zone)
+
+    def _evaluated_led(
+        self, record: DeviceRecord, item: InputDescription
+    ) -> LedState | None:
+        """Return the state programming gives a button's LED (LP42), or None where it gives none."""
+        programming = item.programming
+        if programming is None or not programming.targets:
+            return None
+        targets = programming.targets
+        model = programming.model
+        if model is ProgrammingModel.SINGLE_ACTION:
+            active = all(
+                self._at_level(self._output_level(iid), level) for iid, level in targets
+            )
+        elif model is ProgrammingModel.TOGGLE:
+            active = all(self._output_level(iid) > 0 for iid, _ in targets)
+        elif model is ProgrammingModel.OPEN_STOP_CLOSE_STOP:
+            active = any(
+                target.moving(output)
+                for (target, output), _ in self._level_targets(targets)
+            )
+        else:
+            return None
+        return LedState.ON if active else LedState.OFF
+
+    @staticmethod
+    def _at_level(current: float, target: float) -> bool:
+        return abs(current - target) < 0.5 if target > 0 else current == 0
+
+    def _evaluate_leds(
+        self, record: DeviceRecord, items: Iterable[InputDescription]
+    ) -> None:
+        before = record.snapshot()
+        indicators = record.state.indicators
+        for item in items:
+            if item.number in indicators:
+                led = self._evaluated_led(record, item)
+                if led is not None:
+                    indicators[item.number] = led
+        self._commit_device(record, before)
+
+    def set_indicator(self, serial: str, number: int, on: bool) -> IgnoredReason | None:
+        """Turn keypad LED `number` on or off (LP41); it lasts until programming re-evaluates it (LP42).
+
+        Returns why an unreachable keypad ignored it (LP49), or None.
+        """
+        record = self._record_of(serial, DeviceKind.KEYPAD)
+        record.description.indicator(number)
+        require_bool(on, "set_indicator")
+        reason = record.state.ignored_reason
+        if reason is not None:
+            return reason
+        before = record.snapshot()
+        record.state.indicators[number] = LedState.ON if on else LedState.OFF
+        self._commit_device(record, before)
+        return None
+
+    # Occupancy (LP44)
+
+    def _set_occupancy(self, record: DeviceRecord, occupied: object) -> None:
+        if record.description.kind is not DeviceKind.OCCUPANCY_SENSOR:
+            raise UnknownObjectError(f"{record.description.name} senses no occupancy")
+        record.sensed = require_bool(occupied, Fault.OCCUPANCY.value)
+        area = record.description.area
+        occupied_now = self.area_occupancy(area)
+        for serial in self._area_sensors.get(area, ()):
+            sensor = self._devices[serial]
+            before = sensor.snapshot()
+            sensor.state.occupied = occupied_now
+            self._commit_device(sensor, before)
+
+    def area_occupancy(self, area: str) -> bool | None:
+        """Whether a person is in `area` (any of its sensors senses one); None for an area without a sensor."""
+        sensors = self._area_sensors.get(area)
+        if not sensors:
+            return None
+        return any(self._devices[serial].sensed for serial in sensors)
+
+    # Timeclocks (LP45, LP46)
+
+    def set_timeclock(self, serial: str, enabled: bool) -> IgnoredReason | None:
+        """Enable or disable a timeclock (LP46): a disabled one runs none of its events. Never ignored."""
+        record = self._record_of(serial, DeviceKind.TIMECLOCK)
+        require_bool(enabled, "set_timeclock")
+        before = record.snapshot()
+        record.state.timeclock_enabled = enabled
+        self._commit_device(record, before)
+        self._arm_timeclocks()
+        return None
+
+    def start(self) -> None:
+        """Schedule the next timeclock event, if none is scheduled; harmless to call again.
+
+        An emulator built where no event loop runs (with the default scheduler) schedules it only here.
+        """
+        if self._timeclock_timer is None:
+            self._arm_timeclocks()
+
+    def _timeclock_events(self) -> list[tuple[DeviceRecord, int]]:
+        return [
+            (record, index)
+            for record in self._devices.values()
+            if record.description.kind is DeviceKind.TIMECLOCK
+            and record.state.timeclock_enabled
+            for index in range(len(record.description.schedule))
+        ]
+
+    def _arm_timeclocks(self, after: dt.datetime | None = None) -> None:
+        """Schedule the next event of any enabled timeclock, strictly after `after` (default: now), on processor time."""
+        if self._timeclock_timer is not None:
+            self._timeclock_timer.cancel()
+            self._timeclock_timer = None
+        now = self.processor_time()
+        start = now if after is None else max(now, after)
+        times = [
+            when
+            for record, index in self._timeclock_events()
+            if (when := next_occurrence(record.description.schedule[index], start))
+            is not None
+        ]
+        if not times:
+            return
+        when = min(times)
+        try:
+            self._timeclock_timer = self._scheduler.call_later(
+                (when - now).total_seconds(), lambda: self._run_timeclocks(when)
+            )
+        except RuntimeError:  # no event loop yet: `start()` schedules it
+            self._timeclock_timer = None
+
+    def _run_timeclocks(self, when: dt.datetime) -> None:
+        self._timeclock_timer = None
+        just_before = when - dt.timedelta(microseconds=1)
+        for record, index in self._timeclock_events():
+            event = record.description.schedule[index]
+            if next_occurrence(event, just_before) == when:
+                self._apply(event.targets)
+        self._arm_timeclocks(when)
+
+    # Power and link of the devices beside the modules (LP49)
+
+    def _set_device_condition(
+        self, record: DeviceRecord, fault: Fault, value: bool | float
+    ) -> None:
+        flag = require_bool(value, fault.value)
+        if record.description.kind is DeviceKind.TIMECLOCK:
+            raise UnknownObjectError(
+                f"{record.description.name} is part of the processor: it has no power or link of its own"
+            )
+        before = record.snapshot()
+        if fault is Fault.POWER:
+            record.state.powered = flag
+        else:
+            record.state.link_up = flag
+        for zone in record.state.zones:
+            zone.level_accurate = record.reachable
+        self._commit_device(record, before)
+        if not record.reachable:  # it stops where it is, and forgets a button held
+            now = self._scheduler.monotonic()
+            record.cancel_timers()
+            for output, motion in list(record.motions.items()):
+                self._stop_at(record, output, motion.level_at(now))
 
     # ----------------------------------------------------------------------------------------------------------
     # Structure
@@ -382,7 +1086,7 @@ class Emulator:
             self._description, devices=(*self._description.devices, module)
         )
         validate_description(description)
-        self._install(description, self._modules)
+        self._install(description, self._modules, self._devices)
         self.events.publish(
             Event(
                 EventKind.DEVICE_ADDED,
@@ -405,7 +1109,7 @@ class Emulator:
         )
         modules = dict(self._modules)
         del modules[removed.serial]
-        self._install(description, modules)
+        self._install(description, modules, self._devices)
         self.events.publish(
             Event(EventKind.DEVICE_REMOVED, removed.serial, None, removed)
         )
@@ -426,7 +1130,7 @@ class Emulator:
             ),
         )
         validate_description(description)
-        self._install(description, self._modules)
+        self._install(description, self._modules, self._devices)
         self.events.publish(
             Event(EventKind.DEVICE_CHANGED, module.serial, None, module)
         )
@@ -443,6 +1147,7 @@ class Emulator:
         if when.tzinfo is None:
             raise ValueError("The processor time must be timezone-aware")
         self._time_offset = when - self._scheduler.now()
+        self._arm_timeclocks()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
         """Run `callback` after `delay` seconds on this emulator's scheduler (for delayed commands).
@@ -452,9 +1157,21 @@ class Emulator:
         return _Timer(self._timers, self._scheduler, delay, callback)
 
     def close(self) -> None:
-        """Cancel every timer. A CCO pulse cut short opens its contact (and says so); nothing else changes."""
+        """Cancel every timer (`start()` schedules the timeclocks again).
+
+        A CCO pulse cut short opens its contact, a motion stops where it is, a button held is let go without
+        events (each change is published); nothing else changes.
+        """
         for timer in list(self._timers):
             timer.cancel()
+        if self._timeclock_timer is not None:
+            self._timeclock_timer.cancel()
+            self._timeclock_timer = None
+        now = self._scheduler.monotonic()
+        for record in self._devices.values():
+            record.cancel_timers()
+            for output, motion in list(record.motions.items()):
+                self._stop_at(record, output, motion.level_at(now))
         for module in self._modules.values():
             if module.pulse is not None:
                 module.cancel_pulse()
@@ -501,6 +1218,37 @@ class Emulator:
                 ),
                 3,
             ),
+            **self._house_diagnostics(),
+        }
+
+    def _house_diagnostics(self) -> dict[str, Any]:
+        records = list(self._devices.values())
+        kinds: dict[str, int] = {}
+        for record in records:
+            kind = record.description.kind.value
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return {
+            "devices": kinds,
+            "devices_unreachable": sum(not record.reachable for record in records),
+            "levels_on": sum(
+                zone.level > 0 for record in records for zone in record.state.zones
+            ),
+            "outputs_moving": sum(
+                len(record.motions) + len(record.stuck) for record in records
+            ),
+            "buttons_held": sum(len(record.holds) for record in records),
+            "leds_on": sum(
+                led is LedState.ON
+                for record in records
+                for led in record.state.indicators.values()
+            ),
+            "areas_occupied": sum(
+                bool(self.area_occupancy(area)) for area in self._area_sensors
+            ),
+            "timeclocks_enabled": sum(
+                bool(record.state.timeclock_enabled) for record in records
+            ),
+            "timeclock_scheduled": self._timeclock_timer is not None,
         }
 
     # ----------------------------------------------------------------------------------------------------------
@@ -510,9 +1258,17 @@ class Emulator:
         """Return the description and the whole state as plain JSON-serialisable data.
 
         Includes zone levels, relay counters, CCI, override (with the saved levels), CCO (and whether a pulse is
-        in progress), power, link, bypass, program mode, temperature and the processor time offset.
+        in progress), power, link, bypass, program mode, temperature, the processor time offset, and for the
+        other devices their power, link, levels (a moving output where it is), tilts, LEDs, what each occupancy
+        sensor senses and whether each timeclock is enabled.
         """
-        return export_system(self._description, self._modules, self._time_offset)
+        return export_system(
+            self._description,
+            self._modules,
+            self._devices,
+            self._time_offset,
+            self._scheduler.monotonic(),
+        )
 
     @classmethod
     def from_export(
@@ -527,21 +1283,37 @@ class Emulator:
         """Replace the description and the whole state with `export_state()` data.
 
         A restart of the host program is not a power failure: levels, CCO and override come back as exported, with
-        no M7 or O3 effects; a CCO pulse in progress at export comes back open. Subscribers receive the events
-        of every difference (modules added, removed or changed, then state changes). `DescriptionError` (with
-        the path) when the data is invalid; nothing changes then.
+        no M7 or O3 effects; a CCO pulse in progress at export comes back open; motions and buttons held are not
+        restored (an output stays where it was), LEDs come back as exported. Subscribers receive the events of
+        every difference (devices added, removed or changed, then state changes). Exports of modules only still
+        load (the other devices then start in their factory state). `DescriptionError` (with the path) when the
+        data is invalid; nothing changes then.
         """
-        description, records, offset = parse_export(data)
+        parsed = parse_export(data)
+        records = parsed.modules
+        devices = parsed.devices
 
         for timer in list(self._timers):
             timer.cancel()
+        if self._timeclock_timer is not None:
+            self._timeclock_timer.cancel()
+            self._timeclock_timer = None
         old_records = self._modules
-        before = {
+        old_devices = self._devices
+        old_all: dict[str, ModuleRecord | DeviceRecord] = {
+            **old_records,
+            **old_devices,
+        }
+        before: dict[str, tuple[DeviceDescription, Snapshot | DeviceSnapshot]] = {
             serial: (record.description, record.snapshot())
-            for serial, record in old_records.items()
+            for serial, record in old_all.items()
         }
         for record in old_records.values():
             record.cancel_pulse()
+        for device in old_devices.values():
+            device.cancel_timers()
+            device.motions.clear()
+            device.stuck.clear()
         for serial, record in records.items():
             old = old_records.get(serial)
             if old is not None:  # keep the live state objects that callers may hold
@@ -549,20 +1321,44 @@ class Emulator:
                 old.levels = record.levels
                 old.saved_levels = record.saved_levels
                 records[serial] = old
-        self._time_offset = offset
-        self._install(description, records)
+        for serial, device in devices.items():
+            kept = old_devices.get(serial)
+            if kept is not None and kept.description == device.description:
+                copy_device_state(device.state, kept.state)
+                kept.sensed = device.sensed
+                devices[serial] = kept
+            elif (
+                kept is not None
+            ):  # its shape may have changed: the old snapshot no longer compares
+                del before[serial]
+        self._time_offset = parsed.time_offset
+        self._install(parsed.description, records, devices)
+        for area, sensors in self._area_sensors.items():
+            for sensor in sensors:
+                self._devices[sensor].state.occupied = self.area_occupancy(area)
         publish = self.events.publish
+        current: dict[str, ModuleRecord | DeviceRecord] = {
+            **self._modules,
+            **self._devices,
+        }
         for serial, (old_description, _) in before.items():
-            if serial not in self._modules:
+            if serial not in current:
                 publish(Event(EventKind.DEVICE_REMOVED, serial, None, old_description))
-        for serial, record in self._modules.items():
+        for serial, item in current.items():
             if serial not in before:
-                record.derive()
-                publish(Event(EventKind.DEVICE_ADDED, serial, None, record.description))
-            elif before[serial][0] != record.description:
-                publish(
-                    Event(EventKind.DEVICE_CHANGED, serial, None, record.description)
-                )
-        for serial, record in self._modules.items():
-            if serial in before:
-                self._commit(record, before[serial][1])
+                if isinstance(item, ModuleRecord):
+                    item.derive()
+                publish(Event(EventKind.DEVICE_ADDED, serial, None, item.description))
+            elif before[serial][0] != item.description:
+                publish(Event(EventKind.DEVICE_CHANGED, serial, None, item.description))
+        for serial, item in current.items():
+            if serial not in before:
+                continue
+            old_snapshot = before[serial][1]
+            if isinstance(item, ModuleRecord):
+                assert isinstance(old_snapshot, Snapshot)
+                self._commit(item, old_snapshot, follow=False)
+            else:
+                assert isinstance(old_snapshot, DeviceSnapshot)
+                self._commit_device(item, old_snapshot, follow=False)
+        self._arm_timeclocks()

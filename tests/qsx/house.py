@@ -1,0 +1,194 @@
+"""A small house for the emulation core tests: the small system's modules plus one device of every other kind.
+
+Built with the model's constructors (the description file format is tested elsewhere).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from custom_components.homeworks_qsx.qsx.const import ProgrammingModel
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
+from custom_components.homeworks_qsx.qsx.model import (
+    ButtonProgramming,
+    ControlType,
+    IndicatorDescription,
+    InputDescription,
+    InputType,
+    SystemDescription,
+    TimeclockEventDescription,
+    TimeclockEventType,
+    ZoneDescription,
+    dimming_module,
+    keypad,
+    occupancy_sensor,
+    shade,
+    timeclock,
+)
+
+from .conftest import SMALL_SYSTEM
+
+DIMMER, SHADE, TILT_SHADE, KEYPAD, HOMEOWNER = (
+    "000000D1",
+    "000000E1",
+    "000000E2",
+    "000000F1",
+    "0A0B0C0D-homeowner",
+)
+SENSOR_1, SENSOR_2, SENSOR_3 = "000000C1", "000000C2", "000000C3"
+TIMECLOCK = "0A0B0C0D-timeclock-1"
+# Output integration ids: the dimmer's zones, the shades, module A1's zone 1 and 2 and its CCO.
+DIM_1, DIM_2, DIM_3, DIM_4 = 101, 102, 103, 104
+SHADE_OUT, TILT_OUT = 111, 121
+A1_ZONE_1, A1_ZONE_2, A1_CCO = 11, 12, 15
+# Keypad buttons (positions) by what they do.
+SCENE, TOGGLE, RAISE, LOWER, SHADE_BUTTON, BARE, ALL_OFF = 1, 2, 3, 4, 5, 6, 7
+
+
+def _button(
+    number: int, model: ProgrammingModel | None, *targets: tuple[int, float]
+) -> InputDescription:
+    return InputDescription(
+        number,
+        InputType.BUTTON,
+        f"Button {number}",
+        integration_id=130 + number,
+        engraving=f"B{number}",
+        programming=None if model is None else ButtonProgramming(model, targets),
+    )
+
+
+def house_description() -> SystemDescription:
+    """Return the small system with a dimming module, two shades, two keypads, three sensors and a timeclock."""
+    base = parse_description(SMALL_SYSTEM)
+    dimmer = dimming_module(
+        DIMMER,
+        100,
+        "Kitchen dimmer",
+        "Kitchen",
+        zones=tuple(
+            ZoneDescription(n, 100 + n, f"Dimmed {n}", amps=1.0) for n in range(1, 5)
+        ),
+        model_number="LQSE-4A1-D",
+        link=1,
+        address=10,
+    )
+    blind = shade(
+        SHADE,
+        110,
+        "Living shade",
+        "Living",
+        zone=ZoneDescription(1, SHADE_OUT, "Shade"),
+        model_number="QS Shade",
+        link=1,
+        address=11,
+    )
+    tilt = shade(
+        TILT_SHADE,
+        120,
+        "Living blind",
+        "Living",
+        zone=ZoneDescription(
+            1, TILT_OUT, "Blind", control_type=ControlType.SHADE_WITH_TILT
+        ),
+        model_number="QS Shade",
+        link=2,
+        address=12,
+    )
+    buttons = (
+        _button(
+            SCENE, ProgrammingModel.SINGLE_ACTION, (DIM_1, 75.0), (A1_ZONE_1, 100.0)
+        ),
+        _button(TOGGLE, ProgrammingModel.TOGGLE, (DIM_2, 50.0), (A1_ZONE_2, 100.0)),
+        _button(RAISE, ProgrammingModel.RAISE, (DIM_3, 0.0), (A1_ZONE_1, 0.0)),
+        _button(LOWER, ProgrammingModel.LOWER, (DIM_3, 0.0)),
+        _button(SHADE_BUTTON, ProgrammingModel.OPEN_STOP_CLOSE_STOP, (SHADE_OUT, 0.0)),
+        _button(BARE, None),
+        _button(ALL_OFF, ProgrammingModel.SINGLE_ACTION, (DIM_1, 0.0), (A1_CCO, 0.0)),
+    )
+    wallstation = keypad(
+        KEYPAD,
+        130,
+        "Kitchen keypad",
+        "Kitchen",
+        buttons=buttons,
+        leds=tuple(
+            IndicatorDescription(item.number, f"LED {item.number}", 140 + item.number)
+            for item in buttons
+            if item.number != BARE
+        ),
+        model_number="QSWS2-7B",
+        link=1,
+        address=12,
+    )
+    homeowner = keypad(
+        HOMEOWNER,
+        150,
+        "Homeowner keypad",
+        "",
+        buttons=(
+            replace(
+                _button(1, ProgrammingModel.SINGLE_ACTION, (999, 100.0), (DIM_4, 20.0)),
+                integration_id=151,
+            ),
+        ),
+        leds=(IndicatorDescription(1, "LED 1", 161),),
+        model_number="Homeowner Keypad",
+        has_serial_number=False,
+    )
+    sensors = (
+        occupancy_sensor(
+            SENSOR_1, 170, "Kitchen sensor 1", "Kitchen", model_number="LRF2-OCR2B-P"
+        ),
+        occupancy_sensor(
+            SENSOR_2, 171, "Kitchen sensor 2", "Kitchen", model_number="LRF2-OCR2B-P"
+        ),
+        occupancy_sensor(
+            SENSOR_3, 172, "Living sensor", "Living", model_number="LRF2-OCR2B-P"
+        ),
+    )
+    clock = timeclock(
+        TIMECLOCK,
+        1,
+        "Main timeclock",
+        schedule=(
+            TimeclockEventDescription(
+                1,
+                "Morning",
+                TimeclockEventType.FIXED_TIME,
+                time_of_day=(7, 30, 0),
+                days=(False, True, True, True, True, True, False),
+                integration_id=1,
+                targets=((DIM_1, 100.0), (A1_ZONE_1, 100.0)),
+            ),
+            TimeclockEventDescription(
+                2,
+                "Dusk",
+                TimeclockEventType.SUNSET,
+                offset_minutes=15,
+                integration_id=2,
+                targets=((SHADE_OUT, 0.0),),
+            ),
+            TimeclockEventDescription(
+                3,
+                "Dawn",
+                TimeclockEventType.SUNRISE,
+                offset_minutes=-30,
+                integration_id=3,
+                targets=((SHADE_OUT, 100.0),),
+            ),
+        ),
+    )
+    return replace(
+        base,
+        devices=(
+            *base.devices,
+            dimmer,
+            blind,
+            tilt,
+            wallstation,
+            homeowner,
+            *sensors,
+            clock,
+        ),
+    )
