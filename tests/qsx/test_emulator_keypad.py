@@ -49,7 +49,9 @@ def log(house: Emulator) -> EventLog:
     return recorder
 
 
-def buttons(log: EventLog, serial: str = KEYPAD) -> list[tuple[int, ButtonAction]]:
+def buttons(
+    log: EventLog, serial: str = KEYPAD
+) -> list[tuple[int | None, ButtonAction]]:
     """Return the button events of one keypad, as (button, action)."""
     return [(event.zone, event.value) for event in log.of(EventKind.BUTTON, serial)]
 
