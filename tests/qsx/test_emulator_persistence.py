@@ -254,8 +254,7 @@ def test_export_of_modules_only_loads_without_devices(emulator: Emulator) -> Non
     """An export made before the house (no `devices` key) still loads."""
     _busy(emulator)
     data = emulator.export_state()
-    assert data["devices"] == {}
-    del data["devices"]
+    assert "devices" not in data  # as exported before the house
     clone = Emulator.from_export(data, scheduler=ManualScheduler())
     assert clone.export_state() == emulator.export_state()
 

@@ -36,17 +36,19 @@ def export_system(
 
     `now` (monotonic seconds) places the motions in progress: a moving output is exported where it is.
     """
-    return {
+    data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "description": description_to_dict(description),
         "processor_time_offset_us": time_offset // dt.timedelta(microseconds=1),
         "modules": {
             serial: _export_module(record) for serial, record in records.items()
         },
-        "devices": {
-            serial: _export_device(record, now) for serial, record in devices.items()
-        },
     }
+    if devices:  # a system of modules only is exported as it was before the house
+        data["devices"] = {
+            serial: _export_device(record, now) for serial, record in devices.items()
+        }
+    return data
 
 
 @dataclass(frozen=True, slots=True)
