@@ -105,7 +105,7 @@ def test_processor_links_and_groups() -> None:
     )
     assert (group.kind, group.capabilities) == (
         DeviceKind.AREA_GROUP,
-        frozenset({Capability.ZONES}),
+        frozenset({Capability.ZONES, Capability.LEVELS}),
     )
     assert [
         (output.name, output.control_type, getattr(output, "is_light", None))
