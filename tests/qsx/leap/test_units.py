@@ -387,6 +387,9 @@ class _AbortRecorder(asyncio.Transport):
     def abort(self) -> None:
         self.aborted = True
 
+    def is_closing(self) -> bool:
+        return self.aborted
+
 
 async def test_listener_stopped_before_a_handshake_starts_gives_its_socket_back(
     socket_enabled: None, credentials: LeapCredentials
@@ -409,6 +412,31 @@ async def test_listener_stopped_before_a_handshake_starts_gives_its_socket_back(
     assert budget.open_sockets == 0
     assert not limits.pending  # no deadline timer left behind
     assert transport.aborted
+
+
+async def test_listener_starts_no_tls_for_a_connection_closed_before_its_turn(
+    socket_enabled: None, credentials: LeapCredentials
+) -> None:
+    """A connection closed before its handshake began (displaced at the bound) is a failed handshake at once.
+
+    Starting TLS on it would keep its TLS state (a 256 KiB buffer) alive until the handshake deadline: a flood of
+    half-open connections grew the server by hundreds of MiB.
+    """
+    budget = SocketBudget(total=2, reserved=2)
+    listener = TlsListener(
+        "test",
+        credentials.server_context(),
+        _Recorder,
+        limits=budget.listener("test", handshake_deadline=WAIT),
+        errors=AddressLog("test", logging.getLogger(__name__)),
+    )
+    await listener.start("127.0.0.1", 0)
+    transport = _AbortRecorder()
+    listener.accepted(transport)
+    transport.abort()  # closed before its handshake task runs
+    await _until(lambda: listener.failed_handshakes == 1)
+    assert budget.open_sockets == 0
+    await listener.stop()
 
 
 async def _until(condition: Callable[[], bool]) -> None:

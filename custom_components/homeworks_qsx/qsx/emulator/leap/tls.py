@@ -130,6 +130,11 @@ class TlsListener:
     async def _handshake(
         self, transport: asyncio.Transport, admission: Admission
     ) -> None:
+        if transport.is_closing():
+            # Displaced or closed before its turn came: TLS state made now would live until the handshake
+            # deadline (asyncio's timer holds it, with its 256 KiB buffer), since its close has been delivered.
+            self._failed(transport, admission, None)
+            return
         protocol = self._factory()
         loop = asyncio.get_running_loop()
         try:
