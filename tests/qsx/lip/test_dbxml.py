@@ -21,7 +21,11 @@ from custom_components.homeworks_qsx.qsx.emulator.description import (
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
-from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from custom_components.homeworks_qsx.qsx.model import (
+    ControlType,
+    DeviceKind,
+    SystemDescription,
+)
 
 from .conftest import hand_built_description
 
@@ -219,7 +223,7 @@ def test_real_processor_database_falls_back_to_defaults() -> None:
         "Hall panel",
         "Hall",
         1,
-        1,
+        2,  # the keypad listed before it took address 1
     )
     assert [zone.integration_id for zone in module.zones] == [21, 22, 23, 24]
     assert [zone.number for zone in module.zones] == [1, 2, 3, 4]
@@ -236,6 +240,17 @@ def test_real_processor_database_falls_back_to_defaults() -> None:
     assert module.cco.cco_type is CcoType.MOMENTARY
     assert module.cco.pulse_seconds == 1.0
     assert module.cci_group is None
+    # D4, D7: the keypad is read (no components listed), the dimmer no device took is its area's.
+    keypad = description.device("1")
+    assert (keypad.kind, keypad.buttons, keypad.model) == (
+        DeviceKind.KEYPAD,
+        (),
+        "seeTouch Keypad",
+    )
+    (group,) = (d for d in description.devices if d.kind is DeviceKind.AREA_GROUP)
+    assert (group.serial, group.integration_id, group.area) == ("00000000-area-900", 900, "Hall")
+    (dimmer,) = group.outputs
+    assert (dimmer.integration_id, dimmer.control_type) == (50, ControlType.DIMMED)
 
 
 def test_database_without_project_name_or_areas() -> None:

@@ -13,7 +13,7 @@ import math
 import re
 from typing import Final
 
-from ..const import Fault
+from ..const import Fault, Gesture
 
 # The server's defaults (server.py), here so the command line documents them without importing the server (its
 # default host is every server's: limits.py).
@@ -46,8 +46,23 @@ ACTION_CCI_STATE: Final = 35
 CCI_CLOSED: Final = 3  # guide: 3 = close, 4 = open
 CCI_OPEN: Final = 4
 CCI_COMPONENT: Final = 11
-LED_COMPONENT_BASE: Final = 80  # zone LEDs 81-84
+LED_COMPONENT_BASE: Final = (
+    80  # zone LEDs 81-84; a keypad's LED n is component 80 + n (H5)
+)
 PROG_LED: Final = 85
+# The whole house (docs/lip.md, H rules).
+ACTION_RAISE: Final = 2  # OUTPUT: start raising a dimmed zone or a shade (H2)
+ACTION_LOWER: Final = 3  # OUTPUT: start lowering
+ACTION_STOP: Final = 4  # OUTPUT: stop raising or lowering
+ACTION_HOLD: Final = 5  # DEVICE keypad button (guide): held
+ACTION_MULTI_TAP: Final = 6  # DEVICE keypad button (guide): double tap
+MAX_BUTTON_COMPONENT: Final = (
+    LED_COMPONENT_BASE  # keypad buttons are components 1-80, their LEDs 81-160 (H4)
+)
+ACTION_OCCUPANCY_STATE: Final = 3  # GROUP: ?GROUP,<id>,3
+OCCUPIED: Final = 3  # GROUP states (guide)
+VACANT: Final = 4
+OCCUPANCY_UNKNOWN: Final = 255
 
 # `#EMULATOR,<module>,<word>,<value>` (ours): the word of each fault, then its values for True and for False.
 # Each also takes 1 (True) and 0 (False); the CCI also the guide's CCI states 4 (open) and 3 (closed).
@@ -61,6 +76,17 @@ EMULATOR_WORDS: Final = {
     Fault.PROGRAM: ("PROGRAM", "ON", "OFF"),
 }
 EMULATOR_TEMPERATURE: Final = "TEMP"
+# H8: a person at the house. `#EMULATOR,<sensor>,OCCUPANCY,<OCCUPIED|VACANT|1|0|3|4>` (a person enters or leaves
+# the sensor's area), `#EMULATOR,<keypad>,<gesture>,<button>` (a press at the keypad), `#EMULATOR,<device>,LEVEL,
+# <0-100>` (a shade moved by hand, a dimmed zone set at its control).
+EMULATOR_OCCUPANCY: Final = ("OCCUPANCY", "OCCUPIED", "VACANT")
+EMULATOR_GESTURES: Final = {
+    "TAP": Gesture.TAP,
+    "HOLD": Gesture.HOLD,
+    "RELEASE": Gesture.RELEASE,
+    "DOUBLETAP": Gesture.DOUBLE_TAP,
+}
+EMULATOR_LEVEL: Final = "LEVEL"
 
 _IAC: Final = 255
 _SB: Final = 250
@@ -253,6 +279,11 @@ def device_report(
     return "~DEVICE," + ",".join(fields)
 
 
+def group_report(integration_id: int, state: int) -> str:
+    """`~GROUP,<id>,3,<state>`."""
+    return f"~GROUP,{integration_id},{ACTION_OCCUPANCY_STATE},{state}"
+
+
 def error_report(code: ErrorCode) -> str:
     """`~ERROR,<code>`."""
     return f"~ERROR,{int(code)}"
@@ -294,7 +325,17 @@ class DatabaseDateReport:
     time: str
 
 
-type Report = OutputReport | DeviceReport | ErrorReport | DatabaseDateReport
+@dataclass(frozen=True, slots=True)
+class GroupReport:
+    """`~GROUP,<id>,3,<state>`: an occupancy group's state (3 occupied, 4 vacant, 255 unknown)."""
+
+    integration_id: int
+    state: int
+
+
+type Report = (
+    OutputReport | DeviceReport | ErrorReport | DatabaseDateReport | GroupReport
+)
 
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
@@ -313,6 +354,12 @@ def parse_report(message: Message) -> Report | None:
             return DeviceReport(numbers[0], numbers[1], numbers[2], tuple(numbers[3:]))
         if message.command == "ERROR" and len(fields) == 1:
             return ErrorReport(parse_int(fields[0]))
+        if (
+            message.command == "GROUP"
+            and len(fields) == 3
+            and parse_int(fields[1]) == ACTION_OCCUPANCY_STATE
+        ):
+            return GroupReport(parse_int(fields[0]), parse_int(fields[2]))
     except LipError:
         return None
     if (

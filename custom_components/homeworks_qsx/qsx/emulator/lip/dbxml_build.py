@@ -6,42 +6,78 @@ from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
 from ...lip.dbxml.names import (
+    BUTTON_DIRECTIONS,
     BUTTON_NAMES,
+    BUTTON_TYPES,
     CCO_OUTPUT_TYPES,
+    DEFAULT_DIMMED_OUTPUT_TYPE,
     DEVICE_TYPE,
+    DIMMED_OUTPUT_TYPES,
+    DIMMING_MODULE_TYPE,
+    MOTION_SENSOR_TYPE,
     PRODUCT_TYPE_HOMEWORKS_QS,
+    SHADE_DEVICE_TYPE,
+    SHADE_OUTPUT_TYPE,
+    UNPROGRAMMED_BUTTON_TYPE,
     ZONE_OUTPUT_TYPE,
+    keypad_device_type,
 )
-from ...lip.protocol import CCI_COMPONENT, LED_COMPONENT_BASE
-from ...model import DeviceDescription, SystemDescription
+from ...lip.protocol import CCI_COMPONENT, LED_COMPONENT_BASE, MAX_BUTTON_COMPONENT
+from ...model import (
+    ControlType,
+    DeviceDescription,
+    DeviceKind,
+    SystemDescription,
+    ZoneDescription,
+)
 
 # UUIDs must be unique across every kind of object (Home Assistant builds unique ids from them) and stable
-# when modules come and go, so they derive from integration ids, one number range per kind.
+# when modules come and go, so they derive from integration ids, one number range per kind. A keypad's
+# components (up to 160 of them) have a range of their own, a thousand per keypad.
 _UUID_AREA, _UUID_OUTPUT, _UUID_DEVICE, _UUID_COMPONENT, _UUID_GROUP = 1, 2, 3, 4, 5
+_UUID_KEYPAD_COMPONENT = 6
+# Devices the database lists (D1): every kind but timeclocks (LIP has no command for them here) and area groups
+# (a live system's; the emulator has none).
+_LISTED_KINDS = frozenset(DeviceKind) - {DeviceKind.TIMECLOCK, DeviceKind.AREA_GROUP}
 
 
 def _uuid(kind: int, number: int, sub: int = 0) -> str:
     return str(kind * 100_000_000 + number * 100 + sub)
 
 
+def _keypad_uuid(integration_id: int, component: int) -> str:
+    return str(_UUID_KEYPAD_COMPONENT * 100_000_000 + integration_id * 1000 + component)
+
+
 def _sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
     return ET.SubElement(parent, tag, attributes)
 
 
+def room_of(description: SystemDescription, device: DeviceDescription) -> str:
+    """Return the room a device is listed in: its area, or the processor's name for one without (H9, D1)."""
+    return device.area or description.processor.name
+
+
+def listed_devices(description: SystemDescription) -> Iterator[DeviceDescription]:
+    """Yield the devices the database lists, in description order (D1)."""
+    return (device for device in description.devices if device.kind in _LISTED_KINDS)
+
+
 def _areas(description: SystemDescription) -> dict[str, list[DeviceDescription]]:
-    """Modules grouped by area, areas in the order their first module appears."""
+    """Devices grouped by room, rooms in the order their first device appears."""
     areas: dict[str, list[DeviceDescription]] = {}
-    for module in description.modules:
-        areas.setdefault(module.area, []).append(module)
+    for device in listed_devices(description):
+        areas.setdefault(room_of(description, device), []).append(device)
     return areas
 
 
 def _all_integration_ids(description: SystemDescription) -> Iterator[int]:
     yield description.processor.integration_id
-    for module in description.modules:
-        yield module.integration_id
-        yield module.cco.integration_id
-        yield from (zone.integration_id for zone in module.zones)
+    for device in description.devices:
+        yield device.integration_id
+        yield from (output.integration_id for output in device.outputs)
+        yield from (item.integration_id for item in device.inputs)
+        yield from (indicator.integration_id for indicator in device.indicators)
 
 
 def area_integration_ids(description: SystemDescription) -> dict[int, str]:
@@ -95,7 +131,7 @@ def build_dbxml(description: SystemDescription) -> bytes:
     groups_xml = _sub(root, "OccupancyGroups")
     areas = _areas(description)
     for area_id, area_name in area_integration_ids(description).items():
-        modules = areas[area_name]
+        devices = areas[area_name]
         group_number = str(area_id)
         _sub(
             groups_xml,
@@ -112,14 +148,21 @@ def build_dbxml(description: SystemDescription) -> bytes:
             OccupancyGroupAssignedToID=group_number,
         )
         outputs_xml = _sub(area_xml, "Outputs")
-        for module in modules:
-            _add_outputs(outputs_xml, module)
+        for device in devices:
+            if device.kind is DeviceKind.SWITCHING_MODULE:
+                _add_outputs(outputs_xml, device)
+            else:
+                for zone in device.zones:
+                    _add_level_output(outputs_xml, device, zone)
         devices_xml = _sub(
             _sub(_sub(area_xml, "DeviceGroups"), "DeviceGroup", Name=area_name),
             "Devices",
         )
-        for module in modules:
-            _add_device(devices_xml, module)
+        for device in devices:
+            if device.kind is DeviceKind.SWITCHING_MODULE:
+                _add_device(devices_xml, device)
+            else:
+                _add_house_device(devices_xml, device, area_name)
         _sub(area_xml, "Areas")
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document
@@ -201,4 +244,112 @@ def _add_device(devices_xml: ET.Element, module: DeviceDescription) -> None:
         )
 
 
-# Parsing.
+def _add_level_output(
+    outputs_xml: ET.Element, device: DeviceDescription, zone: ZoneDescription
+) -> None:
+    """Add a dimmed zone (D2) or a shade (D3), with our attributes to rebuild it."""
+    if zone.control_type is ControlType.DIMMED:
+        output_type = DIMMED_OUTPUT_TYPES.get(
+            zone.load_type, DEFAULT_DIMMED_OUTPUT_TYPE
+        )
+    else:
+        output_type = SHADE_OUTPUT_TYPE
+    output = _sub(
+        outputs_xml,
+        "Output",
+        Name=zone.name,
+        IntegrationID=str(zone.integration_id),
+        OutputType=output_type,
+        Wattage=str(round(zone.watts)),
+        UUID=_uuid(_UUID_OUTPUT, zone.integration_id),
+        DeviceSerialNumber=device.serial,
+        Zone=str(zone.number),
+        ControlType=zone.control_type.value,
+        LoadType=zone.load_type.value,
+        Amps=repr(zone.amps),
+        OverrideLevel=zone.override_level.value,
+    )
+    if not zone.is_light and device.kind is not DeviceKind.SHADE:
+        output.set("IsLight", "false")
+
+
+def _house_device_type(device: DeviceDescription) -> str:
+    match device.kind:
+        case DeviceKind.DIMMING_MODULE:
+            return DIMMING_MODULE_TYPE
+        case DeviceKind.SHADE:
+            return SHADE_DEVICE_TYPE
+        case DeviceKind.OCCUPANCY_SENSOR:
+            return MOTION_SENSOR_TYPE
+        case _:
+            return keypad_device_type(device.model_number, device.has_serial_number)
+
+
+def _add_house_device(
+    devices_xml: ET.Element, device: DeviceDescription, room: str
+) -> None:
+    """Add a dimming module, a shade, a keypad with its buttons and LEDs (D4, D5), or an occupancy sensor (D6)."""
+    attributes = {
+        "Name": device.name,
+        "IntegrationID": str(device.integration_id),
+        "DeviceType": _house_device_type(device),
+        "SerialNumber": device.serial,
+        "UUID": _uuid(_UUID_DEVICE, device.integration_id),
+        "Model": device.model_number or "",
+        "Link": str(device.link),
+        "Address": str(device.address),
+    }
+    if not device.has_serial_number:
+        attributes["HasSerialNumber"] = "false"
+    if device.area != room:
+        attributes["Area"] = device.area
+    device_xml = ET.SubElement(devices_xml, "Device", attributes)
+    if device.kind is not DeviceKind.KEYPAD:
+        return
+    components_xml = _sub(device_xml, "Components")
+    for button in device.buttons:
+        if not 1 <= button.number <= MAX_BUTTON_COMPONENT:
+            continue  # H4: LIP numbers no other position
+        programming = button.programming
+        button_attributes = {
+            "Name": button.name,
+            "Engraving": button.engraving or button.name,
+            "ButtonType": UNPROGRAMMED_BUTTON_TYPE
+            if programming is None
+            else BUTTON_TYPES[programming.model],
+            "UUID": _keypad_uuid(device.integration_id, button.number),
+            "IntegrationID": str(button.integration_id),
+        }
+        if not button.engraving:
+            button_attributes["Engraved"] = "false"
+        if programming is not None:
+            button_attributes["ProgrammingModel"] = programming.model.value
+            button_attributes["Targets"] = ";".join(
+                f"{output}:{level!r}" for output, level in programming.targets
+            )
+            if direction := BUTTON_DIRECTIONS.get(programming.model):
+                button_attributes["Direction"] = direction
+        component = _sub(
+            components_xml,
+            "Component",
+            ComponentNumber=str(button.number),
+            ComponentType="BUTTON",
+        )
+        ET.SubElement(component, "Button", button_attributes)
+    for indicator in device.indicators:
+        if not 1 <= indicator.number <= MAX_BUTTON_COMPONENT:
+            continue
+        number = LED_COMPONENT_BASE + indicator.number
+        component = _sub(
+            components_xml,
+            "Component",
+            ComponentNumber=str(number),
+            ComponentType="LED",
+        )
+        _sub(
+            component,
+            "LED",
+            UUID=_keypad_uuid(device.integration_id, number),
+            Name=indicator.name,
+            IntegrationID=str(indicator.integration_id),
+        )

@@ -1,7 +1,8 @@
 """Parsing `DbXmlInfo.xml` back into a `SystemDescription`: ours exactly, a real processor's with defaults.
 
 A document that declares a DOCTYPE or an entity is refused before it is parsed; what a real processor leaves out
-falls back to defaults; a document that cannot be read is an `InvalidDatabaseError`.
+falls back to defaults; a document that cannot be read is an `InvalidDatabaseError`. `parse_database` also
+returns what LIP addresses beside the description: each area's occupancy group and the sensors in it (D6).
 """
 
 from __future__ import annotations
@@ -23,19 +24,43 @@ from ...const import (
     LoadType,
     OverrideLevel,
     ProcessorModel,
+    ProgrammingModel,
     default_zone_name,
 )
 from ...errors import InvalidDatabaseError
 from ...model import (
+    AREA_GROUP_CAPABILITIES,
+    ButtonProgramming,
     CcoDescription,
+    ControlType,
     DeviceDescription,
+    DeviceKind,
+    IndicatorDescription,
+    InputDescription,
+    InputType,
     LinkDescription,
+    OutputDescription,
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
+    dimming_module,
+    keypad,
+    occupancy_sensor,
+    shade,
     switching_module,
 )
-from .names import DEVICE_TYPE, SWITCHED_OUTPUT_TYPES, UNKNOWN_SERIAL, ZONE_OUTPUT_TYPE
+from ..protocol import LED_COMPONENT_BASE, MAX_BUTTON_COMPONENT
+from .names import (
+    DEFAULT_KEYPAD_MODEL,
+    DEFAULT_MODELS,
+    DEVICE_KINDS_READ,
+    DIMMED_OUTPUT_TYPES_READ,
+    PROGRAMMING_BY_BUTTON_TYPE,
+    SHADE_OUTPUT_TYPES_READ,
+    SWITCHED_OUTPUT_TYPES,
+    UNKNOWN_SERIAL,
+    ZONE_OUTPUT_TYPE,
+)
 
 _DEFAULT_PROCESSOR: Final = ProcessorDescription(serial=UNKNOWN_SERIAL)
 _FORBIDDEN = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -51,13 +76,42 @@ class _Node(dict[str, str]):
         self.tag = tag
 
 
+class _DeviceNode(_Node):
+    """A `<Device>` of a kind we read, with the components of its first `<Components>`."""
+
+    __slots__ = ("components", "components_open")
+
+    def __init__(self, tag: str, attrib: dict[str, str]) -> None:
+        super().__init__(tag, attrib)
+        self.components: list[_ComponentNode] = []
+        self.components_open = False
+
+
+class _ComponentNode(_Node):
+    """A `<Component>` of a device, with the attributes of its `<Button>` or `<LED>` (empty when it has none)."""
+
+    __slots__ = ("detail",)
+
+    def __init__(self, tag: str, attrib: dict[str, str]) -> None:
+        super().__init__(tag, attrib)
+        self.detail: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Components:
+    """The first `<Components>` of a device, while it is open."""
+
+    device: _DeviceNode
+
+
 @dataclass(slots=True, eq=False)
 class _Area:
     """An `<Area>` below the project's `<Areas>`: its name, its outputs and the devices of its groups."""
 
     name: str | None
+    integration_id: str | None = None
     outputs: list[_Node] = field(default_factory=list)
-    devices: list[_Node] = field(default_factory=list)
+    devices: list[_DeviceNode] = field(default_factory=list)
     outputs_open: bool = (
         False  # its first <Outputs> was seen (`find` reads only that one)
     )
@@ -80,7 +134,9 @@ class _Document:
     processor: _Node | None = None
     links: list[_Node] = field(default_factory=list)
     areas: list[_Area] = field(default_factory=list)
-    devices: list[_Node] = field(default_factory=list)  # ours, anywhere in the document
+    devices: list[_DeviceNode] = field(
+        default_factory=list
+    )  # of the kinds we read, anywhere
 
 
 class _Reader:
@@ -117,6 +173,10 @@ class _Reader:
             "Processor": self._processor,
             "Links": self._links,
             "Link": self._link,
+            "Components": self._components,
+            "Component": self._component,
+            "Button": self._component_detail,
+            "LED": self._component_detail,
         }
 
     def parse(self, data: bytes) -> _Document:
@@ -153,17 +213,39 @@ class _Reader:
         return None
 
     def _device(self, tag: str, attrib: dict[str, str]) -> object:
-        if attrib.get("DeviceType") == DEVICE_TYPE:
-            node = _Node(tag, attrib)
-            self.document.devices.append(node)
-            for area in self._owners:
-                area.devices.append(node)
+        if attrib.get("DeviceType") not in DEVICE_KINDS_READ:
+            return None
+        node = _DeviceNode(tag, attrib)
+        self.document.devices.append(node)
+        for area in self._owners:
+            area.devices.append(node)
+        return node
+
+    def _components(self, tag: str, attrib: dict[str, str]) -> object:
+        device = self._parent()
+        if isinstance(device, _DeviceNode) and not device.components_open:
+            device.components_open = True
+            return _Components(device)
+        return None
+
+    def _component(self, tag: str, attrib: dict[str, str]) -> object:
+        components = self._parent()
+        if not isinstance(components, _Components):
+            return None
+        node = _ComponentNode(tag, attrib)
+        components.device.components.append(node)
+        return node
+
+    def _component_detail(self, tag: str, attrib: dict[str, str]) -> object:
+        component = self._parent()
+        if isinstance(component, _ComponentNode) and component.detail is None:
+            component.detail = attrib
         return None
 
     def _area(self, tag: str, attrib: dict[str, str]) -> object:
         if not self._in_areas:
             return None
-        area = _Area(attrib.get("Name"))
+        area = _Area(attrib.get("Name"), attrib.get("IntegrationID"))
         self.document.areas.append(area)
         return area
 
@@ -261,26 +343,60 @@ def _enum[E: (LoadType, OverrideLevel, LinkType, ProcessorModel)](
 
 
 @dataclass(slots=True)
-class _RawModule:
-    device: _Node
+class _RawDevice:
+    """A device of a kind we read, its room, and the outputs handed to it."""
+
+    node: _DeviceNode
+    kind: DeviceKind
     area: str
-    zones: list[_Node]
-    cco: _Node | None
+    zones: list[_Node] = field(default_factory=list)
+    cco: _Node | None = None
 
 
-def _collect_modules(document: _Document) -> list[_RawModule]:
-    """Find our modules and their outputs: by our `DeviceSerialNumber`, else by order within their area."""
-    modules: list[_RawModule] = []
-    by_serial: dict[str, _RawModule] = {}
-    by_area: dict[str, list[_RawModule]] = {}
-    for area in document.areas:
+def _output_control_type(output: _Node) -> ControlType | None:
+    """Return what an output is, by our `ControlType` or its `OutputType` (D2, D3); None for a type we do not read."""
+    output_type = output.get("OutputType") or ""
+    ours = output.get("ControlType")
+    if ours is not None:
+        try:
+            return ControlType(ours)
+        except ValueError:
+            raise InvalidDatabaseError(
+                f"<Output> ControlType={ours!r} is not a known value"
+            ) from None
+    if output_type.startswith("CCO_"):
+        return ControlType.CCO
+    if output_type in SWITCHED_OUTPUT_TYPES:
+        return ControlType.SWITCHED
+    if output_type in DIMMED_OUTPUT_TYPES_READ:
+        return ControlType.DIMMED
+    if output_type in SHADE_OUTPUT_TYPES_READ:
+        return ControlType.SHADE
+    return None
+
+
+def _collect_devices(
+    document: _Document,
+) -> tuple[list[_RawDevice], dict[int, list[_Node]]]:
+    """Find the devices and their outputs: by our `DeviceSerialNumber`, else by order within their area.
+
+    Returns the devices, and per area (by its index) the outputs no device took (D7: a real processor's database
+    does not say which device an output belongs to).
+    """
+    devices: list[_RawDevice] = []
+    by_serial: dict[str, _RawDevice] = {}
+    modules_by_area: dict[int, list[_RawDevice]] = {}
+    for index, area in enumerate(document.areas):
         name = area.name or "Unknown area"
-        for device in area.devices:
-            raw = _RawModule(device, name, [], None)
-            modules.append(raw)
-            by_serial[(device.get("SerialNumber") or "").upper()] = raw
-            by_area.setdefault(name, []).append(raw)
-    for area in document.areas:
+        for node in area.devices:
+            kind = DEVICE_KINDS_READ[node.get("DeviceType") or ""]
+            raw = _RawDevice(node, kind, node.get("Area", name))
+            devices.append(raw)
+            by_serial[(node.get("SerialNumber") or "").upper()] = raw
+            if kind is DeviceKind.SWITCHING_MODULE:
+                modules_by_area.setdefault(index, []).append(raw)
+    leftover: dict[int, list[_Node]] = {}
+    for index, area in enumerate(document.areas):
         orphans: deque[_Node] = deque()
         for output in area.outputs:
             owner = by_serial.get((output.get("DeviceSerialNumber") or "").upper())
@@ -288,106 +404,305 @@ def _collect_modules(document: _Document) -> list[_RawModule]:
                 orphans.append(output)
             else:
                 _attach(owner, output)
-        if not orphans:
-            continue
-        # A real processor's database does not say which module an output belongs to: take them in order.
-        for raw in by_area.get(area.name or "Unknown area", ()):
+        # Switched outputs and CCOs are handed to the area's switching modules in order, as before (four and one
+        # each); the rest stays with the area.
+        for raw in modules_by_area.get(index, ()):
             while orphans and (len(raw.zones) < ZONES_PER_MODULE or raw.cco is None):
-                _attach(raw, orphans.popleft())
-    return modules
+                output = orphans.popleft()
+                if not _attach(raw, output):
+                    leftover.setdefault(index, []).append(output)
+        leftover.setdefault(index, []).extend(orphans)
+    return devices, leftover
 
 
-def _attach(raw: _RawModule, output: _Node) -> bool:
-    output_type = output.get("OutputType") or ""
-    if output_type.startswith("CCO_") and raw.cco is None:
-        raw.cco = output
-        return True
-    if output_type in SWITCHED_OUTPUT_TYPES and len(raw.zones) < ZONES_PER_MODULE:
+def _attach(raw: _RawDevice, output: _Node) -> bool:
+    control_type = _output_control_type(output)
+    if raw.kind is DeviceKind.SWITCHING_MODULE:
+        if control_type is ControlType.CCO and raw.cco is None:
+            raw.cco = output
+            return True
+        if control_type is ControlType.SWITCHED and len(raw.zones) < ZONES_PER_MODULE:
+            raw.zones.append(output)
+            return True
+        return False
+    if control_type is not None and control_type is not ControlType.CCO:
         raw.zones.append(output)
         return True
     return False
 
 
-def _zone(output: _Node, default_number: int) -> ZoneDescription:
+def _zone(
+    output: _Node, default_number: int, control_type: ControlType
+) -> ZoneDescription:
     output_type = output.get("OutputType") or ZONE_OUTPUT_TYPE
     wattage = _float(output, "Wattage", 0.0)
+    default_load = SWITCHED_OUTPUT_TYPES.get(
+        output_type, DIMMED_OUTPUT_TYPES_READ.get(output_type, LoadType.INCANDESCENT)
+    )
     return ZoneDescription(
         number=_int(output, "Zone", default_number),
         integration_id=_int(output, "IntegrationID"),
         name=output.get("Name") or default_zone_name(default_number),
-        load_type=_enum(
-            output, "LoadType", LoadType, SWITCHED_OUTPUT_TYPES[output_type]
-        ),
+        load_type=_enum(output, "LoadType", LoadType, default_load),
         amps=_float(output, "Amps", round(wattage / MAINS_VOLTAGE, 3)),
         override_level=_enum(output, "OverrideLevel", OverrideLevel, OverrideLevel.ON),
+        is_light=output.get("IsLight", "true").lower() != "false"
+        and control_type not in (ControlType.SHADE, ControlType.SHADE_WITH_TILT),
+        control_type=control_type,
     )
 
 
-def _module(raw: _RawModule, used_addresses: dict[int, set[int]]) -> DeviceDescription:
-    device = raw.device
+def _cco(output: _Node, number: int | None = None) -> CcoDescription:
+    cco = CcoDescription(
+        integration_id=_int(output, "IntegrationID"),
+        name=output.get("Name") or DEFAULT_CCO_NAME,
+        cco_type=CcoType.MOMENTARY
+        if output.get("OutputType") == "CCO_PULSED"
+        else CcoType.MAINTAINED,
+        pulse_seconds=_float(output, "PulseTime", DEFAULT_PULSE_SECONDS),
+    )
+    return cco if number is None else replace(cco, number=number)
+
+
+def _zones(raw: _RawDevice) -> list[ZoneDescription]:
+    zones = [
+        _zone(output, index, _output_control_type(output) or ControlType.SWITCHED)
+        for index, output in enumerate(raw.zones, start=1)
+    ]
+    zones.sort(key=lambda z: z.number)
+    return zones
+
+
+def _address(raw: _RawDevice, used_addresses: dict[int, set[int]]) -> tuple[int, int]:
+    device = raw.node
+    link = _int(device, "Link", 1)
+    taken = used_addresses.setdefault(link, set())
+    if device.get("Address") is None:
+        number = next(n for n in range(1, len(taken) + 2) if n not in taken)
+    else:
+        number = _int(device, "Address")
+    taken.add(number)
+    return link, number
+
+
+def _module(raw: _RawDevice, used_addresses: dict[int, set[int]]) -> DeviceDescription:
+    device = raw.node
     serial = (device.get("SerialNumber") or "").upper()
     if len(raw.zones) != ZONES_PER_MODULE or raw.cco is None:
         raise InvalidDatabaseError(
             f"Module {serial or '?'} does not have four zone outputs and one CCO output"
         )
-    zones = sorted(
-        (_zone(output, index) for index, output in enumerate(raw.zones, start=1)),
-        key=lambda z: z.number,
-    )
+    zones = _zones(raw)
     if [zone.number for zone in zones] != list(range(1, ZONES_PER_MODULE + 1)):
         raise InvalidDatabaseError(
             f"Module {serial} has zones numbered {[zone.number for zone in zones]}"
         )
-    cco_type = (
-        CcoType.MOMENTARY
-        if raw.cco.get("OutputType") == "CCO_PULSED"
-        else CcoType.MAINTAINED
-    )
-    link = _int(device, "Link", 1)
-    taken = used_addresses.setdefault(link, set())
-    address = device.get("Address")
-    if address is None:
-        number = next(n for n in range(1, len(taken) + 2) if n not in taken)
-    else:
-        number = _int(device, "Address")
-    taken.add(number)
+    link, address = _address(raw, used_addresses)
     return switching_module(
         serial=serial or UNKNOWN_SERIAL,
         integration_id=_int(device, "IntegrationID"),
         name=device.get("Name") or serial,
         area=raw.area,
         link=link,
-        address=number,
+        address=address,
         zones=tuple(zones),
-        cco=CcoDescription(
-            integration_id=_int(raw.cco, "IntegrationID"),
-            name=raw.cco.get("Name") or DEFAULT_CCO_NAME,
-            cco_type=cco_type,
-            pulse_seconds=_float(raw.cco, "PulseTime", DEFAULT_PULSE_SECONDS),
-        ),
+        cco=_cco(raw.cco),
         cci_group=device.get("CciGroup"),
         feed=device.get("Feed"),
     )
 
 
-def _check_unique(
-    modules: tuple[DeviceDescription, ...], processor: ProcessorDescription
-) -> None:
-    devices = [processor.integration_id, *(module.integration_id for module in modules)]
-    outputs = [
-        output_id
-        for module in modules
-        for output_id in (
-            *(zone.integration_id for zone in module.zones),
-            module.cco.integration_id,
+def _buttons(node: _DeviceNode) -> tuple[InputDescription, ...]:
+    """Return a keypad's buttons (D5): components 1-80 of type BUTTON, numbered by position."""
+    buttons: dict[int, InputDescription] = {}
+    for component in node.components:
+        if component.get("ComponentType") != "BUTTON":
+            continue
+        number = _int(component, "ComponentNumber")
+        if not 1 <= number <= MAX_BUTTON_COMPONENT:
+            continue
+        detail = _Node("Button", component.detail or {})
+        engraving = detail.get("Engraving") or ""
+        buttons[number] = InputDescription(
+            number,
+            InputType.BUTTON,
+            detail.get("Name") or engraving or f"Button {number}",
+            integration_id=_int(detail, "IntegrationID", 0),
+            engraving="" if detail.get("Engraved") == "false" else engraving,
+            programming=_programming(detail),
         )
+    return tuple(buttons[number] for number in sorted(buttons))
+
+
+def _programming(detail: _Node) -> ButtonProgramming | None:
+    model_name = detail.get("ProgrammingModel")
+    if model_name is not None:
+        try:
+            model = ProgrammingModel(model_name)
+        except ValueError:
+            raise InvalidDatabaseError(
+                f"<Button> ProgrammingModel={model_name!r} is not a known value"
+            ) from None
+    else:
+        found = PROGRAMMING_BY_BUTTON_TYPE.get(detail.get("ButtonType") or "")
+        if found is None:
+            return None
+        model = found
+        if model is ProgrammingModel.RAISE and detail.get("Direction") == "Lower":
+            model = ProgrammingModel.LOWER
+    return ButtonProgramming(model, _targets(detail.get("Targets") or ""))
+
+
+def _targets(text: str) -> tuple[tuple[int, float], ...]:
+    targets: list[tuple[int, float]] = []
+    for pair in filter(None, text.split(";")):
+        output, _, level = pair.partition(":")
+        try:
+            targets.append((int(output), float(level)))
+        except ValueError:
+            raise InvalidDatabaseError(
+                f"<Button> Targets={text!r} is not a list of output:level"
+            ) from None
+    return tuple(targets)
+
+
+def _indicators(node: _DeviceNode) -> tuple[IndicatorDescription, ...]:
+    """Return a keypad's LEDs (D5): components 81-160 of type LED, numbered as their buttons."""
+    leds: dict[int, IndicatorDescription] = {}
+    for component in node.components:
+        if component.get("ComponentType") != "LED":
+            continue
+        number = _int(component, "ComponentNumber") - LED_COMPONENT_BASE
+        if not 1 <= number <= MAX_BUTTON_COMPONENT:
+            continue
+        detail = _Node("LED", component.detail or {})
+        leds[number] = IndicatorDescription(
+            number,
+            detail.get("Name") or f"LED {number}",
+            integration_id=_int(detail, "IntegrationID", 0),
+        )
+    return tuple(leds[number] for number in sorted(leds))
+
+
+def _house_device(
+    raw: _RawDevice, used_addresses: dict[int, set[int]]
+) -> DeviceDescription:
+    """Rebuild a dimming module, shade, keypad or occupancy sensor (D4)."""
+    node = raw.node
+    integration_id = _int(node, "IntegrationID")
+    device_type = node.get("DeviceType") or ""
+    serial = (node.get("SerialNumber") or "").upper()
+    has_serial = bool(serial) and node.get("HasSerialNumber") != "false"
+    serial = serial or f"{device_type}-{integration_id}"
+    name = node.get("Name") or serial
+    model = node.get("Model") or DEFAULT_MODELS.get(device_type, DEFAULT_KEYPAD_MODEL)
+    if raw.kind is DeviceKind.OCCUPANCY_SENSOR:
+        return occupancy_sensor(
+            serial, integration_id, name, raw.area, model_number=model
+        )
+    link, address = _address(raw, used_addresses)
+    if raw.kind is DeviceKind.KEYPAD:
+        return keypad(
+            serial,
+            integration_id,
+            name,
+            raw.area,
+            buttons=_buttons(node),
+            leds=_indicators(node),
+            model_number=model,
+            link=link,
+            address=address,
+            has_serial_number=has_serial,
+        )
+    zones = _zones(raw)
+    if raw.kind is DeviceKind.SHADE:
+        if len(zones) != 1:
+            raise InvalidDatabaseError(f"Shade {serial} does not have one output")
+        return shade(
+            serial,
+            integration_id,
+            name,
+            raw.area,
+            zone=zones[0],
+            model_number=model,
+            link=link,
+            address=address,
+        )
+    return dimming_module(
+        serial,
+        integration_id,
+        name,
+        raw.area,
+        zones=tuple(zones),
+        model_number=model,
+        link=link,
+        address=address,
+    )
+
+
+def _area_group(
+    area: _Area, index: int, outputs: list[_Node], processor: ProcessorDescription
+) -> DeviceDescription | None:
+    """Return the outputs of an area no device took as the area's group (D7), as LEAP lists them (LP16)."""
+    described: list[OutputDescription] = []
+    for output in outputs:
+        control_type = _output_control_type(output)
+        if control_type is None:
+            continue  # an output type we do not read (a fan, a motor)
+        number = len(described) + 1
+        if control_type is ControlType.CCO:
+            described.append(_cco(output, number))
+        else:
+            described.append(
+                replace(_zone(output, number, control_type), number=number)
+            )
+    if not described:
+        return None
+    area_id = _int(
+        _Node("Area", {"IntegrationID": area.integration_id or "0"}), "IntegrationID"
+    )
+    name = area.name or "Unknown area"
+    return DeviceDescription(
+        serial=f"{processor.serial}-area-{area_id or index}",
+        integration_id=area_id,
+        name=name,
+        area=name,
+        outputs=tuple(described),
+        kind=DeviceKind.AREA_GROUP,
+        capabilities=AREA_GROUP_CAPABILITIES,
+    )
+
+
+def _check_unique(
+    devices: tuple[DeviceDescription, ...], processor: ProcessorDescription
+) -> None:
+    ids = [
+        processor.integration_id,
+        *(
+            device.integration_id
+            for device in devices
+            if device.kind is not DeviceKind.AREA_GROUP
+        ),
     ]
-    for kind, ids in (("device", devices), ("output", outputs)):
-        if len(ids) != len(set(ids)):
-            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    outputs = [output.integration_id for device in devices for output in device.outputs]
+    for kind, values in (("device", ids), ("output", outputs)):
+        if len(values) != len(set(values)):
+            duplicates = sorted({i for i in values if values.count(i) > 1})
             raise InvalidDatabaseError(
                 f"Duplicate {kind} integration ids: {duplicates}"
             )
+
+
+@dataclass(frozen=True, slots=True)
+class LipDatabase:
+    """A project database as LIP uses it: the system, and the occupancy groups of its areas (D6).
+
+    `occupancy_groups` maps each area's group number (`?GROUP,<number>,3`) to the serials of the occupancy
+    sensors in that area; an area without a sensor is not listed.
+    """
+
+    description: SystemDescription
+    occupancy_groups: dict[int, tuple[str, ...]]
 
 
 def parse_dbxml(data: bytes | str) -> SystemDescription:
@@ -395,9 +710,14 @@ def parse_dbxml(data: bytes | str) -> SystemDescription:
 
     Raises:
         InvalidDatabaseError: the document is not well-formed XML, declares a DOCTYPE or entities, or its
-            modules cannot be rebuilt (missing outputs, bad numbers, duplicate integration ids).
+            devices cannot be rebuilt (missing outputs, bad numbers, duplicate integration ids).
 
     """
+    return parse_database(data).description
+
+
+def parse_database(data: bytes | str) -> LipDatabase:
+    """Rebuild a `SystemDescription` and the occupancy groups from a `DbXmlInfo.xml` document (see `parse_dbxml`)."""
     raw_bytes = data.encode() if isinstance(data, str) else data
     if _FORBIDDEN.search(raw_bytes):
         raise InvalidDatabaseError("The database declares a DOCTYPE or entities")
@@ -446,11 +766,41 @@ def parse_dbxml(data: bytes | str) -> SystemDescription:
             used_addresses.setdefault(_int(device, "Link", 1), set()).add(
                 _int(device, "Address")
             )
-    modules = tuple(_module(raw, used_addresses) for raw in _collect_modules(document))
-    _check_unique(modules, processor)
+    raw_devices, leftover = _collect_devices(document)
+    devices = [
+        _module(raw, used_addresses)
+        if raw.kind is DeviceKind.SWITCHING_MODULE
+        else _house_device(raw, used_addresses)
+        for raw in raw_devices
+    ]
+    for index, outputs in leftover.items():
+        group = _area_group(document.areas[index], index, outputs, processor)
+        if group is not None:
+            devices.append(group)
+    _check_unique(tuple(devices), processor)
     description = SystemDescription(
-        name=name, guid=guid, processor=processor, links=links, devices=modules
+        name=name, guid=guid, processor=processor, links=links, devices=tuple(devices)
     )
     if database_date := processor_xml.get("DatabaseDate"):
         description = replace(description, database_date=database_date)
-    return description
+    return LipDatabase(description, _occupancy_groups(document, description))
+
+
+def _occupancy_groups(
+    document: _Document, description: SystemDescription
+) -> dict[int, tuple[str, ...]]:
+    """Each area's occupancy group number (its `IntegrationID`, D6) and the serials of its sensors."""
+    sensors: dict[str, list[str]] = {}
+    for device in description.devices:
+        if device.kind is DeviceKind.OCCUPANCY_SENSOR:
+            sensors.setdefault(device.area, []).append(device.serial)
+    groups: dict[int, tuple[str, ...]] = {}
+    for area in document.areas:
+        serials = sensors.get(area.name or "Unknown area")
+        if not serials or area.integration_id is None:
+            continue
+        number = _int(
+            _Node("Area", {"IntegrationID": area.integration_id}), "IntegrationID"
+        )
+        groups[number] = tuple(serials)
+    return groups
