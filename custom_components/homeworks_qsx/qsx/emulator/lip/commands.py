@@ -21,40 +21,56 @@ from ...const import (
     ZONES_PER_MODULE,
     Button,
     Fault,
+    Gesture,
     IgnoredReason,
+    ShadeMove,
 )
 from ...errors import UnknownObjectError
 from ...lip.protocol import (
     ACTION_CCI_STATE,
+    ACTION_HOLD,
     ACTION_LED_STATE,
+    ACTION_LOWER,
+    ACTION_MULTI_TAP,
+    ACTION_OCCUPANCY_STATE,
     ACTION_PRESS,
     ACTION_PULSE,
+    ACTION_RAISE,
     ACTION_RELEASE,
     ACTION_SET_LEVEL,
+    ACTION_STOP,
     CCI_CLOSED,
     CCI_COMPONENT,
     CCI_OPEN,
     EMULATOR_FALSE,
+    EMULATOR_GESTURES,
+    EMULATOR_LEVEL,
+    EMULATOR_OCCUPANCY,
     EMULATOR_TEMPERATURE,
     EMULATOR_TRUE,
     EMULATOR_WORDS,
     LED_COMPONENT_BASE,
+    MAX_BUTTON_COMPONENT,
     MAX_MONITORING_TYPE,
+    OCCUPANCY_UNKNOWN,
+    OCCUPIED,
     PROG_LED,
+    VACANT,
     ErrorCode,
     LipError,
     Message,
     Monitoring,
     Operation,
     device_report,
+    group_report,
     output_report,
     parse_decimal,
     parse_duration,
     parse_int,
 )
-from ...model import DeviceDescription, SystemDescription
+from ...model import DeviceDescription, DeviceKind, SystemDescription, ZoneDescription
 from .. import Emulator
-from .dbxml_build import area_integration_ids
+from .dbxml_build import area_index, device_type
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,13 +79,25 @@ MODULE_FIRMWARE: Final = "3.012"
 BOOT_VERSION: Final = "1.003"
 HARDWARE_VERSION: Final = "1.0"
 TEMPERATURE_RANGE_C: Final = (-40.0, 150.0)
-ACTION_OCCUPANCY_STATE: Final = 3  # ?GROUP,<id>,3
-# Occupancy states (guide): 3 occupied, 4 unoccupied, 255 unknown. The emulated system has no occupancy sensor,
-# so its groups report unknown rather than claim an empty room.
-OCCUPANCY_UNKNOWN: Final = 255
+LED_ON_OFF: Final = (
+    0,
+    1,
+)  # H5: the states a client may set (LP42: the emulator drives only On and Off)
+_MOVES: Final = {
+    ACTION_RAISE: ShadeMove.RAISE,
+    ACTION_LOWER: ShadeMove.LOWER,
+    ACTION_STOP: ShadeMove.STOP,
+}
+_KEYPAD_GESTURES: Final = {
+    ACTION_PRESS: Gesture.TAP,
+    ACTION_MULTI_TAP: Gesture.DOUBLE_TAP,
+}
 _COMMAND_HELP: Final = (
     "#OUTPUT,<id>,1,<level>[,<fade>[,<delay>]]  ?OUTPUT,<id>[,1]  #OUTPUT,<cco id>,6[,<seconds>]",
+    "#OUTPUT,<dimmed or shade id>,<2 raise|3 lower|4 stop>",
     "#DEVICE,<module>,<1-5>,3  ?DEVICE,<module>,11,35  ?DEVICE,<module>,<81-85>,9",
+    "#DEVICE,<keypad>,<button>,<3 press|4 release|5 hold|6 double tap>",
+    "#DEVICE,<keypad>,<80+button>,9,<0|1>  ?DEVICE,<keypad>,<80+button>,9",
     "#MONITORING,<type>,<1|2>  ?MONITORING,<type>",
     "?SYSTEM,<1|2|8|10>  ?INTEGRATIONID,3,<id>  ?INTEGRATIONID,1,<serial>  ?DETAILS,<id or serial>",
     "?GROUP,<area id>,3",
@@ -87,6 +115,9 @@ class Result:
 
     lines: list[str] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
+    leds: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # (keypad id, LED component)
 
 
 def _count(message: Message, minimum: int, maximum: int | None = None) -> None:
@@ -119,6 +150,14 @@ _EMULATOR_WORDS: Final = {
     for fault, (word, yes, no) in EMULATOR_WORDS.items()
 }
 # `?HELP` lists every command and every value `#EMULATOR` accepts, from the tables that define them.
+_OCCUPANCY_VALUES: Final = {
+    EMULATOR_OCCUPANCY[1]: True,
+    EMULATOR_TRUE: True,
+    str(OCCUPIED): True,
+    EMULATOR_OCCUPANCY[2]: False,
+    EMULATOR_FALSE: False,
+    str(VACANT): False,
+}
 HELP_LINES: Final = (
     *_COMMAND_HELP,
     *(
@@ -129,6 +168,9 @@ HELP_LINES: Final = (
         f"#EMULATOR,<module>,{EMULATOR_TEMPERATURE},<celsius, "
         f"{TEMPERATURE_RANGE_C[0]:g} to {TEMPERATURE_RANGE_C[1]:g}>"
     ),
+    f"#EMULATOR,<keypad>,<{'|'.join(EMULATOR_GESTURES)}>,<button>",
+    f"#EMULATOR,<occupancy sensor>,{EMULATOR_OCCUPANCY[0]},<{'|'.join(_OCCUPANCY_VALUES)}>",
+    f"#EMULATOR,<shade or dimming module>,{EMULATOR_LEVEL},<0-100>",
 )
 
 
@@ -162,7 +204,9 @@ class CommandProcessor:
         self._emulator = emulator
         self._schedule = schedule
         self._pending: dict[int, TimerHandle] = {}  # delayed change per output id
-        self._groups: tuple[SystemDescription, frozenset[int]] | None = None
+        # Keypad buttons a client holds (`#DEVICE,<keypad>,<button>,5`) until its release: at most one per button
+        # of the system (entries of devices gone are dropped on the next hold).
+        self._held: set[tuple[str, int]] = set()
         self._handlers: dict[
             tuple[Operation, str], Callable[[Message, set[int]], Result]
         ] = {
@@ -207,23 +251,36 @@ class CommandProcessor:
             ) from None
         return target.device, target.zone, integration_id
 
-    def _module(self, field_: str) -> DeviceDescription:
+    def _device(self, field_: str) -> DeviceDescription:
         integration_id = parse_int(field_)
         try:
             return self._emulator.description.device_by_integration_id(integration_id)
         except UnknownObjectError:
             raise LipError(
-                ErrorCode.OBJECT_NOT_FOUND, f"no module {integration_id}"
+                ErrorCode.OBJECT_NOT_FOUND, f"no device {integration_id}"
             ) from None
 
     def output_level(self, integration_id: int) -> float:
-        """Return the level an output reports now: 100 or 0 (`UnknownObjectError` if there is no such output)."""
+        """Return the level an output reports now: a dimmed or shade level, else 100 or 0.
+
+        `UnknownObjectError` if there is no such output.
+        """
         target = self._emulator.description.output_by_integration_id(integration_id)
         state = self._emulator.state(target.serial)
-        on = (
-            state.cco_closed if target.zone is None else state.zones[target.zone - 1].on
-        )
-        return 100.0 if on else 0.0
+        if target.zone is None:
+            return 100.0 if state.cco_closed else 0.0
+        zone = state.zones[target.zone - 1]
+        output = target.device.output(target.zone)
+        if isinstance(output, ZoneDescription) and output.has_level:
+            return zone.level
+        return 100.0 if zone.on else 0.0
+
+    def led_state(self, keypad_id: int, component: int) -> int:
+        """Return the state keypad LED `component` reports now (`UnknownObjectError` if there is none)."""
+        keypad = self._emulator.description.device_by_integration_id(keypad_id)
+        number = component - LED_COMPONENT_BASE
+        keypad.indicator(number)
+        return int(self._emulator.state(keypad.serial).indicators.get(number, 0))
 
     @property
     def pending_changes(self) -> int:
@@ -249,6 +306,12 @@ class CommandProcessor:
         module, zone, integration_id = self._output(message.fields[0])
         action = parse_int(message.fields[1])
         serial = module.serial
+        if zone is not None:
+            output = module.output(zone)
+            if isinstance(output, ZoneDescription) and output.has_level:
+                return self._execute_level(
+                    message, module, zone, integration_id, action
+                )
         if action == ACTION_PULSE and zone is None:
             _count(message, 2, 3)
             seconds = None
@@ -296,6 +359,50 @@ class CommandProcessor:
         apply()
         return Result(outputs=[integration_id])
 
+    def _execute_level(
+        self,
+        message: Message,
+        device: DeviceDescription,
+        zone: int,
+        integration_id: int,
+        action: int,
+    ) -> Result:
+        """Drive a dimmed zone or a shade (H1, H2): a level with a fade and a delay, or raise, lower and stop."""
+        serial = device.serial
+        if action in _MOVES:
+            _count(message, 2)
+            self._replace_pending(integration_id)
+            self._emulator.move(serial, zone, _MOVES[action])
+            return Result(outputs=[integration_id])
+        if action != ACTION_SET_LEVEL:
+            raise LipError(
+                ErrorCode.INVALID_ACTION,
+                f"action {action} is not supported by output {integration_id}",
+            )
+        _count(message, 3, 5)
+        level = parse_decimal(message.fields[2])
+        if not 0 <= level <= 100:
+            raise LipError(ErrorCode.OUT_OF_RANGE, f"level {level} is not 0-100")
+        fade = parse_duration(message.fields[3]) if len(message.fields) >= 4 else None
+        delay = parse_duration(message.fields[4]) if len(message.fields) == 5 else 0.0
+
+        def apply() -> None:
+            self._log_ignored(
+                serial, self._emulator.set_level(serial, zone, level, fade)
+            )
+
+        self._replace_pending(integration_id)
+        if delay > 0:
+
+            def run_delayed() -> None:
+                del self._pending[integration_id]
+                apply()
+
+            self._pending[integration_id] = self._schedule(delay, run_delayed)
+            return Result()
+        apply()
+        return Result(outputs=[integration_id])
+
     def _query_output(self, message: Message, _monitoring: set[int]) -> Result:
         _count(message, 1, 2)
         _, _, integration_id = self._output(message.fields[0])
@@ -318,9 +425,17 @@ class CommandProcessor:
     # DEVICE.
 
     def _execute_device(self, message: Message, _: set[int]) -> Result:
-        _count(message, 3)
-        module = self._module(message.fields[0])
+        _count(message, 3, 4)
+        module = self._device(message.fields[0])
         component, action = parse_int(message.fields[1]), parse_int(message.fields[2])
+        if module.kind is DeviceKind.KEYPAD:
+            return self._execute_keypad(message, module, component, action)
+        _count(message, 3)
+        if module.kind is not DeviceKind.SWITCHING_MODULE:
+            raise LipError(
+                ErrorCode.OBJECT_NOT_FOUND,
+                f"device {module.integration_id} has no component {component}",
+            )
         if Button.ZONE_1 <= component <= Button.PROG:
             if action == ACTION_RELEASE:
                 return Result()
@@ -345,10 +460,93 @@ class CommandProcessor:
             f"module {module.integration_id} has no component {component}",
         )
 
+    def _execute_keypad(
+        self, message: Message, keypad: DeviceDescription, component: int, action: int
+    ) -> Result:
+        """Press a keypad's button (H3) or set its LED (H5)."""
+        serial = keypad.serial
+        if LED_COMPONENT_BASE < component <= LED_COMPONENT_BASE + MAX_BUTTON_COMPONENT:
+            number = component - LED_COMPONENT_BASE
+            self._keypad_part(keypad, number, led=True)
+            if action != ACTION_LED_STATE:
+                raise LipError(ErrorCode.INVALID_ACTION, "an LED is set with action 9")
+            _count(message, 4)
+            state = parse_int(message.fields[3])
+            if state not in LED_ON_OFF:
+                raise LipError(
+                    ErrorCode.OUT_OF_RANGE, "an LED is set off (0) or on (1)"
+                )
+            self._emulator.set_indicator(serial, number, state == 1)
+            return Result(leds=[(keypad.integration_id, component)])
+        _count(message, 3)
+        self._keypad_part(keypad, component, led=False)
+        key = (serial, component)
+        if action == ACTION_HOLD:
+            # Entries of keypads no longer in the system are dropped, so holds never outnumber the buttons.
+            description = self._emulator.description
+            self._held = {
+                (held_serial, number)
+                for held_serial, number in self._held
+                if _has_device(description, held_serial)
+            }
+            self._held.add(key)
+            self._emulator.press(serial, component, Gesture.HOLD)
+        elif action == ACTION_RELEASE:
+            # A release ends a hold; after a press (a whole tap already) it does nothing.
+            if key in self._held:
+                self._held.discard(key)
+                self._emulator.press(serial, component, Gesture.RELEASE)
+        elif action in _KEYPAD_GESTURES:
+            self._held.discard(key)
+            self._emulator.press(serial, component, _KEYPAD_GESTURES[action])
+        else:
+            raise LipError(
+                ErrorCode.INVALID_ACTION,
+                f"a button is pressed (3), released (4), held (5) or double tapped (6), not {action}",
+            )
+        return Result()
+
+    @staticmethod
+    def _keypad_part(keypad: DeviceDescription, number: int, *, led: bool) -> None:
+        try:
+            if led:
+                keypad.indicator(number)
+            else:
+                keypad.input(number)
+        except UnknownObjectError:
+            raise LipError(
+                ErrorCode.OBJECT_NOT_FOUND,
+                f"keypad {keypad.integration_id} has no {'LED' if led else 'button'} {number}",
+            ) from None
+
     def _query_device(self, message: Message, _: set[int]) -> Result:
         _count(message, 3)
-        module = self._module(message.fields[0])
+        module = self._device(message.fields[0])
         component, action = parse_int(message.fields[1]), parse_int(message.fields[2])
+        if module.kind is DeviceKind.KEYPAD:
+            if not (
+                LED_COMPONENT_BASE
+                < component
+                <= LED_COMPONENT_BASE + MAX_BUTTON_COMPONENT
+            ):
+                self._keypad_part(module, component, led=False)
+                raise LipError(
+                    ErrorCode.INVALID_ACTION, "a button has no state to query"
+                )
+            self._keypad_part(module, component - LED_COMPONENT_BASE, led=True)
+            if action != ACTION_LED_STATE:
+                raise LipError(
+                    ErrorCode.INVALID_ACTION, "an LED is queried with action 9"
+                )
+            led = self.led_state(module.integration_id, component)
+            return Result(
+                [device_report(module.integration_id, component, ACTION_LED_STATE, led)]
+            )
+        if module.kind is not DeviceKind.SWITCHING_MODULE:
+            raise LipError(
+                ErrorCode.OBJECT_NOT_FOUND,
+                f"device {module.integration_id} has no component {component}",
+            )
         state = self._emulator.state(module.serial)
         if component == CCI_COMPONENT:
             if action != ACTION_CCI_STATE:
@@ -494,8 +692,9 @@ class CommandProcessor:
                 serial = next(
                     (
                         m.serial
-                        for m in description.modules
+                        for m in description.devices
                         if m.integration_id == integration_id
+                        and m.kind is not DeviceKind.TIMECLOCK
                     ),
                     None,
                 )
@@ -515,17 +714,18 @@ class CommandProcessor:
             )
         else:
             try:
-                module = self._emulator.module(serial)
+                device = description.device(serial)
             except UnknownObjectError:
                 raise LipError(
                     ErrorCode.OBJECT_NOT_FOUND, f"no device {field_}"
                 ) from None
-            integration_id, family, product, code = (
-                module.integration_id,
-                MODULE_FAMILY,
-                MODULE_MODEL,
-                MODULE_FIRMWARE,
-            )
+            if device.kind is DeviceKind.SWITCHING_MODULE:
+                family, product = MODULE_FAMILY, MODULE_MODEL
+            elif device.kind in (DeviceKind.TIMECLOCK, DeviceKind.AREA_GROUP):
+                raise LipError(ErrorCode.OBJECT_NOT_FOUND, f"no device {field_}")
+            else:
+                family, product = device_type(device), device.model or ""
+            integration_id, code = device.integration_id, MODULE_FIRMWARE
         details = (
             f"~DETAILS,SN:{serial},IntegrationID:{integration_id},Family:{family},Product:{product},"
             f"CODE:{code},Boot:{BOOT_VERSION},HW:{HARDWARE_VERSION}"
@@ -536,17 +736,26 @@ class CommandProcessor:
         _count(message, 2)
         group = parse_int(message.fields[0])
         action = parse_int(message.fields[1])
-        description = self._emulator.description
-        if self._groups is None or self._groups[0] is not description:
-            # Descriptions are frozen: the groups are worked out once per system.
-            self._groups = (description, frozenset(area_integration_ids(description)))
-        if group not in self._groups[1]:
+        areas = area_index(self._emulator.description)
+        room = areas.rooms.get(group)
+        if room is None:
             raise LipError(ErrorCode.OBJECT_NOT_FOUND, f"no occupancy group {group}")
         if action != ACTION_OCCUPANCY_STATE:
             raise LipError(
                 ErrorCode.INVALID_ACTION, "an occupancy group is queried with action 3"
             )
-        return Result([f"~GROUP,{group},{action},{OCCUPANCY_UNKNOWN}"])
+        return Result([group_report(group, self.occupancy_state(room))])
+
+    def occupancy_state(self, room: str) -> int:
+        """Return the `~GROUP` state of a room (H6): 3 occupied, 4 vacant, 255 without a sensor (LP44)."""
+        return self.state_of(self._emulator.area_occupancy(room))
+
+    @staticmethod
+    def state_of(occupied: bool | None) -> int:
+        """Return the `~GROUP` state of an occupancy: 3 occupied, 4 vacant, 255 unknown (guide)."""
+        if occupied is None:
+            return OCCUPANCY_UNKNOWN
+        return OCCUPIED if occupied else VACANT
 
     def _query_help(self, message: Message, _: set[int]) -> Result:
         _count(message, 0, 1)
@@ -556,8 +765,17 @@ class CommandProcessor:
 
     def _execute_emulator(self, message: Message, _: set[int]) -> Result:
         _count(message, 3)
-        module = self._module(message.fields[0])
+        module = self._device(message.fields[0])
         what, value = message.fields[1], message.fields[2]
+        if what in EMULATOR_GESTURES or what in (
+            EMULATOR_OCCUPANCY[0],
+            EMULATOR_LEVEL,
+        ):
+            return self._emulate_person(module, what, value)
+        if module.kind is not DeviceKind.SWITCHING_MODULE:
+            raise LipError(
+                ErrorCode.INVALID_ACTION, f"#EMULATOR cannot set {what} of this device"
+            )
         if what == EMULATOR_TEMPERATURE:
             celsius = parse_decimal(value)
             if not TEMPERATURE_RANGE_C[0] <= celsius <= TEMPERATURE_RANGE_C[1]:
@@ -569,3 +787,46 @@ class CommandProcessor:
         fault, values = _EMULATOR_WORDS[what]
         self._emulator.simulate(module.serial, fault, _emulator_value(values, value))
         return Result()
+
+    def _emulate_person(
+        self, device: DeviceDescription, what: str, value: str
+    ) -> Result:
+        """H8: a person presses a keypad button, enters or leaves a room, or moves a shade by hand."""
+        serial = device.serial
+        if what in EMULATOR_GESTURES:
+            if device.kind is not DeviceKind.KEYPAD:
+                raise LipError(ErrorCode.INVALID_ACTION, f"only a keypad takes {what}")
+            button = parse_int(value)
+            self._keypad_part(device, button, led=False)
+            self._emulator.press(serial, button, EMULATOR_GESTURES[what])
+        elif what == EMULATOR_OCCUPANCY[0]:
+            if device.kind is not DeviceKind.OCCUPANCY_SENSOR:
+                raise LipError(
+                    ErrorCode.INVALID_ACTION, "only an occupancy sensor takes OCCUPANCY"
+                )
+            word = str(int(value)) if value.isdigit() else value
+            if word not in _OCCUPANCY_VALUES:
+                raise LipError(
+                    ErrorCode.MALFORMED,
+                    f"expected one of {'|'.join(_OCCUPANCY_VALUES)}",
+                )
+            self._emulator.simulate(serial, Fault.OCCUPANCY, _OCCUPANCY_VALUES[word])
+        else:
+            if not any(zone.has_level for zone in device.zones):
+                raise LipError(
+                    ErrorCode.INVALID_ACTION,
+                    "only a shade or a dimmed zone takes LEVEL",
+                )
+            level = parse_decimal(value)
+            if not 0 <= level <= 100:
+                raise LipError(ErrorCode.OUT_OF_RANGE, f"level {level} is not 0-100")
+            self._emulator.simulate(serial, Fault.MANUAL_LEVEL, level)
+        return Result()
+
+
+def _has_device(description: SystemDescription, serial: str) -> bool:
+    try:
+        description.device(serial)
+    except UnknownObjectError:
+        return False
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from ...lip.dbxml.names import (
@@ -78,6 +79,27 @@ def _all_integration_ids(description: SystemDescription) -> Iterator[int]:
         yield from (output.integration_id for output in device.outputs)
         yield from (item.integration_id for item in device.inputs)
         yield from (indicator.integration_id for indicator in device.indicators)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaIndex:
+    """The rooms of a system as LIP numbers them: by area id (its occupancy group, H6) and back."""
+
+    rooms: dict[int, str]  # area id -> room name
+    ids: dict[str, int]  # room name -> area id
+
+
+_last_index: list[tuple[SystemDescription, AreaIndex]] = []
+
+
+def area_index(description: SystemDescription) -> AreaIndex:
+    """Return the rooms of `description` by id and by name, worked out once per description (they are frozen)."""
+    if _last_index and _last_index[0][0] is description:
+        return _last_index[0][1]
+    rooms = area_integration_ids(description)
+    index = AreaIndex(rooms, {name: area_id for area_id, name in rooms.items()})
+    _last_index[:] = [(description, index)]
+    return index
 
 
 def area_integration_ids(description: SystemDescription) -> dict[int, str]:
@@ -273,8 +295,11 @@ def _add_level_output(
         output.set("IsLight", "false")
 
 
-def _house_device_type(device: DeviceDescription) -> str:
+def device_type(device: DeviceDescription) -> str:
+    """Return the `DeviceType` a device is listed with (D4)."""
     match device.kind:
+        case DeviceKind.SWITCHING_MODULE:
+            return DEVICE_TYPE
         case DeviceKind.DIMMING_MODULE:
             return DIMMING_MODULE_TYPE
         case DeviceKind.SHADE:
@@ -292,7 +317,7 @@ def _add_house_device(
     attributes = {
         "Name": device.name,
         "IntegrationID": str(device.integration_id),
-        "DeviceType": _house_device_type(device),
+        "DeviceType": device_type(device),
         "SerialNumber": device.serial,
         "UUID": _uuid(_UUID_DEVICE, device.integration_id),
         "Model": device.model_number or "",

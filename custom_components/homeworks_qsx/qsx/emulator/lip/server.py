@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from ...events import Event, Unsubscribe
 from ...lip.protocol import (
+    ACTION_LED_STATE,
     BAD_LOGIN,
     CRLF,
     DEFAULT_MAX_SESSIONS,
@@ -42,6 +43,7 @@ from ...lip.protocol import (
     LineSplitter,
     LipError,
     Monitoring,
+    device_report,
     error_report,
     is_logout,
     output_report,
@@ -64,7 +66,7 @@ from ..limits import (
 from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
 from .commands import CommandProcessor
 from .http import DatabaseServer
-from .reports import event_reports
+from .reports import ReportKey, event_reports
 from .session import FLUSH_LINES, LipSession, LoginStage, last_activity
 
 _LOGGER = logging.getLogger(__name__)
@@ -171,7 +173,9 @@ class LipServer:
         self._flush_handle: asyncio.Handle | None = None
         # Lines of a session are being handled: what they cause is written right after.
         self._handling = False
-        self._reported: set[int] = set()  # outputs reported to it meanwhile
+        self._reported: set[ReportKey] = (
+            set()
+        )  # outputs and LEDs reported to it meanwhile
         self._counters = {
             "sessions": 0,
             "refused": 0,
@@ -319,13 +323,13 @@ class LipServer:
     # Reports.
 
     def _on_event(self, event: Event) -> None:
-        for kind, line, output in event_reports(self.emulator, event):
-            if self._active is not None and output is not None:
-                self._reported.add(output)  # the command changed it: reported already
+        for kind, line, key in event_reports(self.emulator, event, self._processor):
+            if self._active is not None and key is not None:
+                self._reported.add(key)  # the command changed it: reported already
             for session in list(self._sessions):
                 answer = (
                     session is self._active
-                    and output is not None
+                    and key is not None
                     and session.monitors(Monitoring.REPLY)
                 )
                 if session.monitors(kind) or answer:
@@ -607,6 +611,22 @@ class LipServer:
             report = output_report(output, self._processor.output_level(output))
             for other in list(self._sessions):
                 if other.monitors(Monitoring.ZONE) or (
+                    other is session and other.monitors(Monitoring.REPLY)
+                ):
+                    other.send_line(report)
+        for keypad, component in result.leds:
+            if (keypad, component) in self._reported:
+                continue
+            # H5: an LED write that changed nothing (or that programming overrode) is answered with the state in
+            # force, as a level is.
+            report = device_report(
+                keypad,
+                component,
+                ACTION_LED_STATE,
+                self._processor.led_state(keypad, component),
+            )
+            for other in list(self._sessions):
+                if other.monitors(Monitoring.LED) or (
                     other is session and other.monitors(Monitoring.REPLY)
                 ):
                     other.send_line(report)
