@@ -9,7 +9,8 @@ import aiohttp
 
 from ..backend import EVERYTHING_BUT_SIMULATION, LiveBackend
 from ..connection import Timings
-from ..const import Button
+from ..const import Button, Gesture, ShadeMove
+from ..errors import NotSupportedError
 from ..model import Capability
 from .client import LIP_TIMINGS, LipClient
 
@@ -33,10 +34,11 @@ class LipBackend(LiveBackend[LipClient]):
 
     """
 
-    # LIP reports no relay counts and no temperature.
+    # LIP reports no relay counts and no temperature; this dialect has no timeclock command (docs/lip.md).
     capabilities = EVERYTHING_BUT_SIMULATION - {
         Capability.TEMPERATURE,
         Capability.RELAY_COUNTS,
+        Capability.TIMECLOCK,
     }
 
     def __init__(
@@ -74,6 +76,30 @@ class LipBackend(LiveBackend[LipClient]):
     async def async_press_button(self, serial: str, button: Button) -> None:
         """Press a button on the module."""
         await self.client.press_button(serial, button)
+
+    async def async_set_level(
+        self, serial: str, output: int, level: float, fade_seconds: float | None = None
+    ) -> None:
+        """Set a dimmed zone or a shade to `level` 0..100, with a fade (H1)."""
+        await self.client.set_level(serial, output, level, fade_seconds)
+
+    async def async_set_tilt(self, serial: str, output: int, tilt: float) -> None:
+        """Refuse: LIP as this project speaks it carries no shade tilt (H2)."""
+        raise NotSupportedError("LIP carries no shade tilt: set it over LEAP")
+
+    async def async_move_shade(self, serial: str, output: int, move: ShadeMove) -> None:
+        """Raise, lower or stop a shade or a dimmed zone (H2); follow a raise or lower with a stop (LP33)."""
+        await self.client.move_shade(serial, output, move)
+
+    async def async_press_keypad_button(
+        self, serial: str, button: int, gesture: Gesture = Gesture.TAP
+    ) -> None:
+        """Press a keypad button as a person would (H3): it runs the button's programming."""
+        await self.client.press_keypad_button(serial, button, gesture)
+
+    async def async_set_indicator(self, serial: str, number: int, on: bool) -> None:
+        """Turn a keypad LED on or off (H5); programming may change it later (LP42)."""
+        await self.client.set_indicator(serial, number, on)
 
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the connection state and counters (no credentials)."""

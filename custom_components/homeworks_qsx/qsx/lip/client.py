@@ -20,13 +20,21 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import logging
+import math
 from typing import Any, Final, override
 
 import aiohttp
 import yarl
 
 from ..connection import Connection, Link, PendingReply, Timings, discard
-from ..const import ZONES_PER_MODULE, Button, IgnoredReason, check_pulse_seconds
+from ..const import (
+    ZONES_PER_MODULE,
+    Button,
+    Gesture,
+    IgnoredReason,
+    ShadeMove,
+    check_pulse_seconds,
+)
 from ..errors import (
     AuthenticationError,
     CommandIgnoredError,
@@ -39,19 +47,34 @@ from ..errors import (
     describe_cause,
 )
 from ..events import EventBus
-from ..model import DeviceState, SystemDescription
-from .dbxml import parse_dbxml
+from ..model import (
+    ControlType,
+    DeviceKind,
+    DeviceState,
+    SystemDescription,
+    ZoneDescription,
+)
+from .dbxml.parse import LipDatabase, parse_database
 from .protocol import (
     ACTION_CCI_STATE,
+    ACTION_HOLD,
     ACTION_LED_STATE,
+    ACTION_LOWER,
+    ACTION_MULTI_TAP,
+    ACTION_OCCUPANCY_STATE,
     ACTION_PRESS,
     ACTION_PULSE,
+    ACTION_RAISE,
+    ACTION_RELEASE,
     ACTION_SET_LEVEL,
+    ACTION_STOP,
     BAD_LOGIN,
     CCI_COMPONENT,
     CRLF,
     LED_COMPONENT_BASE,
     LOGIN_PROMPT,
+    MAX_BUTTON_COMPONENT,
+    MAX_DURATION_SECONDS,
     PASSWORD_PROMPT,
     PROG_LED,
     PROMPT,
@@ -59,9 +82,11 @@ from .protocol import (
     DeviceReport,
     ErrorCode,
     ErrorReport,
+    GroupReport,
     LineSplitter,
     Monitoring,
     OutputReport,
+    format_level,
     parse_report_line,
 )
 from .tracker import SystemTracker
@@ -79,8 +104,21 @@ SETUP_LINES: Final = (
     f"#MONITORING,{Monitoring.BUTTON},1",
     f"#MONITORING,{Monitoring.LED},1",
     f"#MONITORING,{Monitoring.ZONE},1",
+    f"#MONITORING,{Monitoring.OCCUPANCY},1",
     f"#MONITORING,{Monitoring.REPLY},1",
 )
+_MOVE_ACTIONS: Final = {
+    ShadeMove.RAISE: ACTION_RAISE,
+    ShadeMove.LOWER: ACTION_LOWER,
+    ShadeMove.STOP: ACTION_STOP,
+}
+# H3: the `#DEVICE` actions of each gesture (a tap is a press and a release, as a processor takes it).
+_GESTURE_ACTIONS: Final = {
+    Gesture.TAP: (ACTION_PRESS, ACTION_RELEASE),
+    Gesture.HOLD: (ACTION_HOLD,),
+    Gesture.RELEASE: (ACTION_RELEASE,),
+    Gesture.DOUBLE_TAP: (ACTION_MULTI_TAP,),
+}
 
 
 @dataclass(slots=True)
@@ -99,7 +137,7 @@ class _LipLink(Link[_Batch]):
     )
     logged_in: bool = False
     last_line: str = ""
-    database: asyncio.Task[SystemDescription] | None = None  # read while logging in
+    database: asyncio.Task[LipDatabase] | None = None  # read while logging in
 
 
 class LipClient(Connection[_LipLink]):
@@ -178,7 +216,10 @@ class LipClient(Connection[_LipLink]):
         assert link.database is not None
         try:
             link.transport.write((CRLF.join(SETUP_LINES) + CRLF).encode())
-            self._tracker.set_description(await link.database)
+            database = await link.database
+            self._tracker.set_description(
+                database.description, database.occupancy_groups
+            )
             await self._read_states(link)
         except BaseException:
             await discard(link.database)
@@ -276,6 +317,9 @@ class LipClient(Connection[_LipLink]):
             case DeviceReport():
                 if self._tracker.apply_device(report) is not None:
                     return
+            case GroupReport():
+                if self._tracker.apply_group(report):
+                    return
             case ErrorReport():
                 if batches:
                     batches[0].errors.append(report.code)
@@ -299,7 +343,7 @@ class LipClient(Connection[_LipLink]):
         link.transport.write(CRLF.join([*lines, BARRIER, ""]).encode())
         return batch
 
-    async def _fetch_database(self) -> SystemDescription:
+    async def _fetch_database(self) -> LipDatabase:
         url = yarl.URL.build(
             scheme="http", host=self.host, port=self.http_port, path=DATABASE_PATH
         )
@@ -326,24 +370,34 @@ class LipClient(Connection[_LipLink]):
             raise InvalidDatabaseError(
                 f"Cannot read {url}: {describe_cause(err, self._timings.connect_timeout)}"
             ) from err
-        return parse_dbxml(bytes(body))
+        return parse_database(bytes(body))
 
     async def _read_states(self, link: _LipLink) -> None:
         """Query every zone, CCO, CCI and LED at once, then collect the answers."""
         lines: list[str] = []
-        for module in self._tracker.description.modules:
+        for device in self._tracker.description.devices:
             lines.extend(
-                f"?OUTPUT,{zone.integration_id},{ACTION_SET_LEVEL}"
-                for zone in module.zones
+                f"?OUTPUT,{output.integration_id},{ACTION_SET_LEVEL}"
+                for output in device.outputs
             )
-            lines.append(f"?OUTPUT,{module.cco.integration_id},{ACTION_SET_LEVEL}")
-            lines.append(
-                f"?DEVICE,{module.integration_id},{CCI_COMPONENT},{ACTION_CCI_STATE}"
-            )
-            lines.extend(
-                f"?DEVICE,{module.integration_id},{led},{ACTION_LED_STATE}"
-                for led in range(LED_COMPONENT_BASE + 1, PROG_LED + 1)
-            )
+            if device.kind is DeviceKind.SWITCHING_MODULE:
+                lines.append(
+                    f"?DEVICE,{device.integration_id},{CCI_COMPONENT},{ACTION_CCI_STATE}"
+                )
+                lines.extend(
+                    f"?DEVICE,{device.integration_id},{led},{ACTION_LED_STATE}"
+                    for led in range(LED_COMPONENT_BASE + 1, PROG_LED + 1)
+                )
+            elif device.kind is DeviceKind.KEYPAD:
+                lines.extend(
+                    f"?DEVICE,{device.integration_id},{LED_COMPONENT_BASE + led.number},{ACTION_LED_STATE}"
+                    for led in device.indicators
+                    if led.number <= MAX_BUTTON_COMPONENT
+                )
+        lines.extend(
+            f"?GROUP,{group},{ACTION_OCCUPANCY_STATE}"
+            for group in self._tracker.occupancy_groups
+        )
         batch = self._send(link, lines)
         await self._wait(batch, "the state queries", self._timings.connect_timeout)
         if batch.errors:
@@ -362,11 +416,22 @@ class LipClient(Connection[_LipLink]):
     # Commands.
 
     async def set_zone(self, serial: str, zone: int, on: bool) -> None:
-        """Switch a zone and return once the processor reported it (`CommandIgnoredError` if the module ignored it)."""
-        module = self._tracker.device(serial)
-        if not 1 <= zone <= ZONES_PER_MODULE:
-            raise UnknownObjectError(f"Module {serial} has no zone {zone}")
-        output = module.zone(zone).integration_id
+        """Switch a zone and return once the processor reported it (`CommandIgnoredError` if the module ignored it).
+
+        `zone`: 1..4 on a module; any switched output (or CCO zone) of an area group.
+        """
+        device = self._tracker.device(serial)
+        if device.kind is DeviceKind.SWITCHING_MODULE:
+            if not 1 <= zone <= ZONES_PER_MODULE:
+                raise UnknownObjectError(f"Module {serial} has no zone {zone}")
+            output = device.zone(zone).integration_id
+        else:
+            target = device.output(zone)
+            if target.control_type not in (ControlType.SWITCHED, ControlType.CCO):
+                raise UnknownObjectError(
+                    f"Output {zone} of {device.name} is not switched"
+                )
+            output = target.integration_id
         await self._execute(
             f"#OUTPUT,{output},{ACTION_SET_LEVEL},{100 if on else 0}",
             serial,
@@ -407,6 +472,69 @@ class LipClient(Connection[_LipLink]):
             button=True,
         )
 
+    def _level_output(self, serial: str, output: int) -> int:
+        """Return the integration id of level output `output` of `serial` (H1)."""
+        device = self._tracker.device(serial)
+        target = device.output(output)
+        if not (isinstance(target, ZoneDescription) and target.has_level):
+            raise UnknownObjectError(
+                f"Output {output} of {device.name} is not dimmed or a shade"
+            )
+        return target.integration_id
+
+    async def set_level(
+        self, serial: str, output: int, level: float, fade_seconds: float | None = None
+    ) -> None:
+        """Set a dimmed zone or a shade to `level` (0..100), with a fade (H1); returns once it was answered.
+
+        A shade reports the levels it moves through; the command does not wait for it to arrive.
+        """
+        integration_id = self._level_output(serial, output)
+        if not (math.isfinite(level) and 0 <= level <= 100):
+            raise ValueError(f"{level!r} is not a level 0-100")
+        line = f"#OUTPUT,{integration_id},{ACTION_SET_LEVEL},{format_level(level)}"
+        if fade_seconds is not None:
+            if not (
+                math.isfinite(fade_seconds)
+                and 0 <= fade_seconds <= MAX_DURATION_SECONDS
+            ):
+                raise ValueError(f"{fade_seconds!r} is not a fade of 0 s to 4 h")
+            line += f",{fade_seconds:.2f}"
+        await self._execute(line, serial, None, None)
+
+    async def move_shade(self, serial: str, output: int, move: ShadeMove) -> None:
+        """Start raising or lowering a shade or dimmed zone, or stop it (H2)."""
+        integration_id = self._level_output(serial, output)
+        await self._execute(
+            f"#OUTPUT,{integration_id},{_MOVE_ACTIONS[move]}", serial, None, None
+        )
+
+    async def press_keypad_button(
+        self, serial: str, button: int, gesture: Gesture = Gesture.TAP
+    ) -> None:
+        """Press a keypad button (H3): a tap is a press and a release, a hold lasts until a release."""
+        keypad = self._tracker.device(serial)
+        keypad.input(button)
+        if not 1 <= button <= MAX_BUTTON_COMPONENT:
+            raise UnknownObjectError(f"LIP cannot address button {button}")
+        head = f"#DEVICE,{keypad.integration_id},{button}"
+        lines = [f"{head},{action}" for action in _GESTURE_ACTIONS[gesture]]
+        await self._execute(lines[0], serial, None, None, button=True, more=lines[1:])
+
+    async def set_indicator(self, serial: str, number: int, on: bool) -> None:
+        """Turn keypad LED `number` on or off (H5); returns once it was answered."""
+        keypad = self._tracker.device(serial)
+        keypad.indicator(number)
+        if not 1 <= number <= MAX_BUTTON_COMPONENT:
+            raise UnknownObjectError(f"LIP cannot address LED {number}")
+        await self._execute(
+            f"#DEVICE,{keypad.integration_id},{LED_COMPONENT_BASE + number},"
+            f"{ACTION_LED_STATE},{1 if on else 0}",
+            serial,
+            None,
+            None,
+        )
+
     async def _execute(
         self,
         line: str,
@@ -415,6 +543,7 @@ class LipClient(Connection[_LipLink]):
         desired: bool | None,
         *,
         button: bool = False,
+        more: Iterable[str] = (),
     ) -> None:
         """Send a command and wait until the processor reported its result.
 
@@ -437,7 +566,7 @@ class LipClient(Connection[_LipLink]):
         unwatch = self._watch_output(output, watch) if output is not None else None
         try:
             async with asyncio.timeout(self._timings.command_timeout):
-                batch = self._send(link, (line,))
+                batch = self._send(link, (line, *more))
                 await batch.answered
                 if batch.failed:
                     raise ConnectionFailedError(

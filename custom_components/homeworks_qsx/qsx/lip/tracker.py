@@ -8,31 +8,50 @@ operation counts, temperature) stays None. Every real change is published as an 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import logging
+from typing import Final
 
-from ..const import Button, LedState
+from ..const import Button, ButtonAction, LedState
 from ..errors import UnknownObjectError
 from ..events import Event, EventBus, EventKind
 from ..model import (
     DeviceDescription,
+    DeviceKind,
     DeviceState,
     OutputRef,
     SystemDescription,
+    ZoneDescription,
     new_device_state,
 )
 from .protocol import (
+    ACTION_HOLD,
     ACTION_LED_STATE,
+    ACTION_MULTI_TAP,
     ACTION_PRESS,
+    ACTION_RELEASE,
     CCI_CLOSED,
     CCI_COMPONENT,
     CCI_OPEN,
     LED_COMPONENT_BASE,
+    MAX_BUTTON_COMPONENT,
+    OCCUPIED,
     PROG_LED,
+    VACANT,
     DeviceReport,
+    GroupReport,
     OutputReport,
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+# H3: `~DEVICE` actions of a keypad button as the events they are.
+BUTTON_EVENTS: Final = {
+    ACTION_PRESS: ButtonAction.PRESS,
+    ACTION_RELEASE: ButtonAction.RELEASE,
+    ACTION_HOLD: ButtonAction.LONG_PRESS,
+    ACTION_MULTI_TAP: ButtonAction.MULTI_TAP,
+}
 
 
 class SystemTracker:
@@ -43,6 +62,7 @@ class SystemTracker:
         self._events = events
         self._description: SystemDescription | None = None
         self._states: dict[str, DeviceState] = {}
+        self._occupancy_groups: Mapping[int, tuple[str, ...]] = {}
 
     @property
     def description(self) -> SystemDescription:
@@ -73,10 +93,20 @@ class SystemTracker:
             return None
         return self._description.output(integration_id)
 
-    def set_description(self, description: SystemDescription) -> None:
+    @property
+    def occupancy_groups(self) -> Mapping[int, tuple[str, ...]]:
+        """Each area's occupancy group number and the serials of the sensors in that area (H6)."""
+        return self._occupancy_groups
+
+    def set_description(
+        self,
+        description: SystemDescription,
+        occupancy_groups: Mapping[int, tuple[str, ...]] | None = None,
+    ) -> None:
         """Adopt a (new) description; devices added, removed or changed are published after the first one."""
         previous = self._description
         self._description = description
+        self._occupancy_groups = occupancy_groups or {}
         old = {device.serial: device for device in previous.devices} if previous else {}
         new = {device.serial: device for device in description.devices}
         for serial, device in old.items():
@@ -99,6 +129,13 @@ class SystemTracker:
             return None
         on = report.level > 0
         number = ref.device.cco.number if ref.zone is None else ref.zone
+        output = ref.device.output(number)
+        if isinstance(output, ZoneDescription) and output.has_level:
+            # H1: a dimmed zone's or a shade's level.
+            level = min(max(report.level, 0.0), 100.0)
+            if self._states[ref.serial].set_output_level(number, level):
+                self._publish(EventKind.LEVEL, ref.serial, number, level)
+            return ref
         if self._states[ref.serial].set_output_on(number, on):
             kind = EventKind.CCO if ref.zone is None else EventKind.ZONE
             self._publish(kind, ref.serial, ref.zone, on)
@@ -120,6 +157,13 @@ class SystemTracker:
             return None
         state = self._states[serial]
         component, action = report.component, report.action
+        device = self.description.device(serial)
+        if device.kind is DeviceKind.KEYPAD:
+            self._apply_keypad(device, state, report)
+            return serial
+        if device.kind is not DeviceKind.SWITCHING_MODULE:
+            _LOGGER.debug("Report %s of device %s ignored", report, serial)
+            return serial
         if Button.ZONE_1 <= component <= Button.PROG and action == ACTION_PRESS:
             self._publish(EventKind.BUTTON, serial, component)
         elif component == CCI_COMPONENT and action in (CCI_CLOSED, CCI_OPEN):
@@ -139,6 +183,48 @@ class SystemTracker:
         else:
             _LOGGER.debug("Report %s of module %s ignored", report, serial)
         return serial
+
+    def _apply_keypad(
+        self, device: DeviceDescription, state: DeviceState, report: DeviceReport
+    ) -> None:
+        """Apply a keypad's button event (H3) or LED state (H5); anything else is ignored."""
+        component, action = report.component, report.action
+        number = component - LED_COMPONENT_BASE
+        if (
+            action == ACTION_LED_STATE
+            and report.params
+            and 1 <= number <= MAX_BUTTON_COMPONENT
+            and number in state.indicators
+        ):
+            try:
+                led = LedState(report.params[0])
+            except ValueError:
+                _LOGGER.debug("Unknown LED state in %s ignored", report)
+                return
+            if state.indicators[number] is not led:
+                state.indicators[number] = led
+                self._publish(EventKind.INDICATOR, device.serial, number, led)
+            return
+        event = BUTTON_EVENTS.get(action)
+        if event is not None and any(
+            button.number == component for button in device.buttons
+        ):
+            self._publish(EventKind.BUTTON, device.serial, component, event)
+            return
+        _LOGGER.debug("Report %s of keypad %s ignored", report, device.serial)
+
+    def apply_group(self, report: GroupReport) -> tuple[str, ...]:
+        """Apply a `~GROUP` occupancy state to the sensors of its area (H6); returns their serials."""
+        serials = self._occupancy_groups.get(report.integration_id, ())
+        occupied = {OCCUPIED: True, VACANT: False}.get(report.state)
+        for serial in serials:
+            state = self._states.get(serial)
+            if state is None or state.occupied == occupied:
+                continue
+            state.occupied = occupied
+            if occupied is not None:
+                self._publish(EventKind.OCCUPANCY, serial, value=occupied)
+        return serials
 
     def _apply_led(
         self, serial: str, state: DeviceState, number: int, value: int
