@@ -68,7 +68,7 @@ from ...lip.protocol import (
     parse_duration,
     parse_int,
 )
-from ...model import DeviceDescription, DeviceKind, SystemDescription, ZoneDescription
+from ...model import DeviceDescription, DeviceKind, ZoneDescription
 from .. import Emulator
 from .dbxml_build import area_index, device_type
 
@@ -90,6 +90,8 @@ _MOVES: Final = {
 }
 _KEYPAD_GESTURES: Final = {
     ACTION_PRESS: Gesture.TAP,
+    ACTION_RELEASE: Gesture.RELEASE,
+    ACTION_HOLD: Gesture.HOLD,
     ACTION_MULTI_TAP: Gesture.DOUBLE_TAP,
 }
 _COMMAND_HELP: Final = (
@@ -170,7 +172,7 @@ HELP_LINES: Final = (
     ),
     f"#EMULATOR,<keypad>,<{'|'.join(EMULATOR_GESTURES)}>,<button>",
     f"#EMULATOR,<occupancy sensor>,{EMULATOR_OCCUPANCY[0]},<{'|'.join(_OCCUPANCY_VALUES)}>",
-    f"#EMULATOR,<shade or dimming module>,{EMULATOR_LEVEL},<0-100>",
+    f"#EMULATOR,<shade or dimming module>,{EMULATOR_LEVEL},<0-100>[,<output>]",
 )
 
 
@@ -204,9 +206,6 @@ class CommandProcessor:
         self._emulator = emulator
         self._schedule = schedule
         self._pending: dict[int, TimerHandle] = {}  # delayed change per output id
-        # Keypad buttons a client holds (`#DEVICE,<keypad>,<button>,5`) until its release: at most one per button
-        # of the system (entries of devices gone are dropped on the next hold).
-        self._held: set[tuple[str, int]] = set()
         self._handlers: dict[
             tuple[Operation, str], Callable[[Message, set[int]], Result]
         ] = {
@@ -372,7 +371,7 @@ class CommandProcessor:
         if action in _MOVES:
             _count(message, 2)
             self._replace_pending(integration_id)
-            self._emulator.move(serial, zone, _MOVES[action])
+            self._log_ignored(serial, self._emulator.move(serial, zone, _MOVES[action]))
             return Result(outputs=[integration_id])
         if action != ACTION_SET_LEVEL:
             raise LipError(
@@ -476,34 +475,20 @@ class CommandProcessor:
                 raise LipError(
                     ErrorCode.OUT_OF_RANGE, "an LED is set off (0) or on (1)"
                 )
-            self._emulator.set_indicator(serial, number, state == 1)
+            self._log_ignored(
+                serial, self._emulator.set_indicator(serial, number, state == 1)
+            )
             return Result(leds=[(keypad.integration_id, component)])
         _count(message, 3)
         self._keypad_part(keypad, component, led=False)
-        key = (serial, component)
-        if action == ACTION_HOLD:
-            # Entries of keypads no longer in the system are dropped, so holds never outnumber the buttons.
-            description = self._emulator.description
-            self._held = {
-                (held_serial, number)
-                for held_serial, number in self._held
-                if _has_device(description, held_serial)
-            }
-            self._held.add(key)
-            self._emulator.press(serial, component, Gesture.HOLD)
-        elif action == ACTION_RELEASE:
-            # A release ends a hold; after a press (a whole tap already) it does nothing.
-            if key in self._held:
-                self._held.discard(key)
-                self._emulator.press(serial, component, Gesture.RELEASE)
-        elif action in _KEYPAD_GESTURES:
-            self._held.discard(key)
-            self._emulator.press(serial, component, _KEYPAD_GESTURES[action])
-        else:
+        gesture = _KEYPAD_GESTURES.get(action)
+        if gesture is None:
             raise LipError(
                 ErrorCode.INVALID_ACTION,
                 f"a button is pressed (3), released (4), held (5) or double tapped (6), not {action}",
             )
+        # A press is a whole tap (H3); a release ends a hold and does nothing after a tap.
+        self._log_ignored(serial, self._emulator.press(serial, component, gesture))
         return Result()
 
     @staticmethod
@@ -764,13 +749,14 @@ class CommandProcessor:
     # EMULATOR.
 
     def _execute_emulator(self, message: Message, _: set[int]) -> Result:
-        _count(message, 3)
+        _count(message, 3, 4)
         module = self._device(message.fields[0])
         what, value = message.fields[1], message.fields[2]
-        if what in EMULATOR_GESTURES or what in (
-            EMULATOR_OCCUPANCY[0],
-            EMULATOR_LEVEL,
-        ):
+        if what == EMULATOR_LEVEL:
+            output = parse_int(message.fields[3]) if len(message.fields) == 4 else 1
+            return self._emulate_manual_level(module, value, output)
+        _count(message, 3)
+        if what in EMULATOR_GESTURES or what == EMULATOR_OCCUPANCY[0]:
             return self._emulate_person(module, what, value)
         if module.kind is not DeviceKind.SWITCHING_MODULE:
             raise LipError(
@@ -791,14 +777,16 @@ class CommandProcessor:
     def _emulate_person(
         self, device: DeviceDescription, what: str, value: str
     ) -> Result:
-        """H8: a person presses a keypad button, enters or leaves a room, or moves a shade by hand."""
+        """H8: a person presses a keypad button, or enters or leaves a room."""
         serial = device.serial
         if what in EMULATOR_GESTURES:
             if device.kind is not DeviceKind.KEYPAD:
                 raise LipError(ErrorCode.INVALID_ACTION, f"only a keypad takes {what}")
             button = parse_int(value)
             self._keypad_part(device, button, led=False)
-            self._emulator.press(serial, button, EMULATOR_GESTURES[what])
+            self._log_ignored(
+                serial, self._emulator.press(serial, button, EMULATOR_GESTURES[what])
+            )
         elif what == EMULATOR_OCCUPANCY[0]:
             if device.kind is not DeviceKind.OCCUPANCY_SENSOR:
                 raise LipError(
@@ -811,22 +799,20 @@ class CommandProcessor:
                     f"expected one of {'|'.join(_OCCUPANCY_VALUES)}",
                 )
             self._emulator.simulate(serial, Fault.OCCUPANCY, _OCCUPANCY_VALUES[word])
-        else:
-            if not any(zone.has_level for zone in device.zones):
-                raise LipError(
-                    ErrorCode.INVALID_ACTION,
-                    "only a shade or a dimmed zone takes LEVEL",
-                )
-            level = parse_decimal(value)
-            if not 0 <= level <= 100:
-                raise LipError(ErrorCode.OUT_OF_RANGE, f"level {level} is not 0-100")
-            self._emulator.simulate(serial, Fault.MANUAL_LEVEL, level)
         return Result()
 
-
-def _has_device(description: SystemDescription, serial: str) -> bool:
-    try:
-        description.device(serial)
-    except UnknownObjectError:
-        return False
-    return True
+    def _emulate_manual_level(
+        self, device: DeviceDescription, value: str, output: int
+    ) -> Result:
+        """H8: a person moves a shade by hand or sets a dimmed zone at its control: it always applies."""
+        zone = next((z for z in device.zones if z.number == output), None)
+        if zone is None or not zone.has_level or device.kind is DeviceKind.AREA_GROUP:
+            raise LipError(
+                ErrorCode.INVALID_ACTION,
+                f"device {device.integration_id} has no shade or dimmed output {output}",
+            )
+        level = parse_decimal(value)
+        if not 0 <= level <= 100:
+            raise LipError(ErrorCode.OUT_OF_RANGE, f"level {level} is not 0-100")
+        self._emulator.simulate(device.serial, Fault.MANUAL_LEVEL, level, output=output)
+        return Result()
