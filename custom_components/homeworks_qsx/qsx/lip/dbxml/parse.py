@@ -591,9 +591,12 @@ def _house_device(
     node = raw.node
     integration_id = _int(node, "IntegrationID")
     device_type = node.get("DeviceType") or ""
-    serial = (node.get("SerialNumber") or "").upper()
+    serial = node.get("SerialNumber") or ""
     has_serial = bool(serial) and node.get("HasSerialNumber") != "false"
-    serial = serial or f"{device_type}-{integration_id}"
+    # A hardware serial is upper-case hexadecimal (L3); an id the processor gives is kept as it is.
+    serial = (
+        serial.upper() if has_serial else serial or f"{device_type}-{integration_id}"
+    )
     name = node.get("Name") or serial
     model = node.get("Model") or DEFAULT_MODELS.get(device_type, DEFAULT_KEYPAD_MODEL)
     if raw.kind is DeviceKind.OCCUPANCY_SENSOR:
