@@ -248,7 +248,11 @@ def test_real_processor_database_falls_back_to_defaults() -> None:
         "seeTouch Keypad",
     )
     (group,) = (d for d in description.devices if d.kind is DeviceKind.AREA_GROUP)
-    assert (group.serial, group.integration_id, group.area) == ("00000000-area-900", 900, "Hall")
+    assert (group.serial, group.integration_id, group.area) == (
+        "00000000-area-900",
+        900,
+        "Hall",
+    )
     (dimmer,) = group.outputs
     assert (dimmer.integration_id, dimmer.control_type) == (50, ControlType.DIMMED)
 

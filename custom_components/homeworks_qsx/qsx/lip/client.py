@@ -487,7 +487,7 @@ class LipClient(Connection[_LipLink]):
     ) -> None:
         """Set a dimmed zone or a shade to `level` (0..100), with a fade (H1); returns once it was answered.
 
-        A shade reports the levels it moves through; the command does not wait for it to arrive.
+        It does not wait for the level to be reached: a processor may report a shade's travel later.
         """
         integration_id = self._level_output(serial, output)
         if not (math.isfinite(level) and 0 <= level <= 100):
