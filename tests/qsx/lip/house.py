@@ -1,5 +1,7 @@
-"""A whole house for the LIP tests: the hand-built modules plus a dimming module, two shades, three keypads, an
-occupancy sensor and a timeclock, built with the model's constructors."""
+"""A whole house for the LIP tests, built with the model's constructors.
+
+The hand-built modules plus a dimming module, two shades, three keypads, an occupancy sensor and a timeclock.
+"""
 
 from __future__ import annotations
 
