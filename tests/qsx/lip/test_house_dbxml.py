@@ -102,13 +102,15 @@ def test_d4_d5_keypads_buttons_and_leds() -> None:
         int(c.get("ComponentNumber") or 0): c for c in devices[KEYPAD].iter("Component")
     }
     assert sorted(components) == [1, 2, 3, 4, 5, 6, 81, 82, 85, 86]
-    types = {
-        number: (
-            component.find("Button").get("ButtonType"),
-            component.find("Button").get("Direction"),
-        )  # type: ignore[union-attr]
+    buttons = {
+        number: component.find("Button")
         for number, component in components.items()
         if component.get("ComponentType") == "BUTTON"
+    }
+    types = {
+        number: (button.get("ButtonType"), button.get("Direction"))
+        for number, button in buttons.items()
+        if button is not None
     }
     assert types == {
         1: ("SingleAction", None),
