@@ -19,14 +19,18 @@ from custom_components.homeworks_qsx.qsx.const import (
     ShadeMove,
 )
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.errors import (
     NotSupportedError,
     UnknownObjectError,
 )
-from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.qsx.events import Event, EventBus, EventKind
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
+from custom_components.homeworks_qsx.qsx.lip.dbxml.parse import parse_database
+from custom_components.homeworks_qsx.qsx.lip.protocol import DeviceReport, GroupReport
+from custom_components.homeworks_qsx.qsx.lip.tracker import SystemTracker
 from custom_components.homeworks_qsx.qsx.model import (
     Capability,
     DeviceKind,
@@ -45,6 +49,7 @@ from .house import (
     SENSOR_ID,
     SHADE,
     TILT_SHADE,
+    TIMECLOCK,
     TOGGLE,
     house_description,
 )
@@ -202,7 +207,7 @@ async def test_backend_capabilities_and_refusals(backend: LipBackend) -> None:
     with pytest.raises(NotSupportedError, match="tilt"):
         await backend.async_set_tilt(TILT_SHADE, 1, 50)
     with pytest.raises(NotSupportedError):
-        await backend.async_set_timeclock("0ABCDEF1-timeclock-1", True)
+        await backend.async_set_timeclock(TIMECLOCK, True)
     with pytest.raises(UnknownObjectError):
         await backend.async_press_keypad_button(KEYPAD, 9)
     with pytest.raises(UnknownObjectError):
@@ -241,3 +246,33 @@ async def test_h5_unchanged_led_write_answered_and_h6_occupancy_only_to_monitors
     assert server.diagnostics()["errors"] == 0
     sender.send(f"?DEVICE,{SENSOR_ID},1,22")
     assert await sender.sync() == ["~ERROR,2"]
+
+
+def test_tracker_ignores_what_is_not_a_house_report() -> None:
+    """H3, H5, H6: unknown LED states, actions and components, devices without components, unknown groups."""
+    database = parse_database(build_dbxml(house_description()))
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    tracker = SystemTracker(bus)
+    tracker.set_description(database.description, database.occupancy_groups)
+    for report in (
+        DeviceReport(KEYPAD_ID, 81, 9, (7,)),  # no LED state 7
+        DeviceReport(KEYPAD_ID, 84, 9, (1,)),  # button 4 has no LED
+        DeviceReport(KEYPAD_ID, 81, 9),  # no state
+        DeviceReport(KEYPAD_ID, 1, 7),  # no action 7
+        DeviceReport(KEYPAD_ID, 9, 3),  # no button 9
+        DeviceReport(SENSOR_ID, 1, 3),  # a sensor has no components
+    ):
+        assert tracker.apply_device(report) is not None
+    (group,) = database.occupancy_groups
+    assert tracker.apply_group(GroupReport(group + 100, 3)) == ()
+    assert tracker.apply_group(GroupReport(group, 255)) == (
+        SENSOR,
+    )  # unknown: nothing to say
+    assert events == []
+    assert tracker.state(KEYPAD).indicators[1] is LedState.OFF
+    assert tracker.state(SENSOR).occupied is None
+    assert tracker.apply_group(GroupReport(group, 3)) == (SENSOR,)
+    assert tracker.apply_group(GroupReport(group, 3)) == (SENSOR,)
+    assert events == [Event(EventKind.OCCUPANCY, SENSOR, None, True)]

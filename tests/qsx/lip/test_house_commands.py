@@ -14,7 +14,7 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.lip.commands import HELP_LINES
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import area_index
 from custom_components.homeworks_qsx.qsx.emulator.lip.reports import event_reports
-from custom_components.homeworks_qsx.qsx.events import Event
+from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.lip.protocol import ErrorCode, Monitoring
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
 
@@ -38,6 +38,8 @@ from .house import (
     SHADE_ID,
     SHADE_OUT,
     TILT_OUT,
+    TILT_SHADE,
+    TIMECLOCK,
     TOGGLE,
     house_description,
 )
@@ -365,3 +367,11 @@ def test_help_lists_the_house_commands() -> None:
         "LEVEL,<0-100>[,<output>]",
     ):
         assert expected in text
+
+
+def test_h7_timeclocks_have_no_details_and_tilt_is_not_reported(lip: Harness) -> None:
+    """H7: a timeclock is no LIP device; H2: a tilt change has no LIP report."""
+    assert lip.error(f"?DETAILS,{TIMECLOCK}") == ErrorCode.OBJECT_NOT_FOUND
+    tilt = Event(EventKind.TILT, TILT_SHADE, 1, 50.0)
+    assert event_reports(lip.emulator, tilt, lip.processor) == []
+    assert event_reports(lip.emulator, Event(EventKind.LEVEL, "gone", 1, 5.0)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -10,6 +11,7 @@ from custom_components.homeworks_qsx.qsx.const import LoadType, ProgrammingModel
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import (
     area_integration_ids,
     build_dbxml,
+    device_type,
 )
 from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
@@ -23,6 +25,7 @@ from custom_components.homeworks_qsx.qsx.model import (
 from .house import (
     DIM_1,
     DIM_2,
+    DIMMER,
     HOMEOWNER,
     KEYPAD,
     KEYPAD_ID,
@@ -264,3 +267,66 @@ def test_d_invalid_house_databases(data: bytes, message: str) -> None:
     with pytest.raises(InvalidDatabaseError) as err:
         parse_dbxml(data)
     assert message in str(err.value)
+
+
+def test_d5_only_positions_1_to_80_are_listed() -> None:
+    """D5, H4: a Pico-like button 0 and a position beyond 80 are not listed (LIP cannot address them)."""
+    keypad = HOUSE.device(KEYPAD)
+    odd = replace(
+        keypad,
+        inputs=(
+            *keypad.inputs,
+            replace(keypad.inputs[0], number=0),
+            replace(keypad.inputs[0], number=81),
+        ),
+        indicators=(*keypad.indicators, replace(keypad.indicators[0], number=0)),
+    )
+    house = replace(
+        HOUSE, devices=tuple(odd if d is keypad else d for d in HOUSE.devices)
+    )
+    root = ET.fromstring(build_dbxml(house))  # noqa: S314 - our own document
+    device = next(d for d in root.iter("Device") if d.get("SerialNumber") == KEYPAD)
+    numbers = sorted(
+        int(c.get("ComponentNumber") or 0) for c in device.iter("Component")
+    )
+    assert numbers == [1, 2, 3, 4, 5, 6, 81, 82, 85, 86]
+    assert parse_dbxml(build_dbxml(house)).device(KEYPAD) == keypad
+
+
+def test_d2_dimmed_zone_that_is_not_a_light_and_device_types() -> None:
+    """D2, D4: a dimmed zone that is not a light keeps it (ours `IsLight`); every kind has its device type."""
+    dimmer = HOUSE.device(DIMMER)
+    fan = replace(dimmer.zones[3], is_light=False)
+    changed = replace(dimmer, outputs=(*dimmer.outputs[:3], fan))
+    house = replace(
+        HOUSE, devices=tuple(changed if d is dimmer else d for d in HOUSE.devices)
+    )
+    assert parse_dbxml(build_dbxml(house)).device(DIMMER).zone(4).is_light is False
+    assert [
+        device_type(d) for d in HOUSE.devices if d.kind is not DeviceKind.TIMECLOCK
+    ] == [
+        "QS_SWITCHING_POWER_MODULE",
+        "QS_SWITCHING_POWER_MODULE",
+        "QS_SWITCHING_POWER_MODULE",
+        "QS_DIMMING_POWER_MODULE",
+        "QS_SHADE",
+        "QS_SHADE",
+        "SEETOUCH_KEYPAD",
+        "PALLADIOM_KEYPAD",
+        "HOMEOWNER_KEYPAD",
+        "MOTION_SENSOR",
+    ]
+
+
+def test_d7_an_output_its_device_cannot_take_is_the_area_s() -> None:
+    """D7: a CCO naming a shade as its device is not the shade's: it joins the room's area group."""
+    document = _keypad_db(
+        output=SHADE_OUTPUT
+        + "<Output Name='g' IntegrationID='23' OutputType='CCO_MAINTAINED' Wattage='0' DeviceSerialNumber='00E1'/>"
+    )
+    description = parse_dbxml(document)
+    assert [o.integration_id for o in description.device("00E1").outputs] == [21]
+    group = next(d for d in description.devices if d.kind is DeviceKind.AREA_GROUP)
+    assert [(o.integration_id, o.control_type) for o in group.outputs] == [
+        (23, ControlType.CCO)
+    ]

@@ -514,9 +514,7 @@ class LipClient(Connection[_LipLink]):
     ) -> None:
         """Press a keypad button (H3): a tap is a press and a release, a hold lasts until a release."""
         keypad = self._tracker.device(serial)
-        keypad.input(button)
-        if not 1 <= button <= MAX_BUTTON_COMPONENT:
-            raise UnknownObjectError(f"LIP cannot address button {button}")
+        keypad.input(button)  # the database lists buttons 1-80 only (D5)
         head = f"#DEVICE,{keypad.integration_id},{button}"
         lines = [f"{head},{action}" for action in _GESTURE_ACTIONS[gesture]]
         await self._execute(lines[0], serial, None, None, button=True, more=lines[1:])
@@ -524,9 +522,7 @@ class LipClient(Connection[_LipLink]):
     async def set_indicator(self, serial: str, number: int, on: bool) -> None:
         """Turn keypad LED `number` on or off (H5); returns once it was answered."""
         keypad = self._tracker.device(serial)
-        keypad.indicator(number)
-        if not 1 <= number <= MAX_BUTTON_COMPONENT:
-            raise UnknownObjectError(f"LIP cannot address LED {number}")
+        keypad.indicator(number)  # LEDs 1-80 only (D5)
         await self._execute(
             f"#DEVICE,{keypad.integration_id},{LED_COMPONENT_BASE + number},"
             f"{ACTION_LED_STATE},{1 if on else 0}",

@@ -787,7 +787,7 @@ class CommandProcessor:
             self._log_ignored(
                 serial, self._emulator.press(serial, button, EMULATOR_GESTURES[what])
             )
-        elif what == EMULATOR_OCCUPANCY[0]:
+        else:  # OCCUPANCY
             if device.kind is not DeviceKind.OCCUPANCY_SENSOR:
                 raise LipError(
                     ErrorCode.INVALID_ACTION, "only an occupancy sensor takes OCCUPANCY"

@@ -86,9 +86,9 @@ def event_reports(
         case EventKind.OCCUPANCY:
             description = emulator.description
             room = room_of(description, device)
-            group = area_index(description).ids.get(room)
-            if group is None:
-                return []
+            group = area_index(description).ids[
+                room
+            ]  # every listed device's room is an area (D1)
             state = (
                 processor.occupancy_state(room)
                 if processor is not None

@@ -400,10 +400,8 @@ def _collect_devices(
         orphans: deque[_Node] = deque()
         for output in area.outputs:
             owner = by_serial.get((output.get("DeviceSerialNumber") or "").upper())
-            if owner is None:
+            if owner is None or not _attach(owner, output):
                 orphans.append(output)
-            else:
-                _attach(owner, output)
         # Switched outputs and CCOs are handed to the area's switching modules in order, as before (four and one
         # each); the rest stays with the area.
         for raw in modules_by_area.get(index, ()):
