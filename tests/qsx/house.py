@@ -101,7 +101,7 @@ def house_description() -> SystemDescription:
         ),
         _button(TOGGLE, ProgrammingModel.TOGGLE, (DIM_2, 50.0), (A1_ZONE_2, 100.0)),
         _button(RAISE, ProgrammingModel.RAISE, (DIM_3, 0.0), (A1_ZONE_1, 0.0)),
-        _button(LOWER, ProgrammingModel.LOWER, (DIM_3, 0.0)),
+        _button(LOWER, ProgrammingModel.LOWER, (DIM_3, 0.0), (999, 0.0), (A1_CCO, 0.0)),
         _button(SHADE_BUTTON, ProgrammingModel.OPEN_STOP_CLOSE_STOP, (SHADE_OUT, 0.0)),
         _button(BARE, None),
         _button(ALL_OFF, ProgrammingModel.SINGLE_ACTION, (DIM_1, 0.0), (A1_CCO, 0.0)),
@@ -131,8 +131,14 @@ def house_description() -> SystemDescription:
                 _button(1, ProgrammingModel.SINGLE_ACTION, (999, 100.0), (DIM_4, 20.0)),
                 integration_id=151,
             ),
+            replace(
+                _button(2, ProgrammingModel.SINGLE_ACTION), integration_id=152
+            ),  # programmed with no target: its LED is the clients'
         ),
-        leds=(IndicatorDescription(1, "LED 1", 161),),
+        leds=(
+            IndicatorDescription(1, "LED 1", 161),
+            IndicatorDescription(2, "LED 2", 162),
+        ),
         model_number="Homeowner Keypad",
         has_serial_number=False,
     )

@@ -295,7 +295,39 @@ def test_homeowner_keypad_and_unknown_targets(house: Emulator) -> None:
     """The processor's virtual keypad works as a wallstation; a target id that names nothing is skipped."""
     house.press(HOMEOWNER, 1)
     assert house.state(DIMMER).zones[3].level == 20
-    assert leds(house, HOMEOWNER) == {1: LedState.OFF}  # its first target never exists
+    assert leds(house, HOMEOWNER) == {
+        1: LedState.OFF,
+        2: LedState.OFF,
+    }  # 1's first target never exists
+    house.set_indicator(HOMEOWNER, 2, True)
+    house.press(HOMEOWNER, 2)
+    assert (
+        leds(house, HOMEOWNER)[2] is LedState.ON
+    )  # no target: programming never drives it
+
+
+def test_scene_closes_and_opens_a_cco(house: Emulator) -> None:
+    """A scene's target may be a module's CCO: level above 0 closes it, 0 opens it."""
+    house.set_cco(A1, True)
+    assert house.state(A1).cco_closed
+    assert leds(house)[ALL_OFF] is LedState.OFF
+    house.press(KEYPAD, ALL_OFF)
+    assert not house.state(A1).cco_closed
+    assert leds(house)[ALL_OFF] is LedState.ON
+
+
+def test_close_stops_motions_and_holds(
+    house: Emulator, log: EventLog, scheduler: ManualScheduler
+) -> None:
+    """`close()` stops a ramp where it is (with its LEVEL) and lets a held button go without events."""
+    house.press(KEYPAD, RAISE, Gesture.HOLD)
+    scheduler.advance(1)
+    house.close()
+    assert house.state(DIMMER).zones[2].level == 20
+    assert [e.value for e in log.of(EventKind.LEVEL, DIMMER)] == [0.0, 20.0]
+    scheduler.advance(5)
+    assert buttons(log) == [(RAISE, ButtonAction.PRESS)]
+    assert house.diagnostics()["buttons_held"] == 0
 
 
 @pytest.mark.parametrize(

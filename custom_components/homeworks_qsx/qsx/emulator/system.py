@@ -32,7 +32,6 @@ from ..const import (
 from ..errors import DescriptionError, UnknownObjectError
 from ..events import Event, EventBus, EventKind
 from ..model import (
-    LEVEL_CONTROL_TYPES,
     SHADE_CONTROL_TYPES,
     ControlType,
     DeviceDescription,
@@ -40,8 +39,8 @@ from ..model import (
     DeviceState,
     InputDescription,
     InputType,
+    OutputDescription,
     SystemDescription,
-    ZoneDescription,
 )
 from .description import validate_description
 from .house import (
@@ -556,16 +555,13 @@ class Emulator:
                 [item for item in record.description.buttons if item.number in numbers],
             )
 
-    def _level_zone(self, record: DeviceRecord, output: int) -> ZoneDescription:
+    @staticmethod
+    def _level_zone(record: DeviceRecord, output: int) -> OutputDescription:
+        """Return a level output of a device beside the modules (every output of theirs has a level)."""
         description = record.description
         if isinstance(output, bool) or not isinstance(output, int):
             raise UnknownObjectError(f"{description.name} has no output {output!r}")
-        zone = description.output(output)
-        if not isinstance(zone, ZoneDescription) or not zone.has_level:
-            raise UnknownObjectError(
-                f"Output {output} of {description.name} has no level"
-            )
-        return zone
+        return description.output(output)
 
     def set_level(
         self,
@@ -689,8 +685,7 @@ class Emulator:
         )
 
     def _end_motion(self, record: DeviceRecord, output: int, motion: Motion) -> None:
-        if record.motions.get(output) is not motion:
-            return
+        # Its timer is cancelled whenever the motion is replaced or stopped: it is still the output's motion.
         shade = self._is_shade(record, output)
         del record.motions[output]
         before = record.snapshot()
@@ -796,9 +791,9 @@ class Emulator:
         )
 
     def _long_press(self, record: DeviceRecord, button: int) -> None:
-        if button in record.holds:
-            record.holds[button] = None
-            self._button_event(record, button, ButtonAction.LONG_PRESS)
+        # Its timer is cancelled when the button is let go: the button is still held.
+        record.holds[button] = None
+        self._button_event(record, button, ButtonAction.LONG_PRESS)
 
     def _release(self, record: DeviceRecord, item: InputDescription) -> None:
         timer = record.holds.pop(item.number, None)
@@ -809,28 +804,30 @@ class Emulator:
             ProgrammingModel.RAISE,
             ProgrammingModel.LOWER,
         ):
-            for target, _ in self._level_targets(programming.targets):
-                self._stop(target[0], target[1])
+            for target, output in self._level_targets(programming.targets):
+                self._stop(target, output)
         self._button_event(record, item.number, ButtonAction.RELEASE)
         record.last_release[item.number] = self._scheduler.monotonic()
 
+    def _reachable_output(self, integration_id: int) -> tuple[DeviceRecord, int] | None:
+        """Return the reachable device beside the modules and its output that `integration_id` names, or None."""
+        ref = self._description.output(integration_id)
+        if ref is None:
+            return None
+        record = self._devices.get(ref.serial)
+        if record is None or ref.zone is None or not record.reachable:
+            return None
+        return record, ref.zone
+
     def _level_targets(
         self, targets: tuple[tuple[int, float], ...]
-    ) -> list[tuple[tuple[DeviceRecord, int], float]]:
-        """Return the reachable level outputs among `targets`, with their levels."""
-        found: list[tuple[tuple[DeviceRecord, int], float]] = []
-        for integration_id, level in targets:
-            ref = self._description.output(integration_id)
-            if ref is None or ref.zone is None:
-                continue
-            record = self._devices.get(ref.serial)
-            if (
-                record is not None
-                and record.reachable
-                and ref.device.outputs[ref.zone - 1].control_type in LEVEL_CONTROL_TYPES
-            ):
-                found.append(((record, ref.zone), level))
-        return found
+    ) -> list[tuple[DeviceRecord, int]]:
+        """Return the reachable level outputs among `targets` (a module's outputs are not level outputs)."""
+        return [
+            target
+            for integration_id, _ in targets
+            if (target := self._reachable_output(integration_id)) is not None
+        ]
 
     def _run_press(self, item: InputDescription) -> None:
         programming = item.programming
@@ -849,10 +846,10 @@ class Emulator:
             direction = (
                 ShadeMove.RAISE if model is ProgrammingModel.RAISE else ShadeMove.LOWER
             )
-            for (record, output), _ in self._level_targets(targets):
+            for record, output in self._level_targets(targets):
                 self._start_motion(record, output, direction, held=False)
         else:  # open-stop-close-stop
-            shades = [target for target, _ in self._level_targets(targets)]
+            shades = self._level_targets(targets)
             if any(record.moving(output) for record, output in shades):
                 for record, output in shades:
                     self._stop(record, output)
@@ -876,21 +873,13 @@ class Emulator:
         """Set each target output to its level; an unreachable or unknown target is skipped (a scene, an event)."""
         for integration_id, level in targets:
             ref = self._description.output(integration_id)
-            if ref is None:
-                continue
-            if ref.serial in self._modules:
+            if ref is not None and ref.serial in self._modules:
                 if ref.zone is None:
                     self.set_cco(ref.serial, level > 0)
                 else:
                     self.set_zone(ref.serial, ref.zone, level > 0)
-                continue
-            record = self._devices[ref.serial]
-            if (
-                ref.zone is not None
-                and record.reachable
-                and ref.device.outputs[ref.zone - 1].control_type in LEVEL_CONTROL_TYPES
-            ):
-                self._go_to_level(record, ref.zone, level)
+            elif (target := self._reachable_output(integration_id)) is not None:
+                self._go_to_level(*target, level)
 
     def _output_level(self, integration_id: int) -> float:
         """Return the level (0..100) an output reports; 0 for an output that is gone."""
@@ -919,8 +908,7 @@ class Emulator:
             active = all(self._output_level(iid) > 0 for iid, _ in targets)
         elif model is ProgrammingModel.OPEN_STOP_CLOSE_STOP:
             active = any(
-                target.moving(output)
-                for (target, output), _ in self._level_targets(targets)
+                target.moving(output) for target, output in self._level_targets(targets)
             )
         else:
             return None
