@@ -372,6 +372,7 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"error: cannot listen on {args.host}: {err}", file=sys.stderr)
         emulator.close()
         return EXIT_UNAVAILABLE
+    emulator.start()  # built before the loop ran: its timeclocks are scheduled now
     parts: list[str] = []
     if servers.lip is not None:
         parts.append(
