@@ -100,8 +100,8 @@ def house_description() -> SystemDescription:
             SCENE, ProgrammingModel.SINGLE_ACTION, (DIM_1, 75.0), (A1_ZONE_1, 100.0)
         ),
         _button(TOGGLE, ProgrammingModel.TOGGLE, (DIM_2, 50.0), (A1_ZONE_2, 100.0)),
-        _button(RAISE, ProgrammingModel.RAISE, (DIM_3, 0.0), (A1_ZONE_1, 0.0)),
-        _button(LOWER, ProgrammingModel.LOWER, (DIM_3, 0.0), (999, 0.0), (A1_CCO, 0.0)),
+        _button(RAISE, ProgrammingModel.RAISE, (DIM_3, 0.0)),
+        _button(LOWER, ProgrammingModel.LOWER, (DIM_3, 0.0)),
         _button(SHADE_BUTTON, ProgrammingModel.OPEN_STOP_CLOSE_STOP, (SHADE_OUT, 0.0)),
         _button(BARE, None),
         _button(ALL_OFF, ProgrammingModel.SINGLE_ACTION, (DIM_1, 0.0), (A1_CCO, 0.0)),
@@ -115,7 +115,6 @@ def house_description() -> SystemDescription:
         leds=tuple(
             IndicatorDescription(item.number, f"LED {item.number}", 140 + item.number)
             for item in buttons
-            if item.number != BARE
         ),
         model_number="QSWS2-7B",
         link=1,
@@ -128,12 +127,12 @@ def house_description() -> SystemDescription:
         "",
         buttons=(
             replace(
-                _button(1, ProgrammingModel.SINGLE_ACTION, (999, 100.0), (DIM_4, 20.0)),
+                _button(1, ProgrammingModel.SINGLE_ACTION, (DIM_4, 20.0)),
                 integration_id=151,
             ),
             replace(
-                _button(2, ProgrammingModel.SINGLE_ACTION), integration_id=152
-            ),  # programmed with no target: its LED is the clients'
+                _button(2, ProgrammingModel.TOGGLE, (A1_CCO, 100.0)), integration_id=152
+            ),
         ),
         leds=(
             IndicatorDescription(1, "LED 1", 161),
@@ -155,7 +154,7 @@ def house_description() -> SystemDescription:
     )
     clock = timeclock(
         TIMECLOCK,
-        1,
+        180,
         "Main timeclock",
         schedule=(
             TimeclockEventDescription(
@@ -164,7 +163,7 @@ def house_description() -> SystemDescription:
                 TimeclockEventType.FIXED_TIME,
                 time_of_day=(7, 30, 0),
                 days=(False, True, True, True, True, True, False),
-                integration_id=1,
+                integration_id=181,
                 targets=((DIM_1, 100.0), (A1_ZONE_1, 100.0)),
             ),
             TimeclockEventDescription(
@@ -172,7 +171,7 @@ def house_description() -> SystemDescription:
                 "Dusk",
                 TimeclockEventType.SUNSET,
                 offset_minutes=15,
-                integration_id=2,
+                integration_id=182,
                 targets=((SHADE_OUT, 0.0),),
             ),
             TimeclockEventDescription(
@@ -180,7 +179,7 @@ def house_description() -> SystemDescription:
                 "Dawn",
                 TimeclockEventType.SUNRISE,
                 offset_minutes=-30,
-                integration_id=3,
+                integration_id=183,
                 targets=((SHADE_OUT, 100.0),),
             ),
         ),

@@ -69,6 +69,7 @@ def test_lp42_leds_evaluated_at_start(house: Emulator) -> None:
         RAISE: LedState.OFF,
         LOWER: LedState.OFF,
         SHADE_BUTTON: LedState.OFF,
+        BARE: LedState.OFF,
         ALL_OFF: LedState.ON,
     }
 
@@ -112,14 +113,18 @@ def test_lp42_client_write_lasts_until_evaluation(
     assert leds(house)[SCENE] is LedState.ON
     house.set_level(DIMMER, 1, 10)  # one of them: evaluated again
     assert leds(house)[SCENE] is LedState.OFF
-    assert house.set_indicator(KEYPAD, BARE + 1, False) is None
+    assert (
+        house.set_indicator(KEYPAD, BARE, True) is None
+    )  # no programming: only clients drive it
     house.set_indicator(
         KEYPAD, RAISE, True
     )  # raise/lower buttons: programming gives their LED nothing
     house.set_level(DIMMER, 3, 40)
     assert leds(house)[RAISE] is LedState.ON
-    with pytest.raises(UnknownObjectError, match="no LED 6"):
-        house.set_indicator(KEYPAD, BARE, True)
+    house.set_level(DIMMER, 1, 75)
+    assert leds(house)[BARE] is LedState.ON
+    with pytest.raises(UnknownObjectError, match="no LED 8"):
+        house.set_indicator(KEYPAD, 8, True)
     with pytest.raises(TypeError):
         house.set_indicator(KEYPAD, SCENE, 1)  # type: ignore[arg-type]
 
@@ -210,12 +215,11 @@ def test_lp39_double_tap(
 def test_raise_lower_while_held(
     house: Emulator, log: EventLog, scheduler: ManualScheduler
 ) -> None:
-    """RAISE/LOWER buttons ramp their dimmed zones while held (LP27 pushes); switched targets are left alone."""
+    """RAISE/LOWER buttons ramp their dimmed zones while held (LP27 pushes)."""
     house.press(KEYPAD, RAISE, Gesture.HOLD)
     scheduler.advance(2.5)
     house.press(KEYPAD, RAISE, Gesture.RELEASE)
     assert house.state(DIMMER).zones[2].level == 50
-    assert not house.state(A1).zones[0].on
     assert [e.value for e in log.of(EventKind.LEVEL, DIMMER)] == [0.0, 50.0]
     house.press(KEYPAD, LOWER, Gesture.HOLD)
     scheduler.advance(1)
@@ -291,19 +295,16 @@ def test_lp49_unreachable_keypad_and_targets(
     assert house.state(SHADE).zones[0].level == 0
 
 
-def test_homeowner_keypad_and_unknown_targets(house: Emulator) -> None:
-    """The processor's virtual keypad works as a wallstation; a target id that names nothing is skipped."""
+def test_homeowner_keypad(house: Emulator) -> None:
+    """The processor's virtual keypad works as a wallstation; a toggle may drive a module's CCO."""
     house.press(HOMEOWNER, 1)
     assert house.state(DIMMER).zones[3].level == 20
-    assert leds(house, HOMEOWNER) == {
-        1: LedState.OFF,
-        2: LedState.OFF,
-    }  # 1's first target never exists
-    house.set_indicator(HOMEOWNER, 2, True)
+    assert leds(house, HOMEOWNER) == {1: LedState.ON, 2: LedState.OFF}
     house.press(HOMEOWNER, 2)
-    assert (
-        leds(house, HOMEOWNER)[2] is LedState.ON
-    )  # no target: programming never drives it
+    assert house.state(A1).cco_closed
+    assert leds(house, HOMEOWNER)[2] is LedState.ON
+    house.press(HOMEOWNER, 2)
+    assert not house.state(A1).cco_closed
 
 
 def test_scene_closes_and_opens_a_cco(house: Emulator) -> None:

@@ -810,10 +810,11 @@ class Emulator:
         record.last_release[item.number] = self._scheduler.monotonic()
 
     def _reachable_output(self, integration_id: int) -> tuple[DeviceRecord, int] | None:
-        """Return the reachable device beside the modules and its output that `integration_id` names, or None."""
-        ref = self._description.output(integration_id)
-        if ref is None:
-            return None
+        """Return the reachable device beside the modules and its output that `integration_id` names, or None.
+
+        A description names only outputs it has (validation checks every target).
+        """
+        ref = self._description.output_by_integration_id(integration_id)
         record = self._devices.get(ref.serial)
         if record is None or ref.zone is None or not record.reachable:
             return None
@@ -872,8 +873,8 @@ class Emulator:
     def _apply(self, targets: tuple[tuple[int, float], ...]) -> None:
         """Set each target output to its level; an unreachable or unknown target is skipped (a scene, an event)."""
         for integration_id, level in targets:
-            ref = self._description.output(integration_id)
-            if ref is not None and ref.serial in self._modules:
+            ref = self._description.output_by_integration_id(integration_id)
+            if ref.serial in self._modules:
                 if ref.zone is None:
                     self.set_cco(ref.serial, level > 0)
                 else:
@@ -882,10 +883,8 @@ class Emulator:
                 self._go_to_level(*target, level)
 
     def _output_level(self, integration_id: int) -> float:
-        """Return the level (0..100) an output reports; 0 for an output that is gone."""
-        ref = self._description.output(integration_id)
-        if ref is None:
-            return 0.0
+        """Return the level (0..100) an output reports."""
+        ref = self._description.output_by_integration_id(integration_id)
         state = self._any(ref.serial).state
         if ref.zone is None:
             return FULL_RANGE if state.cco_closed else 0.0
@@ -896,7 +895,7 @@ class Emulator:
     ) -> LedState | None:
         """Return the state programming gives a button's LED (LP42), or None where it gives none."""
         programming = item.programming
-        if programming is None or not programming.targets:
+        if programming is None:
             return None
         targets = programming.targets
         model = programming.model
