@@ -1,4 +1,7 @@
-"""An emulated HomeWorks QSX processor with LQSE-4S8-120-D switching power modules on its QS links.
+"""An emulated HomeWorks QSX processor with its switching power modules and the rest of a house.
+
+Beside the LQSE-4S8-120-D modules: dimming modules, shades, keypads, occupancy sensors and timeclocks (`house`
+holds their records and timings).
 
 The emulator side of the library: nothing on the client side (model, errors, events, connection, the LIP and LEAP
 clients) imports it. `system` holds the facade `Emulator`, `module` the rules of one module and the events of a
@@ -33,6 +36,9 @@ Behaviour where the documents leave a choice (see ``docs/system-description.md``
 - Program mode (M11): the Prog LED flashes; the module still obeys commands.
 - Commands are ignored for the first reason that applies, in the order no power, bypass, manual override, no
   link (`DeviceState.ignored_reason`); buttons are ignored for the same reasons except no link.
+
+The other devices (LP24–LP49: levels, ramps, shade travel, keypad presses and LEDs, occupancy, timeclocks) are
+described in ``docs/system-description.md``, "The rest of the house".
 
 P7 (authenticated access, loopback by default) is implemented by the network server in ``qsx/lip``; the emulator
 itself holds no credentials.
