@@ -28,15 +28,15 @@ from custom_components.homeworks_qsx.qsx.model import (
 
 from .conftest import SMALL_SYSTEM
 
-DIMMER, SHADE, TILT_SHADE, KEYPAD, HOMEOWNER = (
+DIMMER, SHADE, TILT_SHADE, KEYPAD, HALL_KEYPAD = (
     "000000D1",
     "000000E1",
     "000000E2",
     "000000F1",
-    "0A0B0C0D-homeowner",
+    "000000F2",
 )
 SENSOR_1, SENSOR_2, SENSOR_3 = "000000C1", "000000C2", "000000C3"
-TIMECLOCK = "0A0B0C0D-timeclock-1"
+TIMECLOCK = "0A0B0C0D-timeclock-180"  # the id a description gives it
 # Output integration ids: the dimmer's zones, the shades, module A1's zone 1 and 2 and its CCO.
 DIM_1, DIM_2, DIM_3, DIM_4 = 101, 102, 103, 104
 SHADE_OUT, TILT_OUT = 111, 121
@@ -120,11 +120,11 @@ def house_description() -> SystemDescription:
         link=1,
         address=12,
     )
-    homeowner = keypad(
-        HOMEOWNER,
+    hall_keypad = keypad(
+        HALL_KEYPAD,
         150,
-        "Homeowner keypad",
-        "",
+        "Hall keypad",
+        "Hall",
         buttons=(
             replace(
                 _button(1, ProgrammingModel.SINGLE_ACTION, (DIM_4, 20.0)),
@@ -138,8 +138,9 @@ def house_description() -> SystemDescription:
             IndicatorDescription(1, "LED 1", 161),
             IndicatorDescription(2, "LED 2", 162),
         ),
-        model_number="Homeowner Keypad",
-        has_serial_number=False,
+        model_number="QSWS2-2B",
+        link=2,
+        address=13,
     )
     sensors = (
         occupancy_sensor(
@@ -192,7 +193,7 @@ def house_description() -> SystemDescription:
             blind,
             tilt,
             wallstation,
-            homeowner,
+            hall_keypad,
             *sensors,
             clock,
         ),

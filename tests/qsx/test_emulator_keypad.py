@@ -22,7 +22,7 @@ from .house import (
     ALL_OFF,
     BARE,
     DIMMER,
-    HOMEOWNER,
+    HALL_KEYPAD,
     KEYPAD,
     LOWER,
     RAISE,
@@ -295,15 +295,15 @@ def test_lp49_unreachable_keypad_and_targets(
     assert house.state(SHADE).zones[0].level == 0
 
 
-def test_homeowner_keypad(house: Emulator) -> None:
-    """The processor's virtual keypad works as a wallstation; a toggle may drive a module's CCO."""
-    house.press(HOMEOWNER, 1)
+def test_second_keypad(house: Emulator) -> None:
+    """A second keypad's buttons run their own programming; a toggle may drive a module's CCO."""
+    house.press(HALL_KEYPAD, 1)
     assert house.state(DIMMER).zones[3].level == 20
-    assert leds(house, HOMEOWNER) == {1: LedState.ON, 2: LedState.OFF}
-    house.press(HOMEOWNER, 2)
+    assert leds(house, HALL_KEYPAD) == {1: LedState.ON, 2: LedState.OFF}
+    house.press(HALL_KEYPAD, 2)
     assert house.state(A1).cco_closed
-    assert leds(house, HOMEOWNER)[2] is LedState.ON
-    house.press(HOMEOWNER, 2)
+    assert leds(house, HALL_KEYPAD)[2] is LedState.ON
+    house.press(HALL_KEYPAD, 2)
     assert not house.state(A1).cco_closed
 
 
