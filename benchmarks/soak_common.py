@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import contextlib
 from dataclasses import dataclass, field
+import ssl
 import time
 
 COMMAND_RATE = 100.0  # legitimate commands per second, on each protocol
@@ -32,6 +34,50 @@ class Addresses:
         if abuser:
             return (self.abuser, 0)
         return (self.client, 0) if self.client else None
+
+
+class ReportingSession:
+    """A session read by a task of its own: zone reports go to `on_report(zone, level)`, a sync answer sets `synced`.
+
+    Each protocol says how it opens (`open`), reads (`_read`), commands a zone (`command`) and asks for the answer
+    that follows every report sent before it (`sync_request`).
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        on_report: Callable[[int, int], None],
+    ) -> None:
+        """Wrap an open session and start reading it."""
+        self.reader = reader
+        self.writer = writer
+        self.on_report = on_report
+        self.synced = asyncio.Event()
+        self.task: asyncio.Task[None] = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        raise NotImplementedError
+
+    def sync_request(self) -> bytes:
+        """Return the line whose answer follows every report sent before it."""
+        raise NotImplementedError
+
+    async def sync(self) -> None:
+        """Wait until every report sent before this call has arrived."""
+        self.synced.clear()
+        self.writer.write(self.sync_request())
+        async with asyncio.timeout(WAIT):
+            await self.synced.wait()
+
+    async def close(self) -> None:
+        """Close the connection and stop reading."""
+        self.writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await self.writer.wait_closed()
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
 
 
 @dataclass(slots=True)

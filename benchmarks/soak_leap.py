@@ -24,6 +24,7 @@ from benchmarks.soak_common import (
     WAIT,
     Abuse,
     Addresses,
+    ReportingSession,
     half_open,
     quietly,
 )
@@ -87,21 +88,8 @@ async def open_tls(
     )
 
 
-class LeapSession:
-    """A LEAP session subscribed to zone statuses, read by a task; each zone's level goes to `on_report`."""
-
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        on_report: Callable[[int, int], None],
-    ) -> None:
-        """Wrap a subscribed session."""
-        self.reader = reader
-        self.writer = writer
-        self.on_report = on_report
-        self.synced = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+class LeapSession(ReportingSession):
+    """A LEAP session subscribed to zone statuses; each zone's level goes to `on_report`."""
 
     @classmethod
     async def open(
@@ -122,9 +110,7 @@ class LeapSession:
                     raise ConnectionError("the LEAP server closed a new session")
                 if json.loads(line)["Header"].get("ClientTag") == SUBSCRIPTION_TAG:
                     break
-        session = cls(reader, writer, on_report)
-        session.task = asyncio.create_task(session._read())
-        return session
+        return cls(reader, writer, on_report)
 
     async def _read(self) -> None:
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
@@ -144,22 +130,9 @@ class LeapSession:
         """Switch a zone."""
         self.writer.write(go_to_level(zone, level))
 
-    async def sync(self) -> None:
-        """Wait until every push sent before this call has arrived (a ping is answered after them)."""
-        self.synced.clear()
-        self.writer.write(request(CommuniqueType.READ_REQUEST, PING_URL, SYNC_TAG))
-        async with asyncio.timeout(WAIT):
-            await self.synced.wait()
-
-    async def close(self) -> None:
-        """Close the connection and stop reading."""
-        self.writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await self.writer.wait_closed()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+    def sync_request(self) -> bytes:
+        """Return a ping: answered after every push sent before it."""
+        return request(CommuniqueType.READ_REQUEST, PING_URL, SYNC_TAG)
 
 
 async def new_client(addresses: Addresses, context: ssl.SSLContext) -> bool:

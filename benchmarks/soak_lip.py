@@ -16,6 +16,7 @@ from benchmarks.soak_common import (
     WAIT,
     Abuse,
     Addresses,
+    ReportingSession,
     half_open,
     quietly,
 )
@@ -24,21 +25,8 @@ DELAYED_PER_CYCLE = 2000
 _OUTPUT = re.compile(rb"~OUTPUT,(\d+),1,(\d+)\.00")
 
 
-class Session:
-    """A logged-in LIP session with prompts off, read by a task; zone reports go to `on_report(zone, level)`."""
-
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        on_report: Callable[[int, int], None],
-    ) -> None:
-        """Wrap a logged-in connection."""
-        self.reader = reader
-        self.writer = writer
-        self.on_report = on_report
-        self.synced = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+class Session(ReportingSession):
+    """A logged-in LIP session with prompts off; zone reports go to `on_report(zone, level)`."""
 
     @classmethod
     async def open(
@@ -61,9 +49,7 @@ class Session:
             writer.write(b"#MONITORING,12,2\r\n?SYSTEM,10\r\n")
             await reader.readuntil(b"~SYSTEM,")
             await reader.readline()
-        session = cls(reader, writer, on_report)
-        session.task = asyncio.create_task(session._read())
-        return session
+        return cls(reader, writer, on_report)
 
     async def _read(self) -> None:
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
@@ -77,22 +63,9 @@ class Session:
         """Switch a zone."""
         self.writer.write(f"#OUTPUT,{zone},1,{level}\r\n".encode())
 
-    async def sync(self) -> None:
-        """Wait until every line sent before this call was answered (a `?SYSTEM,10` barrier)."""
-        self.synced.clear()
-        self.writer.write(b"?SYSTEM,10\r\n")
-        async with asyncio.timeout(WAIT):
-            await self.synced.wait()
-
-    async def close(self) -> None:
-        """Close the connection and stop reading."""
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+    def sync_request(self) -> bytes:
+        """Return a `?SYSTEM,10` barrier: answered after every line sent before it."""
+        return b"?SYSTEM,10\r\n"
 
 
 def database_url(addresses: Addresses) -> str:
