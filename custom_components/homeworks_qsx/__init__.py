@@ -53,7 +53,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.COVER,
     Platform.EVENT,
+    Platform.LIGHT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]

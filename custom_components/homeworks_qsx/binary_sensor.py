@@ -1,4 +1,7 @@
-"""Binary sensors of HomeWorks QSX: the manual override input, device diagnostics and the processor link."""
+"""Binary sensors of HomeWorks QSX: the manual override input, occupancy, device diagnostics and the processor link.
+
+An occupancy sensor's binary sensor shows its area's occupancy as the processor reports it (LP43, LP44).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +44,13 @@ DEVICE_DESCRIPTIONS: tuple[HomeworksQsxBinarySensorEntityDescription, ...] = (
         capability=Capability.CCI,
         # On: the contact is open, so the module is in manual override (C2).
         is_on_fn=lambda state: state.cci_open,
+    ),
+    HomeworksQsxBinarySensorEntityDescription(
+        key="occupancy",
+        translation_key="occupancy",
+        device_class=BinarySensorDeviceClass.OCCUPANCY,
+        capability=Capability.OCCUPANCY,
+        is_on_fn=lambda state: state.occupied,
     ),
     HomeworksQsxBinarySensorEntityDescription(
         key="high_temperature",

@@ -1,4 +1,7 @@
-"""Pulse buttons of momentary contact closure outputs (O2).
+"""Buttons: pulses of momentary contact closure outputs (O2), and presses of keypad buttons (LP40).
+
+A keypad button's button entity taps it as a person would: the processor runs the button's programming and
+reports the press and release like any other (LP40).
 
 A pulse is not a state, so a module's momentary CCO gets a button besides its switch: a press closes the contact
 for the pulse time, and no area-wide `switch.turn_on` reaches it. Over LEAP a CCO's type is not reported (LP17), so
@@ -17,8 +20,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity
-from .helpers import given_name, homeworks_qsx_exception_handler
-from .qsx import DEFAULT_CCO_NAME, Capability, CcoType, DeviceDescription
+from .helpers import button_name, given_name, homeworks_qsx_exception_handler
+from .qsx import (
+    DEFAULT_CCO_NAME,
+    Capability,
+    CcoType,
+    DeviceDescription,
+    InputDescription,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # A press waits for the module's report; the backend orders commands itself.
@@ -48,7 +57,16 @@ def pulses(
     )
 
 
-def _entities(
+def keypad_button_description(button: InputDescription) -> ButtonEntityDescription:
+    """Describe the button entity that presses one keypad button ("Button 2", unless engraved or named)."""
+    return ButtonEntityDescription(
+        key=f"button_{button.number}",
+        translation_key="keypad_button",
+        translation_placeholders={"number": str(button.number)},
+    )
+
+
+def _pulse_entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[ButtonEntity]:
     if not pulses(runtime.backend.capabilities, device):
@@ -60,6 +78,21 @@ def _entities(
         else replace(NAMED_PULSE_DESCRIPTION, translation_placeholders={"name": name})
     )
     return [HomeworksQsxPulseButton(runtime, device, description)]
+
+
+def _entities(
+    runtime: HomeworksQsxRuntime, device: DeviceDescription
+) -> list[ButtonEntity]:
+    entities = _pulse_entities(runtime, device)
+    if (
+        Capability.KEYPAD in runtime.backend.capabilities
+        and Capability.KEYPAD in device.capabilities
+    ):
+        entities.extend(
+            HomeworksQsxKeypadButton(runtime, device, button)
+            for button in device.buttons
+        )
+    return entities
 
 
 async def async_setup_entry(
@@ -80,3 +113,25 @@ class HomeworksQsxPulseButton(HomeworksQsxDeviceEntity, ButtonEntity):
     async def async_press(self, /) -> None:
         """Pulse the CCO for its pulse time."""
         await self.runtime.backend.async_pulse_cco(self.serial)
+
+
+class HomeworksQsxKeypadButton(HomeworksQsxDeviceEntity, ButtonEntity):
+    """Taps one keypad button: its programming runs, as for a person's tap."""
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        device: DeviceDescription,
+        button: InputDescription,
+    ) -> None:
+        """Attach the entity to `button` of the keypad; an engraving names it."""
+        super().__init__(runtime, device, keypad_button_description(button))
+        self.number = button.number
+        if (name := button_name(device, button.number)) is not None:
+            self._attr_name = name
+
+    @homeworks_qsx_exception_handler
+    @override
+    async def async_press(self, /) -> None:
+        """Tap the button."""
+        await self.runtime.backend.async_press_keypad_button(self.serial, self.number)

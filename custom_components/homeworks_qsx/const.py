@@ -71,6 +71,12 @@ STORAGE_VERSION: Final = 1
 STORED_EMULATOR: Final = "emulator"
 STORED_LEAP_CREDENTIALS: Final = "leap_credentials"
 
+# Fired on Home Assistant's bus for every keypad button event (LP38), as lutron_caseta fires its own; the device
+# triggers of keypads listen to it. Data: the keypad's device id and serial, the button's number, the action.
+EVENT_KEYPAD_BUTTON: Final = f"{DOMAIN}_button_event"
+ATTR_SERIAL: Final = "serial"
+ATTR_ACTION: Final = "action"
+
 ISSUE_CCI_OPEN: Final = "cci_open"
 ISSUE_DATABASE_CHANGED: Final = "database_changed"
 
@@ -87,6 +93,9 @@ ATTR_ENABLED: Final = "enabled"
 ATTR_LIMIT: Final = "limit"
 ATTR_FOLDER: Final = "folder"
 ATTR_HOST: Final = "host"
+ATTR_GESTURE: Final = "gesture"
+ATTR_OCCUPIED: Final = "occupied"
+ATTR_LEVEL: Final = "level"
 
 
 class BackendType(StrEnum):

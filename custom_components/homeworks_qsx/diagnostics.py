@@ -1,7 +1,9 @@
 """Diagnostics download of the HomeWorks QSX integration: the whole system (entry), or one device of it.
 
 A module's download holds its description, its state and the loads given for it; an area group's its outputs and
-their states; the processor's the connection, the served ports and the system without its devices. Credentials, the
+their states; another device's (dimming module, shade, keypad, occupancy sensor, timeclock) its description (outputs,
+buttons with their programming, LEDs, schedule) and its state; the processor's the connection, the served ports and
+the system without its devices. Credentials, the
 host and every certificate are redacted; a device's download never holds more than the entry's.
 """
 
@@ -50,6 +52,9 @@ TO_REDACT = {
 }
 
 
+_MODULE_OR_GROUP = frozenset({DeviceKind.SWITCHING_MODULE, DeviceKind.AREA_GROUP})
+
+
 def _listed_output(output: OutputDescription, state: DeviceState) -> dict[str, Any]:
     """Return an output an area lists, with its state."""
     return {
@@ -59,6 +64,51 @@ def _listed_output(output: OutputDescription, state: DeviceState) -> dict[str, A
         "is_cco": output.control_type is ControlType.CCO,
         "is_light": isinstance(output, ZoneDescription) and output.is_light,
         "on": state.output_on(output.number),
+    }
+
+
+def _device(device: DeviceDescription) -> dict[str, Any]:
+    """Return what the description says of a device other than a switching module."""
+    return {
+        "kind": device.kind.value,
+        "serial_number": device.serial_number,
+        "integration_id": device.integration_id,
+        "name": device.name,
+        "area": device.area,
+        "model": device.model,
+        "link": device.link,
+        "address": device.address,
+        "capabilities": sorted(device.capabilities),
+        "outputs": [
+            {
+                "number": output.number,
+                "integration_id": output.integration_id,
+                "name": output.name,
+                "control_type": output.control_type.value,
+            }
+            for output in device.outputs
+        ],
+        "inputs": [
+            {
+                "number": item.number,
+                "type": item.input_type.value,
+                "integration_id": item.integration_id,
+                "name": item.name,
+                "engraving": item.engraving,
+                "programming": None
+                if item.programming is None
+                else {
+                    "model": item.programming.model.value,
+                    "targets": [list(target) for target in item.programming.targets],
+                },
+            }
+            for item in device.inputs
+        ],
+        "indicators": [asdict(indicator) for indicator in device.indicators],
+        "schedule": [
+            {**asdict(event), "event_type": event.event_type.value}
+            for event in device.schedule
+        ],
     }
 
 
@@ -94,6 +144,27 @@ def _module_state(backend: QsxBackend, serial: str) -> dict[str, Any]:
     }
 
 
+def _device_state(backend: QsxBackend, serial: str) -> dict[str, Any]:
+    """Return the state of a device other than a switching module: what its kind has."""
+    state = backend.device_state(serial)
+    return {
+        "zones": [
+            {
+                "on": zone.on,
+                "level": zone.level,
+                "tilt": zone.tilt,
+                "level_accurate": zone.level_accurate,
+            }
+            for zone in state.zones
+        ],
+        "indicators": {
+            str(number): led.name.lower() for number, led in state.indicators.items()
+        },
+        "occupied": state.occupied,
+        "timeclock_enabled": state.timeclock_enabled,
+    }
+
+
 def _group(backend: QsxBackend, group: DeviceDescription) -> dict[str, Any]:
     return {
         "name": group.name,
@@ -122,6 +193,14 @@ async def async_get_config_entry_diagnostics(
             for group in description.devices
             if group.kind is DeviceKind.AREA_GROUP
         },
+        "devices": {
+            device.serial: {
+                "device": _device(device),
+                "state": _device_state(backend, device.serial),
+            }
+            for device in description.devices
+            if device.kind not in _MODULE_OR_GROUP
+        },
     }
 
 
@@ -137,6 +216,12 @@ async def async_get_device_diagnostics(
             continue
         if unit.kind is DeviceKind.AREA_GROUP:
             return {"group": _group(backend, unit), "connected": backend.connected}
+        if unit.kind is not DeviceKind.SWITCHING_MODULE:
+            return {
+                "device": _device(unit),
+                "state": _device_state(backend, unit.serial),
+                "connected": backend.connected,
+            }
         return {
             "module": module_to_dict(unit),
             "state": _module_state(backend, unit.serial),

@@ -31,6 +31,7 @@ from .qsx import (
     DeviceState,
     Event,
     EventKind,
+    OutputDescription,
     ProcessorDescription,
 )
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
@@ -272,6 +273,36 @@ class HomeworksQsxDeviceEntity(HomeworksQsxEntity):
     @override
     def _handle_event(self, event: Event) -> None:
         self._async_refresh()
+
+
+class HomeworksQsxOutputEntity(HomeworksQsxDeviceEntity):
+    """An entity of one output of a device, found by its stable key (the description's `key`).
+
+    A listed output (an area group's, LEAP) keeps its key while its number may change as zones come and go.
+    """
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        device: DeviceDescription,
+        output: OutputDescription,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to `output` of `device`."""
+        super().__init__(runtime, device, description)
+        self._seen = (device, output)
+
+    def _output(self) -> tuple[DeviceDescription, OutputDescription]:
+        """Return the device and the output now."""
+        device = self.device
+        if device is not self._seen[0]:
+            self._seen = (device, device.output_by_key(self.entity_description.key))
+        return self._seen
+
+    @property
+    def output_number(self) -> int:
+        """The output's number on its device now."""
+        return self._output()[1].number
 
 
 class HomeworksQsxProcessorEntity(HomeworksQsxEntity):

@@ -1,4 +1,8 @@
-"""Button presses at HomeWorks QSX switching modules (M8), as event entities."""
+"""Button presses as event entities: at switching modules (M8), and at keypads, one entity per button (LP38).
+
+A keypad button reports press, release, long press and multi-tap, as the processor sends them (a QSX may send
+only some of them for a button, LP38).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,16 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import HomeworksQsxDeviceEntity
-from .qsx import Button, Capability, DeviceDescription, Event, EventKind
+from .helpers import button_name
+from .qsx import (
+    Button,
+    ButtonAction,
+    Capability,
+    DeviceDescription,
+    Event,
+    EventKind,
+    InputDescription,
+)
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 # Read-only: presses are pushed by the backend.
@@ -36,15 +49,33 @@ BUTTON_DESCRIPTION = EventEntityDescription(
 )
 
 
+KEYPAD_EVENT_TYPES: list[str] = [action.value for action in ButtonAction]
+
+
+def keypad_button_description(button: InputDescription) -> EventEntityDescription:
+    """Describe the event entity of one keypad button ("Button 2", unless engraved or named)."""
+    return EventEntityDescription(
+        key=f"button_{button.number}",
+        translation_key="keypad_button",
+        translation_placeholders={"number": str(button.number)},
+        device_class=EventDeviceClass.BUTTON,
+        event_types=KEYPAD_EVENT_TYPES,
+    )
+
+
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[EventEntity]:
-    if (
-        Capability.BUTTONS not in runtime.backend.capabilities
-        or Capability.BUTTONS not in device.capabilities
-    ):
-        return []
-    return [HomeworksQsxButtonEvent(runtime, device, BUTTON_DESCRIPTION)]
+    capabilities = runtime.backend.capabilities
+    entities: list[EventEntity] = []
+    if Capability.BUTTONS in capabilities and Capability.BUTTONS in device.capabilities:
+        entities.append(HomeworksQsxButtonEvent(runtime, device, BUTTON_DESCRIPTION))
+    if Capability.KEYPAD in capabilities and Capability.KEYPAD in device.capabilities:
+        entities.extend(
+            HomeworksQsxKeypadButtonEvent(runtime, device, button)
+            for button in device.buttons
+        )
+    return entities
 
 
 async def async_setup_entry(
@@ -66,5 +97,31 @@ class HomeworksQsxButtonEvent(HomeworksQsxDeviceEntity, EventEntity):
         if event.kind is EventKind.BUTTON and event.zone is not None:
             self._trigger_event(EVENT_TYPES[Button(event.zone)])
             self.async_write_ha_state()
+            return
+        super()._handle_event(event)
+
+
+class HomeworksQsxKeypadButtonEvent(HomeworksQsxDeviceEntity, EventEntity):
+    """What one keypad button reports: press, release, long press, multi-tap."""
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        device: DeviceDescription,
+        button: InputDescription,
+    ) -> None:
+        """Attach the entity to `button` of the keypad; an engraving names it."""
+        super().__init__(runtime, device, keypad_button_description(button))
+        self.number = button.number
+        if (name := button_name(device, button.number)) is not None:
+            self._attr_name = name
+
+    @callback
+    @override
+    def _handle_event(self, event: Event) -> None:
+        if event.kind is EventKind.BUTTON:
+            if event.zone == self.number and isinstance(event.value, ButtonAction):
+                self._trigger_event(event.value.value)
+                self.async_write_ha_state()
             return
         super()._handle_event(event)

@@ -20,6 +20,7 @@ from .qsx import (
     CommandIgnoredError,
     CommandTimeoutError,
     ConnectionFailedError,
+    DeviceDescription,
     NotSupportedError,
     QsxError,
     UnknownObjectError,
@@ -49,6 +50,20 @@ type ModuleCommand[T: CommandTarget, **P] = Callable[
 def given_name(name: str, default: str) -> str | None:
     """Return the name the system description gives an output, or None for the library's default (translated then)."""
     return None if name.strip().casefold() in ("", default.casefold()) else name
+
+
+def button_name(device: DeviceDescription, number: int) -> str | None:
+    """Return what a keypad button is called: its engraving, or a name of its own; None for "Button <number>".
+
+    None lets the entity's name be translated. An engraving may hold line breaks (LP36): they read as spaces.
+    """
+    try:
+        button = device.input(number)
+    except UnknownObjectError:
+        return None
+    if engraving := " ".join(button.engraving.split()):
+        return engraving
+    return given_name(button.name, f"Button {number}")
 
 
 def _unknown_module(serial: str) -> ServiceValidationError:

@@ -18,10 +18,21 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER, STORED_EMULATOR, STORED_LEAP_CREDENTIALS
+from .const import (
+    ATTR_ACTION,
+    ATTR_BUTTON,
+    ATTR_DEVICE_ID,
+    ATTR_SERIAL,
+    DOMAIN,
+    EVENT_KEYPAD_BUTTON,
+    LOGGER,
+    STORED_EMULATOR,
+    STORED_LEAP_CREDENTIALS,
+)
 from .issues import RepairIssues
 from .qsx import (
     SAVE_DELAY_SECONDS,
+    ButtonAction,
     DeviceDescription,
     EmulatedBackend,
     EmulatorServers,
@@ -158,6 +169,8 @@ class HomeworksQsxRuntime:
         if event.serial is None:
             return
         match event.kind:
+            case EventKind.BUTTON if isinstance(event.value, ButtonAction):
+                self._async_fire_keypad_button(event)
             case EventKind.CCI:
                 self.issues.async_check_cci(event.serial)
             case EventKind.DEVICE_ADDED:
@@ -174,6 +187,23 @@ class HomeworksQsxRuntime:
                     self.issues.async_database_changed()
             case _:
                 pass
+
+    @callback
+    def _async_fire_keypad_button(self, event: Event) -> None:
+        """Tell Home Assistant's bus of a keypad button's event: device triggers and automations hear it there."""
+        assert event.serial is not None
+        device = self._device_entry(event.serial)
+        if device is None:
+            return  # a keypad Home Assistant has not registered yet
+        self.hass.bus.async_fire(
+            EVENT_KEYPAD_BUTTON,
+            {
+                ATTR_DEVICE_ID: device.id,
+                ATTR_SERIAL: event.serial,
+                ATTR_BUTTON: event.zone,
+                ATTR_ACTION: event.value.value,
+            },
+        )
 
     @callback
     def _handle_connection(self, connected: bool) -> None:

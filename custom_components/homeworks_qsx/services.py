@@ -1,8 +1,9 @@
 """Actions of the HomeWorks QSX integration: what a person does at the panel, CCO pulses, and LEAP clients.
 
 The simulation actions change physical conditions of an emulated system (its CCI contact, mains power, QS link
-wiring, bypass jumper, temperature). Pressing a module's button and pulsing its CCO work on live processors too.
-These actions target modules by device id.
+wiring, bypass jumper, temperature; a person entering or leaving a room; a shade moved or a light dimmed by hand).
+Pressing a module's button, pulsing its CCO and a person's tap, hold or double tap on a keypad button work on live
+processors too. These actions target devices by device id.
 
 The LEAP actions target the processor of an emulated system served over LEAP: pressing its pairing button opens
 the pairing window (LP21), and issuing a client certificate writes the three files Home Assistant's lutron_caseta
@@ -36,8 +37,11 @@ from .const import (
     ATTR_DURATION,
     ATTR_ENABLED,
     ATTR_FOLDER,
+    ATTR_GESTURE,
     ATTR_HOST,
     ATTR_INSTALLED,
+    ATTR_LEVEL,
+    ATTR_OCCUPIED,
     ATTR_OPEN,
     ATTR_POWERED,
     ATTR_TEMPERATURE,
@@ -53,7 +57,9 @@ from .qsx import (
     MIN_PULSE_SECONDS,
     Button,
     Capability,
+    DeviceDescription,
     Fault,
+    Gesture,
     UnknownObjectError,
 )
 from .qsx.leap import LeapCredentials, PairingServer
@@ -69,6 +75,9 @@ SERVICE_SET_PROGRAM_MODE = "set_program_mode"
 SERVICE_PULSE_CCO = "pulse_cco"
 SERVICE_PRESS_PAIRING_BUTTON = "press_pairing_button"
 SERVICE_ISSUE_CLIENT_CERTIFICATE = "issue_client_certificate"
+SERVICE_PRESS_KEYPAD_BUTTON = "press_keypad_button"
+SERVICE_SET_OCCUPANCY = "set_occupancy"
+SERVICE_SET_MANUAL_LEVEL = "set_manual_level"
 
 BUTTONS: dict[str, Button] = {
     "zone_1": Button.ZONE_1,
@@ -87,11 +96,15 @@ def _schema(field: str, validator: object) -> probatio.Schema:
 
 @dataclass(frozen=True, kw_only=True)
 class _Simulation:
-    """A physical condition and the field of the action that sets it."""
+    """A physical condition and the field of the action that sets it.
+
+    `capability`: what a targeted device must have (None: the module conditions, which the emulator checks).
+    """
 
     fault: Fault
     field: str
     schema: probatio.Schema
+    capability: Capability | None = None
 
 
 SIMULATIONS: dict[str, _Simulation] = {
@@ -124,9 +137,40 @@ SIMULATIONS: dict[str, _Simulation] = {
         field=ATTR_ENABLED,
         schema=_schema(ATTR_ENABLED, cv.boolean),
     ),
+    # A person enters (True) or leaves (False) the room of occupancy sensors (LP44).
+    SERVICE_SET_OCCUPANCY: _Simulation(
+        fault=Fault.OCCUPANCY,
+        field=ATTR_OCCUPIED,
+        schema=_schema(ATTR_OCCUPIED, cv.boolean),
+        capability=Capability.OCCUPANCY,
+    ),
+    # A shade moved by hand, or a light set at its own control, to a level.
+    SERVICE_SET_MANUAL_LEVEL: _Simulation(
+        fault=Fault.MANUAL_LEVEL,
+        field=ATTR_LEVEL,
+        schema=_schema(
+            ATTR_LEVEL,
+            probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=100)),
+        ),
+        capability=Capability.LEVELS,
+    ),
 }
 
+# How a person presses a keypad button (LP40): the release ends a hold.
+GESTURES: dict[str, Gesture] = {gesture.value: gesture for gesture in Gesture}
+
 PRESS_BUTTON_SCHEMA = _schema(ATTR_BUTTON, probatio.In(BUTTONS))
+PRESS_KEYPAD_BUTTON_SCHEMA = probatio.Schema(
+    {
+        **_DEVICES,
+        probatio.Required(ATTR_BUTTON): probatio.All(
+            probatio.Coerce(int), probatio.Range(min=0)
+        ),
+        probatio.Optional(ATTR_GESTURE, default=Gesture.TAP.value): probatio.In(
+            GESTURES
+        ),
+    }
+)
 PULSE_CCO_SCHEMA = probatio.Schema(
     {
         **_DEVICES,
@@ -213,6 +257,25 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[_Target]:
     return targets
 
 
+def _device(target: _Target) -> DeviceDescription | None:
+    """Return the targeted device's description; None when it is gone (the command then says so)."""
+    try:
+        return target.runtime.backend.description.device(target.serial)
+    except UnknownObjectError:
+        return None
+
+
+def _require(target: _Target, capability: Capability, translation_key: str) -> None:
+    """Refuse a device that does not have `capability` (a keypad action on a module, ...)."""
+    device = _device(target)
+    if device is not None and capability not in device.capabilities:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders={"device": device.name},
+        )
+
+
 @simulation_exception_handler
 async def _async_simulate(target: _Target, fault: Fault, value: bool | float) -> None:
     await target.runtime.backend.async_simulate(target.serial, fault, value)
@@ -221,6 +284,13 @@ async def _async_simulate(target: _Target, fault: Fault, value: bool | float) ->
 @homeworks_qsx_exception_handler
 async def _async_press(target: _Target, button: Button) -> None:
     await target.runtime.backend.async_press_button(target.serial, button)
+
+
+@homeworks_qsx_exception_handler
+async def _async_press_keypad(target: _Target, button: int, gesture: Gesture) -> None:
+    await target.runtime.backend.async_press_keypad_button(
+        target.serial, button, gesture
+    )
 
 
 @homeworks_qsx_exception_handler
@@ -244,6 +314,8 @@ async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -
                     or "",
                 },
             )
+        if simulation.capability is not None:
+            _require(target, simulation.capability, "not_for_this_device")
     value = call.data[simulation.field]
     for target in targets:
         await _async_simulate(target, simulation.fault, value)
@@ -254,6 +326,29 @@ async def _async_press_button(call: ServiceCall) -> None:
     button = BUTTONS[call.data[ATTR_BUTTON]]
     for target in _targets(call.hass, call):
         await _async_press(target, button)
+
+
+async def _async_press_keypad_button(call: ServiceCall) -> None:
+    """Press a button of every targeted keypad, as a person would: a tap, a hold (until released), a double tap."""
+    number: int = call.data[ATTR_BUTTON]
+    gesture = GESTURES[call.data[ATTR_GESTURE]]
+    targets = _targets(call.hass, call)
+    for target in targets:
+        _require(target, Capability.KEYPAD, "not_a_keypad")
+        device = _device(target)
+        if device is not None and number not in {
+            button.number for button in device.buttons
+        }:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="no_such_button",
+                translation_placeholders={
+                    "device": device.name,
+                    "button": str(number),
+                },
+            )
+    for target in targets:
+        await _async_press_keypad(target, number, gesture)
 
 
 async def _async_pulse_cco(call: ServiceCall) -> None:
@@ -380,6 +475,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
     hass.services.async_register(
         DOMAIN, SERVICE_PRESS_BUTTON, _async_press_button, schema=PRESS_BUTTON_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PRESS_KEYPAD_BUTTON,
+        _async_press_keypad_button,
+        schema=PRESS_KEYPAD_BUTTON_SCHEMA,
     )
     hass.services.async_register(
         DOMAIN, SERVICE_PULSE_CCO, _async_pulse_cco, schema=PULSE_CCO_SCHEMA

@@ -1,10 +1,13 @@
-"""Switches of the outputs of HomeWorks QSX devices: switched zones and contact closure outputs.
+"""Switches of HomeWorks QSX devices: switched zones, contact closure outputs, keypad LEDs and timeclocks.
 
-One switch per output, chosen by its control type. A device whose outputs keep their numbers (a switching module)
+One switch per switched or CCO output, chosen by its control type (dimmed outputs are lights, shades covers). A device whose outputs keep their numbers (a switching module)
 names them from the system description (else translated: "Zone 1", "CCO"); a device whose outputs the processor
 lists (an area group, LEAP, LP16) finds each by its processor id and names it as the processor does. LEAP does not
 tell a maintained CCO from a momentary one, so a listed CCO zone is a plain close/open switch; a module's own CCO
 pulses when it is momentary.
+
+A keypad's LEDs are switches too (LP41): a client's write lasts until the button's programming changes it (LP42).
+A timeclock's switch enables or disables it (LP45, LP46): a disabled timeclock runs none of its events.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ from homeassistant.components.switch import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxDeviceEntity
-from .helpers import given_name, homeworks_qsx_exception_handler
+from .entity import HomeworksQsxDeviceEntity, HomeworksQsxOutputEntity
+from .helpers import button_name, given_name, homeworks_qsx_exception_handler
 from .qsx import (
     DEFAULT_CCO_NAME,
     Capability,
     CcoType,
     ControlType,
     DeviceDescription,
+    DeviceKind,
+    DeviceState,
+    IndicatorDescription,
+    LedState,
     OutputDescription,
     QsxBackend,
     default_zone_name,
@@ -127,15 +134,74 @@ def output_description(
     return description
 
 
+@dataclass(frozen=True, kw_only=True)
+class HomeworksQsxDeviceSwitchEntityDescription(SwitchEntityDescription):
+    """Describes a switch of a device as a whole, or of one of its numbered parts (a keypad's LED)."""
+
+    capability: Capability  # made only where the device and the backend support it
+    is_on_fn: Callable[[DeviceState], bool | None]
+    set_fn: Callable[[QsxBackend, str, bool], Awaitable[None]]
+
+
+TIMECLOCK_DESCRIPTION: Final = HomeworksQsxDeviceSwitchEntityDescription(
+    key="timeclock",
+    translation_key="timeclock",
+    device_class=SwitchDeviceClass.SWITCH,
+    capability=Capability.TIMECLOCK,
+    is_on_fn=lambda state: state.timeclock_enabled,
+    set_fn=lambda backend, serial, on: backend.async_set_timeclock(serial, on),
+)
+
+
+def indicator_description(
+    device: DeviceDescription, indicator: IndicatorDescription
+) -> HomeworksQsxDeviceSwitchEntityDescription:
+    """Describe the switch of a keypad LED, named after its button ("Button 2 LED", "Dinner LED")."""
+    number = indicator.number
+    name = button_name(device, number)
+    return HomeworksQsxDeviceSwitchEntityDescription(
+        key=f"led_{number}",
+        translation_key="indicator" if name is None else "indicator_named",
+        translation_placeholders={"number": str(number)}
+        if name is None
+        else {"name": name},
+        device_class=SwitchDeviceClass.SWITCH,
+        capability=Capability.INDICATORS,
+        # An LED that flashes is lit for a user.
+        is_on_fn=lambda state: (
+            state.indicators.get(number, LedState.OFF) != LedState.OFF
+        ),
+        set_fn=lambda backend, serial, on: backend.async_set_indicator(
+            serial, number, on
+        ),
+    )
+
+
+def _device_descriptions(
+    device: DeviceDescription,
+) -> list[HomeworksQsxDeviceSwitchEntityDescription]:
+    if device.kind is DeviceKind.TIMECLOCK:
+        return [TIMECLOCK_DESCRIPTION]
+    return [indicator_description(device, led) for led in device.indicators]
+
+
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[SwitchEntity]:
     capabilities = runtime.backend.capabilities
     entities: list[SwitchEntity] = []
     for output in device.outputs:
+        if output.control_type not in DESCRIPTIONS:
+            continue  # a light or a cover
         description = output_description(device, output)
         if description.capability in capabilities:
             entities.append(HomeworksQsxSwitch(runtime, device, output, description))
+    entities.extend(
+        HomeworksQsxDeviceSwitch(runtime, device, description)
+        for description in _device_descriptions(device)
+        if description.capability in capabilities
+        and description.capability in device.capabilities
+    )
     return entities
 
 
@@ -149,7 +215,7 @@ async def async_setup_entry(
     runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
 
 
-class HomeworksQsxSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
+class HomeworksQsxSwitch(HomeworksQsxOutputEntity, SwitchEntity):
     """An output of a device, found by its stable key, named from the description (else translated)."""
 
     entity_description: HomeworksQsxSwitchEntityDescription
@@ -162,7 +228,7 @@ class HomeworksQsxSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
         description: HomeworksQsxSwitchEntityDescription,
     ) -> None:
         """Attach the switch to `output` of `device`; a name the description gives replaces the translated one."""
-        super().__init__(runtime, device, description)
+        super().__init__(runtime, device, output, description)
         name = (
             given_name(output.name, description.default_name(output))
             if device.numbered_outputs
@@ -170,20 +236,12 @@ class HomeworksQsxSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
         )
         if name is not None:
             self._attr_name = name
-        self._seen = (device, output)
-
-    def _output(self) -> tuple[DeviceDescription, OutputDescription]:
-        """Return the device and the output now (a listed output's number may change as zones come and go)."""
-        device = self.device
-        if device is not self._seen[0]:
-            self._seen = (device, device.output_by_key(self.entity_description.key))
-        return self._seen
 
     @property
     @override
     def is_on(self) -> bool:
         """Whether the output is on (closed, for a CCO)."""
-        return self.device_state.output_on(self._output()[1].number)
+        return self.device_state.output_on(self.output_number)
 
     @override
     def _value(self) -> Any:
@@ -204,3 +262,31 @@ class HomeworksQsxSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
         await self.entity_description.set_fn(
             self.runtime.backend, device, output, False
         )
+
+
+class HomeworksQsxDeviceSwitch(HomeworksQsxDeviceEntity, SwitchEntity):
+    """A switch of a device as a whole (a timeclock) or of a numbered part of it (a keypad LED)."""
+
+    entity_description: HomeworksQsxDeviceSwitchEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Whether it is on (None while the processor has not told)."""
+        return self.entity_description.is_on_fn(self.device_state)
+
+    @override
+    def _value(self) -> Any:
+        return self.is_on
+
+    @homeworks_qsx_exception_handler
+    @override
+    async def async_turn_on(self, /, **kwargs: Any) -> None:
+        """Turn it on."""
+        await self.entity_description.set_fn(self.runtime.backend, self.serial, True)
+
+    @homeworks_qsx_exception_handler
+    @override
+    async def async_turn_off(self, /, **kwargs: Any) -> None:
+        """Turn it off."""
+        await self.entity_description.set_fn(self.runtime.backend, self.serial, False)

@@ -154,7 +154,9 @@ def platforms() -> list[Platform]:
     return [
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
+        Platform.COVER,
         Platform.EVENT,
+        Platform.LIGHT,
         Platform.SENSOR,
         Platform.SWITCH,
     ]
