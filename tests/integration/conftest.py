@@ -29,6 +29,7 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
+from custom_components.homeworks_qsx.qsx.model import SystemDescription
 from homeassistant.const import (
     CONF_HOST,
     CONF_NAME,
@@ -38,6 +39,12 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr
+
+from .whole_house import (
+    NAME as HOUSE_NAME,
+    PROCESSOR as HOUSE_PROCESSOR,
+    whole_house as house_description,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HOUSE = FIXTURES / "house.yaml"
@@ -189,6 +196,32 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+async def whole_house(hass: HomeAssistant) -> AsyncGenerator[MockConfigEntry]:
+    """Set up the emulated whole house of whole_house.py: every kind of device, from the model's constructors."""
+    description = house_description()
+
+    async def build(
+        _hass: HomeAssistant, _data: Mapping[str, Any]
+    ) -> SystemDescription:
+        return description
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=HOUSE_NAME,
+        data=emulated_data(name=HOUSE_NAME, processor_serial=HOUSE_PROCESSOR),
+        unique_id=HOUSE_PROCESSOR,
+        entry_id="01JQSXWHOLEHOUSE000000000",
+    )
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.homeworks_qsx.async_build_description", side_effect=build
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        yield entry
 
 
 @pytest.fixture
