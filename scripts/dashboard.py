@@ -1,9 +1,12 @@
-"""The dashboard `scripts/develop` makes of a system: controls first, contact closure outputs apart, diagnostics aside.
+"""The dashboard `scripts/develop` makes of a system: room by room, controls first, CCOs apart, diagnostics aside.
 
-One view of controls: per device a card of its zones and other everyday entities, rows named by the entity alone
-(the card's title names the device), and the CCO of a module on a card of its own without a header toggle, so that
-"turn everything on" over the zones never reaches a gate opener. A second view holds the diagnostic entities.
-Built from the device and entity registries as Home Assistant's websocket API lists them.
+One view of controls: the processor and the devices without a room first, then each room under its heading with
+its devices: modules and dimmers (their zones and lights), shades, keypads (a button to press each, its LED, its
+events) and occupancy sensors. Per device a card of its everyday entities, rows named by the entity alone (the
+card's title names the device), lights and covers first; the CCO of a module on a card of its own without a header
+toggle, so that "turn everything on" over the zones never reaches a gate opener, and a keypad's card without one
+(it would light every LED). A second view holds the diagnostic entities. Built from the device, entity and area
+registries as Home Assistant's websocket API lists them.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from typing import Any, Final
 CCO_TRANSLATION_KEYS: Final = frozenset(
     {"cco", "group_cco", "cco_pulse", "cco_pulse_named"}
 )
+# Translation keys of a keypad's entities: its buttons' events and presses, its LEDs.
+KEYPAD_TRANSLATION_KEYS: Final = frozenset(
+    {"keypad_button", "indicator", "indicator_named"}
+)
 CCO_CARD_TITLE: Final = "Contact closure output"
 DIAGNOSTICS_VIEW_TITLE: Final = "Diagnostics"
 # Domains first on a card, in this order (controls before what only shows).
-_CONTROL_DOMAINS: Final = ("switch", "button")
+_CONTROL_DOMAINS: Final = ("light", "cover", "switch", "button")
 
 type Registry = Sequence[Mapping[str, Any]]
 
@@ -55,29 +62,44 @@ def is_cco(entity: Mapping[str, Any]) -> bool:
     return entity.get("translation_key") in CCO_TRANSLATION_KEYS
 
 
+def is_keypad(entity: Mapping[str, Any]) -> bool:
+    """Whether the entity is a keypad button's event or press, or a keypad LED."""
+    return entity.get("translation_key") in KEYPAD_TRANSLATION_KEYS
+
+
 def _device_cards(name: str, entities: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Return the control cards of one device: its everyday entities, then its CCOs apart, without a header toggle."""
     everyday = [entity for entity in entities if not is_cco(entity)]
     cco = [entity for entity in entities if is_cco(entity)]
-    cards = [_card(name, everyday)] if everyday else []
+    cards = (
+        [_card(name, everyday, header_toggle=not any(map(is_keypad, everyday)))]
+        if everyday
+        else []
+    )
     if cco:
         title = CCO_CARD_TITLE if everyday else f"{name}: {CCO_CARD_TITLE}"
         cards.append(_card(title, cco, header_toggle=False))
     return cards
 
 
+def _room_name(area_id: str, areas: Mapping[str, str]) -> str:
+    return areas.get(area_id) or area_id.replace("_", " ").capitalize()
+
+
 def system_dashboard(
-    title: str, devices: Registry, entities: Registry
+    title: str, devices: Registry, entities: Registry, areas: Registry = ()
 ) -> dict[str, Any]:
-    """Return the dashboard configuration of a system from its registry entries (devices and entities)."""
-    # The processor first, then its modules in the order they were added.
+    """Return the dashboard configuration of a system from its registry entries (devices, entities, areas)."""
+    # The processor first, then the devices in the order they were added.
     ordered = sorted(devices, key=lambda device: device["via_device_id"] is not None)
+    area_names = {area["area_id"]: area["name"] for area in areas}
     shown = [
         entity
         for entity in entities
         if entity["disabled_by"] is None and entity["hidden_by"] is None
     ]
-    controls: list[dict[str, Any]] = []
+    unplaced: list[dict[str, Any]] = []
+    rooms: dict[str, list[dict[str, Any]]] = {}
     diagnostics: list[dict[str, Any]] = []
     for device in ordered:
         name = device["name_by_user"] or device["name"]
@@ -85,13 +107,22 @@ def system_dashboard(
         cards = _device_cards(
             name, [entity for entity in own if entity["entity_category"] is None]
         )
+        area_id = device.get("area_id")
+        place = unplaced if area_id is None else rooms.setdefault(area_id, [])
         # A device's cards stay together in the view's columns.
         if len(cards) > 1:
-            controls.append({"type": "vertical-stack", "cards": cards})
+            place.append({"type": "vertical-stack", "cards": cards})
         else:
-            controls.extend(cards)
+            place.extend(cards)
         if other := [entity for entity in own if entity["entity_category"]]:
             diagnostics.append(_card(name, other, header_toggle=False))
+    controls = list(unplaced)
+    for room, cards in sorted(
+        rooms.items(), key=lambda item: _room_name(item[0], area_names).casefold()
+    ):
+        if cards:
+            heading = {"type": "heading", "heading": _room_name(room, area_names)}
+            controls.append({"type": "vertical-stack", "cards": [heading, *cards]})
     return {
         "views": [
             {"title": title, "path": "system", "cards": controls},

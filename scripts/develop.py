@@ -110,7 +110,8 @@ async def first_run(client: HomeAssistantClient) -> str:
     entry_id = result["result"]["entry_id"]
     devices = await client.devices_of(entry_id)
     entities = await client.entities_of(entry_id)
-    await show_at_first_load(client, result["title"], devices, entities)
+    areas = await client.websocket({"type": "config/area_registry/list"})
+    await show_at_first_load(client, result["title"], devices, entities, areas)
     return f"added {result['title']}: {len(devices)} devices, {len(entities)} entities"
 
 
@@ -119,6 +120,7 @@ async def show_at_first_load(
     title: str,
     devices: list[dict[str, Any]],
     entities: list[dict[str, Any]],
+    areas: list[dict[str, Any]],
 ) -> None:
     """Make the system's dashboard (see `dashboard.py`), the one Home Assistant opens on."""
     await client.websocket(
@@ -136,7 +138,7 @@ async def show_at_first_load(
         {
             "type": "lovelace/config/save",
             "url_path": DASHBOARD,
-            "config": system_dashboard(title, devices, entities),
+            "config": system_dashboard(title, devices, entities, areas),
         }
     )
     await client.websocket(

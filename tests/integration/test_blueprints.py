@@ -25,6 +25,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 
 from .conftest import GARAGE, HALL, KITCHEN, get_device, state_of
+from .whole_house import KITCHEN_KEYPAD
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
 OURS = BLUEPRINTS / "automation" / DOMAIN
@@ -101,6 +102,7 @@ def test_blueprints_are_described_and_filtered() -> None:
     assert [path.name for path in files] == [
         "emergency_rehearsal.yaml",
         "gate_pulse.yaml",
+        "keypad_button_action.yaml",
         "link_or_power_lost.yaml",
         "manual_override_alert.yaml",
     ]
@@ -301,3 +303,35 @@ async def test_emergency_rehearsal(
         {"entity_id": "automation.emergency_rehearsal"},
         blocking=True,
     )
+
+
+async def test_keypad_button_action(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    whole_house: MockConfigEntry,
+) -> None:
+    """The chosen keypad button's chosen event runs the chosen actions; its other events and buttons do not."""
+    light = "light.dining_room_dimmers_zone_3"
+    await _use(
+        hass,
+        "keypad_button_action.yaml",
+        {
+            "button_event": "event.kitchen_keypad_button_2",
+            "events": ["long_press"],
+            "actions": [{"action": "light.toggle", "target": {"entity_id": light}}],
+        },
+    )
+    await _action(hass, "press_keypad_button", KITCHEN_KEYPAD, button=2)
+    await _action(hass, "press_keypad_button", KITCHEN_KEYPAD, button=1, gesture="hold")
+    await _tick(hass, freezer, 3)
+    await _action(
+        hass, "press_keypad_button", KITCHEN_KEYPAD, button=1, gesture="release"
+    )
+    assert state_of(hass, light) == "off"
+    await _action(hass, "press_keypad_button", KITCHEN_KEYPAD, button=2, gesture="hold")
+    await _tick(hass, freezer, 3)
+    assert state_of(hass, light) == "on"
+    await _action(
+        hass, "press_keypad_button", KITCHEN_KEYPAD, button=2, gesture="release"
+    )
+    assert state_of(hass, light) == "on"

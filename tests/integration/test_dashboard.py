@@ -1,4 +1,4 @@
-"""The dashboard `scripts/develop` makes of the example house: controls first, CCOs apart without a header toggle."""
+"""The dashboard `scripts/develop` makes: room by room, controls first, CCOs apart without a header toggle."""
 
 from __future__ import annotations
 
@@ -19,20 +19,24 @@ from scripts.dashboard import CCO_CARD_TITLE, CCO_TRANSLATION_KEYS, system_dashb
 from .conftest import emulated_data
 
 EXAMPLE_HOUSE = Path(__file__).parents[2] / "examples" / "house.yaml"
+CONTROL_DOMAINS = {"light", "cover", "switch", "button"}
 
 
 async def _registries(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry_id: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Return the entry's devices and entities as the websocket API lists them (what scripts/develop reads)."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the entry's devices and entities, and the areas, as the websocket API lists them (what develop reads)."""
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "config/device_registry/list"})
     devices = (await client.receive_json())["result"]
     await client.send_json_auto_id({"type": "config/entity_registry/list"})
     entities = (await client.receive_json())["result"]
+    await client.send_json_auto_id({"type": "config/area_registry/list"})
+    areas = (await client.receive_json())["result"]
     return (
         [device for device in devices if entry_id in device["config_entries"]],
         [entity for entity in entities if entity["config_entry_id"] == entry_id],
+        areas,
     )
 
 
@@ -41,11 +45,33 @@ def _rows(card: dict[str, Any]) -> list[str]:
 
 
 def _entity_cards(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the entities cards, those in vertical stacks included."""
+    """Return the entities cards, those in vertical stacks (a room's, a device's) included."""
     found: list[dict[str, Any]] = []
     for card in cards:
-        found.extend(card["cards"] if card["type"] == "vertical-stack" else [card])
+        if card["type"] == "vertical-stack":
+            found.extend(_entity_cards(card["cards"]))
+        elif card["type"] == "entities":
+            found.append(card)
     return found
+
+
+def _stacks(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the vertical stacks, nested ones included."""
+    found: list[dict[str, Any]] = []
+    for card in cards:
+        if card["type"] == "vertical-stack":
+            found.append(card)
+            found.extend(_stacks(card["cards"]))
+    return found
+
+
+def _rooms(cards: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Return each room's cards under its heading."""
+    return {
+        card["cards"][0]["heading"]: card["cards"][1:]
+        for card in cards
+        if card["type"] == "vertical-stack" and card["cards"][0]["type"] == "heading"
+    }
 
 
 @pytest.fixture
@@ -71,8 +97,10 @@ async def test_cco_cards_apart_without_header_toggle(
     example_house: MockConfigEntry,
 ) -> None:
     """Each CCO is on a card of its own with no header toggle: "all on" over the zones never pulses the gate."""
-    devices, entities = await _registries(hass, hass_ws_client, example_house.entry_id)
-    dashboard = system_dashboard("Maple Street house", devices, entities)
+    devices, entities, areas = await _registries(
+        hass, hass_ws_client, example_house.entry_id
+    )
+    dashboard = system_dashboard("Maple Street house", devices, entities, areas)
     controls, diagnostics = dashboard["views"]
     cco_ids = {
         entity["entity_id"]
@@ -87,9 +115,8 @@ async def test_cco_cards_apart_without_header_toggle(
             assert card["show_header_toggle"] is False
     kitchen = next(
         card
-        for card in controls["cards"]
-        if card["type"] == "vertical-stack"
-        and card["cards"][0]["title"] == "Kitchen panel"
+        for card in _stacks(controls["cards"])
+        if card["cards"][0].get("title") == "Kitchen panel"
     )
     zones, cco = kitchen["cards"]
     assert _rows(zones)[:4] == [
@@ -115,18 +142,20 @@ async def test_controls_first_short_names_diagnostics_aside(
     example_house: MockConfigEntry,
 ) -> None:
     """Rows are named by the entity alone; diagnostic entities are on the second view only."""
-    devices, entities = await _registries(hass, hass_ws_client, example_house.entry_id)
-    controls, diagnostics = system_dashboard("Maple Street house", devices, entities)[
-        "views"
-    ]
+    devices, entities, areas = await _registries(
+        hass, hass_ws_client, example_house.entry_id
+    )
+    controls, diagnostics = system_dashboard(
+        "Maple Street house", devices, entities, areas
+    )["views"]
     category = {entity["entity_id"]: entity["entity_category"] for entity in entities}
     for card in _entity_cards(controls["cards"]):
         assert all(row["name"] == {"type": "entity"} for row in card["entities"])
         assert all(category[row] is None for row in _rows(card)), card["title"]
         domains = [row.split(".", 1)[0] for row in _rows(card)]
-        # Switches and buttons first, then what only shows.
-        controls_end = sum(domain in ("switch", "button") for domain in domains)
-        assert set(domains[:controls_end]) <= {"switch", "button"}, card["title"]
+        # Lights, covers, switches and buttons first, then what only shows.
+        controls_end = sum(domain in CONTROL_DOMAINS for domain in domains)
+        assert set(domains[:controls_end]) <= CONTROL_DOMAINS, card["title"]
     shown_diagnostics = {row for card in diagnostics["cards"] for row in _rows(card)}
     assert shown_diagnostics == {
         entity["entity_id"]
@@ -154,3 +183,39 @@ async def test_cco_translation_keys_are_the_integrations(
         button.PULSE_DESCRIPTION.translation_key,
         button.NAMED_PULSE_DESCRIPTION.translation_key,
     } == CCO_TRANSLATION_KEYS
+
+
+async def test_room_by_room(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    whole_house: MockConfigEntry,
+) -> None:
+    """Each room under its heading with its lights, shades, keypads and occupancy; keypads without a header toggle."""
+    assert await async_setup_component(hass, "config", {})
+    devices, entities, areas = await _registries(
+        hass, hass_ws_client, whole_house.entry_id
+    )
+    controls = system_dashboard("Whole house", devices, entities, areas)["views"][0]
+    rooms = _rooms(controls["cards"])
+    assert list(rooms) == ["Dining room", "Kitchen", "Living room", "Study"]
+    dining = _entity_cards(rooms["Dining room"])
+    assert [card["title"] for card in dining] == ["Dining room dimmers"]
+    assert _rows(dining[0])[:2] == [
+        "light.dining_room_dimmers_chandelier",
+        "light.dining_room_dimmers_sconces",
+    ]
+    assert _rows(_entity_cards(rooms["Living room"])[0]) == ["cover.living_room_shade"]
+    kitchen = {card["title"]: card for card in _entity_cards(rooms["Kitchen"])}
+    assert set(kitchen) >= {"Kitchen panel", "Kitchen keypad", "Kitchen sensor"}
+    keypad = kitchen["Kitchen keypad"]
+    assert keypad["show_header_toggle"] is False
+    assert "button.kitchen_keypad_dinner" in _rows(keypad)
+    assert "switch.kitchen_keypad_dinner_led" in _rows(keypad)
+    assert "event.kitchen_keypad_dinner" in _rows(keypad)
+    assert _rows(kitchen["Kitchen sensor"]) == [
+        "binary_sensor.kitchen_sensor_occupancy"
+    ]
+    # The processor and what has no room come first, outside the rooms.
+    titles = [card.get("title") for card in controls["cards"]]
+    assert titles[0] == "Whole house"
+    assert "Outdoor timeclock" in titles

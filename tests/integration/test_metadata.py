@@ -16,9 +16,12 @@ import yaml
 from custom_components.homeworks_qsx import (
     binary_sensor,
     button,
+    cover,
+    device_trigger,
     energy,
     event,
     flow_schemas,
+    light,
     sensor,
     services,
     switch,
@@ -31,9 +34,15 @@ from custom_components.homeworks_qsx.qsx.const import (
 from custom_components.homeworks_qsx.qsx.model import (
     AREA_GROUP_CAPABILITIES,
     CcoDescription,
+    ControlType,
     DeviceDescription,
     DeviceKind,
+    IndicatorDescription,
+    InputDescription,
+    InputType,
     ZoneDescription,
+    dimming_module,
+    keypad,
     switching_module,
 )
 from homeassistant.helpers.entity import EntityDescription
@@ -151,12 +160,60 @@ _AREA_GROUP = DeviceDescription(
 )
 
 
+# A dimming module, an area with a dimmed zone and shades, and a keypad with a plain and an engraved button.
+_DIMMERS = dimming_module(
+    "10000002",
+    20,
+    "Dimmers",
+    "Dining room",
+    zones=(ZoneDescription(1, 21, ""),),
+    model_number="LQSE-4A5-120-D",
+)
+_LEVEL_GROUP = DeviceDescription(
+    serial="0A1B2C3D-area-3",
+    integration_id=3,
+    name="Living room",
+    area="Living room",
+    outputs=(
+        ZoneDescription(1, 91, "Lamp", control_type=ControlType.DIMMED),
+        ZoneDescription(2, 92, "Shade", control_type=ControlType.SHADE),
+        ZoneDescription(3, 93, "Blind", control_type=ControlType.SHADE_WITH_TILT),
+    ),
+    kind=DeviceKind.AREA_GROUP,
+    capabilities=AREA_GROUP_CAPABILITIES,
+)
+_KEYPAD = keypad(
+    "10000003",
+    30,
+    "Keypad",
+    "Kitchen",
+    buttons=(
+        InputDescription(1, InputType.BUTTON, "Button 1"),
+        InputDescription(2, InputType.BUTTON, "Button 2", engraving="Dinner"),
+    ),
+    leds=(IndicatorDescription(1, "LED 1"), IndicatorDescription(2, "LED 2")),
+    model_number="HQWT-U-P4W",
+)
+
+
 def _descriptions() -> dict[str, list[EntityDescription]]:
     return {
         "switch": [
-            switch.output_description(device, output)
-            for device in (_MODULE, _AREA_GROUP)
-            for output in device.outputs
+            *(
+                switch.output_description(device, output)
+                for device in (_MODULE, _AREA_GROUP)
+                for output in device.outputs
+            ),
+            *(switch.indicator_description(_KEYPAD, led) for led in _KEYPAD.indicators),
+            switch.TIMECLOCK_DESCRIPTION,
+        ],
+        "light": [
+            light.light_description(device, device.outputs[0])
+            for device in (_DIMMERS, _LEVEL_GROUP)
+        ],
+        "cover": [
+            cover.cover_description(_LEVEL_GROUP, output)
+            for output in _LEVEL_GROUP.outputs[1:]
         ],
         "binary_sensor": [
             *binary_sensor.DEVICE_DESCRIPTIONS,
@@ -170,13 +227,17 @@ def _descriptions() -> dict[str, list[EntityDescription]]:
             energy.SYSTEM_POWER,
             *energy.ZONE_DESCRIPTIONS[1],
         ],
-        "event": [event.BUTTON_DESCRIPTION],
+        "event": [
+            event.BUTTON_DESCRIPTION,
+            *(event.keypad_button_description(item) for item in _KEYPAD.buttons),
+        ],
         "button": [
             button.PULSE_DESCRIPTION,
             replace(
                 button.NAMED_PULSE_DESCRIPTION,
                 translation_placeholders={"name": "Gate"},
             ),
+            *(button.keypad_button_description(item) for item in _KEYPAD.buttons),
         ],
     }
 
@@ -277,6 +338,7 @@ def test_actions_translated() -> None:
     registered = {
         *services.SIMULATIONS,
         "press_button",
+        "press_keypad_button",
         "pulse_cco",
         "press_pairing_button",
         "issue_client_certificate",
@@ -294,6 +356,24 @@ def test_actions_translated() -> None:
     assert set(options["options"]) == set(services.BUTTONS)
     selector_strings = _json("translations/en.json")["selector"]["button"]["options"]
     assert set(selector_strings) == set(services.BUTTONS)
+    gestures = described["press_keypad_button"]["fields"]["gesture"]["selector"]
+    assert set(gestures["select"]["options"]) == set(services.GESTURES)
+    for language in LANGUAGES:
+        strings = _json(f"translations/{language}.json")["selector"]["gesture"]
+        assert set(strings["options"]) == set(services.GESTURES), language
+
+
+def test_device_triggers_translated() -> None:
+    """Every trigger type is translated with its subtype, and the subtypes of the buttons a keypad may have."""
+    for language in LANGUAGES:
+        strings = _json(f"translations/{language}.json")["device_automation"]
+        assert set(strings["trigger_type"]) == set(device_trigger.TRIGGER_TYPES)
+        for text in strings["trigger_type"].values():
+            assert PLACEHOLDER.findall(text) == ["subtype"]
+        # Buttons are numbered by position (LP36): from 0 (a Pico) to the raise and lower of large keypads.
+        assert {device_trigger.subtype(number) for number in range(32)} <= set(
+            strings["trigger_subtype"]
+        )
 
 
 def test_leap_actions_offer_processors() -> None:
@@ -308,19 +388,32 @@ def test_leap_actions_offer_processors() -> None:
 
 
 def test_device_pickers_filter_on_model_numbers() -> None:
-    """Devices carry their model in words and the model number as `model_id`: the action pickers filter on it."""
+    """Devices carry their model in words and the model number as `model_id`: the action pickers filter on it.
+
+    Keypads, shades, dimmers and sensors come in many models: their pickers offer the integration's devices that
+    have the entities the action is about (an occupancy sensor's binary sensor, a keypad's button events).
+    """
     described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
     numbers = {MODULE_MODEL, *(model.value for model in ProcessorModel)}
-    filters = [
-        entry
+    selectors = [
+        field["selector"]["device"]
         for action in described.values()
         for field in action.get("fields", {}).values()
-        for entry in field.get("selector", {}).get("device", {}).get("filter", [])
+        if "device" in field.get("selector", {})
     ]
-    assert filters
-    for entry in filters:
-        assert "model" not in entry
-        assert entry["model_id"] in numbers
+    assert selectors
+    for selector in selectors:
+        for entry in selector["filter"]:
+            assert "model" not in entry
+            if "model_id" in entry:
+                assert entry["model_id"] in numbers
+            else:
+                assert entry == {"integration": "homeworks_qsx"}
+                assert selector["entity"]
+                assert all(
+                    item["integration"] == "homeworks_qsx"
+                    for item in selector["entity"]
+                )
 
 
 def test_exception_translations() -> None:
