@@ -70,7 +70,7 @@ async def test_snapshot(
     """A shade is one cover named as its device; a shade with tilt has tilt features too (LP33)."""
     await snapshot_platform(hass, entity_registry, snapshot, whole_house.entry_id)
     entries = er.async_entries_for_config_entry(entity_registry, whole_house.entry_id)
-    assert sorted(entry.entity_id for entry in entries) == [BLIND, SHADE]
+    assert sorted(entry.entity_id for entry in entries) == [SHADE, BLIND]
     assert get_state(hass, SHADE).attributes["device_class"] == "shade"
 
 
@@ -103,28 +103,30 @@ async def test_open_and_close_are_levels_lp32(
     move.assert_not_called()
 
 
-async def test_position_and_stop(
+async def test_position_and_stop_lp33(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     whole_house: MockConfigEntry,
 ) -> None:
-    """A position is a level; stop halts the shade where it is, between its ends."""
+    """A position is a level; stop halts a raising shade where it is, between its ends (LP33)."""
     await _cover(hass, "set_cover_position", SHADE, position=40)
     await _travel(hass, freezer, FULL_TRAVEL_SECONDS)
     assert get_state(hass, SHADE).attributes["current_position"] == 40
     assert state_of(hass, SHADE) == "open"
 
     backend = _backend(whole_house)
+    # Raised from elsewhere (a keypad's raise button, another client), for 5 s of its 20 s travel.
+    await backend.async_move_shade(LIVING_SHADE, 1, ShadeMove.RAISE)
+    await _travel(hass, freezer, 5)
     with patch.object(
         backend, "async_move_shade", wraps=backend.async_move_shade
     ) as move:
-        await _cover(hass, "open_cover", SHADE)
-        await _travel(hass, freezer, 5)
         await _cover(hass, "stop_cover", SHADE)
     move.assert_called_once_with(LIVING_SHADE, 1, ShadeMove.STOP)
-    await _travel(hass, freezer, FULL_TRAVEL_SECONDS)
     position = get_state(hass, SHADE).attributes["current_position"]
     assert 40 < position < 100
+    await _travel(hass, freezer, FULL_TRAVEL_SECONDS)
+    assert get_state(hass, SHADE).attributes["current_position"] == position
 
 
 async def test_tilt_lp33(

@@ -215,7 +215,7 @@ async def test_room_by_room(
     assert _rows(kitchen["Kitchen sensor"]) == [
         "binary_sensor.kitchen_sensor_occupancy"
     ]
-    # The processor and what has no room come first, outside the rooms.
+    # What has no room (the processor's virtual keypad, the timeclock) comes first, outside the rooms.
     titles = [card.get("title") for card in controls["cards"]]
-    assert titles[0] == "Whole house"
-    assert "Outdoor timeclock" in titles
+    assert titles[:2] == ["Homeowner keypad", "Outdoor timeclock"]
+    assert titles[2:] == [None] * len(rooms)

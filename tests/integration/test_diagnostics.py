@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -26,6 +27,15 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from .conftest import KITCHEN, PROCESSOR, emulated_data, get_device
+from .whole_house import (
+    DIMMERS,
+    HOMEOWNER_KEYPAD,
+    KITCHEN_KEYPAD,
+    KITCHEN_SENSOR,
+    LIVING_SHADE,
+    STUDY_BLIND,
+    TIMECLOCK,
+)
 
 
 async def test_diagnostics(
@@ -120,3 +130,53 @@ async def test_device_diagnostics(
     assert await get_diagnostics_for_device(
         hass, hass_client, init_integration, stale
     ) == {"in_system": False}
+
+
+@pytest.mark.parametrize(
+    "serial",
+    [DIMMERS, STUDY_BLIND, KITCHEN_KEYPAD, KITCHEN_SENSOR, TIMECLOCK],
+)
+async def test_device_diagnostics_of_every_kind(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    whole_house: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+    serial: str,
+) -> None:
+    """A dimmer's, a shade's, a keypad's, a sensor's and a timeclock's download: its description and its state."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    device = get_device(hass, whole_house.entry_id, serial)
+    diagnostics: dict[str, Any] = await get_diagnostics_for_device(
+        hass, hass_client, whole_house, device
+    )
+    assert diagnostics == snapshot
+    assert diagnostics["connected"] is True
+
+
+async def test_whole_house_diagnostics_lists_every_device(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    whole_house: MockConfigEntry,
+) -> None:
+    """The entry's download holds every device that is neither a module nor an area, with its state."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, whole_house
+    )
+    devices = diagnostics["devices"]
+    assert set(devices) == {
+        DIMMERS,
+        LIVING_SHADE,
+        STUDY_BLIND,
+        KITCHEN_KEYPAD,
+        HOMEOWNER_KEYPAD,
+        KITCHEN_SENSOR,
+        TIMECLOCK,
+    }
+    keypad = devices[KITCHEN_KEYPAD]
+    assert keypad["device"]["inputs"][0]["engraving"] == "Dinner"
+    assert keypad["device"]["inputs"][0]["programming"]["model"] == (
+        "SingleActionProgrammingModel"
+    )
+    assert keypad["state"]["indicators"] == {"1": "off", "2": "off", "4": "off"}
+    assert devices[HOMEOWNER_KEYPAD]["device"]["serial_number"] is None

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
 from .conftest import get_device, get_state, state_of
-from .whole_house import DIMMERS, KITCHEN_SENSOR, SENSOR_MODEL
+from .whole_house import KITCHEN_SENSOR, PANEL, SENSOR_MODEL
 
 OCCUPANCY = "binary_sensor.kitchen_sensor_occupancy"
 
@@ -58,6 +58,6 @@ async def test_occupancy_only_for_sensors(
 ) -> None:
     """A device without occupancy cannot be given a person."""
     with pytest.raises(ServiceValidationError) as err:
-        await _set_occupancy(hass, whole_house, DIMMERS, True)
+        await _set_occupancy(hass, whole_house, PANEL, True)
     assert err.value.translation_key == "not_for_this_device"
-    assert "Dining room dimmers" in str(err.value)
+    assert "Kitchen panel" in str(err.value)
