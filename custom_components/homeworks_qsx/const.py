@@ -96,6 +96,7 @@ ATTR_HOST: Final = "host"
 ATTR_GESTURE: Final = "gesture"
 ATTR_OCCUPIED: Final = "occupied"
 ATTR_LEVEL: Final = "level"
+ATTR_OUTPUT: Final = "output"
 
 
 class BackendType(StrEnum):

@@ -56,7 +56,6 @@ def level_to_brightness(level: float) -> int:
 class HomeworksQsxLightEntityDescription(LightEntityDescription):
     """Describes the light of a dimmed output; `key` is the output's stable key on its device."""
 
-    capability: Capability = Capability.LEVELS
     level_fn: Callable[[DeviceState, int], float] = lambda state, number: (
         state.output_level(number)
     )

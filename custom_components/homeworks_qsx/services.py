@@ -43,6 +43,7 @@ from .const import (
     ATTR_LEVEL,
     ATTR_OCCUPIED,
     ATTR_OPEN,
+    ATTR_OUTPUT,
     ATTR_POWERED,
     ATTR_TEMPERATURE,
     ATTR_UP,
@@ -61,6 +62,7 @@ from .qsx import (
     Fault,
     Gesture,
     UnknownObjectError,
+    ZoneDescription,
 )
 from .qsx.leap import LeapCredentials, PairingServer
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
@@ -105,6 +107,9 @@ class _Simulation:
     field: str
     schema: probatio.Schema
     capability: Capability | None = None
+    with_output: bool = (
+        False  # the condition is of one output of the device (`ATTR_OUTPUT`)
+    )
 
 
 SIMULATIONS: dict[str, _Simulation] = {
@@ -148,11 +153,19 @@ SIMULATIONS: dict[str, _Simulation] = {
     SERVICE_SET_MANUAL_LEVEL: _Simulation(
         fault=Fault.MANUAL_LEVEL,
         field=ATTR_LEVEL,
-        schema=_schema(
-            ATTR_LEVEL,
-            probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=100)),
+        schema=probatio.Schema(
+            {
+                **_DEVICES,
+                probatio.Required(ATTR_LEVEL): probatio.All(
+                    probatio.Coerce(float), probatio.Range(min=0, max=100)
+                ),
+                probatio.Optional(ATTR_OUTPUT, default=1): probatio.All(
+                    probatio.Coerce(int), probatio.Range(min=1)
+                ),
+            }
         ),
         capability=Capability.LEVELS,
+        with_output=True,
     ),
 }
 
@@ -276,8 +289,27 @@ def _require(target: _Target, capability: Capability, translation_key: str) -> N
         )
 
 
+def _require_level_output(target: _Target, output: int) -> None:
+    """Refuse an output the device does not have, or whose state is no level."""
+    device = _device(target)
+    if device is not None and not any(
+        isinstance(item, ZoneDescription) and item.has_level and item.number == output
+        for item in device.outputs
+    ):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_level_output",
+            translation_placeholders={"device": device.name, "output": str(output)},
+        )
+
+
 @simulation_exception_handler
-async def _async_simulate(target: _Target, fault: Fault, value: bool | float) -> None:
+async def _async_simulate(
+    target: _Target, fault: Fault, value: bool | float, output: int | None
+) -> None:
+    if output is not None and (emulated := target.runtime.emulated) is not None:
+        await emulated.async_simulate(target.serial, fault, value, output=output)
+        return
     await target.runtime.backend.async_simulate(target.serial, fault, value)
 
 
@@ -316,9 +348,12 @@ async def _async_handle_simulation(simulation: _Simulation, call: ServiceCall) -
             )
         if simulation.capability is not None:
             _require(target, simulation.capability, "not_for_this_device")
+        if simulation.with_output:
+            _require_level_output(target, call.data[ATTR_OUTPUT])
     value = call.data[simulation.field]
+    output: int | None = call.data[ATTR_OUTPUT] if simulation.with_output else None
     for target in targets:
-        await _async_simulate(target, simulation.fault, value)
+        await _async_simulate(target, simulation.fault, value, output)
 
 
 async def _async_press_button(call: ServiceCall) -> None:

@@ -20,6 +20,7 @@ from custom_components.homeworks_qsx.qsx.const import ShadeMove
 from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
 from .conftest import get_device, get_state, state_of
@@ -164,3 +165,19 @@ async def test_moved_by_hand(
     )
     await _travel(hass, freezer, FULL_TRAVEL_SECONDS)
     assert get_state(hass, SHADE).attributes["current_position"] == 65
+
+
+async def test_moved_by_hand_refusals(
+    hass: HomeAssistant, whole_house: MockConfigEntry
+) -> None:
+    """A shade has one output; a device without levels cannot be moved by hand."""
+    shade = get_device(hass, whole_house.entry_id, LIVING_SHADE)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_manual_level",
+            {"device_id": shade.id, "level": 65, "output": 2},
+            blocking=True,
+        )
+    assert err.value.translation_key == "no_level_output"
+    assert str(err.value) == "Living room shade has no dimmed or shade output 2"

@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.homeworks_qsx.const import DOMAIN
 from custom_components.homeworks_qsx.light import (
     brightness_to_level,
     level_to_brightness,
@@ -27,7 +28,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
-from .conftest import get_state, state_of
+from .conftest import get_device, get_state, state_of
 from .whole_house import DIMMERS
 
 CHANDELIER = "light.dining_room_dimmers_chandelier"
@@ -179,3 +180,18 @@ async def test_unavailable_when_stopped(
     """A stopped backend makes the lights unavailable."""
     await _backend(whole_house).async_stop()
     assert state_of(hass, CHANDELIER) == "unavailable"
+
+
+async def test_set_by_hand(hass: HomeAssistant, whole_house: MockConfigEntry) -> None:
+    """The manual level action sets a dimming module's zone as its own control would; the light follows."""
+    device = get_device(hass, whole_house.entry_id, DIMMERS)
+    await hass.services.async_call(
+        DOMAIN,
+        "set_manual_level",
+        {"device_id": device.id, "level": 40, "output": 2},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert _level(whole_house, 2) == 40
+    assert get_state(hass, SCONCES).attributes["brightness"] == 102
+    assert state_of(hass, CHANDELIER) == "off"
