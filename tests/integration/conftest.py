@@ -198,8 +198,7 @@ async def init_integration(
     return mock_config_entry
 
 
-@pytest.fixture
-async def whole_house(hass: HomeAssistant) -> AsyncGenerator[MockConfigEntry]:
+async def async_set_up_whole_house(hass: HomeAssistant) -> MockConfigEntry:
     """Set up the emulated whole house of whole_house.py: every kind of device, from the model's constructors."""
     description = house_description()
 
@@ -216,12 +215,19 @@ async def whole_house(hass: HomeAssistant) -> AsyncGenerator[MockConfigEntry]:
         entry_id="01JQSXWHOLEHOUSE000000000",
     )
     entry.add_to_hass(hass)
+    # Set-up builds the system from the entry once; later starts restore it from the stored state.
     with patch(
         "custom_components.homeworks_qsx.async_build_description", side_effect=build
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-        yield entry
+    return entry
+
+
+@pytest.fixture
+async def whole_house(hass: HomeAssistant) -> MockConfigEntry:
+    """Set up the emulated whole house."""
+    return await async_set_up_whole_house(hass)
 
 
 @pytest.fixture
