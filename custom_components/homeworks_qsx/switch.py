@@ -1,8 +1,9 @@
 """Switches of HomeWorks QSX devices: switched zones, contact closure outputs, keypad LEDs and timeclocks.
 
-One switch per switched or CCO output, chosen by its control type (dimmed outputs are lights, shades covers). A device whose outputs keep their numbers (a switching module)
-names them from the system description (else translated: "Zone 1", "CCO"); a device whose outputs the processor
-lists (an area group, LEAP, LP16) finds each by its processor id and names it as the processor does. LEAP does not
+One switch per switched or CCO output, chosen by its control type (dimmed outputs are lights, shades covers). A
+device whose outputs keep their numbers (a switching module) names them from the system description (else
+translated: "Zone 1", "CCO"); a device whose outputs the processor lists (an area group, LEAP, LP16) finds each by
+its processor id and names it as the processor does. LEAP does not
 tell a maintained CCO from a momentary one, so a listed CCO zone is a plain close/open switch; a module's own CCO
 pulses when it is momentary.
 
