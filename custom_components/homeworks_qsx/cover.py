@@ -77,7 +77,10 @@ def cover_description(
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[CoverEntity]:
-    if Capability.LEVELS not in runtime.backend.capabilities:
+    if (
+        Capability.LEVELS not in runtime.backend.capabilities
+        or Capability.LEVELS not in device.capabilities
+    ):
         return []
     return [
         HomeworksQsxCover(runtime, device, output, cover_description(device, output))

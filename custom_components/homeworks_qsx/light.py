@@ -78,7 +78,10 @@ def light_description(
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[LightEntity]:
-    if Capability.LEVELS not in runtime.backend.capabilities:
+    if (
+        Capability.LEVELS not in runtime.backend.capabilities
+        or Capability.LEVELS not in device.capabilities
+    ):
         return []
     return [
         HomeworksQsxLight(runtime, device, output, light_description(device, output))
