@@ -809,25 +809,29 @@ class Emulator:
         self._button_event(record, item.number, ButtonAction.RELEASE)
         record.last_release[item.number] = self._scheduler.monotonic()
 
-    def _reachable_output(self, integration_id: int) -> tuple[DeviceRecord, int] | None:
-        """Return the reachable device beside the modules and its output that `integration_id` names, or None.
+    def _level_output(
+        self, integration_id: int, *, reachable: bool = True
+    ) -> tuple[DeviceRecord, int] | None:
+        """Return the device beside the modules and its output that `integration_id` names, or None.
 
-        A description names only outputs it has (validation checks every target).
+        None as well for a module's output, and with `reachable` for a device without power or link. A
+        description names only outputs it has (validation checks every target).
         """
         ref = self._description.output_by_integration_id(integration_id)
         record = self._devices.get(ref.serial)
-        if record is None or ref.zone is None or not record.reachable:
+        if record is None or ref.zone is None or (reachable and not record.reachable):
             return None
         return record, ref.zone
 
     def _level_targets(
-        self, targets: tuple[tuple[int, float], ...]
+        self, targets: tuple[tuple[int, float], ...], *, reachable: bool = True
     ) -> list[tuple[DeviceRecord, int]]:
-        """Return the reachable level outputs among `targets` (a module's outputs are not level outputs)."""
+        """Return the level outputs among `targets` (a module's outputs are not level outputs)."""
         return [
             target
             for integration_id, _ in targets
-            if (target := self._reachable_output(integration_id)) is not None
+            if (target := self._level_output(integration_id, reachable=reachable))
+            is not None
         ]
 
     def _run_press(self, item: InputDescription) -> None:
@@ -879,7 +883,7 @@ class Emulator:
                     self.set_cco(ref.serial, level > 0)
                 else:
                     self.set_zone(ref.serial, ref.zone, level > 0)
-            elif (target := self._reachable_output(integration_id)) is not None:
+            elif (target := self._level_output(integration_id)) is not None:
                 self._go_to_level(*target, level)
 
     def _output_level(self, integration_id: int) -> float:
@@ -907,7 +911,8 @@ class Emulator:
             active = all(self._output_level(iid) > 0 for iid, _ in targets)
         elif model is ProgrammingModel.OPEN_STOP_CLOSE_STOP:
             active = any(
-                target.moving(output) for target, output in self._level_targets(targets)
+                target.moving(output)
+                for target, output in self._level_targets(targets, reachable=False)
             )
         else:
             return None
@@ -1050,6 +1055,8 @@ class Emulator:
             record.cancel_timers()
             for output, motion in list(record.motions.items()):
                 self._stop_at(record, output, motion.level_at(now))
+            for output in list(record.stuck):  # nor is it "moving" any more (LP33)
+                self._stop(record, output)
 
     # ----------------------------------------------------------------------------------------------------------
     # Structure
