@@ -120,7 +120,7 @@ class Mirror:
         """Apply one event: a real change, but a ramp's pushes (LP27) which may repeat a level."""
         serial = event.serial
         assert serial is not None
-        key = (serial, event.zone)
+        key = (serial, event.zone or 0)
         if event.kind is EventKind.LEVEL and serial in DEVICES:
             self.levels[key] = event.value
         elif event.kind is EventKind.TILT:
