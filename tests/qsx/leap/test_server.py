@@ -242,14 +242,13 @@ async def test_lp16_ids_unique_and_derived(
 
 
 async def test_lp17_no_cci_buttons_or_leds(leap: Opener) -> None:
-    """LP17: the CCI, buttons and LEDs are not in LEAP."""
+    """LP17, LP36: a module's CCI, front buttons and LEDs are not in LEAP: it is a device without buttons."""
     session: LeapSession = await leap()
-    for url in (
-        "/device/81/buttongroup/expanded",
-        "/button/1/status/event",
-        "/led/1/status",
-        "/device/81/status",
-    ):
+    for url in ("/device/81/buttongroup/expanded", "/device/81/buttongroup"):
+        reply = await session.request("ReadRequest", url)
+        assert reply["Header"]["StatusCode"] == "204 NoContent"
+        assert "Body" not in reply
+    for url in ("/button/1/status/event", "/led/1/status", "/button/81"):
         reply = await session.request("ReadRequest", url)
         assert reply["Header"]["StatusCode"] == "404 NotFound"
 
@@ -518,7 +517,16 @@ async def test_lp19_ignored_command_shows_real_state(
     [
         (f"/zone/{ISLAND}/commandprocessor", None, "Body.Command"),
         (f"/zone/{ISLAND}/commandprocessor", {"Command": "GoToLevel"}, "Body.Command"),
-        (f"/zone/{ISLAND}/commandprocessor", command("Raise"), "Unknown CommandType"),
+        (
+            f"/zone/{ISLAND}/commandprocessor",
+            command("Raise"),
+            "does not apply to a switched zone",
+        ),
+        (
+            f"/zone/{ISLAND}/commandprocessor",
+            command("Flash"),
+            "Unknown CommandType",
+        ),
         (
             f"/zone/{ISLAND}/commandprocessor",
             {"Command": {"CommandType": ["GoToLevel"]}},

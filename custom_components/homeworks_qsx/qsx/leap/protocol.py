@@ -33,6 +33,7 @@ LONG_LINE_LINGER: Final = 0.5
 PING_URL: Final = "/server/1/status/ping"
 ZONE_STATUS_URL: Final = "/zone/status"
 AREA_STATUS_URL: Final = "/area/status"
+TIMECLOCK_STATUS_URL: Final = "/timeclock/status"  # LP45
 PRODUCT_TYPE_QSX: Final = "Lutron HWQS Project"  # LP10
 
 
@@ -111,7 +112,24 @@ class BodyType(StrEnum):
     MULTIPLE_AREA_STATUSES = "MultipleAreaStatus"
     ONE_AREA_STATUS = "OneAreaStatus"
     MULTIPLE_CONTROL_STATIONS = "MultipleControlStationDefinition"
+    ONE_CONTROL_STATION = "OneControlStationDefinition"
     ONE_LINK = "OneLinkDefinition"
+    MULTIPLE_BUTTON_GROUPS = "MultipleButtonGroupDefinition"
+    MULTIPLE_BUTTON_GROUPS_EXPANDED = "MultipleButtonGroupExpandedDefinition"  # LP36
+    ONE_BUTTON_GROUP = "OneButtonGroupDefinition"
+    MULTIPLE_BUTTONS = "MultipleButtonDefinition"
+    ONE_BUTTON = "OneButtonDefinition"  # LP36
+    ONE_BUTTON_STATUS_EVENT = "OneButtonStatusEvent"  # LP38
+    ONE_PROGRAMMING_MODEL = "OneProgrammingModelDefinition"
+    ONE_LED = "OneLEDDefinition"
+    ONE_LED_STATUS = "OneLEDStatus"  # LP41
+    MULTIPLE_TIMECLOCKS = "MultipleTimeclockDefinition"  # LP46
+    ONE_TIMECLOCK = "OneTimeclockDefinition"
+    MULTIPLE_TIMECLOCK_STATUSES = "MultipleTimeclockStatus"  # LP46
+    ONE_TIMECLOCK_STATUS = "OneTimeclockStatus"  # LP46
+    MULTIPLE_TIMECLOCK_EVENTS = "MultipleTimeclockEventDefinition"  # LP46
+    ONE_TIMECLOCK_EVENT = "OneTimeclockEventDefinition"
+    ONE_DEVICE_STATUS = "OneDeviceStatus"  # LP49
     ONE_PING = "OnePingResponse"
     EXCEPTION = "ExceptionDetail"
 
@@ -134,18 +152,51 @@ _BODY_KEYS: Final = {
     BodyType.MULTIPLE_AREA_STATUSES: "AreaStatuses",
     BodyType.ONE_AREA_STATUS: "AreaStatus",
     BodyType.MULTIPLE_CONTROL_STATIONS: "ControlStations",
+    BodyType.ONE_CONTROL_STATION: "ControlStation",
     BodyType.ONE_LINK: "Link",
+    BodyType.MULTIPLE_BUTTON_GROUPS: "ButtonGroups",
+    BodyType.MULTIPLE_BUTTON_GROUPS_EXPANDED: "ButtonGroupsExpanded",
+    BodyType.ONE_BUTTON_GROUP: "ButtonGroup",
+    BodyType.MULTIPLE_BUTTONS: "Buttons",
+    BodyType.ONE_BUTTON: "Button",
+    BodyType.ONE_BUTTON_STATUS_EVENT: "ButtonStatus",
+    BodyType.ONE_PROGRAMMING_MODEL: "ProgrammingModel",
+    BodyType.ONE_LED: "LED",
+    BodyType.ONE_LED_STATUS: "LEDStatus",
+    BodyType.MULTIPLE_TIMECLOCKS: "Timeclocks",
+    BodyType.ONE_TIMECLOCK: "Timeclock",
+    BodyType.MULTIPLE_TIMECLOCK_STATUSES: "TimeclockStatuses",
+    BodyType.ONE_TIMECLOCK_STATUS: "TimeclockStatus",
+    BodyType.MULTIPLE_TIMECLOCK_EVENTS: "TimeclockEvents",
+    BodyType.ONE_TIMECLOCK_EVENT: "TimeclockEvent",
+    BodyType.ONE_DEVICE_STATUS: "DeviceStatus",
     BodyType.ONE_PING: "PingResponse",
     BodyType.EXCEPTION: "Message",
 }
 
 
 class CommandType(StrEnum):
-    """Zone commands of LP19."""
+    """Zone commands (LP19, LP25, LP31)."""
 
     GO_TO_LEVEL = "GoToLevel"
     GO_TO_SWITCHED_LEVEL = "GoToSwitchedLevel"
     GO_TO_CCO_LEVEL = "GoToCCOLevel"
+    GO_TO_DIMMED_LEVEL = "GoToDimmedLevel"
+    RAISE = "Raise"
+    LOWER = "Lower"
+    STOP = "Stop"
+    GO_TO_TILT = "GoToTilt"
+    GO_TO_SHADE_LEVEL = "GoToShadeLevel"
+    GO_TO_SHADE_LEVEL_WITH_TILT = "GoToShadeLevelWithTilt"
+
+
+class ButtonCommandType(StrEnum):
+    """Button commands (LP40)."""
+
+    PRESS_AND_RELEASE = "PressAndRelease"
+    PRESS_AND_HOLD = "PressAndHold"
+    RELEASE = "Release"
+    MULTI_TAP = "MultiTap"
 
 
 class LeapError(Exception):

@@ -10,7 +10,9 @@ in one form at a time, chosen when it is served, so that clients are tested agai
 - `UNTAGGED`: one `ReadResponse` `One…Status` per changed object, without a `ClientTag`, with the object's status
   URL, as Caséta sends zone changes (LP55 b).
 
-The subscription's first answer (`SubscribeResponse`, the full state) is the same in every form.
+The subscription's first answer (`SubscribeResponse`, the full state) is the same in every form. A subscription to
+one object (an LED's status, a button's events, an area's status) gets `One…` lines on its own URL, tagged, in
+the first two forms (`object_line`), and untagged in the third.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Final
 
 from .protocol import (
     AREA_STATUS_URL,
+    TIMECLOCK_STATUS_URL,
     ZONE_STATUS_URL,
     BodyType,
     CommuniqueType,
@@ -36,6 +39,7 @@ MAX_PUSH_STATUSES: Final = 1000
 ONE_STATUS: Final = {
     ZONE_STATUS_URL: BodyType.ONE_ZONE_STATUS,
     AREA_STATUS_URL: BodyType.ONE_AREA_STATUS,
+    TIMECLOCK_STATUS_URL: BodyType.ONE_TIMECLOCK_STATUS,
 }
 
 
@@ -110,4 +114,20 @@ class Push:
         return encode_reply(prefix, status)
 
 
-__all__ = ["MAX_PUSH_STATUSES", "Push", "PushForm", "Subscription"]
+def object_line(
+    form: PushForm,
+    subscription: Subscription,
+    url: str,
+    body_type: BodyType,
+    content: str,
+) -> bytes:
+    """Return the line a subscription to one object (`url`) receives: its `One…` content, already encoded."""
+    if form is PushForm.UNTAGGED:
+        prefix = reply_prefix(
+            CommuniqueType.READ_RESPONSE, Status.OK, url, None, body_type
+        )
+        return encode_reply(prefix, content)
+    return encode_reply(subscription.prefix, content)
+
+
+__all__ = ["MAX_PUSH_STATUSES", "Push", "PushForm", "Subscription", "object_line"]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import itertools
@@ -39,13 +39,16 @@ import logging
 import secrets
 from typing import Any, Final, override
 
+from ...const import ButtonAction
 from ...events import Event, EventKind, Unsubscribe
 from ...leap.protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
     MAX_INBOUND_LINE_BYTES,
     PAGE_SIZE,
+    TIMECLOCK_STATUS_URL,
     ZONE_STATUS_URL,
+    BodyType,
     LeapError,
     LineReader,
     Pager,
@@ -60,7 +63,7 @@ from ...leap.protocol import (
     request_tag,
     request_url,
 )
-from ...leap.pushes import Push, PushForm, Subscription
+from ...leap.pushes import Push, PushForm, Subscription, object_line
 from .. import Emulator
 from ..limits import (
     DEFAULT_HOST,
@@ -74,7 +77,7 @@ from ..limits import (
 from ..sessions import ServedSession, WriteBuffer, peer_address, peer_name
 from .certs import LeapCredentials
 from .handlers import RequestHandler
-from .resources import Profile
+from .resources import Profile, ResourceTree, StatusUse
 from .tls import TlsListener
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,6 +94,18 @@ MAX_LINES_PER_TURN: Final = 64
 # Queued reply bytes written out at once, without waiting for the end of the batch (the write limit is checked
 # after each reply, not only after the batch).
 WRITE_CHUNK_BYTES: Final = 64 * 1024
+# Button events waiting for the next push (they are events, not states: none is merged); the oldest give way.
+MAX_PENDING_BUTTON_EVENTS: Final = 1024
+_ZONE_EVENTS: Final = frozenset(
+    {EventKind.ZONE, EventKind.CCO, EventKind.LEVEL, EventKind.TILT}
+)
+# LP38: the wire names of the keypad events.
+EVENT_TYPES: Final = {
+    ButtonAction.PRESS: "Press",
+    ButtonAction.RELEASE: "Release",
+    ButtonAction.LONG_PRESS: "LongHold",
+    ButtonAction.MULTI_TAP: "MultiTap",
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -212,8 +227,14 @@ class LeapServer:
         self._sessions: set[_Session] = set()
         self._numbers = itertools.count(1)
         self._unsubscribe: Unsubscribe | None = None
-        # Zone ids changed since the last push, in order.
+        # Ids changed since the last push, in order: zones, areas (occupancy), LEDs, timeclocks; button events.
         self._pending: dict[int, None] = {}
+        self._pending_areas: dict[int, None] = {}
+        self._pending_leds: dict[int, None] = {}
+        self._pending_timeclocks: dict[int, None] = {}
+        self._pending_buttons: deque[tuple[int, str]] = deque(
+            maxlen=MAX_PENDING_BUTTON_EVENTS
+        )
         self._flush_handle: asyncio.Handle | None = None
         # Lines are being handled: what they cause is written right after.
         self._handling = False
@@ -229,6 +250,7 @@ class LeapServer:
             "pushes": 0,
             "commands": 0,
             "ignored_commands": 0,
+            "dropped_button_events": 0,
         }
         self._requests = RequestHandler(
             emulator,
@@ -301,6 +323,7 @@ class LeapServer:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        self._requests.close()
         for session in list(self._sessions):
             self._abort(session)
         server, self._server = self._server, None
@@ -308,22 +331,54 @@ class LeapServer:
             await server.stop()
         self.errors.close()
 
-    # Pushes (LP18).
+    # Pushes (LP18, LP38, LP41–LP46, LP56).
 
     def _on_event(self, event: Event) -> None:
-        if event.kind is EventKind.ZONE:
-            key: tuple[str, int | None] = (str(event.serial), event.zone)
-        elif event.kind is EventKind.CCO:
-            key = (str(event.serial), None)
-        else:
-            return
-        zone_id = self._requests.zone_ids.get(key)
-        if zone_id is None:
-            self._requests.tree()  # a module added since the tree was built
-            zone_id = self._requests.zone_ids.get(key)
+        kind = event.kind
+        if kind in _ZONE_EVENTS:
+            number = None if kind is EventKind.CCO else event.zone
+            zone_id = self._lookup(
+                lambda: self._requests.zone_ids, (str(event.serial), number)
+            )
             if zone_id is None:
                 return
-        self._pending[zone_id] = None
+            self._pending[zone_id] = None
+        elif kind is EventKind.INDICATOR and event.zone is not None:
+            led_id = self._lookup(
+                lambda: self._requests.led_ids, (str(event.serial), event.zone)
+            )
+            if led_id is None:
+                return
+            self._pending_leds[led_id] = None
+        elif (
+            kind is EventKind.BUTTON
+            and isinstance(event.value, ButtonAction)
+            and event.zone is not None
+        ):
+            button_id = self._lookup(
+                lambda: self._requests.button_ids, (str(event.serial), event.zone)
+            )
+            if button_id is None:
+                return
+            if len(self._pending_buttons) == MAX_PENDING_BUTTON_EVENTS:
+                self._counters["dropped_button_events"] += 1
+            self._pending_buttons.append((button_id, EVENT_TYPES[event.value]))
+        elif kind is EventKind.OCCUPANCY:
+            area_id = self._lookup(
+                lambda: self._requests.tree().device_areas, str(event.serial)
+            )
+            if area_id is None:
+                return
+            self._pending_areas[area_id] = None
+        elif kind is EventKind.TIMECLOCK:
+            clock_id = self._lookup(
+                lambda: self._requests.timeclock_ids, str(event.serial)
+            )
+            if clock_id is None:
+                return
+            self._pending_timeclocks[clock_id] = None
+        else:
+            return
         if self._flush_handle is None and not self._handling:
             with contextlib.suppress(
                 RuntimeError
@@ -332,50 +387,123 @@ class LeapServer:
                     self._flush_soon
                 )
 
+    def _lookup[K](self, index: Callable[[], Mapping[K, int]], key: K) -> int | None:
+        """Return the id of `key` in one of the handler's indexes (`index` gives it); the tree is rebuilt on a miss."""
+        found = index().get(key)
+        if found is None:
+            self._requests.tree()  # a device added since the tree was built
+            found = index().get(key)
+        return found
+
     def _flush_soon(self) -> None:
         self._flush_handle = None
         self._push()
         self._write_all()
 
+    def _subscribers(self, url: str) -> list[_Session]:
+        return [s for s in self._sessions if url in s.subscriptions]
+
     def _push(self) -> None:
-        """Send the statuses of the zones (and areas) changed since the last push to every subscription."""
-        if not self._pending:
+        """Send what changed since the last push to every subscription, in the order of the changes per kind."""
+        if not (
+            self._pending
+            or self._pending_areas
+            or self._pending_leds
+            or self._pending_buttons
+            or self._pending_timeclocks
+        ):
             return
-        changed, self._pending = list(self._pending), {}
         tree = self._requests.tree()
+        self._push_button_events()
+        areas = self._push_zones(tree)
+        self._push_areas(areas)
+        self._push_leds(tree)
+        self._push_timeclocks(tree)
+
+    def _push_zones(self, tree: ResourceTree) -> dict[int, None]:
+        """Push the changed zones; return the areas they are in (with the areas changed otherwise)."""
+        changed, self._pending = list(self._pending), {}
         targets = [
             tree.targets[zone_id] for zone_id in changed if zone_id in tree.targets
         ]
-        zone_subscribers = [
-            s for s in self._sessions if ZONE_STATUS_URL in s.subscriptions
-        ]
+        zone_subscribers = self._subscribers(ZONE_STATUS_URL)
         if zone_subscribers and targets:
             state = self.emulator.state
             statuses = [
                 (
                     f"/zone/{target.zone_id}/status",
-                    tree.zone_status_json(target, state(target.serial)),
+                    tree.zone_status_json(target, state(target.serial), StatusUse.PUSH),
                 )
                 for target in targets
             ]
             self._send_push(zone_subscribers, ZONE_STATUS_URL, statuses)
-        areas = {target.area_id for target in targets}
-        if areas:
-            changed_areas: list[dict[str, Any]] = []
-            for area_id in sorted(areas):
-                status = tree.area_status(area_id, self.emulator.state)
-                if status != self._requests.area_statuses.get(area_id):
-                    self._requests.area_statuses[area_id] = status
-                    changed_areas.append(status)
-            area_subscribers = [
-                s for s in self._sessions if AREA_STATUS_URL in s.subscriptions
-            ]
-            if area_subscribers and changed_areas:
-                self._send_push(
-                    area_subscribers,
-                    AREA_STATUS_URL,
-                    [(status["href"], encode_json(status)) for status in changed_areas],
+        areas, self._pending_areas = self._pending_areas, {}
+        for target in targets:
+            areas[target.area_id] = None
+        return areas
+
+    def _push_areas(self, areas: Mapping[int, None]) -> None:
+        changed_areas: list[dict[str, Any]] = []
+        for area_id in sorted(areas):
+            status = self._requests.area_status(area_id)
+            if status != self._requests.area_statuses.get(area_id):
+                self._requests.area_statuses[area_id] = status
+                changed_areas.append(status)
+        if not changed_areas:
+            return
+        area_subscribers = self._subscribers(AREA_STATUS_URL)
+        encoded = [(status["href"], encode_json(status)) for status in changed_areas]
+        if area_subscribers:
+            self._send_push(area_subscribers, AREA_STATUS_URL, encoded)
+        for url, content in encoded:
+            self._send_object(url, BodyType.ONE_AREA_STATUS, content)
+
+    def _push_leds(self, tree: ResourceTree) -> None:
+        changed, self._pending_leds = list(self._pending_leds), {}
+        for led_id in changed:
+            target = tree.led_targets.get(led_id)
+            if target is not None:
+                self._send_object(
+                    f"/led/{led_id}/status",
+                    BodyType.ONE_LED_STATUS,
+                    encode_json(self._requests.led_status(target)),
                 )
+
+    def _push_button_events(self) -> None:
+        events = list(self._pending_buttons)
+        self._pending_buttons.clear()
+        for button_id, event_type in events:
+            self._send_object(
+                f"/button/{button_id}/status/event",
+                BodyType.ONE_BUTTON_STATUS_EVENT,
+                encode_json(
+                    {
+                        "Button": {"href": f"/button/{button_id}"},
+                        "ButtonEvent": {"EventType": event_type},
+                    }
+                ),
+            )
+
+    def _push_timeclocks(self, tree: ResourceTree) -> None:
+        changed, self._pending_timeclocks = list(self._pending_timeclocks), {}
+        subscribers = self._subscribers(TIMECLOCK_STATUS_URL)
+        targets = [
+            tree.timeclock_targets[clock_id]
+            for clock_id in changed
+            if clock_id in tree.timeclock_targets
+        ]
+        if subscribers and targets:
+            self._send_push(
+                subscribers,
+                TIMECLOCK_STATUS_URL,
+                [
+                    (
+                        f"/timeclock/{target.timeclock_id}/status",
+                        encode_json(self._requests.timeclock_status(target)),
+                    )
+                    for target in targets
+                ],
+            )
 
     def _send_push(
         self,
@@ -389,6 +517,15 @@ class LeapServer:
             for line in push.lines(session.subscriptions[url]):
                 self._queue(session, line)
                 self._counters["pushes"] += 1
+
+    def _send_object(self, url: str, body_type: BodyType, content: str) -> None:
+        """Send one object's status (or event) to the subscribers of that object (LP38, LP41, LP56)."""
+        for session in self._subscribers(url):
+            line = object_line(
+                self.push_form, session.subscriptions[url], url, body_type, content
+            )
+            self._queue(session, line)
+            self._counters["pushes"] += 1
 
     # Writing.
 
