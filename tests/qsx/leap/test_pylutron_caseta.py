@@ -1,6 +1,7 @@
 """pylutron-caseta 0.30.0 (what Home Assistant's lutron_caseta runs) against the emulator's LEAP server.
 
-Certificates are issued by the emulator's CA; both profiles (LP16) are served.
+Certificates are issued by the emulator's CA; both profiles (LP16) are served. The whole house's tests run the
+library's processor code path (LP37: its login order) against lights, covers, keypads with LEDs and occupancy.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 import contextlib
+import datetime as dt
 import functools
 import ssl
 from typing import Any
@@ -15,11 +17,13 @@ from typing import Any
 from pylutron_caseta.smartbridge import Smartbridge
 import pytest
 
+from custom_components.homeworks_qsx.qsx.const import Fault, Gesture
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
+from tests.qsx.house import DIMMER, KEYPAD, SCENE, SENSOR_3, SHADE, house_description
 from tests.qsx.lip.conftest import RawSession
 from tests.qsx.serving import WAIT, wait_for
 
@@ -250,3 +254,151 @@ async def test_a_certificate_of_another_ca_cannot_log_in(
         await asyncio.wait_for(bridge.connect(), 1)
     await close(bridge)
     assert profile_server.session_count == 0
+
+
+# The whole house (LP24–LP46): lights, covers, keypads with LEDs and occupancy, as Home Assistant's lutron_caseta
+# sees them through pylutron-caseta's processor code path.
+
+
+@pytest.fixture(params=[Profile.FULL, Profile.ANONYMOUS], ids=["full", "anonymous"])
+async def house_emulator(
+    request: pytest.FixtureRequest,
+    socket_enabled: None,
+    credentials: LeapCredentials,
+) -> AsyncGenerator[tuple[Emulator, LeapServer]]:
+    """Return the whole house, served in each profile."""
+    emulator = Emulator(house_description())
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0, profile=request.param)
+    await server.start()
+    yield emulator, server
+    await server.stop()
+    emulator.close()
+
+
+@pytest.fixture
+async def house_bridge(
+    house_emulator: tuple[Emulator, LeapServer], cert_files: tuple[str, str, str]
+) -> AsyncGenerator[Smartbridge]:
+    """Return pylutron-caseta logged in to the whole house."""
+    bridge = await connect(house_emulator[1].port, cert_files)
+    yield bridge
+    await close(bridge)
+
+
+def named(bridge: Smartbridge, domain: str) -> dict[str, Any]:
+    """Return pylutron-caseta's devices of a domain by name."""
+    return {device["name"]: device for device in bridge.get_devices_by_domain(domain)}
+
+
+async def test_lp24_lp30_lp35_sees_lights_covers_switches_and_keypads(
+    house_bridge: Smartbridge, house_emulator: tuple[Emulator, LeapServer]
+) -> None:
+    """LP24, LP30, LP34–LP37: dimmed zones are lights, the shade a cover, zones, CCOs and LEDs switches, keypads sensors."""
+    emulator = house_emulator[0]
+    assert house_bridge.get_devices()["1"]["type"] == "HWQSProcessor"
+    lights = named(house_bridge, "light")
+    assert sorted(lights) == [f"Kitchen_Dimmed {n}" for n in range(1, 5)]
+    assert {light["type"] for light in lights.values()} == {"Dimmed"}
+    covers = named(house_bridge, "cover")
+    assert list(covers) == [
+        "Living_Shade"
+    ]  # ShadeWithTilt is a type pylutron-caseta skips (LP33)
+    switches = named(house_bridge, "switch")
+    leds = [s for s in switches.values() if s["type"] == "KeypadLED"]
+    modules = emulator.description.modules
+    assert len(switches) - len(leds) == sum(len(m.outputs) for m in modules)
+    keypads = {
+        device["device_name"]: device
+        for device in house_bridge.get_devices_by_domain("sensor")
+    }
+    assert {name: device["type"] for name, device in keypads.items()} == {
+        "Kitchen keypad": "SeeTouchKeypad",
+        "Homeowner keypad": "HomeownerKeypad",
+    }
+    assert keypads["Kitchen keypad"]["serial"] == int(KEYPAD, 16)
+    buttons = house_bridge.get_buttons()
+    assert len(buttons) == 8  # seven on the wallstation, one on the virtual keypad
+    kitchen = [
+        b
+        for b in buttons.values()
+        if b["parent_device"] == keypads["Kitchen keypad"]["device_id"]
+    ]
+    assert sorted(b["button_number"] for b in kitchen) == list(range(1, 8))
+    assert len(leds) == sum(b["button_led"] is not None for b in buttons.values()) == 7
+    on = [state.name == "ON" for state in emulator.state(KEYPAD).indicators.values()]
+    assert sorted(led["current_state"] for led in leds) == sorted(
+        [*(100 if lit else 0 for lit in on), 0]  # the virtual keypad's LED is off
+    )
+
+
+async def test_lp25_lp31_sets_a_light_and_a_cover(
+    house_bridge: Smartbridge, house_emulator: tuple[Emulator, LeapServer]
+) -> None:
+    """LP25, LP27: set_value with and without a fade reaches the dimmer; LP31: the cover opens, lowers and stops."""
+    emulator = house_emulator[0]
+    light = named(house_bridge, "light")["Kitchen_Dimmed 1"]
+    changed = asyncio.Event()
+    house_bridge.add_subscriber(light["device_id"], changed.set)
+    await house_bridge.set_value(light["device_id"], 40)
+    assert emulator.state(DIMMER).zones[0].level == 40
+    await asyncio.wait_for(changed.wait(), WAIT)
+    assert house_bridge.get_device_by_id(light["device_id"])["current_state"] == 40
+    await house_bridge.set_value(
+        light["device_id"], 65, fade_time=dt.timedelta(seconds=3)
+    )
+    assert emulator.state(DIMMER).zones[0].level == 65
+    await wait_for(
+        lambda: house_bridge.get_device_by_id(light["device_id"])["current_state"] == 65
+    )
+    cover = named(house_bridge, "cover")["Living_Shade"]
+    await house_bridge.set_value(cover["device_id"], 100)
+    assert emulator.state(SHADE).zones[0].level == 100
+    await house_bridge.lower_cover(cover["device_id"])
+    await asyncio.sleep(0.3)  # LP33: a Stop within 200 ms would leave it where it was
+    await house_bridge.stop_cover(cover["device_id"])
+    assert 0 < emulator.state(SHADE).zones[0].level < 100
+    await wait_for(
+        lambda: (
+            house_bridge.get_device_by_id(cover["device_id"])["current_state"]
+            == round(emulator.state(SHADE).zones[0].level)
+        )
+    )
+
+
+async def test_lp38_lp42_a_press_reaches_the_button_callback_and_the_led(
+    house_bridge: Smartbridge, house_emulator: tuple[Emulator, LeapServer]
+) -> None:
+    """LP38, LP39: a press made on the emulator reaches the button subscriber; LP42: its LED follows; LP40: tap_button."""
+    emulator = house_emulator[0]
+    buttons = house_bridge.get_buttons()
+    [scene] = [
+        b
+        for b in buttons.values()
+        if b["type"] == "SeeTouchKeypad" and b["button_number"] == SCENE
+    ]
+    events: list[str] = []
+    house_bridge.add_button_subscriber(scene["device_id"], events.append)
+    emulator.press(KEYPAD, SCENE, Gesture.TAP)
+    await wait_for(lambda: events == ["Press", "Release"])
+    led = scene["button_led"]
+    await wait_for(lambda: house_bridge.get_device_by_id(led)["current_state"] == 100)
+    await house_bridge.turn_off(led)  # the LED as a switch: an UpdateRequest
+    assert emulator.state(KEYPAD).indicators[SCENE].name == "OFF"
+    await house_bridge.tap_button(scene["device_id"])
+    await wait_for(lambda: events == ["Press", "Release"] * 2)
+
+
+async def test_lp43_lp44_occupancy_groups(
+    house_bridge: Smartbridge, house_emulator: tuple[Emulator, LeapServer]
+) -> None:
+    """LP43, LP44: an occupancy group per room with a sensor, from the sensor devices; changes reach the subscriber."""
+    emulator = house_emulator[0]
+    groups = {group["name"]: group for group in house_bridge.occupancy_groups.values()}
+    assert sorted(groups) == ["Kitchen Occupancy", "Living Occupancy"]
+    assert {group["status"] for group in groups.values()} == {"Unoccupied"}
+    living = groups["Living Occupancy"]
+    fired = asyncio.Event()
+    house_bridge.add_occupancy_subscriber(living["occupancy_group_id"], fired.set)
+    emulator.simulate(SENSOR_3, Fault.OCCUPANCY, True)
+    await asyncio.wait_for(fired.wait(), WAIT)
+    assert living["status"] == "Occupied"

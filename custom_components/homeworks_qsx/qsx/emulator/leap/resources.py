@@ -782,7 +782,7 @@ class ResourceTree:
             if parts == ["device"]:
                 return self._read_devices(url, query)
             raise not_found(url)
-        if len(parts) == 2 and parts[0] in self._objects:
+        if len(parts) == 2 and parts[0] in self._objects and parts[1].isdigit():
             body_type, objects = self._objects[parts[0]]
             found = self._get(objects, parts[1], url)
             return body_type, _unexpanded(found) if parts[0] == "buttongroup" else found
