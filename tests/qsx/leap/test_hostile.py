@@ -1,6 +1,7 @@
 """Hostile peers on the LEAP and pairing ports: nothing they send raises out of a handler or floods the log.
 
-Each test names the rule it holds the server to: LP7 (refusals), LP2 (lines), LP4 (sessions), LP21 (pairing).
+Each test names the rule it holds the server to: LP7 (refusals), LP2 (lines), LP4 (sessions), LP21 (pairing), and
+LP24–LP46 for the whole house's zones, buttons, LEDs and timeclocks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from custom_components.homeworks_qsx.qsx.emulator.leap.pairing_server import (
     MAX_PAIRING_REQUESTS,
     PairingServer,
 )
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import ResourceTree
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.emulator.limits import (
     IDLE_EVICTION_AFTER,
@@ -31,6 +33,7 @@ from custom_components.homeworks_qsx.qsx.emulator.limits import (
 )
 from custom_components.homeworks_qsx.qsx.emulator.sessions import ServedSession
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from tests.qsx.house import house_description
 from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import LeapSession
@@ -639,6 +642,154 @@ async def test_lp4_a_paused_peer_that_leaves_is_not_answered_into_a_closed_conne
             and "connection is closed" in record.getMessage()
         ]
         assert closed_writes == []
+    finally:
+        await server.stop()
+        emulator.close()
+
+
+def _house_urls() -> list[str]:
+    """Every kind of URL of the whole house (LP24–LP46), as the server names them."""
+    tree = ResourceTree(house_description())
+    zones = {zone["ControlType"]: zone["href"] for zone in tree.zones.values()}
+    button = next(iter(tree.buttons.values()))["href"]
+    led = next(iter(tree.leds.values()))["href"]
+    clock = next(iter(tree.timeclocks.values()))["href"]
+    return [
+        *(href + "/commandprocessor" for href in zones.values()),
+        *(href + "/status" for href in zones.values()),
+        button,
+        button + "/commandprocessor",
+        button + "/status/event",
+        led,
+        led + "/status",
+        clock + "/status",
+        "/timeclock/status",
+        "/timeclockevent",
+        "/button",
+        "/button/status/event",
+        "/buttongroup/expanded",
+        "/occupancygroup/status",
+        "/area/status",
+        "/zone/status",
+        next(iter(tree.areas.values()))["href"] + "/status",
+        *(href + "/status" for href in (d["href"] for d in tree.devices.values())),
+    ]
+
+
+HOUSE_URLS = st.one_of(
+    st.sampled_from(_house_urls()), TEXT.map(lambda text: "/led/" + text)
+)
+DURATIONS = st.sampled_from(["00:00:01", "PT2S", "4", "99:99:99", ""]) | JSON
+HOUSE_BODIES = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "Command": st.fixed_dictionaries(
+                {
+                    "CommandType": st.sampled_from(
+                        [
+                            "GoToLevel",
+                            "GoToDimmedLevel",
+                            "Raise",
+                            "Lower",
+                            "Stop",
+                            "GoToTilt",
+                            "GoToShadeLevel",
+                            "GoToShadeLevelWithTilt",
+                            "ShadeLimitRaise",
+                            "PressAndRelease",
+                            "PressAndHold",
+                            "Release",
+                            "MultiTap",
+                        ]
+                    )
+                    | TEXT
+                },
+                optional={
+                    "Parameter": st.lists(
+                        st.fixed_dictionaries(
+                            {"Type": st.just("Level"), "Value": JSON}
+                        ),
+                        max_size=2,
+                    ),
+                    "DimmedLevelParameters": st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "Level": JSON,
+                            "FadeTime": DURATIONS,
+                            "DelayTime": DURATIONS,
+                        },
+                    ),
+                    "TiltParameters": st.fixed_dictionaries({"Tilt": JSON}),
+                    "ShadeLevelParameters": st.fixed_dictionaries(
+                        {"Level": JSON}, optional={"DelayTime": DURATIONS}
+                    ),
+                    "ShadeWithTiltLevelParameters": st.fixed_dictionaries(
+                        {"Level": JSON, "Tilt": JSON}
+                    ),
+                },
+            )
+        }
+    ),
+    st.fixed_dictionaries({"LEDStatus": st.fixed_dictionaries({"State": JSON})}),
+    st.fixed_dictionaries(
+        {"TimeclockStatus": st.fixed_dictionaries({"EnabledState": JSON})}
+    ),
+    JSON,
+)
+HOUSE_LINES = st.fixed_dictionaries(
+    {
+        "CommuniqueType": st.sampled_from(
+            [
+                "ReadRequest",
+                "SubscribeRequest",
+                "UnsubscribeRequest",
+                "CreateRequest",
+                "UpdateRequest",
+            ]
+        ),
+        "Header": st.fixed_dictionaries(
+            {"Url": HOUSE_URLS}, optional={"ClientTag": TEXT}
+        ),
+    },
+    optional={"Body": HOUSE_BODIES},
+).map(lambda message: json.dumps(message).encode())
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(HOUSE_LINES, min_size=1, max_size=12))
+def test_lp7_hostile_lines_on_the_whole_house_never_raise(
+    socket_enabled: None,
+    credentials: LeapCredentials,
+    client_context: ssl.SSLContext,
+    lines: list[bytes],
+) -> None:
+    """LP7, LP24–LP46: any request to the house's zones, buttons, LEDs and timeclocks: no 500, nothing escapes."""
+    asyncio.run(_hostile_lines(house_description(), credentials, client_context, lines))
+
+
+async def test_lp7_one_spelling_per_object_keeps_subscriptions_bounded(
+    socket_enabled: None,
+    credentials: LeapCredentials,
+    client_context: ssl.SSLContext,
+) -> None:
+    """LP7: an id with leading zeros, non-ASCII digits or too many digits names nothing: subscriptions stay bounded."""
+    emulator = Emulator(house_description())
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    try:
+        session = await LeapSession.open(server.port, client_context)
+        led = next(iter(ResourceTree(emulator.description).leds))
+        for spelling in (f"0{led}", f"00{led}", "٣", "9" * 5000, f"{led}.0"):
+            reply = await session.request("SubscribeRequest", f"/led/{spelling}/status")
+            assert reply["Header"]["StatusCode"] == "404 NotFound", spelling
+        reply = await session.request("SubscribeRequest", f"/led/{led}/status")
+        assert reply["Header"]["StatusCode"] == "200 OK"
+        assert server.diagnostics()["subscriptions"] == 1
+        await session.close()
     finally:
         await server.stop()
         emulator.close()

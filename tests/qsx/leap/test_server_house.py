@@ -7,6 +7,7 @@ Ids are found the way a client finds them: from the areas, their zones and contr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 import ssl
@@ -14,20 +15,33 @@ from typing import Any
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.const import Fault, Gesture, ProgrammingModel
+from custom_components.homeworks_qsx.qsx.const import (
+    Button,
+    ButtonAction,
+    Fault,
+    Gesture,
+    LedState,
+    ProgrammingModel,
+)
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.emulator.leap.handlers import parse_duration
 from custom_components.homeworks_qsx.qsx.emulator.leap.resources import (
+    PART_SLOTS,
     Profile,
     ResourceTree,
 )
-from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.leap.server import (
+    MAX_PENDING_BUTTON_EVENTS,
+    LeapServer,
+)
+from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap.protocol import LeapError
 from custom_components.homeworks_qsx.qsx.leap.pushes import PushForm
 from custom_components.homeworks_qsx.qsx.model import (
     ButtonProgramming,
     DeviceDescription,
+    DeviceKind,
     IndicatorDescription,
     InputDescription,
     InputType,
@@ -968,3 +982,168 @@ async def test_lp13_every_zone_in_one_area_with_the_virtual_keypad_at_the_root(
     assert len(listed) == len(set(listed))
     root = (await house.session.request("ReadRequest", "/area"))["Body"]["Areas"][0]
     assert house.devices["Homeowner keypad"]["AssociatedArea"] == {"href": root["href"]}
+
+
+async def test_lp56_changes_of_objects_not_served_push_nothing(
+    leap: Opener, server: LeapServer, emulator: Emulator
+) -> None:
+    """LP56, LP17: events naming nothing the server lists (or a module's front button) are not pushed."""
+    house = await house_of(leap)
+    for url in ("/zone/status", "/area/status", "/timeclock/status"):
+        await house.session.request("SubscribeRequest", url)
+    for kind, zone, value in (
+        (EventKind.LEVEL, 1, 5.0),
+        (EventKind.INDICATOR, 1, LedState.ON),
+        (EventKind.BUTTON, 1, ButtonAction.PRESS),
+        (EventKind.OCCUPANCY, None, True),
+        (EventKind.TIMECLOCK, None, False),
+    ):
+        emulator.events.publish(Event(kind, "FFFFFFFF", zone, value))
+    emulator.events.publish(Event(EventKind.BUTTON, KEYPAD, 99, ButtonAction.PRESS))
+    emulator.press_button("000000A1", Button.ZONE_1)  # a module's own button: LP17
+    house.session.send(
+        {
+            "CommuniqueType": "ReadRequest",
+            "Header": {"Url": "/server/1/status/ping", "ClientTag": "ping"},
+        }
+    )
+    pushed = []
+    while (message := await house.session.receive())["Header"].get(
+        "ClientTag"
+    ) != "ping":
+        pushed.append(message["Body"])
+    # Only what the module's button switched: its zone, and its room's level.
+    assert pushed == [
+        {
+            "ZoneStatuses": [
+                await status_of(house, house.zone("Kitchen/Island") + "/status")
+            ]
+        },
+        {"AreaStatuses": [await status_of(house, house.areas["Kitchen"] + "/status")]},
+    ]
+
+
+async def test_lp38_button_events_waiting_are_bounded(
+    leap: Opener, server: LeapServer, emulator: Emulator
+) -> None:
+    """LP38: events are never merged, but those waiting for one push are bounded; the oldest give way, counted."""
+    house = await house_of(leap)
+    button = await house.button("Kitchen keypad", SCENE)
+    await house.session.request(
+        "SubscribeRequest", button["href"] + "/status/event", tag="ev"
+    )
+    extra = 10
+    for _ in range(MAX_PENDING_BUTTON_EVENTS + extra):
+        emulator.events.publish(
+            Event(EventKind.BUTTON, KEYPAD, SCENE, ButtonAction.PRESS)
+        )
+    emulator.events.publish(
+        Event(EventKind.BUTTON, KEYPAD, SCENE, ButtonAction.RELEASE)
+    )
+    events = [
+        (await house.session.receive())["Body"]["ButtonStatus"]["ButtonEvent"][
+            "EventType"
+        ]
+        for _ in range(MAX_PENDING_BUTTON_EVENTS)
+    ]
+    assert events[-1] == "Release"
+    assert server.diagnostics()["dropped_button_events"] == extra + 1
+
+
+async def test_lp26_delayed_commands_end_with_the_server(
+    socket_enabled: None,
+    emulator: Emulator,
+    credentials: LeapCredentials,
+    client_context: ssl.SSLContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LP26: a delayed level the device ignores is counted, one that fails is dropped quietly, and stop drops the rest."""
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    try:
+        house = await House(await LeapSession.open(server.port, client_context)).load()
+        delayed = command(
+            "GoToDimmedLevel", DimmedLevelParameters={"Level": 70, "DelayTime": "0.05"}
+        )
+        emulator.simulate(DIMMER, Fault.POWER, False)
+        await house.session.request(
+            "CreateRequest",
+            house.zone("Kitchen/Dimmed 1") + "/commandprocessor",
+            delayed,
+        )
+        await wait_for(lambda: server.diagnostics()["ignored_commands"] == 1)
+        emulator.simulate(DIMMER, Fault.POWER, True)
+
+        def broken(*_: Any) -> None:
+            raise RuntimeError("dimmer fault")
+
+        monkeypatch.setattr(emulator, "set_level", broken)
+        await house.session.request(
+            "CreateRequest",
+            house.zone("Kitchen/Dimmed 2") + "/commandprocessor",
+            delayed,
+        )
+        await asyncio.sleep(0.2)
+        monkeypatch.undo()
+        later = command(
+            "GoToDimmedLevel", DimmedLevelParameters={"Level": 70, "DelayTime": "0.2"}
+        )
+        await house.session.request(
+            "CreateRequest", house.zone("Kitchen/Dimmed 3") + "/commandprocessor", later
+        )
+        await house.session.close()
+    finally:
+        await server.stop()
+    await asyncio.sleep(0.4)
+    assert [zone.level for zone in emulator.state(DIMMER).zones[:3]] == [0, 0, 0]
+
+
+async def test_lp45_one_timeclock_and_other_reads(leap: Opener) -> None:
+    """LP45, LP12: a timeclock's status alone; the project's event rules; a device query of another kind is 404."""
+    house = await house_of(leap)
+    [clock] = (await house.session.request("ReadRequest", "/timeclock"))["Body"][
+        "Timeclocks"
+    ]
+    status = await status_of(house, clock["href"] + "/status")
+    assert status["EnabledState"] == "Enabled"
+    rules = await house.session.request("ReadRequest", "/project/timeclockeventrules")
+    assert rules["Header"]["StatusCode"] == "204 NoContent"
+    other = await house.session.request("ReadRequest", "/device?where=Name:x")
+    assert other["Header"]["StatusCode"] == "404 NotFound"
+    other = await house.session.request("ReadRequest", "/area?where=IsLeaf:true")
+    assert other["Header"]["StatusCode"] == "404 NotFound"
+
+
+def test_lp36_positions_beyond_the_id_space_are_not_listed(
+    description: SystemDescription,
+) -> None:
+    """LP36 (ours): buttons, LEDs and timeclock events numbered past `PART_SLOTS` are left out; ids never collide."""
+    devices = []
+    for device in description.devices:
+        if device.serial == PALLADIOM:
+            far = InputDescription(PART_SLOTS + 1, InputType.BUTTON, "Far")
+            device = replace(
+                device,
+                inputs=(*device.inputs, far),
+                indicators=(
+                    *device.indicators,
+                    IndicatorDescription(PART_SLOTS + 1, "Far"),
+                ),
+            )
+        elif device.kind is DeviceKind.TIMECLOCK:
+            device = replace(
+                device,
+                schedule=(
+                    *device.schedule,
+                    replace(device.schedule[0], number=PART_SLOTS + 1),
+                ),
+            )
+        elif device.kind is DeviceKind.SHADE:
+            device = replace(device, has_serial_number=False)
+        devices.append(device)
+    tree = ResourceTree(replace(description, devices=tuple(devices)))
+    assert len(tree.buttons) == 10
+    assert len(tree.leds) == 9
+    assert len(tree.timeclock_events) == 3
+    shades = [d for d in tree.devices.values() if d.get("DeviceType") == "Shade"]
+    assert shades and all("SerialNumber" not in shade for shade in shades)

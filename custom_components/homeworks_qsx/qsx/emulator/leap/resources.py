@@ -49,6 +49,9 @@ from ...model import (
 )
 
 ID_STRIDE: Final = 8
+MAX_ID_DIGITS: Final = (
+    18  # longer numbers name nothing (and `int` refuses very long ones)
+)
 # Buttons, LEDs and timeclock events per device (numbers 0..PART_SLOTS-1; LP36: positions are small numbers).
 PART_SLOTS: Final = 256
 MODULE_DEVICE_TYPE: Final = "SwitchingPowerModule"  # LP16 (ours)
@@ -180,6 +183,22 @@ class TimeclockTarget:
 
     timeclock_id: int
     serial: str
+
+
+def object_id(text: str) -> int | None:
+    """Return the id a URL segment names, or None: only plain ASCII digits without leading zeros name one.
+
+    One spelling per object: a session's subscriptions are keyed by URL, so `/led/007/status` beside
+    `/led/7/status` would let a peer make them grow without bound.
+    """
+    if (
+        text.isascii()
+        and text.isdigit()
+        and len(text) <= MAX_ID_DIGITS
+        and (text == "0" or text[0] != "0")
+    ):
+        return int(text)
+    return None
 
 
 def zone_value(target: ZoneTarget, state: DeviceState) -> bool:
@@ -782,7 +801,7 @@ class ResourceTree:
             if parts == ["device"]:
                 return self._read_devices(url, query)
             raise not_found(url)
-        if len(parts) == 2 and parts[0] in self._objects and parts[1].isdigit():
+        if len(parts) == 2 and parts[0] in self._objects and object_id(parts[1]):
             body_type, objects = self._objects[parts[0]]
             found = self._get(objects, parts[1], url)
             return body_type, _unexpanded(found) if parts[0] == "buttongroup" else found
@@ -852,7 +871,8 @@ class ResourceTree:
 
     @staticmethod
     def _get[T](objects: Mapping[int, T], number: str, url: str) -> T:
-        if not number.isdigit() or (found := objects.get(int(number))) is None:
+        found = objects.get(object_id(number) or 0)
+        if found is None:
             raise not_found(url)
         return found
 

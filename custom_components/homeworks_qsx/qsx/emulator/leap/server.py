@@ -334,51 +334,48 @@ class LeapServer:
     # Pushes (LP18, LP38, LP41–LP46, LP56).
 
     def _on_event(self, event: Event) -> None:
-        kind = event.kind
+        kind, serial, requests = event.kind, str(event.serial), self._requests
+        index: Callable[[], Mapping[Any, int]]
+        key: object
+        pending: dict[int, None] | None = None  # None: a button event, queued in order
         if kind in _ZONE_EVENTS:
             number = None if kind is EventKind.CCO else event.zone
-            zone_id = self._lookup(
-                lambda: self._requests.zone_ids, (str(event.serial), number)
+            index, key, pending = (
+                lambda: requests.zone_ids,
+                (serial, number),
+                self._pending,
             )
-            if zone_id is None:
-                return
-            self._pending[zone_id] = None
-        elif kind is EventKind.INDICATOR and event.zone is not None:
-            led_id = self._lookup(
-                lambda: self._requests.led_ids, (str(event.serial), event.zone)
+        elif kind is EventKind.INDICATOR:
+            index, key, pending = (
+                lambda: requests.led_ids,
+                (serial, event.zone),
+                self._pending_leds,
             )
-            if led_id is None:
-                return
-            self._pending_leds[led_id] = None
-        elif (
-            kind is EventKind.BUTTON
-            and isinstance(event.value, ButtonAction)
-            and event.zone is not None
-        ):
-            button_id = self._lookup(
-                lambda: self._requests.button_ids, (str(event.serial), event.zone)
+        elif kind is EventKind.BUTTON and isinstance(event.value, ButtonAction):
+            index, key = (lambda: requests.button_ids), (serial, event.zone)
+        elif kind is EventKind.OCCUPANCY:
+            index, key, pending = (
+                lambda: requests.tree().device_areas,
+                serial,
+                self._pending_areas,
             )
-            if button_id is None:
-                return
+        elif kind is EventKind.TIMECLOCK:
+            index, key, pending = (
+                lambda: requests.timeclock_ids,
+                serial,
+                self._pending_timeclocks,
+            )
+        else:  # a module's front button, LEDs, CCI, mode…: not in LEAP (LP17)
+            return
+        found = self._lookup(index, key)
+        if found is None:
+            return
+        if pending is not None:
+            pending[found] = None
+        else:
             if len(self._pending_buttons) == MAX_PENDING_BUTTON_EVENTS:
                 self._counters["dropped_button_events"] += 1
-            self._pending_buttons.append((button_id, EVENT_TYPES[event.value]))
-        elif kind is EventKind.OCCUPANCY:
-            area_id = self._lookup(
-                lambda: self._requests.tree().device_areas, str(event.serial)
-            )
-            if area_id is None:
-                return
-            self._pending_areas[area_id] = None
-        elif kind is EventKind.TIMECLOCK:
-            clock_id = self._lookup(
-                lambda: self._requests.timeclock_ids, str(event.serial)
-            )
-            if clock_id is None:
-                return
-            self._pending_timeclocks[clock_id] = None
-        else:
-            return
+            self._pending_buttons.append((found, EVENT_TYPES[event.value]))
         if self._flush_handle is None and not self._handling:
             with contextlib.suppress(
                 RuntimeError
@@ -387,7 +384,9 @@ class LeapServer:
                     self._flush_soon
                 )
 
-    def _lookup[K](self, index: Callable[[], Mapping[K, int]], key: K) -> int | None:
+    def _lookup(
+        self, index: Callable[[], Mapping[Any, int]], key: object
+    ) -> int | None:
         """Return the id of `key` in one of the handler's indexes (`index` gives it); the tree is rebuilt on a miss."""
         found = index().get(key)
         if found is None:
