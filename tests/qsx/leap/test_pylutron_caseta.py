@@ -17,17 +17,18 @@ from typing import Any
 from pylutron_caseta.smartbridge import Smartbridge
 import pytest
 
-from custom_components.homeworks_qsx.qsx.const import Fault, Gesture
+from custom_components.homeworks_qsx.qsx.const import Fault, Gesture, LedState
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
-from tests.qsx.house import DIMMER, KEYPAD, SCENE, SENSOR_3, SHADE, house_description
+from tests.qsx.house import DIMMER, KEYPAD, SCENE, SENSOR_3, SHADE
 from tests.qsx.lip.conftest import RawSession
 from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import A1, A2, A3, B1
+from .keypads import whole_house
 
 ZONE_NAMES = {
     "Kitchen_Island",
@@ -267,7 +268,7 @@ async def house_emulator(
     credentials: LeapCredentials,
 ) -> AsyncGenerator[tuple[Emulator, LeapServer]]:
     """Return the whole house, served in each profile."""
-    emulator = Emulator(house_description())
+    emulator = Emulator(whole_house())
     server = LeapServer(emulator, credentials, "127.0.0.1", 0, profile=request.param)
     await server.start()
     yield emulator, server
@@ -313,21 +314,34 @@ async def test_lp24_lp30_lp35_sees_lights_covers_switches_and_keypads(
     }
     assert {name: device["type"] for name, device in keypads.items()} == {
         "Kitchen keypad": "SeeTouchKeypad",
+        "Hall keypad": "SeeTouchKeypad",
+        "Hall Palladiom": "PalladiomKeypad",
         "Homeowner keypad": "HomeownerKeypad",
     }
     assert keypads["Kitchen keypad"]["serial"] == int(KEYPAD, 16)
+    assert keypads["Homeowner keypad"]["serial"] is None
+    described = [d for d in emulator.description.devices if d.buttons]
     buttons = house_bridge.get_buttons()
-    assert len(buttons) == 8  # seven on the wallstation, one on the virtual keypad
-    kitchen = [
-        b
-        for b in buttons.values()
-        if b["parent_device"] == keypads["Kitchen keypad"]["device_id"]
+    assert len(buttons) == sum(len(d.buttons) for d in described)
+    by_keypad = {
+        name: sorted(
+            b["button_number"]
+            for b in buttons.values()
+            if b["parent_device"] == keypad["device_id"]
+        )
+        for name, keypad in keypads.items()
+    }
+    assert by_keypad == {
+        d.name: [button.number for button in d.buttons] for d in described
+    }  # LP36: positions (the Palladiom's 1 and 4)
+    assert len(leds) == sum(b["button_led"] is not None for b in buttons.values())
+    lit = [
+        led is LedState.ON
+        for d in described
+        for led in emulator.state(d.serial).indicators.values()
     ]
-    assert sorted(b["button_number"] for b in kitchen) == list(range(1, 8))
-    assert len(leds) == sum(b["button_led"] is not None for b in buttons.values()) == 7
-    on = [state.name == "ON" for state in emulator.state(KEYPAD).indicators.values()]
     assert sorted(led["current_state"] for led in leds) == sorted(
-        [*(100 if lit else 0 for lit in on), 0]  # the virtual keypad's LED is off
+        100 if on else 0 for on in lit
     )
 
 
@@ -371,10 +385,15 @@ async def test_lp38_lp42_a_press_reaches_the_button_callback_and_the_led(
     """LP38, LP39: a press made on the emulator reaches the button subscriber; LP42: its LED follows; LP40: tap_button."""
     emulator = house_emulator[0]
     buttons = house_bridge.get_buttons()
+    [keypad] = [
+        device
+        for device in house_bridge.get_devices_by_domain("sensor")
+        if device["serial"] == int(KEYPAD, 16)
+    ]
     [scene] = [
         b
         for b in buttons.values()
-        if b["type"] == "SeeTouchKeypad" and b["button_number"] == SCENE
+        if b["parent_device"] == keypad["device_id"] and b["button_number"] == SCENE
     ]
     events: list[str] = []
     house_bridge.add_button_subscriber(scene["device_id"], events.append)

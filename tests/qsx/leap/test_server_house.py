@@ -1,7 +1,8 @@
 """The LEAP server serving the whole house (LP23–LP46, LP49, LP55, LP56, LP58): raw TLS clients, one rule per test.
 
-The house is the emulation core's: the small system's switching modules, a dimming module, a shade and a tilting
-blind, a seeTouch keypad and the processor's virtual keypad, three occupancy sensors in two rooms, and a timeclock.
+The house is the emulation core's (the small system's switching modules, a dimming module, a shade and a tilting
+blind, two seeTouch keypads, three occupancy sensors in two rooms, a timeclock) with a Palladiom keypad and the
+processor's virtual keypad besides (`keypads.py`).
 Ids are found the way a client finds them: from the areas, their zones and control stations, and the hrefs.
 """
 
@@ -21,7 +22,6 @@ from custom_components.homeworks_qsx.qsx.const import (
     Fault,
     Gesture,
     LedState,
-    ProgrammingModel,
 )
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
@@ -39,14 +39,11 @@ from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 from custom_components.homeworks_qsx.qsx.leap.protocol import LeapError
 from custom_components.homeworks_qsx.qsx.leap.pushes import PushForm
 from custom_components.homeworks_qsx.qsx.model import (
-    ButtonProgramming,
-    DeviceDescription,
     DeviceKind,
     IndicatorDescription,
     InputDescription,
     InputType,
     SystemDescription,
-    keypad,
 )
 from tests.qsx.house import (
     DIMMER,
@@ -59,47 +56,21 @@ from tests.qsx.house import (
     TILT_SHADE,
     TIMECLOCK,
     TOGGLE,
-    house_description,
 )
 from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import LeapSession, command, go_to_level
+from .keypads import PALLADIOM, whole_house
 
 type Opener = Callable[[], Any]
 
-PALLADIOM = "000000F2"
 SWITCHED_ONLY = "This request is not supported : Only switched zones can be sent to a switched level"
-
-
-def palladiom() -> DeviceDescription:
-    """Return a two-button Palladiom keypad in the hall: buttons at positions 1 and 4 (LP36)."""
-    return keypad(
-        PALLADIOM,
-        180,
-        "Hall keypad",
-        "Hall",
-        buttons=(
-            InputDescription(
-                1,
-                InputType.BUTTON,
-                "Button 1",
-                engraving="Welcome\nHome",
-                programming=ButtonProgramming(ProgrammingModel.SINGLE_ACTION, ()),
-            ),
-            InputDescription(4, InputType.BUTTON, "Button 4", engraving=""),
-        ),
-        leds=(IndicatorDescription(1, "LED 1"), IndicatorDescription(4, "LED 4")),
-        model_number="HQWT-U-P2W",
-        link=1,
-        address=20,
-    )
 
 
 @pytest.fixture
 def description() -> SystemDescription:
-    """Return the whole house, with a Palladiom keypad in the hall besides."""
-    house = house_description()
-    return replace(house, devices=(*house.devices, palladiom()))
+    """Return the whole house, with a Palladiom keypad and the virtual keypad besides."""
+    return whole_house()
 
 
 class House:
@@ -467,7 +438,8 @@ async def test_lp35_keypad_device_types(leap: Opener) -> None:
     }
     assert types == {
         "Kitchen keypad": ("SeeTouchKeypad", "QSWS2-7B", True),
-        "Hall keypad": ("PalladiomKeypad", "HQWT-U-P2W", True),
+        "Hall keypad": ("SeeTouchKeypad", "QSWS2-2B", True),
+        "Hall Palladiom": ("PalladiomKeypad", "HQWT-U-P2W", True),
         "Homeowner keypad": ("HomeownerKeypad", "Homeowner Keypad", False),
     }
     homeowner = house.devices["Homeowner keypad"]
@@ -477,7 +449,7 @@ async def test_lp35_keypad_device_types(leap: Opener) -> None:
 async def test_lp36_button_groups_buttons_and_leds(leap: Opener) -> None:
     """LP36: the expanded group lists buttons by position, with engraving, LED and programming model."""
     house = await house_of(leap)
-    hall = house.devices["Hall keypad"]
+    hall = house.devices["Hall Palladiom"]
     reply = await house.session.request(
         "ReadRequest", hall["href"] + "/buttongroup/expanded"
     )
@@ -932,6 +904,7 @@ def test_lp16_both_profiles_serve_every_kind(
         "RPSCeilingMountedOccupancySensor",
         "RPSCeilingMountedOccupancySensor",
         "SeeTouchKeypad",
+        "SeeTouchKeypad",
         "Shade",
         "Shade",
     ]
@@ -943,8 +916,7 @@ def test_lp16_both_profiles_serve_every_kind(
         "Shade",
         "ShadeWithTilt",
     }
-    assert len(tree.buttons) == 10
-    assert len(tree.leds) == 9
+    assert len(tree.buttons) == len(tree.leds) == 12  # 7 + 2 + 2 + 1
     assert len(tree.timeclocks) == 1
 
 
@@ -1142,8 +1114,7 @@ def test_lp36_positions_beyond_the_id_space_are_not_listed(
             device = replace(device, has_serial_number=False)
         devices.append(device)
     tree = ResourceTree(replace(description, devices=tuple(devices)))
-    assert len(tree.buttons) == 10
-    assert len(tree.leds) == 9
+    assert len(tree.buttons) == len(tree.leds) == 12
     assert len(tree.timeclock_events) == 3
     shades = [d for d in tree.devices.values() if d.get("DeviceType") == "Shade"]
     assert shades and all("SerialNumber" not in shade for shade in shades)
