@@ -180,6 +180,35 @@ class ProgrammingModel(StrEnum):
     )
 
 
+class KeypadType(StrEnum):
+    """What a keypad is, as LEAP names it (`DeviceType`, LP35)."""
+
+    SEETOUCH = "SeeTouchKeypad"  # (ours) the emulator's QS wallstation
+    # HQWT-U-P4W, HQWT-U-P2W: buttons numbered by position (LP36)
+    PALLADIOM = "PalladiomKeypad"
+    HOMEOWNER = "HomeownerKeypad"  # the processor's virtual keypad: no serial, no link address, buttons 1..7
+
+
+class OccupancySensorType(StrEnum):
+    """What an occupancy sensor is, as LEAP names it (`DeviceType`, LP43): the types pylutron reads."""
+
+    OCCUPANCY = "RPSOccupancySensor"
+    CEILING = "RPSCeilingMountedOccupancySensor"
+    WALL = "RPSWallMountedOccupancySensor"
+
+
+HOMEOWNER_KEYPAD_MODEL: Final = "Homeowner Keypad"  # LP35
+SHADE_MODEL: Final = "QS Shade"  # LP30
+# (ours) The QS dimming power module the emulator models: four adaptive phase dimmed zones, like the switching
+# module's family (120 V, 16 A per module), 5 A per zone, for incandescent, MLV and ELV loads.
+DIMMING_MODULE_MODEL: Final = "LQSE-4A5-120-D"
+DIMMER_ZONE_RATING_A: Final = 5.0
+DIMMING_MODULE_RATING_A: Final = 16.0
+DIMMABLE_LOAD_TYPES: Final = frozenset(
+    {LoadType.INCANDESCENT, LoadType.MLV, LoadType.ELV}
+)
+
+
 LINK_DEVICE_LIMIT: Final = 99  # P3: the processor is the 100th device
 QS_LINK_ZONE_LIMIT: Final = 512
 MDU_QS_LINK_DEVICE_LIMIT: Final = 50

@@ -25,9 +25,11 @@ from .const import (
     CcoType,
     IgnoredReason,
     IntegrationIdKind,
+    KeypadType,
     LedState,
     LinkType,
     LoadType,
+    OccupancySensorType,
     OperatingMode,
     OverrideLevel,
     ProcessorModel,
@@ -298,6 +300,9 @@ class DeviceDescription:
         True  # False where `serial` is an id the processor gives (a virtual keypad)
     )
     schedule: tuple[TimeclockEventDescription, ...] = ()  # a timeclock's events
+    device_type: str | None = (
+        None  # its LEAP `DeviceType` where the kind has several: a `KeypadType`, an `OccupancySensorType`
+    )
 
     # Derived once: the switched outputs, the device's own CCO (with `Capability.CCO`: its last output); the
     # outputs by their stable keys on first use (only Home Assistant's switches look them up).
@@ -523,8 +528,9 @@ def keypad(
     link: int = 0,
     address: int = 0,
     has_serial_number: bool = True,
+    device_type: str = KeypadType.SEETOUCH,
 ) -> DeviceDescription:
-    """Describe a keypad: its buttons (inputs of type `BUTTON`) and their LEDs (indicators)."""
+    """Describe a keypad of `device_type` (a `KeypadType`): its buttons (inputs of type `BUTTON`) and their LEDs."""
     return DeviceDescription(
         serial=serial,
         integration_id=integration_id,
@@ -539,6 +545,7 @@ def keypad(
         capabilities=KEYPAD_CAPABILITIES,
         model_number=model_number,
         has_serial_number=has_serial_number,
+        device_type=device_type,
     )
 
 
@@ -549,8 +556,15 @@ def occupancy_sensor(
     area: str,
     *,
     model_number: str,
+    device_type: str = OccupancySensorType.OCCUPANCY,
+    link: int = 0,
+    address: int = 0,
 ) -> DeviceDescription:
-    """Describe an occupancy sensor: one occupancy input, its area's (LP43, LP44)."""
+    """Describe an occupancy sensor of `device_type` (an `OccupancySensorType`): one occupancy input, its area's.
+
+    LP43, LP44. An RF sensor sits on a Clear Connect Type A link (`link`, `address`), or on none (0) where the
+    system does not say how it is reached.
+    """
     return DeviceDescription(
         serial=serial,
         integration_id=integration_id,
@@ -558,9 +572,12 @@ def occupancy_sensor(
         area=area,
         outputs=(),
         kind=DeviceKind.OCCUPANCY_SENSOR,
+        link=link,
+        address=address,
         inputs=(InputDescription(1, InputType.OCCUPANCY, "Occupancy"),),
         capabilities=OCCUPANCY_SENSOR_CAPABILITIES,
         model_number=model_number,
+        device_type=device_type,
     )
 
 
