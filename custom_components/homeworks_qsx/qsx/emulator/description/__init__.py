@@ -1,11 +1,13 @@
 """System descriptions: read, validate, fill in defaults, and write back (YAML or JSON).
 
-The package: `schema` (the format as written), `building` (raw data to a `SystemDescription`), `validation`
-(whole-system rules), `defaults` (names and serials), `files` (load, save, build, to plain data, new modules).
+The package: `schema` (the format as written), `building` (raw data to a `SystemDescription`), `devices` (the
+kinds beside switching modules, and their ids), `validation` (whole-system rules), `defaults` (names and serials),
+`files` (load, save, build, to plain data, new modules).
 
-A description names one HomeWorks QSX processor, its links and the switching modules on them. Everything a user
-leaves out gets a default, so ``links: [{number: 1, modules: 4}]`` is a complete description. The format is
-documented in ``docs/system-description.md``; in short::
+A description names one HomeWorks QSX processor, its links and the devices of the house: switching modules,
+dimming modules, shades, keypads, occupancy sensors and timeclocks. Everything a user leaves out gets a default,
+so ``links: [{number: 1, modules: 4}]`` is a complete description. The format is documented in
+``docs/system-description.md``; in short::
 
     name: My house                      # system (project) name
     guid: ...                           # project id; default derived from the processor serial
@@ -32,6 +34,16 @@ documented in ``docs/system-description.md``; in short::
             override: on                # level in manual override: on | off | unchanged (C2)
             integration_id: 11          # default module id + zone number
         cco: {name: Gate, type: momentary, pulse_seconds: 2, integration_id: 15}   # id default: module id + 5
+    dimming_modules: [{link: 1, address: 5, zones: [{name: Chandelier, watts: 300}]}]   # LQSE-4A5-120-D
+    shades: [{link: 1, address: 6, type: shade_with_tilt}]                              # QS Shade
+    keypads:                            # seetouch | palladiom | homeowner (no serial, no link address)
+      - type: palladiom
+        model: HQWT-U-P2W               # buttons at positions 1 and 4
+        buttons:
+          - engraving: Dinner           # LED: the button's number; ids: keypad id + n, LED + 10 + n
+            programming: {model: single_action, targets: [{output: 11, level: 75}]}
+    occupancy_sensors: [{area: Kitchen, type: ceiling}]
+    timeclocks: [{events: [{type: sunset, offset_minutes: -10, days: weekdays, targets: [14]}]}]
 
 Every error is a `DescriptionError` whose `path` names the offending place, for example
 ``modules[2].zones[1].amps``. One description covers one processor (P4: a project with several processors
@@ -51,6 +63,7 @@ from .files import (
     build_description,
     cco_to_dict,
     description_to_dict,
+    device_to_dict,
     load_description,
     module_to_dict,
     new_module,
@@ -72,6 +85,7 @@ __all__ = [
     "default_processor_serial",
     "derived_serial",
     "description_to_dict",
+    "device_to_dict",
     "load_description",
     "module_to_dict",
     "new_module",

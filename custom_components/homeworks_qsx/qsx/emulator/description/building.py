@@ -12,7 +12,6 @@ from ...const import (
     CCO_INTEGRATION_ID_OFFSET,
     DEFAULT_CCO_NAME,
     FEET_PER_METRE,
-    MAINS_VOLTAGE,
     MAX_ADDRESS,
     MIN_ADDRESS,
     MODULE_RATING_A,
@@ -44,8 +43,17 @@ from .defaults import (
     default_module_serial,
     default_processor_serial,
 )
-from .schema import AMPS_EPSILON, SYSTEM_SCHEMA, schema_error
-from .validation import Locator, check_description, full_load
+from .devices import (
+    DeviceEntry,
+    allocate_device_ids,
+    assign_device_serials,
+    build_device,
+    explicit_ids,
+    read_device_entries,
+    register_serials,
+)
+from .schema import AMPS_EPSILON, SYSTEM_SCHEMA, schema_error, zone_amps
+from .validation import check_description, full_load
 
 # --------------------------------------------------------------------------------------------------------------
 # Building modules from validated raw entries
@@ -151,22 +159,9 @@ def allocate_ids(
 
 
 def _zone_amps(path: str, zone: Mapping[str, Any]) -> float:
-    if "watts" in zone:
-        watts: float = zone["watts"]
-        amps = watts / MAINS_VOLTAGE
-        if amps > ZONE_RATING_A + AMPS_EPSILON:
-            raise DescriptionError(
-                f"{path}.watts",
-                f"{watts:g} W draws {amps:.2f} A at {MAINS_VOLTAGE:g} V, above the {ZONE_RATING_A:g} A zone rating (M3)",
-            )
-        return amps
-    amps = zone.get("amps", 0.0)
-    if amps > ZONE_RATING_A:
-        raise DescriptionError(
-            f"{path}.amps",
-            f"{amps:g} A is above the {ZONE_RATING_A:g} A zone rating (M3)",
-        )
-    return float(amps)
+    return zone_amps(
+        path, zone, ZONE_RATING_A, f"the {ZONE_RATING_A:g} A zone rating (M3)"
+    )
 
 
 def build_module(entry: Entry) -> DeviceDescription:
@@ -256,20 +251,38 @@ def parse_description(data: Mapping[str, Any]) -> SystemDescription:
                 f"link {entry.link} does not exist on a {model.value} processor (P1)",
             )
         resolve_zones(entry)
-    _assign_addresses(entries)
+    others = read_device_entries(raw, links, model)
+    _assign_addresses([*entries, *others])
     entries.sort(key=lambda entry: (entry.link, entry.address))
-    _assign_serials(entries, processor.serial)
-    allocate_ids(entries, {processor.integration_id: "processor.integration_id"}, 1)
-    modules = tuple(build_module(entry) for entry in entries)
+    taken = {processor.serial: "processor.serial"}
+    register_serials(others, taken)
+    _assign_serials(entries, processor.serial, taken)
+    used = {processor.integration_id: "processor.integration_id"}
+    for other in others:
+        for path, integration_id in explicit_ids(other):
+            if integration_id in used:
+                raise DescriptionError(
+                    path,
+                    f"integration id {integration_id} is already used by {used[integration_id]}",
+                )
+            used[integration_id] = path
+    allocate_ids(entries, used, 1)
+    allocate_device_ids(others, used, len(entries) + 1)
+    assign_device_serials(others, processor.serial, taken)
+    devices = (
+        *(build_module(entry) for entry in entries),
+        *(build_device(other) for other in others),
+    )
     description = SystemDescription(
         name=name,
         guid=raw.get("guid", default_guid(processor.serial)),
         processor=processor,
         links=tuple(links[number] for number in sorted(links)),
-        devices=modules,
+        devices=devices,
         **({"database_date": raw["database_date"]} if "database_date" in raw else {}),
     )
-    check_description(description, Locator([entry.path for entry in entries]))
+    paths = [entry.path for entry in entries] + [other.path for other in others]
+    check_description(description, paths)
     return description
 
 
@@ -341,10 +354,11 @@ def _read_top_modules(value: int | list[dict[str, Any]] | None) -> list[Entry]:
     ]
 
 
-def _assign_addresses(entries: Sequence[Entry]) -> None:
+def _assign_addresses(entries: Sequence[Entry | DeviceEntry]) -> None:
+    """Give every entry on a link its address: the one written, else the lowest free one, in the entries' order."""
     taken: dict[int, dict[int, str]] = {}
     for entry in entries:
-        if "address" in entry.raw:
+        if entry.link and "address" in entry.raw:
             on_link = taken.setdefault(entry.link, {})
             address = entry.raw["address"]
             if address in on_link:
@@ -356,7 +370,7 @@ def _assign_addresses(entries: Sequence[Entry]) -> None:
             entry.address = address
     next_free: dict[int, int] = {}
     for entry in entries:
-        if "address" in entry.raw:
+        if not entry.link or "address" in entry.raw:
             continue
         on_link = taken.setdefault(entry.link, {})
         address = next_free.get(entry.link, MIN_ADDRESS)
@@ -372,8 +386,10 @@ def _assign_addresses(entries: Sequence[Entry]) -> None:
         entry.address = address
 
 
-def _assign_serials(entries: Sequence[Entry], processor_serial: str) -> None:
-    taken: dict[str, str] = {processor_serial: "processor.serial"}
+def _assign_serials(
+    entries: Sequence[Entry], processor_serial: str, taken: dict[str, str]
+) -> None:
+    """Give every module its serial: the one written, else derived from its place; `taken` maps serials to users."""
     for entry in entries:
         if "serial" in entry.raw:
             serial = entry.raw["serial"]

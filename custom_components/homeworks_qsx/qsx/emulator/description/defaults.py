@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from ...model import DeviceKind
+
 DEFAULT_SYSTEM_NAME = "HomeWorks QSX"
 # --------------------------------------------------------------------------------------------------------------
 # Deterministic defaults
@@ -34,3 +36,24 @@ def default_module_serial(
 def default_module_name(link: int, address: int) -> str:
     """Return the default module name, "Module <link>.<address>"."""
     return f"Module {link}.{address}"
+
+
+def default_device_name(
+    kind: DeviceKind, *, link: int, address: int, area: str, index: int, virtual: bool
+) -> str:
+    """Return the name of a device (not a switching module) nobody named.
+
+    "Dimming module <link>.<address>", "Shade <link>.<address>", "Keypad <link>.<address>", "Homeowner keypad",
+    "<area> occupancy sensor", "Timeclock <n>" (n: its place in the list, from 1).
+    """
+    if kind is DeviceKind.TIMECLOCK:
+        return f"Timeclock {index + 1}"
+    if kind is DeviceKind.OCCUPANCY_SENSOR:
+        return f"{area} occupancy sensor"
+    if virtual:
+        return "Homeowner keypad"
+    label = {
+        DeviceKind.DIMMING_MODULE: "Dimming module",
+        DeviceKind.SHADE: "Shade",
+    }.get(kind, "Keypad")
+    return f"{label} {link}.{address}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 import json
 from pathlib import Path
 from typing import Any
@@ -10,12 +10,23 @@ from typing import Any
 import voluptuous as vol
 import yaml
 
-from ...const import MAX_ADDRESS, MIN_ADDRESS, ProcessorModel
+from ...const import (
+    MAX_ADDRESS,
+    MIN_ADDRESS,
+    KeypadType,
+    OccupancySensorType,
+    ProcessorModel,
+)
 from ...errors import DescriptionError, LimitError
 from ...model import (
     CcoDescription,
     DeviceDescription,
+    DeviceKind,
+    IndicatorDescription,
+    InputDescription,
     SystemDescription,
+    TimeclockEventDescription,
+    TimeclockEventType,
     ZoneDescription,
 )
 from .building import (
@@ -26,7 +37,17 @@ from .building import (
     resolve_zones,
 )
 from .defaults import DEFAULT_SYSTEM_NAME, default_module_serial
-from .schema import MODULE_SCHEMA, schema_error
+from .devices import KIND_KEYS
+from .schema import (
+    DAY_NAMES,
+    EVENT_TYPE_NAMES,
+    KEYPAD_TYPE_NAMES,
+    MODULE_SCHEMA,
+    PROGRAMMING_NAMES,
+    SENSOR_TYPE_NAMES,
+    SHADE_TYPE_NAMES,
+    schema_error,
+)
 
 
 def load_description(path: str | Path) -> SystemDescription:
@@ -133,10 +154,108 @@ def module_to_dict(module: DeviceDescription) -> dict[str, Any]:
     return data
 
 
+def _targets_to_list(targets: Sequence[tuple[int, float]]) -> list[dict[str, Any]]:
+    return [{"output": output, "level": level} for output, level in targets]
+
+
+def _place_to_dict(device: DeviceDescription) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if device.serial_number is not None:
+        data["serial"] = device.serial
+    data["name"] = device.name
+    if device.area:
+        data["area"] = device.area
+    if device.link:
+        data["link"] = device.link
+        data["address"] = device.address
+    data["integration_id"] = device.integration_id
+    return data
+
+
+def device_to_dict(device: DeviceDescription) -> dict[str, Any]:
+    """Return the description-format mapping of one device of any kind, every field explicit."""
+    kind = device.kind
+    if kind is DeviceKind.SWITCHING_MODULE:
+        return module_to_dict(device)
+    data: dict[str, Any] = {}
+    if kind is DeviceKind.KEYPAD:
+        data["type"] = KEYPAD_TYPE_NAMES[
+            KeypadType(device.device_type or KeypadType.SEETOUCH)
+        ]
+    elif kind is DeviceKind.OCCUPANCY_SENSOR:
+        data["type"] = SENSOR_TYPE_NAMES[
+            OccupancySensorType(device.device_type or OccupancySensorType.OCCUPANCY)
+        ]
+    elif kind is DeviceKind.SHADE:
+        data["type"] = SHADE_TYPE_NAMES[device.outputs[0].control_type]
+    if kind is not DeviceKind.TIMECLOCK:
+        data["model"] = device.model
+        data.update(_place_to_dict(device))
+    else:
+        data["name"] = device.name
+        data["integration_id"] = device.integration_id
+    if kind is DeviceKind.DIMMING_MODULE:
+        data["zones"] = [
+            {
+                "number": zone.number,
+                "name": zone.name,
+                "load_type": zone.load_type.value,
+                "amps": zone.amps,
+                "integration_id": zone.integration_id,
+            }
+            for zone in device.zones
+        ]
+    elif kind is DeviceKind.SHADE:
+        zone = device.outputs[0]
+        data["zone"] = {"name": zone.name, "integration_id": zone.integration_id}
+    elif kind is DeviceKind.KEYPAD:
+        leds = {indicator.number: indicator for indicator in device.indicators}
+        data["buttons"] = [_button_to_dict(button, leds) for button in device.buttons]
+    elif kind is DeviceKind.TIMECLOCK:
+        data["events"] = [_event_to_dict(event) for event in device.schedule]
+    return data
+
+
+def _button_to_dict(
+    button: InputDescription, leds: Mapping[int, IndicatorDescription]
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": button.number,
+        "name": button.name,
+        "engraving": button.engraving,
+        "integration_id": button.integration_id,
+        "led_integration_id": leds[button.number].integration_id,
+    }
+    if button.programming is not None:
+        data["programming"] = {
+            "model": PROGRAMMING_NAMES[button.programming.model],
+            "targets": _targets_to_list(button.programming.targets),
+        }
+    return data
+
+
+def _event_to_dict(event: TimeclockEventDescription) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": event.number,
+        "name": event.name,
+        "type": EVENT_TYPE_NAMES[event.event_type],
+    }
+    if event.event_type is TimeclockEventType.FIXED_TIME:
+        data["time"] = "{:02d}:{:02d}:{:02d}".format(*event.time_of_day)
+    else:
+        data["offset_minutes"] = event.offset_minutes
+    data["days"] = [name for name, on in zip(DAY_NAMES, event.days, strict=True) if on]
+    data["integration_id"] = event.integration_id
+    data["targets"] = _targets_to_list(event.targets)
+    return data
+
+
 def description_to_dict(description: SystemDescription) -> dict[str, Any]:
     """Return `description` as plain JSON/YAML data with every field explicit.
 
-    ``parse_description(description_to_dict(d)) == d`` for every valid description `d`.
+    ``parse_description(description_to_dict(d)) == d`` for every description `d` that `parse_description` gave. A
+    list of devices of a kind the description has none of is left out, so a description of switching modules only
+    is written as before the other kinds existed.
     """
     links: list[dict[str, Any]] = []
     for link in description.links:
@@ -145,7 +264,7 @@ def description_to_dict(description: SystemDescription) -> dict[str, Any]:
             item["length_m"] = link.cable_length_m
         links.append(item)
     processor = description.processor
-    return {
+    data: dict[str, Any] = {
         "name": description.name,
         "guid": description.guid,
         "database_date": description.database_date,
@@ -159,6 +278,11 @@ def description_to_dict(description: SystemDescription) -> dict[str, Any]:
         "links": links,
         "modules": [module_to_dict(module) for module in description.modules],
     }
+    for kind, key in KIND_KEYS.items():
+        devices = [device for device in description.devices if device.kind is kind]
+        if devices:
+            data[key] = [device_to_dict(device) for device in devices]
+    return data
 
 
 def new_module(
@@ -198,7 +322,7 @@ def new_module(
         )
     entry = Entry(path="module", raw=raw, link=link)
     resolve_zones(entry)
-    on_link = {module.address for module in description.modules if module.link == link}
+    on_link = {device.address for device in description.devices if device.link == link}
     if "address" in raw:
         if raw["address"] in on_link:
             raise DescriptionError(
@@ -218,7 +342,7 @@ def new_module(
                 f"Link {link} has no free address: a link holds at most {MAX_ADDRESS} devices (P3)",
             )
         entry.address = free[0]
-    serials = {module.serial for module in description.modules}
+    serials = {device.serial for device in description.devices}
     if "serial" in raw:
         if raw["serial"] in serials or raw["serial"] == description.processor.serial:
             raise DescriptionError(
@@ -230,19 +354,19 @@ def new_module(
             description.processor.serial, link, entry.address, serials
         )
     used = {description.processor.integration_id: "the processor"}
-    for module in description.modules:
-        for integration_id in _module_ids(module):
-            used[integration_id] = f"module {module.serial}"
+    for device in description.devices:
+        for integration_id in device_ids(device):
+            used[integration_id] = f"device {device.serial}"
     allocate_ids([entry], used, len(description.modules) + 1)
     return build_module(entry)
 
 
-def _module_ids(module: DeviceDescription) -> list[int]:
+def device_ids(device: DeviceDescription) -> list[int]:
+    """Every integration id a device holds: its own, its outputs', its buttons' and LEDs', its events'."""
     return [
-        module.integration_id,
-        *(zone.integration_id for zone in module.zones),
-        module.cco.integration_id,
+        device.integration_id,
+        *(output.integration_id for output in device.outputs),
+        *(item.integration_id for item in device.inputs if item.integration_id),
+        *(item.integration_id for item in device.indicators if item.integration_id),
+        *(event.integration_id for event in device.schedule if event.integration_id),
     ]
-
-
-# --------------------------------------------------------------------------------------------------------------
