@@ -1070,12 +1070,6 @@ def test_validate_hand_built_devices_with_canonical_paths() -> None:
             "'Vierti' is not a keypad type",
         ),
         (
-            replace(palladiom, has_serial_number=False),
-            4,
-            "keypads[0].serial",
-            "a wallstation has a serial number",
-        ),
-        (
             replace(house.devices[5], has_serial_number=True, serial="0000FFFF"),
             5,
             "keypads[1].serial",
@@ -1100,10 +1094,25 @@ def test_validate_hand_built_devices_with_canonical_paths() -> None:
             "an occupancy sensor without a link",
         ),
         (
-            replace(palladiom, indicators=palladiom.indicators[:3]),
+            replace(
+                palladiom,
+                indicators=(
+                    *palladiom.indicators,
+                    IndicatorDescription(9, "LED 9", 999),
+                ),
+            ),
             4,
             "keypads[0].buttons",
-            "each button has one LED",
+            "an LED is numbered as its button, one LED a button at most (LP36)",
+        ),
+        (
+            replace(
+                palladiom,
+                indicators=(*palladiom.indicators, palladiom.indicators[0]),
+            ),
+            4,
+            "keypads[0].buttons",
+            "one LED a button at most (LP36)",
         ),
         (
             replace(palladiom, inputs=palladiom.inputs[::-1]),
@@ -1345,3 +1354,57 @@ def test_hand_built_duplicate_ids_are_named() -> None:
         "integration id 11 is already used by modules[0].zones[0].integration_id"
         in str(error)
     )
+
+
+def test_buttons_without_leds() -> None:
+    """LP36: a button may have no LED (`led: false`; raise/lower buttons have none); it round-trips."""
+    house = parse_description(
+        {
+            "keypads": [
+                {"buttons": ["Scene", {"engraving": "Raise", "led": False}, "Off"]}
+            ]
+        }
+    )
+    pad = house.devices[0]
+    assert [led.number for led in pad.indicators] == [1, 3]
+    assert [led.integration_id for led in pad.indicators] == [21, 23]
+    assert device_to_dict(pad)["buttons"][1]["led"] is False
+    assert round_trip(house) == house
+    error = _error(
+        {"keypads": [{"buttons": [{"led": False, "led_integration_id": 5}]}]}
+    )
+    assert error.path == "keypads[0].buttons[0].led_integration_id"
+    assert "the button has no LED (led: false)" in str(error)
+
+
+def test_a_keypad_of_the_homeowner_model_is_the_homeowner_keypad() -> None:
+    """LP35: built in code, a keypad whose model is "Homeowner Keypad" is the virtual keypad, whatever its type."""
+    built = parse_description({"modules": 1})
+    virtual = keypad(
+        f"{built.processor.serial}-keypad-100",
+        100,
+        "Homeowner keypad",
+        "",
+        buttons=(InputDescription(1, InputType.BUTTON, "Button 1", 101),),
+        leds=(),
+        model_number=HOMEOWNER_KEYPAD_MODEL,
+        has_serial_number=False,
+    )
+    unaddressed = keypad(
+        "0000ABCD",
+        110,
+        "Hall keypad",
+        "Hall",
+        buttons=(InputDescription(1, InputType.BUTTON, "Button 1", 111),),
+        leds=(),
+        model_number="HQWT-U-P4W",
+        link=1,
+        address=5,
+        has_serial_number=False,
+    )
+    description = replace(built, devices=(*built.devices, virtual, unaddressed))
+    validate_description(description)
+    data = description_to_dict(description)
+    assert data["keypads"][0]["type"] == "homeowner"
+    assert "serial" not in data["keypads"][1]
+    assert parse_description(data).devices[1].device_type == KeypadType.HOMEOWNER

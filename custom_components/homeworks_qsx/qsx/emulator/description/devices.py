@@ -285,14 +285,19 @@ def _read_buttons(entry: DeviceEntry) -> None:
                 f"{path}.integration_id",
             )
         )
-        entry.children.append(
-            Child(
-                f"LED {number}",
-                LED_ID_OFFSET + number,
-                button.get("led_integration_id"),
-                f"{path}.led_integration_id",
+        if button.get("led", True):
+            entry.children.append(
+                Child(
+                    f"LED {number}",
+                    LED_ID_OFFSET + number,
+                    button.get("led_integration_id"),
+                    f"{path}.led_integration_id",
+                )
             )
-        )
+        elif "led_integration_id" in button:
+            raise DescriptionError(
+                f"{path}.led_integration_id", "the button has no LED (led: false)"
+            )
 
 
 def _read_events(entry: DeviceEntry) -> None:
@@ -524,7 +529,8 @@ def build_device(entry: DeviceEntry) -> DeviceDescription:
                 IndicatorDescription(
                     number, f"LED {number}", entry.ids[f"LED {number}"]
                 )
-                for _, number, _ in entry.parts
+                for _, number, button in entry.parts
+                if button.get("led", True)
             ),
             model_number=entry.model,
             link=entry.link,

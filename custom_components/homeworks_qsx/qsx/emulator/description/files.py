@@ -48,6 +48,7 @@ from .schema import (
     SHADE_TYPE_NAMES,
     schema_error,
 )
+from .validation import keypad_type
 
 
 def load_description(path: str | Path) -> SystemDescription:
@@ -179,9 +180,7 @@ def device_to_dict(device: DeviceDescription) -> dict[str, Any]:
         return module_to_dict(device)
     data: dict[str, Any] = {}
     if kind is DeviceKind.KEYPAD:
-        data["type"] = KEYPAD_TYPE_NAMES[
-            KeypadType(device.device_type or KeypadType.SEETOUCH)
-        ]
+        data["type"] = KEYPAD_TYPE_NAMES[keypad_type(device) or KeypadType.SEETOUCH]
     elif kind is DeviceKind.OCCUPANCY_SENSOR:
         data["type"] = SENSOR_TYPE_NAMES[
             OccupancySensorType(device.device_type or OccupancySensorType.OCCUPANCY)
@@ -224,8 +223,11 @@ def _button_to_dict(
         "name": button.name,
         "engraving": button.engraving,
         "integration_id": button.integration_id,
-        "led_integration_id": leds[button.number].integration_id,
     }
+    if (led := leds.get(button.number)) is not None:
+        data["led_integration_id"] = led.integration_id
+    else:
+        data["led"] = False
     if button.programming is not None:
         data["programming"] = {
             "model": PROGRAMMING_NAMES[button.programming.model],

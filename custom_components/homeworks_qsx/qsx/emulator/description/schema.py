@@ -448,6 +448,7 @@ _BUTTON_SCHEMA = vol.Schema(
         vol.Optional("name"): _text,
         vol.Optional("engraving"): _engraving,
         vol.Optional("integration_id"): _INTEGRATION_ID,
+        vol.Optional("led"): vol.Boolean(),
         vol.Optional("led_integration_id"): _INTEGRATION_ID,
         vol.Optional("programming"): vol.Any(None, _PROGRAMMING_SCHEMA),
     }

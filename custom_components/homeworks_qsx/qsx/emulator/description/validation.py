@@ -11,6 +11,7 @@ from ...const import (
     DIMMER_ZONE_RATING_A,
     DIMMING_MODULE_MODEL,
     DIMMING_MODULE_RATING_A,
+    HOMEOWNER_KEYPAD_MODEL,
     MAX_ADDRESS,
     MAX_CCI_GROUP_SIZE,
     MIN_ADDRESS,
@@ -74,6 +75,18 @@ _PROGRAMMABLE: Final = {
     ProgrammingModel.LOWER: (LEVEL_CONTROL_TYPES, "dimmed or shade zones"),
     ProgrammingModel.OPEN_STOP_CLOSE_STOP: (SHADE_CONTROL_TYPES, "shade zones"),
 }
+
+
+def keypad_type(device: DeviceDescription) -> KeypadType | None:
+    """Return a keypad's type: its `device_type`, or HOMEOWNER for the model "Homeowner Keypad" (LP35)."""
+    if device.kind is not DeviceKind.KEYPAD:
+        return None
+    if device.model_number == HOMEOWNER_KEYPAD_MODEL:
+        return KeypadType.HOMEOWNER
+    try:
+        return KeypadType(device.device_type or "")
+    except ValueError:
+        return None
 
 
 def full_load(module: DeviceDescription) -> float:
@@ -149,6 +162,7 @@ class _Checker:
         self.links: dict[int, LinkDescription] = {}
         self.serials = {description.processor.serial: "processor.serial"}
         self.ids = {description.processor.integration_id: "processor.integration_id"}
+        self.timeclock_ids: dict[int, str] = {}
         self.addresses: dict[tuple[int, int], str] = {}
         self.per_link: dict[int, list[int]] = {}
         self.groups: dict[str, list[int]] = {}
@@ -230,8 +244,8 @@ class _Checker:
 
     def _check_place(self, index: int, path: str, device: DeviceDescription) -> None:
         kind = device.kind
-        virtual = kind is DeviceKind.TIMECLOCK or (
-            device.device_type == KeypadType.HOMEOWNER
+        virtual = (
+            kind is DeviceKind.TIMECLOCK or keypad_type(device) is KeypadType.HOMEOWNER
         )
         if virtual or (kind is DeviceKind.OCCUPANCY_SENSOR and not device.link):
             if device.link or device.address:
@@ -342,13 +356,11 @@ class _Checker:
                 f"{device.device_type!r} is not a keypad type: "
                 + ", ".join(item.value for item in KeypadType),
             )
-        homeowner = device.device_type == KeypadType.HOMEOWNER
-        if homeowner == device.has_serial_number:
+        homeowner = keypad_type(device) is KeypadType.HOMEOWNER
+        if homeowner and device.has_serial_number:
             raise DescriptionError(
                 f"{path}.serial",
-                "the Homeowner keypad is the processor's virtual keypad: it has no serial (LP35)"
-                if homeowner
-                else "a wallstation has a serial number",
+                "the Homeowner keypad is the processor's virtual keypad: it has no serial (LP35)",
             )
         limit = HOMEOWNER_BUTTONS if homeowner else MAX_BUTTON_NUMBER
         previous = 0
@@ -362,12 +374,12 @@ class _Checker:
                     f"buttons are at positions 1..{limit}, listed in position order (LP36)",
                 )
             previous = button.number
-        if sorted(item.number for item in device.indicators) != [
-            item.number for item in device.inputs
-        ]:
+        numbers = [item.number for item in device.inputs]
+        leds = [item.number for item in device.indicators]
+        if len(set(leds)) != len(leds) or not set(leds) <= set(numbers):
             raise DescriptionError(
                 f"{path}.buttons",
-                "each button has one LED, numbered as its button (LP36)",
+                "an LED is numbered as its button, one LED a button at most (LP36)",
             )
         if device.outputs:
             raise DescriptionError(path, "a keypad has no outputs")
@@ -444,15 +456,19 @@ class _Checker:
             (f"{path}.events[{position}].integration_id", event.integration_id)
             for position, event in enumerate(device.schedule)
         )
+        # Timeclocks and their events have ids of their own (LP45: `/timeclock/<id>`, `/timeclockevent/<id>`).
+        space = (
+            self.timeclock_ids if device.kind is DeviceKind.TIMECLOCK else self.ids
+        )
         for id_path, integration_id in named:
             if integration_id < 1:
                 raise DescriptionError(id_path, "integration ids are positive")
-            if integration_id in self.ids:
+            if integration_id in space:
                 raise DescriptionError(
                     id_path,
-                    f"integration id {integration_id} is already used by {self.ids[integration_id]}",
+                    f"integration id {integration_id} is already used by {space[integration_id]}",
                 )
-            self.ids[integration_id] = id_path
+            space[integration_id] = id_path
 
     # ----------------------------------------------------------------------------------------------------------
     # The whole system
