@@ -457,9 +457,7 @@ class _Checker:
             for position, event in enumerate(device.schedule)
         )
         # Timeclocks and their events have ids of their own (LP45: `/timeclock/<id>`, `/timeclockevent/<id>`).
-        space = (
-            self.timeclock_ids if device.kind is DeviceKind.TIMECLOCK else self.ids
-        )
+        space = self.timeclock_ids if device.kind is DeviceKind.TIMECLOCK else self.ids
         for id_path, integration_id in named:
             if integration_id < 1:
                 raise DescriptionError(id_path, "integration ids are positive")
