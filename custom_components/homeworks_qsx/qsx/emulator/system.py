@@ -1315,16 +1315,21 @@ class Emulator:
                 old.levels = record.levels
                 old.saved_levels = record.saved_levels
                 records[serial] = old
+        reshaped: set[str] = (
+            set()
+        )  # devices whose outputs or LEDs changed: their old state no longer compares
         for serial, device in devices.items():
             kept = old_devices.get(serial)
-            if kept is not None and kept.description == device.description:
+            if kept is None:
+                continue
+            if len(kept.state.zones) == len(device.state.zones) and (
+                kept.state.indicators.keys() == device.state.indicators.keys()
+            ):
                 copy_device_state(device.state, kept.state)
                 kept.sensed = device.sensed
                 devices[serial] = kept
-            elif (
-                kept is not None
-            ):  # its shape may have changed: the old snapshot no longer compares
-                del before[serial]
+            else:
+                reshaped.add(serial)
         self._time_offset = parsed.time_offset
         self._install(parsed.description, records, devices)
         for area, sensors in self._area_sensors.items():
@@ -1346,13 +1351,14 @@ class Emulator:
             elif before[serial][0] != item.description:
                 publish(Event(EventKind.DEVICE_CHANGED, serial, None, item.description))
         for serial, item in current.items():
-            if serial not in before:
+            if serial not in before or serial in reshaped:
                 continue
             old_snapshot = before[serial][1]
-            if isinstance(item, ModuleRecord):
-                assert isinstance(old_snapshot, Snapshot)
+            # A serial that changed from a module to another kind (or back) is only DEVICE_CHANGED.
+            if isinstance(item, ModuleRecord) and isinstance(old_snapshot, Snapshot):
                 self._commit(item, old_snapshot, follow=False)
-            else:
-                assert isinstance(old_snapshot, DeviceSnapshot)
+            elif isinstance(item, DeviceRecord) and isinstance(
+                old_snapshot, DeviceSnapshot
+            ):
                 self._commit_device(item, old_snapshot, follow=False)
         self._arm_timeclocks()
