@@ -1118,3 +1118,51 @@ def test_lp36_positions_beyond_the_id_space_are_not_listed(
     assert len(tree.timeclock_events) == 3
     shades = [d for d in tree.devices.values() if d.get("DeviceType") == "Shade"]
     assert shades and all("SerialNumber" not in shade for shade in shades)
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_lp47_lp48_link_nodes_expanded(
+    description: SystemDescription, profile: Profile
+) -> None:
+    """LP47, LP48: each link lists the processor and every device on it, its device as Parent in the LP16 form."""
+    tree = ResourceTree(description, profile)
+    processor = tree.devices[tree.processor_id]
+    for link in description.links:
+        link_href = next(
+            link_id
+            for link_id, found in tree.links.items()
+            if found["LinkNumber"] == link.number
+        )
+        result = tree.read(f"/link/{link_href}/associatedlinknode/expanded")
+        assert result is not None
+        body_type, nodes = result
+        assert body_type.value == "MultipleLinkNodeExpandedDefinition"
+        assert body_type.body_key == "LinkNodesExpanded"
+        names = [node["Parent"]["Name"] for node in nodes]
+        on_link = [
+            d
+            for d in description.devices
+            if d.link == link.number and d.kind is not DeviceKind.TIMECLOCK
+        ]
+        assert len(names) == 1 + len(on_link)
+        assert nodes[0]["Parent"]["href"] == processor["href"]
+        assert nodes[0]["Parent"]["FirmwareImage"] == processor["FirmwareImage"]
+        for node in nodes:
+            parent = tree.devices[int(node["Parent"]["href"].rsplit("/", 1)[1])]
+            assert node["href"] == parent["LinkNodes"][0]["href"]
+            assert node["LinkType"] == "QS"
+            assert node["Parent"].items() <= parent.items()
+            # LP47: no link address in LEAP
+            assert not {"Address", "LinkAddress"} & (set(node) | set(node["Parent"]))
+        modules = [
+            n["Parent"]
+            for n in nodes
+            if n["Parent"]["DeviceType"] in ("Unknown", "SwitchingPowerModule")
+        ]
+        assert modules
+        if profile is Profile.FULL:
+            assert all("LocalZones" in m and "SerialNumber" in m for m in modules)
+        else:
+            assert not any(
+                {"LocalZones", "SerialNumber", "ModelNumber"} & set(m) for m in modules
+            )

@@ -114,6 +114,7 @@ class BodyType(StrEnum):
     MULTIPLE_CONTROL_STATIONS = "MultipleControlStationDefinition"
     ONE_CONTROL_STATION = "OneControlStationDefinition"
     ONE_LINK = "OneLinkDefinition"
+    MULTIPLE_LINK_NODES_EXPANDED = "MultipleLinkNodeExpandedDefinition"  # LP48
     MULTIPLE_BUTTON_GROUPS = "MultipleButtonGroupDefinition"
     MULTIPLE_BUTTON_GROUPS_EXPANDED = "MultipleButtonGroupExpandedDefinition"  # LP36
     ONE_BUTTON_GROUP = "OneButtonGroupDefinition"
@@ -154,6 +155,7 @@ _BODY_KEYS: Final = {
     BodyType.MULTIPLE_CONTROL_STATIONS: "ControlStations",
     BodyType.ONE_CONTROL_STATION: "ControlStation",
     BodyType.ONE_LINK: "Link",
+    BodyType.MULTIPLE_LINK_NODES_EXPANDED: "LinkNodesExpanded",
     BodyType.MULTIPLE_BUTTON_GROUPS: "ButtonGroups",
     BodyType.MULTIPLE_BUTTON_GROUPS_EXPANDED: "ButtonGroupsExpanded",
     BodyType.ONE_BUTTON_GROUP: "ButtonGroup",

@@ -44,6 +44,7 @@ from ...model import (
     DeviceState,
     IndicatorDescription,
     InputDescription,
+    LinkDescription,
     SystemDescription,
     TimeclockEventType,
 )
@@ -90,6 +91,19 @@ LEAP_CONTROL_TYPES: Final = {
     ControlType.SHADE_WITH_TILT: "ShadeWithTilt",
 }
 ON_LEVEL: Final = 100
+# LP47: what a link node shows of its device.
+LINK_NODE_PARENT_KEYS: Final = (
+    "href",
+    "Name",
+    "DeviceType",
+    "SerialNumber",
+    "ModelNumber",
+    "LocalZones",
+    "FirmwareImage",
+    "DeviceClass",
+    "AddressedState",
+    "AssociatedArea",
+)
 # LP38: what the emulator's keypad events are called on the wire.
 ZONE_LOCK_STATE: Final = "Unlocked"  # LP24: in reads of a level zone's status
 
@@ -413,6 +427,9 @@ class ResourceTree:
             }
             for link in description.links
         }
+        self.link_nodes = {
+            link_id: self._link_nodes(link) for link_id, link in self._link_ids()
+        }
         self.project: dict[str, Any] = {
             "href": "/project",
             "Name": description.name,
@@ -484,6 +501,36 @@ class ResourceTree:
             "AddressedState": "Addressed",
             "IsThisDevice": True,
         }
+
+    def _link_ids(self) -> list[tuple[int, LinkDescription]]:
+        return [
+            (leap_id(link.number, IdKind.LINK), link) for link in self.description.links
+        ]
+
+    def _link_nodes(self, link: LinkDescription) -> list[dict[str, Any]]:
+        """LP47, LP48: the processor and every device on `link`, each with its device as `Parent` (LP16 form)."""
+        on_link = [self.processor_id] + [
+            leap_id(device.integration_id, IdKind.DEVICE)
+            for device in self.description.devices
+            if device.link == link.number
+        ]
+        nodes: list[dict[str, Any]] = []
+        for device_id in on_link:
+            definition = self.devices.get(device_id)
+            if definition is None or "LinkNodes" not in definition:
+                continue  # not served (a timeclock), or on no link of its own
+            nodes.append(
+                {
+                    "href": definition["LinkNodes"][0]["href"],
+                    "LinkType": LEAP_LINK_TYPES[link.link_type],
+                    "Parent": {
+                        key: definition[key]
+                        for key in LINK_NODE_PARENT_KEYS
+                        if key in definition
+                    },
+                }
+            )
+        return nodes
 
     def _link_node(self, device: DeviceDescription, device_id: int) -> dict[str, str]:
         return href(
@@ -829,6 +876,11 @@ class ResourceTree:
             case ["device", number, "led", "status"]:
                 self._get(self.devices, number, url)
                 raise _not_supported()  # LP41 (seen)
+            case ["link", number, "associatedlinknode", "expanded"]:
+                self._get(self.links, number, url)
+                return BodyType.MULTIPLE_LINK_NODES_EXPANDED, self.link_nodes[
+                    int(number)
+                ]
             case ["area", number, "associatedzone"]:
                 zones = [
                     self.zones[zone_id]
