@@ -238,11 +238,11 @@ def zone_status(
     if target.control_type is ControlType.SHADE_WITH_TILT:
         status["Tilt"] = round(zone.tilt or 0)
     # LP49 (ours): a device without power or link shows its last level, marked uncertain.
-    reachable = state.powered and state.link_up
-    status["StatusAccuracy"] = "Good" if reachable else "Bad"
+    status["StatusAccuracy"] = "Good" if zone.level_accurate else "Bad"
     if use is StatusUse.READ:
         status["ZoneLockState"] = ZONE_LOCK_STATE
     elif use is StatusUse.REPLY:
+        reachable = state.powered and state.link_up
         status["Availability"] = "Available" if reachable else "Unavailable"
     return status
 
