@@ -477,3 +477,28 @@ def test_lp19_emulator_unchanged_by_a_tree() -> None:
     before = emulator.export_state()
     ResourceTree(emulator.description)
     assert emulator.export_state() == before
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "00:00:00"),
+        (1.4, "00:00:01"),
+        (1.5, "00:00:02"),  # LP28 (ours): rounded to the nearest second, not floored
+        (3725, "01:02:05"),
+        (-3, "00:00:00"),
+        (99999, "04:00:00"),  # LP26: at most 4 h
+    ],
+)
+def test_lp26_lp28_duration_text(seconds: float, text: str) -> None:
+    """LP25, LP26, LP28: a fade as the `hh:mm:ss` a client sends."""
+    assert protocol.format_duration(seconds) == text
+
+
+def test_lp9_body_keys_of_the_whole_house() -> None:
+    """LP36, LP38, LP41, LP45: every body type of the new kinds names its body key."""
+    assert BodyType.MULTIPLE_BUTTON_GROUPS_EXPANDED.body_key == "ButtonGroupsExpanded"
+    assert BodyType.ONE_BUTTON_STATUS_EVENT.body_key == "ButtonStatus"
+    assert BodyType.ONE_LED_STATUS.body_key == "LEDStatus"
+    assert BodyType.MULTIPLE_TIMECLOCK_STATUSES.body_key == "TimeclockStatuses"
+    assert {kind.body_key for kind in BodyType} >= {"Timeclocks", "TimeclockStatus"}

@@ -490,6 +490,18 @@ def ping_reply(client_tag: str | None) -> dict[str, Any]:
     )
 
 
+# LP26: durations (`FadeTime`, `DelayTime`) range from 0 to 4 h.
+MAX_DURATION_SECONDS: Final = 4 * 3600
+
+
+def format_duration(seconds: float) -> str:
+    """LP25, LP26, LP28: a duration as `hh:mm:ss`, rounded to the nearest second and held within 0..4 h."""
+    # Half a second rounds up (Python's `round` would round it to even).
+    whole = min(max(int(seconds + 0.5), 0), MAX_DURATION_SECONDS)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
 def href(kind: str, object_id: int, *suffix: str) -> dict[str, str]:
     """`{"href": "/<kind>/<id>[/suffix…]"}`."""
     return {"href": "/".join((f"/{kind}/{object_id}", *suffix))}
