@@ -52,6 +52,11 @@ async def test_capabilities_and_refusals() -> None:
             Capability.ZONES,
             Capability.CCO,
             Capability.CCO_PULSE,
+            Capability.LEVELS,
+            Capability.KEYPAD,
+            Capability.INDICATORS,
+            Capability.OCCUPANCY,
+            Capability.TIMECLOCK,
         }
         assert backend.unsupported_reason(Capability.ZONES) is None
         reason = backend.unsupported_reason(Capability.TEMPERATURE)
@@ -67,7 +72,7 @@ async def test_capabilities_and_refusals() -> None:
             await backend.async_simulate(serial, Fault.POWER, False)
         diagnostics = backend.diagnostics()
         assert diagnostics["backend"] == "leap"
-        assert "KEY" not in str(diagnostics)
+        assert "PRIVATE KEY" not in str(diagnostics)
         assert served.certificates.cert_pem not in str(diagnostics)
         await backend.async_pulse_cco(serial)
         assert backend.device_state(serial).cco_closed

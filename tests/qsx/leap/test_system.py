@@ -24,7 +24,7 @@ from custom_components.homeworks_qsx.qsx.model import (
 
 
 def snapshot(**overrides: Any) -> Snapshot:
-    """Return a processor with links, and one area holding a switched zone, a CCO, a dimmed zone and a shade."""
+    """Return a processor with links, and one area holding zones of every control type, two the model lacks."""
     fields: dict[str, Any] = {
         "project": {
             "Name": "Villa",
@@ -70,6 +70,12 @@ def snapshot(**overrides: Any) -> Snapshot:
                 {"href": "/zone/13", "Name": "Gate", "ControlType": "CCO"},
                 {"href": "/zone/14", "Name": "Downlights", "ControlType": "Dimmed"},
                 {"href": "/zone/15", "Name": "Blind", "ControlType": "Shade"},
+                {
+                    "href": "/zone/16",
+                    "Name": "Table Lamp",
+                    "ControlType": "SpectrumTune",
+                },
+                {"href": "/zone/17", "Name": "Screen", "ControlType": "OpenCloseStop"},
                 {"Name": "no href"},
             ]
         },
@@ -78,7 +84,7 @@ def snapshot(**overrides: Any) -> Snapshot:
 
 
 def test_processor_links_and_groups() -> None:
-    """LP11, LP16: the processor is the hub; anonymous switched and CCO zones form the area's group."""
+    """LP11, LP16, LP24, LP30, LP51: the processor is the hub; zones no device owns form the area's group."""
     description = build_system(snapshot())
     processor = description.processor
     assert (processor.serial, processor.model, processor.name) == (
@@ -114,24 +120,29 @@ def test_processor_links_and_groups() -> None:
         ("Lamp", ControlType.SWITCHED, True),
         ("Pump", ControlType.SWITCHED, False),
         ("Gate", ControlType.CCO, None),
+        ("Downlights", ControlType.DIMMED, True),
+        ("Blind", ControlType.SHADE, True),
     ]
-    assert [description.output(zone_id) for zone_id in (11, 12, 13)] == [
-        OutputRef(group, 1),
-        OutputRef(group, 2),
-        OutputRef(group, 3),
+    assert [description.output(zone_id) for zone_id in (11, 12, 13, 14, 15)] == [
+        OutputRef(group, number) for number in range(1, 6)
     ]
+    assert description.output(16) is None
 
 
-def test_other_control_types_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    """Zones of other control types are skipped, and said so once at debug level."""
+def test_lp58_other_control_types_logged_once_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """LP58: zones of other control types are skipped, said so once at debug level, and counted by type."""
     caplog.set_level(logging.DEBUG)
     shared = snapshot()
     build_system(shared)
     build_system(shared)
     skipped = [r.message for r in caplog.records if "skipped" in r.message]
-    assert len([m for m in skipped if "Downlights" in m]) == 1
-    assert len([m for m in skipped if "Blind" in m]) == 1
-    assert shared.skipped == {14, 15}
+    assert len([m for m in skipped if "Table Lamp" in m]) == 1
+    assert len([m for m in skipped if "Screen" in m]) == 1
+    assert shared.skipped == {16, 17}
+    assert shared.unknown_control_types == {"SpectrumTune": 1, "OpenCloseStop": 1}
+    assert shared.unknown_device_types == {"Unknown": 1}
 
 
 def test_what_the_processor_leaves_out() -> None:

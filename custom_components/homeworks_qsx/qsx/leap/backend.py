@@ -2,15 +2,18 @@
 
 What the application sees (see `docs/leap-client.md`):
 
-- `description`: the processor (serial, model, firmware, MAC, links) and its `devices`: the modules the processor
-  describes in full (four zones and a CCO each), plus one area group device per area for the switched and CCO
-  zones of anonymous modules (LP16). Zones of other control types are skipped.
-- `device_state(serial)`: zone levels and CCO state of a module or a group; what LEAP cannot tell (LP17) keeps the
-  defaults and is absent from `capabilities`.
-- `capabilities`: zones, CCO open/close and pulse. Not: CCI, buttons, LEDs, mode, temperature, relay counts, load
+- `description`: the processor (serial, model, firmware, MAC, links) and its `devices` (`system.py`): switching and
+  dimming modules and shades that own their zones (LP51), keypads with their buttons and LEDs, occupancy sensors,
+  timeclocks, and one area group device per area for the zones no device owns (LP16). Zones and devices of types
+  the model does not have are skipped and counted (LP58).
+- `device_state(serial)`: levels, tilt and accuracy, CCO states, LEDs, occupancy, timeclock state; what LEAP cannot
+  tell (LP17) keeps the defaults and is absent from `capabilities`.
+- `capabilities`: zones, CCO open/close and pulse, levels (dimmed zones and shades), keypads, their LEDs,
+  occupancy, timeclocks. Not: a module's CCI, front buttons and LEDs, mode, temperature, relay counts, load
   current, link and address, CCO type, simulation (`unsupported_reason` says why, fit for a user).
-- Commands return once the processor reported the result (LP19's `201` reply); a reply showing the level unchanged
-  raises `CommandIgnoredError` with `IgnoredReason.NOT_REPORTED` (LEAP does not say why).
+- Commands return once the processor reported the result (LP19's `201` reply); a reply showing a switched or dimmed
+  level other than the one asked for raises `CommandIgnoredError` with `IgnoredReason.NOT_REPORTED` (LEAP does not
+  say why).
 - `connected`, `subscribe_connection`: False within one ping window of a lost link, True again only after every
   state was read again. `subscribe_credentials_rejected`: the processor refused the certificate (pair again).
   `subscribe_project_changed`: a reconnection found another `ProjectModifiedTimestamp` (LP10).
@@ -23,14 +26,30 @@ from typing import Any, Final
 
 from ..backend import LiveBackend
 from ..connection import Timings
-from ..const import DEFAULT_PULSE_SECONDS, Button, Fault, check_pulse_seconds
+from ..const import (
+    DEFAULT_PULSE_SECONDS,
+    Button,
+    Fault,
+    Gesture,
+    ShadeMove,
+    check_pulse_seconds,
+)
 from ..errors import NotSupportedError
 from ..model import Capability
 from .client import LEAP_TIMINGS, LeapCertificates, LeapClient
 from .protocol import LEAP_PORT
 
 LEAP_CAPABILITIES: Final = frozenset(
-    {Capability.ZONES, Capability.CCO, Capability.CCO_PULSE}
+    {
+        Capability.ZONES,
+        Capability.CCO,
+        Capability.CCO_PULSE,
+        Capability.LEVELS,  # LP24–LP33
+        Capability.KEYPAD,  # LP36–LP40
+        Capability.INDICATORS,  # LP41, LP42
+        Capability.OCCUPANCY,  # LP43
+        Capability.TIMECLOCK,  # LP45, LP46
+    }
 )
 NOT_IN_LEAP: Final = "A HomeWorks QSX processor does not report {what} over LEAP; use the LIP connection or an emulated system"
 
@@ -83,6 +102,34 @@ class LeapBackend(LiveBackend[LeapClient]):
         """LP17: a module's front buttons are not in LEAP; `NotSupportedError`."""
         self.client.state(serial)
         raise NotSupportedError(NOT_IN_LEAP.format(what="module buttons"))
+
+    async def async_set_level(
+        self, serial: str, output: int, level: float, fade_seconds: float | None = None
+    ) -> None:
+        """Set a dimmed zone or a shade to `level` (LP25, LP28, LP31): always as a level, a fade in whole seconds."""
+        await self.client.set_level(serial, output, level, fade_seconds)
+
+    async def async_set_tilt(self, serial: str, output: int, tilt: float) -> None:
+        """Tilt a `ShadeWithTilt` zone (LP31)."""
+        await self.client.set_tilt(serial, output, tilt)
+
+    async def async_move_shade(self, serial: str, output: int, move: ShadeMove) -> None:
+        """Raise, lower or stop a shade (LP31); every raise or lower is followed by a stop (LP33)."""
+        await self.client.move(serial, output, move)
+
+    async def async_press_keypad_button(
+        self, serial: str, button: int, gesture: Gesture = Gesture.TAP
+    ) -> None:
+        """Press a keypad button (LP40): `PressAndRelease`, `PressAndHold`, `Release` or `MultiTap`."""
+        await self.client.press(serial, button, gesture)
+
+    async def async_set_indicator(self, serial: str, number: int, on: bool) -> None:
+        """Turn a keypad LED on or off (LP41)."""
+        await self.client.set_led(serial, number, on)
+
+    async def async_set_timeclock(self, serial: str, enabled: bool) -> None:
+        """Enable or disable a timeclock (LP46)."""
+        await self.client.set_timeclock(serial, enabled)
 
     async def async_simulate(
         self, serial: str, fault: Fault, value: bool | float

@@ -33,20 +33,23 @@ The session logic (transport, reconnection with backoff, keepalive, listeners) i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 import functools
 import logging
+import math
 import ssl
-from typing import Any, Final, override
+from types import TracebackType
+from typing import Any, Final, Self, override
 
 from ..connection import Backoff, Timings, notify
-from ..const import IgnoredReason
+from ..const import ButtonAction, Gesture, IgnoredReason, LedState, ShadeMove
 from ..errors import (
     AuthenticationError,
     CommandIgnoredError,
     CommandTimeoutError,
     ConnectionFailedError,
+    NotSupportedError,
     QsxError,
     RequestRefusedError,
     UnknownObjectError,
@@ -54,29 +57,47 @@ from ..errors import (
 )
 from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
 from ..model import (
+    LEVEL_CONTROL_TYPES,
     ControlType,
     DeviceKind,
     DeviceState,
+    InputType,
     SystemDescription,
+    ZoneDescription,
     new_device_state,
 )
 from .client_tls import client_context
 from .link import LeapConnection, LeapLink, body_object
 from .protocol import (
+    AREA_STATUS_URL,
     LEAP_PORT,
+    TIMECLOCK_STATUS_URL,
+    TIMECLOCK_URL,
     ZONE_STATUS_URL,
     BodyType,
+    ButtonCommandType,
     CommandType,
     CommuniqueType,
+    LevelCommandType,
+    format_duration,
     id_from_href,
 )
 from .system import (
+    KEYPAD_TYPES,
+    Placement,
     Snapshot,
+    ZoneReading,
+    area_occupancy,
+    body_statuses,
     build_system,
+    button_event,
+    button_status_urls,
     database_date,
+    led_status,
+    placement,
+    station_devices,
     status_zone_id,
-    zone_level,
-    zone_statuses,
+    timeclock_enabled,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,6 +113,21 @@ SILENT_CLOSE_LIMIT: Final = 5
 # Zone levels kept while the system is being read, before the zones it holds are known (ours: more zones than a
 # system of a hundred processors with two full QS links each); levels of further zones are counted, not kept.
 MAX_PENDING_LEVELS: Final = 100_000
+# LP33 (ours): a `Raise` or `Lower` nobody stopped is stopped this long after (a shade's full travel, with room).
+MOVE_STOP_SECONDS: Final = 30.0
+# LP38: LEAP `EventType` → what a button reports; any other type reads as a release, as Home Assistant treats it.
+BUTTON_ACTIONS: Final = {
+    "Press": ButtonAction.PRESS,
+    "Release": ButtonAction.RELEASE,
+    "LongHold": ButtonAction.LONG_PRESS,
+    "MultiTap": ButtonAction.MULTI_TAP,
+}
+GESTURES: Final = {  # LP40: how a client presses a button
+    Gesture.TAP: ButtonCommandType.PRESS_AND_RELEASE,
+    Gesture.HOLD: ButtonCommandType.PRESS_AND_HOLD,
+    Gesture.RELEASE: ButtonCommandType.RELEASE,
+    Gesture.DOUBLE_TAP: ButtonCommandType.MULTI_TAP,
+}
 PROJECT_URL: Final = "/project"  # LP10
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
@@ -179,8 +215,60 @@ class _SilentCloses:
         return self.count >= SILENT_CLOSE_LIMIT and now - self.first >= span
 
 
+class _Reads:
+    """The reads of one start-up, as tasks that may start more; the first failure cancels the rest and is raised.
+
+    A task group whose error is the failed read's own (not an exception group), as the callers expect.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def spawn[T](self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Start `work`; the group waits for it."""
+        task = asyncio.create_task(work)
+        self._tasks.append(task)
+        return task
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            if error is None:
+                await self._wait()
+        except BaseException:
+            await self._cancel()
+            raise
+        if error is not None:
+            await self._cancel()
+
+    async def _wait(self) -> None:
+        while pending := [task for task in self._tasks if not task.done()]:
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if not task.cancelled() and (failure := task.exception()) is not None:
+                    raise failure
+        for task in self._tasks:
+            task.result()
+
+    async def _cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks)
+        for task in self._tasks:
+            if not task.cancelled():
+                task.exception()  # retrieved: one failure is raised, the others are its consequence
+
+
 class LeapClient(LeapConnection):
-    """A processor reached over LEAP, with a live model of its switched and CCO zones.
+    """A processor reached over LEAP, with a live model of the whole house (`system.py`).
 
     Args:
         host: processor address.
@@ -213,7 +301,13 @@ class LeapClient(LeapConnection):
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._silent_closes = _SilentCloses()
-        self._counters["unknown_zone_statuses"] = 0
+        self._placement = Placement({}, {})
+        self._stops: dict[
+            int, asyncio.Task[None]
+        ] = {}  # zone id → the `Stop` due after its move
+        self._counters["unknown_statuses"] = 0
+        self._counters["optional_refusals"] = 0
+        self._unknown_types: dict[str, dict[str, int]] = {}
 
     # Model.
 
@@ -245,20 +339,28 @@ class LeapClient(LeapConnection):
         """Return the connection state and counters (no key, no certificate)."""
         link = self._link
         description = self._description
+        kinds: dict[DeviceKind, int] = dict.fromkeys(DeviceKind, 0)
+        buttons = leds = 0
+        for device in description.devices if description else ():
+            kinds[device.kind] += 1
+            buttons += len(device.buttons)
+            leds += len(device.indicators)
         return {
             **self.connection_diagnostics(),
             "leap_version": self._leap_version,
             "requests_in_flight": link.in_flight if link else 0,
             "requests_waiting": len(link.queued) if link else 0,
-            "zone_levels": len(link.levels) if link else 0,
+            "zone_levels": len(link.zones) if link else 0,
             "project_modified": description.database_date if description else None,
-            "modules": len(description.modules) if description else 0,
-            "area_groups": sum(
-                device.kind is DeviceKind.AREA_GROUP for device in description.devices
-            )
-            if description
-            else 0,
+            "modules": kinds[DeviceKind.SWITCHING_MODULE],
+            "area_groups": kinds[DeviceKind.AREA_GROUP],
+            "devices": {kind.value: count for kind, count in kinds.items()},
+            "buttons": buttons,
+            "leds": leds,
             "skipped_zones": len(self._skipped),
+            # LP58: what was skipped, by the type the processor gave.
+            "unknown_control_types": self._unknown_types.get("control_types", {}),
+            "unknown_device_types": self._unknown_types.get("device_types", {}),
         }
 
     # Life cycle.
@@ -297,7 +399,8 @@ class LeapClient(LeapConnection):
 
     @override
     async def close(self) -> None:
-        """Disconnect: cancel every task (pulses too), close the socket; the model stays readable."""
+        """Disconnect: cancel every task (pulses and stops too), close the socket; the model stays readable."""
+        self._stops.clear()
         for task in list(self._background):
             task.cancel()
         if self._background:
@@ -387,7 +490,11 @@ class LeapClient(LeapConnection):
             raise RequestRefusedError(
                 PROCESSOR_URL, None, describe_cause(err)
             ) from None
-        self._adopt(description, link)
+        self._unknown_types = {
+            "control_types": dict(snapshot.unknown_control_types),
+            "device_types": dict(snapshot.unknown_device_types),
+        }
+        self._adopt(description, placement(snapshot, description), link)
         link.tasks.append(
             asyncio.create_task(self._watch_project(link), name="leap-project-watch")
         )
@@ -426,34 +533,58 @@ class LeapClient(LeapConnection):
                 return
 
     async def _read_system(self, link: LeapLink) -> Snapshot:
-        """Read everything the model needs, pipelined: two round trips plus paging (module docstring)."""
+        """Read everything the model needs, pipelined (module docstring): each read as soon as its parent came.
 
-        def on_statuses(message: Mapping[str, Any]) -> None:
-            self._zone_statuses(link, message)
+        Required: the project, the processor, the areas and their zones, the device list, the zone statuses. The
+        rest is optional (LP58): a refusal of any status, an empty `204`, counts as nothing there.
+        """
 
-        subscribed = self._send(
-            link,
-            CommuniqueType.SUBSCRIBE_REQUEST,
-            ZONE_STATUS_URL,
-            handler=on_statuses,
-            subscription=True,
-        )
-        project = self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
+        def on_message(message: Mapping[str, Any], push: bool) -> None:
+            self._route(link, message, push)
+
         area_zones: dict[int, list[Mapping[str, Any]]] = {}
-        zone_reads: list[asyncio.Task[None]] = []
+        stations: dict[int, list[Mapping[str, Any]]] = {}
+        groups: dict[int, list[Mapping[str, Any]]] = {}
+        timeclocks: list[Mapping[str, Any]] = []
+        subscribed: set[str] = set()
 
-        async def read_zones(area_id: int) -> None:
-            area_zones[area_id] = await self._read_list(
-                link, f"/area/{area_id}/associatedzone"
+        async def subscribe(url: str, required: bool = False) -> None:
+            if url in subscribed:
+                return
+            subscribed.add(url)
+            reply = self._send(
+                link,
+                CommuniqueType.SUBSCRIBE_REQUEST,
+                url,
+                handler=on_message,
+                subscription=True,
             )
+            try:
+                await self._result(link, reply)
+            except RequestRefusedError as err:
+                if required:
+                    raise
+                self._optional_refused(url, err)
 
-        def on_areas(page: list[Mapping[str, Any]]) -> None:
-            for area in page:
-                ref = area.get("href")
-                area_id = id_from_href(ref) if isinstance(ref, str) else None
-                if area_id is not None and area_id not in area_zones:
-                    area_zones[area_id] = []
-                    zone_reads.append(asyncio.create_task(read_zones(area_id)))
+        async def read_buttons(group: _Reads, device_id: int) -> None:
+            if device_id in groups:
+                return
+            groups[device_id] = found = await self._read_optional(
+                link, f"/device/{device_id}/buttongroup/expanded"
+            )
+            for url in button_status_urls(found):  # LP37, LP38, LP41
+                group.spawn(subscribe(url))
+
+        async def read_area(group: _Reads, area_id: int) -> None:
+            zones = self._read_list(link, f"/area/{area_id}/associatedzone")
+            controls = self._read_optional(
+                link, f"/area/{area_id}/associatedcontrolstation"
+            )
+            area_zones[area_id], stations[area_id] = await asyncio.gather(
+                zones, controls
+            )
+            for device_id, _, _ in station_devices(stations[area_id]):
+                group.spawn(read_buttons(group, device_id))
 
         async def read_processor() -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
             found = await self._read_list(link, PROCESSOR_URL)
@@ -464,49 +595,72 @@ class LeapClient(LeapConnection):
                 owned_link
                 for owned_link in processor.get("OwnedLinks") or ()
                 if isinstance(owned_link, Mapping)
+                and isinstance(owned_link.get("href"), str)
             ]
             links = await asyncio.gather(
-                *(
-                    self._read_link(link, owned_link["href"])
-                    for owned_link in owned
-                    if isinstance(owned_link.get("href"), str)
-                )
+                *(self._read_link(link, owned_link["href"]) for owned_link in owned)
             )
-            fallback = [
-                owned_link
-                for owned_link in owned
-                if isinstance(owned_link.get("href"), str)
-            ]
             return processor, [
-                read or given for read, given in zip(links, fallback, strict=False)
+                read or given for read, given in zip(links, owned, strict=True)
             ]
 
-        try:
-            areas_read = self._read_list(link, "/area", on_areas)
-            project_reply, (processor, links), areas, devices = await asyncio.gather(
-                project,
-                read_processor(),
-                areas_read,
-                self._read_list(link, DEVICES_URL),
+        async def read_devices(group: _Reads) -> list[Mapping[str, Any]]:
+            devices = await self._read_list(link, DEVICES_URL)
+            for device in devices:
+                target = device.get("href")
+                device_id = id_from_href(target) if isinstance(target, str) else None
+                if device_id is not None and device.get("DeviceType") in KEYPAD_TYPES:
+                    group.spawn(read_buttons(group, device_id))
+            return devices
+
+        async def read_timeclocks() -> None:
+            timeclocks.extend(await self._read_optional(link, TIMECLOCK_URL))
+
+        async with _Reads() as group:
+
+            def on_areas(page: list[Mapping[str, Any]]) -> None:
+                for area in page:
+                    ref = area.get("href")
+                    area_id = id_from_href(ref) if isinstance(ref, str) else None
+                    if area_id is not None and area_id not in area_zones:
+                        area_zones[area_id] = []
+                        group.spawn(read_area(group, area_id))
+
+            group.spawn(subscribe(ZONE_STATUS_URL, required=True))
+            group.spawn(subscribe(AREA_STATUS_URL))
+            group.spawn(subscribe(TIMECLOCK_STATUS_URL))
+            project = group.spawn(
+                self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
             )
-            if zone_reads:
-                await asyncio.gather(*zone_reads)
-            await self._result(link, subscribed)
-        except BaseException:
-            for task in zone_reads:
-                task.cancel()
-            if zone_reads:
-                await asyncio.wait(zone_reads)
-            raise
+            processor = group.spawn(read_processor())
+            areas = group.spawn(self._read_list(link, "/area", on_areas))
+            devices = group.spawn(read_devices(group))
+            group.spawn(read_timeclocks())
+        processor_body, links = processor.result()
         return Snapshot(
-            project=body_object(project_reply, BodyType.ONE_PROJECT.body_key),
-            processor=processor,
+            project=body_object(project.result(), BodyType.ONE_PROJECT.body_key),
+            processor=processor_body,
             links=links,
-            areas=areas,
-            devices=devices,
+            areas=areas.result(),
+            devices=devices.result(),
             area_zones=area_zones,
+            control_stations=stations,
+            button_groups=groups,
+            timeclocks=timeclocks,
             skipped=self._skipped,
         )
+
+    async def _read_optional(self, link: LeapLink, url: str) -> list[Mapping[str, Any]]:
+        """LP58: read a list the system may lack; a refusal (400, 404, 405, 500…) is an empty list."""
+        try:
+            return await self._read_list(link, url)
+        except RequestRefusedError as err:
+            self._optional_refused(url, err)
+            return []
+
+    def _optional_refused(self, url: str, err: RequestRefusedError) -> None:
+        self._counters["optional_refusals"] += 1
+        _LOGGER.debug("%s refused, read as empty: %s", url, err)
 
     async def _read_link(self, link: LeapLink, url: str) -> Mapping[str, Any]:
         """`/link/<id>` (LinkNumber, LinkType); empty when the processor refuses it (the owned-link entry stands)."""
@@ -521,58 +675,206 @@ class LeapClient(LeapConnection):
 
     @override
     def _unsolicited(self, link: LeapLink, message: Mapping[str, Any]) -> bool:
-        """LP57: zone statuses outside any request (untagged, or on a tag no longer awaited) are applied too."""
-        statuses = zone_statuses(message)
-        if statuses is None:
+        """LP57: statuses outside any request (untagged, or on a tag no longer awaited) are applied too."""
+        return self._route(link, message, True)
+
+    def _route(self, link: LeapLink, message: Mapping[str, Any], push: bool) -> bool:
+        """LP57: apply every status a message carries to the object its body names; whether it carried any.
+
+        Whatever its tag, URL or type. A button event counts only in a push: the first answer to a button's
+        subscription is its past, not a press (LP39).
+        """
+        routed = False
+        if statuses := body_statuses(message, "zone"):
+            self._apply_zones(link, statuses)
+            routed = True
+        if statuses := body_statuses(message, "led"):
+            self._apply_leds(link, statuses)
+            routed = True
+        if statuses := body_statuses(message, "area"):
+            self._apply_areas(link, statuses)
+            routed = True
+        if statuses := body_statuses(message, "timeclock"):
+            self._apply_timeclocks(link, statuses)
+            routed = True
+        if statuses := body_statuses(message, "button"):
+            if push and link.live:
+                self._apply_buttons(statuses)
+            routed = True
+        return routed
+
+    def _pending[K, V](self, link: LeapLink, store: dict[K, V], key: K) -> bool:
+        """Whether a status of `key` may be kept in `store`: the system's own, or room while it is read."""
+        if key in store:
+            return True
+        if not link.live:
+            if len(store) < MAX_PENDING_LEVELS:
+                return True
+            self._counters["unknown_statuses"] += 1
             return False
-        self._apply_statuses(link, statuses)
         return True
 
-    def _zone_statuses(self, link: LeapLink, message: Mapping[str, Any]) -> None:
-        """LP18: apply the zone statuses of a message with a request's tag (the subscription's, a command's)."""
-        self._apply_statuses(link, zone_statuses(message) or [])
+    def _apply_zones(self, link: LeapLink, statuses: list[Mapping[str, Any]]) -> None:
+        """Apply zone statuses in arrival order, each to the zone its body names (LP57), key by key.
 
-    def _apply_statuses(
-        self, link: LeapLink, statuses: list[Mapping[str, Any]]
-    ) -> None:
-        """Apply zone statuses in arrival order, each to the zone its body names (LP57).
-
-        A status without a level (a delta of other keys) changes nothing. State is kept only for the zones of the
-        system (`MAX_PENDING_LEVELS` while it is being read); statuses of zones it does not hold are counted.
+        State is kept only for the zones of the system (`MAX_PENDING_LEVELS` while it is being read); statuses of
+        zones it does not hold are counted, those of zones skipped for their control type (LP58) are not.
         """
         for status in statuses:
             zone_id = status_zone_id(status)
-            on = zone_level(status)
-            if zone_id is None or on is None:
+            if zone_id is None:
                 continue
-            if not link.live:
-                if zone_id in link.levels or len(link.levels) < MAX_PENDING_LEVELS:
-                    link.levels[zone_id] = on
-                else:
-                    self._counters["unknown_zone_statuses"] += 1
-            elif self.description.output(zone_id) is not None:
-                link.levels[zone_id] = on
-                self._apply_level(zone_id, on)
-            elif zone_id not in self._skipped:
-                self._counters["unknown_zone_statuses"] += 1
+            reading = link.zones.get(zone_id)
+            if reading is None:
+                if link.live and self.description.output(zone_id) is None:
+                    if zone_id not in self._skipped:
+                        self._counters["unknown_statuses"] += 1
+                    continue
+                if not self._pending(link, link.zones, zone_id):
+                    continue
+                reading = link.zones[zone_id] = ZoneReading()
+            reading.merge(status)
+            if link.live:
+                self._apply_zone(zone_id, reading)
 
-    def _apply_level(self, zone_id: int, on: bool) -> None:
+    def _apply_zone(self, zone_id: int, reading: ZoneReading) -> None:
         ref = self.description.output(zone_id)
         if ref is None:
             return  # a skipped zone (another control type) or one no area lists
-        number = ref.device.cco.number if ref.zone is None else ref.zone
-        if self._states[ref.serial].set_output_on(number, on):
-            kind = EventKind.CCO if ref.zone is None else EventKind.ZONE
-            self.events.publish(Event(kind, ref.serial, ref.zone, on))
+        state = self._states[ref.serial]
+        if ref.zone is None:  # a module's own CCO
+            if reading.on is not None and state.set_output_on(
+                ref.device.cco.number, reading.on
+            ):
+                self.events.publish(Event(EventKind.CCO, ref.serial, None, reading.on))
+            return
+        zone = state.zones[ref.zone - 1]
+        changed = zone.level_accurate != reading.accurate
+        zone.level_accurate = reading.accurate  # LP58: `Bad` keeps the level, uncertain
+        output = ref.device.output(ref.zone)
+        if output.control_type in LEVEL_CONTROL_TYPES:
+            if reading.level is not None:
+                changed = state.set_output_level(ref.zone, reading.level) or changed
+            if changed:
+                self.events.publish(
+                    Event(EventKind.LEVEL, ref.serial, ref.zone, zone.level)
+                )
+            if (
+                output.control_type is ControlType.SHADE_WITH_TILT
+                and reading.tilt is not None
+                and zone.tilt != reading.tilt
+            ):
+                zone.tilt = reading.tilt
+                self.events.publish(
+                    Event(EventKind.TILT, ref.serial, ref.zone, reading.tilt)
+                )
+            return
+        if reading.on is not None:
+            changed = state.set_output_on(ref.zone, reading.on) or changed
+        if changed:
+            self.events.publish(Event(EventKind.ZONE, ref.serial, ref.zone, zone.on))
 
-    def _adopt(self, description: SystemDescription, link: LeapLink) -> None:
-        """Adopt the system read on `link`, apply the levels it received, and go live.
+    def _apply_leds(self, link: LeapLink, statuses: list[Mapping[str, Any]]) -> None:
+        """LP41, LP42: an LED's state, to the keypad and button number it belongs to."""
+        for status in statuses:
+            found = led_status(status)
+            if found is None:
+                continue
+            led_id, led = found
+            if not link.live:
+                if self._pending(link, link.leds, led_id):
+                    link.leds[led_id] = led
+                continue
+            self._apply_led(led_id, led)
+
+    def _apply_led(self, led_id: int, led: LedState) -> None:
+        try:
+            device, indicator = self.description.indicator_by_integration_id(led_id)
+        except UnknownObjectError:
+            self._counters["unknown_statuses"] += 1
+            return
+        indicators = self._states[device.serial].indicators
+        if indicators.get(indicator.number) != led:
+            indicators[indicator.number] = led
+            self.events.publish(
+                Event(EventKind.INDICATOR, device.serial, indicator.number, led)
+            )
+
+    def _apply_areas(self, link: LeapLink, statuses: list[Mapping[str, Any]]) -> None:
+        """LP43: an area's occupancy, to its occupancy sensors (a delta without `OccupancyStatus` changes none)."""
+        for status in statuses:
+            found = area_occupancy(status)
+            if found is None:
+                continue
+            area_id, occupied = found
+            if not link.live:
+                if self._pending(link, link.areas, area_id):
+                    link.areas[area_id] = occupied
+                continue
+            self._apply_area(area_id, occupied)
+
+    def _apply_area(self, area_id: int, occupied: bool | None) -> None:
+        for serial in self._placement.sensors_by_area.get(area_id, ()):
+            state = self._states[serial]
+            if state.occupied == occupied:
+                continue
+            state.occupied = occupied
+            if occupied is not None:
+                self.events.publish(Event(EventKind.OCCUPANCY, serial, None, occupied))
+
+    def _apply_timeclocks(
+        self, link: LeapLink, statuses: list[Mapping[str, Any]]
+    ) -> None:
+        """LP45: whether a timeclock is enabled."""
+        for status in statuses:
+            found = timeclock_enabled(status)
+            if found is None:
+                continue
+            clock_id, enabled = found
+            if not link.live:
+                if self._pending(link, link.timeclocks, clock_id):
+                    link.timeclocks[clock_id] = enabled
+                continue
+            self._apply_timeclock(clock_id, enabled)
+
+    def _apply_timeclock(self, clock_id: int, enabled: bool) -> None:
+        serial = self._placement.timeclocks.get(clock_id)
+        if serial is None:
+            self._counters["unknown_statuses"] += 1
+            return
+        state = self._states[serial]
+        if state.timeclock_enabled != enabled:
+            state.timeclock_enabled = enabled
+            self.events.publish(Event(EventKind.TIMECLOCK, serial, None, enabled))
+
+    def _apply_buttons(self, statuses: list[Mapping[str, Any]]) -> None:
+        """LP38: a button event, published on its keypad; a type this side does not know reads as a release."""
+        for status in statuses:
+            found = button_event(status)
+            if found is None:
+                continue
+            button_id, event_type = found
+            try:
+                device, button = self.description.input_by_integration_id(button_id)
+            except UnknownObjectError:
+                self._counters["unknown_statuses"] += 1
+                continue
+            action = BUTTON_ACTIONS.get(event_type, ButtonAction.RELEASE)
+            self.events.publish(
+                Event(EventKind.BUTTON, device.serial, button.number, action)
+            )
+
+    def _adopt(
+        self, description: SystemDescription, placement: Placement, link: LeapLink
+    ) -> None:
+        """Adopt the system read on `link`, apply the statuses it received, and go live.
 
         After the first connection, devices added, removed or changed are published, and a new
         `ProjectModifiedTimestamp` is reported to `subscribe_project_changed` listeners.
         """
         previous = self._description
         self._description = description
+        self._placement = placement
         devices = {device.serial: device for device in description.devices}
         old = (
             {device.serial: device for device in previous.devices}
@@ -588,7 +890,11 @@ class LeapClient(LeapConnection):
         for serial, device in devices.items():
             fresh = new_device_state(device, live=True)
             state = self._states.get(serial)
-            if state is None or len(state.zones) != len(fresh.zones):
+            if (
+                state is None
+                or len(state.zones) != len(fresh.zones)
+                or state.indicators.keys() != fresh.indicators.keys()
+            ):
                 self._states[serial] = fresh
                 if previous is not None and serial not in old:
                     self.events.publish(
@@ -599,14 +905,20 @@ class LeapClient(LeapConnection):
                 self.events.publish(
                     Event(EventKind.DEVICE_CHANGED, serial, value=device)
                 )
-        for zone_id, on in list(link.levels.items()):
+        for zone_id, reading in list(link.zones.items()):
             if description.output(zone_id) is not None:
-                self._apply_level(zone_id, on)
+                self._apply_zone(zone_id, reading)
                 continue
             # A zone of another control type, or none of the system's.
-            del link.levels[zone_id]
+            del link.zones[zone_id]
             if zone_id not in self._skipped:
-                self._counters["unknown_zone_statuses"] += 1
+                self._counters["unknown_statuses"] += 1
+        for led_id, led in link.leds.items():
+            self._apply_led(led_id, led)
+        for area_id, occupied in link.areas.items():
+            self._apply_area(area_id, occupied)
+        for clock_id, enabled in link.timeclocks.items():
+            self._apply_timeclock(clock_id, enabled)
         link.live = True
         if previous is not None and previous.database_date != description.database_date:
             notify(
@@ -627,15 +939,44 @@ class LeapClient(LeapConnection):
             output = None
         if output is None or (number is not None and output is device.own_cco):
             what = "no CCO" if number is None else f"no zone {number}"
-            raise UnknownObjectError(f"Module {serial} has {what}")
+            raise UnknownObjectError(f"Device {serial} has {what}")
         return output.integration_id
+
+    def _level_output(self, serial: str, number: int) -> ZoneDescription:
+        """Output `number` of a device when its state is a level (dimmed, shade); `NotSupportedError` otherwise."""
+        self.zone_id(serial, number)
+        output = self.description.device(serial).output(number)
+        if not isinstance(output, ZoneDescription) or not output.has_level:
+            raise NotSupportedError(
+                f"Output {number} of {serial} is {output.control_type.value}, not a dimmed zone or a shade"
+            )
+        return output
 
     async def read(self, url: str) -> list[Mapping[str, Any]]:
         """Read `url` (every page, LP8) and return the objects of its body; a refusal raises its typed error."""
         return await self._read_list(self._require_link(), url)
 
+    async def _command(
+        self, kind: CommuniqueType, url: str, body: Mapping[str, Any]
+    ) -> LeapLink:
+        """Send a command; the statuses its reply carries are applied as it comes (LP19, LP41, LP46)."""
+        link = self._require_link()
+
+        def on_reply(message: Mapping[str, Any], push: bool) -> None:
+            self._route(link, message, push)
+
+        await self._request(link, kind, url, body, handler=on_reply)
+        return link
+
+    async def _zone_command(self, zone_id: int, command: Mapping[str, Any]) -> LeapLink:
+        return await self._command(
+            CommuniqueType.CREATE_REQUEST,
+            f"/zone/{zone_id}/commandprocessor",
+            {"Command": command},
+        )
+
     async def set_zone(self, serial: str, number: int | None, on: bool) -> None:
-        """Switch zone `number` of a module or group (a CCO zone opens or closes), or a module's CCO (`number` None).
+        """Switch zone `number` of a device (a CCO zone opens or closes), or a module's CCO (`number` None).
 
         Returns once the processor reported the zone at the level asked for (LP19: the `201` reply carries it);
         `CommandIgnoredError` when the reply shows the level unchanged.
@@ -649,35 +990,160 @@ class LeapClient(LeapConnection):
                 "CCOLevelParameters": {"CCOLevel": "Closed" if on else "Open"},
             }
         else:
+            self._cancel_stop(zone_id)
             command = {
                 "CommandType": CommandType.GO_TO_LEVEL.value,
                 "Parameter": [{"Type": "Level", "Value": 100 if on else 0}],
             }
-        link = self._require_link()
-
-        def on_reply(message: Mapping[str, Any]) -> None:
-            self._zone_statuses(link, message)
-
-        url = f"/zone/{zone_id}/commandprocessor"
-        await self._request(
-            link,
-            CommuniqueType.CREATE_REQUEST,
-            url,
-            {"Command": command},
-            handler=on_reply,
-        )
-        # The reply's status was applied as it came (`on_reply`); a reply without one leaves the last level known.
-        if link.levels.get(zone_id) != on:
+        link = await self._zone_command(zone_id, command)
+        # The reply's status was applied as it came; a reply without one leaves the last level known.
+        reading = link.zones.get(zone_id)
+        if reading is None or reading.on != on:
             raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
+
+    async def set_level(
+        self, serial: str, number: int, level: float, fade_seconds: float | None = None
+    ) -> None:
+        """Set a dimmed zone's brightness or a shade's opening to `level` (0..100): always as a level (LP25, LP31).
+
+        A dimmed zone goes there with `GoToLevel`, or with `GoToDimmedLevel` and its `FadeTime` when a fade is
+        given (rounded to the nearest second, LP28); a non-zero level is sent as at least 1 (LP28). Returns once
+        the processor reported it; `CommandIgnoredError` when a dimmed zone's reply shows another level (a shade
+        reports where it is while it moves). A switched zone is switched on above 0.
+        """
+        if not math.isfinite(level) or not 0 <= level <= 100:
+            raise ValueError(f"{level!r} is not a level from 0 to 100")
+        zone_id = self.zone_id(serial, number)
+        output = self.description.device(serial).output(number)
+        if output.control_type in (ControlType.SWITCHED, ControlType.CCO):
+            await self.set_zone(serial, number, level > 0)
+            return
+        output = self._level_output(serial, number)
+        value = 0 if level == 0 else min(max(int(level + 0.5), 1), 100)
+        if output.control_type is ControlType.DIMMED and fade_seconds is not None:
+            command: dict[str, Any] = {
+                "CommandType": LevelCommandType.GO_TO_DIMMED_LEVEL.value,
+                "DimmedLevelParameters": {
+                    "Level": value,
+                    "FadeTime": format_duration(fade_seconds),
+                },
+            }
+        else:
+            command = {
+                "CommandType": CommandType.GO_TO_LEVEL.value,
+                "Parameter": [{"Type": "Level", "Value": value}],
+            }
+        self._cancel_stop(zone_id)
+        link = await self._zone_command(zone_id, command)
+        reading = link.zones.get(zone_id)
+        if output.control_type is ControlType.DIMMED and (
+            reading is None or reading.level is None or round(reading.level) != value
+        ):
+            raise CommandIgnoredError(serial, IgnoredReason.NOT_REPORTED)
+
+    async def set_tilt(self, serial: str, number: int, tilt: float) -> None:
+        """Tilt a `ShadeWithTilt` zone to `tilt` (0..100) with `GoToTilt` (LP31)."""
+        if not math.isfinite(tilt) or not 0 <= tilt <= 100:
+            raise ValueError(f"{tilt!r} is not a tilt from 0 to 100")
+        output = self._level_output(serial, number)
+        if output.control_type is not ControlType.SHADE_WITH_TILT:
+            raise NotSupportedError(f"Output {number} of {serial} has no tilt")
+        await self._zone_command(
+            output.integration_id,
+            {
+                "CommandType": LevelCommandType.GO_TO_TILT.value,
+                "TiltParameters": {"Tilt": int(tilt + 0.5)},
+            },
+        )
+
+    async def move(self, serial: str, number: int, move: ShadeMove) -> None:
+        """Raise, lower or stop a shade or a dimmed zone (LP25, LP31).
+
+        A `Raise` or `Lower` is always followed by a `Stop` (LP32, LP33): the one asked for, or the one this
+        client sends by itself `MOVE_STOP_SECONDS` later, or before any other command to the zone.
+        """
+        output = self._level_output(serial, number)
+        zone_id = output.integration_id
+        if move is ShadeMove.STOP:
+            self._cancel_stop(zone_id)
+            await self._zone_command(
+                zone_id, {"CommandType": LevelCommandType.STOP.value}
+            )
+            return
+        self._cancel_stop(zone_id)
+        kind = (
+            LevelCommandType.RAISE
+            if move is ShadeMove.RAISE
+            else LevelCommandType.LOWER
+        )
+        await self._zone_command(zone_id, {"CommandType": kind.value})
+        self._stops[zone_id] = self._spawn(
+            self._stop_later(serial, zone_id), f"leap-client-stop-{zone_id}"
+        )
+
+    def _cancel_stop(self, zone_id: int) -> None:
+        task = self._stops.pop(zone_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def _stop_later(self, serial: str, zone_id: int) -> None:
+        await asyncio.sleep(MOVE_STOP_SECONDS)
+        self._stops.pop(zone_id, None)
+        try:
+            await self._zone_command(
+                zone_id, {"CommandType": LevelCommandType.STOP.value}
+            )
+        except QsxError as err:
+            _LOGGER.warning(
+                "The move of %s's zone %s could not stop: %s", serial, zone_id, err
+            )
+
+    async def press(
+        self, serial: str, number: int, gesture: Gesture = Gesture.TAP
+    ) -> None:
+        """Press keypad button `number` (its position) as a person would (LP40): `PressAndRelease` for a tap."""
+        self.state(serial)
+        button = self.description.device(serial).input(number)
+        if button.input_type is not InputType.BUTTON or not button.integration_id:
+            raise UnknownObjectError(f"Device {serial} has no button {number}")
+        await self._command(
+            CommuniqueType.CREATE_REQUEST,
+            f"/button/{button.integration_id}/commandprocessor",
+            {"Command": {"CommandType": GESTURES[gesture].value}},
+        )
+
+    async def set_led(self, serial: str, number: int, on: bool) -> None:
+        """Turn keypad LED `number` on or off (LP41); the reply shows the state in force (programming may win, LP42)."""
+        self.state(serial)
+        led = self.description.device(serial).indicator(number)
+        await self._command(
+            CommuniqueType.UPDATE_REQUEST,
+            f"/led/{led.integration_id}/status",
+            {"LEDStatus": {"State": "On" if on else "Off"}},
+        )
+
+    async def set_timeclock(self, serial: str, enabled: bool) -> None:
+        """Enable or disable a timeclock (LP46)."""
+        self.state(serial)
+        device = self.description.device(serial)
+        if device.kind is not DeviceKind.TIMECLOCK:
+            raise UnknownObjectError(f"Device {serial} is not a timeclock")
+        await self._command(
+            CommuniqueType.UPDATE_REQUEST,
+            f"/timeclock/{device.integration_id}/status",
+            {"TimeclockStatus": {"EnabledState": "Enabled" if enabled else "Disabled"}},
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def pulse_cco(self, serial: str, seconds: float) -> None:
         """Close a module's CCO, and open it again after `seconds` (LEAP has no pulse command: timed here)."""
         await self.set_zone(serial, None, True)
-        task = asyncio.create_task(
-            self._open_later(serial, seconds), name=f"leap-client-pulse-{serial}"
-        )
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._spawn(self._open_later(serial, seconds), f"leap-client-pulse-{serial}")
 
     async def _open_later(self, serial: str, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -20,6 +20,7 @@ import logging
 from typing import Any, Final, override
 
 from ..connection import Connection, Link, PendingReply, Timings
+from ..const import LedState
 from ..errors import (
     CommandTimeoutError,
     ObjectNotFoundError,
@@ -38,6 +39,7 @@ from .protocol import (
     make_request,
     status_code,
 )
+from .system import ZoneReading
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a
 # processor takes hundreds at once; 16 keep the start-up within a few round trips, docs/leap-client.md).
 MAX_REQUESTS_IN_FLIGHT: Final = 16
 
-type MessageHandler = Callable[[Mapping[str, Any]], None]
+# Called with every message carrying a request's tag, and whether it is a push (not the request's first answer).
+type MessageHandler = Callable[[Mapping[str, Any], bool], None]
 
 
 def refusal(message: Mapping[str, Any], url: str) -> RequestRefusedError:
@@ -110,8 +113,12 @@ class LeapLink(Link[LeapReply]):
     )
     # Requests waiting for a place in flight, by tag, with their line.
     queued: deque[tuple[str, bytes]] = field(default_factory=deque)
-    # Zone levels received on this session (by zone id), applied to the model once it matches this session.
-    levels: dict[int, bool] = field(default_factory=dict)
+    # What the statuses received on this session said (LP57: merged delta by delta), by object id, applied to the
+    # model once it matches this session: zones, LEDs (LP41), area occupancy (LP43), timeclocks (LP45).
+    zones: dict[int, ZoneReading] = field(default_factory=dict)
+    leds: dict[int, LedState] = field(default_factory=dict)
+    areas: dict[int, bool | None] = field(default_factory=dict)
+    timeclocks: dict[int, bool] = field(default_factory=dict)
     live: bool = False
     answered: bool = False  # any byte received after the handshake
 
@@ -235,7 +242,7 @@ class LeapConnection(Connection[LeapLink]):
         first = request.message is None and request.refusal is None
         self._counters["replies" if first else "pushes"] += 1
         if request.handler is not None and not refused:
-            request.handler(message)
+            request.handler(message, not first)
         if not first:
             return
         if refused:

@@ -1,42 +1,67 @@
-"""The system as a QSX processor reports it over LEAP, turned into the library's `SystemDescription` (LP10–LP17).
+"""The system as a QSX processor reports it over LEAP, turned into the library's `SystemDescription` (LP10–LP58).
 
-Pure functions: `build_system` takes the bodies the client read and returns the description (whose output index
-says where each zone id points); `zone_level` and `status_zone_id` read a zone status (LP14, LP15), pushed or read. The mapping
-(documented in `docs/leap-client.md`):
+Pure functions: `build_system` takes the bodies the client read and returns the description (whose indexes say where
+each zone, button and LED id points); `read_zone_status` and the other readers take a status, pushed or read. The
+mapping (documented in `docs/leap-client.md`):
 
 - the processor (LP11) is the hub: serial (the integer as 8 hexadecimal digits), model, name, firmware, MAC, and
   its links (`/link/<id>`, LinkNumber and LinkType);
-- a device that lists `LocalZones` of exactly four switched zones and one CCO (LP16, the emulator's full profile, an
-  LQSE-4S8-120-D described in full) becomes a switching module device with those zones and that CCO;
-- every other switched or CCO zone (anonymous modules, LP16: a real QSX with firmware 22) becomes an output of the
-  area group device of its area, one per area, named after it;
-- zones of other control types (dimmed, shades, Ketra…) are outside this integration: skipped, and logged once at
-  debug level per zone.
+- a zone belongs to the device that lists it in `LocalZones`, the lowest device id when several do (LP51). A device
+  owning four switched zones and one CCO is a switching module (LP16, the emulator's full profile); one owning only
+  dimmed zones a dimming module (LP24); one owning one shade zone a shade (LP30);
+- every other zone of a known control type (Switched, CCO, Dimmed, Shade, ShadeWithTilt) is an output of the area
+  group device of its area, one per area, named after it (LP16, LP51: anonymous modules, and QS shades, which a real
+  QSX lists without `LocalZones`);
+- a device in a control station with buttons is a keypad (LP34–LP36): buttons by `ButtonNumber`, LEDs numbered as
+  their buttons; a device of an RPS occupancy sensor type is an occupancy sensor of its area (LP43); each timeclock
+  is a timeclock device (LP45);
+- zones of other control types and devices of other types are skipped (LP58), logged once at debug level and
+  counted by type (`Snapshot.unknown_control_types`, `Snapshot.unknown_device_types`).
 
-What LEAP does not tell (LP17) keeps the model's defaults and is flagged by the backend's capabilities: module link
-and address (0: not reported), load types and loads, override levels, CCO type and pulse time, CCI groups.
+A device without a serial is keyed `<processor serial>-device-<id>`; an area group `<processor serial>-area-<id>`; a
+timeclock `<processor serial>-timeclock-<id>`. What LEAP does not tell (LP17) keeps the model's defaults and is
+flagged by the backend's capabilities: link and address (0: not reported), loads, override levels, CCO type and pulse
+time, CCI groups.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import logging
+import math
 from typing import Any, Final
 
-from ..const import DEFAULT_CCO_NAME, ZONES_PER_MODULE, LinkType, ProcessorModel
+from ..const import (
+    DEFAULT_CCO_NAME,
+    ZONES_PER_MODULE,
+    LedState,
+    LinkType,
+    ProcessorModel,
+    ProgrammingModel,
+)
 from ..model import (
     AREA_GROUP_CAPABILITIES,
+    ButtonProgramming,
     CcoDescription,
+    ControlType,
     DeviceDescription,
     DeviceKind,
+    IndicatorDescription,
+    InputDescription,
+    InputType,
     LinkDescription,
     OutputDescription,
     ProcessorDescription,
     SystemDescription,
     ZoneDescription,
     default_guid,
+    dimming_module,
+    keypad,
+    occupancy_sensor,
+    shade,
     switching_module,
+    timeclock,
 )
 from .protocol import BodyType, id_from_href
 
@@ -44,15 +69,66 @@ _LOGGER = logging.getLogger(__name__)
 
 SWITCHED: Final = "Switched"  # LP14
 CCO: Final = "CCO"  # LP15
-NOT_REPORTED: Final = 0  # link and address of a module: LEAP does not report them
+# LP14, LP15, LP24, LP30: the control types the model has; any other is skipped (LP58).
+CONTROL_TYPES: Final = {
+    SWITCHED: ControlType.SWITCHED,
+    CCO: ControlType.CCO,
+    "Dimmed": ControlType.DIMMED,
+    "Shade": ControlType.SHADE,
+    "ShadeWithTilt": ControlType.SHADE_WITH_TILT,
+}
+PROCESSOR_TYPE: Final = "HWQSProcessor"  # LP11, LP52
+# LP43: the device types of which a processor makes an area's occupancy sensor.
+OCCUPANCY_SENSOR_TYPES: Final = frozenset(
+    {
+        "RPSOccupancySensor",
+        "RPSCeilingMountedOccupancySensor",
+        "RPSWallMountedOccupancySensor",
+    }
+)
+# LP35: keypad types seen or known to clients (a keypad of another type is still one when it has buttons).
+KEYPAD_TYPES: Final = frozenset(
+    {
+        "PalladiomKeypad",
+        "HomeownerKeypad",
+        "SunnataHybridKeypad",
+        "SunnataKeypad",
+        "Pico4Button",
+        "SeeTouchKeypad",
+        "SeeTouchHybridKeypad",
+        "SeeTouchTabletopKeypad",
+        "GrafikTHybridKeypad",
+        "AlisseKeypad",
+        "PhantomKeypad",
+    }
+)
+# Device types understood even when they make no device (LP16: modules; LP30: QS shades listed without zones).
+KNOWN_DEVICE_TYPES: Final = (
+    frozenset({PROCESSOR_TYPE, "Shade", "SwitchingPowerModule", "DimmingPowerModule"})
+    | KEYPAD_TYPES
+    | OCCUPANCY_SENSOR_TYPES
+)
+LED_STATES: Final = {  # LP41
+    "On": LedState.ON,
+    "Off": LedState.OFF,
+    "NormalFlash": LedState.FLASH,
+    "RapidFlash": LedState.RAPID_FLASH,
+}
+OCCUPANCY: Final = {"Occupied": True, "Unoccupied": False}  # LP43: "Unknown" is None
+NOT_REPORTED: Final = 0  # link and address of a device: LEAP does not report them
 UNKNOWN_DATE: Final = "unknown"
 ZONE_PREFIX: Final = "/zone/"
 LINK_TYPES: Final = {"QS": LinkType.QS, "ClearConnectTypeA": LinkType.CLEAR_CONNECT_A}
+PROGRAMMING_MODELS: Final = {model.value: model for model in ProgrammingModel}
 
 
 @dataclass(slots=True)
 class Snapshot:
-    """The bodies read at start-up (LP10–LP13), as lists of objects."""
+    """The bodies read at start-up (LP10–LP13, LP34, LP36, LP45), as lists of objects.
+
+    `skipped` (zone ids already logged as skipped) is kept across snapshots so that each is logged once; the
+    counts of what was skipped by type are this snapshot's.
+    """
 
     project: Mapping[str, Any]
     processor: Mapping[str, Any]
@@ -62,7 +138,27 @@ class Snapshot:
     areas: Sequence[Mapping[str, Any]]
     devices: Sequence[Mapping[str, Any]]
     area_zones: Mapping[int, Sequence[Mapping[str, Any]]]  # area id → its zones
+    # Area id → its control stations (LP34); device id → its expanded button groups (LP36).
+    control_stations: Mapping[int, Sequence[Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
+    button_groups: Mapping[int, Sequence[Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
+    timeclocks: Sequence[Mapping[str, Any]] = ()  # LP45
     skipped: set[int] = field(default_factory=set)  # zone ids already logged as skipped
+    unknown_control_types: dict[str, int] = field(default_factory=dict)
+    unknown_device_types: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a processor's object ids point in the description, beyond its output, button and LED indexes."""
+
+    sensors_by_area: Mapping[
+        int, tuple[str, ...]
+    ]  # area id → serials of its occupancy sensors
+    timeclocks: Mapping[int, str]  # timeclock id → its device's serial
 
 
 def serial_text(value: Any) -> str | None:
@@ -90,14 +186,25 @@ def _text(value: Any, default: str) -> str:
     return value.strip() if isinstance(value, str) and value.strip() else default
 
 
-def _object_id(item: Mapping[str, Any]) -> int | None:
-    link = item.get("href")
+def _object_id(item: Any) -> int | None:
+    link = item.get("href") if isinstance(item, Mapping) else None
     return id_from_href(link) if isinstance(link, str) else None
 
 
 def _ref_id(item: Mapping[str, Any], key: str) -> int | None:
-    ref = item.get(key)
-    return _object_id(ref) if isinstance(ref, Mapping) else None
+    return _object_id(item.get(key))
+
+
+def _number(value: Any) -> float | None:
+    """LP58: a number as JSON gives it (an int or a float), finite; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _count(counts: dict[str, int], kind: Any) -> None:
+    name = kind if isinstance(kind, str) else repr(kind)
+    counts[name] = counts.get(name, 0) + 1
 
 
 def _processor(
@@ -149,184 +256,581 @@ def _links(links: Sequence[Mapping[str, Any]]) -> tuple[LinkDescription, ...]:
     return tuple(result)
 
 
-def _module(
-    device: Mapping[str, Any],
-    zones: Mapping[int, Mapping[str, Any]],
-    area_names: Mapping[int, str],
-) -> DeviceDescription | None:
-    """Return the switching module a device describes with exactly four switched zones and one CCO (LP16), or None."""
-    serial = serial_text(device.get("SerialNumber"))
-    local = [
-        zone_id
-        for ref in device.get("LocalZones") or ()
-        if isinstance(ref, Mapping) and (zone_id := _object_id(ref)) is not None
-    ]
-    switched = [z for z in local if zones.get(z, {}).get("ControlType") == SWITCHED]
-    ccos = [z for z in local if zones.get(z, {}).get("ControlType") == CCO]
-    device_id = _object_id(device)
-    if (
-        serial is None
-        or device_id is None
-        or len(switched) != ZONES_PER_MODULE
-        or len(ccos) != 1
-        or len(local) != ZONES_PER_MODULE + 1
-    ):
-        return None
-    area_id = _ref_id(device, "AssociatedArea")
-    name = _text(device.get("Name"), f"Module {serial}")
-    return switching_module(
-        serial,
-        device_id,
-        name,
-        area_names.get(area_id, name) if area_id is not None else name,
-        link=NOT_REPORTED,
-        address=NOT_REPORTED,
-        zones=tuple(
-            ZoneDescription(
-                number,
-                zone_id,
-                _text(zones[zone_id].get("Name"), f"Zone {number}"),
-            )
-            for number, zone_id in enumerate(switched, start=1)
-        ),
-        cco=CcoDescription(
-            ccos[0], _text(zones[ccos[0]].get("Name"), DEFAULT_CCO_NAME)
-        ),
-    )
+def _local_zones(device: Mapping[str, Any]) -> list[int]:
+    zones = device.get("LocalZones")
+    if not isinstance(zones, list):
+        return []
+    return [zone_id for ref in zones if (zone_id := _object_id(ref)) is not None]
 
 
-def _area_output(
-    zone: Mapping[str, Any], zone_id: int, number: int
-) -> OutputDescription:
-    """Return an output of an area group: a switched zone (LP14) or a CCO zone (LP15), as the processor names it."""
+def _zone(zone: Mapping[str, Any], zone_id: int, number: int) -> OutputDescription:
+    """Return an output of a known control type (`CONTROL_TYPES`), named as the processor names it."""
     name = _text(zone.get("Name"), f"Zone {number}")
-    if zone.get("ControlType") == CCO:
+    control = CONTROL_TYPES[zone["ControlType"]]
+    if control is ControlType.CCO:
         return CcoDescription(zone_id, name, number=number)
     category = zone.get("Category")
+    is_light = category.get("IsLight", True) if isinstance(category, Mapping) else True
     return ZoneDescription(
         number,
         zone_id,
         name,
-        is_light=bool(category.get("IsLight", True))
-        if isinstance(category, Mapping)
-        else True,
+        is_light=is_light if isinstance(is_light, bool) else is_light != "False",
+        control_type=control,
     )
+
+
+class _Builder:
+    """One build of the description: the processor, the zones by id, and the devices made so far."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.processor = _processor(snapshot.processor, snapshot.links)
+        self.area_names = {
+            area_id: _text(area.get("Name"), f"Area {area_id}")
+            for area in snapshot.areas
+            if (area_id := _object_id(area)) is not None
+        }
+        # Every zone an area lists (LP13), by id, and its area; zones of other control types are skipped (LP58).
+        self.zones: dict[int, Mapping[str, Any]] = {}
+        self.zone_area: dict[int, int] = {}
+        for area_id, area_zones in snapshot.area_zones.items():
+            for zone in area_zones:
+                zone_id = _object_id(zone)
+                if zone_id is None or zone_id in self.zones:
+                    continue
+                self.zone_area[zone_id] = area_id
+                if zone.get("ControlType") in CONTROL_TYPES:
+                    self.zones[zone_id] = zone
+                else:
+                    self._skip_zone(zone_id, zone)
+        self.devices: list[DeviceDescription] = []
+        self.placed: set[int] = set()  # zone ids that are outputs of a device already
+
+    def _skip_zone(self, zone_id: int, zone: Mapping[str, Any]) -> None:
+        control = zone.get("ControlType")
+        _count(self.snapshot.unknown_control_types, control)
+        if zone_id not in self.snapshot.skipped:
+            self.snapshot.skipped.add(zone_id)
+            _LOGGER.debug(
+                "Zone %s (%r) is %r, a control type this integration does not know: skipped",
+                zone_id,
+                zone.get("Name"),
+                control,
+            )
+
+    def area_of(self, device: Mapping[str, Any], default: int | None = None) -> str:
+        area_id = _ref_id(device, "AssociatedArea")
+        if area_id is None:
+            area_id = default
+        return self.area_names.get(area_id, "") if area_id is not None else ""
+
+    def key(self, device: Mapping[str, Any], device_id: int) -> tuple[str, bool]:
+        """LP51: the device's serial when it has one, else `<processor serial>-device-<id>`; whether it is a serial."""
+        serial = serial_text(device.get("SerialNumber"))
+        if serial is not None:
+            return serial, True
+        return f"{self.processor.serial}-device-{device_id}", False
+
+    def owners(self) -> dict[int, list[int]]:
+        """LP51: the zones each device owns; a zone listed by several belongs to the lowest device id."""
+        owner: dict[int, int] = {}
+        for device in sorted(self._listed(), key=lambda item: item[0]):
+            for zone_id in _local_zones(device[1]):
+                owner.setdefault(zone_id, device[0])
+        owned: dict[int, list[int]] = {}
+        for zone_id, device_id in owner.items():
+            owned.setdefault(device_id, []).append(zone_id)
+        return owned
+
+    def _listed(self) -> list[tuple[int, Mapping[str, Any]]]:
+        return [
+            (device_id, device)
+            for device in self.snapshot.devices
+            if (device_id := _object_id(device)) is not None
+        ]
+
+    def stations(self) -> dict[int, tuple[Mapping[str, Any], str, int]]:
+        """LP34: each device of a control station: its ganged entry, the station's name and its area id."""
+        found: dict[int, tuple[Mapping[str, Any], str, int]] = {}
+        for area_id, stations in self.snapshot.control_stations.items():
+            for device_id, entry, station in station_devices(stations):
+                found.setdefault(
+                    device_id,
+                    (
+                        entry,
+                        _text(station.get("Name"), ""),
+                        _ref_id(station, "AssociatedArea") or area_id,
+                    ),
+                )
+        return found
+
+    def build(self) -> SystemDescription:
+        owned = self.owners()
+        stations = self.stations()
+        listed = dict(self._listed())
+        for device_id, device in sorted(listed.items()):
+            made = self._device(device_id, device, owned.get(device_id, []), stations)
+            if made is None:
+                device_type = device.get("DeviceType")
+                if device_type not in KNOWN_DEVICE_TYPES and device_type is not None:
+                    _count(self.snapshot.unknown_device_types, device_type)
+                continue
+            self.devices.append(made)
+        # LP34: a keypad a control station names that the device list does not.
+        for device_id, (entry, station, area_id) in sorted(stations.items()):
+            if device_id not in listed:
+                made = self._keypad(device_id, entry, station, area_id)
+                if made is not None:
+                    self.devices.append(made)
+        self._area_groups()
+        self.devices.extend(self._timeclocks())
+        return SystemDescription(
+            name=_text(self.snapshot.project.get("Name"), self.processor.name),
+            guid=default_guid(self.processor.serial),
+            processor=self.processor,
+            links=_links(self.snapshot.links),
+            devices=tuple(self.devices),
+            database_date=database_date(
+                self.snapshot.project.get("ProjectModifiedTimestamp")
+            ),
+        )
+
+    def _device(
+        self,
+        device_id: int,
+        device: Mapping[str, Any],
+        zone_ids: list[int],
+        stations: Mapping[int, tuple[Mapping[str, Any], str, int]],
+    ) -> DeviceDescription | None:
+        device_type = device.get("DeviceType")
+        if device_type == PROCESSOR_TYPE:
+            return None  # LP52: another processor of the project
+        if device_id in stations or device_id in self.snapshot.button_groups:
+            _, station, area_id = stations.get(device_id, ({}, "", 0))
+            made = self._keypad(device_id, device, station, area_id)
+            if made is not None:
+                return made
+        if device_type in OCCUPANCY_SENSOR_TYPES:
+            return self._sensor(device_id, device)
+        return self._owner(device_id, device, zone_ids)
+
+    def _sensor(self, device_id: int, device: Mapping[str, Any]) -> DeviceDescription:
+        serial, has_serial = self.key(device, device_id)
+        name = _text(device.get("Name"), "Occupancy sensor")
+        made = occupancy_sensor(
+            serial,
+            device_id,
+            name,
+            self.area_of(device),
+            model_number=_text(device.get("ModelNumber"), ""),
+        )
+        return self._identity(made, device, has_serial)
+
+    @staticmethod
+    def _identity(
+        made: DeviceDescription, device: Mapping[str, Any], has_serial: bool
+    ) -> DeviceDescription:
+        model = device.get("ModelNumber")
+        return replace(
+            made,
+            has_serial_number=has_serial,
+            model_number=model.strip()
+            if isinstance(model, str) and model.strip()
+            else None,
+        )
+
+    def _owner(
+        self, device_id: int, device: Mapping[str, Any], zone_ids: list[int]
+    ) -> DeviceDescription | None:
+        """Make a device of the zones it owns (LP16, LP24, LP30, LP51); None when they make none we know."""
+        zones = [
+            (zone_id, self.zones[zone_id])
+            for zone_id in zone_ids
+            if zone_id in self.zones
+        ]
+        if not zones:
+            return None
+        controls = [CONTROL_TYPES[zone["ControlType"]] for _, zone in zones]
+        serial, has_serial = self.key(device, device_id)
+        name = _text(device.get("Name"), f"Device {device_id}")
+        area = self.area_of(device, self.zone_area.get(zones[0][0]))
+        outputs = [
+            _zone(zone, zone_id, number)
+            for number, (zone_id, zone) in enumerate(zones, start=1)
+        ]
+        made: DeviceDescription | None = None
+        if (
+            controls.count(ControlType.SWITCHED) == ZONES_PER_MODULE
+            and controls.count(ControlType.CCO) == 1
+            and len(controls) == ZONES_PER_MODULE + 1
+        ):
+            switched = [
+                output
+                for output in outputs
+                if isinstance(output, ZoneDescription)
+                and output.control_type is ControlType.SWITCHED
+            ]
+            cco = next(
+                output for output in outputs if isinstance(output, CcoDescription)
+            )
+            made = switching_module(
+                serial,
+                device_id,
+                name,
+                area or name,
+                zones=tuple(
+                    replace(zone, number=number)
+                    for number, zone in enumerate(switched, start=1)
+                ),
+                cco=replace(cco, name=_text(cco.name, DEFAULT_CCO_NAME)),
+                link=NOT_REPORTED,
+                address=NOT_REPORTED,
+            )
+            made = replace(made, has_serial_number=has_serial)
+        elif all(control is ControlType.DIMMED for control in controls):
+            made = self._identity(
+                dimming_module(
+                    serial,
+                    device_id,
+                    name,
+                    area,
+                    zones=tuple(
+                        output
+                        for output in outputs
+                        if isinstance(output, ZoneDescription)
+                    ),
+                    model_number="",
+                ),
+                device,
+                has_serial,
+            )
+        elif len(outputs) == 1 and isinstance(outputs[0], ZoneDescription):
+            if outputs[0].control_type in (
+                ControlType.SHADE,
+                ControlType.SHADE_WITH_TILT,
+            ):
+                made = self._identity(
+                    shade(
+                        serial,
+                        device_id,
+                        name,
+                        area,
+                        zone=outputs[0],
+                        model_number="",
+                    ),
+                    device,
+                    has_serial,
+                )
+        if made is None:
+            return None  # another mix: its zones are shown in their areas' groups
+        self.placed.update(output.integration_id for output in made.outputs)
+        return made
+
+    def _keypad(
+        self, device_id: int, device: Mapping[str, Any], station: str, area_id: int
+    ) -> DeviceDescription | None:
+        """LP34–LP36: a device with buttons; None when its button groups hold none."""
+        buttons: dict[int, InputDescription] = {}
+        leds: dict[int, IndicatorDescription] = {}
+        for group in self.snapshot.button_groups.get(device_id, ()):
+            members = group.get("Buttons")
+            for button in members if isinstance(members, list) else ():
+                made = _button(button)
+                if made is None or made.number in buttons:
+                    continue
+                buttons[made.number] = made
+                led_id = _ref_id(button, "AssociatedLED")
+                if led_id is not None:
+                    leds[made.number] = IndicatorDescription(
+                        made.number, f"{made.name} LED", led_id
+                    )
+        if not buttons:
+            return None
+        serial, has_serial = self.key(device, device_id)
+        name = _text(device.get("Name"), f"Keypad {device_id}")
+        if station and station != name:
+            name = f"{station} {name}"
+        made_keypad = keypad(
+            serial,
+            device_id,
+            name,
+            self.area_of(device, area_id),
+            buttons=tuple(buttons[number] for number in sorted(buttons)),
+            leds=tuple(leds[number] for number in sorted(leds)),
+            model_number="",
+            link=NOT_REPORTED,
+            address=NOT_REPORTED,
+        )
+        return self._identity(made_keypad, device, has_serial)
+
+    def _area_groups(self) -> None:
+        """LP16, LP51: the zones no device owns, one group per area, named after it."""
+        for area_id, area_zones in self.snapshot.area_zones.items():
+            outputs: list[OutputDescription] = []
+            for zone in area_zones:
+                zone_id = _object_id(zone)
+                if (
+                    zone_id is None
+                    or zone_id in self.placed
+                    or zone_id not in self.zones
+                    or self.zone_area.get(zone_id) != area_id
+                ):
+                    continue
+                outputs.append(_zone(zone, zone_id, len(outputs) + 1))
+                self.placed.add(zone_id)
+            if outputs:
+                name = self.area_names.get(area_id, f"Area {area_id}")
+                self.devices.append(
+                    DeviceDescription(
+                        serial=f"{self.processor.serial}-area-{area_id}",
+                        integration_id=area_id,
+                        name=name,
+                        area=name,
+                        outputs=tuple(outputs),
+                        kind=DeviceKind.AREA_GROUP,
+                        capabilities=AREA_GROUP_CAPABILITIES,
+                    )
+                )
+
+    def _timeclocks(self) -> list[DeviceDescription]:
+        """LP45: each timeclock, keyed `<processor serial>-timeclock-<id>`."""
+        found: list[DeviceDescription] = []
+        for item in self.snapshot.timeclocks:
+            clock_id = _object_id(item)
+            if clock_id is None:
+                continue
+            found.append(
+                timeclock(
+                    f"{self.processor.serial}-timeclock-{clock_id}",
+                    clock_id,
+                    _text(item.get("Name"), f"Timeclock {clock_id}"),
+                )
+            )
+        return found
+
+
+def _button(button: Any) -> InputDescription | None:
+    """LP36: a button by its `ButtonNumber`, with its engraving and programming model; None without a number."""
+    if not isinstance(button, Mapping):
+        return None
+    number = button.get("ButtonNumber")
+    button_id = _object_id(button)
+    if isinstance(number, bool) or not isinstance(number, int) or button_id is None:
+        return None
+    engraving = button.get("Engraving")
+    text = engraving.get("Text") if isinstance(engraving, Mapping) else None
+    model = button.get("ProgrammingModel")
+    model_type = (
+        model.get("ProgrammingModelType") if isinstance(model, Mapping) else None
+    )
+    known = PROGRAMMING_MODELS.get(model_type) if isinstance(model_type, str) else None
+    return InputDescription(
+        number,
+        InputType.BUTTON,
+        _text(button.get("Name"), f"Button {number}"),
+        integration_id=button_id,
+        engraving=" ".join(text.split()) if isinstance(text, str) else "",
+        programming=ButtonProgramming(known) if known is not None else None,
+    )
+
+
+def station_devices(
+    stations: Sequence[Mapping[str, Any]],
+) -> list[tuple[int, Mapping[str, Any], Mapping[str, Any]]]:
+    """LP34: (device id, its ganged entry, its station) of every device the control stations list."""
+    found: list[tuple[int, Mapping[str, Any], Mapping[str, Any]]] = []
+    for station in stations:
+        ganged = station.get("AssociatedGangedDevices")
+        for gang in ganged if isinstance(ganged, list) else ():
+            entry = gang.get("Device") if isinstance(gang, Mapping) else None
+            device_id = _object_id(entry)
+            if device_id is not None and isinstance(entry, Mapping):
+                found.append((device_id, entry, station))
+    return found
+
+
+def button_status_urls(groups: Sequence[Mapping[str, Any]]) -> list[str]:
+    """LP37, LP38, LP41: the status URLs to subscribe for expanded button groups: each button's events, each LED."""
+    urls: list[str] = []
+    for group in groups:
+        members = group.get("Buttons")
+        for button in members if isinstance(members, list) else ():
+            if not isinstance(button, Mapping):
+                continue
+            if _object_id(button) is not None:
+                urls.append(f"{button['href']}/status/event")
+            led = button.get("AssociatedLED")
+            if _object_id(led) is not None and isinstance(led, Mapping):
+                urls.append(f"{led['href']}/status")
+    return urls
 
 
 def build_system(snapshot: Snapshot) -> SystemDescription:
-    """Return the description of what the processor reported; its output index says where each zone id points.
+    """Return the description of what the processor reported; its indexes say where each zone, button and LED points.
 
     `ValueError` when the processor's own identity is missing (without a serial there is nothing to key on).
     """
-    processor = _processor(snapshot.processor, snapshot.links)
-    area_names = {
-        area_id: _text(area.get("Name"), f"Area {area_id}")
-        for area in snapshot.areas
-        if (area_id := _object_id(area)) is not None
-    }
-    zones: dict[int, Mapping[str, Any]] = {}
-    zone_area: dict[int, int] = {}
-    for area_id, area_zones in snapshot.area_zones.items():
-        for zone in area_zones:
-            zone_id = _object_id(zone)
-            if zone_id is not None and zone_id not in zones:
-                zones[zone_id] = zone
-                zone_area[zone_id] = area_id
-    devices: list[DeviceDescription] = []
-    placed: set[int] = set()  # zone ids that are outputs of a device already
+    snapshot.unknown_control_types.clear()
+    snapshot.unknown_device_types.clear()
+    return _Builder(snapshot).build()
+
+
+def placement(snapshot: Snapshot, description: SystemDescription) -> Placement:
+    """Where area ids (occupancy, LP43) and timeclock ids (LP45) point among the description's devices."""
+    sensors: dict[int, list[str]] = {}
     for device in snapshot.devices:
-        module = _module(device, zones, area_names)
-        if module is None:
+        device_id = _object_id(device)
+        area_id = _ref_id(device, "AssociatedArea")
+        if (
+            device_id is None
+            or area_id is None
+            or device.get("DeviceType") not in OCCUPANCY_SENSOR_TYPES
+        ):
             continue
-        devices.append(module)
-        placed.update(output.integration_id for output in module.outputs)
-    for area_id, area_zones in snapshot.area_zones.items():
-        outputs: list[OutputDescription] = []
-        for zone in area_zones:
-            zone_id = _object_id(zone)
-            if (
-                zone_id is None
-                or zone_id in placed
-                or zone_area.get(zone_id) != area_id
-            ):
-                continue
-            control = zone.get("ControlType")
-            if control not in {SWITCHED, CCO}:
-                if zone_id not in snapshot.skipped:
-                    snapshot.skipped.add(zone_id)
-                    _LOGGER.debug(
-                        "Zone %s (%r) is %r, not switched or CCO: skipped",
-                        zone_id,
-                        zone.get("Name"),
-                        control,
-                    )
-                continue
-            outputs.append(_area_output(zone, zone_id, len(outputs) + 1))
-            placed.add(zone_id)
-        if outputs:
-            name = area_names.get(area_id, f"Area {area_id}")
-            devices.append(
-                DeviceDescription(
-                    serial=f"{processor.serial}-area-{area_id}",
-                    integration_id=area_id,
-                    name=name,
-                    area=name,
-                    outputs=tuple(outputs),
-                    kind=DeviceKind.AREA_GROUP,
-                    capabilities=AREA_GROUP_CAPABILITIES,
-                )
-            )
-    return SystemDescription(
-        name=_text(snapshot.project.get("Name"), processor.name),
-        guid=default_guid(processor.serial),
-        processor=processor,
-        links=_links(snapshot.links),
-        devices=tuple(devices),
-        database_date=database_date(snapshot.project.get("ProjectModifiedTimestamp")),
+        made = description.device_by_integration_id(device_id)
+        if made.kind is DeviceKind.OCCUPANCY_SENSOR:
+            sensors.setdefault(area_id, []).append(made.serial)
+    return Placement(
+        {area_id: tuple(serials) for area_id, serials in sensors.items()},
+        {
+            device.integration_id: device.serial
+            for device in description.devices
+            if device.kind is DeviceKind.TIMECLOCK
+        },
     )
+
+
+# Statuses (LP14, LP15, LP24, LP30, LP41, LP43, LP45), pushed or read: each reader takes what a status carries and
+# leaves out what it does not (a delta updates only the keys it carries, LP57).
+
+
+@dataclass(slots=True)
+class ZoneReading:
+    """What the statuses of one zone said so far: each field None until a status carried it."""
+
+    on: bool | None = None
+    level: float | None = None
+    tilt: float | None = None
+    accurate: bool = True
+
+    def merge(self, status: Mapping[str, Any]) -> None:
+        """Take the keys `status` carries (LP57: a delta changes only those)."""
+        cco = status.get("CCOLevel")
+        switched = status.get("SwitchedLevel")
+        level = _number(status.get("Level"))
+        if level is not None:
+            self.level = min(max(level, 0.0), 100.0)
+            self.on = self.level > 0
+        if isinstance(switched, str):
+            self.on = switched == "On"
+        if isinstance(cco, str):
+            self.on = cco == "Closed"
+        tilt = _number(status.get("Tilt"))
+        if tilt is not None:
+            self.tilt = min(max(tilt, 0.0), 100.0)
+        accuracy = status.get("StatusAccuracy")
+        if isinstance(accuracy, str):
+            self.accurate = accuracy != "Bad"  # LP58: keep the level, mark it uncertain
 
 
 def zone_level(status: Mapping[str, Any]) -> bool | None:
     """LP14, LP15: whether a zone status says on (closed, for a CCO); None when it says neither."""
-    cco = status.get("CCOLevel")
-    if isinstance(cco, str):
-        return cco == "Closed"
-    switched = status.get("SwitchedLevel")
-    if isinstance(switched, str):
-        return switched == "On"
-    level = status.get("Level")
-    if isinstance(level, int | float) and not isinstance(level, bool):
-        return level > 0
-    return None
+    reading = ZoneReading()
+    reading.merge(status)
+    return reading.on
 
 
-def _zone_href_id(href: Any) -> int | None:
-    """Return the id in `/zone/<id>` or `/zone/<id>/status`; None for any other href (an area's, a button's)."""
-    if not isinstance(href, str) or not href.startswith(ZONE_PREFIX):
+def _href_id(href: Any, prefix: str) -> int | None:
+    """Return the id in `<prefix><id>[/…]`; None for any other href."""
+    if not isinstance(href, str) or not href.startswith(prefix):
         return None
     return id_from_href(href)
 
 
+def _status_object_id(status: Mapping[str, Any], key: str, prefix: str) -> int | None:
+    """Return the id of the object a status is about: its link under `key`, else its own `href` (LP57)."""
+    ref = status.get(key)
+    if isinstance(ref, Mapping) and "href" in ref:
+        return _href_id(ref["href"], prefix)
+    return _href_id(status.get("href"), prefix)
+
+
 def status_zone_id(status: Mapping[str, Any]) -> int | None:
     """Return the id of the zone a zone status is about (its `Zone` link, else its own `href`)."""
-    zone = status.get("Zone")
-    if isinstance(zone, Mapping) and "href" in zone:
-        return _zone_href_id(zone["href"])
-    return _zone_href_id(status.get("href"))
+    return _status_object_id(status, "Zone", ZONE_PREFIX)
 
 
-def zone_statuses(message: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
-    """LP57: the zone statuses a message carries, one (`ZoneStatus`) or many (`ZoneStatuses`); None if none.
+def led_status(status: Mapping[str, Any]) -> tuple[int, LedState] | None:
+    """LP41: (LED id, state) of an LED status; None when it names no LED or no state we know."""
+    led_id = _status_object_id(status, "LED", "/led/")
+    state = LED_STATES.get(status.get("State", ""))
+    return None if led_id is None or state is None else (led_id, state)
+
+
+def area_occupancy(status: Mapping[str, Any]) -> tuple[int, bool | None] | None:
+    """LP43: (area id, occupied) of an area status; occupied None for `Unknown`; None without `OccupancyStatus`."""
+    area_id = _status_object_id(status, "Area", "/area/")
+    occupancy = status.get("OccupancyStatus")
+    if area_id is None or not isinstance(occupancy, str):
+        return None
+    return area_id, OCCUPANCY.get(occupancy)
+
+
+def timeclock_enabled(status: Mapping[str, Any]) -> tuple[int, bool] | None:
+    """LP45: (timeclock id, enabled) of a timeclock status; None when it says neither."""
+    clock_id = _status_object_id(status, "Timeclock", "/timeclock/")
+    state = status.get("EnabledState", status.get("EnableState"))
+    if clock_id is None or state not in ("Enabled", "Disabled"):
+        return None
+    return clock_id, state == "Enabled"
+
+
+def button_event(status: Mapping[str, Any]) -> tuple[int, str] | None:
+    """LP38: (button id, EventType) of a button status event; None when it names no button or event."""
+    button_id = _status_object_id(status, "Button", "/button/")
+    event = status.get("ButtonEvent")
+    kind = event.get("EventType") if isinstance(event, Mapping) else None
+    if button_id is None or not isinstance(kind, str):
+        return None
+    return button_id, kind
+
+
+# LP57: the status keys a message body may carry, one object or many, by what they are about.
+STATUS_KEYS: Final = {
+    "zone": (
+        BodyType.ONE_ZONE_STATUS.body_key,
+        BodyType.MULTIPLE_ZONE_STATUSES.body_key,
+    ),
+    "area": (
+        BodyType.ONE_AREA_STATUS.body_key,
+        BodyType.MULTIPLE_AREA_STATUSES.body_key,
+    ),
+    "led": (BodyType.ONE_LED_STATUS.body_key, BodyType.MULTIPLE_LED_STATUSES.body_key),
+    "timeclock": (
+        BodyType.ONE_TIMECLOCK_STATUS.body_key,
+        BodyType.MULTIPLE_TIMECLOCK_STATUSES.body_key,
+    ),
+    "button": (BodyType.ONE_BUTTON_STATUS_EVENT.body_key, ""),
+}
+
+
+def body_statuses(message: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
+    """LP57: the statuses of `kind` a message carries, one (`ZoneStatus`) or many (`ZoneStatuses`); [] if none.
 
     Whatever the message's tag, URL or type (a push, a subscription's or a command's reply, tagged or not).
     """
     body = message.get("Body")
     if not isinstance(body, Mapping):
-        return None
-    many = body.get(BodyType.MULTIPLE_ZONE_STATUSES.body_key)
-    if isinstance(many, list):
-        return [status for status in many if isinstance(status, Mapping)]
-    one = body.get(BodyType.ONE_ZONE_STATUS.body_key)
-    if isinstance(one, Mapping):
-        return [one]
-    return None
+        return []
+    one, many = STATUS_KEYS[kind]
+    found = body.get(many) if many else None
+    if isinstance(found, list):
+        return [status for status in found if isinstance(status, Mapping)]
+    single = body.get(one)
+    return [single] if isinstance(single, Mapping) else []
+
+
+def zone_statuses(message: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """LP57: the zone statuses a message carries; None if none."""
+    return body_statuses(message, "zone") or None
