@@ -72,13 +72,11 @@ from .protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
     TIMECLOCK_STATUS_URL,
-    TIMECLOCK_URL,
     ZONE_STATUS_URL,
     BodyType,
     ButtonCommandType,
     CommandType,
     CommuniqueType,
-    LevelCommandType,
     format_duration,
     id_from_href,
 )
@@ -129,6 +127,7 @@ GESTURES: Final = {  # LP40: how a client presses a button
     Gesture.DOUBLE_TAP: ButtonCommandType.MULTI_TAP,
 }
 PROJECT_URL: Final = "/project"  # LP10
+TIMECLOCK_URL: Final = "/timeclock"  # LP45
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
 # TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
@@ -1022,7 +1021,7 @@ class LeapClient(LeapConnection):
         value = 0 if level == 0 else min(max(int(level + 0.5), 1), 100)
         if output.control_type is ControlType.DIMMED and fade_seconds is not None:
             command: dict[str, Any] = {
-                "CommandType": LevelCommandType.GO_TO_DIMMED_LEVEL.value,
+                "CommandType": CommandType.GO_TO_DIMMED_LEVEL.value,
                 "DimmedLevelParameters": {
                     "Level": value,
                     "FadeTime": format_duration(fade_seconds),
@@ -1051,7 +1050,7 @@ class LeapClient(LeapConnection):
         await self._zone_command(
             output.integration_id,
             {
-                "CommandType": LevelCommandType.GO_TO_TILT.value,
+                "CommandType": CommandType.GO_TO_TILT.value,
                 "TiltParameters": {"Tilt": int(tilt + 0.5)},
             },
         )
@@ -1066,16 +1065,10 @@ class LeapClient(LeapConnection):
         zone_id = output.integration_id
         if move is ShadeMove.STOP:
             self._cancel_stop(zone_id)
-            await self._zone_command(
-                zone_id, {"CommandType": LevelCommandType.STOP.value}
-            )
+            await self._zone_command(zone_id, {"CommandType": CommandType.STOP.value})
             return
         self._cancel_stop(zone_id)
-        kind = (
-            LevelCommandType.RAISE
-            if move is ShadeMove.RAISE
-            else LevelCommandType.LOWER
-        )
+        kind = CommandType.RAISE if move is ShadeMove.RAISE else CommandType.LOWER
         await self._zone_command(zone_id, {"CommandType": kind.value})
         self._stops[zone_id] = self._spawn(
             self._stop_later(serial, zone_id), f"leap-client-stop-{zone_id}"
@@ -1090,9 +1083,7 @@ class LeapClient(LeapConnection):
         await asyncio.sleep(MOVE_STOP_SECONDS)
         self._stops.pop(zone_id, None)
         try:
-            await self._zone_command(
-                zone_id, {"CommandType": LevelCommandType.STOP.value}
-            )
+            await self._zone_command(zone_id, {"CommandType": CommandType.STOP.value})
         except QsxError as err:
             _LOGGER.warning(
                 "The move of %s's zone %s could not stop: %s", serial, zone_id, err

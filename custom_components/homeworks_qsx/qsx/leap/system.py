@@ -806,7 +806,7 @@ STATUS_KEYS: Final = {
         BodyType.ONE_AREA_STATUS.body_key,
         BodyType.MULTIPLE_AREA_STATUSES.body_key,
     ),
-    "led": (BodyType.ONE_LED_STATUS.body_key, BodyType.MULTIPLE_LED_STATUSES.body_key),
+    "led": (BodyType.ONE_LED_STATUS.body_key, ""),
     "timeclock": (
         BodyType.ONE_TIMECLOCK_STATUS.body_key,
         BodyType.MULTIPLE_TIMECLOCK_STATUSES.body_key,

@@ -1,0 +1,393 @@
+"""The live client against a scripted processor answering a tree shaped on a real QSX's captures (`replay.py`).
+
+The tree (`fixtures/qsx_house.json`) is an unaddressed project as the public capture shows one: enclosure devices of
+type `Unknown`, QS shades without zones, Palladiom and Homeowner keypads, dimmed, shade and tunable zones, Ketra and
+Lumaris devices, `204`s with null bodies, optional endpoints that refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import contextlib
+from typing import Any
+
+import pytest
+
+from custom_components.homeworks_qsx.qsx.const import (
+    ButtonAction,
+    Gesture,
+    LedState,
+    ProgrammingModel,
+    ShadeMove,
+)
+from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
+from custom_components.homeworks_qsx.qsx.errors import (
+    CommandIgnoredError,
+    NotSupportedError,
+    UnknownObjectError,
+)
+from custom_components.homeworks_qsx.qsx.events import Event, EventKind
+from custom_components.homeworks_qsx.qsx.leap import client as client_module
+from custom_components.homeworks_qsx.qsx.leap.backend import LeapBackend
+from custom_components.homeworks_qsx.qsx.model import (
+    ControlType,
+    DeviceDescription,
+    DeviceKind,
+)
+
+from .replay import Form, Replay, replayed
+from .rig import FAST, HOST, certificates, wait_until
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+PROCESSOR = "055F2CC0"  # 90123456 (LP11: an integer serial as 8 hexadecimal digits)
+
+
+@contextlib.asynccontextmanager
+async def connected(replay: Replay) -> AsyncIterator[LeapBackend]:
+    """Yield a backend connected to `replay`, stopped on the way out."""
+    credentials = LeapCredentials.generate()
+    async with replayed(credentials, replay) as port:
+        backend = LeapBackend(HOST, certificates(credentials), port=port, timings=FAST)
+        await backend.async_start()
+        try:
+            yield backend
+        finally:
+            await backend.async_stop()
+
+
+def by_name(devices: tuple[DeviceDescription, ...]) -> dict[str, DeviceDescription]:
+    """Return the devices by name (the tree's names are unique once keypads carry their station's)."""
+    return {device.name: device for device in devices}
+
+
+async def test_replay_reads_the_whole_house() -> None:
+    """LP24, LP30, LP34–LP36, LP41, LP43, LP45, LP51, LP58: every kind read from a QSX-shaped tree.
+
+    Zones no device lists go to their area's group (the QS shades have no `LocalZones`); the Lumaris strip owns its
+    dimmed zone; keypads come with buttons by position, engravings, programming and LEDs; a keypad whose button
+    groups refuse (500) or are empty (204) is none; unknown device and control types are skipped and counted.
+    """
+    async with connected(Replay()) as backend:
+        description = backend.description
+        assert (description.name, description.processor.serial) == (
+            "Lakeside Residence",
+            PROCESSOR,
+        )
+        devices = by_name(description.devices)
+        assert sorted(devices) == [
+            "Bedroom",
+            "Bedroom Sensor",
+            "Entryway Device 1",
+            "Foyer",
+            "Front Door Keypad 1",
+            "Front Door Keypad 2",
+            "Homeowner Keypad Loc Ho Kpd",
+            "Lumaris Tape Strip",
+            "Normal",
+            "Vacation",
+        ]
+        foyer, bedroom = devices["Foyer"], devices["Bedroom"]
+        assert foyer.serial == f"{PROCESSOR}-area-30"
+        assert [(o.name, o.control_type) for o in foyer.outputs] == [
+            ("Ceiling Light", ControlType.DIMMED),
+            ("Accent Light", ControlType.DIMMED),
+            ("Shade Group 1", ControlType.SHADE),
+        ]
+        assert [(o.name, o.control_type) for o in bedroom.outputs] == [
+            ("Downlights", ControlType.DIMMED),
+            ("Sheer", ControlType.SHADE_WITH_TILT),
+            ("Fan", ControlType.SWITCHED),
+            ("Gate", ControlType.CCO),
+        ]
+        strip = devices["Lumaris Tape Strip"]
+        assert (strip.kind, strip.serial, strip.serial_number, strip.model) == (
+            DeviceKind.DIMMING_MODULE,
+            f"{PROCESSOR}-device-610",
+            None,
+            "HWL-TLK-SW",
+        )
+        homeowner = devices["Homeowner Keypad Loc Ho Kpd"]
+        assert (homeowner.kind, homeowner.area, homeowner.model) == (
+            DeviceKind.KEYPAD,
+            "Equipment Room",
+            "Homeowner Keypad",
+        )
+        assert [
+            (b.number, b.engraving, b.integration_id) for b in homeowner.buttons
+        ] == [
+            (1, "Button 1", 221),
+            (2, "Button 2", 222),
+            (7, "Away Mode", 227),
+        ]
+        programming = homeowner.input(7).programming
+        assert programming is not None
+        assert programming.model is ProgrammingModel.TOGGLE
+        two = devices["Front Door Keypad 2"]
+        assert [b.number for b in two.buttons] == [1, 4]  # LP36: positions, not a count
+        assert [(i.number, i.integration_id) for i in two.indicators] == [
+            (1, 347),
+            (4, 348),
+        ]
+        entry = devices["Entryway Device 1"]
+        assert [(b.number, b.programming) for b in entry.buttons][1:] == [
+            (16, None),
+            (17, None),
+        ]
+        assert [i.number for i in entry.indicators] == [1]
+        sensor = devices["Bedroom Sensor"]
+        assert (sensor.kind, sensor.serial, sensor.area) == (
+            DeviceKind.OCCUPANCY_SENSOR,
+            "0ABCF234",
+            "Bedroom",
+        )
+        assert devices["Vacation"].serial == f"{PROCESSOR}-timeclock-702"
+        diagnostics = backend.diagnostics()
+        assert diagnostics["unknown_device_types"] == {
+            "Unknown": 3,
+            "KetraD3": 2,
+            "VmllcnRpRGltbWVyMTIz": 1,
+        }
+        assert diagnostics["unknown_control_types"] == {
+            "SpectrumTune": 2,
+            "OpenCloseStop": 1,
+        }
+        assert diagnostics["devices"]["keypad"] == 4
+        assert diagnostics["optional_refusals"] == 2  # a 500 button group, a 500 LED
+
+
+async def test_replay_states_of_every_kind() -> None:
+    """LP24, LP30, LP41, LP43, LP45, LP58: levels as floats, tilt, `Bad` accuracy, LEDs, occupancy, timeclocks."""
+    async with connected(Replay()) as backend:
+        devices = by_name(backend.description.devices)
+        foyer = backend.device_state(devices["Foyer"].serial)
+        assert [zone.level for zone in foyer.zones] == [0.0, 62.5, 40.0]
+        assert [zone.on for zone in foyer.zones] == [False, True, True]
+        bedroom = backend.device_state(devices["Bedroom"].serial)
+        sheer = bedroom.zones[1]
+        assert (sheer.level, sheer.tilt, sheer.level_accurate) == (0.0, 50.0, False)
+        assert bedroom.output_on(3)  # the fan, switched
+        assert not bedroom.output_on(4)  # the gate, open
+        assert (
+            backend.device_state(devices["Lumaris Tape Strip"].serial).zones[0].level
+            == 75
+        )
+        homeowner = backend.device_state(devices["Homeowner Keypad Loc Ho Kpd"].serial)
+        assert homeowner.indicators == {
+            1: LedState.OFF,
+            2: LedState.OFF,
+            7: LedState.ON,
+        }
+        one = backend.device_state(devices["Front Door Keypad 1"].serial)
+        assert one.indicators[3] is LedState.FLASH  # `NormalFlash`
+        two = backend.device_state(devices["Front Door Keypad 2"].serial)
+        assert two.indicators[4] is LedState.OFF  # `Unknown` leaves the default
+        assert backend.device_state(devices["Bedroom Sensor"].serial).occupied is True
+        assert backend.device_state(devices["Normal"].serial).timeclock_enabled is True
+        assert (
+            backend.device_state(devices["Vacation"].serial).timeclock_enabled is False
+        )
+
+
+@pytest.mark.parametrize("form", list(Form))
+async def test_replay_lp57_pushes_in_every_form(form: Form) -> None:
+    """LP55, LP57: changes pushed in each form reach the model, delta by delta, and are published as events.
+
+    Collection deltas, tagged object statuses, untagged ones, `SubscribeResponse`s after a `102`: a level, a tilt,
+    an accuracy-only delta (the level kept), an LED, occupancy, a timeclock, and button events of each type, an
+    unknown one read as a release (LP38, LP58).
+    """
+    replay = Replay(form=form)
+    async with connected(replay) as backend:
+        devices = by_name(backend.description.devices)
+        events: list[Event] = []
+        backend.subscribe(events.append)
+        bedroom = devices["Bedroom"].serial
+        keypad = devices["Front Door Keypad 1"].serial
+        sensor = devices["Bedroom Sensor"].serial
+        vacation = devices["Vacation"].serial
+        changes: list[tuple[str, Any]] = [
+            (
+                "/zone/status",
+                {
+                    "href": "/zone/401/status",
+                    "Zone": {"href": "/zone/401"},
+                    "Level": 80,
+                },
+            ),
+            ("/zone/status", {"href": "/zone/402/status", "Tilt": 20}),
+            ("/zone/status", {"href": "/zone/402/status", "StatusAccuracy": "Good"}),
+            ("/led/344/status", {"href": "/led/344/status", "State": "On"}),
+            (
+                "/area/status",
+                {"href": "/area/40/status", "OccupancyStatus": "Unoccupied"},
+            ),
+            (
+                "/timeclock/status",
+                {"href": "/timeclock/702/status", "EnabledState": "Enabled"},
+            ),
+        ] + [
+            (
+                "/button/314/status/event",
+                {"Button": {"href": "/button/314"}, "ButtonEvent": {"EventType": kind}},
+            )
+            for kind in ("Press", "LongHold", "MultiTap", "Release", "DoubleClick")
+        ]
+        for collection, delta in changes:
+            replay.change(collection, delta)
+        await wait_until(lambda: len(events) == 11)
+        assert [(e.kind, e.serial, e.zone, e.value) for e in events] == [
+            (EventKind.LEVEL, bedroom, 1, 80.0),
+            (EventKind.TILT, bedroom, 2, 20.0),
+            (EventKind.LEVEL, bedroom, 2, 0.0),
+            (EventKind.INDICATOR, keypad, 2, LedState.ON),
+            (EventKind.OCCUPANCY, sensor, None, False),
+            (EventKind.TIMECLOCK, vacation, None, True),
+            (EventKind.BUTTON, keypad, 2, ButtonAction.PRESS),
+            (EventKind.BUTTON, keypad, 2, ButtonAction.LONG_PRESS),
+            (EventKind.BUTTON, keypad, 2, ButtonAction.MULTI_TAP),
+            (EventKind.BUTTON, keypad, 2, ButtonAction.RELEASE),
+            (EventKind.BUTTON, keypad, 2, ButtonAction.RELEASE),
+        ]
+        sheer = backend.device_state(bedroom).zones[1]
+        assert (sheer.level, sheer.tilt, sheer.level_accurate) == (0.0, 20.0, True)
+        diagnostics = backend.diagnostics()
+        if form is Form.SUBSCRIBE:
+            assert diagnostics["provisional_replies"] == 11
+
+
+async def test_replay_dimmed_commands_lp25_lp28() -> None:
+    """LP25, LP28: a level without a fade is `GoToLevel`, with one `GoToDimmedLevel`, its fade rounded.
+
+    `FadeTime` is rounded to the nearest second; a non-zero brightness is at least `Level` 1; the 201 reply is the
+    state; a level the processor did not take raises `CommandIgnoredError`.
+    """
+    replay = Replay()
+    async with connected(replay) as backend:
+        foyer = by_name(backend.description.devices)["Foyer"].serial
+        await backend.async_set_level(foyer, 1, 0.3)
+        await backend.async_set_level(foyer, 1, 55, fade_seconds=2.5)
+        await backend.async_set_level(foyer, 2, 0, fade_seconds=0.4)
+        assert replay.commands("/zone/30") == [
+            (
+                "/zone/301/commandprocessor",
+                {
+                    "Command": {
+                        "CommandType": "GoToLevel",
+                        "Parameter": [{"Type": "Level", "Value": 1}],
+                    }
+                },
+            ),
+            (
+                "/zone/301/commandprocessor",
+                {
+                    "Command": {
+                        "CommandType": "GoToDimmedLevel",
+                        "DimmedLevelParameters": {"Level": 55, "FadeTime": "00:00:03"},
+                    }
+                },
+            ),
+            (
+                "/zone/302/commandprocessor",
+                {
+                    "Command": {
+                        "CommandType": "GoToDimmedLevel",
+                        "DimmedLevelParameters": {"Level": 0, "FadeTime": "00:00:00"},
+                    }
+                },
+            ),
+        ]
+        state = backend.device_state(foyer)
+        assert [zone.level for zone in state.zones[:2]] == [55.0, 0.0]
+        replay.ignoring.add(301)
+        with pytest.raises(CommandIgnoredError):
+            await backend.async_set_level(foyer, 1, 10)
+        with pytest.raises(ValueError, match="level"):
+            await backend.async_set_level(foyer, 1, 101)
+        with pytest.raises(UnknownObjectError):
+            await backend.async_set_level(foyer, 9, 10)
+
+
+async def test_replay_shade_commands_lp31_lp33(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LP31–LP33: open, close and position as levels; tilt by `GoToTilt`; every Raise/Lower followed by a Stop.
+
+    The Stop asked for, or the one the client sends by itself `MOVE_STOP_SECONDS` later, or before the next level.
+    """
+    monkeypatch.setattr(client_module, "MOVE_STOP_SECONDS", 0.05)
+    replay = Replay()
+    async with connected(replay) as backend:
+        devices = by_name(backend.description.devices)
+        foyer, bedroom = devices["Foyer"].serial, devices["Bedroom"].serial
+        await backend.async_set_level(foyer, 3, 100)  # open
+        await backend.async_set_level(
+            foyer, 3, 0, fade_seconds=5
+        )  # close: a shade has no fade
+        await backend.async_set_tilt(bedroom, 2, 75)
+        await backend.async_move_shade(foyer, 3, ShadeMove.RAISE)
+        await backend.async_move_shade(foyer, 3, ShadeMove.STOP)
+        await backend.async_move_shade(foyer, 3, ShadeMove.LOWER)
+        await wait_until(lambda: len(replay.commands("/zone/303")) == 6)
+        await backend.async_move_shade(bedroom, 2, ShadeMove.RAISE)
+        await backend.async_set_level(
+            bedroom, 2, 30
+        )  # the pending Stop gives way to the level
+        kinds = [
+            (url.split("/")[2], body["Command"]["CommandType"])
+            for url, body in replay.commands("/zone/")
+        ]
+        assert kinds == [
+            ("303", "GoToLevel"),
+            ("303", "GoToLevel"),
+            ("402", "GoToTilt"),
+            ("303", "Raise"),
+            ("303", "Stop"),
+            ("303", "Lower"),
+            ("303", "Stop"),
+            ("402", "Raise"),
+            ("402", "GoToLevel"),
+        ]
+        assert replay.commands("/zone/303")[0][1]["Command"]["Parameter"] == [
+            {"Type": "Level", "Value": 100}
+        ]
+        assert backend.device_state(bedroom).zones[1].tilt == 75.0
+        with pytest.raises(NotSupportedError, match="no tilt"):
+            await backend.async_set_tilt(foyer, 3, 10)
+        with pytest.raises(NotSupportedError, match="not a dimmed zone or a shade"):
+            await backend.async_move_shade(bedroom, 3, ShadeMove.RAISE)
+
+
+async def test_replay_keypad_led_and_timeclock_commands_lp40_lp41_lp46() -> None:
+    """LP40: each gesture's button command; LP41: an LED write; LP46: a timeclock enabled; their events follow."""
+    replay = Replay()
+    async with connected(replay) as backend:
+        devices = by_name(backend.description.devices)
+        keypad = devices["Front Door Keypad 2"].serial
+        events: list[Event] = []
+        backend.subscribe(events.append)
+        for gesture in Gesture:
+            await backend.async_press_keypad_button(keypad, 4, gesture)
+        await backend.async_set_indicator(keypad, 4, True)
+        await backend.async_set_timeclock(devices["Vacation"].serial, True)
+        assert replay.commands() == [
+            ("/button/326/commandprocessor", {"Command": {"CommandType": command}})
+            for command in ("PressAndRelease", "PressAndHold", "Release", "MultiTap")
+        ] + [
+            ("/led/348/status", {"LEDStatus": {"State": "On"}}),
+            ("/timeclock/702/status", {"TimeclockStatus": {"EnabledState": "Enabled"}}),
+        ]
+        await wait_until(lambda: len(events) == 9)
+        assert [e.value for e in events if e.kind is EventKind.BUTTON] == [
+            ButtonAction.PRESS,
+            ButtonAction.RELEASE,
+            ButtonAction.PRESS,
+            ButtonAction.LONG_PRESS,
+            ButtonAction.RELEASE,
+            ButtonAction.MULTI_TAP,
+            ButtonAction.RELEASE,
+        ]
+        assert backend.device_state(keypad).indicators[4] is LedState.ON
+        assert backend.device_state(devices["Vacation"].serial).timeclock_enabled
+        with pytest.raises(UnknownObjectError):
+            await backend.async_press_keypad_button(keypad, 2)
+        with pytest.raises(UnknownObjectError):
+            await backend.async_set_timeclock(keypad, True)
