@@ -115,9 +115,9 @@ class Replay:
     )
     sessions: list[Session] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
-    ignoring: set[int] = field(
-        default_factory=set
-    )  # zones whose commands change nothing (LP19)
+    # Zones whose commands change nothing (LP19); command types refused with a 400.
+    ignoring: set[int] = field(default_factory=set)
+    refusing: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         """Index the statuses the tree holds, by URL."""
@@ -160,7 +160,7 @@ class Replay:
             ]
         if kind == "SubscribeRequest":
             session.tags[url] = tag
-            if url.startswith("/button/") and url.endswith("/status/event"):
+            if url.endswith("/status/event") and url not in self.tree:
                 return [message(reply_kind, "204 NoContent", url, tag)]  # LP39
         if kind == "CreateRequest" and url.endswith("/commandprocessor"):
             return self._command(url, tag, request.get("Body") or {})
@@ -217,6 +217,12 @@ class Replay:
     ) -> list[dict[str, Any]]:
         command = body.get("Command") or {}
         kind = command.get("CommandType")
+        if kind in self.refusing:
+            return [
+                self._refusal(
+                    url, tag, "400 BadRequest", "This request is not supported"
+                )
+            ]
         object_url = url.removesuffix("/commandprocessor")
         if object_url.startswith("/button/"):
             reply = message("CreateResponse", "204 NoContent", url, tag)
@@ -378,7 +384,10 @@ class Replay:
             pushes = self.pushes(collection, delta)
         elif collection.startswith("/led/"):
             pushes = self.pushes_of_object(
-                collection, "OneLEDStatus", "LEDStatus", self.statuses[collection]
+                collection,
+                "OneLEDStatus",
+                "LEDStatus",
+                self.statuses.get(delta["href"], delta),
             )
         else:
             pushes = [
@@ -398,6 +407,7 @@ _BODY_KEYS: Final = {
     "MultipleButtonGroupExpandedDefinition": "ButtonGroupsExpanded",
     "MultipleTimeclockDefinition": "Timeclocks",
     "OneLEDStatus": "LEDStatus",
+    "OneButtonStatusEvent": "ButtonStatus",
 }
 
 

@@ -783,6 +783,41 @@ async def test_statuses_of_unknown_zones_are_counted_not_kept(
         ):  # the subscription's first answer names 1,000 zones more than the system has
             statuses = [{"href": "/zone/5/status", "Level": 100}, *unknown]
             send(reply(request, "MultipleZoneStatus", statuses))
+            # So do untagged LED, area and timeclock statuses while the system is read: 12 of each kind.
+            for number in range(12):
+                for body_type, key, status in (
+                    (
+                        "OneLEDStatus",
+                        "LEDStatus",
+                        {"href": f"/led/{number}/status", "State": "On"},
+                    ),
+                    (
+                        "OneAreaStatus",
+                        "AreaStatus",
+                        {
+                            "href": f"/area/{number}/status",
+                            "OccupancyStatus": "Occupied",
+                        },
+                    ),
+                    (
+                        "OneTimeclockStatus",
+                        "TimeclockStatus",
+                        {
+                            "href": f"/timeclock/{number}/status",
+                            "EnabledState": "Enabled",
+                        },
+                    ),
+                ):
+                    send(
+                        {
+                            "CommuniqueType": "ReadResponse",
+                            "Header": {
+                                "StatusCode": "200 OK",
+                                "MessageBodyType": body_type,
+                            },
+                            "Body": {key: status},
+                        }
+                    )
             return True
         if url == "/server/1/status/ping":
             send(_status_push(None, unknown))
@@ -798,8 +833,37 @@ async def test_statuses_of_unknown_zones_are_counted_not_kept(
         await client.ping()
         diagnostics = client.diagnostics()
         assert diagnostics["zone_levels"] == 1
-        assert diagnostics["unknown_statuses"] == 3000
+        # 1,000 zones at once with 990 too many, 1,000 in each push; 2 of each other kind too many, then 10 of
+        # each kept that the system does not hold.
+        assert diagnostics["unknown_statuses"] == 990 + 2000 + 3 * 2 + 3 * 10
         await client.close()
+
+
+async def test_refused_zone_subscription_fails_the_start_up() -> None:
+    """LP18: the zone statuses are the one subscription the model needs; its refusal fails the start-up, named."""
+    credentials = LeapCredentials.generate()
+
+    def extra(request: dict[str, Any], send: Any) -> bool:
+        if request["Header"]["Url"] != "/zone/status":
+            return False
+        send(
+            {
+                "CommuniqueType": "ExceptionResponse",
+                "Header": {
+                    "StatusCode": "405 MethodNotAllowed",
+                    "ClientTag": request["Header"]["ClientTag"],
+                },
+                "Body": {"Message": "This request is not supported"},
+            }
+        )
+        return True
+
+    async with scripted(
+        credentials, _system_script(_processor_device(), extra=extra)
+    ) as port:
+        client = LeapClient(HOST, certificates(credentials), port=port, timings=FAST)
+        with pytest.raises(RequestNotSupportedError, match="/zone/status"):
+            await client.connect()
 
 
 async def test_requests_in_flight_are_capped() -> None:

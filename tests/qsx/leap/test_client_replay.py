@@ -44,11 +44,15 @@ PROCESSOR = "055F2CC0"  # 90123456 (LP11: an integer serial as 8 hexadecimal dig
 
 
 @contextlib.asynccontextmanager
-async def connected(replay: Replay) -> AsyncIterator[LeapBackend]:
-    """Yield a backend connected to `replay`, stopped on the way out."""
+async def connected(
+    replay: Replay, events: list[Event] | None = None
+) -> AsyncIterator[LeapBackend]:
+    """Yield a backend connected to `replay` (its events from the start into `events`), stopped on the way out."""
     credentials = LeapCredentials.generate()
     async with replayed(credentials, replay) as port:
         backend = LeapBackend(HOST, certificates(credentials), port=port, timings=FAST)
+        if events is not None:
+            backend.subscribe(events.append)
         await backend.async_start()
         try:
             yield backend
@@ -157,8 +161,14 @@ async def test_replay_reads_the_whole_house() -> None:
 
 
 async def test_replay_states_of_every_kind() -> None:
-    """LP24, LP30, LP41, LP43, LP45, LP58: levels as floats, tilt, `Bad` accuracy, LEDs, occupancy, timeclocks."""
-    async with connected(Replay()) as backend:
+    """LP24, LP30, LP41, LP43, LP45, LP58: levels as floats, tilt, `Bad` accuracy, LEDs, occupancy, timeclocks.
+
+    LP39: the event a button's subscription answers with is its past, not a press: no event.
+    """
+    events: list[Event] = []
+    replay = Replay()
+    async with connected(replay, events) as backend:
+        assert not [event for event in events if event.kind is EventKind.BUTTON]
         devices = by_name(backend.description.devices)
         foyer = backend.device_state(devices["Foyer"].serial)
         assert [zone.level for zone in foyer.zones] == [0.0, 62.5, 40.0]
@@ -167,7 +177,9 @@ async def test_replay_states_of_every_kind() -> None:
         sheer = bedroom.zones[1]
         assert (sheer.level, sheer.tilt, sheer.level_accurate) == (0.0, 50.0, False)
         assert bedroom.output_on(3)  # the fan, switched
-        assert not bedroom.output_on(4)  # the gate, open
+        assert not bedroom.output_on(
+            4
+        )  # the gate: no status yet (a zone may have none)
         assert (
             backend.device_state(devices["Lumaris Tape Strip"].serial).zones[0].level
             == 75
@@ -187,6 +199,19 @@ async def test_replay_states_of_every_kind() -> None:
         assert (
             backend.device_state(devices["Vacation"].serial).timeclock_enabled is False
         )
+        replay.change(
+            "/zone/status", {"href": "/zone/405/status", "CCOLevel": "Closed"}
+        )
+        await wait_until(lambda: bedroom.output_on(4))
+        sensor = backend.device_state(devices["Bedroom Sensor"].serial)
+        # LP43: occupancy as it was gives no event; `Unknown` is none known, and no event either.
+        for occupancy in ("Occupied", "Unknown"):
+            replay.change(
+                "/area/status",
+                {"href": "/area/40/status", "OccupancyStatus": occupancy},
+            )
+        await wait_until(lambda: sensor.occupied is None)
+        assert [e.kind for e in events][-1:] == [EventKind.ZONE]
 
 
 @pytest.mark.parametrize("form", list(Form))
@@ -391,3 +416,77 @@ async def test_replay_keypad_led_and_timeclock_commands_lp40_lp41_lp46() -> None
             await backend.async_press_keypad_button(keypad, 2)
         with pytest.raises(UnknownObjectError):
             await backend.async_set_timeclock(keypad, True)
+
+
+async def test_replay_lp58_statuses_the_model_cannot_use() -> None:
+    """LP57, LP58: statuses naming nothing, or something the system does not hold, change nothing and are counted.
+
+    A zone status without href, a skipped zone's (not counted: it is in the zone map), an unknown zone's, an LED
+    without a state or unknown, an area delta without occupancy, an unknown or odd timeclock, a button event
+    without a type or for an unknown button.
+    """
+    replay = Replay()
+    async with connected(replay) as backend:
+        events: list[Event] = []
+        backend.subscribe(events.append)
+        before = backend.diagnostics()["unknown_statuses"]
+        changes: list[tuple[str, Any]] = [
+            ("/zone/status", {"Level": 10}),
+            ("/zone/status", {"href": "/zone/304/status", "Level": 10}),  # SpectrumTune
+            ("/zone/status", {"href": "/zone/999/status", "Level": 10}),
+            ("/led/344/status", {"href": "/led/344/status", "State": "Blinking"}),
+            ("/led/344/status", {"href": "/led/999/status", "State": "On"}),
+            ("/area/status", {"href": "/area/40/status", "CurrentScene": None}),
+            (
+                "/timeclock/status",
+                {"href": "/timeclock/999/status", "EnabledState": "Enabled"},
+            ),
+            (
+                "/timeclock/status",
+                {"href": "/timeclock/701/status", "EnabledState": "Maybe"},
+            ),
+            (
+                "/button/314/status/event",
+                {"Button": {"href": "/button/314"}, "ButtonEvent": {}},
+            ),
+            (
+                "/button/314/status/event",
+                {
+                    "Button": {"href": "/button/999"},
+                    "ButtonEvent": {"EventType": "Press"},
+                },
+            ),
+        ]
+        for collection, delta in changes:
+            replay.change(collection, delta)
+        await backend.client.ping()
+        # The unknown zone, LED, timeclock and button.
+        await wait_until(
+            lambda: backend.diagnostics()["unknown_statuses"] == before + 4
+        )
+        assert events == []
+
+
+async def test_replay_commands_the_model_refuses(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A switched zone set by level is switched (LP19); what cannot be done is said.
+
+    A tilt out of range, a press of what is not a button, a Stop the processor refuses (logged, LP33).
+    """
+    monkeypatch.setattr(client_module, "MOVE_STOP_SECONDS", 0.01)
+    replay = Replay(refusing={"Stop"})
+    async with connected(replay) as backend:
+        devices = by_name(backend.description.devices)
+        bedroom = devices["Bedroom"].serial
+        await backend.async_set_level(bedroom, 3, 40)  # the fan
+        assert replay.commands("/zone/404")[-1][1]["Command"]["Parameter"] == [
+            {"Type": "Level", "Value": 100}
+        ]
+        assert backend.device_state(bedroom).output_on(3)
+        with pytest.raises(ValueError, match="tilt"):
+            await backend.async_set_tilt(bedroom, 2, -1)
+        with pytest.raises(UnknownObjectError, match="no button"):
+            await backend.async_press_keypad_button(devices["Bedroom Sensor"].serial, 1)
+        await backend.async_move_shade(bedroom, 2, ShadeMove.LOWER)
+        await wait_until(lambda: "could not stop" in caplog.text)

@@ -7,13 +7,23 @@ from typing import Any
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.const import LinkType, ProcessorModel
+from custom_components.homeworks_qsx.qsx.const import LedState, LinkType, ProcessorModel
+from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
 from custom_components.homeworks_qsx.qsx.leap.system import (
     UNKNOWN_DATE,
     Snapshot,
+    ZoneReading,
+    area_occupancy,
+    body_statuses,
     build_system,
+    button_event,
+    button_status_urls,
     database_date,
+    led_status,
+    placement,
     serial_text,
+    status_zone_id,
+    timeclock_enabled,
 )
 from custom_components.homeworks_qsx.qsx.model import (
     Capability,
@@ -209,3 +219,278 @@ def test_database_date_needs_every_field() -> None:
     """LP10: a timestamp missing a field, or none at all, is unknown."""
     assert database_date(None) == UNKNOWN_DATE
     assert database_date({"Year": 2026}) == UNKNOWN_DATE
+
+
+def _button(
+    number: Any, button_id: int, led: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "href": f"/button/{button_id}",
+        "ButtonNumber": number,
+        "Name": f"Button {number}",
+        **extra,
+    }
+    if led is not None:
+        button["AssociatedLED"] = {"href": f"/led/{led}"}
+    return button
+
+
+def test_lp51_zones_belong_to_the_lowest_device_listing_them() -> None:
+    """LP16, LP24, LP30, LP51: a zone listed by two devices goes to the lower id; what a device owns makes it.
+
+    Only dimmed zones: a dimming module; one shade: a shade; any other mix: nothing, its zones in the area's group.
+    A device without a serial is keyed by its id; one without an area takes its first zone's.
+    """
+    devices = [
+        {
+            "href": "/device/50",
+            "SerialNumber": 0xB2,
+            "Name": "Blind",
+            "ModelNumber": "QS Shade",
+            "AssociatedArea": {"href": "/area/2"},
+            "LocalZones": [{"href": "/zone/14"}, {"href": "/zone/15"}],
+        },
+        {
+            "href": "/device/45",
+            "DeviceType": "DimmingPowerModule",
+            "LocalZones": [{"href": "/zone/14"}],
+        },
+        {
+            "href": "/device/60",
+            "Name": "Mixed",
+            "LocalZones": [{"href": "/zone/11"}, {"href": "/zone/13"}],
+        },
+        {
+            "href": "/device/61",
+            "DeviceType": "KetraD3",
+            "LocalZones": [{"href": "/zone/16"}],
+        },
+        {"href": "/device/62", "Name": "Relay", "LocalZones": [{"href": "/zone/12"}]},
+        {"DeviceType": "Unknown", "Name": "no href"},
+    ]
+    shared = snapshot(devices=devices)
+    description = build_system(shared)
+    dimmer = description.device("1234ABCD-device-45")
+    assert (
+        dimmer.kind,
+        dimmer.name,
+        dimmer.area,
+        dimmer.serial_number,
+        dimmer.model,
+    ) == (
+        DeviceKind.DIMMING_MODULE,
+        "Device 45",
+        "Hall",
+        None,
+        None,
+    )
+    assert [(o.integration_id, o.control_type) for o in dimmer.outputs] == [
+        (14, ControlType.DIMMED)
+    ]
+    blind = description.device("000000B2")
+    assert (blind.kind, blind.model, blind.serial_number) == (
+        DeviceKind.SHADE,
+        "QS Shade",
+        "000000B2",
+    )
+    assert description.output(15) == OutputRef(blind, 1)
+    group = description.device("1234ABCD-area-2")
+    assert [o.integration_id for o in group.outputs] == [11, 12, 13]
+    assert shared.unknown_device_types == {"KetraD3": 1}
+
+
+def test_lp34_lp36_keypads_from_stations_and_button_groups() -> None:
+    """LP34–LP36: keypads from control stations and button groups; odd buttons and entries are passed over.
+
+    A keypad a station names but the device list does not is made from the station's entry. A button without a
+    number, one that is not an object, a second button at a position are skipped; a group without `Buttons` is
+    empty (LP58). A sensor-type device with buttons is a keypad.
+    """
+    stations = {
+        2: [
+            {
+                "href": "/controlstation/90",
+                "Name": "Door",
+                "AssociatedGangedDevices": [
+                    {"Device": {"DeviceType": "SeeTouchKeypad", "href": "/device/70"}},
+                    {"Device": {"DeviceType": "PalladiomKeypad", "href": "/device/80"}},
+                    {"Device": {"DeviceType": "PalladiomKeypad", "href": "/device/88"}},
+                    {"Device": "not an object"},
+                    "not a gang",
+                ],
+            },
+            {
+                "href": "/controlstation/91",
+                "Name": "Other",
+                "AssociatedGangedDevices": "none",
+            },
+        ]
+    }
+    groups: dict[int, list[Any]] = {
+        70: [
+            {
+                "href": "/buttongroup/71",
+                "Buttons": [
+                    _button(1, 72, 73, Engraving={"Text": "  Dinner\nParty "}),
+                    _button(1, 74),  # the same position again
+                    _button(None, 75),
+                    _button(True, 76),
+                    "not a button",
+                    {"ButtonNumber": 2},  # no href
+                    _button(
+                        3, 77, ProgrammingModel={"ProgrammingModelType": "Mystery"}
+                    ),
+                ],
+            },
+            {"href": "/buttongroup/78"},
+        ],
+        80: [{"href": "/buttongroup/81", "Buttons": [_button(2, 82, 83)]}],
+        85: [{"href": "/buttongroup/86", "Buttons": [_button(1, 87)]}],
+    }
+    devices = [
+        {
+            "href": "/device/70",
+            "DeviceType": "SeeTouchKeypad",
+            "Name": "Door",
+            "ModelNumber": "QSWS2-7B",
+            "SerialNumber": 0x70,
+            "AssociatedArea": {"href": "/area/2"},
+        },
+        {
+            "href": "/device/85",
+            "DeviceType": "RPSOccupancySensor",
+            "Name": "Odd",
+            "AssociatedArea": {"href": "/area/2"},
+        },
+    ]
+    shared = snapshot(devices=devices, control_stations=stations, button_groups=groups)
+    description = build_system(shared)
+    door = description.device("00000070")
+    assert (door.kind, door.name, door.model, door.area) == (
+        DeviceKind.KEYPAD,
+        "Door",
+        "QSWS2-7B",
+        "Hall",
+    )
+    assert [
+        (b.number, b.integration_id, b.engraving, b.programming) for b in door.buttons
+    ] == [
+        (1, 72, "Dinner Party", None),
+        (3, 77, "", None),
+    ]
+    assert [(i.number, i.integration_id, i.name) for i in door.indicators] == [
+        (1, 73, "Button 1 LED")
+    ]
+    assert description.input_by_integration_id(77) == (door, door.input(3))
+    station_only = description.device("1234ABCD-device-80")
+    assert (station_only.name, station_only.area, station_only.model) == (
+        "Door Keypad 80",
+        "Hall",
+        None,
+    )
+    assert description.indicator_by_integration_id(83)[1].number == 2
+    odd = description.device("1234ABCD-device-85")
+    assert odd.kind is DeviceKind.KEYPAD
+    assert placement(shared, description).sensors_by_area == {}
+    with pytest.raises(UnknownObjectError):  # a keypad without buttons is none
+        description.device("1234ABCD-device-88")
+    assert button_status_urls(groups[70]) == [
+        "/button/72/status/event",
+        "/led/73/status",
+        "/button/74/status/event",
+        "/button/75/status/event",
+        "/button/76/status/event",
+        "/button/77/status/event",
+    ]
+
+
+def test_lp43_lp45_sensors_and_timeclocks() -> None:
+    """LP43: a sensor of one of the three RPS types is its area's; LP45: each timeclock, keyed by its id."""
+    devices = [
+        {
+            "href": "/device/30",
+            "DeviceType": "RPSWallMountedOccupancySensor",
+            "SerialNumber": 0x30,
+            "ModelNumber": "LRF2-OWLB-P",
+            "AssociatedArea": {"href": "/area/2"},
+        },
+        {
+            "href": "/device/31",
+            "DeviceType": "RPSOccupancySensor",
+        },  # no area: its occupancy is nobody's
+    ]
+    shared = snapshot(
+        devices=devices,
+        timeclocks=[
+            {"href": "/timeclock/5", "Name": "Normal"},
+            {"Name": "no href"},
+            {"href": "/timeclock/6"},
+        ],
+    )
+    description = build_system(shared)
+    sensor = description.device("00000030")
+    assert (sensor.kind, sensor.name, sensor.area, sensor.model) == (
+        DeviceKind.OCCUPANCY_SENSOR,
+        "Occupancy sensor",
+        "Hall",
+        "LRF2-OWLB-P",
+    )
+    assert description.device("1234ABCD-device-31").area == ""
+    clocks = [d for d in description.devices if d.kind is DeviceKind.TIMECLOCK]
+    assert [(c.serial, c.name, c.serial_number) for c in clocks] == [
+        ("1234ABCD-timeclock-5", "Normal", None),
+        ("1234ABCD-timeclock-6", "Timeclock 6", None),
+    ]
+    where = placement(shared, description)
+    assert where.sensors_by_area == {2: ("00000030",)}
+    assert where.timeclocks == {5: "1234ABCD-timeclock-5", 6: "1234ABCD-timeclock-6"}
+
+
+@pytest.mark.parametrize(
+    ("status", "reading"),
+    [
+        ({"Level": 62.5, "StatusAccuracy": "Good"}, (True, 62.5, None, True)),
+        ({"Level": 150}, (True, 100.0, None, True)),
+        ({"Level": float("nan")}, (None, None, None, True)),
+        ({"Level": True}, (None, None, None, True)),
+        ({"Level": 0, "Tilt": 30, "StatusAccuracy": "Bad"}, (False, 0.0, 30.0, False)),
+        ({"SwitchedLevel": "On"}, (True, None, None, True)),
+        ({"CCOLevel": "Closed"}, (True, None, None, True)),
+        ({"Availability": "Available"}, (None, None, None, True)),
+    ],
+)
+def test_lp24_lp58_zone_readings(
+    status: dict[str, Any], reading: tuple[Any, ...]
+) -> None:
+    """LP14, LP15, LP24, LP30, LP58: what a zone status says, key by key; floats, odd values, `Bad` accuracy."""
+    found = ZoneReading()
+    found.merge(status)
+    assert (found.on, found.level, found.tilt, found.accurate) == reading
+
+
+def test_lp57_status_readers() -> None:
+    """LP38, LP41, LP43, LP45, LP57: each status names its object by its link, else its own href."""
+    assert led_status({"LED": {"href": "/led/4"}, "State": "RapidFlash"}) == (
+        4,
+        LedState.RAPID_FLASH,
+    )
+    assert led_status({"href": "/zone/4/status", "State": "On"}) is None
+    assert area_occupancy({"href": "/area/3/status", "OccupancyStatus": "Unknown"}) == (
+        3,
+        None,
+    )
+    assert area_occupancy({"href": "/area/3/status"}) is None
+    assert timeclock_enabled(
+        {"href": "/timeclock/2/status", "EnableState": "Disabled"}
+    ) == (2, False)
+    assert button_event(
+        {"Button": {"href": "/button/9"}, "ButtonEvent": {"EventType": "Press"}}
+    ) == (9, "Press")
+    assert (
+        button_event({"Button": {"href": "/button/9"}, "ButtonEvent": "Press"}) is None
+    )
+    assert status_zone_id({"href": 5}) is None
+    assert body_statuses({"Body": None}, "zone") == []
+    assert body_statuses(
+        {"Body": {"ZoneStatuses": [1, {"href": "/zone/1/status"}]}}, "zone"
+    ) == [{"href": "/zone/1/status"}]

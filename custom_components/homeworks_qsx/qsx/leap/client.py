@@ -39,8 +39,7 @@ import functools
 import logging
 import math
 import ssl
-from types import TracebackType
-from typing import Any, Final, Self, override
+from typing import Any, Final, override
 
 from ..connection import Backoff, Timings, notify
 from ..const import ButtonAction, Gesture, IgnoredReason, LedState, ShadeMove
@@ -229,38 +228,23 @@ class _Reads:
         self._tasks.append(task)
         return task
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    async def wait(self) -> None:
+        """Wait for every task, those started meanwhile too; the first failure cancels the others and is raised."""
         try:
-            if error is None:
-                await self._wait()
-        except BaseException:
+            while pending := [task for task in self._tasks if not task.done()]:
+                done, _ = await asyncio.wait(
+                    pending, return_when=asyncio.FIRST_EXCEPTION
+                )
+                for task in done:
+                    if not task.cancelled() and (failure := task.exception()):
+                        raise failure
+        finally:
             await self._cancel()
-            raise
-        if error is not None:
-            await self._cancel()
-
-    async def _wait(self) -> None:
-        while pending := [task for task in self._tasks if not task.done()]:
-            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                if not task.cancelled() and (failure := task.exception()) is not None:
-                    raise failure
-        for task in self._tasks:
-            task.result()
 
     async def _cancel(self) -> None:
         for task in self._tasks:
             task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
+        await asyncio.wait(self._tasks)  # never empty: a start-up reads something
         for task in self._tasks:
             if not task.cancelled():
                 task.exception()  # retrieved: one failure is raised, the others are its consequence
@@ -567,7 +551,8 @@ class LeapClient(LeapConnection):
 
         async def read_buttons(group: _Reads, device_id: int) -> None:
             if device_id in groups:
-                return
+                return  # a keypad both listed and in a control station
+            groups[device_id] = []
             groups[device_id] = found = await self._read_optional(
                 link, f"/device/{device_id}/buttongroup/expanded"
             )
@@ -615,26 +600,27 @@ class LeapClient(LeapConnection):
         async def read_timeclocks() -> None:
             timeclocks.extend(await self._read_optional(link, TIMECLOCK_URL))
 
-        async with _Reads() as group:
+        group = _Reads()
 
-            def on_areas(page: list[Mapping[str, Any]]) -> None:
-                for area in page:
-                    ref = area.get("href")
-                    area_id = id_from_href(ref) if isinstance(ref, str) else None
-                    if area_id is not None and area_id not in area_zones:
-                        area_zones[area_id] = []
-                        group.spawn(read_area(group, area_id))
+        def on_areas(page: list[Mapping[str, Any]]) -> None:
+            for area in page:
+                ref = area.get("href")
+                area_id = id_from_href(ref) if isinstance(ref, str) else None
+                if area_id is not None and area_id not in area_zones:
+                    area_zones[area_id] = []
+                    group.spawn(read_area(group, area_id))
 
-            group.spawn(subscribe(ZONE_STATUS_URL, required=True))
-            group.spawn(subscribe(AREA_STATUS_URL))
-            group.spawn(subscribe(TIMECLOCK_STATUS_URL))
-            project = group.spawn(
-                self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
-            )
-            processor = group.spawn(read_processor())
-            areas = group.spawn(self._read_list(link, "/area", on_areas))
-            devices = group.spawn(read_devices(group))
-            group.spawn(read_timeclocks())
+        group.spawn(subscribe(ZONE_STATUS_URL, required=True))
+        group.spawn(subscribe(AREA_STATUS_URL))
+        group.spawn(subscribe(TIMECLOCK_STATUS_URL))
+        project = group.spawn(
+            self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
+        )
+        processor = group.spawn(read_processor())
+        areas = group.spawn(self._read_list(link, "/area", on_areas))
+        devices = group.spawn(read_devices(group))
+        group.spawn(read_timeclocks())
+        await group.wait()
         processor_body, links = processor.result()
         return Snapshot(
             project=body_object(project.result(), BodyType.ONE_PROJECT.body_key),
@@ -702,16 +688,12 @@ class LeapClient(LeapConnection):
             routed = True
         return routed
 
-    def _pending[K, V](self, link: LeapLink, store: dict[K, V], key: K) -> bool:
-        """Whether a status of `key` may be kept in `store`: the system's own, or room while it is read."""
-        if key in store:
+    def _keeps[K, V](self, store: dict[K, V], key: K) -> bool:
+        """While the system is read: whether a status of `key` may be kept in `store` (its own, or room left)."""
+        if key in store or len(store) < MAX_PENDING_LEVELS:
             return True
-        if not link.live:
-            if len(store) < MAX_PENDING_LEVELS:
-                return True
-            self._counters["unknown_statuses"] += 1
-            return False
-        return True
+        self._counters["unknown_statuses"] += 1
+        return False
 
     def _apply_zones(self, link: LeapLink, statuses: list[Mapping[str, Any]]) -> None:
         """Apply zone statuses in arrival order, each to the zone its body names (LP57), key by key.
@@ -725,11 +707,12 @@ class LeapClient(LeapConnection):
                 continue
             reading = link.zones.get(zone_id)
             if reading is None:
-                if link.live and self.description.output(zone_id) is None:
-                    if zone_id not in self._skipped:
-                        self._counters["unknown_statuses"] += 1
-                    continue
-                if not self._pending(link, link.zones, zone_id):
+                if link.live:
+                    if self.description.output(zone_id) is None:
+                        if zone_id not in self._skipped:
+                            self._counters["unknown_statuses"] += 1
+                        continue
+                elif not self._keeps(link.zones, zone_id):
                     continue
                 reading = link.zones[zone_id] = ZoneReading()
             reading.merge(status)
@@ -737,9 +720,7 @@ class LeapClient(LeapConnection):
                 self._apply_zone(zone_id, reading)
 
     def _apply_zone(self, zone_id: int, reading: ZoneReading) -> None:
-        ref = self.description.output(zone_id)
-        if ref is None:
-            return  # a skipped zone (another control type) or one no area lists
+        ref = self.description.output_by_integration_id(zone_id)  # callers checked it
         state = self._states[ref.serial]
         if ref.zone is None:  # a module's own CCO
             if reading.on is not None and state.set_output_on(
@@ -752,8 +733,8 @@ class LeapClient(LeapConnection):
         zone.level_accurate = reading.accurate  # LP58: `Bad` keeps the level, uncertain
         output = ref.device.output(ref.zone)
         if output.control_type in LEVEL_CONTROL_TYPES:
-            if reading.level is not None:
-                changed = state.set_output_level(ref.zone, reading.level) or changed
+            level = zone.level if reading.level is None else reading.level
+            changed = state.set_output_level(ref.zone, level) or changed
             if changed:
                 self.events.publish(
                     Event(EventKind.LEVEL, ref.serial, ref.zone, zone.level)
@@ -768,8 +749,8 @@ class LeapClient(LeapConnection):
                     Event(EventKind.TILT, ref.serial, ref.zone, reading.tilt)
                 )
             return
-        if reading.on is not None:
-            changed = state.set_output_on(ref.zone, reading.on) or changed
+        on = zone.on if reading.on is None else reading.on
+        changed = state.set_output_on(ref.zone, on) or changed
         if changed:
             self.events.publish(Event(EventKind.ZONE, ref.serial, ref.zone, zone.on))
 
@@ -781,7 +762,7 @@ class LeapClient(LeapConnection):
                 continue
             led_id, led = found
             if not link.live:
-                if self._pending(link, link.leds, led_id):
+                if self._keeps(link.leds, led_id):
                     link.leds[led_id] = led
                 continue
             self._apply_led(led_id, led)
@@ -807,7 +788,7 @@ class LeapClient(LeapConnection):
                 continue
             area_id, occupied = found
             if not link.live:
-                if self._pending(link, link.areas, area_id):
+                if self._keeps(link.areas, area_id):
                     link.areas[area_id] = occupied
                 continue
             self._apply_area(area_id, occupied)
@@ -831,7 +812,7 @@ class LeapClient(LeapConnection):
                 continue
             clock_id, enabled = found
             if not link.live:
-                if self._pending(link, link.timeclocks, clock_id):
+                if self._keeps(link.timeclocks, clock_id):
                     link.timeclocks[clock_id] = enabled
                 continue
             self._apply_timeclock(clock_id, enabled)

@@ -734,13 +734,6 @@ class ZoneReading:
             self.accurate = accuracy != "Bad"  # LP58: keep the level, mark it uncertain
 
 
-def zone_level(status: Mapping[str, Any]) -> bool | None:
-    """LP14, LP15: whether a zone status says on (closed, for a CCO); None when it says neither."""
-    reading = ZoneReading()
-    reading.merge(status)
-    return reading.on
-
-
 def _href_id(href: Any, prefix: str) -> int | None:
     """Return the id in `<prefix><id>[/…]`; None for any other href."""
     if not isinstance(href, str) or not href.startswith(prefix):
@@ -829,8 +822,3 @@ def body_statuses(message: Mapping[str, Any], kind: str) -> list[Mapping[str, An
         return [status for status in found if isinstance(status, Mapping)]
     single = body.get(one)
     return [single] if isinstance(single, Mapping) else []
-
-
-def zone_statuses(message: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
-    """LP57: the zone statuses a message carries; None if none."""
-    return body_statuses(message, "zone") or None
