@@ -922,7 +922,16 @@ async def test_diagnostics_never_show_certificates(
     assert "CERTIFICATE" not in text
     assert diagnostics["entry"]["data"][CONF_KEY_PEM] == "**REDACTED**"
     assert diagnostics["connection"]["host"] == "**REDACTED**"
-    assert diagnostics["capabilities"] == ["cco", "cco_pulse", "zones"]
+    assert diagnostics["capabilities"] == [
+        "cco",
+        "cco_pulse",
+        "indicators",
+        "keypad",
+        "levels",
+        "occupancy",
+        "timeclock",
+        "zones",
+    ]
     # Nor does any device's download.
     for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
         text = str(await get_diagnostics_for_device(hass, hass_client, entry, device))
