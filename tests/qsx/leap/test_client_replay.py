@@ -82,6 +82,7 @@ async def test_replay_reads_the_whole_house() -> None:
         assert sorted(devices) == [
             "Bedroom",
             "Bedroom Sensor",
+            "Enclosure Device 001",
             "Entryway Device 1",
             "Foyer",
             "Front Door Keypad 1",
@@ -148,7 +149,7 @@ async def test_replay_reads_the_whole_house() -> None:
         assert devices["Vacation"].serial == f"{PROCESSOR}-timeclock-702"
         diagnostics = backend.diagnostics()
         assert diagnostics["unknown_device_types"] == {
-            "Unknown": 3,
+            "Unknown": 2,
             "KetraD3": 2,
             "VmllcnRpRGltbWVyMTIz": 1,
         }
@@ -158,6 +159,26 @@ async def test_replay_reads_the_whole_house() -> None:
         }
         assert diagnostics["devices"]["keypad"] == 4
         assert diagnostics["optional_refusals"] == 2  # a 500 button group, a 500 LED
+        # LP47, LP51: an enclosure device the list shows anonymous, its link node with its serial and zones.
+        module = description.device("0000BBBB")
+        assert (module.kind, module.model, module.area) == (
+            DeviceKind.SWITCHING_MODULE,
+            "LQSE-4S8-120-D",
+            "Equipment Room",
+        )
+        assert [z.name for z in module.zones] == [
+            "Pool Pump",
+            "Path Lights",
+            "Fountain",
+            "Heater",
+        ]
+        assert module.cco.name == "Garage Door"
+        state = backend.device_state(module.serial)
+        assert (state.output_on(1), state.output_on(2), state.cco_closed) == (
+            True,
+            False,
+            True,
+        )
 
 
 async def test_replay_states_of_every_kind() -> None:

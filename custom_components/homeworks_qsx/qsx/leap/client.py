@@ -529,6 +529,7 @@ class LeapClient(LeapConnection):
         stations: dict[int, list[Mapping[str, Any]]] = {}
         groups: dict[int, list[Mapping[str, Any]]] = {}
         timeclocks: list[Mapping[str, Any]] = []
+        link_nodes: list[Mapping[str, Any]] = []
         subscribed: set[str] = set()
 
         async def subscribe(url: str, required: bool = False) -> None:
@@ -570,7 +571,9 @@ class LeapClient(LeapConnection):
             for device_id, _, _ in station_devices(stations[area_id]):
                 group.spawn(read_buttons(group, device_id))
 
-        async def read_processor() -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
+        async def read_processor(
+            group: _Reads,
+        ) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
             found = await self._read_list(link, PROCESSOR_URL)
             if not found:
                 raise RequestRefusedError(PROCESSOR_URL, None, "no processor listed")
@@ -584,6 +587,8 @@ class LeapClient(LeapConnection):
             links = await asyncio.gather(
                 *(self._read_link(link, owned_link["href"]) for owned_link in owned)
             )
+            for owned_link in owned:  # LP47, LP51
+                group.spawn(read_link_nodes(owned_link["href"]))
             return processor, [
                 read or given for read, given in zip(links, owned, strict=True)
             ]
@@ -596,6 +601,11 @@ class LeapClient(LeapConnection):
                 if device_id is not None and device.get("DeviceType") in KEYPAD_TYPES:
                     group.spawn(read_buttons(group, device_id))
             return devices
+
+        async def read_link_nodes(url: str) -> None:
+            link_nodes.extend(
+                await self._read_optional(link, f"{url}/associatedlinknode/expanded")
+            )
 
         async def read_timeclocks() -> None:
             timeclocks.extend(await self._read_optional(link, TIMECLOCK_URL))
@@ -616,7 +626,7 @@ class LeapClient(LeapConnection):
         project = group.spawn(
             self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
         )
-        processor = group.spawn(read_processor())
+        processor = group.spawn(read_processor(group))
         areas = group.spawn(self._read_list(link, "/area", on_areas))
         devices = group.spawn(read_devices(group))
         group.spawn(read_timeclocks())
@@ -632,6 +642,7 @@ class LeapClient(LeapConnection):
             control_stations=stations,
             button_groups=groups,
             timeclocks=timeclocks,
+            link_nodes=link_nodes,
             skipped=self._skipped,
         )
 

@@ -114,6 +114,14 @@ LED_STATES: Final = {  # LP41
     "NormalFlash": LedState.FLASH,
     "RapidFlash": LedState.RAPID_FLASH,
 }
+# LP47: what a link node's device completes in a device list entry that lacks its `LocalZones`.
+NODE_KEYS: Final = (
+    "SerialNumber",
+    "ModelNumber",
+    "Name",
+    "DeviceType",
+    "AssociatedArea",
+)
 OCCUPANCY: Final = {"Occupied": True, "Unoccupied": False}  # LP43: "Unknown" is None
 NOT_REPORTED: Final = 0  # link and address of a device: LEAP does not report them
 UNKNOWN_DATE: Final = "unknown"
@@ -146,6 +154,7 @@ class Snapshot:
         default_factory=dict
     )
     timeclocks: Sequence[Mapping[str, Any]] = ()  # LP45
+    link_nodes: Sequence[Mapping[str, Any]] = ()  # LP47: each link's expanded nodes
     skipped: set[int] = field(default_factory=set)  # zone ids already logged as skipped
     unknown_control_types: dict[str, int] = field(default_factory=dict)
     unknown_device_types: dict[str, int] = field(default_factory=dict)
@@ -332,23 +341,42 @@ class _Builder:
             return serial, True
         return f"{self.processor.serial}-device-{device_id}", False
 
-    def owners(self) -> dict[int, list[int]]:
+    @staticmethod
+    def owners(listed: Mapping[int, Mapping[str, Any]]) -> dict[int, list[int]]:
         """LP51: the zones each device owns; a zone listed by several belongs to the lowest device id."""
         owner: dict[int, int] = {}
-        for device in sorted(self._listed(), key=lambda item: item[0]):
-            for zone_id in _local_zones(device[1]):
-                owner.setdefault(zone_id, device[0])
+        for device_id in sorted(listed):
+            for zone_id in _local_zones(listed[device_id]):
+                owner.setdefault(zone_id, device_id)
         owned: dict[int, list[int]] = {}
         for zone_id, device_id in owner.items():
             owned.setdefault(device_id, []).append(zone_id)
         return owned
 
     def _listed(self) -> list[tuple[int, Mapping[str, Any]]]:
-        return [
-            (device_id, device)
-            for device in self.snapshot.devices
-            if (device_id := _object_id(device)) is not None
-        ]
+        """Return the device list (LP12), each entry completed from its link node (LP47) where it lacks `LocalZones`."""
+        nodes: dict[int, Mapping[str, Any]] = {}
+        for node in self.snapshot.link_nodes:
+            parent = node.get("Parent")
+            node_id = _object_id(parent)
+            if node_id is not None and isinstance(parent, Mapping):
+                nodes.setdefault(node_id, parent)
+        listed: list[tuple[int, Mapping[str, Any]]] = []
+        for device in self.snapshot.devices:
+            device_id = _object_id(device)
+            if device_id is None:
+                continue
+            parent = nodes.get(device_id, {})
+            if "LocalZones" not in device and isinstance(
+                parent.get("LocalZones"), list
+            ):
+                device = {
+                    **{key: parent[key] for key in NODE_KEYS if key in parent},
+                    **device,
+                    "LocalZones": parent["LocalZones"],
+                }
+            listed.append((device_id, device))
+        return listed
 
     def stations(self) -> dict[int, tuple[Mapping[str, Any], str, int]]:
         """LP34: each device of a control station: its ganged entry, the station's name and its area id."""
@@ -366,9 +394,9 @@ class _Builder:
         return found
 
     def build(self) -> SystemDescription:
-        owned = self.owners()
-        stations = self.stations()
         listed = dict(self._listed())
+        owned = self.owners(listed)
+        stations = self.stations()
         for device_id, device in sorted(listed.items()):
             made = self._device(device_id, device, owned.get(device_id, []), stations)
             if made is None:
