@@ -91,8 +91,8 @@ async def test_start_up_full_profile() -> None:
         assert diagnostics["modules"] == 3
         assert "PRIVATE KEY" not in str(diagnostics)
         # Pipelined start-up: 8 first requests (with the optional area and timeclock reads and subscriptions),
-        # two per area (root, Kitchen, Module 1.3: zones and control stations), two per link (it, its nodes).
-        assert diagnostics["requests"] == 8 + 3 * 2 + 2 * 2
+        # one per area (root, Kitchen, Module 1.3), two per link (it, its nodes).
+        assert diagnostics["requests"] == 8 + 3 + 2 * 2
         await client.close()
         assert not client.connected
 

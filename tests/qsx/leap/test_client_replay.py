@@ -511,3 +511,39 @@ async def test_replay_commands_the_model_refuses(
             await backend.async_press_keypad_button(devices["Bedroom Sensor"].serial, 1)
         await backend.async_move_shade(bedroom, 2, ShadeMove.LOWER)
         await wait_until(lambda: "could not stop" in caplog.text)
+
+
+async def test_replay_lp34_keypads_from_control_stations_without_a_device_list() -> (
+    None
+):
+    """LP34: a processor that lists no devices (`204`) still shows its keypads, from its areas' control stations.
+
+    Named after their station and placed in its area; without the list, nothing else is known of them.
+    """
+    replay = Replay()
+    replay.tree["/device?where=IsThisDevice:false"] = None
+    async with connected(replay) as backend:
+        keypads = sorted(
+            (d.name, d.area, d.serial, len(d.buttons))
+            for d in backend.description.devices
+            if d.kind is DeviceKind.KEYPAD
+        )
+        assert keypads == [
+            ("Entryway Keypad 620", "Living Room", f"{PROCESSOR}-device-620", 3),
+            ("Front Door Keypad 310", "Foyer", f"{PROCESSOR}-device-310", 4),
+            ("Front Door Keypad 320", "Foyer", f"{PROCESSOR}-device-320", 2),
+            (
+                "Homeowner Keypad Loc Keypad 210",
+                "Equipment Room",
+                f"{PROCESSOR}-device-210",
+                3,
+            ),
+        ]
+        assert replay.commands() == []
+        assert (
+            sum(
+                request["Header"]["Url"].endswith("/associatedcontrolstation")
+                for request in replay.requests
+            )
+            == 6
+        )

@@ -80,7 +80,6 @@ from .protocol import (
     id_from_href,
 )
 from .system import (
-    KEYPAD_TYPES,
     Placement,
     Snapshot,
     ZoneReading,
@@ -90,6 +89,7 @@ from .system import (
     button_event,
     button_status_urls,
     database_date,
+    is_keypad_candidate,
     led_status,
     placement,
     station_devices,
@@ -560,13 +560,16 @@ class LeapClient(LeapConnection):
             for url in button_status_urls(found):  # LP37, LP38, LP41
                 group.spawn(subscribe(url))
 
-        async def read_area(group: _Reads, area_id: int) -> None:
-            zones = self._read_list(link, f"/area/{area_id}/associatedzone")
-            controls = self._read_optional(
-                link, f"/area/{area_id}/associatedcontrolstation"
+        async def read_area(
+            group: _Reads, area_id: int, listed: asyncio.Task[list[Mapping[str, Any]]]
+        ) -> None:
+            area_zones[area_id] = await self._read_list(
+                link, f"/area/{area_id}/associatedzone"
             )
-            area_zones[area_id], stations[area_id] = await asyncio.gather(
-                zones, controls
+            if await listed:
+                return  # the device list names the keypads and their stations (LP34)
+            stations[area_id] = await self._read_optional(
+                link, f"/area/{area_id}/associatedcontrolstation"
             )
             for device_id, _, _ in station_devices(stations[area_id]):
                 group.spawn(read_buttons(group, device_id))
@@ -598,7 +601,7 @@ class LeapClient(LeapConnection):
             for device in devices:
                 target = device.get("href")
                 device_id = id_from_href(target) if isinstance(target, str) else None
-                if device_id is not None and device.get("DeviceType") in KEYPAD_TYPES:
+                if device_id is not None and is_keypad_candidate(device):
                     group.spawn(read_buttons(group, device_id))
             return devices
 
@@ -618,8 +621,9 @@ class LeapClient(LeapConnection):
                 area_id = id_from_href(ref) if isinstance(ref, str) else None
                 if area_id is not None and area_id not in area_zones:
                     area_zones[area_id] = []
-                    group.spawn(read_area(group, area_id))
+                    group.spawn(read_area(group, area_id, devices))
 
+        devices = group.spawn(read_devices(group))  # first: each area waits for it
         group.spawn(subscribe(ZONE_STATUS_URL, required=True))
         group.spawn(subscribe(AREA_STATUS_URL))
         group.spawn(subscribe(TIMECLOCK_STATUS_URL))
@@ -628,7 +632,6 @@ class LeapClient(LeapConnection):
         )
         processor = group.spawn(read_processor(group))
         areas = group.spawn(self._read_list(link, "/area", on_areas))
-        devices = group.spawn(read_devices(group))
         group.spawn(read_timeclocks())
         await group.wait()
         processor_body, links = processor.result()

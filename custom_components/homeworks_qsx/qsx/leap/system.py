@@ -435,7 +435,13 @@ class _Builder:
         if device_type == PROCESSOR_TYPE:
             return None  # LP52: another processor of the project
         if device_id in stations or device_id in self.snapshot.button_groups:
-            _, station, area_id = stations.get(device_id, ({}, "", 0))
+            listed_station = device.get("AssociatedControlStation")
+            named = (
+                _text(listed_station.get("Name"), "")
+                if isinstance(listed_station, Mapping)
+                else ""
+            )
+            _, station, area_id = stations.get(device_id, ({}, named, 0))
             made = self._keypad(device_id, device, station, area_id)
             if made is not None:
                 return made
@@ -660,6 +666,13 @@ def _button(button: Any) -> InputDescription | None:
         integration_id=button_id,
         engraving=" ".join(text.split()) if isinstance(text, str) else "",
         programming=ButtonProgramming(known) if known is not None else None,
+    )
+
+
+def is_keypad_candidate(device: Mapping[str, Any]) -> bool:
+    """LP34, LP35: whether a listed device may have buttons: a keypad type, or a device in a control station."""
+    return device.get("DeviceType") in KEYPAD_TYPES or isinstance(
+        device.get("AssociatedControlStation"), Mapping
     )
 
 
