@@ -12,15 +12,18 @@ the back-off (`_SilentCloses`). A time-out, a busy processor, an unreachable one
 
 Requests are pipelined: each carries its own `ClientTag`, up to `MAX_REQUESTS_IN_FLIGHT` are in flight at once, and
 each reply is matched to its request by tag (LP5). Lists are read page by page (LP8). Pushes, in whatever form they
-come (LP57), are routed by the zone their body names. Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404),
-`RequestNotSupportedError` (405), `RequestRefusedError` (any other).
+come (LP57), are routed by the object their body names (a zone, an LED, an area, a timeclock, a button), key by key.
+Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404), `RequestNotSupportedError` (405),
+`RequestRefusedError` (any other).
 
-Start-up costs two round trips (plus paging, and one more per `MAX_REQUESTS_IN_FLIGHT` areas): the project, the processor, the areas, the other devices and the
-zone-status subscription are asked for at once; each area's zones and each link as soon as their parent arrives.
+Start-up reads the whole house pipelined (`_read_system`): the project, the processor, the areas, the other devices,
+the timeclocks and the zone, area and timeclock subscriptions are asked for at once; each area's zones, each link
+and its nodes, each keypad's button groups as soon as what names them arrives, then each button's and LED's
+subscription. What a processor may lack is optional (LP58): its refusal counts as nothing there.
 
-Every message with a tag is handled in the transport's callback, in arrival order: zone statuses (a push, the
-subscription's first answer, a command's `201` reply) are applied to the model before any later line, so a reply
-never overwrites a newer push.
+Every message with a tag is handled in the transport's callback, in arrival order: statuses (a push, a
+subscription's first answer, a command's reply) are applied to the model before any later line, so a reply never
+overwrites a newer push.
 
 TLS: contexts are built as pylutron-caseta builds them (`client_tls.client_context`: the key and certificate through a
 private temporary directory removed at once, since `ssl` loads them only from files; the CA from memory).
