@@ -406,6 +406,7 @@ _BODY_KEYS: Final = {
     "MultipleControlStationDefinition": "ControlStations",
     "MultipleButtonGroupExpandedDefinition": "ButtonGroupsExpanded",
     "MultipleTimeclockDefinition": "Timeclocks",
+    "MultipleTimeclockEventDefinition": "TimeclockEvents",
     "MultipleLinkNodeExpandedDefinition": "LinkNodesExpanded",
     "OneLEDStatus": "LEDStatus",
     "OneButtonStatusEvent": "ButtonStatus",

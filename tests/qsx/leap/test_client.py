@@ -90,9 +90,9 @@ async def test_start_up_full_profile() -> None:
         assert diagnostics["connected"]
         assert diagnostics["modules"] == 3
         assert "PRIVATE KEY" not in str(diagnostics)
-        # Pipelined start-up: 8 first requests (with the optional area and timeclock reads and subscriptions),
-        # one per area (root, Kitchen, Module 1.3), two per link (it, its nodes).
-        assert diagnostics["requests"] == 8 + 3 + 2 * 2
+        # Pipelined start-up: 9 first requests (with the optional area, timeclock and timeclock event reads and
+        # subscriptions), one per area (root, Kitchen, Module 1.3), two per link (it, its nodes).
+        assert diagnostics["requests"] == 9 + 3 + 2 * 2
         await client.close()
         assert not client.connected
 

@@ -102,6 +102,15 @@ async def test_house_read_as_the_emulator_describes_it() -> None:
         assert [
             d.name for d in description.devices if d.kind is DeviceKind.TIMECLOCK
         ] == ["Main timeclock"]
+        (clock,) = [d for d in description.devices if d.kind is DeviceKind.TIMECLOCK]
+        (truth_clock,) = [d for d in truth.devices if d.kind is DeviceKind.TIMECLOCK]
+        assert [
+            (e.name, e.event_type, e.time_of_day, e.offset_minutes, e.days)
+            for e in clock.schedule
+        ] == [
+            (e.name, e.event_type, e.time_of_day, e.offset_minutes, e.days)
+            for e in truth_clock.schedule
+        ]
         # LP30, LP51: a QS shade is listed without `LocalZones`, so its zone is its area's.
         living = living_group(backend)
         assert [(o.name, o.control_type) for o in living.outputs] == [

@@ -33,6 +33,7 @@ from custom_components.homeworks_qsx.qsx.model import (
     ControlType,
     DeviceDescription,
     DeviceKind,
+    TimeclockEventType,
 )
 
 from .replay import Form, Replay, replayed
@@ -147,6 +148,24 @@ async def test_replay_reads_the_whole_house() -> None:
             "Bedroom",
         )
         assert devices["Vacation"].serial == f"{PROCESSOR}-timeclock-702"
+        # LP45: the events of each timeclock; one of a type the model lacks is skipped (LP58).
+        assert [
+            (e.number, e.name, e.event_type, e.time_of_day, e.offset_minutes, e.days)
+            for e in devices["Normal"].schedule
+        ] == [
+            (1, "Dusk", TimeclockEventType.SUNSET, (0, 0, 0), -30, (True,) * 7),
+            (
+                2,
+                "Morning",
+                TimeclockEventType.FIXED_TIME,
+                (6, 45, 0),
+                0,
+                (False, True, True, True, True, True, False),
+            ),
+        ]
+        assert [(e.name, e.offset_minutes) for e in devices["Vacation"].schedule] == [
+            ("Away lights", 15)
+        ]
         diagnostics = backend.diagnostics()
         assert diagnostics["unknown_device_types"] == {
             "Unknown": 2,

@@ -30,6 +30,7 @@ from custom_components.homeworks_qsx.qsx.model import (
     ControlType,
     DeviceKind,
     OutputRef,
+    TimeclockEventType,
 )
 
 
@@ -494,3 +495,74 @@ def test_lp57_status_readers() -> None:
     assert body_statuses(
         {"Body": {"ZoneStatuses": [1, {"href": "/zone/1/status"}]}}, "zone"
     ) == [{"href": "/zone/1/status"}]
+
+
+def test_lp45_timeclock_events_the_model_can_hold() -> None:
+    """LP45, LP58: fixed-time and astronomic events; odd ones (no time, another type, no parent) are skipped."""
+    events: list[dict[str, Any]] = [
+        {
+            "href": "/timeclockevent/7",
+            "Parent": {"href": "/timeclock/5"},
+            "TimeclockEventType": "FixedTime",
+            "TimeOfDay": {"Hour": "7", "Minute": 30.0},
+            "Monday": False,
+        },
+        {
+            "href": "/timeclockevent/8",
+            "Parent": {"href": "/timeclock/5"},
+            "TimeclockEventType": "FixedTime",
+        },
+        {
+            "href": "/timeclockevent/9",
+            "Parent": {"href": "/timeclock/5"},
+            "TimeclockEventType": "Astronomic",
+            "AstronomicEventType": "Noon",
+        },
+        {
+            "href": "/timeclockevent/10",
+            "Parent": {"href": "/timeclock/5"},
+            "TimeclockEventType": "Astronomic",
+            "AstronomicEventType": "Sunrise",
+            "AstronomicTimeOffset": "soon",
+        },
+        {
+            "href": "/timeclockevent/11",
+            "Parent": {"href": "/timeclock/5"},
+            "TimeclockEventType": "Astronomic",
+            "AstronomicEventType": "Sunset",
+            "AstronomicTimeOffset": 2.5,
+        },
+        {
+            "Parent": {"href": "/timeclock/5"},
+            "TimeclockEventType": "FixedTime",
+            "TimeOfDay": {},
+        },
+        {
+            "href": "/timeclockevent/12",
+            "TimeclockEventType": "FixedTime",
+            "TimeOfDay": {},
+        },
+    ]
+    description = build_system(
+        snapshot(
+            timeclocks=[{"href": "/timeclock/5", "Name": "Main"}],
+            timeclock_events=events,
+        )
+    )
+    (clock,) = [d for d in description.devices if d.kind is DeviceKind.TIMECLOCK]
+    assert [
+        (
+            e.number,
+            e.name,
+            e.event_type,
+            e.time_of_day,
+            e.offset_minutes,
+            e.days[1],
+            e.integration_id,
+        )
+        for e in clock.schedule
+    ] == [
+        (1, "Event 7", TimeclockEventType.FIXED_TIME, (7, 30, 0), 0, False, 7),
+        (2, "Event 10", TimeclockEventType.SUNRISE, (0, 0, 0), 0, True, 10),
+        (3, "Event 11", TimeclockEventType.SUNSET, (0, 0, 0), 0, True, 11),
+    ]

@@ -130,6 +130,7 @@ GESTURES: Final = {  # LP40: how a client presses a button
 }
 PROJECT_URL: Final = "/project"  # LP10
 TIMECLOCK_URL: Final = "/timeclock"  # LP45
+TIMECLOCK_EVENT_URL: Final = "/timeclockevent"  # LP45
 PROCESSOR_URL: Final = "/device?where=IsThisDevice:true"  # LP11
 DEVICES_URL: Final = "/device?where=IsThisDevice:false"  # LP12
 # TLS alerts by which a server refuses the client's certificate (TLS 1.3 reports them on the first read).
@@ -532,6 +533,7 @@ class LeapClient(LeapConnection):
         stations: dict[int, list[Mapping[str, Any]]] = {}
         groups: dict[int, list[Mapping[str, Any]]] = {}
         timeclocks: list[Mapping[str, Any]] = []
+        timeclock_events: list[Mapping[str, Any]] = []
         link_nodes: list[Mapping[str, Any]] = []
         subscribed: set[str] = set()
 
@@ -614,7 +616,12 @@ class LeapClient(LeapConnection):
             )
 
         async def read_timeclocks() -> None:
-            timeclocks.extend(await self._read_optional(link, TIMECLOCK_URL))
+            clocks, events = await asyncio.gather(
+                self._read_optional(link, TIMECLOCK_URL),
+                self._read_optional(link, TIMECLOCK_EVENT_URL),
+            )
+            timeclocks.extend(clocks)
+            timeclock_events.extend(events)
 
         group = _Reads()
 
@@ -648,6 +655,7 @@ class LeapClient(LeapConnection):
             control_stations=stations,
             button_groups=groups,
             timeclocks=timeclocks,
+            timeclock_events=timeclock_events,
             link_nodes=link_nodes,
             skipped=self._skipped,
         )

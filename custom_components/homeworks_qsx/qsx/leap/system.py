@@ -54,6 +54,8 @@ from ..model import (
     OutputDescription,
     ProcessorDescription,
     SystemDescription,
+    TimeclockEventDescription,
+    TimeclockEventType,
     ZoneDescription,
     default_guid,
     dimming_module,
@@ -122,7 +124,16 @@ NODE_KEYS: Final = (
     "DeviceType",
     "AssociatedArea",
 )
-OCCUPANCY: Final = {"Occupied": True, "Unoccupied": False}  # LP43: "Unknown" is None
+OCCUPANCY: Final = {"Occupied": True, "Unoccupied": False}
+WEEKDAYS: Final = (  # LP45: a timeclock event's days, as the model orders them
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+)  # LP43: "Unknown" is None
 NOT_REPORTED: Final = 0  # link and address of a device: LEAP does not report them
 UNKNOWN_DATE: Final = "unknown"
 ZONE_PREFIX: Final = "/zone/"
@@ -154,6 +165,7 @@ class Snapshot:
         default_factory=dict
     )
     timeclocks: Sequence[Mapping[str, Any]] = ()  # LP45
+    timeclock_events: Sequence[Mapping[str, Any]] = ()  # LP45, LP46
     link_nodes: Sequence[Mapping[str, Any]] = ()  # LP47: each link's expanded nodes
     skipped: set[int] = field(default_factory=set)  # zone ids already logged as skipped
     unknown_control_types: dict[str, int] = field(default_factory=dict)
@@ -628,20 +640,82 @@ class _Builder:
                 )
 
     def _timeclocks(self) -> list[DeviceDescription]:
-        """LP45: each timeclock, keyed `<processor serial>-timeclock-<id>`."""
+        """LP45: each timeclock with its events, keyed `<processor serial>-timeclock-<id>`."""
+        events: dict[int, list[Mapping[str, Any]]] = {}
+        for event in self.snapshot.timeclock_events:
+            parent = _ref_id(event, "Parent")
+            if parent is not None:
+                events.setdefault(parent, []).append(event)
         found: list[DeviceDescription] = []
         for item in self.snapshot.timeclocks:
             clock_id = _object_id(item)
             if clock_id is None:
                 continue
+            schedule = [
+                made
+                for event in events.get(clock_id, ())
+                if (made := _timeclock_event(event)) is not None
+            ]
             found.append(
                 timeclock(
                     f"{self.processor.serial}-timeclock-{clock_id}",
                     clock_id,
                     _text(item.get("Name"), f"Timeclock {clock_id}"),
+                    schedule=tuple(
+                        replace(event, number=number)
+                        for number, event in enumerate(schedule, start=1)
+                    ),
                 )
             )
         return found
+
+
+def _whole(value: Any) -> int | None:
+    """Return a whole number as JSON or text gives it (`"-30"`); None for anything else."""
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _timeclock_event(event: Mapping[str, Any]) -> TimeclockEventDescription | None:
+    """LP45, LP46: a fixed-time or astronomic event on its days; None for another type (LP58)."""
+    event_id = _object_id(event)
+    kind = event.get("TimeclockEventType")
+    if event_id is None:
+        return None
+    if kind == "FixedTime":
+        time_of_day = event.get("TimeOfDay")
+        if not isinstance(time_of_day, Mapping):
+            return None
+        parts = [
+            _whole(time_of_day.get(key, 0)) for key in ("Hour", "Minute", "Second")
+        ]
+        hour, minute, second = (part or 0 for part in parts)
+        event_type = TimeclockEventType.FIXED_TIME
+        offset = 0
+    elif kind == "Astronomic":
+        astronomic = event.get("AstronomicEventType")
+        if astronomic not in ("Sunrise", "Sunset"):
+            return None
+        event_type = TimeclockEventType(astronomic)
+        hour = minute = second = 0
+        offset = _whole(event.get("AstronomicTimeOffset")) or 0
+    else:
+        return None
+    days = tuple(event.get(day) is not False for day in WEEKDAYS)
+    return TimeclockEventDescription(
+        0,
+        _text(event.get("Name"), f"Event {event_id}"),
+        event_type,
+        time_of_day=(hour, minute, second),
+        offset_minutes=offset,
+        days=(days[0], days[1], days[2], days[3], days[4], days[5], days[6]),
+        integration_id=event_id,
+    )
 
 
 def _button(button: Any) -> InputDescription | None:
