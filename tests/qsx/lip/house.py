@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from custom_components.homeworks_qsx.qsx.const import LoadType, ProgrammingModel
+from custom_components.homeworks_qsx.qsx.const import (
+    KeypadType,
+    LoadType,
+    OccupancySensorType,
+    ProgrammingModel,
+)
 from custom_components.homeworks_qsx.qsx.model import (
     ButtonProgramming,
     ControlType,
@@ -152,6 +157,7 @@ def house_description() -> SystemDescription:
         model_number="HQWT-U-P2W",
         link=2,
         address=31,
+        device_type=KeypadType.PALLADIOM,
     )
     homeowner = keypad(
         HOMEOWNER,
@@ -162,6 +168,7 @@ def house_description() -> SystemDescription:
         leds=_leds(HOMEOWNER_ID, 1),
         model_number="Homeowner Keypad",
         has_serial_number=False,
+        device_type=KeypadType.HOMEOWNER,
     )
     sensor = occupancy_sensor(
         SENSOR,
@@ -169,6 +176,7 @@ def house_description() -> SystemDescription:
         "Kitchen sensor",
         "Kitchen",
         model_number="LOS-CDT-500",
+        device_type=OccupancySensorType.CEILING,
     )
     clock = timeclock(
         TIMECLOCK,

@@ -7,7 +7,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.const import LoadType, ProgrammingModel
+from custom_components.homeworks_qsx.qsx.const import (
+    KeypadType,
+    LoadType,
+    OccupancySensorType,
+    ProgrammingModel,
+)
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import (
     area_integration_ids,
     build_dbxml,
@@ -157,6 +162,9 @@ def test_d5_real_keypad_without_our_attributes() -> None:
     database = parse_database(document)
     keypad = database.description.device("00AB")
     assert keypad.model == "seeTouch Keypad"
+    assert (
+        keypad.device_type == KeypadType.SEETOUCH
+    )  # D4: a keypad type LEAP has no name for
     assert [(b.number, b.name, b.engraving) for b in keypad.buttons] == [
         (1, "All on", "All on"),
         (2, "Button 2", ""),
@@ -167,10 +175,11 @@ def test_d5_real_keypad_without_our_attributes() -> None:
     assert keypad.input(3).programming is None
     assert [led.number for led in keypad.indicators] == [1]
     sensor = database.description.device("00CD")
-    assert (sensor.kind, sensor.area, sensor.model) == (
+    assert (sensor.kind, sensor.area, sensor.model, sensor.device_type) == (
         DeviceKind.OCCUPANCY_SENSOR,
         "Hall",
         "Occupancy sensor",
+        OccupancySensorType.OCCUPANCY,
     )
     assert database.occupancy_groups == {7: ("00CD",)}
     assert len(database.description.devices) == 2

@@ -307,7 +307,7 @@ def device_type(device: DeviceDescription) -> str:
         case DeviceKind.OCCUPANCY_SENSOR:
             return MOTION_SENSOR_TYPE
         case _:
-            return keypad_device_type(device.model_number, device.has_serial_number)
+            return keypad_device_type(device)
 
 
 def _add_house_device(
@@ -326,6 +326,8 @@ def _add_house_device(
     }
     if not device.has_serial_number:
         attributes["HasSerialNumber"] = "false"
+    if device.device_type is not None:
+        attributes["LeapDeviceType"] = device.device_type
     if device.area != room:
         attributes["Area"] = device.area
     device_xml = ET.SubElement(devices_xml, "Device", attributes)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from ...const import MODULE_FAMILY, CcoType, LoadType, ProgrammingModel
-from ...model import ControlType, DeviceKind
+from ...const import (
+    HOMEOWNER_KEYPAD_MODEL,
+    MODULE_FAMILY,
+    SHADE_MODEL,
+    CcoType,
+    KeypadType,
+    LoadType,
+    ProgrammingModel,
+)
+from ...model import DeviceDescription, DeviceKind
 
 DEVICE_TYPE: Final = MODULE_FAMILY
 ZONE_OUTPUT_TYPE: Final = "NON_DIM"
@@ -72,12 +80,21 @@ DEVICE_KINDS_READ: Final = {
     MOTION_SENSOR_TYPE: DeviceKind.OCCUPANCY_SENSOR,
     **dict.fromkeys(KEYPAD_TYPES_READ, DeviceKind.KEYPAD),
 }
+# D4: a keypad's LIP type by its LEAP type (`DeviceDescription.device_type`), and back.
+KEYPAD_DEVICE_TYPES: Final = {
+    KeypadType.SEETOUCH: SEETOUCH_KEYPAD_TYPE,
+    KeypadType.PALLADIOM: PALLADIOM_KEYPAD_TYPE,
+    KeypadType.HOMEOWNER: HOMEOWNER_KEYPAD_TYPE,
+}
+KEYPAD_TYPES_BY_DEVICE_TYPE: Final = {
+    device_type: keypad_type for keypad_type, device_type in KEYPAD_DEVICE_TYPES.items()
+}
 # Model numbers of devices a real database lists without ours (it names the type, not the model).
 DEFAULT_MODELS: Final = {
     DIMMING_MODULE_TYPE: "QS dimming module",
-    SHADE_DEVICE_TYPE: "QS Shade",
+    SHADE_DEVICE_TYPE: SHADE_MODEL,
     MOTION_SENSOR_TYPE: "Occupancy sensor",
-    HOMEOWNER_KEYPAD_TYPE: "Homeowner Keypad",
+    HOMEOWNER_KEYPAD_TYPE: HOMEOWNER_KEYPAD_MODEL,
     PALLADIOM_KEYPAD_TYPE: "Palladiom Keypad",
 }
 DEFAULT_KEYPAD_MODEL: Final = "seeTouch Keypad"
@@ -103,17 +120,18 @@ PROGRAMMING_BY_BUTTON_TYPE: Final = {
     "MasterRaiseLower": ProgrammingModel.RAISE,
     "SingleSceneRaiseLower": ProgrammingModel.RAISE,
 }
-CONTROL_TYPES: Final = frozenset(ControlType)
 
 PRODUCT_TYPE_HOMEWORKS_QS: Final = "4"
 BUTTON_NAMES: Final = ("Zn.1", "Zn.2", "Zn.3", "Zn.4", "Prog")
 UNKNOWN_SERIAL: Final = "00000000"
 
 
-def keypad_device_type(model_number: str | None, has_serial_number: bool) -> str:
-    """Return the `DeviceType` a keypad is listed with (D4): Palladiom, the virtual Homeowner keypad, or seeTouch."""
-    model = (model_number or "").lower()
-    if not has_serial_number or "homeowner" in model:
+def keypad_device_type(device: DeviceDescription) -> str:
+    """Return the `DeviceType` a keypad is listed with (D4): by its LEAP type, else by its model."""
+    if device.device_type in KEYPAD_DEVICE_TYPES:
+        return KEYPAD_DEVICE_TYPES[KeypadType(device.device_type)]
+    model = (device.model_number or "").lower()
+    if "homeowner" in model:
         return HOMEOWNER_KEYPAD_TYPE
     if "palladiom" in model or model.startswith("hqwt-u"):
         return PALLADIOM_KEYPAD_TYPE

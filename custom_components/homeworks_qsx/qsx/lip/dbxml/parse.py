@@ -20,8 +20,10 @@ from ...const import (
     MAINS_VOLTAGE,
     ZONES_PER_MODULE,
     CcoType,
+    KeypadType,
     LinkType,
     LoadType,
+    OccupancySensorType,
     OverrideLevel,
     ProcessorModel,
     ProgrammingModel,
@@ -55,6 +57,7 @@ from .names import (
     DEFAULT_MODELS,
     DEVICE_KINDS_READ,
     DIMMED_OUTPUT_TYPES_READ,
+    KEYPAD_TYPES_BY_DEVICE_TYPE,
     PROGRAMMING_BY_BUTTON_TYPE,
     SHADE_OUTPUT_TYPES_READ,
     SWITCHED_OUTPUT_TYPES,
@@ -597,9 +600,18 @@ def _house_device(
     )
     name = node.get("Name") or serial
     model = node.get("Model") or DEFAULT_MODELS.get(device_type, DEFAULT_KEYPAD_MODEL)
+    leap_type = node.get("LeapDeviceType")
     if raw.kind is DeviceKind.OCCUPANCY_SENSOR:
+        # A sensor is on a link only where ours says so (an RF sensor's Clear Connect link).
         return occupancy_sensor(
-            serial, integration_id, name, raw.area, model_number=model
+            serial,
+            integration_id,
+            name,
+            raw.area,
+            model_number=model,
+            device_type=leap_type or OccupancySensorType.OCCUPANCY,
+            link=_int(node, "Link", 0),
+            address=_int(node, "Address", 0),
         )
     link, address = _address(raw, used_addresses)
     if raw.kind is DeviceKind.KEYPAD:
@@ -614,6 +626,8 @@ def _house_device(
             link=link,
             address=address,
             has_serial_number=has_serial,
+            device_type=leap_type
+            or KEYPAD_TYPES_BY_DEVICE_TYPE.get(device_type, KeypadType.SEETOUCH),
         )
     zones = _zones(raw)
     if raw.kind is DeviceKind.SHADE:
