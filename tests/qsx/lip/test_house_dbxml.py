@@ -13,6 +13,7 @@ from custom_components.homeworks_qsx.qsx.const import (
     OccupancySensorType,
     ProgrammingModel,
 )
+from custom_components.homeworks_qsx.qsx.emulator.description import parse_description
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import (
     area_integration_ids,
     build_dbxml,
@@ -338,4 +339,48 @@ def test_d7_an_output_its_device_cannot_take_is_the_area_s() -> None:
     group = next(d for d in description.devices if d.kind is DeviceKind.AREA_GROUP)
     assert [(o.integration_id, o.control_type) for o in group.outputs] == [
         (23, ControlType.CCO)
+    ]
+
+
+def test_d1_roundtrip_of_a_house_from_a_description_file() -> None:
+    """D1-D6: a house written in the description format (system-description.md) survives the database."""
+    described = parse_description(
+        {
+            "name": "Described house",
+            "processor": {"serial": "0A0B0C0D"},
+            "modules": [{"area": "Kitchen"}],
+            "dimming_modules": [{"area": "Dining", "zones": ["Chandelier", "Sconces"]}],
+            "shades": [{"area": "Living", "type": "shade_with_tilt"}],
+            "keypads": [
+                {
+                    "type": "palladiom",
+                    "area": "Kitchen",
+                    "buttons": [
+                        {
+                            "engraving": "Cook",
+                            "programming": {"model": "single_action", "targets": [11]},
+                        },
+                        {
+                            "engraving": "Shade",
+                            "programming": {
+                                "model": "open_stop_close_stop",
+                                "targets": [41],
+                            },
+                        },
+                    ],
+                },
+                {"type": "homeowner", "buttons": ["Away", "Home"]},
+            ],
+            "occupancy_sensors": [{"area": "Kitchen"}],
+            "timeclocks": [{"events": [{"type": "sunset", "targets": [31]}]}],
+        }
+    )
+    database = parse_database(build_dbxml(described))
+    assert {d.serial: d for d in database.description.devices} == {
+        d.serial: d for d in described.devices if d.kind is not DeviceKind.TIMECLOCK
+    }
+    assert list(database.occupancy_groups.values()) == [
+        tuple(
+            d.serial for d in described.devices if d.kind is DeviceKind.OCCUPANCY_SENSOR
+        )
     ]
