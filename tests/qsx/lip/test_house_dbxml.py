@@ -364,7 +364,7 @@ def test_d1_roundtrip_of_a_house_from_a_description_file() -> None:
                             "engraving": "Shade",
                             "programming": {
                                 "model": "open_stop_close_stop",
-                                "targets": [41],
+                                "targets": [31],
                             },
                         },
                     ],
@@ -372,7 +372,7 @@ def test_d1_roundtrip_of_a_house_from_a_description_file() -> None:
                 {"type": "homeowner", "buttons": ["Away", "Home"]},
             ],
             "occupancy_sensors": [{"area": "Kitchen"}],
-            "timeclocks": [{"events": [{"type": "sunset", "targets": [31]}]}],
+            "timeclocks": [{"events": [{"type": "sunset", "targets": [21]}]}],
         }
     )
     database = parse_database(build_dbxml(described))
