@@ -107,7 +107,15 @@ DEVICE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
 
 
 def _devices_on_link(description: SystemDescription, link: int) -> int:
-    return sum(1 for module in description.modules if module.link == link)
+    """Count every device on the link: modules, dimmers, shades, keypads alike (P3)."""
+    return sum(1 for device in description.devices if device.link == link)
+
+
+def _zones_on_link(description: SystemDescription, link: int) -> int:
+    """Count the zones of the link's devices: a module's four (M2), a dimmer's, a shade's one (P3)."""
+    return sum(
+        len(device.zones) for device in description.devices if device.link == link
+    )
 
 
 def _link_descriptions(
@@ -131,10 +139,7 @@ def _link_descriptions(
             entity_category=EntityCategory.DIAGNOSTIC,
             state_class=SensorStateClass.MEASUREMENT,
             link=link,
-            # Every switching module counts 4 zones (M2).
-            value_fn=lambda description, number: (
-                _devices_on_link(description, number) * ZONES_PER_MODULE
-            ),
+            value_fn=_zones_on_link,
             limit_fn=lambda limits: limits[1],
         ),
     )

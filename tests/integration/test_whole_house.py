@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from .conftest import async_set_up_whole_house, get_device
+from .conftest import async_set_up_whole_house, get_device, state_of
 from .whole_house import KITCHEN_KEYPAD
 
 # A backend that reports keypad LEDs, but neither levels, buttons, occupancy nor timeclocks.
@@ -119,3 +119,13 @@ async def test_device_the_system_does_not_know(
             blocking=True,
         )
     assert err.value.translation_key == "unknown_module"
+
+
+async def test_every_device_counts_on_its_link(
+    hass: HomeAssistant, whole_house: MockConfigEntry
+) -> None:
+    """A link's devices and zones count dimmers, shades and keypads as modules count (P3)."""
+    # Link 1: the kitchen panel (4 zones), the dimmers (4), two shades (1 each) and the kitchen keypad (none).
+    assert state_of(hass, "sensor.whole_house_link_1_devices") == "5"
+    assert state_of(hass, "sensor.whole_house_link_1_zones") == "10"
+    assert state_of(hass, "sensor.whole_house_link_2_devices") == "0"
