@@ -198,8 +198,11 @@ async def init_integration(
     return mock_config_entry
 
 
-async def async_set_up_whole_house(hass: HomeAssistant) -> MockConfigEntry:
-    """Set up the emulated whole house of whole_house.py: every kind of device, from the model's constructors."""
+async def async_set_up_whole_house(hass: HomeAssistant, **data: Any) -> MockConfigEntry:
+    """Set up the emulated whole house of whole_house.py: every kind of device, from the model's constructors.
+
+    `data` adds to the entry's data (serving it, for example).
+    """
     description = house_description()
 
     async def build(
@@ -210,7 +213,7 @@ async def async_set_up_whole_house(hass: HomeAssistant) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=HOUSE_NAME,
-        data=emulated_data(name=HOUSE_NAME, processor_serial=HOUSE_PROCESSOR),
+        data=emulated_data(name=HOUSE_NAME, processor_serial=HOUSE_PROCESSOR, **data),
         unique_id=HOUSE_PROCESSOR,
         entry_id="01JQSXWHOLEHOUSE000000000",
     )
