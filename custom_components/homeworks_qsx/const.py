@@ -16,6 +16,12 @@ MANUFACTURER: Final = "Lutron"
 # Shown with the model number: "HomeWorks QSX processor (HQP7-2)".
 PROCESSOR_MODEL_NAME: Final = "HomeWorks QSX processor"
 MODULE_MODEL_NAME: Final = "Switching power module"
+# Devices of the other kinds, beside their model number (a keypad's and a sensor's by its LEAP type, LP35, LP43).
+DIMMING_MODULE_MODEL_NAME: Final = "Dimming power module"
+SHADE_MODEL_NAME: Final = "Shade"
+KEYPAD_MODEL_NAME: Final = "Keypad"
+OCCUPANCY_SENSOR_MODEL_NAME: Final = "Occupancy sensor"
+TIMECLOCK_MODEL_NAME: Final = "Timeclock"
 
 # Config entry data.
 CONF_BACKEND: Final = "backend"

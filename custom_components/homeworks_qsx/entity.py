@@ -17,10 +17,15 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from .const import (
     CONF_BACKEND,
     CONF_HTTP_PORT,
+    DIMMING_MODULE_MODEL_NAME,
     DOMAIN,
+    KEYPAD_MODEL_NAME,
     MANUFACTURER,
     MODULE_MODEL_NAME,
+    OCCUPANCY_SENSOR_MODEL_NAME,
     PROCESSOR_MODEL_NAME,
+    SHADE_MODEL_NAME,
+    TIMECLOCK_MODEL_NAME,
     BackendType,
 )
 from .naming import object_id_without_repeated_area
@@ -28,9 +33,12 @@ from .qsx import (
     MODULE_MODEL,
     Capability,
     DeviceDescription,
+    DeviceKind,
     DeviceState,
     Event,
     EventKind,
+    KeypadType,
+    OccupancySensorType,
     OutputDescription,
     ProcessorDescription,
 )
@@ -124,6 +132,36 @@ def processor_device_info(
 MODEL_NAMES: Final[Mapping[str, str]] = MappingProxyType(
     {MODULE_MODEL: MODULE_MODEL_NAME}
 )
+# Keypads and sensors by their LEAP type, other devices by their kind: what a user sees beside the model number.
+TYPE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        KeypadType.SEETOUCH: "seeTouch keypad",
+        KeypadType.PALLADIOM: "Palladiom keypad",
+        KeypadType.HOMEOWNER: "Homeowner keypad",
+        OccupancySensorType.OCCUPANCY: OCCUPANCY_SENSOR_MODEL_NAME,
+        OccupancySensorType.CEILING: "Ceiling-mounted occupancy sensor",
+        OccupancySensorType.WALL: "Wall-mounted occupancy sensor",
+    }
+)
+KIND_NAMES: Final[Mapping[DeviceKind, str]] = MappingProxyType(
+    {
+        DeviceKind.SWITCHING_MODULE: MODULE_MODEL_NAME,
+        DeviceKind.DIMMING_MODULE: DIMMING_MODULE_MODEL_NAME,
+        DeviceKind.SHADE: SHADE_MODEL_NAME,
+        DeviceKind.KEYPAD: KEYPAD_MODEL_NAME,
+        DeviceKind.OCCUPANCY_SENSOR: OCCUPANCY_SENSOR_MODEL_NAME,
+        DeviceKind.TIMECLOCK: TIMECLOCK_MODEL_NAME,
+    }
+)
+
+
+def model_name(device: DeviceDescription) -> str | None:
+    """Return the model a user reads for a device: its type's or its model number's name, else its kind's."""
+    if device.device_type is not None and device.device_type in TYPE_NAMES:
+        return TYPE_NAMES[device.device_type]
+    if device.model is not None and device.model in MODEL_NAMES:
+        return MODEL_NAMES[device.model]
+    return KIND_NAMES.get(device.kind, device.model)
 
 
 def device_info(
@@ -136,7 +174,7 @@ def device_info(
     return DeviceInfo(
         identifiers={(DOMAIN, device.serial)},
         manufacturer=MANUFACTURER,
-        model=MODEL_NAMES.get(device.model, device.model) if device.model else None,
+        model=model_name(device),
         model_id=device.model,
         name=device.name,
         serial_number=device.serial_number,

@@ -120,10 +120,12 @@ async def test_keypad_devices(
     kitchen = get_device(hass, whole_house.entry_id, KITCHEN_KEYPAD)
     assert kitchen.name == "Kitchen keypad"
     assert kitchen.model_id == KEYPAD_MODEL
+    assert kitchen.model == "Palladiom keypad"
     assert kitchen.serial_number == KITCHEN_KEYPAD
     assert kitchen.suggested_area == "Kitchen"
     homeowner = get_device(hass, whole_house.entry_id, HOMEOWNER_KEYPAD)
     assert homeowner.serial_number is None
+    assert homeowner.model == "Homeowner keypad"
     assert homeowner.via_device_id == kitchen.via_device_id
     assert state_of(hass, "event.homeowner_keypad_button_1") == "unknown"
 

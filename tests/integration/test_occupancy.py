@@ -46,6 +46,7 @@ async def test_occupancy_follows_a_person_lp44(
     assert state.attributes["device_class"] == "occupancy"
     device = get_device(hass, whole_house.entry_id, KITCHEN_SENSOR)
     assert device.model_id == SENSOR_MODEL
+    assert device.model == "Occupancy sensor"
     assert device.suggested_area == "Kitchen"
     await _set_occupancy(hass, whole_house, KITCHEN_SENSOR, True)
     assert state_of(hass, OCCUPANCY) == "on"

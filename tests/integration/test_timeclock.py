@@ -30,6 +30,7 @@ async def test_timeclock_switch_lp46(
     device = get_device(hass, whole_house.entry_id, TIMECLOCK)
     assert device.name == "Outdoor timeclock"
     assert device.serial_number is None
+    assert device.model == "Timeclock"
     assert device.via_device_id == get_device(hass, whole_house.entry_id, PROCESSOR).id
     assert state_of(hass, TIMECLOCK_SWITCH) == "on"
     await hass.services.async_call(

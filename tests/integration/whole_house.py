@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from custom_components.homeworks_qsx.qsx.const import ProgrammingModel
+from custom_components.homeworks_qsx.qsx.const import KeypadType, ProgrammingModel
 from custom_components.homeworks_qsx.qsx.model import (
     ButtonProgramming,
     CcoDescription,
@@ -152,6 +152,7 @@ def whole_house() -> SystemDescription:
         model_number=KEYPAD_MODEL,
         link=1,
         address=5,
+        device_type=KeypadType.PALLADIOM,
     )
     homeowner = keypad(
         HOMEOWNER_KEYPAD,
@@ -162,6 +163,7 @@ def whole_house() -> SystemDescription:
         leds=(IndicatorDescription(1, "LED 1", 161),),
         model_number="Homeowner Keypad",
         has_serial_number=False,
+        device_type=KeypadType.HOMEOWNER,
     )
     sensor = occupancy_sensor(
         KITCHEN_SENSOR, 70, "Kitchen sensor", "Kitchen", model_number=SENSOR_MODEL
