@@ -9,6 +9,11 @@ through the emulator.
 What a live processor cannot tell (relay counts, temperature, the bypass jumper; over LEAP also the CCI, LEDs,
 mode and buttons, LP17) is left out, as the backend's `capabilities` say; everything else, states and change events
 alike, must be the same: the integration cannot tell the backends apart.
+
+The whole house (tests/qsx/house.py: dimmed zones, shades, keypads with buttons and LEDs, occupancy sensors, a
+timeclock) runs on a manual clock through every backend the same way: each command and each person's action (the
+emulator's simulation behind the served backends) gives the same states and events. Where a protocol lacks a kind
+(LIP: tilt and timeclocks), the backend's `capabilities` say so and its command raises `NotSupportedError`.
 """
 
 from __future__ import annotations
@@ -16,17 +21,23 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable
+import contextlib
 from dataclasses import dataclass, replace
 
 import aiohttp
 import pytest
 
 from custom_components.homeworks_qsx.qsx.backend import QsxBackend
+from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
 from custom_components.homeworks_qsx.qsx.const import (
     Button,
+    ButtonAction,
     Fault,
+    Gesture,
     IgnoredReason,
+    LedState,
     OperatingMode,
+    ShadeMove,
 )
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
@@ -51,10 +62,28 @@ from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LIP_TIMINGS
 from custom_components.homeworks_qsx.qsx.model import (
     Capability,
+    DeviceDescription,
     DeviceKind,
     DeviceState,
     SystemDescription,
     ZoneState,
+)
+
+from .house import (
+    BARE,
+    DIMMER,
+    HALL_KEYPAD,
+    KEYPAD,
+    RAISE,
+    SCENE,
+    SENSOR_1,
+    SENSOR_2,
+    SENSOR_3,
+    SHADE,
+    TILT_SHADE,
+    TIMECLOCK,
+    TOGGLE,
+    house_description,
 )
 
 USER, PASSWORD = "lutron", "contract-secret"
@@ -187,37 +216,45 @@ async def _nothing() -> None:
     return None
 
 
-@pytest.fixture(
-    params=[
-        "emulated",
-        "lip",
-        "leap-full",
-        "leap-anonymous",
-        "leap-full-object",
-        "leap-full-untagged",
-        "leap-anonymous-untagged",
-    ]
-)
-async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
-    """Each backend in turn, started, over the same system."""
-    emulator = Emulator(system())
-    emulator_events: list[Event] = []
-    emulator.events.subscribe(emulator_events.append)
-    if request.param.startswith("leap"):
-        request.getfixturevalue("socket_enabled")
+BACKENDS = [
+    "emulated",
+    "lip",
+    "leap-full",
+    "leap-anonymous",
+    "leap-full-object",
+    "leap-full-untagged",
+    "leap-anonymous-untagged",
+]
+
+
+@contextlib.asynccontextmanager
+async def started_backend(
+    request: pytest.FixtureRequest, emulator: Emulator
+) -> AsyncGenerator[tuple[QsxBackend, Callable[[], Awaitable[None]], bool]]:
+    """Yield the backend `request.param` names, started on `emulator`: (backend, settle, grouped).
+
+    `settle` returns once the backend has heard every change made before it was called (a round trip to the
+    server); `grouped` says the backend shows modules as their areas' groups (LP16, the anonymous listing).
+    """
+    param: str = request.param
+    if param == "emulated":
+        backend: QsxBackend = EmulatedBackend(emulator)
+        await backend.async_start()
+        try:
+            yield backend, _nothing, False
+        finally:
+            await backend.async_stop()
+        return
+    request.getfixturevalue("socket_enabled")
+    if param.startswith("leap"):
         credentials = LeapCredentials.generate()
         key, cert = credentials.issue_client()
-        _, profile_name, *form = request.param.split("-")
+        _, profile_name, *form = param.split("-")
         profile = Profile(profile_name)
         # LP23, LP57: the client is run against every push form (tagged collection deltas by default).
         push_form = PushForm(form[0]) if form else PushForm.COLLECTION
         leap_server = LeapServer(
-            emulator,
-            credentials,
-            "127.0.0.1",
-            0,
-            profile=profile,
-            push_form=push_form,
+            emulator, credentials, "127.0.0.1", 0, profile=profile, push_form=push_form
         )
         await leap_server.start()
         leap = LeapBackend(
@@ -232,56 +269,56 @@ async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
                 reconnect_max=0.05,
             ),
         )
-        await leap.async_start()
-        leap_events: list[Event] = []
-        leap.subscribe(leap_events.append)
-        yield Rig(
-            leap,
-            emulator,
-            leap.client.ping,
-            emulator_events,
-            leap_events,
-            grouped=profile is Profile.ANONYMOUS,
-        )
-        await leap.async_stop()
-        await leap_server.stop()
-        emulator.close()
+        try:
+            await leap.async_start()
+            yield leap, leap.client.ping, profile is Profile.ANONYMOUS
+        finally:
+            await leap.async_stop()
+            await leap_server.stop()
         return
-    if request.param == "emulated":
-        backend: QsxBackend = EmulatedBackend(emulator)
-        await backend.async_start()
-        backend_events: list[Event] = []
-        backend.subscribe(backend_events.append)
-        yield Rig(backend, emulator, _nothing, emulator_events, backend_events)
-        await backend.async_stop()
-        emulator.close()
-        return
-    request.getfixturevalue("socket_enabled")
     server = LipServer(emulator, "127.0.0.1", 0, USER, PASSWORD, http_port=0)
     await server.start()
-    async with aiohttp.ClientSession() as session:
-        lip = LipBackend(
-            "127.0.0.1",
-            server.port,
-            USER,
-            PASSWORD,
-            http_port=server.http_port or 0,
-            session=session,
-            timings=replace(
-                LIP_TIMINGS,
-                command_timeout=2.0,
-                connect_timeout=2.0,
-                reconnect_min=0.01,
-                reconnect_max=0.05,
-            ),
-        )
-        await lip.async_start()
-        backend_events = []
-        lip.subscribe(backend_events.append)
-        yield Rig(lip, emulator, lip.client.ping, emulator_events, backend_events)
-        await lip.async_stop()
-    await server.stop()
-    emulator.close()
+    try:
+        async with aiohttp.ClientSession() as session:
+            lip = LipBackend(
+                "127.0.0.1",
+                server.port,
+                USER,
+                PASSWORD,
+                http_port=server.http_port or 0,
+                session=session,
+                timings=replace(
+                    LIP_TIMINGS,
+                    command_timeout=2.0,
+                    connect_timeout=2.0,
+                    reconnect_min=0.01,
+                    reconnect_max=0.05,
+                ),
+            )
+            try:
+                await lip.async_start()
+                yield lip, lip.client.ping, False
+            finally:
+                await lip.async_stop()
+    finally:
+        await server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def rig(request: pytest.FixtureRequest) -> AsyncGenerator[Rig]:
+    """Each backend in turn, started, over the same system."""
+    emulator = Emulator(system())
+    emulator_events: list[Event] = []
+    emulator.events.subscribe(emulator_events.append)
+    try:
+        async with started_backend(request, emulator) as (backend, settle, grouped):
+            backend_events: list[Event] = []
+            backend.subscribe(backend_events.append)
+            yield Rig(
+                backend, emulator, settle, emulator_events, backend_events, grouped
+            )
+    finally:
+        emulator.close()
 
 
 def visible(state: DeviceState, rig: Rig) -> tuple[object, ...]:
@@ -546,3 +583,440 @@ async def test_stop_reports_disconnected(rig: Rig) -> None:
     await rig.backend.async_stop()
     assert not rig.backend.connected
     assert changes == [False]
+
+
+# The whole house: dimmed zones, shades, keypads with their buttons and LEDs, occupancy sensors, a timeclock.
+
+HOUSE_KINDS = frozenset(
+    {
+        DeviceKind.DIMMING_MODULE,
+        DeviceKind.SHADE,
+        DeviceKind.KEYPAD,
+        DeviceKind.OCCUPANCY_SENSOR,
+        DeviceKind.TIMECLOCK,
+    }
+)
+# What each protocol reports of the whole house (docs/lip.md H1-H6: no tilt, no timeclock over LIP).
+HOUSE_EVENTS = {
+    "emulated": frozenset(
+        {
+            EventKind.LEVEL,
+            EventKind.TILT,
+            EventKind.BUTTON,
+            EventKind.INDICATOR,
+            EventKind.OCCUPANCY,
+            EventKind.TIMECLOCK,
+        }
+    ),
+    "lip": frozenset(
+        {EventKind.LEVEL, EventKind.BUTTON, EventKind.INDICATOR, EventKind.OCCUPANCY}
+    ),
+    "leap": frozenset(
+        {
+            EventKind.LEVEL,
+            EventKind.TILT,
+            EventKind.BUTTON,
+            EventKind.INDICATOR,
+            EventKind.OCCUPANCY,
+            EventKind.TIMECLOCK,
+        }
+    ),
+}
+HOUSE_BACKENDS = ["emulated", "lip"]
+# Level and tilt events of an output that did not change are no change to a client (LP27: a ramp's start).
+REPORTED_IF_CHANGED = frozenset({EventKind.LEVEL, EventKind.TILT})
+
+
+class House:
+    """A started backend on the emulated whole house (tests/qsx/house.py), on a manual clock.
+
+    Tests name devices and outputs as the emulator does; `where` finds them in the backend, where an output may be
+    its area group's (LP16, LP30, LP51: a device listed without `LocalZones`) and a timeclock has an id of its own.
+    After every step `check` compares the states of every device of the house and the events both published, of
+    the kinds the backend's protocol reports.
+    """
+
+    def __init__(
+        self,
+        backend: QsxBackend,
+        emulator: Emulator,
+        scheduler: ManualScheduler,
+        settle: Callable[[], Awaitable[None]],
+        reported: frozenset[EventKind],
+    ) -> None:
+        """Map the emulator's devices onto the backend's and record the events of both."""
+        self.backend = backend
+        self.emulator = emulator
+        self.scheduler = scheduler
+        self.settle = settle
+        self.reported = reported
+        self.devices = [
+            d for d in emulator.description.devices if d.kind in HOUSE_KINDS
+        ]
+        self._outputs: dict[tuple[str, int], tuple[str, int]] = {}
+        self._serials: dict[str, str] = {}
+        for device in self.devices:
+            self._serials[device.serial] = self._backend_serial(device)
+            for output in device.outputs:
+                self._outputs[device.serial, output.number] = self._backend_output(
+                    device, output.name
+                )
+        self._truths: dict[tuple[str, int], tuple[str, int]] = {
+            seen: truth for truth, seen in self._outputs.items()
+        }
+        self._device_of = {seen: truth for truth, seen in self._serials.items()}
+        last: dict[tuple[EventKind, str, int], float | None] = {}
+        for device in self.devices:
+            state = emulator.state(device.serial)
+            for number, zone in enumerate(state.zones, 1):
+                last[EventKind.LEVEL, device.serial, number] = zone.level
+                last[EventKind.TILT, device.serial, number] = zone.tilt
+        # Each side's last level and tilt of each output, to tell a change from a repeat.
+        self._last = (last, dict(last))
+        self.truth: list[Event] = []
+        self.seen: list[Event] = []
+        emulator.events.subscribe(self._record_truth)
+        backend.subscribe(self._record_seen)
+
+    def _backend_serial(self, device: DeviceDescription) -> str:
+        known = {d.serial: d for d in self.backend.description.devices}
+        if device.serial in known:
+            return device.serial
+        if device.kind is DeviceKind.TIMECLOCK:
+            return next(
+                (
+                    d.serial
+                    for d in known.values()
+                    if d.kind is DeviceKind.TIMECLOCK and d.name == device.name
+                ),
+                "",  # a protocol without timeclocks (LIP)
+            )
+        return ""  # shown only through its outputs, in its area's group
+
+    def _backend_output(self, device: DeviceDescription, name: str) -> tuple[str, int]:
+        for candidate in self.backend.description.devices:
+            if candidate.serial == device.serial or (
+                candidate.kind is DeviceKind.AREA_GROUP
+                and candidate.area == device.area
+            ):
+                for output in candidate.outputs:
+                    if output.name == name:
+                        return candidate.serial, output.number
+        raise AssertionError(f"{device.name}'s {name} is not in the backend")
+
+    def where(self, serial: str, output: int = 1) -> tuple[str, int]:
+        """Return (backend serial, output number) of the emulator's output `output` of `serial`."""
+        return self._outputs[serial, output]
+
+    def serial(self, serial: str) -> str:
+        """Return the backend's serial of a keypad, sensor or timeclock."""
+        return self._serials[serial]
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether the backend can tell or do this."""
+        return capability in self.backend.capabilities
+
+    def _record_truth(self, event: Event) -> None:
+        if event.kind not in self.reported or event.serial not in self._serials:
+            return
+        if self._changed(0, event):
+            self.truth.append(event)
+
+    def _changed(self, side: int, event: Event) -> bool:
+        if event.kind not in REPORTED_IF_CHANGED:
+            return True
+        last = self._last[side]
+        key = (event.kind, str(event.serial), int(event.zone or 0))
+        if last.get(key) == event.value:
+            return False
+        last[key] = event.value
+        return True
+
+    def _record_seen(self, event: Event) -> None:
+        if event.kind not in self.reported:
+            return
+        if event.kind in REPORTED_IF_CHANGED:
+            found = self._truths.get((str(event.serial), int(event.zone or 0)))
+            if found is None:  # a switching module's zone in an area group
+                return
+            serial, zone = found
+            seen = Event(event.kind, serial, zone, event.value)
+            if self._changed(1, seen):
+                self.seen.append(seen)
+            return
+        if (device := self._device_of.get(str(event.serial))) is not None:
+            self.seen.append(Event(event.kind, device, event.zone, event.value))
+
+    def seen_state(self, device: DeviceDescription) -> tuple[object, ...]:
+        """Return what the backend shows of one of the emulator's devices, as `true_state` shows the emulator's."""
+        levels = []
+        for output in device.outputs:
+            serial, number = self.where(device.serial, output.number)
+            zone = self.backend.device_state(serial).zones[number - 1]
+            levels.append((zone.level, zone.on, self._tilt(zone.tilt)))
+        if not self.serial(device.serial):
+            return (levels, {}, None, None)
+        state = self.backend.device_state(self.serial(device.serial))
+        return (
+            levels,
+            state.indicators,
+            state.occupied,
+            state.timeclock_enabled if self.supports(Capability.TIMECLOCK) else None,
+        )
+
+    def true_state(self, device: DeviceDescription) -> tuple[object, ...]:
+        """Return what the emulator holds of one device, as far as the backend's protocol tells it."""
+        state = self.emulator.state(device.serial)
+        levels = [(z.level, z.on, self._tilt(z.tilt)) for z in state.zones]
+        return (
+            levels,
+            state.indicators,
+            state.occupied,
+            state.timeclock_enabled if self.supports(Capability.TIMECLOCK) else None,
+        )
+
+    def _tilt(self, tilt: float | None) -> float | None:
+        return tilt if EventKind.TILT in self.reported else None
+
+    async def check(self) -> None:
+        """Let the backend hear every change, then compare every device's state and the events; forget them."""
+        await self.settle()
+        for device in self.devices:
+            assert self.seen_state(device) == self.true_state(device), device.name
+        assert Counter(self.seen) == Counter(self.truth)
+        self.truth.clear()
+        self.seen.clear()
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` pass on the emulator's clock, then check."""
+        self.scheduler.advance(seconds)
+        await self.check()
+
+    def button_events(self, keypad: str) -> list[tuple[int | None, object]]:
+        """Return the button events the backend published for `keypad` since the last check: (button, action)."""
+        return [
+            (e.zone, e.value)
+            for e in self.seen
+            if e.kind is EventKind.BUTTON and e.serial == keypad
+        ]
+
+
+@pytest.fixture(params=HOUSE_BACKENDS)
+async def house(request: pytest.FixtureRequest) -> AsyncGenerator[House]:
+    """Each backend in turn, started on the emulated whole house."""
+    scheduler = ManualScheduler()
+    emulator = Emulator(house_description(), scheduler=scheduler)
+    try:
+        async with started_backend(request, emulator) as (backend, settle, _):
+            protocol = str(request.param).split("-")[0]
+            house = House(backend, emulator, scheduler, settle, HOUSE_EVENTS[protocol])
+            await house.check()
+            yield house
+    finally:
+        emulator.close()
+
+
+async def test_house_described_LP24_LP30_LP34_LP36_LP41_LP43_LP45(house: House) -> None:
+    """Every device of the house is in the backend: outputs with their control types, buttons, LEDs, sensors."""
+    truth = house.emulator.description
+    for device in house.devices:
+        for output in device.outputs:
+            serial, number = house.where(device.serial, output.number)
+            seen = house.backend.description.device(serial).output(number)
+            assert (seen.name, seen.control_type) == (
+                output.name,
+                output.control_type,
+            )
+    for device in (d for d in house.devices if d.kind is DeviceKind.KEYPAD):
+        keypad = house.backend.description.device(house.serial(device.serial))
+        assert [b.number for b in keypad.buttons] == [b.number for b in device.buttons]
+        assert [i.number for i in keypad.indicators] == [
+            i.number for i in device.indicators
+        ]
+    sensors = [d for d in house.devices if d.kind is DeviceKind.OCCUPANCY_SENSOR]
+    for sensor in sensors:
+        assert house.backend.description.device(house.serial(sensor.serial)).kind is (
+            DeviceKind.OCCUPANCY_SENSOR
+        )
+    clocks = [d for d in truth.devices if d.kind is DeviceKind.TIMECLOCK]
+    assert [house.serial(c.serial) != "" for c in clocks] == [
+        house.supports(Capability.TIMECLOCK)
+    ] * len(clocks)
+
+
+async def test_dimmed_level_with_fade_LP25_LP26_LP27(house: House) -> None:
+    """A level with or without a fade is reported at once as the target (LP27); 0 is off."""
+    serial, output = house.where(DIMMER, 1)
+    await house.backend.async_set_level(serial, output, 40, fade_seconds=2)
+    assert house.backend.device_state(serial).zones[output - 1].level == 40
+    assert house.emulator.state(DIMMER).zones[0].level == 40
+    await house.check()
+    await house.backend.async_set_level(serial, output, 75)
+    await house.advance(1.0)  # the default fade (LP26) ends: nothing more is reported
+    await house.backend.async_set_level(serial, output, 0, fade_seconds=0)
+    assert not house.backend.device_state(serial).zones[output - 1].on
+    await house.check()
+    with pytest.raises(ValueError, match="fade"):
+        await house.backend.async_set_level(serial, output, 50, fade_seconds=-1)
+
+
+async def test_dimmed_raise_and_lower_ramp_LP27(house: House) -> None:
+    """Raise ramps the full range in 5 s until Stop, reported when it stops; Lower likewise down to off."""
+    serial, output = house.where(DIMMER, 3)
+    await house.backend.async_move_shade(serial, output, ShadeMove.RAISE)
+    await house.advance(1.0)
+    await house.backend.async_move_shade(serial, output, ShadeMove.STOP)
+    await house.check()
+    assert house.emulator.state(DIMMER).zones[2].level == 20
+    await house.backend.async_move_shade(serial, output, ShadeMove.LOWER)
+    await house.advance(2.0)  # the end stop: off
+    assert not house.emulator.state(DIMMER).zones[2].on
+    await house.backend.async_move_shade(serial, output, ShadeMove.STOP)
+    await house.check()
+
+
+async def test_shade_level_tilt_and_stop_LP31_LP32_LP33(house: House) -> None:
+    """Open and close as levels, a move stopped on the way, tilt where the backend carries it."""
+    serial, output = house.where(SHADE)
+    await house.backend.async_set_level(serial, output, 100)  # open, as a level (LP32)
+    await house.check()
+    await house.backend.async_move_shade(serial, output, ShadeMove.LOWER)
+    await house.advance(4.0)  # 20 s for the full range (LP33)
+    await house.backend.async_move_shade(serial, output, ShadeMove.STOP)
+    await house.check()
+    assert house.emulator.state(SHADE).zones[0].level == 80
+    assert not house.emulator.shade_moving(SHADE, 1)
+    await house.backend.async_set_level(serial, output, 0)  # close
+    await house.check()
+    tilt_serial, tilt_output = house.where(TILT_SHADE)
+    if EventKind.TILT in house.reported:
+        await house.backend.async_set_tilt(tilt_serial, tilt_output, 25)
+        assert house.emulator.state(TILT_SHADE).zones[0].tilt == 25
+    else:
+        with pytest.raises(NotSupportedError, match="tilt"):
+            await house.backend.async_set_tilt(tilt_serial, tilt_output, 25)
+        assert house.emulator.state(TILT_SHADE).zones[0].tilt == 0
+    await house.check()
+
+
+async def test_shade_moved_by_hand_LP30(house: House) -> None:
+    """A shade or dimmed zone moved at the device reaches the backend."""
+    house.emulator.simulate(SHADE, Fault.MANUAL_LEVEL, 30.0)
+    house.emulator.simulate(DIMMER, Fault.MANUAL_LEVEL, 60.0, output=4)
+    await house.check()
+    assert house.emulator.state(SHADE).zones[0].level == 30
+
+
+async def test_keypad_tap_runs_its_programming_LP38_LP39_LP40_LP42(
+    house: House,
+) -> None:
+    """A tap from the backend: Press then Release on its bus, the scene's levels, the button's LED on."""
+    keypad = house.serial(KEYPAD)
+    await house.backend.async_press_keypad_button(keypad, SCENE)
+    await house.settle()
+    assert house.button_events(KEYPAD) == [
+        (SCENE, ButtonAction.PRESS),
+        (SCENE, ButtonAction.RELEASE),
+    ]
+    assert house.emulator.state(DIMMER).zones[0].level == 75
+    assert house.backend.device_state(keypad).indicators[SCENE] is LedState.ON
+    await house.check()
+    await house.backend.async_press_keypad_button(keypad, TOGGLE)
+    await house.check()
+    await house.backend.async_press_keypad_button(keypad, TOGGLE)  # and off again
+    await house.check()
+    assert house.emulator.state(DIMMER).zones[1].level == 0
+
+
+async def test_keypad_hold_and_double_tap_LP39_LP40(house: House) -> None:
+    """A hold gives LongHold after 2 s and Release when let go; a second tap soon after is a MultiTap."""
+    keypad = house.serial(KEYPAD)
+    await house.backend.async_press_keypad_button(keypad, RAISE, Gesture.HOLD)
+    await house.settle()
+    assert house.button_events(KEYPAD) == [(RAISE, ButtonAction.PRESS)]
+    house.scheduler.advance(2.0)
+    await house.settle()
+    assert house.button_events(KEYPAD)[-1] == (RAISE, ButtonAction.LONG_PRESS)
+    await house.backend.async_press_keypad_button(keypad, RAISE, Gesture.RELEASE)
+    await house.settle()
+    assert house.button_events(KEYPAD)[-1] == (RAISE, ButtonAction.RELEASE)
+    await house.check()
+    await house.backend.async_press_keypad_button(keypad, BARE, Gesture.DOUBLE_TAP)
+    await house.settle()
+    assert house.button_events(KEYPAD) == [
+        (BARE, ButtonAction.PRESS),
+        (BARE, ButtonAction.RELEASE),
+        (BARE, ButtonAction.MULTI_TAP),
+        (BARE, ButtonAction.RELEASE),
+    ]
+    await house.check()
+
+
+async def test_a_persons_press_reaches_the_backend_LP38(house: House) -> None:
+    """A person's tap at the keypad reaches the backend's event bus, with what it set."""
+    house.emulator.press(HALL_KEYPAD, 1, Gesture.TAP)
+    await house.settle()
+    assert house.button_events(HALL_KEYPAD) == [
+        (1, ButtonAction.PRESS),
+        (1, ButtonAction.RELEASE),
+    ]
+    await house.check()
+    assert house.emulator.state(DIMMER).zones[3].level == 20
+
+
+async def test_led_set_and_its_event_LP41_LP42(house: House) -> None:
+    """An LED set from the backend is shown at once and published as an INDICATOR event."""
+    keypad = house.serial(KEYPAD)
+    await house.backend.async_set_indicator(keypad, BARE, True)
+    assert house.backend.device_state(keypad).indicators[BARE] is LedState.ON
+    assert house.emulator.state(KEYPAD).indicators[BARE] is LedState.ON
+    await house.settle()
+    assert Event(EventKind.INDICATOR, KEYPAD, BARE, LedState.ON) in house.seen
+    await house.check()
+    await house.backend.async_set_indicator(keypad, BARE, False)
+    await house.check()
+    assert house.emulator.state(KEYPAD).indicators[BARE] is LedState.OFF
+
+
+async def test_occupancy_LP43_LP44(house: House) -> None:
+    """A person entering and leaving a room (the emulator's simulation): every sensor of the area follows."""
+    house.emulator.simulate(SENSOR_1, Fault.OCCUPANCY, True)
+    await house.settle()
+    assert house.backend.device_state(house.serial(SENSOR_2)).occupied is True
+    assert house.backend.device_state(house.serial(SENSOR_3)).occupied is False
+    await house.check()
+    house.emulator.simulate(SENSOR_1, Fault.OCCUPANCY, False)
+    await house.check()
+    assert house.backend.device_state(house.serial(SENSOR_1)).occupied is False
+
+
+async def test_timeclock_enable_LP45_LP46(house: House) -> None:
+    """A timeclock disabled and enabled from the backend; a backend without timeclocks says so."""
+    if not house.supports(Capability.TIMECLOCK):
+        assert house.backend.unsupported_reason(Capability.TIMECLOCK)
+        with pytest.raises(NotSupportedError, match="timeclock"):
+            await house.backend.async_set_timeclock(TIMECLOCK, False)
+        assert house.emulator.state(TIMECLOCK).timeclock_enabled is True
+        return
+    clock = house.serial(TIMECLOCK)
+    await house.backend.async_set_timeclock(clock, False)
+    assert house.backend.device_state(clock).timeclock_enabled is False
+    await house.check()
+    assert house.emulator.state(TIMECLOCK).timeclock_enabled is False
+    house.emulator.set_timeclock(TIMECLOCK, True)
+    await house.check()
+
+
+async def test_house_capabilities(house: House) -> None:
+    """Each backend says what it carries of the house; a capability it has is a command it takes."""
+    for capability in (
+        Capability.LEVELS,
+        Capability.KEYPAD,
+        Capability.INDICATORS,
+        Capability.OCCUPANCY,
+    ):
+        assert house.supports(capability), capability
+    assert house.supports(Capability.TIMECLOCK) is (
+        EventKind.TIMECLOCK in house.reported
+    )
+    assert house.supports(Capability.SIMULATION) is house.backend.supports_simulation
