@@ -50,6 +50,23 @@ PROCESSOR_ENTITY_NAMES = [
 POLL_TIMEOUT = 20.0
 AREA = "Living Room"  # one of the areas onboarding makes
 SILENT_HOST = "127.0.0.9"  # takes connections on the pairing port and never answers
+# A house with a keypad whose first button turns the hall lights on (docs/system-description.md).
+KEYPAD_HOUSE = """\
+name: Keypad house
+processor: {serial: "4B455950", model: HQP7-2}
+modules:
+  - {link: 1, address: 1, name: Hall panel, area: Hall, zones: [{name: Hall lights, watts: 100}]}
+keypads:
+  - link: 1
+    address: 2
+    name: Hall keypad
+    area: Hall
+    buttons:
+      - {engraving: Welcome, programming: {model: single_action, targets: [{output: 11, level: 100}]}}
+      - {engraving: Goodbye, programming: {model: single_action, targets: [{output: 11, level: 0}]}}
+"""
+KEYPAD_EVENT = "event.hall_keypad_welcome"
+HALL_LIGHTS = "switch.hall_panel_hall_lights"
 
 
 class Steps:
@@ -142,6 +159,7 @@ async def test_newcomer_in_the_browser(
             await see_the_example_house(page)
             await steps.shot(page, "first-load-example-house")
             await pulse_the_gate_from_its_module_page(page, steps, client)
+            await press_a_keypad_button(page, steps, client, tmp_path)
             entry_id = await add_system_in_the_ui(page, steps)
             await see_the_devices(page, steps)
             await toggle_a_zone(page, steps, client, entry_id)
@@ -222,6 +240,50 @@ async def pulse_the_gate_from_its_module_page(
         f"{gate}'s history after the pulse",
     )
     assert [state["state"] for state in history[0]][-2:] == ["on", "off"]
+
+
+async def press_a_keypad_button(
+    page: Page, steps: Steps, client: HomeAssistantClient, folder: Path
+) -> None:
+    """Press a keypad's button on its device page: the button's event shows, and its scene turns the light on.
+
+    The keypad's house is added as the example house is, from a description file.
+    """
+    description = folder / "keypad-house.yaml"
+    description.write_text(KEYPAD_HOUSE, encoding="utf-8")
+    await client.add_emulated_system(
+        {
+            "name": "Keypad house",
+            "model": "hqp7_2",
+            "link_1_modules": 0,
+            "link_2_modules": 0,
+            "description_path": str(description),
+            "serve": False,
+        }
+    )
+    assert (await client.state(KEYPAD_EVENT))["state"] == "unknown"
+    assert (await client.state(HALL_LIGHTS))["state"] == "off"
+    await open_device(page, "Hall keypad")
+    row = page.locator("hui-button-entity-row", has_text="Welcome")
+    await steps.shot(page, "keypad-device")
+    await row.get_by_role("button", name="Press").click()
+    # LP38, LP39: a tap is a press then a release; the event entity shows the last.
+    event = await poll(
+        lambda: client.state(KEYPAD_EVENT),
+        lambda state: state["attributes"].get("event_type") == "release",
+        f"{KEYPAD_EVENT} after the click",
+    )
+    assert event["state"] != "unknown"
+    await poll(
+        lambda: client.state(HALL_LIGHTS),
+        lambda state: state["state"] == "on",
+        f"{HALL_LIGHTS} after the scene",
+    )
+    # The device page's activity shows the button's press and release, and its LED lit by the scene (LP42).
+    activity = page.locator("ha-logbook")
+    for text in ("Press", "Release", "Welcome LED"):
+        await expect(activity.get_by_text(text, exact=True).first).to_be_visible()
+    await steps.shot(page, "keypad-event")
 
 
 async def add_system_in_the_ui(page: Page, steps: Steps) -> str:
