@@ -1276,6 +1276,43 @@ def test_new_module_steps_around_every_kind() -> None:
     validate_description(replace(house, devices=(*house.devices, module)))
 
 
+def test_example_house_shows_the_whole_house() -> None:
+    """The example house: a keypad in most rooms, a dimming module, two shades, occupancy in two rooms, a timeclock."""
+    house = load_description(HOUSE)
+    keypads = _of(house, DeviceKind.KEYPAD)
+    rooms = {
+        device.area
+        for device in house.devices
+        if device.kind is not DeviceKind.TIMECLOCK
+    }
+    with_keypad = {
+        pad.area for pad in keypads if pad.device_type != KeypadType.HOMEOWNER
+    }
+    assert len(with_keypad) > len(rooms) / 2
+    assert {pad.device_type for pad in keypads} == set(KeypadType)
+    assert any(
+        pad.model == "HQWT-U-P2W" and [b.number for b in pad.buttons] == [1, 4]
+        for pad in keypads
+    )
+    assert {
+        button.programming.model
+        for pad in keypads
+        for button in pad.buttons
+        if button.programming
+    } == set(ProgrammingModel)
+    assert any(button.programming is None for pad in keypads for button in pad.buttons)
+    assert len(_of(house, DeviceKind.DIMMING_MODULE)) == 1
+    shades = _of(house, DeviceKind.SHADE)
+    assert {shade_device.zones[0].control_type for shade_device in shades} == {
+        ControlType.SHADE,
+        ControlType.SHADE_WITH_TILT,
+    }
+    assert len({sensor.area for sensor in _of(house, DeviceKind.OCCUPANCY_SENSOR)}) == 2
+    (clock,) = _of(house, DeviceKind.TIMECLOCK)
+    assert {event.event_type for event in clock.schedule} == set(TimeclockEventType)
+    assert round_trip(house) == house
+
+
 def test_example_house_keeps_its_module_identities() -> None:
     """Home Assistant's entity ids and the migration tests depend on the example house's module serials and ids."""
     house = load_description(HOUSE)
@@ -1287,6 +1324,14 @@ def test_example_house_keeps_its_module_identities() -> None:
         ("3BE430B6", 50),
         ("1B4DF06F", 60),
     ]
+    ids = {
+        device.name: (device.integration_id, device.serial_number)
+        for device in house.devices
+        if device.kind is not DeviceKind.SWITCHING_MODULE
+    }
+    assert ids["Homeowner keypad"] == (220, None)
+    assert ids["Outdoor lights"] == (250, None)
+    assert ids["Kitchen keypad"][0] == 100
 
 
 def test_derived_sensor_serials_step_around_taken_ones() -> None:
