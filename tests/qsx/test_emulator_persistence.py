@@ -10,16 +10,35 @@ from typing import Any
 import pytest
 
 from custom_components.homeworks_qsx.qsx.clock import ManualScheduler
-from custom_components.homeworks_qsx.qsx.const import LedState, OperatingMode
+from custom_components.homeworks_qsx.qsx.const import (
+    Fault,
+    Gesture,
+    LedState,
+    OperatingMode,
+    ShadeMove,
+)
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.description import (
     description_to_dict,
     new_module,
 )
 from custom_components.homeworks_qsx.qsx.errors import DescriptionError
-from custom_components.homeworks_qsx.qsx.events import EventKind
+from custom_components.homeworks_qsx.qsx.events import Event, EventKind
 
 from .conftest import A1, A2, A3, B1, EventLog, zone_levels
+from .house import (
+    BARE,
+    DIMMER,
+    KEYPAD,
+    RAISE,
+    SCENE,
+    SENSOR_1,
+    SENSOR_2,
+    SHADE,
+    TILT_SHADE,
+    TIMECLOCK,
+    house_description,
+)
 
 
 def _busy(emulator: Emulator) -> None:
@@ -279,3 +298,127 @@ def test_restore_rejects_device_states_that_do_not_fit(
     with pytest.raises(DescriptionError) as info:
         emulator.restore_state(data)
     assert info.value.path == error_path
+
+
+def _busy_house(house: Emulator, clock: ManualScheduler) -> None:
+    """Put every device of the house in a state that exercises every exported field."""
+    house.set_level(DIMMER, 2, 40)
+    house.set_tilt(TILT_SHADE, 1, 30)
+    house.set_level(SHADE, 1, 60)
+    house.set_indicator(KEYPAD, BARE, True)
+    house.simulate(SENSOR_1, Fault.OCCUPANCY, True)
+    house.set_timeclock(TIMECLOCK, False)
+    house.simulate(SHADE, Fault.LINK, False)
+    house.simulate(TILT_SHADE, Fault.POWER, False)
+    house.press(KEYPAD, RAISE, Gesture.HOLD)  # a ramp in progress: exported where it is
+    clock.advance(1)
+
+
+def test_house_export_restores_every_device() -> None:
+    """Levels, tilts, LEDs, occupancy, timeclocks, power and link come back; a ramp comes back where it was."""
+    clock = ManualScheduler()
+    house = Emulator(house_description(), scheduler=clock)
+    _busy_house(house, clock)
+    data = json.loads(json.dumps(house.export_state()))
+    assert data["devices"][DIMMER]["levels"] == [0.0, 40.0, 20.0, 0.0]
+    clone = Emulator.from_export(data, scheduler=ManualScheduler())
+    assert clone.description == house.description
+    assert clone.export_state() == data
+    assert clone.state(DIMMER).zones[2].level == 20  # the ramp stopped where it was
+    assert not clone.shade_moving(DIMMER, 3)
+    assert clone.state(DIMMER).zones[1].level == 40
+    assert clone.state(SHADE).zones[0].level == 60
+    assert not clone.state(SHADE).zones[0].level_accurate  # no link
+    assert clone.state(TILT_SHADE).zones[0].tilt == 30
+    assert not clone.state(TILT_SHADE).powered
+    assert clone.state(KEYPAD).indicators[BARE] is LedState.ON
+    assert clone.state(SENSOR_2).occupied is True  # its area's occupancy, from sensor 1
+    assert clone.area_occupancy("Kitchen") is True
+    assert clone.state(TIMECLOCK).timeclock_enabled is False
+    assert not clone.diagnostics()["timeclock_scheduled"]
+
+
+def test_house_restore_in_place_publishes_the_differences() -> None:
+    """Restoring over a running house publishes each device's differences, and cancels its motions and holds."""
+    clock = ManualScheduler()
+    source = Emulator(house_description(), scheduler=clock)
+    _busy_house(source, clock)
+    data = source.export_state()
+    house = Emulator(house_description(), scheduler=clock)
+    house.move(SHADE, 1, ShadeMove.LOWER)
+    house.press(KEYPAD, SCENE, Gesture.HOLD)
+    log = EventLog()
+    house.events.subscribe(log)
+    house.restore_state(data)
+    assert Event(EventKind.LEVEL, DIMMER, 2, 40.0) in log.events
+    assert Event(EventKind.TILT, TILT_SHADE, 1, 30.0) in log.events
+    assert Event(EventKind.INDICATOR, KEYPAD, BARE, LedState.ON) in log.events
+    assert Event(EventKind.OCCUPANCY, SENSOR_2, None, True) in log.events
+    assert Event(EventKind.TIMECLOCK, TIMECLOCK, None, False) in log.events
+    assert Event(EventKind.LINK, SHADE, None, False) in log.events
+    assert not house.shade_moving(SHADE, 1)
+    log.clear()
+    clock.advance(60)
+    assert log.of(EventKind.BUTTON) == []  # the hold was forgotten: no LongHold
+    assert log.of(EventKind.LEVEL) == []
+    assert house.export_state() == data
+
+
+def test_house_restore_reports_reshaped_and_removed_devices() -> None:
+    """A device whose LEDs changed is published as changed (no state comparison); one gone as removed."""
+    clock = ManualScheduler()
+    house = Emulator(house_description(), scheduler=clock)
+    data = house.export_state()
+    keypads = data["description"]["keypads"]
+    keypads[0]["buttons"] = keypads[0]["buttons"][:3]
+    del data["devices"][KEYPAD]["leds"]
+    data["description"]["shades"] = data["description"]["shades"][:1]
+    del data["devices"][TILT_SHADE]
+    log = EventLog()
+    house.events.subscribe(log)
+    house.restore_state(data)
+    changed = log.of(EventKind.DEVICE_CHANGED)
+    assert [event.serial for event in changed] == [KEYPAD]
+    assert [event.serial for event in log.of(EventKind.DEVICE_REMOVED)] == [TILT_SHADE]
+    assert log.of(EventKind.INDICATOR) == []
+    assert sorted(house.state(KEYPAD).indicators) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("item", "error_path"),
+    [
+        ({"levels": [1.0]}, f"devices.{DIMMER}.levels"),
+        ({"tilts": [None, 1, 2, 3]}, f"devices.{DIMMER}.tilts"),
+        ({"leds": {"1": True}}, f"devices.{DIMMER}.leds.1"),
+        ({"occupied": True}, f"devices.{DIMMER}.occupied"),
+        ({"enabled": True}, f"devices.{DIMMER}.enabled"),
+    ],
+)
+def test_house_restore_rejects_states_that_do_not_fit(
+    item: dict[str, Any], error_path: str
+) -> None:
+    """A device state that does not fit its device is refused with its path; nothing changes."""
+    house = Emulator(house_description(), scheduler=ManualScheduler())
+    data = house.export_state()
+    data["devices"][DIMMER] = item
+    with pytest.raises(DescriptionError) as info:
+        house.restore_state(data)
+    assert info.value.path == error_path
+    assert house.export_state() != data
+
+
+def test_house_restored_over_modules_only(emulator: Emulator) -> None:
+    """Restoring a house over a system of modules adds its devices; one without a saved state starts new."""
+    clock = ManualScheduler()
+    source = Emulator(house_description(), scheduler=clock)
+    _busy_house(source, clock)
+    data = source.export_state()
+    del data["devices"][TILT_SHADE]
+    log = EventLog()
+    emulator.events.subscribe(log)
+    emulator.restore_state(data)
+    added = [event.serial for event in log.of(EventKind.DEVICE_ADDED)]
+    assert DIMMER in added and TIMECLOCK in added
+    assert emulator.state(DIMMER).zones[1].level == 40
+    assert emulator.state(TILT_SHADE).zones[0].tilt == 0  # factory state
+    assert emulator.state(TILT_SHADE).powered

@@ -1315,9 +1315,8 @@ class Emulator:
                 old.levels = record.levels
                 old.saved_levels = record.saved_levels
                 records[serial] = old
-        reshaped: set[str] = (
-            set()
-        )  # devices whose outputs or LEDs changed: their old state no longer compares
+        # Devices whose outputs or LEDs changed: their old state no longer compares.
+        reshaped: set[str] = set()
         for serial, device in devices.items():
             kept = old_devices.get(serial)
             if kept is None:
