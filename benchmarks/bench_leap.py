@@ -64,6 +64,8 @@ class Client:
         self.credentials_file = folder / f"{name}.json"
         credentials, _ = LeapCredentials.load_or_create(self.credentials_file)
         key, cert = credentials.issue_client("benchmark")
+        self.credentials = credentials
+        self.certificate = (key, cert)
         self.files = (
             folder / f"{name}-key.pem",
             folder / f"{name}-cert.pem",

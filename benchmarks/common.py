@@ -21,6 +21,7 @@ import sys
 import time
 from typing import Any
 
+from benchmarks.house import write_house
 from custom_components.homeworks_qsx.qsx.errors import QsxError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,6 +205,20 @@ def argument_parser(description: str, *, sizes: bool = True) -> argparse.Argumen
     return parser
 
 
+def add_delays(parser: argparse.ArgumentParser, default: Sequence[float]) -> None:
+    """Add `--delays`: the reply delays to measure, in milliseconds."""
+    parser.add_argument(
+        "--delays",
+        default=",".join(f"{delay:g}" for delay in default),
+        help="reply delays in milliseconds, comma separated (default %(default)s)",
+    )
+
+
+def delays_from(args: argparse.Namespace) -> list[float]:
+    """Return the reply delays asked for on the command line."""
+    return [float(part) for part in str(args.delays).split(",") if part]
+
+
 def parse_args(description: str) -> argparse.Namespace:
     """Parse the options every benchmark takes."""
     return argument_parser(description).parse_args()
@@ -212,6 +227,42 @@ def parse_args(description: str) -> argparse.Namespace:
 def sizes_from(args: argparse.Namespace) -> list[int]:
     """Return the sizes asked for on the command line."""
     return [int(part) for part in str(args.sizes).split(",") if part]
+
+
+# The `--sizes` word for the largest house (`benchmarks/house.py`) where a benchmark measures it beside module counts.
+HOUSE = "house"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemCase:
+    """A system a benchmark serves: `modules` default modules (split over the links), or the largest house."""
+
+    modules: int | None  # None: the largest house
+
+    @property
+    def label(self) -> str:
+        """How a figure names it."""
+        return "largest house" if self.modules is None else f"{self.modules} modules"
+
+    @property
+    def large(self) -> bool:
+        """Whether it is one of the largest systems (two full links)."""
+        return self.modules is None or self.modules >= 100
+
+    def serve_options(self, folder: Path) -> dict[str, Any]:
+        """Return the `leap_server` arguments that serve it (the house written as a description file in `folder`)."""
+        if self.modules is not None:
+            return {"modules": modules_per_link(self.modules)}
+        return {"system": write_house(folder / "largest-house.json")}
+
+
+def systems_from(args: argparse.Namespace) -> list[SystemCase]:
+    """Return the systems asked for with `--sizes`: module counts, and `house` for the largest house."""
+    return [
+        SystemCase(None if part == HOUSE else int(part))
+        for part in str(args.sizes).split(",")
+        if part
+    ]
 
 
 def report(rows: Sequence[Row], json_path: str | None) -> None:
@@ -388,7 +439,8 @@ _LEAP_SERVING = re.compile(
 async def leap_server(
     ca: Path,
     *,
-    modules: Sequence[int],
+    modules: Sequence[int] = (),
+    system: Path | None = None,
     reply_delay_ms: float = 0.0,
     profile: str = "full",
     cpus: frozenset[int] | None = None,
@@ -396,6 +448,8 @@ async def leap_server(
     leap_port: int = 0,
 ) -> AsyncIterator[Served]:
     """Serve an emulated system over LEAP only, with the CA in the file `ca`, in a child process.
+
+    The system: `modules` default modules per link, or the description file `system`.
 
     No `--state`: the served emulator saves nothing while it is measured (a processor does not write its state to
     a file after every change; the LIP benchmarks serve without a state file too).
@@ -408,8 +462,11 @@ async def leap_server(
         "-m",
         "custom_components.homeworks_qsx.qsx",
         "serve",
-        "--modules",
-        ",".join(str(count) for count in modules),
+        *(
+            ["--system", str(system)]
+            if system is not None
+            else ["--modules", ",".join(str(count) for count in modules)]
+        ),
         "--leap-ca",
         str(ca),
         "--no-lip",

@@ -55,6 +55,12 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
         (),
         "8 Home Assistant set-up of a LEAP entry",
     ),
+    (
+        "keypad",
+        "benchmarks.bench_ha_keypad",
+        (),
+        "9 keypad press to a Home Assistant event",
+    ),
 )
 RESULTS = ROOT / "benchmarks" / "results"
 LIMIT_SECONDS = 300  # a benchmark normally ends within two minutes
