@@ -16,6 +16,9 @@ same loopback, alternating with the presses in blocks of 100, in the same run (`
 the other round trip benchmarks: the servers on another core than Home Assistant (as on separate machines), and
 everything on one core. Replies are instant: a reply delay would be the same fixed cost on both sides.
 
+Then, with our entry unloaded, the same presses are heard by a second raw LEAP session subscribed to the buttons'
+events (`/button/<id>/status/event`), beside the echo again: the server's part of the round trip, without goal.
+
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_ha_keypad``.
 """
 
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import replace
 from functools import partial
+import json
 import logging
 from pathlib import Path
 import tempfile
@@ -137,10 +142,76 @@ class Presses:
                 samples.append(press_us)
 
     def close(self) -> None:
-        """Stop listening and close the session."""
+        """Stop listening and close the session (once)."""
+        if self.replies.done():
+            return
         self.unlisten()
         self.replies.cancel()
         self.leap_writer.close()
+
+
+class RawPresses:
+    """Presses over one raw LEAP session, heard as button event pushes on another: the server's part alone."""
+
+    def __init__(
+        self,
+        buttons: list[int],
+        press: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        listen: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    ) -> None:
+        """`buttons`: LEAP button ids, pressed in turn."""
+        self.buttons = buttons
+        self.press_reader, self.press_writer = press
+        self.listen_reader, self.listen_writer = listen
+        self.count = 0
+        self.replies: asyncio.Task[None] | None = None
+
+    async def subscribe(self) -> None:
+        """Subscribe the listening session to every button's events (LP38, LP39: `204`)."""
+        for button_id in self.buttons:
+            url = f"/button/{button_id}/status/event"
+            self.listen_writer.write(
+                encode(make_request(CommuniqueType.SUBSCRIBE_REQUEST, url, url))
+            )
+            await self.listen_reader.readline()
+        self.replies = asyncio.get_running_loop().create_task(self._drain_replies())
+
+    async def _drain_replies(self) -> None:
+        while await self.press_reader.readline():
+            pass
+
+    async def _heard(self, button_id: int, event_type: str) -> None:
+        """Read pushes until `button_id`'s `event_type` event."""
+        wanted = f"/button/{button_id}"
+        while True:
+            message = json.loads(await self.listen_reader.readline())
+            status = (message.get("Body") or {}).get("ButtonStatus") or {}
+            if (
+                status.get("Button", {}).get("href") == wanted
+                and status.get("ButtonEvent", {}).get("EventType") == event_type
+            ):
+                return
+
+    async def round_trips(self, count: int, samples: list[float] | None) -> None:
+        """Press `count` buttons in turn: microseconds until the press event's push (then its release's, untimed)."""
+        for _ in range(count):
+            button_id = self.buttons[self.count % len(self.buttons)]
+            self.count += 1
+            start = time.perf_counter()
+            self.press_writer.write(press_line(button_id, f"r{self.count}"))
+            async with asyncio.timeout(EVENT_TIMEOUT):
+                await self._heard(button_id, "Press")
+                heard = time.perf_counter()
+                await self._heard(button_id, "Release")
+            if samples is not None:
+                samples.append((heard - start) * 1e6)
+
+    def close(self) -> None:
+        """Close both sessions."""
+        if self.replies is not None:
+            self.replies.cancel()
+        self.press_writer.close()
+        self.listen_writer.close()
 
 
 def scene_buttons(hass: HomeAssistant, entry_id: str) -> list[tuple[str, int]]:
@@ -155,10 +226,16 @@ def scene_buttons(hass: HomeAssistant, entry_id: str) -> list[tuple[str, int]]:
     return found
 
 
+type Samples = tuple[list[float], list[float]]  # the echo's microseconds, and ours
+
+
 async def measure(
     folder: Path, placement: Placement, presses: int
-) -> tuple[list[float], list[float]]:
-    """Round trips (microseconds) of the TLS echo and of a keypad press until Home Assistant's event."""
+) -> tuple[Samples, Samples]:
+    """Round trips (microseconds) of the TLS echo and of keypad presses, until Home Assistant's event, then raw.
+
+    Raw: until a raw LEAP session's push, with Home Assistant's entry unloaded.
+    """
     placement.apply()
     client = Client(folder, f"keypad-{placement.name.replace(' ', '-')}")
     credentials_pem = client.credentials_file
@@ -190,13 +267,26 @@ async def measure(
         echo_reader, echo_writer = await open_tls(
             echo_served.host, echo_served.port, client.context
         )
+        echo = partial(echo_round_trips, echo_reader, echo_writer, ECHO_LINE)
         try:
-            return await alternating_round_trips(
-                partial(echo_round_trips, echo_reader, echo_writer, ECHO_LINE),
-                presses_session.round_trips,
-                commands=presses,
-                warmup=WARMUP,
+            home_assistant_samples = await alternating_round_trips(
+                echo, presses_session.round_trips, commands=presses, warmup=WARMUP
             )
+            presses_session.close()
+            await hass.config_entries.async_unload(entry.entry_id)
+            raw = RawPresses(
+                [button_id for _, button_id in buttons],
+                await open_tls(HOST, LEAP_PORT, client.context),
+                await open_tls(HOST, LEAP_PORT, client.context),
+            )
+            try:
+                await raw.subscribe()
+                raw_samples = await alternating_round_trips(
+                    echo, raw.round_trips, commands=presses, warmup=WARMUP
+                )
+            finally:
+                raw.close()
+            return home_assistant_samples, raw_samples
         finally:
             presses_session.close()
             echo_writer.close()
@@ -209,7 +299,9 @@ async def bench(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="qsx-bench-keypad-") as name:
         folder = Path(name)
         for placement in placements():
-            echo, ours = await measure(folder, placement, args.presses)
+            (echo, ours), (raw_echo, raw) = await measure(
+                folder, placement, args.presses
+            )
             rows.extend(
                 round_trip_rows(
                     "9 keypad press",
@@ -218,6 +310,18 @@ async def bench(args: argparse.Namespace) -> None:
                     reference_name="TLS echo",
                     floor=echo,
                     samples=ours,
+                )
+            )
+            # The server's part, for the reading: no goal of its own.
+            rows.extend(
+                replace(row, goal="", met=None)
+                for row in round_trip_rows(
+                    "9 keypad press",
+                    "keypad press to a raw LEAP session's push (no Home Assistant)",
+                    f"largest house, {placement.name}",
+                    reference_name="TLS echo",
+                    floor=raw_echo,
+                    samples=raw,
                 )
             )
     report(rows, args.json)

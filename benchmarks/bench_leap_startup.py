@@ -89,17 +89,23 @@ async def ours(certificates: LeapCertificates, port: int) -> float:
 
 
 async def what_ours_reads(certificates: LeapCertificates, port: int) -> tuple[str, int]:
-    """Start up once, unmeasured: return what our client read, and the most requests it had in flight at a loop turn's end."""
+    """Start up once, unmeasured: return what our client read and asked, and the most requests it had in flight.
+
+    Both are watched at the end of every loop turn: a request awaits its reply for at least the reply delay, so
+    with delayed replies every request is seen (its tag), and so is the most in flight.
+    """
     client = new_client(certificates, port)
     most = 0
+    tags: set[str] = set()
     loop = asyncio.get_running_loop()
     watching = True
 
     def watch() -> None:
         nonlocal most
-        link = client._link  # noqa: SLF001 (the benchmark looks at the session's own count)
+        link = client._link  # noqa: SLF001 (the benchmark looks at the session's own requests)
         if link is not None:
             most = max(most, link.in_flight)
+            tags.update(link.requests)
         if watching:
             loop.call_soon(watch)
 
@@ -121,7 +127,7 @@ async def what_ours_reads(certificates: LeapCertificates, port: int) -> tuple[st
         )
         if kinds[kind]
     )
-    return f"{read}, {buttons} buttons", most
+    return f"{len(tags)} requests; {read}, {buttons} buttons read", most
 
 
 @dataclass(slots=True)
