@@ -35,6 +35,7 @@ from custom_components.homeworks_qsx.const import (
 )
 from custom_components.homeworks_qsx.issues import database_issue_id
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
+from custom_components.homeworks_qsx.qsx.const import Gesture
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.description import (
     load_description,
@@ -50,6 +51,10 @@ from custom_components.homeworks_qsx.qsx.leap import (
     Profile,
 )
 from custom_components.homeworks_qsx.qsx.leap.client import LEAP_TIMINGS
+from homeassistant.components.device_automation import (
+    DeviceAutomationType,
+    async_get_device_automations,
+)
 from homeassistant.config_entries import (
     SOURCE_USER,
     SOURCE_ZEROCONF,
@@ -71,6 +76,13 @@ from homeassistant.helpers import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from .conftest import HOUSE, KITCHEN, PROCESSOR, error_text, get_device, placeholders
+from .whole_house import (
+    DIMMERS,
+    KITCHEN_KEYPAD,
+    NAME as HOUSE_NAME,
+    PROCESSOR as HOUSE_PROCESSOR,
+    whole_house,
+)
 
 HOST = "127.0.0.7"  # the emulated processor
 OTHER_HOST = "127.0.0.8"  # nothing listens there
@@ -1237,3 +1249,84 @@ async def test_options_of_a_leap_system_offer_only_zone_loads(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_loaded"
+
+
+@pytest.fixture
+async def whole_processor(
+    hass: HomeAssistant, credentials: LeapCredentials, profile: Profile
+) -> AsyncGenerator[EmulatedProcessor]:
+    """Serve the emulated whole house: dimmers, shades, keypads, occupancy, a timeclock."""
+    emulator = Emulator(whole_house(), scheduler=AsyncioScheduler())
+    emulated = EmulatedProcessor(emulator, credentials, profile)
+    await emulated.start()
+    yield emulated
+    await emulated.stop()
+    emulator.close()
+
+
+@pytest.mark.parametrize("profile", [Profile.FULL, Profile.ANONYMOUS])
+async def test_whole_house_over_leap(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    whole_processor: EmulatedProcessor,
+) -> None:
+    """Over LEAP, the whole house is lights, covers, keypads (events, buttons, LEDs, triggers) and occupancy.
+
+    A brightness reaches the processor as its level (LP28); a person's press at the keypad reaches the button's
+    event entity (LP38); both listings of the devices give the same entities (LP16).
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=HOUSE_NAME,
+        unique_id=HOUSE_PROCESSOR,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: HOST,
+            **whole_processor.certificates(),
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    by_domain: dict[str, list[er.RegistryEntry]] = {}
+    for entity in entities:
+        by_domain.setdefault(entity.domain, []).append(entity)
+    assert len(by_domain["light"]) == 4
+    assert len(by_domain["cover"]) == 2
+    emulator = whole_processor.emulator
+
+    [chandelier] = [
+        entity.entity_id
+        for entity in by_domain["light"]
+        if entity.original_name == "Chandelier"
+    ]
+    await hass.services.async_call(
+        "light", "turn_on", {"entity_id": chandelier, "brightness": 128}, blocking=True
+    )
+    assert await until(hass, lambda: emulator.state(DIMMERS).output_level(1) == 50)
+
+    keypad = get_device(hass, entry.entry_id, KITCHEN_KEYPAD)
+    [button_2] = [
+        entity.entity_id
+        for entity in er.async_entries_for_device(entity_registry, keypad.id)
+        if entity.domain == "event" and entity.unique_id.endswith("_button_2")
+    ]
+    emulator.press(KITCHEN_KEYPAD, 2, Gesture.TAP)
+
+    def _released() -> bool:
+        state = hass.states.get(button_2)
+        return state is not None and state.attributes.get("event_type") == "release"
+
+    assert await until(hass, _released)
+    triggers = await async_get_device_automations(
+        hass, DeviceAutomationType.TRIGGER, [keypad.id]
+    )
+    assert {
+        trigger["subtype"]
+        for trigger in triggers[keypad.id]
+        if trigger["domain"] == DOMAIN
+    } == {"button_1", "button_2", "button_4"}
+    assert by_domain["binary_sensor"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
