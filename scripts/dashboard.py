@@ -1,17 +1,18 @@
 """The dashboard `scripts/develop` makes of a system: room by room, controls first, CCOs apart, diagnostics aside.
 
 One view of controls: the processor and the devices without a room first, then each room under its heading with
-its devices: modules and dimmers (their zones and lights), shades, keypads (a button to press each, its LED, its
-events) and occupancy sensors. Per device a card of its everyday entities, rows named by the entity alone (the
-card's title names the device), lights and covers first; the CCO of a module on a card of its own without a header
-toggle, so that "turn everything on" over the zones never reaches a gate opener, and a keypad's card without one
-(it would light every LED). A second view holds the diagnostic entities. Built from the device, entity and area
+its devices: modules and dimmers (their zones and lights), shades, keypads and occupancy sensors. Per device a card
+of its everyday entities, rows named by the entity alone (the card's title names the device), lights and covers
+first; the CCO of a module on a card of its own without a header toggle, so that "turn everything on" over the
+zones never reaches a gate opener. A keypad's card holds, button by button, the button to press and its LED (its
+events are on the keypad's page), without a header toggle (it would light every LED). A second view holds the diagnostic entities. Built from the device, entity and area
 registries as Home Assistant's websocket API lists them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import re
 from typing import Any, Final
 
 # Translation keys of the integration's CCO entities: module and area group CCO switches, the pulse buttons.
@@ -26,6 +27,8 @@ CCO_CARD_TITLE: Final = "Contact closure output"
 DIAGNOSTICS_VIEW_TITLE: Final = "Diagnostics"
 # Domains first on a card, in this order (controls before what only shows).
 _CONTROL_DOMAINS: Final = ("light", "cover", "switch", "button")
+# The button number in the unique id of a keypad button's entity or of its LED's.
+_KEYPAD_PART: Final = re.compile(r"_(?:button|led)_(\d+)$")
 
 type Registry = Sequence[Mapping[str, Any]]
 
@@ -67,15 +70,34 @@ def is_keypad(entity: Mapping[str, Any]) -> bool:
     return entity.get("translation_key") in KEYPAD_TRANSLATION_KEYS
 
 
+def _keypad_card(name: str, entities: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Return a keypad's card: button by button, the button to press, then its LED; no header toggle."""
+
+    def position(entity: Mapping[str, Any]) -> tuple[int, int]:
+        match = _KEYPAD_PART.search(str(entity.get("unique_id", "")))
+        is_led = str(entity["entity_id"]).startswith("switch.")
+        return (int(match.group(1)) if match else 0, int(is_led))
+
+    controls = [
+        entity
+        for entity in entities
+        if not str(entity["entity_id"]).startswith("event.")
+    ]
+    return {
+        "type": "entities",
+        "title": name,
+        "entities": [_row(entity) for entity in sorted(controls, key=position)],
+        "show_header_toggle": False,
+    }
+
+
 def _device_cards(name: str, entities: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Return the control cards of one device: its everyday entities, then its CCOs apart, without a header toggle."""
+    if entities and all(map(is_keypad, entities)):
+        return [_keypad_card(name, entities)]
     everyday = [entity for entity in entities if not is_cco(entity)]
     cco = [entity for entity in entities if is_cco(entity)]
-    cards = (
-        [_card(name, everyday, header_toggle=not any(map(is_keypad, everyday)))]
-        if everyday
-        else []
-    )
+    cards = [_card(name, everyday)] if everyday else []
     if cco:
         title = CCO_CARD_TITLE if everyday else f"{name}: {CCO_CARD_TITLE}"
         cards.append(_card(title, cco, header_toggle=False))

@@ -209,9 +209,15 @@ async def test_room_by_room(
     assert set(kitchen) >= {"Kitchen panel", "Kitchen keypad", "Kitchen sensor"}
     keypad = kitchen["Kitchen keypad"]
     assert keypad["show_header_toggle"] is False
-    assert "button.kitchen_keypad_dinner" in _rows(keypad)
-    assert "switch.kitchen_keypad_dinner_led" in _rows(keypad)
-    assert "event.kitchen_keypad_dinner" in _rows(keypad)
+    # Button by button: the button to press, then its LED; the events are on the keypad's page.
+    assert _rows(keypad) == [
+        "button.kitchen_keypad_dinner",
+        "switch.kitchen_keypad_dinner_led",
+        "button.kitchen_keypad_button_2",
+        "switch.kitchen_keypad_button_2_led",
+        "button.kitchen_keypad_shade",
+        "switch.kitchen_keypad_shade_led",
+    ]
     assert _rows(kitchen["Kitchen sensor"]) == [
         "binary_sensor.kitchen_sensor_occupancy"
     ]
