@@ -622,7 +622,15 @@ HOUSE_EVENTS = {
         }
     ),
 }
-HOUSE_BACKENDS = ["emulated", "lip"]
+HOUSE_BACKENDS = [
+    "emulated",
+    "lip",
+    *(
+        f"leap-{profile}-{form}"
+        for profile in ("full", "anonymous")
+        for form in ("collection", "object", "untagged")
+    ),
+]
 # Level and tilt events of an output that did not change are no change to a client (LP27: a ramp's start).
 REPORTED_IF_CHANGED = frozenset({EventKind.LEVEL, EventKind.TILT})
 

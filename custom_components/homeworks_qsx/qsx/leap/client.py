@@ -73,6 +73,7 @@ from .link import LeapConnection, LeapLink, body_object
 from .protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
+    MAX_DURATION_SECONDS,
     TIMECLOCK_STATUS_URL,
     ZONE_STATUS_URL,
     BodyType,
@@ -1018,6 +1019,10 @@ class LeapClient(LeapConnection):
         """
         if not math.isfinite(level) or not 0 <= level <= 100:
             raise ValueError(f"{level!r} is not a level from 0 to 100")
+        if fade_seconds is not None and not (
+            math.isfinite(fade_seconds) and 0 <= fade_seconds <= MAX_DURATION_SECONDS
+        ):
+            raise ValueError(f"{fade_seconds!r} is not a fade of 0 s to 4 h (LP26)")
         zone_id = self.zone_id(serial, number)
         output = self.description.device(serial).output(number)
         if output.control_type in (ControlType.SWITCHED, ControlType.CCO):
