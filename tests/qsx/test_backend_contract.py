@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, replace
+import datetime as dt
 
 import aiohttp
 import pytest
@@ -1028,3 +1029,20 @@ async def test_house_capabilities(house: House) -> None:
         EventKind.TIMECLOCK in house.reported
     )
     assert house.supports(Capability.SIMULATION) is house.backend.supports_simulation
+
+
+async def test_timeclock_runs_only_when_enabled_LP46(house: House) -> None:
+    """A fixed-time event sets its targets on processor time, and every backend follows; disabled, it runs nothing."""
+    dimmer, output = house.where(DIMMER, 1)
+    monday = dt.datetime(2026, 12, 7, 7, 29, 59, tzinfo=dt.UTC)
+    house.emulator.set_processor_time(monday)
+    await house.advance(2.0)  # "Morning", 07:30 on weekdays
+    assert house.backend.device_state(dimmer).zones[output - 1].level == 100
+    if house.supports(Capability.TIMECLOCK):
+        await house.backend.async_set_timeclock(house.serial(TIMECLOCK), False)
+    else:  # disabled at the processor
+        house.emulator.set_timeclock(TIMECLOCK, False)
+    await house.backend.async_set_level(dimmer, output, 0)
+    house.emulator.set_processor_time(monday + dt.timedelta(days=1))
+    await house.advance(2.0)
+    assert house.backend.device_state(dimmer).zones[output - 1].level == 0
