@@ -124,6 +124,7 @@ async def what_ours_reads(certificates: LeapCertificates, port: int) -> tuple[st
             (DeviceKind.DIMMING_MODULE, "dimming modules"),
             (DeviceKind.SHADE, "shades"),
             (DeviceKind.KEYPAD, "keypads"),
+            (DeviceKind.AREA_GROUP, "area groups"),
         )
         if kinds[kind]
     )
