@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from custom_components.homeworks_qsx.qsx.const import ProgrammingModel
+from custom_components.homeworks_qsx.qsx.const import KeypadType, ProgrammingModel
 from custom_components.homeworks_qsx.qsx.model import (
     ButtonProgramming,
     DeviceDescription,
@@ -52,6 +52,7 @@ def palladiom() -> DeviceDescription:
         model_number="HQWT-U-P2W",
         link=1,
         address=20,
+        device_type=KeypadType.PALLADIOM,
     )
 
 
@@ -77,6 +78,7 @@ def homeowner() -> DeviceDescription:
         leds=(IndicatorDescription(1, "LED 1", 202),),
         model_number="Homeowner Keypad",
         has_serial_number=False,
+        device_type=KeypadType.HOMEOWNER,
     )
 
 

@@ -685,7 +685,7 @@ async def test_lp43_lp44_occupancy_in_area_status(
     assert living["Header"]["MessageBodyType"] == "OneAreaStatus"
     assert living["Body"]["AreaStatus"]["OccupancyStatus"] == "Occupied"
     sensor = house.devices["Living sensor"]
-    assert sensor["DeviceType"] == "RPSCeilingMountedOccupancySensor"
+    assert sensor["DeviceType"] == "RPSOccupancySensor"
     assert sensor["AssociatedArea"] == {"href": house.areas["Living"]}
     assert sensor["SerialNumber"] == int(SENSOR_3, 16)
     for kind in ("ReadRequest", "SubscribeRequest"):
@@ -900,9 +900,9 @@ def test_lp16_both_profiles_serve_every_kind(
     others = [
         "HomeownerKeypad",
         "PalladiomKeypad",
-        "RPSCeilingMountedOccupancySensor",
-        "RPSCeilingMountedOccupancySensor",
-        "RPSCeilingMountedOccupancySensor",
+        "RPSOccupancySensor",
+        "RPSOccupancySensor",
+        "RPSOccupancySensor",
         "SeeTouchKeypad",
         "SeeTouchKeypad",
         "Shade",

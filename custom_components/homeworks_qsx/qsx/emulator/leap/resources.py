@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, Final
 
-from ...const import MODULE_MODEL, LedState, LinkType, LoadType
+from ...const import (
+    MODULE_MODEL,
+    SHADE_MODEL,
+    KeypadType,
+    LedState,
+    LinkType,
+    LoadType,
+    OccupancySensorType,
+)
 from ...leap.protocol import (
     PRODUCT_TYPE_QSX,
     BodyType,
@@ -48,6 +56,7 @@ from ...model import (
     SystemDescription,
     TimeclockEventType,
 )
+from ..description.validation import keypad_type
 
 ID_STRIDE: Final = 8
 MAX_ID_DIGITS: Final = (
@@ -58,18 +67,9 @@ PART_SLOTS: Final = 256
 MODULE_DEVICE_TYPE: Final = "SwitchingPowerModule"  # LP16 (ours)
 DIMMING_MODULE_DEVICE_TYPE: Final = "DimmingPowerModule"  # LP16 (ours)
 SHADE_DEVICE_TYPE: Final = "Shade"  # LP30 (seen)
-SHADE_MODEL: Final = "QS Shade"  # LP30 (seen)
 ANONYMOUS_DEVICE_TYPE: Final = "Unknown"  # LP16 (seen, QSX firmware 22)
 ANONYMOUS_NAME: Final = "Enclosure Device {:03d}"
 PROCESSOR_DEVICE_TYPE: Final = "HWQSProcessor"
-# LP35: the emulator's QS wallstation (ours), Palladiom keypads (seen, by model prefix) and the virtual keypad.
-SEETOUCH_KEYPAD: Final = "SeeTouchKeypad"
-PALLADIOM_KEYPAD: Final = "PalladiomKeypad"
-HOMEOWNER_KEYPAD: Final = "HomeownerKeypad"
-HOMEOWNER_KEYPAD_MODEL: Final = "Homeowner Keypad"
-PALLADIOM_MODEL_PREFIXES: Final = ("HQWT-U-P", "HQWA-U-P", "HQWT-P", "HQWA-P")
-# LP44: one of the three processor sensor types pylutron-caseta looks for (ours: the ceiling sensor).
-OCCUPANCY_SENSOR_DEVICE_TYPE: Final = "RPSCeilingMountedOccupancySensor"
 LIGHTING_LOADS: Final = frozenset(
     {
         LoadType.INCANDESCENT,
@@ -305,14 +305,9 @@ def _serial_number(serial: str) -> int:
     return int(serial, 16)
 
 
-def keypad_device_type(device: DeviceDescription) -> str:
-    """LP35: the keypad's `DeviceType` from its model (ours: the processor's virtual keypad, Palladiom, seeTouch)."""
-    model = device.model or ""
-    if model == HOMEOWNER_KEYPAD_MODEL or not device.has_serial_number:
-        return HOMEOWNER_KEYPAD
-    if model.upper().startswith(PALLADIOM_MODEL_PREFIXES):
-        return PALLADIOM_KEYPAD
-    return SEETOUCH_KEYPAD
+def keypad_device_type(device: DeviceDescription) -> KeypadType:
+    """LP35: the keypad's `DeviceType`, as its description gives it (a seeTouch keypad where it gives none)."""
+    return keypad_type(device) or KeypadType.SEETOUCH
 
 
 # Device kinds listed in `/device?where=IsThisDevice:false` (timeclocks are `/timeclock`; area groups are a client's).
@@ -657,7 +652,7 @@ class ResourceTree:
         definition: dict[str, Any] = {
             "href": f"/device/{device_id}",
             "Name": sensor.name,
-            "DeviceType": OCCUPANCY_SENSOR_DEVICE_TYPE,
+            "DeviceType": sensor.device_type or OccupancySensorType.OCCUPANCY,
             "ModelNumber": sensor.model or "",
             "AssociatedArea": href("area", area_id),
             "Parent": {"href": "/project"},
@@ -679,7 +674,7 @@ class ResourceTree:
             "href": f"/device/{device_id}",
             "Name": keypad.name,
             "DeviceType": device_type,
-            "ModelNumber": keypad.model or HOMEOWNER_KEYPAD_MODEL,
+            "ModelNumber": keypad.model or "",
             "AssociatedArea": area,
             "Parent": {"href": "/project"},
             "AssociatedControlStation": {
@@ -691,7 +686,7 @@ class ResourceTree:
         }
         if keypad.serial_number is not None:
             definition["SerialNumber"] = _serial_number(keypad.serial)
-        if device_type != HOMEOWNER_KEYPAD:  # the virtual keypad is on no link
+        if device_type is not KeypadType.HOMEOWNER:  # the virtual keypad is on no link
             definition["LinkNodes"] = [self._link_node(keypad, device_id)]
         self._register(keypad, definition, area_id)
         self.control_stations[station_id] = {
