@@ -24,7 +24,7 @@ from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredenti
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.model import ControlType, DeviceKind
 from homeassistant.const import ATTR_ENTITY_ID, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from tests.qsx.house import DIMMER, KEYPAD, SCENE, SENSOR_3
 from tests.qsx.serving import wait_for
 
@@ -138,7 +138,14 @@ async def test_lp25_lp38_a_light_set_and_a_press_heard(
         lambda: getattr(hass.states.get(lights[0]), "state", None) == STATE_ON
     )
     heard: list[Event] = []
-    hass.bus.async_listen("lutron_caseta_button_event", heard.append)
+
+    @callback
+    def hear(
+        event: Event,
+    ) -> None:  # in the loop, in order (a plain function would run in a thread)
+        heard.append(event)
+
+    hass.bus.async_listen("lutron_caseta_button_event", hear)
     emulator.press(KEYPAD, SCENE, Gesture.TAP)
     await wait_for(lambda: len(heard) >= 2)
     assert [event.data["action"] for event in heard] == ["press", "release"]
