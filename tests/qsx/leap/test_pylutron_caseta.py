@@ -7,10 +7,12 @@ library's processor code path (LP37: its login order) against lights, covers, ke
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncGenerator, Callable
 import contextlib
 import datetime as dt
 import functools
+from pathlib import Path
 import ssl
 from typing import Any
 
@@ -19,10 +21,12 @@ import pytest
 
 from custom_components.homeworks_qsx.qsx.const import Fault, Gesture, LedState
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.model import ControlType, DeviceKind
 from tests.qsx.house import DIMMER, KEYPAD, SCENE, SENSOR_3, SHADE
 from tests.qsx.lip.conftest import RawSession
 from tests.qsx.serving import WAIT, wait_for
@@ -234,8 +238,6 @@ async def test_a_certificate_of_another_ca_cannot_log_in(
     profile_server: LeapServer, tmp_path: object, cert_files: tuple[str, str, str]
 ) -> None:
     """LP1: pylutron-caseta with a certificate another CA signed never logs in."""
-    from pathlib import Path  # noqa: PLC0415
-
     other = LeapCredentials.generate()
     key, cert = other.issue_client()
     folder = Path(str(tmp_path))
@@ -421,3 +423,50 @@ async def test_lp43_lp44_occupancy_groups(
     emulator.simulate(SENSOR_3, Fault.OCCUPANCY, True)
     await asyncio.wait_for(fired.wait(), WAIT)
     assert living["status"] == "Occupied"
+
+
+EXAMPLE_HOUSE = Path(__file__).parents[3] / "examples" / "house.yaml"
+
+
+async def test_lp24_lp44_the_example_house_as_home_assistant_sees_it(
+    socket_enabled: None,
+    credentials: LeapCredentials,
+    cert_files: tuple[str, str, str],
+) -> None:
+    """The example house (`scripts/develop`): every light, cover, switch, keypad button, LED and occupancy room.
+
+    What pylutron-caseta lists is counted from the description: dimmed zones are lights, `Shade` zones covers
+    (LP30; `ShadeWithTilt` it skips, LP33), switched and CCO zones and LEDs switches, each keypad button a button,
+    and each room with a sensor an occupancy group (LP44).
+    """
+    description = load_description(EXAMPLE_HOUSE)
+    emulator = Emulator(description)
+    server = LeapServer(emulator, credentials, "127.0.0.1", 0)
+    await server.start()
+    bridge = await connect(server.port, cert_files)
+    try:
+        kinds = Counter(
+            output.control_type
+            for device in description.devices
+            for output in device.outputs
+        )
+        keypads = [d for d in description.devices if d.kind is DeviceKind.KEYPAD]
+        leds = sum(len(k.indicators) for k in keypads)
+        assert min(kinds[ControlType.DIMMED], kinds[ControlType.SHADE], leds) > 0
+        assert len(bridge.get_devices_by_domain("light")) == kinds[ControlType.DIMMED]
+        assert len(bridge.get_devices_by_domain("cover")) == kinds[ControlType.SHADE]
+        assert len(bridge.get_devices_by_domain("switch")) == (
+            kinds[ControlType.SWITCHED] + kinds[ControlType.CCO] + leds
+        )
+        assert len(bridge.get_buttons()) == sum(len(k.buttons) for k in keypads)
+        assert len(bridge.get_devices_by_domain("sensor")) == len(keypads)
+        sensed = {
+            d.area for d in description.devices if d.kind is DeviceKind.OCCUPANCY_SENSOR
+        }
+        assert sorted(g["name"] for g in bridge.occupancy_groups.values()) == sorted(
+            f"{area} Occupancy" for area in sensed
+        )
+    finally:
+        await close(bridge)
+        await server.stop()
+        emulator.close()
