@@ -56,7 +56,6 @@ from ...model import (
     SystemDescription,
     TimeclockEventType,
 )
-from ..description.validation import keypad_type
 
 ID_STRIDE: Final = 8
 MAX_ID_DIGITS: Final = (
@@ -307,6 +306,10 @@ def _serial_number(serial: str) -> int:
 
 def keypad_device_type(device: DeviceDescription) -> KeypadType:
     """LP35: the keypad's `DeviceType`, as its description gives it (a seeTouch keypad where it gives none)."""
+    # Imported here: the command line imports this module for `Profile`, and must not load the description
+    # schema's libraries (voluptuous, PyYAML) before it parses its arguments.
+    from ..description.validation import keypad_type  # noqa: PLC0415
+
     return keypad_type(device) or KeypadType.SEETOUCH
 
 
