@@ -3,7 +3,8 @@
 Set up through its own config flow (host, user, password), it makes the keypads devices with an event entity per
 programmed button, a switch per scene LED and a scene per button, lights of the dimmed outputs, covers of the
 shades and an occupancy sensor of the room with one (docs/lip.md H1-H6, D1-D6). A person's tap at the keypad fires
-the button's event and lights its LED; Home Assistant's LED switch and scene reach the emulator.
+the button's event and lights its LED, a person entering the kitchen turns its sensor on; Home Assistant's LED
+switch, scene and light reach the emulator.
 
 pylutron's ports are fixed (23 and 80): the server listens on a loopback address of its own, from its own thread
 (`served_house.py`), since core `lutron` connects with a blocking call on Home Assistant's loop.
@@ -12,6 +13,7 @@ pylutron's ports are fixed (23 and 80): the server listens on a loopback address
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -100,6 +102,21 @@ async def test_core_lutron_sees_the_keypads_D1_D6_H1_H3_H5_H6(
     """Keypads with button events, LED switches and scenes; dimmers, shades and occupancy, each one working."""
     entry = await set_up_core_lutron(hass)
     try:
+        # 4 dimmed zones; 2 shades; 12 switched zones and 3 CCOs, plus the LEDs of scene buttons (3 kitchen, 2
+        # living, 1 homeowner); 9 keypad buttons with an event each; 8 of them scenes (not the unprogrammed one);
+        # one occupancy sensor per room.
+        platforms = Counter(
+            entity.domain
+            for entity in er.async_entries_for_config_entry(
+                er.async_get(hass), entry.entry_id
+            )
+        )
+        assert platforms["light"] == 4
+        assert platforms["cover"] == 2
+        assert platforms["switch"] == 15 + 6
+        assert platforms["event"] == 9
+        assert platforms["scene"] == 8
+        assert platforms["binary_sensor"] == 4
         keypads = sorted(
             device.name or ""
             for device in dr.async_entries_for_config_entry(

@@ -162,6 +162,15 @@ async def test_core_lutron_caseta_shows_the_whole_house_LP24_LP30_LP34_LP38_LP41
         )
         await until(lambda: served.state(DIMMERS).zones[0].level == 0)
         await hass.services.async_call(
+            "light",
+            "turn_on",
+            {"entity_id": chandelier, "brightness": 128},
+            blocking=True,
+        )
+        await until(
+            lambda: served.state(DIMMERS).zones[0].level == pytest.approx(50, abs=0.5)
+        )
+        await hass.services.async_call(
             "switch", "turn_off", {"entity_id": dinner_led}, blocking=True
         )
         await until(lambda: served.state(KITCHEN_KEYPAD).indicators[1] is LedState.OFF)

@@ -21,7 +21,6 @@ from pylutron_caseta.smartbridge import Smartbridge
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -58,15 +57,12 @@ from .conftest import (
     PASSWORD,
     PROCESSOR,
     USERNAME,
-    async_set_up_whole_house,
     emulated_data,
     error_text,
     get_device,
-    get_state,
     state_of,
     wait_for,
 )
-from .whole_house import PROCESSOR as HOUSE_PROCESSOR
 
 WAIT = 5.0  # upper bound of any single wait on loopback
 ISLAND = "switch.kitchen_panel_island"
@@ -741,69 +737,4 @@ async def test_home_assistant_lutron_caseta_uses_the_issued_files(
         "switch", "turn_off", {"entity_id": ISLAND}, blocking=True
     )
     assert await wait_for(hass, lambda: state_of(hass, island) == "off")
-    assert await hass.config_entries.async_unload(caseta.entry_id)
-
-
-async def test_home_assistant_lutron_caseta_sees_the_whole_house(
-    caseta_loopback: None, hass: HomeAssistant, config_dir: Path
-) -> None:
-    """Core lutron_caseta, given the issued files, shows the whole house and drives it with ours.
-
-    Lights, shades, keypad buttons with their LEDs and occupancy appear there; a brightness set there shows on our
-    light, and a press of our keypad button reaches it as its button event.
-    """
-    entry = await async_set_up_whole_house(
-        hass,
-        **{
-            CONF_SERVE: True,
-            **_leap_serving(CASETA_HOST),
-            CONF_LEAP_PORT: 8081,
-            CONF_PAIRING_PORT: _free_port(CASETA_HOST),
-        },
-    )
-    files = await _issue(hass, get_device(hass, entry.entry_id, HOUSE_PROCESSOR).id)
-    presses = async_capture_events(hass, "lutron_caseta_button_event")
-    assert await async_setup_component(
-        hass, "lutron_caseta", {"lutron_caseta": [{CONF_HOST: CASETA_HOST, **files}]}
-    )
-    await hass.async_block_till_done()
-    [caseta] = hass.config_entries.async_entries("lutron_caseta")
-    assert caseta.state is ConfigEntryState.LOADED
-    registry = er.async_get(hass)
-    theirs = er.async_entries_for_config_entry(registry, caseta.entry_id)
-    by_domain: dict[str, list[er.RegistryEntry]] = {}
-    for entity in theirs:
-        by_domain.setdefault(entity.domain, []).append(entity)
-    assert len(by_domain["light"]) == 4  # the dimmers' four zones
-    assert (
-        len(by_domain["cover"]) >= 1
-    )  # the living room shade (lutron_caseta skips shades with tilt)
-    [occupancy] = [entity.entity_id for entity in by_domain["binary_sensor"]]
-    assert state_of(hass, occupancy) == "off"
-    assert by_domain["button"]  # keypad buttons
-    [chandelier] = [
-        entity.entity_id
-        for entity in by_domain["light"]
-        if "Chandelier" in (entity.original_name or "")
-    ]
-    await hass.services.async_call(
-        "light",
-        "turn_on",
-        {"entity_id": chandelier, "brightness": 128},
-        blocking=True,
-    )
-    ours = "light.dining_room_dimmers_chandelier"
-    assert await wait_for(
-        hass, lambda: get_state(hass, ours).attributes.get("brightness") == 127
-    )
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": "button.kitchen_keypad_button_2"},
-        blocking=True,
-    )
-    assert await wait_for(
-        hass,
-        lambda: [event.data["action"] for event in presses][:2] == ["press", "release"],
-    )
     assert await hass.config_entries.async_unload(caseta.entry_id)

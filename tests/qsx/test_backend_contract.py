@@ -890,6 +890,7 @@ async def test_shade_level_tilt_and_stop_LP31_LP32_LP33(house: House) -> None:
     await house.backend.async_set_level(serial, output, 100)  # open, as a level (LP32)
     await house.check()
     await house.backend.async_move_shade(serial, output, ShadeMove.LOWER)
+    assert house.emulator.shade_moving(SHADE, 1)
     await house.advance(4.0)  # 20 s for the full range (LP33)
     await house.backend.async_move_shade(serial, output, ShadeMove.STOP)
     await house.check()
