@@ -10,12 +10,9 @@ from typing import Final
 
 from custom_components.homeworks_qsx.qsx.const import KeypadType, ProgrammingModel
 from custom_components.homeworks_qsx.qsx.model import (
-    ButtonProgramming,
     CcoDescription,
     ControlType,
     IndicatorDescription,
-    InputDescription,
-    InputType,
     LinkDescription,
     ProcessorDescription,
     SystemDescription,
@@ -29,6 +26,7 @@ from custom_components.homeworks_qsx.qsx.model import (
     switching_module,
     timeclock,
 )
+from tests.qsx.house import button
 
 NAME: Final = "Whole house"
 PROCESSOR: Final = "0B1C2D3E"
@@ -51,23 +49,6 @@ DIMMING_MODEL: Final = "LQSE-4A5-120-D"
 SHADE_MODEL: Final = "QS Shade"
 KEYPAD_MODEL: Final = "HQWT-U-P4W"
 SENSOR_MODEL: Final = "LOS-CIR-450-WH"
-
-
-def _button(
-    number: int,
-    integration_id: int,
-    engraving: str,
-    model: ProgrammingModel,
-    targets: tuple[tuple[int, float], ...] = (),
-) -> InputDescription:
-    return InputDescription(
-        number,
-        InputType.BUTTON,
-        f"Button {number}",
-        integration_id=integration_id,
-        engraving=engraving,
-        programming=ButtonProgramming(model, targets),
-    )
 
 
 def whole_house() -> SystemDescription:
@@ -128,20 +109,21 @@ def whole_house() -> SystemDescription:
         "Kitchen keypad",
         "Kitchen",
         buttons=(
-            _button(
+            button(
                 1,
                 51,
                 "Dinner",
                 ProgrammingModel.SINGLE_ACTION,
-                ((CHANDELIER_ID, 75.0), (SCONCES_ID, 40.0)),
+                (CHANDELIER_ID, 75.0),
+                (SCONCES_ID, 40.0),
             ),
-            _button(2, 52, "", ProgrammingModel.TOGGLE, ((SCONCES_ID, 100.0),)),
-            _button(
+            button(2, 52, "", ProgrammingModel.TOGGLE, (SCONCES_ID, 100.0)),
+            button(
                 4,
                 54,
                 "Shade",
                 ProgrammingModel.OPEN_STOP_CLOSE_STOP,
-                ((LIVING_SHADE_ZONE_ID, 100.0),),
+                (LIVING_SHADE_ZONE_ID, 100.0),
             ),
         ),
         leds=(
@@ -159,7 +141,7 @@ def whole_house() -> SystemDescription:
         60,
         "Homeowner keypad",
         "",
-        buttons=(_button(1, 61, "", ProgrammingModel.SINGLE_ACTION, ((11, 100.0),)),),
+        buttons=(button(1, 61, "", ProgrammingModel.SINGLE_ACTION, (11, 100.0)),),
         leds=(IndicatorDescription(1, "LED 1", 161),),
         model_number="Homeowner Keypad",
         has_serial_number=False,

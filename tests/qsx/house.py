@@ -45,17 +45,28 @@ A1_ZONE_1, A1_ZONE_2, A1_CCO = 11, 12, 15
 SCENE, TOGGLE, RAISE, LOWER, SHADE_BUTTON, BARE, ALL_OFF = 1, 2, 3, 4, 5, 6, 7
 
 
-def _button(
-    number: int, model: ProgrammingModel | None, *targets: tuple[int, float]
+def button(
+    number: int,
+    integration_id: int,
+    engraving: str,
+    model: ProgrammingModel | None,
+    *targets: tuple[int, float],
 ) -> InputDescription:
+    """Return a keypad button programmed with `model` on `targets` (output id, level), or unprogrammed (None)."""
     return InputDescription(
         number,
         InputType.BUTTON,
         f"Button {number}",
-        integration_id=130 + number,
-        engraving=f"B{number}",
+        integration_id=integration_id,
+        engraving=engraving,
         programming=None if model is None else ButtonProgramming(model, targets),
     )
+
+
+def _button(
+    number: int, model: ProgrammingModel | None, *targets: tuple[int, float]
+) -> InputDescription:
+    return button(number, 130 + number, f"B{number}", model, *targets)
 
 
 def house_description() -> SystemDescription:

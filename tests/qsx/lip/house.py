@@ -15,11 +15,9 @@ from custom_components.homeworks_qsx.qsx.const import (
     ProgrammingModel,
 )
 from custom_components.homeworks_qsx.qsx.model import (
-    ButtonProgramming,
     ControlType,
     IndicatorDescription,
     InputDescription,
-    InputType,
     SystemDescription,
     TimeclockEventDescription,
     TimeclockEventType,
@@ -30,6 +28,7 @@ from custom_components.homeworks_qsx.qsx.model import (
     shade,
     timeclock,
 )
+from tests.qsx.house import button
 
 from .conftest import hand_built_description
 
@@ -52,13 +51,12 @@ def _button(
     *targets: tuple[int, float],
     engraving: str | None = None,
 ) -> InputDescription:
-    return InputDescription(
+    return button(
         number,
-        InputType.BUTTON,
-        f"Button {number}",
-        integration_id=keypad_id + number,
-        engraving=f"Key {number}" if engraving is None else engraving,
-        programming=None if model is None else ButtonProgramming(model, targets),
+        keypad_id + number,
+        f"Key {number}" if engraving is None else engraving,
+        model,
+        *targets,
     )
 
 
