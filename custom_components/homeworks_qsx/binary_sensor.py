@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
@@ -16,12 +15,15 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
+from .entity import (
+    HomeworksQsxDeviceEntity,
+    HomeworksQsxProcessorEntity,
+    device_platform_setup,
+    supported,
+)
 from .qsx import Capability, DeviceDescription, DeviceState
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.
 PARALLEL_UPDATES = 0
@@ -87,24 +89,16 @@ def _device_entities(
     return [
         HomeworksQsxDeviceBinarySensor(runtime, device, description)
         for description in DEVICE_DESCRIPTIONS
-        if description.capability in backend.capabilities
-        and description.capability in device.capabilities
+        if supported(runtime, device, description.capability)
         and description.exists_fn(state)
     ]
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the processor's connectivity and the binary sensors of every device."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(
-        async_add_entities,
-        partial(_device_entities, runtime),
-        [HomeworksQsxConnectivitySensor(runtime, PROCESSOR_CONNECTIVITY)],
-    )
+def _processor_entities(runtime: HomeworksQsxRuntime) -> list[BinarySensorEntity]:
+    return [HomeworksQsxConnectivitySensor(runtime, PROCESSOR_CONNECTIVITY)]
+
+
+async_setup_entry = device_platform_setup(_device_entities, _processor_entities)
 
 
 class HomeworksQsxDeviceBinarySensor(HomeworksQsxDeviceEntity, BinarySensorEntity):

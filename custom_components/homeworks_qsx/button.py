@@ -12,14 +12,11 @@ none. A CCO made maintained loses its button (the device's entities follow its d
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 from typing import override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxDeviceEntity
+from .entity import HomeworksQsxDeviceEntity, device_platform_setup, supported
 from .helpers import button_name, given_name, homeworks_qsx_exception_handler
 from .qsx import (
     DEFAULT_CCO_NAME,
@@ -28,7 +25,7 @@ from .qsx import (
     DeviceDescription,
     InputDescription,
 )
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # A press waits for the module's report; the backend orders commands itself.
 PARALLEL_UPDATES = 0
@@ -84,10 +81,7 @@ def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[ButtonEntity]:
     entities = _pulse_entities(runtime, device)
-    if (
-        Capability.KEYPAD in runtime.backend.capabilities
-        and Capability.KEYPAD in device.capabilities
-    ):
+    if supported(runtime, device, Capability.KEYPAD):
         entities.extend(
             HomeworksQsxKeypadButton(runtime, device, button)
             for button in device.buttons
@@ -95,14 +89,7 @@ def _entities(
     return entities
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the pulse button of every module with a momentary CCO, and of those added or changed later."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
+async_setup_entry = device_platform_setup(_entities)
 
 
 class HomeworksQsxPulseButton(HomeworksQsxDeviceEntity, ButtonEntity):

@@ -8,7 +8,6 @@ held keypad button (LP32); stop is a stop. A shade with tilt has its tilt as the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Final, override
 
 from homeassistant.components.cover import (
@@ -19,10 +18,8 @@ from homeassistant.components.cover import (
     CoverEntityDescription,
     CoverEntityFeature,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxOutputEntity
+from .entity import HomeworksQsxOutputEntity, device_platform_setup, supported
 from .helpers import homeworks_qsx_exception_handler
 from .qsx import (
     SHADE_CONTROL_TYPES,
@@ -33,7 +30,7 @@ from .qsx import (
     OutputDescription,
     ShadeMove,
 )
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # Commands wait for the processor's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
@@ -77,10 +74,7 @@ def cover_description(
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[CoverEntity]:
-    if (
-        Capability.LEVELS not in runtime.backend.capabilities
-        or Capability.LEVELS not in device.capabilities
-    ):
+    if not supported(runtime, device, Capability.LEVELS):
         return []
     return [
         HomeworksQsxCover(runtime, device, output, cover_description(device, output))
@@ -89,14 +83,7 @@ def _entities(
     ]
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the covers of every device's shade outputs, and of devices added later."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
+async_setup_entry = device_platform_setup(_entities)
 
 
 class HomeworksQsxCover(HomeworksQsxOutputEntity, CoverEntity):

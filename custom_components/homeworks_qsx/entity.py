@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, override
 from weakref import WeakKeyDictionary
@@ -45,7 +46,19 @@ from .qsx import (
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 if TYPE_CHECKING:
-    from homeassistant.helpers.entity_platform import EntityPlatform
+    from homeassistant.helpers.entity_platform import (
+        AddConfigEntryEntitiesCallback,
+        EntityPlatform,
+    )
+
+type DeviceEntitiesOf = Callable[
+    [HomeworksQsxRuntime, DeviceDescription], Iterable[Entity]
+]
+type ProcessorEntitiesOf = Callable[[HomeworksQsxRuntime], Iterable[Entity]]
+type PlatformSetup = Callable[
+    [HomeAssistant, HomeworksQsxConfigEntry, AddConfigEntryEntitiesCallback],
+    Coroutine[Any, Any, None],
+]
 
 _NO_PLACEHOLDERS: Final[Mapping[str, str]] = MappingProxyType({})
 
@@ -311,6 +324,39 @@ class HomeworksQsxDeviceEntity(HomeworksQsxEntity):
     @override
     def _handle_event(self, event: Event) -> None:
         self._async_refresh()
+
+
+def supported(
+    runtime: HomeworksQsxRuntime, device: DeviceDescription, capability: Capability
+) -> bool:
+    """Whether both the backend and `device` have `capability`: only then does the device get its entities."""
+    return (
+        capability in runtime.backend.capabilities and capability in device.capabilities
+    )
+
+
+def device_platform_setup(
+    entities_of: DeviceEntitiesOf,
+    processor_entities_of: ProcessorEntitiesOf | None = None,
+) -> PlatformSetup:
+    """Return a platform's `async_setup_entry`: the entities `entities_of` gives every device, now and later.
+
+    The processor's entities of the platform, if any, come first.
+    """
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: HomeworksQsxConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        runtime = entry.runtime_data
+        runtime.async_add_device_entities(
+            async_add_entities,
+            partial(entities_of, runtime),
+            () if processor_entities_of is None else processor_entities_of(runtime),
+        )
+
+    return async_setup_entry
 
 
 class HomeworksQsxOutputEntity(HomeworksQsxDeviceEntity):

@@ -6,7 +6,6 @@ only some of them for a button, LP38).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import override
 
 from homeassistant.components.event import (
@@ -14,10 +13,9 @@ from homeassistant.components.event import (
     EventEntity,
     EventEntityDescription,
 )
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.core import callback
 
-from .entity import HomeworksQsxDeviceEntity
+from .entity import HomeworksQsxDeviceEntity, device_platform_setup, supported
 from .helpers import button_name
 from .qsx import (
     Button,
@@ -28,7 +26,7 @@ from .qsx import (
     EventKind,
     InputDescription,
 )
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # Read-only: presses are pushed by the backend.
 PARALLEL_UPDATES = 0
@@ -66,11 +64,10 @@ def keypad_button_description(button: InputDescription) -> EventEntityDescriptio
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[EventEntity]:
-    capabilities = runtime.backend.capabilities
     entities: list[EventEntity] = []
-    if Capability.BUTTONS in capabilities and Capability.BUTTONS in device.capabilities:
+    if supported(runtime, device, Capability.BUTTONS):
         entities.append(HomeworksQsxButtonEvent(runtime, device, BUTTON_DESCRIPTION))
-    if Capability.KEYPAD in capabilities and Capability.KEYPAD in device.capabilities:
+    if supported(runtime, device, Capability.KEYPAD):
         entities.extend(
             HomeworksQsxKeypadButtonEvent(runtime, device, button)
             for button in device.buttons
@@ -78,14 +75,7 @@ def _entities(
     return entities
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the button event entity of every device."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
+async_setup_entry = device_platform_setup(_entities)
 
 
 class HomeworksQsxButtonEvent(HomeworksQsxDeviceEntity, EventEntity):

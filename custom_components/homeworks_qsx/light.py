@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Final, override
 
 from homeassistant.components.light import (
@@ -20,10 +19,8 @@ from homeassistant.components.light import (
     LightEntityDescription,
     LightEntityFeature,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxOutputEntity
+from .entity import HomeworksQsxOutputEntity, device_platform_setup, supported
 from .helpers import given_name, homeworks_qsx_exception_handler
 from .qsx import (
     Capability,
@@ -33,7 +30,7 @@ from .qsx import (
     OutputDescription,
     default_zone_name,
 )
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # Commands wait for the processor's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
@@ -78,10 +75,7 @@ def light_description(
 def _entities(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> list[LightEntity]:
-    if (
-        Capability.LEVELS not in runtime.backend.capabilities
-        or Capability.LEVELS not in device.capabilities
-    ):
+    if not supported(runtime, device, Capability.LEVELS):
         return []
     return [
         HomeworksQsxLight(runtime, device, output, light_description(device, output))
@@ -90,14 +84,7 @@ def _entities(
     ]
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the lights of every device's dimmed outputs, and of devices added later."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
+async_setup_entry = device_platform_setup(_entities)
 
 
 class HomeworksQsxLight(HomeworksQsxOutputEntity, LightEntity):

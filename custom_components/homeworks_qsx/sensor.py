@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -14,12 +13,15 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfTemperature
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_LIMIT
 from .energy import module_energy_entities, system_energy_entities
-from .entity import HomeworksQsxDeviceEntity, HomeworksQsxProcessorEntity
+from .entity import (
+    HomeworksQsxDeviceEntity,
+    HomeworksQsxProcessorEntity,
+    device_platform_setup,
+    supported,
+)
 from .qsx import (
     ZONES_PER_MODULE,
     Capability,
@@ -30,7 +32,7 @@ from .qsx import (
     SystemDescription,
     link_limits,
 )
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # Read-only: states are pushed by the backend.
 PARALLEL_UPDATES = 0
@@ -168,33 +170,25 @@ def _device_entities(
         *(
             HomeworksQsxDeviceSensor(runtime, device, description)
             for description in DEVICE_DESCRIPTIONS
-            if description.capability in backend.capabilities
-            and description.capability in device.capabilities
+            if supported(runtime, device, description.capability)
             and description.exists_fn(state)
         ),
         *module_energy_entities(runtime, device),
     ]
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the processor's link usage and the sensors of every device."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(
-        async_add_entities,
-        partial(_device_entities, runtime),
-        [
-            *(
-                HomeworksQsxLinkSensor(runtime, description)
-                for link in runtime.backend.description.links
-                for description in link_descriptions(link.number)
-            ),
-            *system_energy_entities(runtime),
-        ],
-    )
+def _processor_entities(runtime: HomeworksQsxRuntime) -> list[SensorEntity]:
+    return [
+        *(
+            HomeworksQsxLinkSensor(runtime, description)
+            for link in runtime.backend.description.links
+            for description in link_descriptions(link.number)
+        ),
+        *system_energy_entities(runtime),
+    ]
+
+
+async_setup_entry = device_platform_setup(_device_entities, _processor_entities)
 
 
 class HomeworksQsxDeviceSensor(HomeworksQsxDeviceEntity, SensorEntity):

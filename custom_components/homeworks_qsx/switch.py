@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any, Final, override
 
 from homeassistant.components.switch import (
@@ -23,10 +22,13 @@ from homeassistant.components.switch import (
     SwitchEntity,
     SwitchEntityDescription,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import HomeworksQsxDeviceEntity, HomeworksQsxOutputEntity
+from .entity import (
+    HomeworksQsxDeviceEntity,
+    HomeworksQsxOutputEntity,
+    device_platform_setup,
+    supported,
+)
 from .helpers import button_name, given_name, homeworks_qsx_exception_handler
 from .qsx import (
     DEFAULT_CCO_NAME,
@@ -42,7 +44,7 @@ from .qsx import (
     QsxBackend,
     default_zone_name,
 )
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxRuntime
 
 # Commands wait for the module's report; the backend orders them itself.
 PARALLEL_UPDATES = 0
@@ -200,20 +202,12 @@ def _entities(
     entities.extend(
         HomeworksQsxDeviceSwitch(runtime, device, description)
         for description in _device_descriptions(device)
-        if description.capability in capabilities
-        and description.capability in device.capabilities
+        if supported(runtime, device, description.capability)
     )
     return entities
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HomeworksQsxConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Set up the switches of every device's outputs, and of those added later."""
-    runtime = entry.runtime_data
-    runtime.async_add_device_entities(async_add_entities, partial(_entities, runtime))
+async_setup_entry = device_platform_setup(_entities)
 
 
 class HomeworksQsxSwitch(HomeworksQsxOutputEntity, SwitchEntity):
