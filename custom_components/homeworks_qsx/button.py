@@ -16,8 +16,13 @@ from typing import override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 
-from .entity import HomeworksQsxDeviceEntity, device_platform_setup, supported
-from .helpers import button_name, given_name, homeworks_qsx_exception_handler
+from .entity import (
+    HomeworksQsxDeviceEntity,
+    HomeworksQsxKeypadButtonEntity,
+    device_platform_setup,
+    supported,
+)
+from .helpers import given_name, homeworks_qsx_exception_handler
 from .qsx import (
     DEFAULT_CCO_NAME,
     Capability,
@@ -83,7 +88,9 @@ def _entities(
     entities = _pulse_entities(runtime, device)
     if supported(runtime, device, Capability.KEYPAD):
         entities.extend(
-            HomeworksQsxKeypadButton(runtime, device, button)
+            HomeworksQsxKeypadButton(
+                runtime, device, button, keypad_button_description(button)
+            )
             for button in device.buttons
         )
     return entities
@@ -102,20 +109,8 @@ class HomeworksQsxPulseButton(HomeworksQsxDeviceEntity, ButtonEntity):
         await self.runtime.backend.async_pulse_cco(self.serial)
 
 
-class HomeworksQsxKeypadButton(HomeworksQsxDeviceEntity, ButtonEntity):
+class HomeworksQsxKeypadButton(HomeworksQsxKeypadButtonEntity, ButtonEntity):
     """Taps one keypad button: its programming runs, as for a person's tap."""
-
-    def __init__(
-        self,
-        runtime: HomeworksQsxRuntime,
-        device: DeviceDescription,
-        button: InputDescription,
-    ) -> None:
-        """Attach the entity to `button` of the keypad; an engraving names it."""
-        super().__init__(runtime, device, keypad_button_description(button))
-        self.number = button.number
-        if (name := button_name(device, button.number)) is not None:
-            self._attr_name = name
 
     @homeworks_qsx_exception_handler
     @override

@@ -29,6 +29,7 @@ from .const import (
     TIMECLOCK_MODEL_NAME,
     BackendType,
 )
+from .helpers import button_name
 from .naming import object_id_without_repeated_area
 from .qsx import (
     MODULE_MODEL,
@@ -38,6 +39,7 @@ from .qsx import (
     DeviceState,
     Event,
     EventKind,
+    InputDescription,
     KeypadType,
     OccupancySensorType,
     OutputDescription,
@@ -324,6 +326,23 @@ class HomeworksQsxDeviceEntity(HomeworksQsxEntity):
     @override
     def _handle_event(self, event: Event) -> None:
         self._async_refresh()
+
+
+class HomeworksQsxKeypadButtonEntity(HomeworksQsxDeviceEntity):
+    """An entity of one keypad button: an engraving or a name of its own names it, else the translation."""
+
+    def __init__(
+        self,
+        runtime: HomeworksQsxRuntime,
+        device: DeviceDescription,
+        button: InputDescription,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to `button` of the keypad."""
+        super().__init__(runtime, device, description)
+        self.number = button.number
+        if (name := button_name(device, button.number)) is not None:
+            self._attr_name = name
 
 
 def supported(

@@ -15,8 +15,12 @@ from homeassistant.components.event import (
 )
 from homeassistant.core import callback
 
-from .entity import HomeworksQsxDeviceEntity, device_platform_setup, supported
-from .helpers import button_name
+from .entity import (
+    HomeworksQsxDeviceEntity,
+    HomeworksQsxKeypadButtonEntity,
+    device_platform_setup,
+    supported,
+)
 from .qsx import (
     Button,
     ButtonAction,
@@ -69,7 +73,9 @@ def _entities(
         entities.append(HomeworksQsxButtonEvent(runtime, device, BUTTON_DESCRIPTION))
     if supported(runtime, device, Capability.KEYPAD):
         entities.extend(
-            HomeworksQsxKeypadButtonEvent(runtime, device, button)
+            HomeworksQsxKeypadButtonEvent(
+                runtime, device, button, keypad_button_description(button)
+            )
             for button in device.buttons
         )
     return entities
@@ -91,20 +97,8 @@ class HomeworksQsxButtonEvent(HomeworksQsxDeviceEntity, EventEntity):
         super()._handle_event(event)
 
 
-class HomeworksQsxKeypadButtonEvent(HomeworksQsxDeviceEntity, EventEntity):
+class HomeworksQsxKeypadButtonEvent(HomeworksQsxKeypadButtonEntity, EventEntity):
     """What one keypad button reports: press, release, long press, multi-tap."""
-
-    def __init__(
-        self,
-        runtime: HomeworksQsxRuntime,
-        device: DeviceDescription,
-        button: InputDescription,
-    ) -> None:
-        """Attach the entity to `button` of the keypad; an engraving names it."""
-        super().__init__(runtime, device, keypad_button_description(button))
-        self.number = button.number
-        if (name := button_name(device, button.number)) is not None:
-            self._attr_name = name
 
     @callback
     @override
