@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.homeworks_qsx.const import (
     CONF_BACKEND,
@@ -26,10 +31,12 @@ from custom_components.homeworks_qsx.const import (
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
 from custom_components.homeworks_qsx.qsx.connection import Timings
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from custom_components.homeworks_qsx.runtime import HomeworksQsxConfigEntry
 from homeassistant.const import (
     CONF_HOST,
     CONF_NAME,
@@ -104,6 +111,22 @@ def live_data(port: int, http_port: int, **overrides: Any) -> dict[str, Any]:
         CONF_PASSWORD: PASSWORD,
         **overrides,
     }
+
+
+def emulated_backend(entry: HomeworksQsxConfigEntry) -> EmulatedBackend:
+    """Return the entry's emulated backend (the entry must run the emulator)."""
+    backend = entry.runtime_data.emulated
+    assert backend is not None
+    return backend
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Move the clock on by `seconds` at once, and let what falls due run."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
 
 
 def get_state(hass: HomeAssistant, entity_id: str) -> State:

@@ -24,7 +24,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 
-from .conftest import GARAGE, HALL, KITCHEN, get_device, state_of
+from .conftest import GARAGE, HALL, KITCHEN, get_device, state_of, tick
 from .whole_house import KITCHEN_KEYPAD
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
@@ -63,14 +63,6 @@ async def _use(hass: HomeAssistant, blueprint: str, inputs: dict[str, Any]) -> N
     )
     await hass.async_block_till_done()
     assert state_of(hass, f"automation.{blueprint.removesuffix('.yaml')}") == "on"
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def _fire_and_run(
@@ -192,16 +184,16 @@ async def test_link_or_power_lost(
         },
     )
     await _action(hass, "set_link", KITCHEN, up=False)
-    await _tick(hass, freezer, 120)
+    await tick(hass, freezer, 120)
     await _action(hass, "set_link", KITCHEN, up=True)
-    await _tick(hass, freezer, 600)
+    await tick(hass, freezer, 600)
     assert notifications == []
 
     await _action(hass, "set_link", KITCHEN, up=False)
     since = dt_util.now().strftime("%H:%M")
-    await _tick(hass, freezer, 299)
+    await tick(hass, freezer, 299)
     assert notifications == []
-    await _tick(hass, freezer, 2)
+    await tick(hass, freezer, 2)
     assert len(notifications) == 1
     assert notifications[0].data == {
         "title": "Kitchen panel: no QS link",
@@ -209,7 +201,7 @@ async def test_link_or_power_lost(
     }
 
     await _action(hass, "set_power", GARAGE, powered=False)
-    await _tick(hass, freezer, 301)
+    await tick(hass, freezer, 301)
     assert len(notifications) == 2
     assert notifications[1].data["title"] == "Garage panel: no power"
 
@@ -239,9 +231,9 @@ async def test_gate_pulse(
     await _action(hass, "press_button", GARAGE, button="zone_4")
     assert state_of(hass, gate) == "on"
     # Timers fire up to 0.5 s early in tests (async_fire_time_changed).
-    await _tick(hass, freezer, closed_for - 1)
+    await tick(hass, freezer, closed_for - 1)
     assert state_of(hass, gate) == "on"
-    await _tick(hass, freezer, 1.5)
+    await tick(hass, freezer, 1.5)
     assert state_of(hass, gate) == "off"
 
 
@@ -323,13 +315,13 @@ async def test_keypad_button_action(
     )
     await _action(hass, "press_keypad_button", KITCHEN_KEYPAD, button=2)
     await _action(hass, "press_keypad_button", KITCHEN_KEYPAD, button=1, gesture="hold")
-    await _tick(hass, freezer, 3)
+    await tick(hass, freezer, 3)
     await _action(
         hass, "press_keypad_button", KITCHEN_KEYPAD, button=1, gesture="release"
     )
     assert state_of(hass, light) == "off"
     await _action(hass, "press_keypad_button", KITCHEN_KEYPAD, button=2, gesture="hold")
-    await _tick(hass, freezer, 3)
+    await tick(hass, freezer, 3)
     assert state_of(hass, light) == "on"
     await _action(
         hass, "press_keypad_button", KITCHEN_KEYPAD, button=2, gesture="release"

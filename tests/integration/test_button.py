@@ -19,14 +19,21 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.const import Fault
-from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
-from .conftest import GARAGE, KITCHEN, PROCESSOR, live_data, state_of, wait_for
+from .conftest import (
+    GARAGE,
+    KITCHEN,
+    PROCESSOR,
+    emulated_backend,
+    live_data,
+    state_of,
+    wait_for,
+)
 
 GATE_PULSE = "button.kitchen_panel_pulse_gate"
 GATE = "switch.kitchen_panel_gate"
@@ -37,12 +44,6 @@ GARAGE_PULSE = "button.garage_panel_pulse_contact_closure_output"
 def platforms() -> list[Platform]:
     """Buttons, and switches to see the CCO."""
     return [Platform.BUTTON, Platform.SWITCH]
-
-
-def _backend(entry: MockConfigEntry) -> EmulatedBackend:
-    backend: EmulatedBackend | None = entry.runtime_data.emulated
-    assert backend is not None
-    return backend
 
 
 async def _press(hass: HomeAssistant, entity_id: str) -> None:
@@ -62,7 +63,7 @@ async def _set_cco_type(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"module": serial}
     )
-    module = _backend(entry).description.device(serial)
+    module = emulated_backend(entry).description.device(serial)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -103,7 +104,7 @@ async def test_press_pulses_the_cco(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """O2: a press closes the CCO for its pulse time (2 s), then it opens by itself."""
-    backend = _backend(init_integration)
+    backend = emulated_backend(init_integration)
     await _press(hass, GATE_PULSE)
     assert backend.device_state(KITCHEN).cco_closed
     assert state_of(hass, GATE) == "on"
@@ -124,7 +125,7 @@ async def test_press_refused_in_manual_override(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A module in manual override ignores its CCO: the press is refused with the reason, nothing is sent."""
-    backend = _backend(init_integration)
+    backend = emulated_backend(init_integration)
     await backend.async_simulate(KITCHEN, Fault.CCI, True)
     with pytest.raises(ServiceValidationError) as err:
         await _press(hass, GATE_PULSE)
@@ -140,7 +141,7 @@ async def test_follows_the_cco_type(
     await _set_cco_type(hass, init_integration, GARAGE, "momentary")
     assert state_of(hass, GARAGE_PULSE) == STATE_UNKNOWN
     await _press(hass, GARAGE_PULSE)
-    assert _backend(init_integration).device_state(GARAGE).cco_closed
+    assert emulated_backend(init_integration).device_state(GARAGE).cco_closed
 
     await _set_cco_type(hass, init_integration, GARAGE, "maintained")
     assert hass.states.get(GARAGE_PULSE) is None

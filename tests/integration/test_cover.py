@@ -17,13 +17,12 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.homeworks_qsx.const import DOMAIN
 from custom_components.homeworks_qsx.qsx.const import ShadeMove
-from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
-from .conftest import get_device, get_state, state_of
+from .conftest import emulated_backend, get_device, get_state, state_of
 from .whole_house import LIVING_SHADE, STUDY_BLIND
 
 SHADE = "cover.living_room_shade"
@@ -36,12 +35,6 @@ FULL_TRAVEL_SECONDS = 20
 def platforms() -> list[Platform]:
     """Only covers."""
     return [Platform.COVER]
-
-
-def _backend(entry: MockConfigEntry) -> EmulatedBackend:
-    backend: EmulatedBackend | None = entry.runtime_data.emulated
-    assert backend is not None
-    return backend
 
 
 async def _cover(
@@ -81,7 +74,7 @@ async def test_open_and_close_are_levels_lp32(
     whole_house: MockConfigEntry,
 ) -> None:
     """Open and close go to the processor as levels 100 and 0, never as a bare raise or lower (LP32)."""
-    backend = _backend(whole_house)
+    backend = emulated_backend(whole_house)
     with (
         patch.object(
             backend, "async_set_level", wraps=backend.async_set_level
@@ -115,7 +108,7 @@ async def test_position_and_stop_lp33(
     assert get_state(hass, SHADE).attributes["current_position"] == 40
     assert state_of(hass, SHADE) == "open"
 
-    backend = _backend(whole_house)
+    backend = emulated_backend(whole_house)
     # Raised from elsewhere (a keypad's raise button, another client), for 5 s of its 20 s travel.
     await backend.async_move_shade(LIVING_SHADE, 1, ShadeMove.RAISE)
     await _travel(hass, freezer, 5)
@@ -147,7 +140,7 @@ async def test_tilt_lp33(
     await _cover(hass, "close_cover_tilt", BLIND)
     await _travel(hass, freezer, 2)
     assert get_state(hass, BLIND).attributes["current_tilt_position"] == 0
-    assert _backend(whole_house).device_state(STUDY_BLIND).zones[0].tilt == 0
+    assert emulated_backend(whole_house).device_state(STUDY_BLIND).zones[0].tilt == 0
 
 
 async def test_moved_by_hand(

@@ -29,15 +29,11 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
 )
 from custom_components.homeworks_qsx.qsx.const import Fault
-from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from custom_components.homeworks_qsx.qsx.emulator.description import (
     default_processor_serial,
 )
 from custom_components.homeworks_qsx.qsx.events import Event, EventKind
-from custom_components.homeworks_qsx.runtime import (
-    HomeworksQsxConfigEntry,
-    HomeworksQsxRuntime,
-)
+from custom_components.homeworks_qsx.runtime import HomeworksQsxRuntime
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
@@ -57,6 +53,7 @@ from .conftest import (
     PROCESSOR,
     USERNAME,
     counted_data,
+    emulated_backend,
     emulated_data,
     get_device,
     get_state,
@@ -65,12 +62,6 @@ from .conftest import (
 
 STORE_KEY = f"{DOMAIN}.01JQSXTESTENTRY0000000000"
 ISLAND = "switch.kitchen_panel_island"
-
-
-def _emulated(entry: HomeworksQsxConfigEntry) -> EmulatedBackend:
-    backend = entry.runtime_data.emulated
-    assert backend is not None
-    return backend
 
 
 async def test_setup_and_unload(
@@ -162,7 +153,9 @@ async def test_state_survives_restart(
         {"entity_id": ISLAND},
         blocking=True,
     )
-    await _emulated(init_integration).async_simulate(GARAGE, Fault.TEMPERATURE, 42.5)
+    await emulated_backend(init_integration).async_simulate(
+        GARAGE, Fault.TEMPERATURE, 42.5
+    )
     freezer.tick(timedelta(seconds=1.1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
@@ -183,7 +176,7 @@ async def test_busy_system_is_still_saved(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Changes every 0.4 s do not postpone the write: it happens a second after the first change."""
-    backend = _emulated(init_integration)
+    backend = emulated_backend(init_integration)
     hass_storage.pop(STORE_KEY, None)
     for step in range(6):
         await backend.async_simulate(KITCHEN, Fault.TEMPERATURE, 30.0 + step)
@@ -201,7 +194,7 @@ async def test_unload_writes_state(
 ) -> None:
     """Unloading writes the state at once, with no timer left behind."""
     hass_storage.pop(STORE_KEY, None)
-    await _emulated(init_integration).async_simulate(KITCHEN, Fault.CCI, True)
+    await emulated_backend(init_integration).async_simulate(KITCHEN, Fault.CCI, True)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert hass_storage[STORE_KEY]["data"]["emulator"]["modules"][KITCHEN]["cci_open"]
@@ -528,7 +521,9 @@ async def test_entities_follow_when_the_entry_work_fails(
         "async_schedule_save",
         side_effect=RuntimeError("saving broke"),
     ):
-        await _emulated(init_integration).async_simulate(KITCHEN, Fault.CCI, True)
+        await emulated_backend(init_integration).async_simulate(
+            KITCHEN, Fault.CCI, True
+        )
         await hass.async_block_till_done()
     assert state_of(hass, "binary_sensor.kitchen_panel_manual_override_input") == "on"
     assert "saving broke" in caplog.text
@@ -538,7 +533,7 @@ async def test_module_removed_while_disconnecting(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Entities of a removed module are gone at once: a disconnection right after does not reach them."""
-    backend = _emulated(init_integration)
+    backend = emulated_backend(init_integration)
     backend.emulator.remove_module(GARAGE)
     await backend.async_stop()
     await hass.async_block_till_done()

@@ -5,7 +5,6 @@ Each keypad is a device; the action presses its buttons as a person would (tap, 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -13,7 +12,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     async_mock_service,
     snapshot_platform,
 )
@@ -22,7 +20,6 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.homeworks_qsx import device_trigger
 from custom_components.homeworks_qsx.const import DOMAIN, EVENT_KEYPAD_BUTTON
 from custom_components.homeworks_qsx.qsx.const import LedState
-from custom_components.homeworks_qsx.qsx.emulator.backend import EmulatedBackend
 from homeassistant.components.device_automation import (
     DeviceAutomationType,
     InvalidDeviceAutomationConfig,
@@ -34,7 +31,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 
-from .conftest import get_device, get_state, state_of
+from .conftest import emulated_backend, get_device, get_state, state_of, tick
 from .whole_house import DIMMERS, HOMEOWNER_KEYPAD, KEYPAD_MODEL, KITCHEN_KEYPAD, PANEL
 
 DINNER_EVENT = "event.kitchen_keypad_dinner"
@@ -51,12 +48,6 @@ HOLD_SECONDS = 2
 def platforms() -> list[Platform]:
     """Set up what a keypad has: its events, buttons and LED switches."""
     return [Platform.BUTTON, Platform.EVENT, Platform.SWITCH]
-
-
-def _backend(entry: MockConfigEntry) -> EmulatedBackend:
-    backend: EmulatedBackend | None = entry.runtime_data.emulated
-    assert backend is not None
-    return backend
 
 
 def _event_types(hass: HomeAssistant, entity_id: str) -> list[str]:
@@ -81,14 +72,6 @@ async def _press(
         {"device_id": get_device(hass, entry.entry_id, serial).id, **data},
         blocking=True,
     )
-    await hass.async_block_till_done()
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
 
@@ -159,7 +142,7 @@ async def test_press_runs_the_programming_lp42(
         "button", "press", {"entity_id": DINNER}, blocking=True
     )
     await hass.async_block_till_done()
-    backend = _backend(whole_house)
+    backend = emulated_backend(whole_house)
     assert backend.device_state(DIMMERS).output_level(1) == 75
     assert state_of(hass, DINNER_LED) == "on"
 
@@ -173,13 +156,13 @@ async def test_hold_and_double_tap_lp39(
     seen = _event_types(hass, BUTTON_2_EVENT)
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=2, gesture="hold")
     assert seen == ["press"]
-    await _tick(hass, freezer, HOLD_SECONDS + 0.5)
+    await tick(hass, freezer, HOLD_SECONDS + 0.5)
     assert seen == ["press", "long_press"]
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=2, gesture="release")
     assert seen == ["press", "long_press", "release"]
 
     seen.clear()
-    await _tick(hass, freezer, 5)
+    await tick(hass, freezer, 5)
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=2, gesture="double_tap")
     assert "multi_tap" in seen
     assert seen[-1] == "release"
@@ -202,7 +185,7 @@ async def test_led_switch_lp41(
     hass: HomeAssistant, whole_house: MockConfigEntry
 ) -> None:
     """An LED is a switch: turned on and off by the client, and reported back (LP41)."""
-    backend = _backend(whole_house)
+    backend = emulated_backend(whole_house)
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": BUTTON_2_LED}, blocking=True
     )
@@ -276,11 +259,11 @@ async def test_device_trigger_runs_an_automation(
     await hass.async_block_till_done()
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=2)
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=1, gesture="hold")
-    await _tick(hass, freezer, HOLD_SECONDS + 0.5)
+    await tick(hass, freezer, HOLD_SECONDS + 0.5)
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=1, gesture="release")
     assert calls == []
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=2, gesture="hold")
-    await _tick(hass, freezer, HOLD_SECONDS + 0.5)
+    await tick(hass, freezer, HOLD_SECONDS + 0.5)
     await _press(hass, whole_house, KITCHEN_KEYPAD, button=2, gesture="release")
     assert [call.data for call in calls] == [{"button": 2}]
 

@@ -28,7 +28,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
-from .conftest import get_device, get_state, state_of
+from .conftest import emulated_backend, get_device, get_state, state_of
 from .whole_house import DIMMERS
 
 CHANDELIER = "light.dining_room_dimmers_chandelier"
@@ -43,14 +43,8 @@ def platforms() -> list[Platform]:
     return [Platform.LIGHT]
 
 
-def _backend(entry: MockConfigEntry) -> EmulatedBackend:
-    backend: EmulatedBackend | None = entry.runtime_data.emulated
-    assert backend is not None
-    return backend
-
-
 def _level(entry: MockConfigEntry, output: int) -> float:
-    return _backend(entry).device_state(DIMMERS).output_level(output)
+    return emulated_backend(entry).device_state(DIMMERS).output_level(output)
 
 
 async def _light(
@@ -120,7 +114,7 @@ async def test_transition_is_the_fade_lp28(
     hass: HomeAssistant, whole_house: MockConfigEntry
 ) -> None:
     """A transition is sent as the fade in seconds; none leaves the processor's own fade (LP26)."""
-    backend = _backend(whole_house)
+    backend = emulated_backend(whole_house)
     with patch.object(
         backend, "async_set_level", wraps=backend.async_set_level
     ) as set_level:
@@ -143,7 +137,7 @@ async def test_follows_the_processor(
     hass: HomeAssistant, whole_house: MockConfigEntry
 ) -> None:
     """A level set elsewhere (a keypad, another client) shows at once (LP27: the target is reported)."""
-    await _backend(whole_house).async_set_level(DIMMERS, 4, 30)
+    await emulated_backend(whole_house).async_set_level(DIMMERS, 4, 30)
     await hass.async_block_till_done()
     state = get_state(hass, ZONE_4)
     assert state.state == "on"
@@ -178,7 +172,7 @@ async def test_unavailable_when_stopped(
     hass: HomeAssistant, whole_house: MockConfigEntry
 ) -> None:
     """A stopped backend makes the lights unavailable."""
-    await _backend(whole_house).async_stop()
+    await emulated_backend(whole_house).async_stop()
     assert state_of(hass, CHANDELIER) == "unavailable"
 
 

@@ -5,17 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 import logging
 from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -44,6 +40,7 @@ from .conftest import (
     get_device,
     live_data,
     state_of,
+    tick,
     wait_for,
 )
 
@@ -104,14 +101,6 @@ def _reauth_flows(hass: HomeAssistant) -> list[Any]:
     ]
 
 
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
 async def _tick_until(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -124,7 +113,7 @@ async def _tick_until(
     again until the condition holds does not depend on that timing. Returns whether it held within the bound.
     """
     for _ in range(20):
-        await _tick(hass, freezer, seconds)
+        await tick(hass, freezer, seconds)
         for _ in range(200):
             if condition():
                 return True
@@ -214,7 +203,7 @@ async def test_unavailable_and_back(
     server = await _restart(lip_server)
     try:
         # The first reconnection attempt comes at most reconnect_min (1 s) later.
-        await _tick(hass, freezer, 1.5)
+        await tick(hass, freezer, 1.5)
         assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "on")
         assert state_of(hass, CONNECTION) == "on"
         assert _integration_log(caplog) == [
@@ -238,7 +227,7 @@ async def test_keepalive_detects_a_silent_processor(
         3600.0  # the processor hangs: lines are read, never answered
     )
     for _ in range(4):
-        await _tick(hass, freezer, 10)
+        await tick(hass, freezer, 10)
     assert await wait_for(hass, lambda: state_of(hass, ISLAND) == "unavailable")
     lip_server._reply_delay = 0.0
 
@@ -296,7 +285,7 @@ async def test_credentials_changed_on_the_processor(
     assert lip_server.diagnostics()["failed_logins"] == 1
     # Longer than reconnect_max (4 s) three times over: the rejected login is not tried again.
     for _ in range(3):
-        await _tick(hass, freezer, 5)
+        await tick(hass, freezer, 5)
     assert lip_server.diagnostics()["failed_logins"] == 1
     assert state_of(hass, ISLAND) == "unavailable"
     assert state_of(hass, CONNECTION) == "off"
@@ -353,7 +342,7 @@ async def test_database_changed(
     lip_server.emulator.update_module(replace(module, name="Chef panel"))
     server = await _restart(lip_server)
     try:
-        await _tick(hass, freezer, 1.5)
+        await tick(hass, freezer, 1.5)
         assert await wait_for(hass, lambda: entry.runtime_data.backend.connected)
         issue_id = database_issue_id(entry.entry_id)
         issue = issue_registry.async_get_issue(DOMAIN, issue_id)

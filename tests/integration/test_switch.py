@@ -30,7 +30,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
-from .conftest import KITCHEN, state_of
+from .conftest import KITCHEN, emulated_backend, state_of
 
 ISLAND = "switch.kitchen_panel_island"
 PENDANTS = "switch.kitchen_panel_pendants"
@@ -43,12 +43,6 @@ GARAGE_CCO = "switch.garage_panel_contact_closure_output"
 def platforms() -> list[Platform]:
     """Only switches."""
     return [Platform.SWITCH]
-
-
-def _backend(entry: MockConfigEntry) -> EmulatedBackend:
-    backend: EmulatedBackend | None = entry.runtime_data.emulated
-    assert backend is not None
-    return backend
 
 
 async def _switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
@@ -78,7 +72,7 @@ async def test_zone_on_off(
     """Turning a zone on and off switches the module's relay."""
     await _switch(hass, "turn_on", ISLAND)
     assert state_of(hass, ISLAND) == "on"
-    assert _backend(init_integration).device_state(KITCHEN).zones[0].on
+    assert emulated_backend(init_integration).device_state(KITCHEN).zones[0].on
     await _switch(hass, "turn_off", ISLAND)
     assert state_of(hass, ISLAND) == "off"
 
@@ -87,7 +81,7 @@ async def test_zone_follows_local_press(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A change made at the module shows at once."""
-    await _backend(init_integration).async_press_button(KITCHEN, 4)  # type: ignore[arg-type]
+    await emulated_backend(init_integration).async_press_button(KITCHEN, 4)  # type: ignore[arg-type]
     assert state_of(hass, ZONE_4) == "on"
 
 
@@ -153,7 +147,7 @@ async def test_refused_before_sending(  # noqa: PLR0917
     message: str,
 ) -> None:
     """A command the module would ignore is refused with the reason, and nothing is sent."""
-    backend = _backend(init_integration)
+    backend = emulated_backend(init_integration)
     await backend.async_simulate(KITCHEN, fault, value)
     before = state_of(hass, PENDANTS)
     with (
