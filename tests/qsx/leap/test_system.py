@@ -140,10 +140,13 @@ def test_processor_links_and_groups() -> None:
     assert description.output(16) is None
 
 
-def test_lp58_other_control_types_logged_once_and_counted(
+def test_lp29_lp58_other_control_types_logged_once_and_counted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """LP58: zones of other control types are skipped, said so once at debug level, and counted by type."""
+    """LP58: zones of other control types are skipped, said so once at debug level, and counted by type.
+
+    LP29: a tunable zone (`SpectrumTune`, where warm dim lives) is not taken for a dimmed light.
+    """
     caplog.set_level(logging.DEBUG)
     shared = snapshot()
     build_system(shared)
