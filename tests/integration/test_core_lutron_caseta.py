@@ -25,7 +25,7 @@ from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredenti
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 
@@ -147,7 +147,13 @@ async def test_core_lutron_caseta_shows_the_whole_house_LP24_LP30_LP34_LP38_LP41
 
         # LP38, LP39, LP42: a person's tap fires press then release; its scene lights the LED and the chandelier.
         presses: list[Event[Any]] = []
-        hass.bus.async_listen("lutron_caseta_button_event", presses.append)
+
+        @callback
+        def heard(event: Event[Any]) -> None:
+            """Record in the loop, in order: a plain listener would run in a worker thread."""
+            presses.append(event)
+
+        hass.bus.async_listen("lutron_caseta_button_event", heard)
         served.press(KITCHEN_KEYPAD, 1, Gesture.TAP)
         await until(lambda: len(presses) == 2)
         assert [e.data["action"] for e in presses] == ["press", "release"]
