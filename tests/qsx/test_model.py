@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from custom_components.homeworks_qsx.qsx.const import IntegrationIdKind
@@ -71,3 +73,34 @@ def test_cci_groups(small_description: SystemDescription) -> None:
         m.serial for m in grouped if m.cci_group == name
     )
     assert small_description.cci_group("no such group") == ()
+
+
+def test_p4_a_project_with_two_processors_finds_each_processor_links_and_devices(
+    emulator: Emulator,
+) -> None:
+    """P4, LP53: one id space; a link and a device name their processor's serial, the first where they name none."""
+    description = emulator.description
+    first = description.processor
+    module = description.devices[0]
+    second = replace(first, serial="7E57AB12", integration_id=2, name="Pool house")
+    remote_link = replace(description.links[0], processor="7e57ab12")
+    remote_module = replace(
+        module, serial="00FF0001", integration_id=9001, processor="7E57AB12"
+    )
+    project = replace(
+        description,
+        other_processors=(second,),
+        links=(*description.links, remote_link),
+        devices=(*description.devices, remote_module),
+    )
+    assert project.processors == (first, second)
+    assert project.processor_by_serial("7e57ab12") is second
+    assert project.processor_of(module) is first
+    assert project.processor_of(remote_module) is second
+    assert project.links_of(second.serial) == (remote_link,)
+    assert project.links_of(first.serial) == description.links
+    assert project.devices_of(second.serial) == (remote_module,)
+    assert remote_module not in project.devices_of(first.serial)
+    assert project.integration_id_info(2) == (IntegrationIdKind.DEVICE, "7E57AB12")
+    with pytest.raises(UnknownObjectError, match="No processor has serial 12345678"):
+        project.processor_by_serial("12345678")

@@ -134,6 +134,9 @@ class Fault(StrEnum):
         "occupancy"  # an occupancy sensor: value True = a person is in its area (LP44)
     )
     MANUAL_LEVEL = "manual_level"  # a shade moved by hand, a dimmed zone set at its control: value 0..100
+    PROCESSOR = (
+        "processor"  # a processor of the project: value True = on the network (LP53)
+    )
 
 
 class ButtonAction(StrEnum):

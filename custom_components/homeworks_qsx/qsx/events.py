@@ -37,6 +37,7 @@ class EventKind(StrEnum):
     INDICATOR = "indicator"  # zone: a keypad LED's number; value: LedState (LP41, LP42)
     OCCUPANCY = "occupancy"  # zone: None; value: bool (occupied)
     TIMECLOCK = "timeclock"  # zone: None; value: bool (enabled)
+    PROCESSOR = "processor"  # serial: a processor's; zone: None; value: bool (on the network, LP53)
     DEVICE_ADDED = "device_added"  # zone: None; value: DeviceDescription
     DEVICE_REMOVED = "device_removed"  # zone: None; value: DeviceDescription
     DEVICE_CHANGED = (

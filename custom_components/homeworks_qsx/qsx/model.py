@@ -303,6 +303,9 @@ class DeviceDescription:
     device_type: str | None = (
         None  # its LEAP `DeviceType` where the kind has several: a `KeypadType`, an `OccupancySensorType`
     )
+    processor: str | None = (
+        None  # serial of the processor whose link it sits on (P4, LP53); None: the system's first processor
+    )
 
     # Derived once: the switched outputs, the device's own CCO (with `Capability.CCO`: its last output); the
     # outputs by their stable keys on first use (only Home Assistant's switches look them up).
@@ -623,6 +626,9 @@ class LinkDescription:
     cable_length_m: float | None = (
         None  # L1: total QS link cable, at most 610 m (2000 ft); None if unknown
     )
+    processor: str | None = (
+        None  # serial of the processor that drives it (P4, LP53); None: the system's first processor
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -650,10 +656,12 @@ def default_guid(processor_serial: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SystemDescription:
-    """A whole installation: one processor, its links and its devices.
+    """A whole installation (a project): its processors, their links and its devices.
 
-    `devices` holds every device but the processor; `modules` is its switching modules (the only devices of the
-    emulator and of a system read over LIP; LEAP adds area groups, LP16).
+    `processor` is the first processor (over LEAP: the one connected to, `IsThisDevice:true`); a project with several
+    (P4, LP52–LP54) lists the others in `other_processors`, and a link or a device names its processor's serial
+    (None: the first). One id space spans the project (L3). `devices` holds every device but the processors;
+    `modules` is its switching modules.
     """
 
     name: str
@@ -664,6 +672,7 @@ class SystemDescription:
     database_date: str = (
         "01/01/2026,00:00:00"  # `?SYSTEM,10` answer: MM/DD/YYYY,HH:MM:SS
     )
+    other_processors: tuple[ProcessorDescription, ...] = ()  # P4, LP52, LP53
 
     # The one index of the system (L3: one namespace of integration ids), built once per description: entities
     # look their device up on every state write, and both protocols resolve ids on every report and command.
@@ -727,6 +736,40 @@ class SystemDescription:
         for name, value in index.items():
             object.__setattr__(self, name, value)
 
+    @property
+    def processors(self) -> tuple[ProcessorDescription, ...]:
+        """Every processor of the project, the first one first."""
+        return (self.processor, *self.other_processors)
+
+    def processor_by_serial(self, serial: str) -> ProcessorDescription:
+        """Return the processor with this serial; `UnknownObjectError` if the project has none."""
+        for processor in self.processors:
+            if processor.serial == serial.upper():
+                return processor
+        raise UnknownObjectError(f"No processor has serial {serial}")
+
+    def processor_of(
+        self, item: DeviceDescription | LinkDescription
+    ) -> ProcessorDescription:
+        """Return the processor whose link a device sits on, or that drives a link (its first where unnamed)."""
+        if item.processor is None:
+            return self.processor
+        return self.processor_by_serial(item.processor)
+
+    def links_of(self, processor_serial: str) -> tuple[LinkDescription, ...]:
+        """Return the links one processor drives, in description order."""
+        processor = self.processor_by_serial(processor_serial)
+        return tuple(
+            link for link in self.links if self.processor_of(link) is processor
+        )
+
+    def devices_of(self, processor_serial: str) -> tuple[DeviceDescription, ...]:
+        """Return the devices on one processor's links (or attached to it, like its keypad), in description order."""
+        processor = self.processor_by_serial(processor_serial)
+        return tuple(
+            device for device in self.devices if self.processor_of(device) is processor
+        )
+
     def device(self, serial: str) -> DeviceDescription:
         """Return the device with this serial (or stable id); `UnknownObjectError` if there is none."""
         try:
@@ -759,8 +802,9 @@ class SystemDescription:
 
         The processor is a DEVICE with its own serial. `UnknownObjectError` if nothing has this id.
         """
-        if integration_id == self.processor.integration_id:
-            return IntegrationIdKind.DEVICE, self.processor.serial
+        for processor in self.processors:
+            if integration_id == processor.integration_id:
+                return IntegrationIdKind.DEVICE, processor.serial
         if (device := self._by_integration_id.get(integration_id)) is not None:
             return IntegrationIdKind.DEVICE, device.serial
         if (target := self._outputs.get(integration_id)) is not None:
