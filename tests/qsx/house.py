@@ -15,6 +15,7 @@ from custom_components.homeworks_qsx.qsx.model import (
     IndicatorDescription,
     InputDescription,
     InputType,
+    ProcessorDescription,
     SystemDescription,
     TimeclockEventDescription,
     TimeclockEventType,
@@ -207,5 +208,31 @@ def house_description() -> SystemDescription:
             hall_keypad,
             *sensors,
             clock,
+        ),
+    )
+
+
+POOL_HOUSE = (
+    "0B0B0C0D"  # the second processor of `two_processor_house`: it drives link 2
+)
+
+
+def two_processor_house() -> SystemDescription:
+    """Return the small house as a project of two processors (P4, LP53): link 2 and its devices on the second."""
+    base = house_description()
+    return replace(
+        base,
+        other_processors=(
+            ProcessorDescription(
+                POOL_HOUSE, name="Pool house processor", integration_id=900
+            ),
+        ),
+        links=tuple(
+            replace(link, processor=POOL_HOUSE) if link.number == 2 else link
+            for link in base.links
+        ),
+        devices=tuple(
+            replace(device, processor=POOL_HOUSE) if device.link == 2 else device
+            for device in base.devices
         ),
     )

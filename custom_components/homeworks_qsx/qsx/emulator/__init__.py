@@ -9,8 +9,9 @@ change, `persistence` the export and restore of the whole state; `backend` offer
 `description` reads, validates and writes system descriptions; `lip` and `leap` serve it to any client, on the
 session plumbing of `sessions`, the limits of `limits`, composed by `serving`.
 
-The emulator holds one `SystemDescription` (one processor: P4 says a project may have several processors; each
-gets its own description, emulator and config entry) and one `DeviceState` per module. Commands from the
+The emulator holds one `SystemDescription`, a whole project: one processor or several (P4, LP53: one id space;
+`set_processor_online` cuts a processor off the network, and the devices on its links are then unreachable as with
+a link fault), and one `DeviceState` per device. Commands from the
 processor or an integration (`set_zone`, `set_cco`, `pulse_cco`) and local button presses (`press_button`) either
 change the module or are ignored with an `IgnoredReason`; physical conditions (`set_cci`, `set_power`, `set_link`,
 `set_bypass`, `set_temperature`, `set_program_mode`) always apply. Every real change is published, in order, as

@@ -16,7 +16,8 @@ class EmulatedBackend(QsxBackend):
     """A system backed by an `Emulator`; its `events` are the emulator's own bus.
 
     Commands raise `CommandIgnoredError` when the device ignores them (override, no power, no link, bypass).
-    `async_simulate` applies physical conditions (`Emulator.simulate`). Starting marks the backend connected;
+    `async_simulate` applies physical conditions (`Emulator.simulate`), `async_set_processor_online` cuts a processor
+    of the project off the network or brings it back (LP53). Starting marks the backend connected;
     stopping cancels the emulator's timers and marks it disconnected (subscribers stay subscribed: a change made to
     the emulator directly, for example through its LIP server, still reaches them).
     """
@@ -33,6 +34,14 @@ class EmulatedBackend(QsxBackend):
     def description(self) -> SystemDescription:
         """The emulated system as it is now."""
         return self.emulator.description
+
+    def processor_online(self, serial: str) -> bool:
+        """Whether a processor of the project is on the network (LP53); `UnknownObjectError` if unknown."""
+        return self.emulator.processor_online(serial)
+
+    async def async_set_processor_online(self, serial: str, online: bool) -> None:
+        """Put a processor of the project on the network or cut it off (LP53; `Emulator.set_processor_online`)."""
+        self.emulator.set_processor_online(serial, online)
 
     def device_state(self, serial: str) -> DeviceState:
         """Return the live state of one device; `UnknownObjectError` if unknown."""

@@ -144,6 +144,8 @@ class DeviceRecord:
         default_factory=dict
     )  # monotonic time of each button's release
     sensed: bool = False  # an occupancy sensor's own reading (its area is occupied if any sensor senses)
+    # Its own link condition; `state.link_up` also needs its processor on the network (LP53).
+    own_link_up: bool = True
 
     @classmethod
     def new(cls, description: DeviceDescription) -> DeviceRecord:

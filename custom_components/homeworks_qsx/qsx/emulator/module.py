@@ -57,6 +57,8 @@ class ModuleRecord:
     )  # power failure memory
     saved_levels: list[bool] | None = None  # levels just before override began (C5)
     pulse: TimerHandle | None = None  # CCO pulse in progress
+    # Its own QS link condition; `state.link_up` also needs its processor on the network (LP53).
+    own_link_up: bool = True
 
     def snapshot(self) -> Snapshot:
         """Return what the module reports now."""

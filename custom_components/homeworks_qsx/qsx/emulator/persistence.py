@@ -6,8 +6,8 @@ description, the rules C5 and O3) before the emulator changes anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 import datetime as dt
 import math
 from typing import Any, Final
@@ -31,10 +31,14 @@ def export_system(
     devices: Mapping[str, DeviceRecord],
     time_offset: dt.timedelta,
     now: float,
+    *,
+    offline_processors: Collection[str] = (),
 ) -> dict[str, Any]:
     """Return the description, the processor time offset and every device's state as JSON-serialisable data.
 
-    `now` (monotonic seconds) places the motions in progress: a moving output is exported where it is.
+    `now` (monotonic seconds) places the motions in progress: a moving output is exported where it is. A device's
+    `link_up` is its own link condition; the processors cut off the network (LP53) are listed apart, only when
+    there are some (so an export without any reads as before).
     """
     data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
@@ -48,17 +52,23 @@ def export_system(
         data["devices"] = {
             serial: _export_device(record, now) for serial, record in devices.items()
         }
+    if offline_processors:
+        data["offline_processors"] = sorted(offline_processors)
     return data
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedExport:
-    """What `parse_export` checked: the description, the records of every device, the processor time offset."""
+    """What `parse_export` checked: the description, the records of every device, the processor time offset.
+
+    `offline_processors`: the serials of the processors cut off the network (LP53).
+    """
 
     description: SystemDescription
     modules: dict[str, ModuleRecord]
     devices: dict[str, DeviceRecord]
     time_offset: dt.timedelta
+    offline_processors: frozenset[str] = field(default_factory=frozenset)
 
 
 def parse_export(data: Mapping[str, Any]) -> ParsedExport:
@@ -74,6 +84,7 @@ def parse_export(data: Mapping[str, Any]) -> ParsedExport:
                 "format": data.get("format"),
                 "modules": data.get("modules"),
                 "devices": data.get("devices", {}),
+                "offline_processors": data.get("offline_processors", []),
                 **_offset_item(data),
             }
         )
@@ -82,7 +93,16 @@ def parse_export(data: Mapping[str, Any]) -> ParsedExport:
     records = _restored_records(description, states["modules"])
     devices = _restored_devices(description, states["devices"])
     offset = dt.timedelta(microseconds=states.get("processor_time_offset_us", 0))
-    return ParsedExport(description, records, devices, offset)
+    serials = {processor.serial for processor in description.processors}
+    for index, serial in enumerate(states["offline_processors"]):
+        if serial not in serials:
+            raise DescriptionError(
+                f"offline_processors.{index}",
+                "no processor of the description has this serial",
+            )
+    return ParsedExport(
+        description, records, devices, offset, frozenset(states["offline_processors"])
+    )
 
 
 def copy_device_state(source: DeviceState, target: DeviceState) -> None:
@@ -127,7 +147,7 @@ def _export_module(record: ModuleRecord) -> dict[str, Any]:
         "cco_closed": st.cco_closed,
         "cco_pulsing": record.pulse is not None,
         "powered": st.powered,
-        "link_up": st.link_up,
+        "link_up": record.own_link_up,
         "bypass": st.bypass,
         "program_mode": st.program_mode,
         "temperature_c": st.temperature_c,
@@ -139,7 +159,7 @@ def _export_device(record: DeviceRecord, now: float) -> dict[str, Any]:
     levels = [zone.level for zone in st.zones]
     for output, motion in record.motions.items():
         levels[output - 1] = motion.level_at(now)
-    item: dict[str, Any] = {"powered": st.powered, "link_up": st.link_up}
+    item: dict[str, Any] = {"powered": st.powered, "link_up": record.own_link_up}
     if levels:
         item["levels"] = levels
     if any(zone.tilt is not None for zone in st.zones):
@@ -245,6 +265,7 @@ _STATE_SCHEMA = vol.Schema(
         ),
         vol.Required("modules"): vol.Schema({str: _MODULE_STATE_SCHEMA}),
         vol.Required("devices"): vol.Schema({str: _DEVICE_STATE_SCHEMA}),
+        vol.Required("offline_processors"): [str],
         vol.Optional("processor_time_offset_us"): vol.All(
             int, vol.Range(min=-(2**62), max=2**62)
         ),
@@ -325,6 +346,7 @@ def _restored_records(
             saved_levels=None
             if item["saved_levels"] is None
             else list(item["saved_levels"]),
+            own_link_up=item["link_up"],
         )
     return records
 
@@ -353,7 +375,7 @@ def _restored_devices(
         path = f"devices.{serial}"
         st = record.state
         st.powered = item["powered"]
-        st.link_up = item["link_up"]
+        st.link_up = record.own_link_up = item["link_up"]
         levels = item.get("levels", [zone.level for zone in st.zones])
         if len(levels) != len(st.zones):
             raise DescriptionError(

@@ -123,6 +123,9 @@ class Emulator:
         self._watchers: dict[str, dict[int | None, list[tuple[str, int]]]] = {}
         self._area_sensors: dict[str, tuple[str, ...]] = {}
         self._timeclock_timer: TimerHandle | None = None
+        self._offline: set[str] = (
+            set()
+        )  # serials of the processors cut off the network (LP53)
         self._description = description
         self._install(description, {}, {})
         for record in self._devices.values():
@@ -178,6 +181,30 @@ class Emulator:
                         ).append((device.serial, item.number))
         self._watchers = watchers
         self._area_sensors = {area: tuple(keys) for area, keys in areas.items()}
+        # Effective links (LP53): a device's own, and its processor on the network.
+        for kept_module in self._modules.values():
+            kept_module.state.link_up = kept_module.own_link_up and self._online(
+                kept_module.description
+            )
+        for kept_device in self._devices.values():
+            if self._has_link(kept_device.description):
+                kept_device.state.link_up = kept_device.own_link_up and self._online(
+                    kept_device.description
+                )
+                for zone in kept_device.state.zones:
+                    zone.level_accurate = kept_device.reachable
+
+    def _online(self, device: DeviceDescription) -> bool:
+        """Whether the processor whose link `device` sits on is on the network (LP53)."""
+        return (
+            not self._offline
+            or self._description.processor_of(device).serial not in self._offline
+        )
+
+    @staticmethod
+    def _has_link(description: DeviceDescription) -> bool:
+        """Whether a device sits on a link (a timeclock is part of its processor)."""
+        return description.kind is not DeviceKind.TIMECLOCK
 
     @property
     def description(self) -> SystemDescription:
@@ -233,10 +260,45 @@ class Emulator:
         return self._any(serial).description
 
     def device_integration_id(self, serial: str) -> int:
-        """Return the integration id of the processor or of a device, by serial; `UnknownObjectError` if none."""
-        if serial.upper() == self._description.processor.serial:
-            return self._description.processor.integration_id
+        """Return the integration id of a processor or of a device, by serial; `UnknownObjectError` if none."""
+        for processor in self._description.processors:
+            if serial.upper() == processor.serial:
+                return processor.integration_id
         return self._any(serial).description.integration_id
+
+    def processor_online(self, serial: str) -> bool:
+        """Whether a processor of the project is on the network (LP53); `UnknownObjectError` if none has `serial`."""
+        return self._description.processor_by_serial(serial).serial not in self._offline
+
+    def set_processor_online(self, serial: str, online: bool) -> None:
+        """Put a processor of the project on the network, or cut it off (LP53).
+
+        Publishes `EventKind.PROCESSOR`. Cut off, every device on its links is unreachable as with a link fault
+        (its effective link is down: LINK events, commands ignored with `NO_LINK`, LP49); back, each returns to
+        its own link condition (a device whose own link is cut stays down). `UnknownObjectError` if no processor
+        of the project has `serial`.
+        """
+        require_bool(online, Fault.PROCESSOR.value)
+        processor = self._description.processor_by_serial(serial)
+        if (processor.serial not in self._offline) == online:
+            return
+        if online:
+            self._offline.discard(processor.serial)
+        else:
+            self._offline.add(processor.serial)
+        self.events.publish(Event(EventKind.PROCESSOR, processor.serial, None, online))
+        for device in self._description.devices_of(processor.serial):
+            module = self._modules.get(device.serial)
+            if module is not None:
+                before = module.snapshot()
+                module.state.link_up = module.own_link_up and online
+                self._commit(module, before)
+            elif (record := self._devices.get(device.serial)) is not None and (
+                self._has_link(device)
+            ):
+                before_device = record.snapshot()
+                record.state.link_up = record.own_link_up and online
+                self._reachability_changed(record, before_device)
 
     def _zone_index(self, module: ModuleRecord, zone: int) -> int:
         if (
@@ -414,10 +476,12 @@ class Emulator:
         """Cut or restore the module's QS link (L2, M10)."""
         require_bool(up, "set_link")
         module = self._get(serial)
-        if module.state.link_up == up:
+        module.own_link_up = up
+        effective = up and self._online(module.description)
+        if module.state.link_up == effective:
             return
         before = module.snapshot()
-        module.state.link_up = up
+        module.state.link_up = effective
         self._commit(module, before)
 
     def set_bypass(self, serial: str, installed: bool) -> None:
@@ -464,13 +528,17 @@ class Emulator:
 
         Values: CCI True = open; POWER True = powered; LINK True = up; BYPASS True = installed; PROGRAM True =
         program mode; TEMPERATURE in °C; OCCUPANCY True = a person is in the sensor's area (LP44);
-        MANUAL_LEVEL 0..100 = a person moved shade or dimmed `output` at the device (it always applies).
+        MANUAL_LEVEL 0..100 = a person moved shade or dimmed `output` at the device (it always applies);
+        PROCESSOR True = the processor with serial `serial` is on the network (`set_processor_online`, LP53).
         POWER and LINK apply to every device on a link (a device without either ignores commands, LP49); the
         module conditions (CCI, bypass, temperature, program mode) only to switching modules.
         `TypeError` or `ValueError` for a value of the wrong kind, `UnknownObjectError` where the device has no
         such condition.
         """
         kind = Fault(fault)
+        if kind is Fault.PROCESSOR:
+            self.set_processor_online(serial, require_bool(value, kind.value))
+            return
         if serial not in self._modules and serial.upper() not in self._modules:
             record = self._record(serial)
             if kind is Fault.OCCUPANCY:
@@ -1046,7 +1114,14 @@ class Emulator:
         if fault is Fault.POWER:
             record.state.powered = flag
         else:
-            record.state.link_up = flag
+            record.own_link_up = flag
+            record.state.link_up = flag and self._online(record.description)
+        self._reachability_changed(record, before)
+
+    def _reachability_changed(
+        self, record: DeviceRecord, before: DeviceSnapshot
+    ) -> None:
+        """Publish a device's power or link change; an unreachable one reports `Bad` levels and stops (LP49)."""
         for zone in record.state.zones:
             zone.level_accurate = record.reachable
         self._commit_device(record, before)
@@ -1116,6 +1191,7 @@ class Emulator:
         record = self._get(module.serial)
         if record.description == module:
             return
+        before = record.snapshot()
         description = replace(
             self._description,
             devices=tuple(
@@ -1128,6 +1204,7 @@ class Emulator:
         self.events.publish(
             Event(EventKind.DEVICE_CHANGED, module.serial, None, module)
         )
+        self._commit(record, before)  # moved to a processor cut off, or back (LP53)
 
     # ----------------------------------------------------------------------------------------------------------
     # Time
@@ -1177,15 +1254,31 @@ class Emulator:
     # Diagnostics
 
     def diagnostics(self) -> dict[str, Any]:
-        """Return counts and processor facts (P5, P6) for a diagnostics download; no credentials."""
+        """Return counts and processor facts (P5, P6) for a diagnostics download; no credentials.
+
+        `processor` is the first processor; `processors` lists every one with whether it is on the network (LP53).
+        """
         states = [record.state for record in self._modules.values()]
-        processor = self._description.processor
+        description = self._description
+        processor = description.processor
         return {
             "processor": {
                 "serial": processor.serial,
                 "firmware": processor.firmware,
                 **processor_facts(processor.model),
             },
+            "processors": [
+                {
+                    "serial": item.serial,
+                    "model": item.model.value,
+                    "online": item.serial not in self._offline,
+                    "links": [
+                        link.number for link in description.links_of(item.serial)
+                    ],
+                    "devices": len(description.devices_of(item.serial)),
+                }
+                for item in description.processors
+            ],
             "module": module_facts(),
             "links": [
                 {
@@ -1262,6 +1355,7 @@ class Emulator:
             self._devices,
             self._time_offset,
             self._scheduler.monotonic(),
+            offline_processors=self._offline,
         )
 
     @classmethod
@@ -1278,7 +1372,8 @@ class Emulator:
 
         A restart of the host program is not a power failure: levels, CCO and override come back as exported, with
         no M7 or O3 effects; a CCO pulse in progress at export comes back open; motions and buttons held are not
-        restored (an output stays where it was), LEDs come back as exported. Subscribers receive the events of
+        restored (an output stays where it was), LEDs and the processors cut off the network (LP53) come back as
+        exported. Subscribers receive the events of
         every difference (devices added, removed or changed, then state changes). Exports of modules only still
         load (the other devices then start in their factory state). `DescriptionError` (with the path) when the
         data is invalid; nothing changes then.
@@ -1312,6 +1407,7 @@ class Emulator:
             old = old_records.get(serial)
             if old is not None:  # keep the live state objects that callers may hold
                 copy_state(record.state, old.state)
+                old.own_link_up = record.own_link_up
                 old.levels = record.levels
                 old.saved_levels = record.saved_levels
                 records[serial] = old
@@ -1326,10 +1422,12 @@ class Emulator:
             ):
                 copy_device_state(device.state, kept.state)
                 kept.sensed = device.sensed
+                kept.own_link_up = device.own_link_up
                 devices[serial] = kept
             else:
                 reshaped.add(serial)
         self._time_offset = parsed.time_offset
+        old_offline, self._offline = self._offline, set(parsed.offline_processors)
         self._install(parsed.description, records, devices)
         for area, sensors in self._area_sensors.items():
             for sensor in sensors:
@@ -1349,6 +1447,10 @@ class Emulator:
                 publish(Event(EventKind.DEVICE_ADDED, serial, None, item.description))
             elif before[serial][0] != item.description:
                 publish(Event(EventKind.DEVICE_CHANGED, serial, None, item.description))
+        for processor in self._description.processors:
+            online = processor.serial not in self._offline
+            if online == (processor.serial in old_offline):
+                publish(Event(EventKind.PROCESSOR, processor.serial, None, online))
         for serial, item in current.items():
             if serial not in before or serial in reshaped:
                 continue
