@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
@@ -27,6 +27,7 @@ from .backends import (
 )
 from .const import (
     CONF_BACKEND,
+    CONF_PROJECT_PROCESSORS,
     CONF_SERVE,
     DOMAIN,
     LOGGER,
@@ -34,7 +35,7 @@ from .const import (
     STORED_EMULATOR,
     BackendType,
 )
-from .entity import processor_device_info
+from .entity import other_processor_device_info, processor_device_info
 from .qsx import (
     AuthenticationError,
     ConnectionFailedError,
@@ -45,7 +46,7 @@ from .qsx import (
     QsxError,
 )
 from .qsx.leap import LeapCredentials
-from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
+from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime, hub_serial
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -82,15 +83,31 @@ def _invalid_entry_data(error: str) -> ConfigEntryError:
     )
 
 
-def _processor_device_id(
+def _processor_device_ids(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry, backend: QsxBackend
-) -> str:
-    """Register the processor's device first: module devices are attached to it by its id."""
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        **processor_device_info(entry, backend.description.processor),
-    )
-    return device.id
+) -> dict[str, str]:
+    """Register every processor's device first: the devices of the project are attached to their own by its id.
+
+    The entry's own processor is the hub device, identified by the entry's processor serial whichever processor
+    is in use (LP54); every other processor of the project with a serial is a device of its own (P4, LP52).
+    """
+    registry = dr.async_get(hass)
+    description = backend.description
+    serial = hub_serial(entry, description)
+    own = next((p for p in description.processors if p.serial == serial), None)
+    ids = {
+        serial: registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            **processor_device_info(entry, serial, own),
+        ).id
+    }
+    for processor in description.processors:
+        if processor.serial and processor.serial not in ids:
+            ids[processor.serial] = registry.async_get_or_create(
+                config_entry_id=entry.entry_id,
+                **other_processor_device_info(processor),
+            ).id
+    return ids
 
 
 async def _async_setup_emulated(
@@ -140,7 +157,7 @@ async def _async_setup_emulated(
         hass,
         entry,
         backend,
-        _processor_device_id(hass, entry, backend),
+        _processor_device_ids(hass, entry, backend),
         servers=servers,
         store=store,
         leap_credentials=leap_credentials,
@@ -187,8 +204,25 @@ async def _async_setup_live(
             translation_placeholders={"error": str(err)},
         ) from err
     return HomeworksQsxRuntime(
-        hass, entry, backend, _processor_device_id(hass, entry, backend)
+        hass, entry, backend, _processor_device_ids(hass, entry, backend)
     )
+
+
+@callback
+def _async_note_project_processors(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry, runtime: HomeworksQsxRuntime
+) -> None:
+    """Keep the serials of every processor of the project in the entry (LP54): zeroconf recognises them by it."""
+    serials = list(
+        dict.fromkeys(
+            [runtime.processor_serial]
+            + [p.serial for p in runtime.backend.description.processors if p.serial]
+        )
+    )
+    if entry.data.get(CONF_PROJECT_PROCESSORS) != serials:
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_PROJECT_PROCESSORS: serials}
+        )
 
 
 async def async_setup_entry(
@@ -203,6 +237,7 @@ async def async_setup_entry(
         case other:
             raise _invalid_entry_data(f"backend: {other}")
     entry.runtime_data = runtime
+    _async_note_project_processors(hass, entry, runtime)
     runtime.async_start()
 
     async def _async_stop(_event: Event) -> None:
@@ -249,10 +284,10 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: HomeworksQsxConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user delete a device only when it is no longer part of the system."""
-    description = entry.runtime_data.backend.description
+    runtime = entry.runtime_data
     serials = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-    current = {description.processor.serial} | {
-        device.serial for device in description.devices
+    current = runtime.processor_serials() | {
+        device.serial for device in runtime.backend.description.devices
     }
     removable = not serials & current
     LOGGER.debug("Device %s removable: %s", device.name, removable)

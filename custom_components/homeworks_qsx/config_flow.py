@@ -25,14 +25,17 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 
 from .const import (
     CONF_BACKEND,
     CONF_CA_PEM,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
+    CONF_FAILOVER,
     CONF_HAVE_CERTIFICATES,
     CONF_KEY_PEM,
+    CONF_SERIAL,
     CONF_SERVE,
     DOMAIN,
     LOGGER,
@@ -41,13 +44,17 @@ from .const import (
 from .flow_checks import (
     FlowFailure,
     FormError,
+    announced_project_entry,
     announced_serial,
     async_emulated_data,
     async_test_live,
     async_test_serve,
+    known_failover,
     live_unique_id,
     pairing_error,
     ports_in_use,
+    project_entry,
+    with_failover,
 )
 from .flow_schemas import (
     NEW_SERVING,
@@ -86,6 +93,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pair_error: FlowFailure | None = None
         # When the processor, reached, stops waiting for its button (monotonic clock); None before it is reached.
         self._button_deadline: float | None = None
+        # A processor announced by zeroconf that belongs to a configured project: the entry it is offered to (LP54).
+        self._failover_entry_id: str | None = None
 
     @staticmethod
     @callback
@@ -145,13 +154,18 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     def _async_update_reload_and_abort(
-        self, entry: HomeworksQsxConfigEntry, data_updates: Mapping[str, Any]
+        self,
+        entry: HomeworksQsxConfigEntry,
+        data_updates: Mapping[str, Any],
+        reason: str | UndefinedType = UNDEFINED,
     ) -> ConfigFlowResult:
         """Store the new data and reload the entry.
 
         The entry's update listener applies options only (it never reloads), so the reload is asked for here.
         """
-        result = self.async_update_and_abort(entry, data_updates=data_updates)
+        result = self.async_update_and_abort(
+            entry, data_updates=data_updates, reason=reason
+        )
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return result
 
@@ -195,11 +209,59 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         serial = announced_serial(properties.get("SERNUM"), discovery_info.hostname)
         if serial is None:
             return self.async_abort(reason="not_qsx")
+        if project := announced_project_entry(
+            self._async_current_entries(include_ignore=False), serial
+        ):
+            return await self._async_offer_failover(
+                project, serial, discovery_info.host
+            )
         await self.async_set_unique_id(serial)
         self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.host})
         self._host = discovery_info.host
         self.context["title_placeholders"] = {"host": discovery_info.host}
         return await self.async_step_leap()
+
+    async def _async_offer_failover(
+        self, entry: HomeworksQsxConfigEntry, serial: str, host: str
+    ) -> ConfigFlowResult:
+        """Offer an announced processor of a configured project as a failover of its entry (LP54), never an entry.
+
+        A failover the entry has already only takes its new address.
+        """
+        if (known := known_failover(entry, serial)) is not None:
+            if known[CONF_HOST] == host:
+                return self.async_abort(reason="already_configured")
+            return self._async_update_reload_and_abort(
+                entry,
+                {CONF_FAILOVER: with_failover(entry, {**known, CONF_HOST: host})},
+                reason="already_configured",
+            )
+        # Another announcement of the same processor while this flow waits aborts `already_in_progress`.
+        await self.async_set_unique_id(serial)
+        self._failover_entry_id = entry.entry_id
+        self._host = host
+        self.context["title_placeholders"] = {"host": host}
+        return await self.async_step_failover_confirm()
+
+    async def async_step_failover_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before pairing with another processor of a configured project, to fail over to it (LP54)."""
+        assert self._failover_entry_id is not None and self._host is not None
+        entry = self.hass.config_entries.async_get_known_entry(self._failover_entry_id)
+        if user_input is not None:
+            return await self.async_step_pair()
+        errors, placeholders = self._take_pair_error()
+        return self.async_show_form(
+            step_id="failover_confirm",
+            errors=errors,
+            description_placeholders={
+                **placeholders,
+                "name": entry.title,
+                "host": self._host,
+                "serial": self.unique_id or "",
+            },
+        )
 
     async def async_step_leap(
         self, user_input: dict[str, Any] | None = None
@@ -287,9 +349,7 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         except PairingError as err:
             LOGGER.debug("Pairing with %s failed: %s", self._host, err)
             self._pair_error = pairing_error(err)
-            return self.async_show_progress_done(
-                next_step_id="reauth_leap" if self.source == SOURCE_REAUTH else "leap"
-            )
+            return self.async_show_progress_done(next_step_id=self._pair_form())
         self._data = {
             CONF_BACKEND: BackendType.LEAP.value,
             CONF_HOST: self._host,
@@ -298,6 +358,14 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_CA_PEM: certificates.ca_pem,
         }
         return self.async_show_progress_done(next_step_id="paired")
+
+    def _pair_form(self) -> str:
+        """Return the step a failed pairing comes back to: the one that started it."""
+        if self.source == SOURCE_REAUTH:
+            return "reauth_leap"
+        if self._failover_entry_id is not None:
+            return "failover_confirm"
+        return "leap"
 
     async def _async_pair(self, host: str) -> LeapCertificates:
         """Pair with `host`; while it waits for its button, have the progress show the time left every few seconds."""
@@ -333,20 +401,56 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             self._pair_error = failure
             if self.source == SOURCE_REAUTH:
                 return await self.async_step_reauth_leap()
+            if self._failover_entry_id is not None:
+                return await self.async_step_failover_confirm()
             return await self.async_step_leap()
         return await self._async_add_leap(description)
 
     async def _async_add_leap(self, description: SystemDescription) -> ConfigFlowResult:
         """Add the processor reached over LEAP with the certificates in `_data` (on reauthentication, store them)."""
-        await self.async_set_unique_id(live_unique_id(description))
         if self.source == SOURCE_REAUTH:
+            await self.async_set_unique_id(live_unique_id(description))
             self._abort_if_unique_id_mismatch(reason="wrong_processor")
             return self._async_update_reload_and_abort(
                 self._get_reauth_entry(), self._data
             )
+        if project := project_entry(
+            self._async_current_entries(include_ignore=False),
+            BackendType.LEAP,
+            description,
+        ):
+            return self._async_add_failover(project, description)
+        await self.async_set_unique_id(live_unique_id(description))
         self._abort_if_unique_id_configured(updates={CONF_HOST: self._data[CONF_HOST]})
         return self.async_create_entry(
             title=description.name or description.processor.name, data=self._data
+        )
+
+    def _async_add_failover(
+        self, entry: HomeworksQsxConfigEntry, description: SystemDescription
+    ) -> ConfigFlowResult:
+        """Keep the processor just reached as a failover of its project's entry, which reloads to use it (LP54).
+
+        Over LEAP with its own certificates (each processor has its own CA); over LIP its host. A processor offered
+        by zeroconf is `failover_added`; one set up by hand is the project's, `already_configured`.
+        """
+        failover = {
+            CONF_SERIAL: live_unique_id(description),
+            CONF_HOST: self._data[CONF_HOST],
+        }
+        if self._data[CONF_BACKEND] == BackendType.LEAP:
+            failover.update({field: self._data[field] for field in PEM_FIELDS})
+        LOGGER.debug(
+            "Processor %s is another processor of %s",
+            failover[CONF_SERIAL],
+            entry.title,
+        )
+        return self._async_update_reload_and_abort(
+            entry,
+            {CONF_FAILOVER: with_failover(entry, failover)},
+            reason="failover_added"
+            if self._failover_entry_id == entry.entry_id
+            else "already_configured",
         )
 
     # Processor over LIP
@@ -361,6 +465,13 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {CONF_BACKEND: BackendType.LIP.value, **user_input}
             description, failure = await async_test_live(self.hass, data)
             if description is not None:
+                if project := project_entry(
+                    self._async_current_entries(include_ignore=False),
+                    BackendType.LIP,
+                    description,
+                ):
+                    self._data = data
+                    return self._async_add_failover(project, description)
                 await self.async_set_unique_id(live_unique_id(description))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(

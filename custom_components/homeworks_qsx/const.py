@@ -44,6 +44,13 @@ CONF_LEAP_PROFILE: Final = "leap_profile"
 CONF_KEY_PEM: Final = "key_pem"
 CONF_CERT_PEM: Final = "cert_pem"
 CONF_CA_PEM: Final = "ca_pem"
+# Other processors of the entry's project to fail over to (LP54), in order: LEAP `{"serial", "host", "key_pem",
+# "cert_pem", "ca_pem"}` (each processor pairs on its own and has its own CA), or LIP `{"serial", "host"}`.
+CONF_FAILOVER: Final = "failover"
+# The serials of every processor of the entry's project, refreshed at each set-up: a zeroconf announcement of
+# another processor of the project is recognised even while the entry is not loaded.
+CONF_PROJECT_PROCESSORS: Final = "project_processors"
+CONF_SERIAL: Final = "serial"
 # Config flow only: the user has certificates already (from an emulator's `issue-cert`), no pairing.
 CONF_HAVE_CERTIFICATES: Final = "have_certificates"
 

@@ -21,7 +21,9 @@ from .const import (
     CONF_CA_PEM,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
+    CONF_FAILOVER,
     CONF_KEY_PEM,
+    CONF_SERIAL,
     CONF_ZONE_WATTS,
     DOMAIN,
 )
@@ -31,6 +33,7 @@ from .qsx import (
     DeviceKind,
     DeviceState,
     OutputDescription,
+    ProcessorDescription,
     QsxBackend,
     ZoneDescription,
 )
@@ -112,6 +115,38 @@ def _device(device: DeviceDescription) -> dict[str, Any]:
     }
 
 
+def _processors(entry: HomeworksQsxConfigEntry) -> dict[str, Any]:
+    """Return which processor of the project is in use, the entry's own, and those it may fail over to (LP54)."""
+    runtime = entry.runtime_data
+    description = runtime.backend.description
+    return {
+        "entry": runtime.processor_serial,
+        "in_use": description.processor.serial,
+        "project": [processor.serial for processor in description.processors],
+        "failover": [
+            failover.get(CONF_SERIAL) for failover in entry.data.get(CONF_FAILOVER, ())
+        ],
+    }
+
+
+def _other_processor(
+    entry: HomeworksQsxConfigEntry, processor: ProcessorDescription
+) -> dict[str, Any]:
+    """Return what concerns another processor of the project: itself, its links, how many devices it drives."""
+    backend = entry.runtime_data.backend
+    description = backend.description
+    return {
+        "processor": {**asdict(processor), "model": processor.model.value},
+        "links": [
+            {"number": link.number, "link_type": link.link_type.value}
+            for link in description.links_of(processor.serial)
+        ],
+        "devices": len(description.devices_of(processor.serial)),
+        "processors": _processors(entry),
+        "connected": backend.connected,
+    }
+
+
 def _connection(entry: HomeworksQsxConfigEntry) -> dict[str, Any]:
     """Return the entry (redacted), the link to the processor and the servers' counters."""
     runtime = entry.runtime_data
@@ -123,6 +158,7 @@ def _connection(entry: HomeworksQsxConfigEntry) -> dict[str, Any]:
             "options": dict(entry.options),
         },
         "connected": backend.connected,
+        "processors": _processors(entry),
         "supports_simulation": backend.supports_simulation,
         "capabilities": sorted(backend.capabilities),
         "connection": async_redact_data(dict(backend.diagnostics()), TO_REDACT),
@@ -228,7 +264,11 @@ async def async_get_device_diagnostics(
             "loads": entry.options.get(CONF_ZONE_WATTS, {}).get(unit.serial, {}),
             "connected": backend.connected,
         }
-    if description.processor.serial not in serials:
+    runtime = entry.runtime_data
+    if runtime.processor_serial not in serials:
+        for processor in description.processors:
+            if processor.serial in serials:
+                return _other_processor(entry, processor)
         # A device the system no longer has (a module removed while Home Assistant was stopped).
         return {"in_system": False}
     system = description_to_dict(description)

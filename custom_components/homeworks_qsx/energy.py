@@ -200,7 +200,7 @@ def async_remove_sensors_without_load(
                     f"{module.serial}_{d.key}" for d in ZONE_DESCRIPTIONS[number]
                 ]
     if not any_known:
-        unique_ids.append(f"{description.processor.serial}_{SYSTEM_POWER.key}")
+        unique_ids.append(f"{runtime.processor_serial}_{SYSTEM_POWER.key}")
     for unique_id in unique_ids:
         if entity_id := registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id):
             registry.async_remove(entity_id)

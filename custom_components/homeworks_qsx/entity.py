@@ -76,7 +76,8 @@ _UNAVAILABLE: Final = _Unavailable()
 class _SharedDeviceInfo:
     """The device descriptions of one entry's entities: thousands of entities share a few hundred devices."""
 
-    processor: DeviceInfo | None = None
+    # Per processor serial, the identity of that processor's device.
+    processors: dict[str, DeviceInfo] = field(default_factory=dict)
     # Per device serial, the description the device info was made from: a changed one gets a new one.
     devices: dict[str, tuple[DeviceDescription, DeviceInfo]] = field(
         default_factory=dict
@@ -106,7 +107,7 @@ def _device_info_of(
         shared = made[device.serial] = (
             device,
             device_info(
-                runtime.processor_device_id,
+                runtime.processor_device_id_of(device),
                 device,
                 link_address=Capability.LINK_ADDRESS in runtime.backend.capabilities,
             ),
@@ -115,12 +116,18 @@ def _device_info_of(
 
 
 def processor_device_info(
-    entry: HomeworksQsxConfigEntry, processor: ProcessorDescription
+    entry: HomeworksQsxConfigEntry,
+    serial: str,
+    processor: ProcessorDescription | None,
 ) -> DeviceInfo:
-    """Describe the processor device of a config entry.
+    """Describe the entry's own processor, its hub device, identified by `serial` whichever processor is in use.
 
-    Built whole: since Home Assistant 2026.11 a device info is no dict, and keys cannot be deleted from it.
+    `processor` is what the project says of it; None while the entry runs on a processor of its project that does
+    not name it (the device keeps what it was given before). Built whole: since Home Assistant 2026.11 a device
+    info is no dict, and keys cannot be deleted from it.
     """
+    if processor is None:
+        return DeviceInfo(identifiers={(DOMAIN, serial)}, name=entry.title)
     configuration_url = None
     if entry.data.get(CONF_BACKEND) == BackendType.LIP:
         port = entry.data[CONF_HTTP_PORT]
@@ -129,7 +136,7 @@ def processor_device_info(
             f"http://{host}/" if port == 80 else f"http://{host}:{port}/"
         )
     return DeviceInfo(
-        identifiers={(DOMAIN, processor.serial)},
+        identifiers={(DOMAIN, serial)},
         connections={(CONNECTION_NETWORK_MAC, processor.mac)}
         if processor.mac
         else set(),
@@ -138,6 +145,22 @@ def processor_device_info(
         model=PROCESSOR_MODEL_NAME,
         model_id=processor.model.value,
         name=entry.title,
+        serial_number=processor.serial,
+        sw_version=processor.firmware,
+    )
+
+
+def other_processor_device_info(processor: ProcessorDescription) -> DeviceInfo:
+    """Describe another processor of the entry's project (P4, LP52): a device of its own, named as the project names it."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, processor.serial)},
+        connections={(CONNECTION_NETWORK_MAC, processor.mac)}
+        if processor.mac
+        else set(),
+        manufacturer=MANUFACTURER,
+        model=PROCESSOR_MODEL_NAME,
+        model_id=processor.model.value,
+        name=processor.name,
         serial_number=processor.serial,
         sw_version=processor.firmware,
     )
@@ -409,21 +432,21 @@ class HomeworksQsxOutputEntity(HomeworksQsxDeviceEntity):
 
 
 class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
-    """An entity of the processor."""
+    """An entity of a processor: the entry's own unless another processor's serial is given."""
 
     def __init__(
         self,
         runtime: HomeworksQsxRuntime,
         description: EntityDescription,
+        processor_serial: str | None = None,
     ) -> None:
-        """Attach the entity to the processor device."""
-        super().__init__(runtime, runtime.processor_serial, description)
-        shared = _shared_device_info(runtime)
-        if shared.processor is None:
-            shared.processor = DeviceInfo(
-                identifiers={(DOMAIN, runtime.processor_serial)}
-            )
-        self._attr_device_info = shared.processor
+        """Attach the entity to the processor's device."""
+        serial = processor_serial or runtime.processor_serial
+        super().__init__(runtime, serial, description)
+        shared = _shared_device_info(runtime).processors
+        if serial not in shared:
+            shared[serial] = DeviceInfo(identifiers={(DOMAIN, serial)})
+        self._attr_device_info = shared[serial]
 
     @callback
     @override

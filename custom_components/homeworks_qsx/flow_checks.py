@@ -6,7 +6,7 @@ An emulated system's description, the ports it is served on, a live connection (
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from .backends import (
 from .const import (
     CONF_BACKEND,
     CONF_DESCRIPTION_PATH,
+    CONF_FAILOVER,
     CONF_HTTP_PORT,
     CONF_LEAP_PORT,
     CONF_LINK_1_MODULES,
@@ -34,6 +35,8 @@ from .const import (
     CONF_MODULES_PER_LINK,
     CONF_PAIRING_PORT,
     CONF_PROCESSOR_SERIAL,
+    CONF_PROJECT_PROCESSORS,
+    CONF_SERIAL,
     CONF_SERVE,
     DEFAULT_NAME,
     LOGGER,
@@ -210,6 +213,71 @@ def pairing_error(error: PairingError) -> FlowFailure:
 def live_unique_id(description: SystemDescription) -> str:
     """Identify a live system by its processor's serial number, else by its project GUID."""
     return description.processor.serial or description.guid
+
+
+def project_entry(
+    entries: Iterable[HomeworksQsxConfigEntry],
+    backend: BackendType,
+    description: SystemDescription,
+) -> HomeworksQsxConfigEntry | None:
+    """Return the entry of the project `description`'s processor belongs to, if it is another processor (LP54).
+
+    An entry of the same backend whose own processor the project lists among the others (by serial), or whose
+    project (as noted at its last set-up) holds this processor; None for the entry's own processor, or for a
+    processor of no configured project.
+    """
+    serial = live_unique_id(description)
+    others = {p.serial for p in description.other_processors if p.serial}
+    for entry in entries:
+        if entry.data.get(CONF_BACKEND) != backend or entry.unique_id == serial:
+            continue
+        if entry.unique_id in others or serial in entry.data.get(
+            CONF_PROJECT_PROCESSORS, ()
+        ):
+            return entry
+    return None
+
+
+def announced_project_entry(
+    entries: Iterable[HomeworksQsxConfigEntry], serial: str
+) -> HomeworksQsxConfigEntry | None:
+    """Return the LEAP entry whose project holds the announced processor as another processor (LP22, LP54)."""
+    return next(
+        (
+            entry
+            for entry in entries
+            if entry.data.get(CONF_BACKEND) == BackendType.LEAP
+            and entry.unique_id != serial
+            and serial in entry.data.get(CONF_PROJECT_PROCESSORS, ())
+        ),
+        None,
+    )
+
+
+def with_failover(
+    entry: HomeworksQsxConfigEntry, failover: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Return the entry's failover processors with `failover` added, or in place of the one with its serial."""
+    kept = [
+        dict(known)
+        for known in entry.data.get(CONF_FAILOVER, ())
+        if known[CONF_SERIAL] != failover[CONF_SERIAL]
+    ]
+    return [*kept, dict(failover)]
+
+
+def known_failover(
+    entry: HomeworksQsxConfigEntry, serial: str
+) -> Mapping[str, str] | None:
+    """Return the entry's failover processor with this serial, if it has one."""
+    return next(
+        (
+            known
+            for known in entry.data.get(CONF_FAILOVER, ())
+            if known[CONF_SERIAL] == serial
+        ),
+        None,
+    )
 
 
 def announced_serial(sernum: Any, hostname: str) -> str | None:

@@ -8,7 +8,7 @@ live processor refuses the stored credentials), then hands the change to its rou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -23,6 +23,7 @@ from .const import (
     ATTR_BUTTON,
     ATTR_DEVICE_ID,
     ATTR_SERIAL,
+    CONF_FAILOVER,
     DOMAIN,
     EVENT_KEYPAD_BUTTON,
     LOGGER,
@@ -39,6 +40,8 @@ from .qsx import (
     Event,
     EventKind,
     QsxBackend,
+    SystemDescription,
+    UnknownObjectError,
     Unsubscribe,
 )
 from .qsx.leap import LeapCredentials
@@ -49,6 +52,20 @@ type EntitiesOf = Callable[[DeviceDescription], Iterable[Entity]]
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxRuntime]
 
 
+def hub_serial(entry: ConfigEntry[Any], description: SystemDescription) -> str:
+    """Return the serial of the entry's own processor, the one its hub device stands for (LP54).
+
+    The processor whose serial is the entry's unique id; while the entry runs on a failover processor that does
+    not name it, still the entry's unique id; else (an entry whose unique id is no serial) the first processor.
+    """
+    serials = {processor.serial for processor in description.processors}
+    if entry.unique_id and (
+        entry.unique_id in serials or entry.data.get(CONF_FAILOVER)
+    ):
+        return entry.unique_id
+    return description.processor.serial
+
+
 class HomeworksQsxRuntime:
     """Everything a loaded config entry runs, from set-up to unload."""
 
@@ -57,7 +74,7 @@ class HomeworksQsxRuntime:
         hass: HomeAssistant,
         entry: HomeworksQsxConfigEntry,
         backend: QsxBackend,
-        processor_device_id: str,
+        processor_device_ids: Mapping[str, str],
         *,
         servers: EmulatorServers | None = None,
         store: Store[dict[str, Any]] | None = None,
@@ -69,7 +86,8 @@ class HomeworksQsxRuntime:
             hass: Home Assistant.
             entry: the config entry.
             backend: the started backend.
-            processor_device_id: device registry id of the processor (devices are attached to it).
+            processor_device_ids: per processor serial, the device registry id of that processor (each device is
+                attached to its own processor's device); the entry's own processor among them.
             servers: the servers of an emulated system served on the network.
             store: where an emulated system's state is kept; None for a live processor.
             leap_credentials: an emulated system's LEAP CA, kept in `store` with its state (LP4).
@@ -78,7 +96,7 @@ class HomeworksQsxRuntime:
         self.hass = hass
         self.entry = entry
         self.backend = backend
-        self.processor_device_id = processor_device_id
+        self.processor_device_ids = processor_device_ids
         self.servers = servers
         self.store = store
         self.leap_credentials = leap_credentials
@@ -96,8 +114,25 @@ class HomeworksQsxRuntime:
 
     @property
     def processor_serial(self) -> str:
-        """Serial number of the processor (identifies its device)."""
-        return self.backend.description.processor.serial
+        """Serial number of the entry's own processor (identifies its hub device, whichever processor is in use)."""
+        return hub_serial(self.entry, self.backend.description)
+
+    @property
+    def processor_device_id(self) -> str:
+        """Device registry id of the entry's own processor (the hub device)."""
+        return self.processor_device_ids[self.processor_serial]
+
+    def processor_device_id_of(self, device: DeviceDescription) -> str:
+        """Device registry id of the processor whose link `device` is on (the hub where it is not known)."""
+        try:
+            serial = self.backend.description.processor_of(device).serial
+        except UnknownObjectError:
+            return self.processor_device_id
+        return self.processor_device_ids.get(serial, self.processor_device_id)
+
+    def processor_serials(self) -> frozenset[str]:
+        """Return the serials of the processors that have a device: the entry's own, and every other the project names."""
+        return frozenset(self.processor_device_ids)
 
     @callback
     def async_start(self) -> None:
@@ -300,7 +335,7 @@ class HomeworksQsxRuntime:
         """Remove the Home Assistant devices of devices that are no longer part of the system."""
         registry = dr.async_get(self.hass)
         description = self.backend.description
-        known = {self.processor_serial} | {
+        known = self.processor_serials() | {
             device.serial for device in description.devices
         }
         for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):

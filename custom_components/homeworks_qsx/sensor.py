@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -53,7 +53,8 @@ class HomeworksQsxLinkSensorEntityDescription(SensorEntityDescription):
     """Describes how much of a processor link's capacity is used (P3, M2)."""
 
     link: int
-    value_fn: Callable[[SystemDescription, int], int]
+    # The description, the processor's serial and the link's number.
+    value_fn: Callable[[SystemDescription, str, int], int]
     limit_fn: Callable[[tuple[int, int]], int]
 
 
@@ -108,15 +109,24 @@ DEVICE_DESCRIPTIONS: tuple[HomeworksQsxSensorEntityDescription, ...] = (
 )
 
 
-def _devices_on_link(description: SystemDescription, link: int) -> int:
+def _link_devices(
+    description: SystemDescription, processor: str, link: int
+) -> Iterator[DeviceDescription]:
+    """Return the devices on one processor's link (link numbers are per processor, P3)."""
+    return (
+        device for device in description.devices_of(processor) if device.link == link
+    )
+
+
+def _devices_on_link(description: SystemDescription, processor: str, link: int) -> int:
     """Count every device on the link: modules, dimmers, shades, keypads alike (P3)."""
-    return sum(1 for device in description.devices if device.link == link)
+    return sum(1 for _ in _link_devices(description, processor, link))
 
 
-def _zones_on_link(description: SystemDescription, link: int) -> int:
+def _zones_on_link(description: SystemDescription, processor: str, link: int) -> int:
     """Count the zones of the link's devices: a module's four (M2), a dimmer's, a shade's one (P3)."""
     return sum(
-        len(device.zones) for device in description.devices if device.link == link
+        len(device.zones) for device in _link_devices(description, processor, link)
     )
 
 
@@ -178,10 +188,14 @@ def _device_entities(
 
 
 def _processor_entities(runtime: HomeworksQsxRuntime) -> list[SensorEntity]:
+    """Each processor's link sensors on its own device (the entry's own processor first), then the system's power."""
+    system = runtime.backend.description
     return [
         *(
-            HomeworksQsxLinkSensor(runtime, description)
-            for link in runtime.backend.description.links
+            HomeworksQsxLinkSensor(runtime, description, processor.serial)
+            for processor in system.processors
+            if processor.serial in runtime.processor_serials()
+            for link in system.links_of(processor.serial)
             for description in link_descriptions(link.number)
         ),
         *system_energy_entities(runtime),
@@ -230,7 +244,7 @@ class HomeworksQsxLinkSensor(HomeworksQsxProcessorEntity, SensorEntity):
     def native_value(self) -> int:
         """How many are used."""
         return self.entity_description.value_fn(
-            self.runtime.backend.description, self.entity_description.link
+            self.runtime.backend.description, self.serial, self.entity_description.link
         )
 
     @property
@@ -243,11 +257,13 @@ class HomeworksQsxLinkSensor(HomeworksQsxProcessorEntity, SensorEntity):
         description = self.runtime.backend.description
         link = next(
             link
-            for link in description.links
+            for link in description.links_of(self.serial)
             if link.number == self.entity_description.link
         )
         return self.entity_description.limit_fn(
-            link_limits(description.processor.model, link.link_type)
+            link_limits(
+                description.processor_by_serial(self.serial).model, link.link_type
+            )
         )
 
     @override

@@ -260,7 +260,7 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[_Target]:
     for device_id in call.data[ATTR_DEVICE_ID]:
         device, loaded = _device_of_loaded_entry(hass, device_id, "unknown_device")
         serial = next(ident for domain, ident in device.identifiers if domain == DOMAIN)
-        if serial == loaded.runtime_data.processor_serial:
+        if serial in loaded.runtime_data.processor_serials():
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="not_a_module",
