@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from custom_components.homeworks_qsx.qsx.errors import InvalidDatabaseError
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
 
 ZONES = "".join(
@@ -37,20 +38,51 @@ def test_guid_text_stops_at_its_first_child() -> None:
     assert description.guid == "0123456789ab"
 
 
-def test_only_the_first_guid_project_name_and_processor_count() -> None:
-    """A second GUID, ProjectName or Processor, or one below the root, is not read."""
+def test_only_the_first_guid_and_project_name_count_every_processor_counts() -> None:
+    """A second GUID or ProjectName, or one below the root, is not read; every `Processor` of the root is (D8, P4)."""
     head = (
         "<ProjectName ProjectName='First'/><ProjectName ProjectName='Second'/>"
         "<GUID>first-guid-0001</GUID><GUID>second-guid-0002</GUID>"
-        "<Processor SerialNumber='0000AAAA'><Links><Link Number='1' LinkType='qs'/></Links></Processor>"
-        "<Processor SerialNumber='0000BBBB'/>"
-        "<Other><ProjectName ProjectName='Deep'/><GUID>deep</GUID></Other>"
+        "<Processor SerialNumber='0000AAAA'><Links><Link Number='1' LinkType='qs'/></Links>"
+        "<Links><Link Number='2'/></Links></Processor>"
+        "<Processor SerialNumber='0000bbbb' IntegrationID='2'/>"
+        "<Other><ProjectName ProjectName='Deep'/><GUID>deep</GUID>"
+        "<Processor SerialNumber='0000CCCC' IntegrationID='3'/></Other>"
     )
     description = parse_dbxml(_project(head, ROOM))
     assert description.name == "First"
     assert description.guid == "first-guid-0001"
     assert description.processor.serial == "0000AAAA"
-    assert [link.number for link in description.links] == [1]
+    assert [p.serial for p in description.other_processors] == ["0000BBBB"]
+    # The first processor's one link, then the second's (it lists none: every link of its model).
+    assert [(link.number, link.processor) for link in description.links] == [
+        (1, None),
+        (1, "0000BBBB"),
+        (2, "0000BBBB"),
+    ]
+
+
+def test_processors_that_repeat_a_serial_or_an_id_are_refused() -> None:
+    """P4, L3: one id space and unique serials across the processors of a project."""
+    same_serial = "<Processor SerialNumber='0000AAAA'/><Processor SerialNumber='0000aaaa' IntegrationID='2'/>"
+    with pytest.raises(InvalidDatabaseError, match="processor serial"):
+        parse_dbxml(_project(same_serial, ROOM))
+    same_id = "<Processor SerialNumber='0000AAAA'/><Processor SerialNumber='0000BBBB'/>"
+    with pytest.raises(
+        InvalidDatabaseError, match="Duplicate device integration ids: \\[1\\]"
+    ):
+        parse_dbxml(_project(same_id, ROOM))
+
+
+def test_a_device_on_an_unknown_processor_is_refused() -> None:
+    """D8: a device names the processor whose link it is on; a serial the database does not list is an error."""
+    device = DEVICE.replace("<Device ", "<Device Processor='0000FFFF' ")
+    with pytest.raises(InvalidDatabaseError, match="0000FFFF"):
+        parse_dbxml(
+            _project(
+                area=f"<Outputs>{ZONES}{CCO}</Outputs>{GROUPS.replace(DEVICE, device)}"
+            )
+        )
 
 
 def test_links_count_only_under_the_processor() -> None:

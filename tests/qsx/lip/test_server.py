@@ -485,12 +485,16 @@ async def test_http_port_conflict(emulator: Emulator, server: LipServer) -> None
         ({"username": USER, "password": ""}, "user name and a password"),
         ({"username": "", "password": PASSWORD}, "user name and a password"),
         ({"username": USER, "password": PASSWORD, "reply_delay": -1}, "negative"),
+        (
+            {"username": USER, "password": PASSWORD, "this_processor": "0000FFFF"},
+            "cannot serve 0000FFFF",
+        ),
     ],
 )
 def test_refuses_to_start_without_credentials(
     emulator: Emulator, kwargs: dict[str, Any], message: str
 ) -> None:
-    """P7: credentials are required; an empty password is refused."""
+    """P7: credentials are required; an empty password is refused; a server is a processor of the project (P4)."""
     with pytest.raises(ValueError, match=message):
         LipServer(emulator, **kwargs)
 
@@ -500,6 +504,8 @@ def test_defaults_listen_on_loopback(emulator: Emulator) -> None:
     server = LipServer(emulator, username=USER, password=PASSWORD)
     assert (server.host, server.port, server.http_port) == ("127.0.0.1", 23, 80)
     assert server.diagnostics() == {
+        "processor": emulator.description.processor.serial,
+        "on_network": True,
         "host": "127.0.0.1",
         "lip_port": 23,
         "http_port": 80,

@@ -76,6 +76,8 @@ EMULATOR_WORDS: Final = {
     Fault.PROGRAM: ("PROGRAM", "ON", "OFF"),
 }
 EMULATOR_TEMPERATURE: Final = "TEMP"
+# LP53: `#EMULATOR,<processor>,NETWORK,<UP|DOWN|1|0>` puts a processor of the project on the network or cuts it off.
+EMULATOR_NETWORK: Final = ("NETWORK", "UP", "DOWN")
 # H8: a person at the house. `#EMULATOR,<sensor>,OCCUPANCY,<OCCUPIED|VACANT|1|0|3|4>` (a person enters or leaves
 # the sensor's area), `#EMULATOR,<keypad>,<gesture>,<button>` (a press at the keypad), `#EMULATOR,<device>,LEVEL,
 # <0-100>` (a shade moved by hand, a dimmed zone set at its control).

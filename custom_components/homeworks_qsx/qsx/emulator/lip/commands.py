@@ -45,6 +45,7 @@ from ...lip.protocol import (
     EMULATOR_FALSE,
     EMULATOR_GESTURES,
     EMULATOR_LEVEL,
+    EMULATOR_NETWORK,
     EMULATOR_OCCUPANCY,
     EMULATOR_TEMPERATURE,
     EMULATOR_TRUE,
@@ -68,7 +69,12 @@ from ...lip.protocol import (
     parse_duration,
     parse_int,
 )
-from ...model import DeviceDescription, DeviceKind, ZoneDescription
+from ...model import (
+    DeviceDescription,
+    DeviceKind,
+    ProcessorDescription,
+    ZoneDescription,
+)
 from .. import Emulator
 from .dbxml_build import area_index, device_type
 
@@ -151,6 +157,9 @@ _EMULATOR_WORDS: Final = {
     word: (fault, _emulator_values(fault, yes, no))
     for fault, (word, yes, no) in EMULATOR_WORDS.items()
 }
+_NETWORK_VALUES: Final = _emulator_values(
+    Fault.PROCESSOR, EMULATOR_NETWORK[1], EMULATOR_NETWORK[2]
+)
 # `?HELP` lists every command and every value `#EMULATOR` accepts, from the tables that define them.
 _OCCUPANCY_VALUES: Final = {
     EMULATOR_OCCUPANCY[1]: True,
@@ -173,6 +182,7 @@ HELP_LINES: Final = (
     f"#EMULATOR,<keypad>,<{'|'.join(EMULATOR_GESTURES)}>,<button>",
     f"#EMULATOR,<occupancy sensor>,{EMULATOR_OCCUPANCY[0]},<{'|'.join(_OCCUPANCY_VALUES)}>",
     f"#EMULATOR,<shade or dimming module>,{EMULATOR_LEVEL},<0-100>[,<output>]",
+    f"#EMULATOR,<processor>,{EMULATOR_NETWORK[0]},<{'|'.join(_NETWORK_VALUES)}>",
 )
 
 
@@ -189,6 +199,8 @@ class CommandProcessor:
     Args:
         emulator: the emulated system.
         schedule: run a callback after a delay (`#OUTPUT` with a delay); returns a handle to cancel it.
+        this_processor: the serial of the processor whose session runs the commands (its firmware answers
+            `?SYSTEM,8`); None: the project's first. Every processor answers for the whole project (LP53).
 
     Delayed changes: each output keeps at most one pending change, as a processor does. A later command to
     the same output (delayed or not) replaces it, so their number is bounded by the number of outputs. A
@@ -201,9 +213,19 @@ class CommandProcessor:
         self,
         emulator: Emulator,
         schedule: Callable[[float, Callable[[], None]], TimerHandle],
+        *,
+        this_processor: str | None = None,
     ) -> None:
-        """Serve `emulator`; delayed commands go through `schedule`."""
+        """Serve `emulator`; delayed commands go through `schedule`.
+
+        `UnknownObjectError` when `this_processor` is not a processor of the project.
+        """
         self._emulator = emulator
+        self.this_processor = (
+            emulator.description.processor_by_serial(this_processor).serial
+            if this_processor is not None
+            else emulator.description.processor.serial
+        )
         self._schedule = schedule
         self._pending: dict[int, TimerHandle] = {}  # delayed change per output id
         self._handlers: dict[
@@ -620,7 +642,8 @@ class CommandProcessor:
         if action == 10:
             return Result([f"~SYSTEM,{description.database_date}"])
         if action == 8:
-            return Result([f"~SYSTEM,8,{description.processor.firmware}"])
+            firmware = description.processor_by_serial(self.this_processor).firmware
+            return Result([f"~SYSTEM,8,{firmware}"])
         if action not in (1, 2):
             raise LipError(
                 ErrorCode.INVALID_ACTION, f"?SYSTEM,{action} is not supported"
@@ -648,11 +671,20 @@ class CommandProcessor:
                 )
             if action == 1:
                 serial = _hex_serial(message.fields[1])
-                return Result(
-                    [
-                        f"~INTEGRATIONID,1,{serial},{self._emulator.device_integration_id(serial)}"
-                    ]
+                processor = next(
+                    (
+                        p
+                        for p in self._emulator.description.processors
+                        if p.serial == serial
+                    ),
+                    None,
                 )
+                found = (
+                    processor.integration_id
+                    if processor is not None
+                    else self._emulator.device_integration_id(serial)
+                )
+                return Result([f"~INTEGRATIONID,1,{serial},{found}"])
         except UnknownObjectError:
             raise LipError(
                 ErrorCode.OBJECT_NOT_FOUND, f"nothing is {message.fields[1]}"
@@ -665,14 +697,14 @@ class CommandProcessor:
         _count(message, 1)
         field_ = message.fields[0]
         description = self._emulator.description
-        processor = description.processor
         serial: str | None = None
         if (
             field_.isdigit()
         ):  # an integration id first, a serial written in decimal digits second
             integration_id = int(field_)
-            if integration_id == processor.integration_id:
-                serial = processor.serial
+            found = self._processor_with_id(integration_id)
+            if found is not None:
+                serial = found.serial
             else:
                 serial = next(
                     (
@@ -690,7 +722,10 @@ class CommandProcessor:
                 raise LipError(
                     ErrorCode.OBJECT_NOT_FOUND, f"no device {field_}"
                 ) from None
-        if serial == processor.serial:
+        processor = next(
+            (p for p in description.processors if p.serial == serial), None
+        )
+        if processor is not None:
             integration_id, family, product, code = (
                 processor.integration_id,
                 PROCESSOR_FAMILY,
@@ -748,10 +783,35 @@ class CommandProcessor:
 
     # EMULATOR.
 
+    def _processor_with_id(self, integration_id: int) -> ProcessorDescription | None:
+        return next(
+            (
+                processor
+                for processor in self._emulator.description.processors
+                if processor.integration_id == integration_id
+            ),
+            None,
+        )
+
     def _execute_emulator(self, message: Message, _: set[int]) -> Result:
         _count(message, 3, 4)
-        module = self._device(message.fields[0])
         what, value = message.fields[1], message.fields[2]
+        processor = self._processor_with_id(parse_int(message.fields[0]))
+        if processor is not None or what == EMULATOR_NETWORK[0]:
+            _count(message, 3)
+            if processor is None or what != EMULATOR_NETWORK[0]:
+                raise LipError(
+                    ErrorCode.INVALID_ACTION,
+                    f"only a processor takes {EMULATOR_NETWORK[0]}, and it takes nothing else",
+                )
+            # LP53: cut off, its devices are unreachable from the others; its own sessions end.
+            self._emulator.simulate(
+                processor.serial,
+                Fault.PROCESSOR,
+                _emulator_value(_NETWORK_VALUES, value),
+            )
+            return Result()
+        module = self._device(message.fields[0])
         if what == EMULATOR_LEVEL:
             output = parse_int(message.fields[3]) if len(message.fields) == 4 else 1
             return self._emulate_manual_level(module, value, output)

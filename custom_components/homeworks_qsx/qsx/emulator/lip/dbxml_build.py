@@ -28,6 +28,7 @@ from ...model import (
     ControlType,
     DeviceDescription,
     DeviceKind,
+    ProcessorDescription,
     SystemDescription,
     ZoneDescription,
 )
@@ -55,8 +56,8 @@ def _sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
 
 
 def room_of(description: SystemDescription, device: DeviceDescription) -> str:
-    """Return the room a device is listed in: its area, or the processor's name for one without (H9, D1)."""
-    return device.area or description.processor.name
+    """Return the room a device is listed in: its area, or its processor's name for one without (H9, D1)."""
+    return device.area or description.processor_of(device).name
 
 
 def listed_devices(description: SystemDescription) -> Iterator[DeviceDescription]:
@@ -73,7 +74,7 @@ def _areas(description: SystemDescription) -> dict[str, list[DeviceDescription]]
 
 
 def _all_integration_ids(description: SystemDescription) -> Iterator[int]:
-    yield description.processor.integration_id
+    yield from (processor.integration_id for processor in description.processors)
     for device in description.devices:
         yield device.integration_id
         yield from (output.integration_id for output in device.outputs)
@@ -120,25 +121,8 @@ def build_dbxml(description: SystemDescription) -> bytes:
     _sub(root, "ProjectName", ProjectName=description.name)
     ET.SubElement(root, "GUID").text = description.guid
     ET.SubElement(root, "ProductType").text = PRODUCT_TYPE_HOMEWORKS_QS
-    processor = description.processor
-    processor_xml = _sub(
-        root,
-        "Processor",
-        Name=processor.name,
-        IntegrationID=str(processor.integration_id),
-        SerialNumber=processor.serial,
-        Model=processor.model.value,
-        Firmware=processor.firmware,
-        DatabaseDate=description.database_date,
-    )
-    links_xml = _sub(processor_xml, "Links")
-    for link in description.links:
-        link_xml = _sub(
-            links_xml, "Link", Number=str(link.number), LinkType=link.link_type.value
-        )
-        if link.cable_length_m is not None:
-            link_xml.set("CableLengthMeters", repr(link.cable_length_m))
-
+    for processor in description.processors:
+        _add_processor(root, description, processor)
     areas_xml = _sub(root, "Areas")
     project_area = _sub(
         areas_xml,
@@ -190,6 +174,29 @@ def build_dbxml(description: SystemDescription) -> bytes:
     return document
 
 
+def _add_processor(
+    root: ET.Element, description: SystemDescription, processor: ProcessorDescription
+) -> None:
+    """Add one processor of the project with the links it drives (ours: D8), the first processor first."""
+    processor_xml = _sub(
+        root,
+        "Processor",
+        Name=processor.name,
+        IntegrationID=str(processor.integration_id),
+        SerialNumber=processor.serial,
+        Model=processor.model.value,
+        Firmware=processor.firmware,
+        DatabaseDate=description.database_date,
+    )
+    links_xml = _sub(processor_xml, "Links")
+    for link in description.links_of(processor.serial):
+        link_xml = _sub(
+            links_xml, "Link", Number=str(link.number), LinkType=link.link_type.value
+        )
+        if link.cable_length_m is not None:
+            link_xml.set("CableLengthMeters", repr(link.cable_length_m))
+
+
 def _add_outputs(outputs_xml: ET.Element, module: DeviceDescription) -> None:
     for zone in module.zones:
         _sub(
@@ -234,6 +241,8 @@ def _add_device(devices_xml: ET.Element, module: DeviceDescription) -> None:
         attributes["CciGroup"] = module.cci_group
     if module.feed is not None:
         attributes["Feed"] = module.feed
+    if module.processor is not None:
+        attributes["Processor"] = module.processor
     device_xml = ET.SubElement(devices_xml, "Device", attributes)
     components_xml = _sub(device_xml, "Components")
 
@@ -330,6 +339,8 @@ def _add_house_device(
         attributes["LeapDeviceType"] = device.device_type
     if device.area != room:
         attributes["Area"] = device.area
+    if device.processor is not None:
+        attributes["Processor"] = device.processor
     device_xml = ET.SubElement(devices_xml, "Device", attributes)
     if device.kind is not DeviceKind.KEYPAD:
         return

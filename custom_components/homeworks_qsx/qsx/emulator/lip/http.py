@@ -44,6 +44,9 @@ class _HttpConnection(asyncio.Protocol):
     @override
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
+        if not self._server.on_network():
+            transport.abort()  # a processor off the network answers nothing (LP53)
+            return
         self._admission = self._server.limits.admit(transport.abort)
         if self._admission is None:
             self._server.on_refused()
@@ -88,6 +91,7 @@ class DatabaseServer:
         limits: the HTTP listener's share of the socket budget (connections and header deadline).
         reply_delay: seconds before each answer (emulates a network round trip).
         on_refused: called for each connection refused because the budget is spent.
+        on_network: whether the processor is on the network; while it is not, connections are closed at once.
 
     """
 
@@ -97,11 +101,13 @@ class DatabaseServer:
         limits: ListenerLimits,
         reply_delay: float,
         on_refused: Callable[[], None],
+        on_network: Callable[[], bool] = lambda: True,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         self.emulator = emulator
         self.limits = limits
         self.on_refused = on_refused
+        self.on_network = on_network
         # Admitted connections, by transport: a request's arrival ends its header deadline.
         self.admissions: dict[asyncio.BaseTransport | None, Admission] = {}
         self._reply_delay = reply_delay

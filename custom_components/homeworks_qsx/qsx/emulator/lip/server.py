@@ -29,7 +29,8 @@ import itertools
 import logging
 from typing import Any, Final
 
-from ...events import Event, Unsubscribe
+from ...errors import UnknownObjectError
+from ...events import Event, EventKind, Unsubscribe
 from ...lip.protocol import (
     ACTION_LED_STATE,
     BAD_LOGIN,
@@ -104,9 +105,12 @@ class LipServer:
         idle_eviction_after: seconds of silence after which a session gives its slot to a login at the cap.
         failed_login_delay: wait before the next attempt from an address is judged after one failed login;
             it doubles with each further failure.
+        this_processor: the serial of the processor this server is (P4, LP53); None: the project's first. Every
+            processor answers for the whole project; while this one is cut off the network (`Fault.PROCESSOR`)
+            its sessions end and new LIP and HTTP connections are closed at once.
 
     Raises:
-        ValueError: no user name or no password.
+        ValueError: no user name or no password, or `this_processor` is not a processor of the project.
 
     """
 
@@ -132,10 +136,19 @@ class LipServer:
         header_deadline: float = HANDSHAKE_DEADLINE,
         idle_eviction_after: float = IDLE_EVICTION_AFTER,
         failed_login_delay: float = FAILED_LOGIN_BASE_DELAY,
+        this_processor: str | None = None,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if not username or not password:
             raise ValueError("The LIP server needs a user name and a password")
+        try:
+            self._processor = CommandProcessor(
+                emulator, emulator.call_later, this_processor=this_processor
+            )
+        except UnknownObjectError as err:
+            raise ValueError(
+                f"The LIP server cannot serve {this_processor}: {err}"
+            ) from None
         if reply_delay < 0:
             raise ValueError("reply_delay cannot be negative")
         self.emulator = emulator
@@ -161,7 +174,7 @@ class LipServer:
         self._http_limits: ListenerLimits = self._budget.listener(
             "HTTP", max_pending=max_pending_requests, handshake_deadline=header_deadline
         )
-        self._processor = CommandProcessor(emulator, emulator.call_later)
+        self._on_network = True  # LP53: this processor is reachable
         self._server: asyncio.Server | None = None
         self._accepting = False
         self._http: DatabaseServer | None = None
@@ -198,6 +211,16 @@ class LipServer:
         return self._http_port
 
     @property
+    def this_processor(self) -> str:
+        """The serial of the processor this server is."""
+        return self._processor.this_processor
+
+    @property
+    def on_network(self) -> bool:
+        """Whether this processor is on the network (False while cut off, LP53)."""
+        return self._on_network
+
+    @property
     def budget(self) -> SocketBudget:
         """The open-socket budget of the listeners (share it with the emulator's other servers)."""
         return self._budget
@@ -212,6 +235,8 @@ class LipServer:
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the listening addresses, sessions and counters (no credentials)."""
         return {
+            "processor": self.this_processor,
+            "on_network": self._on_network,
             "host": self.host,
             "lip_port": self._port,
             "http_port": self._http_port,
@@ -239,7 +264,11 @@ class LipServer:
         http: DatabaseServer | None = None
         if self._http_port is not None:
             http = DatabaseServer(
-                self.emulator, self._http_limits, self._reply_delay, self._http_refused
+                self.emulator,
+                self._http_limits,
+                self._reply_delay,
+                self._http_refused,
+                lambda: self._on_network,
             )
             http_port = await http.start(self.host, self._http_port)
         self._accepting = True
@@ -323,6 +352,10 @@ class LipServer:
     # Reports.
 
     def _on_event(self, event: Event) -> None:
+        if event.kind is EventKind.PROCESSOR:
+            if event.serial == self.this_processor:
+                self._network_changed(bool(event.value))
+            return
         for kind, line, key in event_reports(self.emulator, event, self._processor):
             if self._active is not None and key is not None:
                 self._reported.add(key)  # the command changed it: reported already
@@ -335,6 +368,22 @@ class LipServer:
                 if session.monitors(kind) or answer:
                     session.send_line(line)
 
+    def _network_changed(self, on_network: bool) -> None:
+        """LP53: a processor cut off the network loses every session; it takes new ones once it is back."""
+        if on_network == self._on_network:
+            return
+        self._on_network = on_network
+        if on_network:
+            _LOGGER.info("LIP server of %s is back on the network", self.this_processor)
+            return
+        _LOGGER.info(
+            "LIP server of %s is cut off the network: %d sessions end",
+            self.this_processor,
+            len(self._sessions),
+        )
+        for session in list(self._sessions):
+            session.abort()
+
     # Sessions.
 
     def session_opened(self, transport: asyncio.Transport) -> LipSession | None:
@@ -344,8 +393,8 @@ class LipServer:
         are bounded apart, and each has the login deadline.
         """
         peer = peer_name(transport)
-        if not self._accepting:
-            transport.close()
+        if not self._accepting or not self._on_network:
+            transport.abort()  # stopping, or a processor off the network (LP53)
             return None
         loop = asyncio.get_running_loop()
         session = LipSession(

@@ -128,14 +128,29 @@ class _Groups:
     area: _Area
 
 
+@dataclass(slots=True, eq=False)
+class _ProcessorNode:
+    """A `<Processor>` of the root (ours, D8) and the `<Link>`s of its first `<Links>`."""
+
+    node: _Node
+    links: list[_Node] = field(default_factory=list)
+    links_open: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """The first `<Links>` of a processor, while it is open."""
+
+    processor: _ProcessorNode
+
+
 @dataclass(slots=True)
 class _Document:
     """What parsing keeps of a database, in document order."""
 
     project_name: str | None = None
     guid: str = ""
-    processor: _Node | None = None
-    links: list[_Node] = field(default_factory=list)
+    processors: list[_ProcessorNode] = field(default_factory=list)
     areas: list[_Area] = field(default_factory=list)
     devices: list[_DeviceNode] = field(
         default_factory=list
@@ -287,17 +302,23 @@ class _Reader:
         return "guid"
 
     def _processor(self, tag: str, attrib: dict[str, str]) -> object:
-        if len(self._stack) != 1 or self.document.processor is not None:
+        if len(self._stack) != 1:
             return None
-        self.document.processor = _Node(tag, attrib)
-        return "processor"
+        processor = _ProcessorNode(_Node(tag, attrib))
+        self.document.processors.append(processor)
+        return processor
 
     def _links(self, tag: str, attrib: dict[str, str]) -> object:
-        return "links" if self._parent() == "processor" else None
+        processor = self._parent()
+        if isinstance(processor, _ProcessorNode) and not processor.links_open:
+            processor.links_open = True
+            return _Links(processor)
+        return None
 
     def _link(self, tag: str, attrib: dict[str, str]) -> object:
-        if self._parent() == "links":
-            self.document.links.append(_Node(tag, attrib))
+        links = self._parent()
+        if isinstance(links, _Links):
+            links.processor.links.append(_Node(tag, attrib))
         return None
 
 
@@ -474,10 +495,20 @@ def _zones(raw: _RawDevice) -> list[ZoneDescription]:
     return zones
 
 
-def _address(raw: _RawDevice, used_addresses: dict[int, set[int]]) -> tuple[int, int]:
+type _UsedAddresses = dict[tuple[str | None, int], set[int]]
+
+
+def _processor_of(device: _Node) -> str | None:
+    """Return the serial of the processor whose link a device is on (ours, D8); None: the first."""
+    serial = device.get("Processor")
+    return serial.strip().upper() if serial else None
+
+
+def _address(raw: _RawDevice, used_addresses: _UsedAddresses) -> tuple[int, int]:
     device = raw.node
     link = _int(device, "Link", 1)
-    taken = used_addresses.setdefault(link, set())
+    # Link numbers are per processor (P3): each processor's link 1 is another wire.
+    taken = used_addresses.setdefault((_processor_of(device), link), set())
     if device.get("Address") is None:
         number = next(n for n in range(1, len(taken) + 2) if n not in taken)
     else:
@@ -486,7 +517,7 @@ def _address(raw: _RawDevice, used_addresses: dict[int, set[int]]) -> tuple[int,
     return link, number
 
 
-def _module(raw: _RawDevice, used_addresses: dict[int, set[int]]) -> DeviceDescription:
+def _module(raw: _RawDevice, used_addresses: _UsedAddresses) -> DeviceDescription:
     device = raw.node
     serial = (device.get("SerialNumber") or "").upper()
     if len(raw.zones) != ZONES_PER_MODULE or raw.cco is None:
@@ -585,9 +616,7 @@ def _indicators(node: _DeviceNode) -> tuple[IndicatorDescription, ...]:
     return tuple(leds[number] for number in sorted(leds))
 
 
-def _house_device(
-    raw: _RawDevice, used_addresses: dict[int, set[int]]
-) -> DeviceDescription:
+def _house_device(raw: _RawDevice, used_addresses: _UsedAddresses) -> DeviceDescription:
     """Rebuild a dimming module, shade, keypad or occupancy sensor (D4)."""
     node = raw.node
     integration_id = _int(node, "IntegrationID")
@@ -688,11 +717,45 @@ def _area_group(
     )
 
 
+def _processor(
+    found: _ProcessorNode, project_name: str
+) -> tuple[ProcessorDescription, tuple[LinkDescription, ...]]:
+    """Return a `<Processor>` (D8) and its links (every link of its model as a QS link when it lists none)."""
+    node = found.node
+    model = _enum(node, "Model", ProcessorModel, ProcessorModel.HQP7_2)
+    processor = ProcessorDescription(
+        serial=(node.get("SerialNumber") or UNKNOWN_SERIAL).strip().upper(),
+        model=model,
+        name=node.get("Name") or f"{project_name} processor",
+        firmware=node.get("Firmware") or _DEFAULT_PROCESSOR.firmware,
+        integration_id=_int(node, "IntegrationID", _DEFAULT_PROCESSOR.integration_id),
+    )
+    if not found.links:
+        return processor, tuple(
+            LinkDescription(number) for number in range(1, model.link_count + 1)
+        )
+    return processor, tuple(
+        LinkDescription(
+            _int(link, "Number"),
+            _enum(link, "LinkType", LinkType, LinkType.QS),
+            _optional_float(link, "CableLengthMeters"),
+        )
+        for link in found.links
+    )
+
+
+def _with_processor(
+    device: DeviceDescription, processor: str | None
+) -> DeviceDescription:
+    return device if processor is None else replace(device, processor=processor)
+
+
 def _check_unique(
-    devices: tuple[DeviceDescription, ...], processor: ProcessorDescription
+    devices: tuple[DeviceDescription, ...],
+    processors: tuple[ProcessorDescription, ...],
 ) -> None:
     ids = [
-        processor.integration_id,
+        *(processor.integration_id for processor in processors),
         *(
             device.integration_id
             for device in devices
@@ -750,53 +813,58 @@ def parse_database(data: bytes | str) -> LipDatabase:
         or "HomeWorks QSX"
     )
     guid = document.guid.strip()
-    processor_xml = document.processor or _Node("Processor", {})
-    model = _enum(processor_xml, "Model", ProcessorModel, ProcessorModel.HQP7_2)
-    processor = ProcessorDescription(
-        serial=(processor_xml.get("SerialNumber") or UNKNOWN_SERIAL).upper(),
-        model=model,
-        name=processor_xml.get("Name") or f"{name} processor",
-        firmware=processor_xml.get("Firmware") or _DEFAULT_PROCESSOR.firmware,
-        integration_id=_int(
-            processor_xml, "IntegrationID", _DEFAULT_PROCESSOR.integration_id
-        ),
+    # Without ours, one processor of unknown serial with every link of its model (a real processor's database).
+    processors = [
+        _processor(found, name)
+        for found in document.processors or [_ProcessorNode(_Node("Processor", {}))]
+    ]
+    processor = processors[0][0]
+    serials = [found.serial for found, _ in processors]
+    if len(set(serials)) != len(serials):
+        raise InvalidDatabaseError(f"Duplicate processor serial numbers: {serials}")
+    links = tuple(
+        replace(link, processor=None if index == 0 else found.serial)
+        for index, (found, own_links) in enumerate(processors)
+        for link in own_links
     )
-    if document.links:
-        links = tuple(
-            LinkDescription(
-                _int(link, "Number"),
-                _enum(link, "LinkType", LinkType, LinkType.QS),
-                _optional_float(link, "CableLengthMeters"),
-            )
-            for link in document.links
-        )
-    else:
-        links = tuple(
-            LinkDescription(number) for number in range(1, model.link_count + 1)
-        )
     # Addresses we were given are taken before any default is chosen.
-    used_addresses: dict[int, set[int]] = {}
+    used_addresses: _UsedAddresses = {}
     for device in document.devices:
+        owner = _processor_of(device)
+        if owner is not None and owner not in serials:
+            raise InvalidDatabaseError(
+                f"<Device> Processor={device.get('Processor')!r} is not a processor of the database"
+            )
         if device.get("Address") is not None:
-            used_addresses.setdefault(_int(device, "Link", 1), set()).add(
+            used_addresses.setdefault((owner, _int(device, "Link", 1)), set()).add(
                 _int(device, "Address")
             )
     raw_devices, leftover = _collect_devices(document)
     devices = [
-        _module(raw, used_addresses)
-        if raw.kind is DeviceKind.SWITCHING_MODULE
-        else _house_device(raw, used_addresses)
+        _with_processor(
+            _module(raw, used_addresses)
+            if raw.kind is DeviceKind.SWITCHING_MODULE
+            else _house_device(raw, used_addresses),
+            _processor_of(raw.node),
+        )
         for raw in raw_devices
     ]
     for index, outputs in leftover.items():
         group = _area_group(document.areas[index], index, outputs, processor)
         if group is not None:
             devices.append(group)
-    _check_unique(tuple(devices), processor)
+    others = tuple(found for found, _ in processors[1:])
+    _check_unique(tuple(devices), (processor, *others))
     description = SystemDescription(
-        name=name, guid=guid, processor=processor, links=links, devices=tuple(devices)
+        name=name,
+        guid=guid,
+        processor=processor,
+        links=links,
+        devices=tuple(devices),
+        other_processors=others,
     )
-    if database_date := processor_xml.get("DatabaseDate"):
+    first_node = document.processors[0].node if document.processors else None
+    if first_node is not None and (database_date := first_node.get("DatabaseDate")):
         description = replace(description, database_date=database_date)
     return LipDatabase(description, _occupancy_groups(document, description))
 
