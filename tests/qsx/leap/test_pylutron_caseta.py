@@ -1,6 +1,6 @@
 """pylutron-caseta 0.30.0 (what Home Assistant's lutron_caseta runs) against the emulator's LEAP server.
 
-Certificates are issued by the emulator's CA; both profiles (LP16) are served. The whole house's tests run the
+Certificates are issued by the emulator's CA; every listing (LP16, LP48) is served. The whole house's tests run the
 library's processor code path (LP37: its login order) against lights, covers, keypads with LEDs and occupancy.
 """
 
@@ -45,7 +45,7 @@ ZONE_NAMES = {
 }
 
 
-@pytest.fixture(params=[Profile.FULL, Profile.ANONYMOUS], ids=["full", "anonymous"])
+@pytest.fixture(params=list(Profile), ids=[profile.value for profile in Profile])
 async def profile_server(
     request: pytest.FixtureRequest,
     socket_enabled: None,
@@ -263,7 +263,7 @@ async def test_a_certificate_of_another_ca_cannot_log_in(
 # sees them through pylutron-caseta's processor code path.
 
 
-@pytest.fixture(params=[Profile.FULL, Profile.ANONYMOUS], ids=["full", "anonymous"])
+@pytest.fixture(params=list(Profile), ids=[profile.value for profile in Profile])
 async def house_emulator(
     request: pytest.FixtureRequest,
     socket_enabled: None,

@@ -1124,7 +1124,10 @@ def test_lp36_positions_beyond_the_id_space_are_not_listed(
 def test_lp47_lp48_link_nodes_expanded(
     description: SystemDescription, profile: Profile
 ) -> None:
-    """LP47, LP48: each link lists the processor and every device on it, its device as Parent in the LP16 form."""
+    """LP47, LP48, LP51: each link lists the processor and every device on it, its device as Parent (LP16 form).
+
+    In the addressed listing a module's link node is the only place that names its zones (`Parent.LocalZones`).
+    """
     tree = ResourceTree(description, profile)
     processor = tree.devices[tree.processor_id]
     for link in description.links:
@@ -1151,7 +1154,17 @@ def test_lp47_lp48_link_nodes_expanded(
             parent = tree.devices[int(node["Parent"]["href"].rsplit("/", 1)[1])]
             assert node["href"] == parent["LinkNodes"][0]["href"]
             assert node["LinkType"] == "QS"
-            assert node["Parent"].items() <= parent.items()
+            shown = dict(node["Parent"])
+            if profile is Profile.ADDRESSED and parent["DeviceType"] == "Unknown":
+                local = shown.pop("LocalZones")
+                assert "LocalZones" not in parent
+                assert [zone["href"] for zone in local] == [
+                    tree.zones[zone_id]["href"]
+                    for zone_id, target in tree.targets.items()
+                    if tree.device_serials[int(parent["href"].rsplit("/", 1)[1])]
+                    == target.serial
+                ]
+            assert shown.items() <= parent.items()
             # LP47: no link address in LEAP
             assert not {"Address", "LinkAddress"} & (set(node) | set(node["Parent"]))
         modules = [
@@ -1162,7 +1175,73 @@ def test_lp47_lp48_link_nodes_expanded(
         assert modules
         if profile is Profile.FULL:
             assert all("LocalZones" in m and "SerialNumber" in m for m in modules)
+        elif profile is Profile.ADDRESSED:
+            assert all(
+                {"LocalZones", "SerialNumber", "ModelNumber"} <= set(m) for m in modules
+            )
         else:
             assert not any(
                 {"LocalZones", "SerialNumber", "ModelNumber"} & set(m) for m in modules
             )
+
+
+async def test_lp48_lp51_the_addressed_listing_names_modules_but_not_their_zones(
+    socket_enabled: None, emulator: Emulator, credentials: LeapCredentials
+) -> None:
+    """LP48, LP50, LP51: addressed, a module is `Unknown` with its serial and model, its zones only in its link node."""
+    server = LeapServer(
+        emulator, credentials, "127.0.0.1", 0, profile=Profile.ADDRESSED
+    )
+    await server.start()
+    session = await LeapSession.open(
+        server.port, credentials.client_context(*credentials.issue_client())
+    )
+    try:
+        devices = (
+            await session.request("ReadRequest", "/device?where=IsThisDevice:false")
+        )["Body"]["Devices"]
+        modules = {
+            device["SerialNumber"]: device
+            for device in devices
+            if device["DeviceType"] == "Unknown"
+        }
+        described = {
+            int(device.serial, 16): device
+            for device in emulator.description.devices
+            if device.kind in (DeviceKind.SWITCHING_MODULE, DeviceKind.DIMMING_MODULE)
+        }
+        assert sorted(modules) == sorted(described)
+        for serial, module in modules.items():
+            assert (module["Name"], module["ModelNumber"]) == (
+                described[serial].name,
+                described[serial].model,
+            )
+            assert module["DeviceClass"] == {"HexadecimalEncoding": "0"}
+            assert "LocalZones" not in module
+            one = await session.request("ReadRequest", module["href"])
+            assert "LocalZones" not in one["Body"]["Device"]
+        [processor] = (
+            await session.request("ReadRequest", "/device?where=IsThisDevice:true")
+        )["Body"]["Devices"]
+        found: dict[int, list[str]] = {}
+        for link in processor["OwnedLinks"]:
+            nodes = (
+                await session.request(
+                    "ReadRequest", link["href"] + "/associatedlinknode/expanded"
+                )
+            )["Body"]["LinkNodesExpanded"]
+            for node in nodes:
+                parent = node["Parent"]
+                if parent["DeviceType"] == "Unknown":
+                    found[parent["SerialNumber"]] = [
+                        zone["href"] for zone in parent["LocalZones"]
+                    ]
+        assert sorted(found) == sorted(described)
+        for serial, zones in found.items():
+            assert len(zones) == len(described[serial].outputs)
+            for href in zones:
+                zone = (await session.request("ReadRequest", href))["Body"]["Zone"]
+                assert "Device" not in zone  # LP50: no capture shows it
+    finally:
+        await session.close()
+        await server.stop()

@@ -6,12 +6,16 @@ the emulator's state: the command line stores it in a companion file beside its 
 back through `from_dict()`. Keys are EC P-256; the CA's key only leaves this object through `to_dict()` (for that
 store) and is never logged.
 
+Each processor of a project has its own CA (LP53): a certificate paired with one processor opens only that
+processor's LEAP server. `load_or_create_project` and `project_credentials_to_dict`/`_from_dict` keep every
+processor's credentials in one store, read by serial.
+
 The server's TLS context loads the chain as a client's does (`client_tls.load_chain`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import contextlib
 from dataclasses import dataclass
 import datetime as dt
@@ -126,14 +130,15 @@ class LeapCredentials:
         return f"LeapCredentials(ca={self.ca_certificate.subject.rfc4514_string()!r})"
 
     @classmethod
-    def generate(cls) -> LeapCredentials:
-        """Create a new CA and a server certificate signed by it (LP4)."""
+    def generate(cls, processor: str | None = None) -> LeapCredentials:
+        """Create a new CA and a server certificate signed by it (LP4); `processor`'s serial names the CA (LP53)."""
         ca_key = _new_key()
         now = _now()
+        ca_name = CA_NAME if processor is None else f"{CA_NAME} {processor}"
         ca_cert = (
             x509.CertificateBuilder()
-            .subject_name(_name(CA_NAME))
-            .issuer_name(_name(CA_NAME))
+            .subject_name(_name(ca_name))
+            .issuer_name(_name(ca_name))
             .public_key(ca_key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - CLOCK_SKEW)
@@ -235,14 +240,7 @@ class LeapCredentials:
     def load_or_create(cls, path: Path) -> tuple[LeapCredentials, bool]:
         """Read the credentials in `path`, or create and save them there; returns them and whether they are new."""
         if path.exists():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as err:
-                raise ValueError(
-                    f"{path}: cannot read the LEAP credentials: {err}"
-                ) from None
-            if not isinstance(data, dict):
-                raise ValueError(f"{path}: the LEAP credentials are not an object")
+            data = _read_object(path)
             try:
                 return cls.from_dict(data), False
             except ValueError as err:
@@ -257,16 +255,7 @@ class LeapCredentials:
         `OSError` naming `path` and the cause when it cannot be written (a read-only or full folder); nothing is
         left behind then.
         """
-        temporary = path.with_name(path.name + ".tmp")
-        try:
-            write_private(temporary, json.dumps(self.to_dict(), indent=1))
-            temporary.replace(path)
-        except OSError as err:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
-            raise OSError(
-                f"{path}: cannot write the LEAP credentials: {err.strerror or describe_cause(err)}"
-            ) from None
+        _write_object(path, self.to_dict())
 
     # Certificates.
 
@@ -379,6 +368,98 @@ class LeapCredentials:
     def client_context(self, key_pem: str, cert_pem: str) -> ssl.SSLContext:
         """Return a client's TLS context with this key and certificate, trusting this CA (for tests and tools)."""
         return client_context(key_pem, cert_pem, self.ca_cert_pem)
+
+
+# Several processors (LP53): each has its own CA. One store holds them all: the first processor's as one processor's
+# store holds it (so a store written before a project had several processors loads unchanged), the others by serial
+# under `PROCESSORS_KEY`.
+PROCESSORS_KEY: Final = "processors"
+
+
+def project_credentials_to_dict(
+    credentials: Mapping[str, LeapCredentials], first: str
+) -> dict[str, Any]:
+    """Return every processor's credentials (serial → credentials) as one object; `first` is the first's serial."""
+    data = credentials[first].to_dict()
+    others = {
+        serial: item.to_dict()
+        for serial, item in credentials.items()
+        if serial != first
+    }
+    if others:
+        data[PROCESSORS_KEY] = others
+    return data
+
+
+def project_credentials_from_dict(
+    data: Mapping[str, Any], first: str
+) -> dict[str, LeapCredentials]:
+    """Read `project_credentials_to_dict` data (or one processor's `to_dict`, the first's); `ValueError` says why."""
+    credentials = {first: LeapCredentials.from_dict(data)}
+    others = data.get(PROCESSORS_KEY, {})
+    items = others.items() if isinstance(others, Mapping) else None
+    if items is None:
+        raise ValueError(f"LEAP credentials: {PROCESSORS_KEY} is not an object")
+    for serial, item in items:
+        try:
+            credentials[str(serial)] = LeapCredentials.from_dict(
+                item if isinstance(item, Mapping) else {}
+            )
+        except ValueError as err:
+            raise ValueError(f"processor {serial}: {err}") from None
+    return credentials
+
+
+def load_or_create_project(
+    path: Path, serials: Sequence[str]
+) -> tuple[dict[str, LeapCredentials], bool]:
+    """Read the credentials of every processor in `serials` (the first first) from `path`, creating what is missing.
+
+    Returns them (serial → credentials) and whether any was created (the file is then written). `ValueError` naming
+    `path` for a file that cannot be read; `OSError` when it cannot be written.
+    """
+    first = serials[0]
+    credentials: dict[str, LeapCredentials] = {}
+    if path.exists():
+        try:
+            credentials = project_credentials_from_dict(_read_object(path), first)
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
+    created = False
+    for serial in serials:
+        if serial not in credentials:
+            credentials[serial] = LeapCredentials.generate(
+                None if serial == first else serial
+            )
+            created = True
+    if created:
+        _write_object(path, project_credentials_to_dict(credentials, first))
+    return credentials, created
+
+
+def _read_object(path: Path) -> Mapping[str, Any]:
+    """Read a JSON object from `path`; `ValueError` naming `path` and the cause."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot read the LEAP credentials: {err}") from None
+    if isinstance(data, dict):
+        return data
+    raise ValueError(f"{path}: the LEAP credentials are not an object")
+
+
+def _write_object(path: Path, data: Mapping[str, Any]) -> None:
+    """Write `data` as JSON to `path` (owner-only permissions, atomically); `OSError` naming `path` and the cause."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        write_private(temporary, json.dumps(data, indent=1))
+        temporary.replace(path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise OSError(
+            f"{path}: cannot write the LEAP credentials: {err.strerror or describe_cause(err)}"
+        ) from None
 
 
 def _issue(  # noqa: PLR0917

@@ -143,6 +143,7 @@ class RequestHandler:
         profile: how modules are listed (LP16).
         pager: pages lists and checks the paging tokens it issued (LP8).
         counters: the server's counters; `commands` and `ignored_commands` are counted here.
+        this_processor: the serial of the processor answering (LP53; the project's first by default).
 
     """
 
@@ -152,15 +153,20 @@ class RequestHandler:
         profile: Profile,
         pager: Pager,
         counters: dict[str, int],
+        *,
+        this_processor: str | None = None,
     ) -> None:
         """Prepare the handler; the tree is built on first use."""
         self.emulator = emulator
         self.profile = profile
+        self.this_processor = this_processor
         self._pager = pager
         self._counters = counters
         self._tree_cache: ResourceTree | None = None
         # (serial, output number or None for a CCO) → zone id, for the tree of now.
         self.zone_ids: dict[tuple[str, int | None], int] = {}
+        # Processor serial → the zones on its links: pushed when it is cut off or back (LP53).
+        self.processor_zone_ids: dict[str, list[int]] = {}
         # (serial, number) → button id and LED id; serial → timeclock id; area name → area id.
         self.button_ids: dict[tuple[str, int], int] = {}
         self.led_ids: dict[tuple[str, int], int] = {}
@@ -175,12 +181,17 @@ class RequestHandler:
         description = self.emulator.description
         tree = self._tree_cache
         if tree is None or tree.description is not description:
-            tree = ResourceTree(description, self.profile)
+            tree = ResourceTree(
+                description, self.profile, this_processor=self.this_processor
+            )
             self._tree_cache = tree
             self.zone_ids = {
                 (target.serial, target.number): zone_id
                 for zone_id, target in tree.targets.items()
             }
+            self.processor_zone_ids = {}
+            for zone_id, target in tree.targets.items():
+                self.processor_zone_ids.setdefault(target.processor, []).append(zone_id)
             self.button_ids = {
                 (target.serial, target.number): button_id
                 for button_id, target in tree.button_targets.items()
@@ -210,13 +221,25 @@ class RequestHandler:
         self, target: ZoneTarget, use: StatusUse = StatusUse.READ
     ) -> dict[str, Any]:
         """Return the status of a zone now."""
-        return zone_status(target, self.emulator.state(target.serial), use)
+        return zone_status(
+            target,
+            self.emulator.state(target.serial),
+            use,
+            cut_off=self.cut_off(target),
+        )
 
     def zone_status_json(self, target: ZoneTarget, use: StatusUse) -> str:
         """Return the status of a zone now, as JSON text."""
         return self.tree().zone_status_json(
-            target, self.emulator.state(target.serial), use
+            target,
+            self.emulator.state(target.serial),
+            use,
+            cut_off=self.cut_off(target),
         )
+
+    def cut_off(self, target: ZoneTarget) -> bool:
+        """LP53: whether the processor driving the zone's link is off the network."""
+        return not self.emulator.processor_online(target.processor)
 
     def area_status(self, area_id: int) -> dict[str, Any]:
         """Return the status of an area now (LP43)."""
@@ -319,11 +342,13 @@ class RequestHandler:
                 )
             case ["device", number, "status"]:
                 device_id = tree.device_id(number, url)
-                state = (
-                    None
-                    if device_id == tree.processor_id
-                    else self.emulator.state(tree.device_serials[device_id])
-                )
+                processor = tree.processor_serials.get(device_id)
+                if processor is not None:  # LP53: a processor cut off is unavailable
+                    online = self.emulator.processor_online(processor)
+                    return BodyType.ONE_DEVICE_STATUS, tree.device_status(
+                        device_id, None, online=online
+                    )
+                state = self.emulator.state(tree.device_serials[device_id])
                 return BodyType.ONE_DEVICE_STATUS, tree.device_status(device_id, state)
             case ["button", number, "status", "event"]:
                 tree.button_target(number, url)

@@ -7,7 +7,8 @@ gets `key * ID_STRIDE + kind`, where `kind` is a small number per kind of object
   integration ids are unique across a system, and the kind keeps a device and a zone apart even if a client
   compares raw numbers;
 - for areas, 0 for the root area (the project), then 1, 2, … for the devices' rooms sorted by name;
-- the link number for a link; the device's integration id for its link node;
+- for a link, its number on the project's first processor, `processor integration id * LINK_SLOTS + number` on
+  another (link numbers are per processor, P3); the device's (or processor's) integration id for its link node;
 - for a keypad's button and LED, `keypad integration id * PART_SLOTS + its number` (LP36: the physical position);
 - for the rarer parts (`PartKind`: a keypad's button group and control station, a button's programming model, a
   timeclock and its events), kind `PART` with key `part key * ID_STRIDE + part kind`.
@@ -17,6 +18,11 @@ and a zone numbered 1 would overwrite it. A module's CCI, front buttons and LEDs
 mode are not in LEAP (LP17).
 
 Statuses (zones, areas, LEDs, timeclocks, devices) are built from the emulator's live state at the time of the call.
+
+Several processors (LP52, LP53): every processor of the project serves the same tree, built for it
+(`this_processor`): every processor is a device of type `HWQSProcessor` with its own serial, model, `OwnedLinks` and
+`DeviceClass`, and only `IsThisDevice` differs between the processors' trees. Every link of the project has its
+link-node list; zones, areas and devices are the whole project's.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from ...model import (
     IndicatorDescription,
     InputDescription,
     LinkDescription,
+    ProcessorDescription,
     SystemDescription,
     TimeclockEventType,
 )
@@ -69,6 +76,12 @@ SHADE_DEVICE_TYPE: Final = "Shade"  # LP30 (seen)
 ANONYMOUS_DEVICE_TYPE: Final = "Unknown"  # LP16 (seen, QSX firmware 22)
 ANONYMOUS_NAME: Final = "Enclosure Device {:03d}"
 PROCESSOR_DEVICE_TYPE: Final = "HWQSProcessor"
+# LP52: the HQP7-1's class (prefix 0811: a wired HomeWorks QS processor, as every emulated processor is).
+PROCESSOR_DEVICE_CLASS: Final = "8110201"
+# LP50: one of the classes an `Unknown` enclosure device shows.
+ENCLOSURE_DEVICE_CLASS: Final = "0"
+# LP47 (ours): a link of a processor other than the first is keyed past every link number of the first.
+LINK_SLOTS: Final = 256
 LIGHTING_LOADS: Final = frozenset(
     {
         LoadType.INCANDESCENT,
@@ -108,10 +121,12 @@ ZONE_LOCK_STATE: Final = "Unlocked"  # LP24: in reads of a level zone's status
 
 
 class Profile(StrEnum):
-    """How modules are listed (LP16)."""
+    """How modules are listed (LP16, LP48, LP50, LP51)."""
 
     FULL = "full"  # ours: model, serial, LocalZones
     ANONYMOUS = "anonymous"  # as a real QSX with firmware 22 lists enclosure devices
+    # As an addressed QSX may: `Unknown` with serial and model, no LocalZones; its zones only in its link node.
+    ADDRESSED = "addressed"
 
 
 class IdKind(IntEnum):
@@ -165,6 +180,9 @@ class ZoneTarget:
     area_id: int
     control_type: ControlType = ControlType.SWITCHED
     is_light: bool = False
+    processor: str = (
+        ""  # the serial of the processor whose link its device is on (LP53)
+    )
 
     @property
     def has_level(self) -> bool:
@@ -221,12 +239,24 @@ def zone_value(target: ZoneTarget, state: DeviceState) -> bool:
     return state.zones[target.number - 1].on
 
 
+def reachable(state: DeviceState) -> bool:
+    """LP49, LP53: whether the processors reach a device (powered, its link up, the link's processor on the network)."""
+    return state.powered and state.link_up
+
+
 def zone_status(
-    target: ZoneTarget, state: DeviceState, use: StatusUse = StatusUse.READ
+    target: ZoneTarget,
+    state: DeviceState,
+    use: StatusUse = StatusUse.READ,
+    *,
+    cut_off: bool = False,
 ) -> dict[str, Any]:
-    """LP14, LP15, LP24, LP30: the status of one zone from its device's state."""
+    """LP14, LP15, LP24, LP30: the status of one zone from its device's state.
+
+    `cut_off`: the processor whose link the zone's device is on is off the network (LP53: `StatusAccuracy: "Bad"`).
+    """
     if not target.has_level:
-        return _zone_status(target, zone_value(target, state))
+        return _zone_status(target, zone_value(target, state), not cut_off)
     assert target.number is not None
     zone = state.zones[target.number - 1]
     status: dict[str, Any] = {
@@ -237,16 +267,16 @@ def zone_status(
     if target.control_type is ControlType.SHADE_WITH_TILT:
         status["Tilt"] = round(zone.tilt or 0)
     # LP49 (ours): a device without power or link shows its last level, marked uncertain.
-    status["StatusAccuracy"] = "Good" if zone.level_accurate else "Bad"
+    accurate = zone.level_accurate and not cut_off
+    status["StatusAccuracy"] = "Good" if accurate else "Bad"
     if use is StatusUse.READ:
         status["ZoneLockState"] = ZONE_LOCK_STATE
     elif use is StatusUse.REPLY:
-        reachable = state.powered and state.link_up
-        status["Availability"] = "Available" if reachable else "Unavailable"
+        status["Availability"] = "Available" if reachable(state) else "Unavailable"
     return status
 
 
-def _zone_status(target: ZoneTarget, value: bool) -> dict[str, Any]:
+def _zone_status(target: ZoneTarget, value: bool, accurate: bool) -> dict[str, Any]:
     status: dict[str, Any] = {
         "href": f"/zone/{target.zone_id}/status",
         "Zone": href("zone", target.zone_id),
@@ -256,7 +286,8 @@ def _zone_status(target: ZoneTarget, value: bool) -> dict[str, Any]:
     else:
         status["Level"] = ON_LEVEL if value else 0
         status["SwitchedLevel"] = "On" if value else "Off"
-    status["StatusAccuracy"] = "Good"
+    # LP53 (ours): the state last known of a module its processor no longer reaches, marked uncertain.
+    status["StatusAccuracy"] = "Good" if accurate else "Bad"
     return status
 
 
@@ -329,17 +360,35 @@ _ENCLOSURE_KINDS: Final = frozenset(
 
 
 class ResourceTree:
-    """Every resource of one description, in one profile, and the answers to reads of its definitions."""
+    """Every resource of one description, in one profile, as processor `this_processor` serves them.
+
+    `this_processor`: the serial of the processor serving (LP53; the project's first by default);
+    `UnknownObjectError` when the project has no such processor.
+    """
 
     def __init__(
-        self, description: SystemDescription, profile: Profile = Profile.FULL
+        self,
+        description: SystemDescription,
+        profile: Profile = Profile.FULL,
+        *,
+        this_processor: str | None = None,
     ) -> None:
         """Build every definition once (descriptions are frozen)."""
         self.description = description
         self.profile = profile
-        processor = description.processor
+        processor = (
+            description.processor
+            if this_processor is None
+            else description.processor_by_serial(this_processor)
+        )
+        self.this_processor = processor
         self.root_area_id = leap_id(0, IdKind.AREA)
         self.processor_id = leap_id(processor.integration_id, IdKind.DEVICE)
+        # Device id → serial of every processor of the project (LP52), the first one first.
+        self.processor_serials: dict[int, str] = {
+            leap_id(item.integration_id, IdKind.DEVICE): item.serial
+            for item in description.processors
+        }
         listed = [
             device for device in description.devices if device.kind in _LISTED_KINDS
         ]
@@ -379,14 +428,22 @@ class ResourceTree:
         }
         # Areas with an occupancy sensor (LP44: the others report Unknown).
         self.sensed_areas: set[int] = set()
-        # (zone id, `zone_value`) → a switched zone's or CCO's status as JSON: two per zone, each encoded once.
-        self._status_json: dict[tuple[int, bool], str] = {}
-        self.devices: dict[int, dict[str, Any]] = {self.processor_id: self._processor()}
-        self.device_serials: dict[int, str] = {self.processor_id: processor.serial}
+        # (zone id, `zone_value`, accurate) → a switched zone's or CCO's status as JSON, each encoded once.
+        self._status_json: dict[tuple[int, bool, bool], str] = {}
+        self.devices: dict[int, dict[str, Any]] = {
+            device_id: self._processor(description.processor_by_serial(serial))
+            for device_id, serial in self.processor_serials.items()
+        }
+        self.device_serials: dict[int, str] = dict(self.processor_serials)
         self.device_areas: dict[str, int] = {}  # serial → the id of its area
-        self.module_devices: list[
-            int
-        ] = []  # every device but the processor, in description order
+        # LP12, LP52: every device but this processor: the other processors, then the rest in description order.
+        self.module_devices: list[int] = [
+            device_id
+            for device_id in self.processor_serials
+            if device_id != self.processor_id
+        ]
+        # LP48: what a module's link node shows beside its device's definition (the addressed profile's zones).
+        self._link_node_extra: dict[int, dict[str, Any]] = {}
         self.button_groups: dict[int, dict[str, Any]] = {}
         self.device_button_groups: dict[
             int, int
@@ -418,21 +475,24 @@ class ResourceTree:
             else:
                 self._add_sensor(device, area_id)
         self.links = {
-            leap_id(link.number, IdKind.LINK): {
-                "href": f"/link/{leap_id(link.number, IdKind.LINK)}",
+            self.link_id(link): {
+                "href": f"/link/{self.link_id(link)}",
                 "LinkType": LEAP_LINK_TYPES[link.link_type],
                 "LinkNumber": link.number,
             }
             for link in description.links
         }
         self.link_nodes = {
-            link_id: self._link_nodes(link) for link_id, link in self._link_ids()
+            self.link_id(link): self._link_nodes(link) for link in description.links
         }
         self.project: dict[str, Any] = {
             "href": "/project",
             "Name": description.name,
             "ProductType": PRODUCT_TYPE_QSX,
-            "MasterDeviceList": {"Devices": [href("device", self.processor_id)]},
+            # LP52: every processor of the project.
+            "MasterDeviceList": {
+                "Devices": [href("device", item) for item in self.processor_serials]
+            },
             "ProjectModifiedTimestamp": _timestamp(description.database_date),
         }
         if self.timeclocks:
@@ -465,14 +525,25 @@ class ResourceTree:
             ),
         }
 
-    def _processor(self) -> dict[str, Any]:
-        processor = self.description.processor
+    def link_id(self, link: LinkDescription) -> int:
+        """Return the id of a link of the project (see the module docstring)."""
+        processor = self.description.processor_of(link)
+        key = (
+            link.number
+            if processor is self.description.processor
+            else processor.integration_id * LINK_SLOTS + link.number
+        )
+        return leap_id(key, IdKind.LINK)
+
+    def _processor(self, processor: ProcessorDescription) -> dict[str, Any]:
+        """LP11, LP52: a processor of the project, as every processor lists it; `IsThisDevice` names the server."""
+        device_id = leap_id(processor.integration_id, IdKind.DEVICE)
         serial = _serial_number(processor.serial)
         mac = ":".join(
             ["02", "00", *(f"{byte:02x}" for byte in serial.to_bytes(4, "big"))]
         )
         return {
-            "href": f"/device/{self.processor_id}",
+            "href": f"/device/{device_id}",
             "Name": processor.name,
             "DeviceType": PROCESSOR_DEVICE_TYPE,
             "ModelNumber": processor.model.value,
@@ -482,35 +553,34 @@ class ResourceTree:
             "NetworkInterfaces": [{"MACAddress": mac}],
             "OwnedLinks": [
                 {
-                    "href": f"/link/{leap_id(link.number, IdKind.LINK)}",
+                    "href": f"/link/{self.link_id(link)}",
                     "LinkType": LEAP_LINK_TYPES[link.link_type],
                 }
-                for link in self.description.links
+                for link in self.description.links_of(processor.serial)
             ],
             "LinkNodes": [
                 href(
                     "device",
-                    self.processor_id,
+                    device_id,
                     "linknode",
                     str(leap_id(processor.integration_id, IdKind.LINK_NODE)),
                 )
             ],
             "FirmwareImage": {"Firmware": {"DisplayName": processor.firmware}},
+            "DeviceClass": {"HexadecimalEncoding": PROCESSOR_DEVICE_CLASS},
             "AddressedState": "Addressed",
-            "IsThisDevice": True,
+            "IsThisDevice": processor is self.this_processor,
         }
 
-    def _link_ids(self) -> list[tuple[int, LinkDescription]]:
-        return [
-            (leap_id(link.number, IdKind.LINK), link) for link in self.description.links
-        ]
-
     def _link_nodes(self, link: LinkDescription) -> list[dict[str, Any]]:
-        """LP47, LP48: the processor and every device on `link`, each with its device as `Parent` (LP16 form)."""
-        on_link = [self.processor_id] + [
+        """LP47, LP48: the link's processor and every device on `link`, each with its device as `Parent` (LP16 form)."""
+        description = self.description
+        processor = description.processor_of(link)
+        on_link = [leap_id(processor.integration_id, IdKind.DEVICE)] + [
             leap_id(device.integration_id, IdKind.DEVICE)
-            for device in self.description.devices
+            for device in description.devices
             if device.link == link.number
+            and description.processor_of(device) is processor
         ]
         nodes: list[dict[str, Any]] = []
         for device_id in on_link:
@@ -525,7 +595,8 @@ class ResourceTree:
                         key: definition[key]
                         for key in LINK_NODE_PARENT_KEYS
                         if key in definition
-                    },
+                    }
+                    | self._link_node_extra.get(device_id, {}),
                 }
             )
         return nodes
@@ -569,7 +640,13 @@ class ResourceTree:
         if self.profile is Profile.FULL and device.kind is not DeviceKind.SHADE:
             self.zones[zone_id]["Device"] = href("device", device_id)
         target = ZoneTarget(
-            zone_id, device.serial, number, area_id, control_type, is_light
+            zone_id,
+            device.serial,
+            number,
+            area_id,
+            control_type,
+            is_light,
+            self.description.processor_of(device).serial,
         )
         self.targets[zone_id] = target
         if is_light and number is not None:
@@ -618,6 +695,20 @@ class ResourceTree:
                 "LinkNodes": [self._link_node(module, device_id)],
                 "AddressedState": "Addressed",
             }
+        elif self.profile is Profile.ADDRESSED:
+            # LP48, LP51 (ours): who it is in the device list, what it drives only in its link node.
+            device |= {
+                "Name": module.name,
+                "DeviceType": ANONYMOUS_DEVICE_TYPE,
+                "ModelNumber": module.model or MODULE_MODEL,
+                "SerialNumber": _serial_number(module.serial),
+                "AssociatedArea": area,
+                "Parent": {"href": "/project"},
+                "LinkNodes": [self._link_node(module, device_id)],
+                "DeviceClass": {"HexadecimalEncoding": ENCLOSURE_DEVICE_CLASS},
+                "AddressedState": "Addressed",
+            }
+            self._link_node_extra[device_id] = {"LocalZones": local}
         else:
             device |= {
                 "Name": ANONYMOUS_NAME.format(number),
@@ -625,7 +716,7 @@ class ResourceTree:
                 "AssociatedArea": area,
                 "Parent": {"href": "/project"},
                 "LinkNodes": [self._link_node(module, device_id)],
-                "DeviceClass": {"HexadecimalEncoding": "0"},
+                "DeviceClass": {"HexadecimalEncoding": ENCLOSURE_DEVICE_CLASS},
                 "AddressedState": "Addressed",
             }
         self._register(module, device, area_id)
@@ -953,15 +1044,22 @@ class ResourceTree:
         return int(number)
 
     def zone_status_json(
-        self, target: ZoneTarget, state: DeviceState, use: StatusUse = StatusUse.READ
+        self,
+        target: ZoneTarget,
+        state: DeviceState,
+        use: StatusUse = StatusUse.READ,
+        *,
+        cut_off: bool = False,
     ) -> str:
         """`zone_status` as JSON text (`encode_json`); a switched zone's and a CCO's encoded once per value."""
         if target.has_level:
-            return encode_json(zone_status(target, state, use))
-        key = (target.zone_id, zone_value(target, state))
+            return encode_json(zone_status(target, state, use, cut_off=cut_off))
+        key = (target.zone_id, zone_value(target, state), not cut_off)
         text = self._status_json.get(key)
         if text is None:
-            text = self._status_json[key] = encode_json(_zone_status(target, key[1]))
+            text = self._status_json[key] = encode_json(
+                _zone_status(target, key[1], key[2])
+            )
         return text
 
     def area_status(
@@ -991,18 +1089,17 @@ class ResourceTree:
         return status
 
     def device_status(
-        self, device_id: int, state: DeviceState | None
+        self, device_id: int, state: DeviceState | None, *, online: bool = True
     ) -> dict[str, Any]:
-        """LP49: a device's availability (the processor's: only `Availability`); `state` None for the processor."""
+        """LP49: a device's availability; `state` None for a processor (only `Availability`: `online`, LP53)."""
         status: dict[str, Any] = {
             "href": f"/device/{device_id}/status",
             "Device": href("device", device_id),
         }
         if state is None:
-            status["Availability"] = "Available"
+            status["Availability"] = "Available" if online else "Unavailable"
             return status
-        reachable = state.powered and state.link_up
-        status["Availability"] = "Available" if reachable else "Unavailable"
+        status["Availability"] = "Available" if reachable(state) else "Unavailable"
         status["ConfigurationTransferStatus"] = "NotRequired"
         status["StatusAccuracy"] = "Good"
         return status

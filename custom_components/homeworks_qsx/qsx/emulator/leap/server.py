@@ -177,6 +177,9 @@ class LeapServer:
         max_line: longest inbound line, in bytes (LP2).
         page_size: items per page of a list (LP8).
         idle_eviction_after: seconds of silence after which a session gives its slot to a new one at the cap.
+        this_processor: the serial of the processor this server is (LP53: every processor of a project serves the
+            whole project, `IsThisDevice` naming itself; the project's first by default). `UnknownObjectError`
+            when the project has no such processor.
 
     """
 
@@ -198,10 +201,17 @@ class LeapServer:
         max_line: int = MAX_INBOUND_LINE_BYTES,
         page_size: int = PAGE_SIZE,
         idle_eviction_after: float = IDLE_EVICTION_AFTER,
+        this_processor: str | None = None,
     ) -> None:
         """Prepare the server; nothing listens before `start()`."""
         if reply_delay < 0:
             raise ValueError("reply_delay cannot be negative")
+        processor = (
+            emulator.description.processor
+            if this_processor is None
+            else emulator.description.processor_by_serial(this_processor)
+        )
+        self.this_processor = processor.serial
         self.emulator = emulator
         self.credentials = credentials
         self.host = host
@@ -257,6 +267,7 @@ class LeapServer:
             profile,
             Pager(secrets.token_bytes(32), page_size),
             self._counters,
+            this_processor=self.this_processor,
         )
 
     @property
@@ -274,6 +285,7 @@ class LeapServer:
         return {
             "host": self.host,
             "leap_port": self._port,
+            "processor": self.this_processor,
             "profile": self.profile.value,
             "push_form": self.push_form.value,
             "listening": self._server is not None,
@@ -365,6 +377,14 @@ class LeapServer:
                 serial,
                 self._pending_timeclocks,
             )
+        elif kind is EventKind.PROCESSOR:
+            # LP53: the zones on its links are now uncertain (`StatusAccuracy: "Bad"`), or known again.
+            requests.tree()
+            zone_ids = requests.processor_zone_ids.get(serial, [])
+            self._pending.update(dict.fromkeys(zone_ids))
+            if zone_ids:
+                self._flush_later()
+            return
         else:  # a module's front button, LEDs, CCI, mode…: not in LEAP (LP17)
             return
         found = self._lookup(index, key)
@@ -376,6 +396,10 @@ class LeapServer:
             if len(self._pending_buttons) == MAX_PENDING_BUTTON_EVENTS:
                 self._counters["dropped_button_events"] += 1
             self._pending_buttons.append((found, EVENT_TYPES[event.value]))
+        self._flush_later()
+
+    def _flush_later(self) -> None:
+        """Push what is pending once the event loop turns (at once after the lines being handled)."""
         if self._flush_handle is None and not self._handling:
             with contextlib.suppress(
                 RuntimeError
@@ -427,11 +451,16 @@ class LeapServer:
         ]
         zone_subscribers = self._subscribers(ZONE_STATUS_URL)
         if zone_subscribers and targets:
-            state = self.emulator.state
+            state, cut_off = self.emulator.state, self._requests.cut_off
             statuses = [
                 (
                     f"/zone/{target.zone_id}/status",
-                    tree.zone_status_json(target, state(target.serial), StatusUse.PUSH),
+                    tree.zone_status_json(
+                        target,
+                        state(target.serial),
+                        StatusUse.PUSH,
+                        cut_off=cut_off(target),
+                    ),
                 )
                 for target in targets
             ]
