@@ -62,6 +62,7 @@ class LeapBackend(LiveBackend[LeapClient]):
         certificates: the client key and certificate and the processor's CA, as pairing gave them (PEM text).
         port: LEAP port, 8081 on a processor.
         timings: the client's intervals and timeouts.
+        key_prefix: keys devices without a serial, area groups and timeclocks (`LeapClient`, LP51, LP54).
 
     """
 
@@ -74,9 +75,14 @@ class LeapBackend(LiveBackend[LeapClient]):
         *,
         port: int = LEAP_PORT,
         timings: Timings = LEAP_TIMINGS,
+        key_prefix: str | None = None,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        super().__init__(LeapClient(host, certificates, port=port, timings=timings))
+        super().__init__(
+            LeapClient(
+                host, certificates, port=port, timings=timings, key_prefix=key_prefix
+            )
+        )
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )

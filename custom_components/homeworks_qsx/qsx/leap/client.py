@@ -93,8 +93,10 @@ from .system import (
     button_event,
     button_status_urls,
     database_date,
-    is_keypad_candidate,
     led_status,
+    link_ids,
+    listed_reads,
+    owned_links,
     placement,
     station_devices,
     status_zone_id,
@@ -255,6 +257,21 @@ class _Reads:
                 task.exception()  # retrieved: one failure is raised, the others are its consequence
 
 
+def _processors(description: SystemDescription) -> list[dict[str, Any]]:
+    """LP52: every processor of the project for diagnostics, the one connected to first."""
+    return [
+        {
+            "serial": processor.serial,
+            "model": processor.model.value,
+            "leap_id": processor.integration_id,
+            "connected": processor is description.processor,
+            "links": [link.number for link in description.links_of(processor.serial)],
+            "devices": len(description.devices_of(processor.serial)),
+        }
+        for processor in description.processors
+    ]
+
+
 class LeapClient(LeapConnection):
     """A processor reached over LEAP, with a live model of the whole house (`system.py`).
 
@@ -263,6 +280,9 @@ class LeapClient(LeapConnection):
         certificates: the client's key and certificate and the processor's CA (from pairing).
         port: LEAP port, 8081 on a processor.
         timings: intervals and timeouts, `LEAP_TIMINGS` by default (LP3: a ping every 30 s).
+        key_prefix: what keys a device without a serial (`<key_prefix>_<id>`), an area group and a timeclock
+            (LP51, LP54); None: the connected processor's serial. Give the same one whichever processor of a
+            project the client connects to, and every key stays the same.
 
     """
 
@@ -273,6 +293,7 @@ class LeapClient(LeapConnection):
         *,
         port: int = LEAP_PORT,
         timings: Timings = LEAP_TIMINGS,
+        key_prefix: str | None = None,
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
         super().__init__(
@@ -281,6 +302,7 @@ class LeapClient(LeapConnection):
             timings=timings,
         )
         self._certificates = certificates
+        self._key_prefix = key_prefix
         self._context: ssl.SSLContext | None = None
         self.events = EventBus()
         self._project_callbacks: list[ProjectChangedCallback] = []
@@ -296,6 +318,12 @@ class LeapClient(LeapConnection):
         self._counters["unknown_statuses"] = 0
         self._counters["optional_refusals"] = 0
         self._unknown_types: dict[str, dict[str, int]] = {}
+        self._unplaced: dict[
+            str, str
+        ] = {}  # LP51: what stayed in its area's group, and why
+        self._availability: dict[
+            str, str
+        ] = {}  # LP49: `/device/<id>` → its `Availability`
 
     # Model.
 
@@ -349,6 +377,11 @@ class LeapClient(LeapConnection):
             # LP58: what was skipped, by the type the processor gave.
             "unknown_control_types": self._unknown_types.get("control_types", {}),
             "unknown_device_types": self._unknown_types.get("device_types", {}),
+            # LP52: every processor of the project, the one connected to first.
+            "processors": _processors(description) if description else [],
+            # LP49, LP51: devices the list leaves anonymous, as their status says; what stayed unplaced and why.
+            "availability": dict(self._availability),
+            "unplaced": dict(self._unplaced),
         }
 
     # Life cycle.
@@ -482,6 +515,12 @@ class LeapClient(LeapConnection):
             "control_types": dict(snapshot.unknown_control_types),
             "device_types": dict(snapshot.unknown_device_types),
         }
+        self._unplaced = dict(snapshot.unplaced)
+        self._availability = {
+            f"/device/{device_id}": str(status["Availability"])
+            for device_id, status in snapshot.device_statuses.items()
+            if isinstance(status.get("Availability"), str)
+        }
         self._adopt(description, placement(snapshot, description), link)
         link.tasks.append(
             asyncio.create_task(self._watch_project(link), name="leap-project-watch")
@@ -535,7 +574,9 @@ class LeapClient(LeapConnection):
         groups: dict[int, list[Mapping[str, Any]]] = {}
         timeclocks: list[Mapping[str, Any]] = []
         timeclock_events: list[Mapping[str, Any]] = []
-        link_nodes: list[Mapping[str, Any]] = []
+        link_nodes: dict[int, list[Mapping[str, Any]]] = {}
+        other_links: dict[int, Mapping[str, Any]] = {}
+        device_statuses: dict[int, Mapping[str, Any]] = {}
         subscribed: set[str] = set()
 
         async def subscribe(url: str, required: bool = False) -> None:
@@ -587,34 +628,40 @@ class LeapClient(LeapConnection):
             if not found:
                 raise RequestRefusedError(PROCESSOR_URL, None, "no processor listed")
             processor = found[0]
-            owned = [
-                owned_link
-                for owned_link in processor.get("OwnedLinks") or ()
-                if isinstance(owned_link, Mapping)
-                and isinstance(owned_link.get("href"), str)
-            ]
+            owned = owned_links(processor)
+            read_links(group, link_ids(owned), other=False)  # LP47, LP51
             links = await asyncio.gather(
                 *(self._read_link(link, owned_link["href"]) for owned_link in owned)
             )
-            for owned_link in owned:  # LP47, LP51
-                group.spawn(read_link_nodes(owned_link["href"]))
             return processor, [
                 read or given for read, given in zip(links, owned, strict=True)
             ]
 
         async def read_devices(group: _Reads) -> list[Mapping[str, Any]]:
             devices = await self._read_list(link, DEVICES_URL)
-            for device in devices:
-                target = device.get("href")
-                device_id = id_from_href(target) if isinstance(target, str) else None
-                if device_id is not None and is_keypad_candidate(device):
-                    group.spawn(read_buttons(group, device_id))
+            plan = listed_reads(devices)
+            for device_id in plan.keypads:
+                group.spawn(read_buttons(group, device_id))
+            read_links(group, plan.other_links, other=True)  # LP52
+            for device_id in plan.anonymous:  # LP49
+                group.spawn(read_device_status(device_id))
             return devices
 
-        async def read_link_nodes(url: str) -> None:
-            link_nodes.extend(
-                await self._read_optional(link, f"{url}/associatedlinknode/expanded")
+        def read_links(
+            group: _Reads, owned: list[tuple[int, str]], *, other: bool
+        ) -> None:
+            """LP47: each link's nodes, once; another processor's link itself too (LP52)."""
+            for link_id, url in [item for item in owned if item[0] not in link_nodes]:
+                link_nodes[link_id] = []
+                group.spawn(read_link_nodes(link_id, url, other))
+
+        async def read_link_nodes(link_id: int, url: str, other: bool) -> None:
+            link_nodes[link_id], other_links[link_id] = await self._read_link_nodes(
+                link, url, other=other
             )
+
+        async def read_device_status(device_id: int) -> None:
+            device_statuses[device_id] = await self._read_device_status(link, device_id)
 
         async def read_timeclocks() -> None:
             clocks, events = await asyncio.gather(
@@ -658,6 +705,9 @@ class LeapClient(LeapConnection):
             timeclocks=timeclocks,
             timeclock_events=timeclock_events,
             link_nodes=link_nodes,
+            other_links=other_links,
+            device_statuses=device_statuses,
+            key_prefix=self._key_prefix,
             skipped=self._skipped,
         )
 
@@ -672,6 +722,25 @@ class LeapClient(LeapConnection):
     def _optional_refused(self, url: str, err: RequestRefusedError) -> None:
         self._counters["optional_refusals"] += 1
         _LOGGER.debug("%s refused, read as empty: %s", url, err)
+
+    async def _read_link_nodes(
+        self, link: LeapLink, url: str, *, other: bool
+    ) -> tuple[list[Mapping[str, Any]], Mapping[str, Any]]:
+        """LP47: a link's nodes; with `other` (another processor's link, LP52) the link itself too."""
+        nodes = await self._read_optional(link, f"{url}/associatedlinknode/expanded")
+        return nodes, (await self._read_link(link, url) if other else {})
+
+    async def _read_device_status(
+        self, link: LeapLink, device_id: int
+    ) -> Mapping[str, Any]:
+        """LP49: a device's status; empty when the processor refuses it (many answer `404`, LP58)."""
+        url = f"/device/{device_id}/status"
+        try:
+            reply = await self._request(link, CommuniqueType.READ_REQUEST, url)
+        except RequestRefusedError as err:
+            self._optional_refused(url, err)
+            return {}
+        return body_object(reply, BodyType.ONE_DEVICE_STATUS.body_key)
 
     async def _read_link(self, link: LeapLink, url: str) -> Mapping[str, Any]:
         """`/link/<id>` (LinkNumber, LinkType); empty when the processor refuses it (the owned-link entry stands)."""

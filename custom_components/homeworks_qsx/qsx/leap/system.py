@@ -18,10 +18,21 @@ mapping (documented in `docs/leap-client.md`):
 - zones of other control types and devices of other types are skipped (LP58), logged once at debug level and
   counted by type (`Snapshot.unknown_control_types`, `Snapshot.unknown_device_types`).
 
-A device without a serial is keyed `<processor serial>-device-<id>`; an area group `<processor serial>-area-<id>`; a
-timeclock `<processor serial>-timeclock-<id>`. What LEAP does not tell (LP17) keeps the model's defaults and is
-flagged by the backend's capabilities: link and address (0: not reported), loads, override levels, CCO type and pulse
-time, CCI groups.
+Keys (LP51, LP54): a device is keyed by its serial when it has one, otherwise `<key prefix>_<id>`; an area group
+`<key prefix>-area-<id>`; a timeclock `<key prefix>-timeclock-<id>`; never by a name. The key prefix is the one the
+caller gives (Home Assistant: the config entry's id, so every processor of a project keys alike) or the connected
+processor's serial.
+
+Several processors (LP52, LP54): every `HWQSProcessor` of `IsThisDevice:false` is one of `other_processors`, by its
+serial, or keyed as a device without one (an unaddressed processor); each link belongs to the processor whose
+`OwnedLinks` name it, and a device to the processor of the link whose nodes (LP47) hold it.
+
+Modules a device list leaves anonymous (LP16, LP47–LP51): a device listed without `LocalZones` is completed from its
+link node (serial, model, zones), else takes the zones whose `Device` names it; what stays unplaced is said, device
+by device and zone by zone, in `Snapshot.unplaced`.
+
+What LEAP does not tell (LP17) keeps the model's defaults and is flagged by the backend's capabilities: link and
+address (0: not reported), loads, override levels, CCO type and pulse time, CCI groups.
 """
 
 from __future__ import annotations
@@ -166,10 +177,20 @@ class Snapshot:
     )
     timeclocks: Sequence[Mapping[str, Any]] = ()  # LP45
     timeclock_events: Sequence[Mapping[str, Any]] = ()  # LP45, LP46
-    link_nodes: Sequence[Mapping[str, Any]] = ()  # LP47: each link's expanded nodes
+    # LP47: link id → its expanded nodes, for the links of every processor.
+    link_nodes: Mapping[int, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    # LP52: link id → `/link/<id>` of the links the other processors own.
+    other_links: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    # LP49: device id → `/device/<id>/status` of the devices read for it (those the list leaves anonymous).
+    device_statuses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    key_prefix: str | None = (
+        None  # LP51, LP54: None is the connected processor's serial
+    )
     skipped: set[int] = field(default_factory=set)  # zone ids already logged as skipped
     unknown_control_types: dict[str, int] = field(default_factory=dict)
     unknown_device_types: dict[str, int] = field(default_factory=dict)
+    # What could not be placed and why (LP51): `/device/<id>` or `/zone/<id>` → the reason.
+    unplaced: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,16 +250,17 @@ def _count(counts: dict[str, int], kind: Any) -> None:
 
 
 def _processor(
-    processor: Mapping[str, Any], links: Sequence[Mapping[str, Any]]
+    processor: Mapping[str, Any], link_count: int, key: str | None = None
 ) -> ProcessorDescription:
-    serial = serial_text(processor.get("SerialNumber"))
+    """LP11, LP52: a processor by its serial; `key` for one without (an unaddressed other processor), else an error."""
+    serial = serial_text(processor.get("SerialNumber")) or key
     if serial is None:
         raise ValueError("The processor reports no integer SerialNumber (LP11)")
     model_number = processor.get("ModelNumber")
     try:
         model = ProcessorModel(str(model_number))
     except ValueError:
-        model = ProcessorModel.HQP7_2 if len(links) > 1 else ProcessorModel.HQP7_1
+        model = ProcessorModel.HQP7_2 if link_count > 1 else ProcessorModel.HQP7_1
         _LOGGER.debug(
             "Processor model %r unknown: shown as %s", model_number, model.value
         )
@@ -263,7 +285,10 @@ def _processor(
     )
 
 
-def _links(links: Sequence[Mapping[str, Any]]) -> tuple[LinkDescription, ...]:
+def _links(
+    links: Sequence[Mapping[str, Any]], processor: str | None = None
+) -> list[LinkDescription]:
+    """Return one processor's links of the types the model has (`processor`: its serial, None if connected to)."""
     result: list[LinkDescription] = []
     for index, link in enumerate(links, start=1):
         link_type = LINK_TYPES.get(link.get("LinkType", ""))
@@ -273,8 +298,75 @@ def _links(links: Sequence[Mapping[str, Any]]) -> tuple[LinkDescription, ...]:
         number = link.get("LinkNumber")
         if isinstance(number, bool) or not isinstance(number, int):
             number = index
-        result.append(LinkDescription(number, link_type))
-    return tuple(result)
+        result.append(LinkDescription(number, link_type, processor=processor))
+    return result
+
+
+def owned_links(device: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """LP11, LP52: the `OwnedLinks` entries of a processor that name a link."""
+    owned = device.get("OwnedLinks")
+    entries = owned if isinstance(owned, list) else []
+    return [
+        entry
+        for entry in entries
+        if isinstance(entry, Mapping) and _object_id(entry) is not None
+    ]
+
+
+def is_anonymous(device: Mapping[str, Any]) -> bool:
+    """LP16, LP49: whether a listed device may be a module the list leaves anonymous (no `LocalZones`).
+
+    Such a device's link node (LP47) and status (LP49) are what tell more of it; processors, keypads, sensors and
+    QS shades (LP30: listed without zones as a rule) are known for what they are.
+    """
+    device_type = device.get("DeviceType")
+    return (
+        not _local_zones(device)
+        and device_type not in (PROCESSOR_TYPE, "Shade")
+        and device_type not in OCCUPANCY_SENSOR_TYPES
+        and not is_keypad_candidate(device)
+    )
+
+
+def link_ids(owned: Sequence[Mapping[str, Any]]) -> list[tuple[int, str]]:
+    """(id, href) of each link `OwnedLinks` entries name."""
+    return [
+        (link_id, entry["href"])
+        for entry in owned
+        if (link_id := _object_id(entry)) is not None
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedReads:
+    """What the device list (LP12) asks start-up to read next."""
+
+    keypads: list[int]  # LP34–LP36: devices whose button groups to read
+    other_links: list[
+        tuple[int, str]
+    ]  # LP52: (id, href) of the other processors' links
+    anonymous: list[int]  # LP49: devices whose status to read
+
+
+def listed_reads(devices: Sequence[Mapping[str, Any]]) -> ListedReads:
+    """Return what to read of the listed devices: keypads, other processors' links, anonymous devices."""
+    reads = ListedReads([], [], [])
+    for device in devices:
+        device_id = _object_id(device)
+        if device_id is None:
+            continue
+        if is_keypad_candidate(device):
+            reads.keypads.append(device_id)
+        elif is_processor(device):
+            reads.other_links.extend(link_ids(owned_links(device)))
+        elif is_anonymous(device):
+            reads.anonymous.append(device_id)
+    return reads
+
+
+def is_processor(device: Mapping[str, Any]) -> bool:
+    """LP52: whether a listed device is another processor of the project."""
+    return device.get("DeviceType") == PROCESSOR_TYPE
 
 
 def _local_zones(device: Mapping[str, Any]) -> list[int]:
@@ -302,11 +394,12 @@ def _zone(zone: Mapping[str, Any], zone_id: int, number: int) -> OutputDescripti
 
 
 class _Builder:
-    """One build of the description: the processor, the zones by id, and the devices made so far."""
+    """One build of the description: the processors, the zones by id, and the devices made so far."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self.processor = _processor(snapshot.processor, snapshot.links)
+        self.processor = _processor(snapshot.processor, len(snapshot.links))
+        self.prefix = snapshot.key_prefix or self.processor.serial
         self.area_names = {
             area_id: _text(area.get("Name"), f"Area {area_id}")
             for area in snapshot.areas
@@ -327,6 +420,56 @@ class _Builder:
                     self._skip_zone(zone_id, zone)
         self.devices: list[DeviceDescription] = []
         self.placed: set[int] = set()  # zone ids that are outputs of a device already
+        self.zone_owner: dict[int, int] = {}  # LP51: zone id → the device owning it
+        self.links = _links(snapshot.links)
+        self.link_owner: dict[int, str | None] = {
+            link_id: None
+            for link in snapshot.links
+            if (link_id := _object_id(link)) is not None
+        }
+        self.other_processors = self._other_processors()
+        self.device_links: dict[
+            int, int
+        ] = {}  # LP47: device id → the link whose nodes hold it
+        for link_id, nodes in snapshot.link_nodes.items():
+            for node in nodes:
+                node_id = _object_id(node.get("Parent")) or _object_id(node)
+                if node_id is not None:
+                    self.device_links.setdefault(node_id, link_id)
+
+    def _other_processors(self) -> tuple[ProcessorDescription, ...]:
+        """LP52: every other `HWQSProcessor` listed, by serial or by key, with the links it owns."""
+        this_id = _object_id(self.snapshot.processor)
+        found: dict[str, ProcessorDescription] = {}
+        for device in self.snapshot.devices:
+            device_id = _object_id(device)
+            if device_id is None or device_id == this_id or not is_processor(device):
+                continue
+            owned = owned_links(device)
+            made = _processor(device, len(owned), f"{self.prefix}_{device_id}")
+            if made.serial == self.processor.serial or made.serial in found:
+                continue  # the connected processor, or one listed twice
+            found[made.serial] = made
+            self.links.extend(
+                _links(
+                    [
+                        {
+                            **entry,
+                            **self.snapshot.other_links.get(_object_id(entry) or 0, {}),
+                        }
+                        for entry in owned
+                    ],
+                    made.serial,
+                )
+            )
+            for entry in owned:
+                self.link_owner.setdefault(_object_id(entry) or 0, made.serial)
+        return tuple(found.values())
+
+    def processor_of(self, device_id: int) -> str | None:
+        """LP52: the serial of the processor owning the link a device's node is on; None for the connected one."""
+        link_id = self.device_links.get(device_id)
+        return None if link_id is None else self.link_owner.get(link_id)
 
     def _skip_zone(self, zone_id: int, zone: Mapping[str, Any]) -> None:
         control = zone.get("ControlType")
@@ -347,19 +490,30 @@ class _Builder:
         return self.area_names.get(area_id, "") if area_id is not None else ""
 
     def key(self, device: Mapping[str, Any], device_id: int) -> tuple[str, bool]:
-        """LP51: the device's serial when it has one, else `<processor serial>-device-<id>`; whether it is a serial."""
+        """LP51: the device's serial when it has one, else `<key prefix>_<id>`; whether it is a serial."""
         serial = serial_text(device.get("SerialNumber"))
         if serial is not None:
             return serial, True
-        return f"{self.processor.serial}-device-{device_id}", False
+        return f"{self.prefix}_{device_id}", False
 
-    @staticmethod
-    def owners(listed: Mapping[int, Mapping[str, Any]]) -> dict[int, list[int]]:
-        """LP51: the zones each device owns; a zone listed by several belongs to the lowest device id."""
+    def owners(self, listed: Mapping[int, Mapping[str, Any]]) -> dict[int, list[int]]:
+        """LP51: the zones each device owns; a zone listed by several belongs to the lowest device id.
+
+        `LocalZones` first; a zone no device lists goes to the device its own `Device` link names, if listed.
+        """
         owner: dict[int, int] = {}
         for device_id in sorted(listed):
             for zone_id in _local_zones(listed[device_id]):
                 owner.setdefault(zone_id, device_id)
+        for zone_id, zone in self.zones.items():
+            named = _ref_id(zone, "Device")
+            if (
+                named is not None
+                and named in listed
+                and zone_id not in owner
+                and not _local_zones(listed[named])
+            ):
+                owner[zone_id] = named
         owned: dict[int, list[int]] = {}
         for zone_id, device_id in owner.items():
             owned.setdefault(device_id, []).append(zone_id)
@@ -368,23 +522,24 @@ class _Builder:
     def _listed(self) -> list[tuple[int, Mapping[str, Any]]]:
         """Return the device list (LP12), each entry completed from its link node (LP47) where it lacks `LocalZones`."""
         nodes: dict[int, Mapping[str, Any]] = {}
-        for node in self.snapshot.link_nodes:
-            parent = node.get("Parent")
-            node_id = _object_id(parent)
-            if node_id is not None and isinstance(parent, Mapping):
-                nodes.setdefault(node_id, parent)
+        for link_nodes in self.snapshot.link_nodes.values():
+            for node in link_nodes:
+                parent = node.get("Parent")
+                node_id = _object_id(parent)
+                if node_id is not None and isinstance(parent, Mapping):
+                    nodes.setdefault(node_id, parent)
         listed: list[tuple[int, Mapping[str, Any]]] = []
         for device in self.snapshot.devices:
             device_id = _object_id(device)
             if device_id is None:
                 continue
             parent = nodes.get(device_id, {})
-            if "LocalZones" not in device and isinstance(
-                parent.get("LocalZones"), list
-            ):
+            if not _local_zones(device) and _local_zones(parent):
                 device = {
                     **{key: parent[key] for key in NODE_KEYS if key in parent},
-                    **device,
+                    **{
+                        key: value for key, value in device.items() if value is not None
+                    },
                     "LocalZones": parent["LocalZones"],
                 }
             listed.append((device_id, device))
@@ -408,6 +563,11 @@ class _Builder:
     def build(self) -> SystemDescription:
         listed = dict(self._listed())
         owned = self.owners(listed)
+        self.zone_owner = {
+            zone_id: device_id
+            for device_id, zones in owned.items()
+            for zone_id in zones
+        }
         stations = self.stations()
         for device_id, device in sorted(listed.items()):
             made = self._device(device_id, device, owned.get(device_id, []), stations)
@@ -415,6 +575,7 @@ class _Builder:
                 device_type = device.get("DeviceType")
                 if device_type not in KNOWN_DEVICE_TYPES and device_type is not None:
                     _count(self.snapshot.unknown_device_types, device_type)
+                self._unplaced_device(device_id, device, owned.get(device_id, []))
                 continue
             self.devices.append(made)
         # LP34: a keypad a control station names that the device list does not.
@@ -429,12 +590,56 @@ class _Builder:
             name=_text(self.snapshot.project.get("Name"), self.processor.name),
             guid=default_guid(self.processor.serial),
             processor=self.processor,
-            links=_links(self.snapshot.links),
-            devices=tuple(self.devices),
+            links=tuple(self.links),
+            devices=tuple(self._on_processor(device) for device in self.devices),
             database_date=database_date(
                 self.snapshot.project.get("ProjectModifiedTimestamp")
             ),
+            other_processors=self.other_processors,
         )
+
+    def _on_processor(self, device: DeviceDescription) -> DeviceDescription:
+        """LP52: a device on another processor's link names that processor (area groups and timeclocks none)."""
+        if device.kind in (DeviceKind.AREA_GROUP, DeviceKind.TIMECLOCK):
+            return device
+        serial = self.processor_of(device.integration_id)
+        return device if serial is None else replace(device, processor=serial)
+
+    def _unplaced_device(
+        self, device_id: int, device: Mapping[str, Any], zone_ids: list[int]
+    ) -> None:
+        """LP51: say why a device that may hold zones (not a processor, keypad or sensor) made no device."""
+        device_type = device.get("DeviceType")
+        if (
+            device_type == PROCESSOR_TYPE
+            or device_type in OCCUPANCY_SENSOR_TYPES
+            or is_keypad_candidate(device)
+        ):
+            return
+        if zone_ids:
+            kinds = sorted(
+                {
+                    str(self.zones[z]["ControlType"])
+                    if z in self.zones
+                    else "of a type skipped (LP58)"
+                    for z in zone_ids
+                }
+            )
+            reason = (
+                f"its zones ({', '.join(kinds)}) make no module, dimming module or shade: "
+                "they are shown in their areas' groups (LP51)"
+            )
+        elif device_id in self.device_links:
+            reason = (
+                "neither the device list nor its link node (LP47) names its zones, and no zone names it: "
+                "its zones, if any, are shown in their areas' groups (LP51)"
+            )
+        else:
+            reason = (
+                "the device list names none of its zones and no link's nodes (LP47) hold it: "
+                "its zones, if any, are shown in their areas' groups (LP51)"
+            )
+        self.snapshot.unplaced[f"/device/{device_id}"] = reason
 
     def _device(
         self,
@@ -625,11 +830,17 @@ class _Builder:
                     continue
                 outputs.append(_zone(zone, zone_id, len(outputs) + 1))
                 self.placed.add(zone_id)
+                owner = self.zone_owner.get(zone_id)
+                self.snapshot.unplaced[f"/zone/{zone_id}"] = (
+                    "no device lists it in LocalZones, in its link node (LP47), or is named as its Device"
+                    if owner is None
+                    else f"its device /device/{owner} makes no device of a kind the model has"
+                ) + ": shown in its area's group (LP51)"
             if outputs:
                 name = self.area_names.get(area_id, f"Area {area_id}")
                 self.devices.append(
                     DeviceDescription(
-                        serial=f"{self.processor.serial}-area-{area_id}",
+                        serial=f"{self.prefix}-area-{area_id}",
                         integration_id=area_id,
                         name=name,
                         area=name,
@@ -640,7 +851,7 @@ class _Builder:
                 )
 
     def _timeclocks(self) -> list[DeviceDescription]:
-        """LP45: each timeclock with its events, keyed `<processor serial>-timeclock-<id>`."""
+        """LP45: each timeclock with its events, keyed `<key prefix>-timeclock-<id>` (LP51)."""
         events: dict[int, list[Mapping[str, Any]]] = {}
         for event in self.snapshot.timeclock_events:
             parent = _ref_id(event, "Parent")
@@ -658,7 +869,7 @@ class _Builder:
             ]
             found.append(
                 timeclock(
-                    f"{self.processor.serial}-timeclock-{clock_id}",
+                    f"{self.prefix}-timeclock-{clock_id}",
                     clock_id,
                     _text(item.get("Name"), f"Timeclock {clock_id}"),
                     schedule=tuple(
@@ -788,6 +999,7 @@ def build_system(snapshot: Snapshot) -> SystemDescription:
     """
     snapshot.unknown_control_types.clear()
     snapshot.unknown_device_types.clear()
+    snapshot.unplaced.clear()
     return _Builder(snapshot).build()
 
 
