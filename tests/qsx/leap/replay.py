@@ -408,6 +408,7 @@ _BODY_KEYS: Final = {
     "MultipleTimeclockDefinition": "Timeclocks",
     "MultipleTimeclockEventDefinition": "TimeclockEvents",
     "MultipleLinkNodeExpandedDefinition": "LinkNodesExpanded",
+    "OneDeviceStatus": "DeviceStatus",
     "OneLEDStatus": "LEDStatus",
     "OneButtonStatusEvent": "ButtonStatus",
 }

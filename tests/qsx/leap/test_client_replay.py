@@ -17,6 +17,8 @@ from custom_components.homeworks_qsx.qsx.const import (
     ButtonAction,
     Gesture,
     LedState,
+    LinkType,
+    ProcessorModel,
     ProgrammingModel,
     ShadeMove,
 )
@@ -33,6 +35,7 @@ from custom_components.homeworks_qsx.qsx.model import (
     ControlType,
     DeviceDescription,
     DeviceKind,
+    LinkDescription,
     TimeclockEventType,
 )
 
@@ -46,12 +49,21 @@ PROCESSOR = "055F2CC0"  # 90123456 (LP11: an integer serial as 8 hexadecimal dig
 
 @contextlib.asynccontextmanager
 async def connected(
-    replay: Replay, events: list[Event] | None = None
+    replay: Replay,
+    events: list[Event] | None = None,
+    *,
+    key_prefix: str | None = None,
 ) -> AsyncIterator[LeapBackend]:
     """Yield a backend connected to `replay` (its events from the start into `events`), stopped on the way out."""
     credentials = LeapCredentials.generate()
     async with replayed(credentials, replay) as port:
-        backend = LeapBackend(HOST, certificates(credentials), port=port, timings=FAST)
+        backend = LeapBackend(
+            HOST,
+            certificates(credentials),
+            port=port,
+            timings=FAST,
+            key_prefix=key_prefix,
+        )
         if events is not None:
             backend.subscribe(events.append)
         await backend.async_start()
@@ -109,7 +121,7 @@ async def test_replay_reads_the_whole_house() -> None:
         strip = devices["Lumaris Tape Strip"]
         assert (strip.kind, strip.serial, strip.serial_number, strip.model) == (
             DeviceKind.DIMMING_MODULE,
-            f"{PROCESSOR}-device-610",
+            f"{PROCESSOR}_610",
             None,
             "HWL-TLK-SW",
         )
@@ -177,7 +189,8 @@ async def test_replay_reads_the_whole_house() -> None:
             "OpenCloseStop": 1,
         }
         assert diagnostics["devices"]["keypad"] == 4
-        assert diagnostics["optional_refusals"] == 2  # a 500 button group, a 500 LED
+        # A 500 button group, a 500 LED, a 404 device status (LP49, LP58).
+        assert diagnostics["optional_refusals"] == 3
         # LP47, LP51: an enclosure device the list shows anonymous, its link node with its serial and zones.
         module = description.device("0000BBBB")
         assert (module.kind, module.model, module.area) == (
@@ -548,13 +561,13 @@ async def test_replay_lp34_keypads_from_control_stations_without_a_device_list()
             if d.kind is DeviceKind.KEYPAD
         )
         assert keypads == [
-            ("Entryway Keypad 620", "Living Room", f"{PROCESSOR}-device-620", 3),
-            ("Front Door Keypad 310", "Foyer", f"{PROCESSOR}-device-310", 4),
-            ("Front Door Keypad 320", "Foyer", f"{PROCESSOR}-device-320", 2),
+            ("Entryway Keypad 620", "Living Room", f"{PROCESSOR}_620", 3),
+            ("Front Door Keypad 310", "Foyer", f"{PROCESSOR}_310", 4),
+            ("Front Door Keypad 320", "Foyer", f"{PROCESSOR}_320", 2),
             (
                 "Homeowner Keypad Loc Keypad 210",
                 "Equipment Room",
-                f"{PROCESSOR}-device-210",
+                f"{PROCESSOR}_210",
                 3,
             ),
         ]
@@ -566,3 +579,238 @@ async def test_replay_lp34_keypads_from_control_stations_without_a_device_list()
             )
             == 6
         )
+
+
+async def test_replay_lp52_lp58_two_processors_as_hwqsx_lists_them() -> None:
+    """LP52, LP58: the other processor, an unaddressed HQP7-RF without a serial, keyed as a device (LP51).
+
+    It owns a Clear Connect X link (a type the model has no link for) whose nodes hold the Lumaris strip: the strip
+    names that processor; the module on the QS link names none (the processor connected to). LP49: the devices the
+    list leaves anonymous are read for their availability.
+    """
+    replay = Replay()
+    async with connected(replay) as backend:
+        description = backend.description
+        [other] = description.other_processors
+        assert (
+            other.serial,
+            other.name,
+            other.integration_id,
+            other.model,
+        ) == (
+            f"{PROCESSOR}_190",
+            "Clear Connect X Gateway 001",
+            190,
+            ProcessorModel.HQP7_1,
+        )
+        assert [p.serial for p in description.processors] == [PROCESSOR, other.serial]
+        assert description.links == (LinkDescription(1, LinkType.QS),)
+        assert description.links_of(other.serial) == ()
+        strip = by_name(description.devices)["Lumaris Tape Strip"]
+        assert strip.processor == other.serial
+        assert description.processor_of(strip) is other
+        module = description.device("0000BBBB")
+        assert description.processor_of(module) is description.processor
+        assert [d.name for d in description.devices_of(other.serial)] == [
+            "Lumaris Tape Strip"
+        ]
+        diagnostics = backend.diagnostics()
+        assert diagnostics["processors"] == [
+            {
+                "serial": PROCESSOR,
+                "model": "HQP7-1",
+                "leap_id": 100,
+                "connected": True,
+                "links": [1],
+                "devices": len(description.devices) - 1,
+            },
+            {
+                "serial": other.serial,
+                "model": "HQP7-1",
+                "leap_id": 190,
+                "connected": False,
+                "links": [],
+                "devices": 1,
+            },
+        ]
+        assert diagnostics["availability"] == {
+            "/device/110": "Unknown",
+            "/device/112": "Unavailable",
+            "/device/114": "Available",
+        }
+        read = {request["Header"]["Url"] for request in replay.requests}
+        assert {"/link/191", "/link/191/associatedlinknode/expanded"} <= read
+        # The strip on the other processor's link is driven through the one connected to.
+        await backend.async_set_level(strip.serial, 1, 30)
+        assert replay.commands("/zone/601") == [
+            (
+                "/zone/601/commandprocessor",
+                {
+                    "Command": {
+                        "CommandType": "GoToLevel",
+                        "Parameter": [{"Type": "Level", "Value": 30}],
+                    }
+                },
+            )
+        ]
+
+
+async def test_replay_lp51_lp54_keys_by_the_prefix_given() -> None:
+    """LP51, LP54: with a key prefix (an entry's id), every key without a serial is built on it, never on a name.
+
+    A serial stays the key where there is one; the processors keep theirs.
+    """
+    async with connected(Replay(), key_prefix="entry1") as backend:
+        description = backend.description
+        devices = by_name(description.devices)
+        assert description.processor.serial == PROCESSOR
+        assert [p.serial for p in description.other_processors] == ["entry1_190"]
+        assert (
+            devices["Lumaris Tape Strip"].serial,
+            devices["Foyer"].serial,
+            devices["Vacation"].serial,
+            devices["Enclosure Device 001"].serial,
+            devices["Bedroom Sensor"].serial,
+        ) == (
+            "entry1_610",
+            "entry1-area-30",
+            "entry1-timeclock-702",
+            "0000BBBB",
+            "0ABCF234",
+        )
+        assert not [
+            device.serial
+            for device in description.devices
+            if device.serial.startswith(PROCESSOR)
+        ]
+
+
+def addressed(tree: dict[str, Any]) -> dict[str, Any]:
+    """Return the tree as an addressed QSX may list it: enclosure modules `Unknown` with serial and model, no zones.
+
+    Device 110 is addressed, but neither it, its link node nor any zone names its zones; device 116 (new, in the
+    pool house) is found by its zones, whose `Device` names it (FW `Zone`, LP50); 114 by its link node (LP47).
+    """
+    listed = tree["/device?where=IsThisDevice:false"]["body"]
+    for device in listed:
+        if device["href"] in ("/device/110", "/device/114"):
+            device["AddressedState"] = "Addressed"
+            device["SerialNumber"] = (
+                0xAAAA if device["href"] == "/device/110" else 0xBBBB
+            )
+            device["ModelNumber"] = "LQSE-4S8-120-D"
+    listed.append(
+        {
+            "Name": "Enclosure Device 001",
+            "DeviceType": "Unknown",
+            "AssociatedArea": {"href": "/area/80"},
+            "href": "/device/116",
+            "SerialNumber": 0xCCCC,
+            "ModelNumber": "LQSE-4S8-120-D",
+            "LinkNodes": [{"href": "/device/116/linknode/117"}],
+            "AddressedState": "Addressed",
+        }
+    )
+    nodes = tree["/link/101/associatedlinknode/expanded"]["body"]
+    nodes[-1]["Parent"] = {
+        "href": "/device/110",
+        "DeviceType": "Unknown",
+        "SerialNumber": 0xAAAA,
+        "ModelNumber": "LQSE-4S8-120-D",
+    }
+    nodes.append(
+        {
+            "href": "/device/116/linknode/117",
+            "LinkType": "QS",
+            "Parent": {
+                "href": "/device/116",
+                "DeviceType": "Unknown",
+                "SerialNumber": 0xCCCC,
+            },
+        }
+    )
+    tree["/area"]["body"].append(
+        {
+            "href": "/area/80",
+            "Name": "Pool House",
+            "Parent": {"href": "/area/2"},
+            "IsLeaf": True,
+        }
+    )
+    names = ["Pool Lights", "Deck", "Spa Pump", "Heater", "Cover"]
+    tree["/area/80/associatedzone"] = {
+        "type": "MultipleZoneDefinition",
+        "body": [
+            {
+                "href": f"/zone/{801 + index}",
+                "Name": name,
+                "ControlType": "CCO" if index == 4 else "Switched",
+                "Category": {"Type": "", "IsLight": index < 2},
+                "AssociatedArea": {"href": "/area/80"},
+                "Device": {"href": "/device/116"},
+                "SortOrder": index,
+            }
+            for index, name in enumerate(names)
+        ],
+    }
+    tree["/zone/status"]["body"].extend(
+        {
+            "href": f"/zone/{zone_id}/status",
+            "Zone": {"href": f"/zone/{zone_id}"},
+            "StatusAccuracy": "Good",
+            **(
+                {"CCOLevel": "Open"}
+                if zone_id == 805
+                else {"Level": 100 if zone_id == 802 else 0}
+            ),
+        }
+        for zone_id in range(801, 806)
+    )
+    return tree
+
+
+async def test_replay_lp16_lp47_lp51_modules_of_an_addressed_qsx() -> None:
+    """LP16, LP47–LP51: modules listed `Unknown` with serial and model but no `LocalZones` become modules.
+
+    One by its link node's zones, one by the zones that name it; one whose zones nothing names stays in its area's
+    group, and the diagnostics say why, device by device and zone by zone.
+    """
+    replay = Replay(tree=addressed(Replay().tree))
+    async with connected(replay) as backend:
+        description = backend.description
+        by_node = description.device("0000BBBB")
+        by_zones = description.device("0000CCCC")
+        for module in (by_node, by_zones):
+            assert (module.kind, module.model, module.has_serial_number) == (
+                DeviceKind.SWITCHING_MODULE,
+                "LQSE-4S8-120-D",
+                True,
+            )
+        assert (by_zones.area, [z.name for z in by_zones.zones], by_zones.cco.name) == (
+            "Pool House",
+            ["Pool Lights", "Deck", "Spa Pump", "Heater"],
+            "Cover",
+        )
+        assert backend.device_state(by_zones.serial).output_on(2)
+        with pytest.raises(UnknownObjectError):
+            description.device("0000AAAA")
+        diagnostics = backend.diagnostics()
+        unplaced = diagnostics["unplaced"]
+        assert "its link node (LP47) names its zones" in unplaced["/device/110"]
+        assert "no link's nodes (LP47) hold it" in unplaced["/device/112"]
+        assert "shown in its area's group (LP51)" in unplaced["/zone/401"]
+        assert "/device/114" not in unplaced
+        assert "/device/116" not in unplaced
+        assert not [key for key in unplaced if key.startswith("/zone/8")]
+        await backend.async_set_cco(by_zones.serial, True)
+        assert replay.commands("/zone/805") == [
+            (
+                "/zone/805/commandprocessor",
+                {
+                    "Command": {
+                        "CommandType": "GoToCCOLevel",
+                        "CCOLevelParameters": {"CCOLevel": "Closed"},
+                    }
+                },
+            )
+        ]

@@ -274,7 +274,7 @@ def test_lp51_zones_belong_to_the_lowest_device_listing_them() -> None:
     ]
     shared = snapshot(devices=devices)
     description = build_system(shared)
-    dimmer = description.device("1234ABCD-device-45")
+    dimmer = description.device("1234ABCD_45")
     assert (
         dimmer.kind,
         dimmer.name,
@@ -386,18 +386,18 @@ def test_lp34_lp36_keypads_from_stations_and_button_groups() -> None:
         (1, 73, "Button 1 LED")
     ]
     assert description.input_by_integration_id(77) == (door, door.input(3))
-    station_only = description.device("1234ABCD-device-80")
+    station_only = description.device("1234ABCD_80")
     assert (station_only.name, station_only.area, station_only.model) == (
         "Door Keypad 80",
         "Hall",
         None,
     )
     assert description.indicator_by_integration_id(83)[1].number == 2
-    odd = description.device("1234ABCD-device-85")
+    odd = description.device("1234ABCD_85")
     assert odd.kind is DeviceKind.KEYPAD
     assert placement(shared, description).sensors_by_area == {}
     with pytest.raises(UnknownObjectError):  # a keypad without buttons is none
-        description.device("1234ABCD-device-88")
+        description.device("1234ABCD_88")
     assert button_status_urls(groups[70]) == [
         "/button/72/status/event",
         "/led/73/status",
@@ -439,7 +439,7 @@ def test_lp43_lp45_sensors_and_timeclocks() -> None:
         "Hall",
         "LRF2-OWLB-P",
     )
-    assert description.device("1234ABCD-device-31").area == ""
+    assert description.device("1234ABCD_31").area == ""
     clocks = [d for d in description.devices if d.kind is DeviceKind.TIMECLOCK]
     assert [(c.serial, c.name, c.serial_number) for c in clocks] == [
         ("1234ABCD-timeclock-5", "Normal", None),
