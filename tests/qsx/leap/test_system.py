@@ -569,3 +569,181 @@ def test_lp45_timeclock_events_the_model_can_hold() -> None:
         (2, "Event 10", TimeclockEventType.SUNRISE, (0, 0, 0), 0, True, 10),
         (3, "Event 11", TimeclockEventType.SUNSET, (0, 0, 0), 0, True, 11),
     ]
+
+
+def test_lp52_other_processors_own_their_links_and_devices() -> None:
+    """LP52: every other `HWQSProcessor` listed is a processor of the project, with the links it owns.
+
+    One addressed (its serial), one as hwqsx lists its HQP7-RF (no serial: keyed as a device, LP51); the connected
+    processor listed again and a processor listed twice are taken once. A device names the processor whose link its
+    node is on (LP47), none for the one connected to; links are numbered per processor.
+    """
+    devices = [
+        {
+            "href": "/device/30",
+            "DeviceType": "HWQSProcessor",
+            "SerialNumber": 0x0A0B0C0E,
+            "ModelNumber": "HQP7-2",
+            "Name": "Pool House",
+            "OwnedLinks": [
+                {"href": "/link/31", "LinkType": "QS"},
+                {"href": "/link/32", "LinkType": "QS"},
+                {"LinkType": "QS"},
+            ],
+        },
+        {
+            "href": "/device/30",
+            "DeviceType": "HWQSProcessor",
+            "SerialNumber": 0x0A0B0C0E,
+        },
+        {
+            "href": "/device/9",
+            "DeviceType": "HWQSProcessor",
+            "SerialNumber": 0x1234ABCD,
+        },
+        {
+            "href": "/device/982",
+            "DeviceType": "HWQSProcessor",
+            "ModelNumber": "HQP7-RF",
+            "Name": "Clear Connect X Gateway 001",
+            "OwnedLinks": [{"href": "/link/983", "LinkType": "ClearConnectTypeX"}],
+        },
+        {
+            "href": "/device/40",
+            "DeviceType": "DimmingPowerModule",
+            "SerialNumber": 64,
+            "LocalZones": [{"href": "/zone/14"}],
+        },
+        {
+            "href": "/device/50",
+            "DeviceType": "Shade",
+            "LocalZones": [{"href": "/zone/15"}],
+        },
+        {
+            "href": "/device/60",
+            "DeviceType": "KetraD3",
+            "LocalZones": [{"href": "/zone/16"}],
+        },
+    ]
+    link_nodes = {
+        3: [{"href": "/device/50/linknode/51", "Parent": {"href": "/device/50"}}],
+        31: [{"href": "/device/40/linknode/41"}],  # no Parent: the node's own href
+        983: [{"href": "/device/60/linknode/61", "Parent": {"href": "/device/60"}}],
+    }
+    other_links = {31: {"href": "/link/31", "LinkType": "QS", "LinkNumber": 1}}
+    for prefix, key in ((None, "1234ABCD"), ("entry", "entry")):
+        description = build_system(
+            snapshot(
+                devices=devices,
+                link_nodes=link_nodes,
+                other_links=other_links,
+                key_prefix=prefix,
+            )
+        )
+        assert [
+            (p.serial, p.model, p.name, p.integration_id)
+            for p in description.other_processors
+        ] == [
+            ("0A0B0C0E", ProcessorModel.HQP7_2, "Pool House", 30),
+            (f"{key}_982", ProcessorModel.HQP7_1, "Clear Connect X Gateway 001", 982),
+        ]
+        assert [
+            (link.number, link.link_type, link.processor) for link in description.links
+        ] == [
+            (1, LinkType.QS, None),
+            (3, LinkType.CLEAR_CONNECT_A, None),
+            (1, LinkType.QS, "0A0B0C0E"),
+            (2, LinkType.QS, "0A0B0C0E"),  # not read: numbered by its place
+        ]
+        module = description.device("00000040")
+        shade = description.device(f"{key}_50")
+        assert (module.processor, shade.processor) == ("0A0B0C0E", None)
+        assert description.devices_of("0A0B0C0E") == (module,)
+        assert description.device(f"{key}-area-2").processor is None
+
+
+def test_lp51_zones_found_by_their_device_and_why_others_are_not() -> None:
+    """LP47–LP51: a device listed without `LocalZones` takes its link node's, else the zones whose `Device` names it.
+
+    `LocalZones` wins over a zone's `Device`; a device whose zones nothing names, or whose zones make no device of
+    a known kind, stays unplaced, and `unplaced` says why, for the device and for each zone left in its area's
+    group. Keypads, sensors and processors are not said to be unplaced.
+    """
+    zones = [
+        {
+            "href": f"/zone/{zone_id}",
+            "Name": f"Z{zone_id}",
+            "ControlType": control,
+            "Device": {"href": f"/device/{device}"},
+        }
+        for zone_id, control, device in (
+            (11, "Switched", 70),
+            (12, "Switched", 70),
+            (13, "Switched", 70),
+            (14, "Switched", 70),
+            (15, "CCO", 70),
+            (16, "Dimmed", 71),  # 71 lists it, 72 is named
+            (17, "Shade", 73),
+            (18, "Dimmed", 73),
+        )
+    ]
+    devices = [
+        {
+            "href": "/device/70",
+            "DeviceType": "Unknown",
+            "SerialNumber": 0x70,
+            "ModelNumber": "LQSE-4S8-120-D",
+        },
+        {
+            "href": "/device/71",
+            "DeviceType": "Unknown",
+            "LocalZones": [{"href": "/zone/16"}],
+        },
+        {"href": "/device/72", "DeviceType": "Unknown", "LocalZones": []},
+        {"href": "/device/73", "DeviceType": "Unknown"},
+        {"href": "/device/74", "DeviceType": "Unknown"},
+        {"href": "/device/75", "DeviceType": "RPSOccupancySensor"},
+        {"href": "/device/76", "DeviceType": "SeeTouchKeypad"},
+    ]
+    made = snapshot(
+        devices=devices,
+        area_zones={2: zones},
+        link_nodes={
+            3: [
+                {
+                    "href": "/device/74/linknode/1",
+                    "Parent": {"href": "/device/74", "LocalZones": []},
+                }
+            ]
+        },
+    )
+    description = build_system(made)
+    module = description.device("00000070")
+    assert (
+        module.kind,
+        module.model,
+        [z.name for z in module.zones],
+        module.cco.name,
+    ) == (
+        DeviceKind.SWITCHING_MODULE,
+        "LQSE-4S8-120-D",
+        ["Z11", "Z12", "Z13", "Z14"],
+        "Z15",
+    )
+    assert description.device("1234ABCD_71").kind is DeviceKind.DIMMING_MODULE
+    group = description.device("1234ABCD-area-2")
+    assert [o.name for o in group.outputs] == ["Z17", "Z18"]
+    assert sorted(made.unplaced) == [
+        "/device/72",
+        "/device/73",
+        "/device/74",
+        "/zone/17",
+        "/zone/18",
+    ]
+    assert "no link's nodes (LP47) hold it" in made.unplaced["/device/72"]
+    assert "its zones (Dimmed, Shade) make no module" in made.unplaced["/device/73"]
+    assert "nor its link node (LP47)" in made.unplaced["/device/74"]
+    assert made.unplaced["/zone/17"].startswith("its device /device/73 makes no device")
+    # Built again, the reasons are this build's.
+    build_system(snapshot(devices=[], area_zones={}, unplaced=made.unplaced))
+    assert made.unplaced == {}
