@@ -1,8 +1,9 @@
 """One interface, two backends: the integration cannot tell them apart.
 
 The same behavioural tests run against an `EmulatedBackend`, a `LipBackend` connected over 127.0.0.1 to a
-`LipServer`, and a `LeapBackend` connected to a `LeapServer` in both profiles (LP16: modules described in full, or
-anonymous as on a real QSX, their zones then grouped by area) and in every push form (LP23: tagged collection
+`LipServer`, and a `LeapBackend` connected to a `LeapServer` in every listing it has (LP16, LP48, LP51: modules
+described in full; anonymous as on a real QSX, their zones then grouped by area; where it has one, addressed,
+`Unknown` with serial and model and their zones found in their link nodes) and in every push form (LP23: tagged collection
 deltas, tagged object statuses, untagged object statuses), each serving an `Emulator`. Faults are injected
 through the emulator.
 
@@ -217,14 +218,14 @@ async def _nothing() -> None:
     return None
 
 
+# LP16, LP48, LP51: the LEAP backend on every listing the server has (each form of module), in the default push form
+# and untagged (LP55 b); the full listing in the object form too (LP23, LP57).
 BACKENDS = [
     "emulated",
     "lip",
-    "leap-full",
-    "leap-anonymous",
+    *(f"leap-{profile}" for profile in Profile),
     "leap-full-object",
-    "leap-full-untagged",
-    "leap-anonymous-untagged",
+    *(f"leap-{profile}-untagged" for profile in Profile),
 ]
 
 
@@ -628,7 +629,7 @@ HOUSE_BACKENDS = [
     "lip",
     *(
         f"leap-{profile}-{form}"
-        for profile in ("full", "anonymous")
+        for profile in Profile
         for form in ("collection", "object", "untagged")
     ),
 ]
