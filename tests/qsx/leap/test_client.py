@@ -14,10 +14,14 @@ from typing import Any
 
 import pytest
 
-from custom_components.homeworks_qsx.qsx.const import LinkType, ProcessorModel
+from custom_components.homeworks_qsx.qsx.const import Fault, LinkType, ProcessorModel
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
-from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
+from custom_components.homeworks_qsx.qsx.emulator.leap.resources import (
+    IdKind,
+    Profile,
+    leap_id,
+)
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
 from custom_components.homeworks_qsx.qsx.errors import (
     AuthenticationError,
@@ -140,6 +144,54 @@ async def test_start_up_anonymous_profile() -> None:
         ]
         with pytest.raises(UnknownObjectError):
             client.zone_id(kitchen.serial, None)  # a group has no CCO of its own
+        await client.close()
+
+
+async def test_lp49_lp51_anonymous_modules_are_said_and_keyed_by_the_prefix() -> None:
+    """LP49, LP51, LP54: anonymous modules are read for their availability and stay in their areas' groups.
+
+    The groups are keyed by the prefix given; the diagnostics say why, for each module and each of its zones.
+    """
+    async with processor(Profile.ANONYMOUS) as served:
+        first = served.emulator.description.modules[0]
+        served.emulator.simulate(first.serial, Fault.POWER, False)
+        client = LeapClient(
+            HOST,
+            served.certificates,
+            port=served.server.port,
+            timings=FAST,
+            key_prefix="entry",
+        )
+        await client.connect()
+        description = client.description
+        assert {group.serial for group in description.devices} == {
+            f"entry-area-{group.integration_id}" for group in description.devices
+        }
+        diagnostics = client.diagnostics()
+        modules = [
+            f"/device/{leap_id(module.integration_id, IdKind.DEVICE)}"
+            for module in served.emulator.description.modules
+        ]
+        assert diagnostics["availability"] == {
+            modules[0]: "Unavailable",
+            modules[1]: "Available",
+            modules[2]: "Available",
+        }
+        unplaced = diagnostics["unplaced"]
+        for module in modules:
+            assert "nor its link node (LP47)" in unplaced[module]
+        zones = [key for key in unplaced if key.startswith("/zone/")]
+        assert len(zones) == sum(len(group.outputs) for group in description.devices)
+        assert diagnostics["processors"] == [
+            {
+                "serial": "0A0B0C0D",
+                "model": "HQP7-2",
+                "leap_id": description.processor.integration_id,
+                "connected": True,
+                "links": [1, 2],
+                "devices": len(description.devices),
+            }
+        ]
         await client.close()
 
 
