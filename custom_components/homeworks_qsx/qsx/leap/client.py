@@ -18,8 +18,8 @@ Refusals (LP7) raise typed errors: `ObjectNotFoundError` (404), `RequestNotSuppo
 
 Start-up reads the whole house pipelined (`_read_system`): the project, the processor, the areas, the other devices,
 the timeclocks and the zone, area and timeclock subscriptions are asked for at once; each area's zones, each link
-and its nodes, each keypad's button groups as soon as what names them arrives, then each button's and LED's
-subscription. What a processor may lack is optional (LP58): its refusal counts as nothing there.
+of every processor and its nodes (LP47, LP52), each keypad's button groups, each anonymous device's status (LP49) as
+soon as what names them arrives, then each button's and LED's subscription. What a processor may lack is optional (LP58): its refusal counts as nothing there.
 
 Every message with a tag is handled in the transport's callback, in arrival order: statuses (a push, a
 subscription's first answer, a command's reply) are applied to the model before any later line, so a reply never
