@@ -20,6 +20,7 @@ from custom_components.homeworks_qsx.qsx.leap.system import (
     button_status_urls,
     database_date,
     led_status,
+    listed_reads,
     placement,
     serial_text,
     status_zone_id,
@@ -627,7 +628,7 @@ def test_lp52_other_processors_own_their_links_and_devices() -> None:
     ]
     link_nodes = {
         3: [{"href": "/device/50/linknode/51", "Parent": {"href": "/device/50"}}],
-        31: [{"href": "/device/40/linknode/41"}],  # no Parent: the node's own href
+        31: [{"href": "/device/40/linknode/41"}, {}],  # no Parent: the node's own href
         983: [{"href": "/device/60/linknode/61", "Parent": {"href": "/device/60"}}],
     }
     other_links = {31: {"href": "/link/31", "LinkType": "QS", "LinkNumber": 1}}
@@ -747,3 +748,44 @@ def test_lp51_zones_found_by_their_device_and_why_others_are_not() -> None:
     # Built again, the reasons are this build's.
     build_system(snapshot(devices=[], area_zones={}, unplaced=made.unplaced))
     assert made.unplaced == {}
+
+
+def test_lp12_lp49_lp52_what_the_device_list_asks_to_read() -> None:
+    """LP34, LP49, LP52: a listed keypad's button groups, another processor's links, an anonymous device's status.
+
+    Not a QS shade's (LP30), a sensor's, a device listing its zones, nor one without an href.
+    """
+    reads = listed_reads(
+        [
+            {"href": "/device/1", "DeviceType": "PalladiomKeypad"},
+            {
+                "href": "/device/2",
+                "DeviceType": "Unknown",
+                "AssociatedControlStation": {"href": "/controlstation/3"},
+            },
+            {
+                "href": "/device/4",
+                "DeviceType": "HWQSProcessor",
+                "OwnedLinks": [{"href": "/link/5"}, {"LinkType": "QS"}, "odd"],
+            },
+            {"href": "/device/6", "DeviceType": "Unknown"},
+            {
+                "href": "/device/7",
+                "DeviceType": "SwitchingPowerModule",
+                "LocalZones": [],
+            },
+            {"href": "/device/8", "DeviceType": "Shade"},
+            {"href": "/device/9", "DeviceType": "RPSOccupancySensor"},
+            {
+                "href": "/device/10",
+                "DeviceType": "Unknown",
+                "LocalZones": [{"href": "/zone/11"}],
+            },
+            {"DeviceType": "Unknown"},
+        ]
+    )
+    assert (reads.keypads, reads.other_links, reads.anonymous) == (
+        [1, 2],
+        [(5, "/link/5")],
+        [6, 7],
+    )
