@@ -634,12 +634,8 @@ def test_lp52_other_processors_own_their_links_and_devices() -> None:
     other_links = {31: {"href": "/link/31", "LinkType": "QS", "LinkNumber": 1}}
     for prefix, key in ((None, "1234ABCD"), ("entry", "entry")):
         description = build_system(
-            snapshot(
-                devices=devices,
-                link_nodes=link_nodes,
-                other_links=other_links,
-                key_prefix=prefix,
-            )
+            snapshot(devices=devices, link_nodes=link_nodes, other_links=other_links),
+            prefix,
         )
         assert [
             (p.serial, p.model, p.name, p.integration_id)

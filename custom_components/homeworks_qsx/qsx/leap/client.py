@@ -506,7 +506,7 @@ class LeapClient(LeapConnection):
                 + (f": {describe_cause(link.error)}" if link.error else "")
             ) from err
         try:
-            description = build_system(snapshot)
+            description = build_system(snapshot, self._key_prefix)
         except ValueError as err:
             raise RequestRefusedError(
                 PROCESSOR_URL, None, describe_cause(err)
@@ -707,7 +707,6 @@ class LeapClient(LeapConnection):
             link_nodes=link_nodes,
             other_links=other_links,
             device_statuses=device_statuses,
-            key_prefix=self._key_prefix,
             skipped=self._skipped,
         )
 

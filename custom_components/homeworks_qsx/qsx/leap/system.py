@@ -183,9 +183,6 @@ class Snapshot:
     other_links: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     # LP49: device id → `/device/<id>/status` of the devices read for it (those the list leaves anonymous).
     device_statuses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
-    key_prefix: str | None = (
-        None  # LP51, LP54: None is the connected processor's serial
-    )
     skipped: set[int] = field(default_factory=set)  # zone ids already logged as skipped
     unknown_control_types: dict[str, int] = field(default_factory=dict)
     unknown_device_types: dict[str, int] = field(default_factory=dict)
@@ -396,10 +393,10 @@ def _zone(zone: Mapping[str, Any], zone_id: int, number: int) -> OutputDescripti
 class _Builder:
     """One build of the description: the processors, the zones by id, and the devices made so far."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, key_prefix: str | None) -> None:
         self.snapshot = snapshot
         self.processor = _processor(snapshot.processor, len(snapshot.links))
-        self.prefix = snapshot.key_prefix or self.processor.serial
+        self.prefix = key_prefix or self.processor.serial  # LP51, LP54
         self.area_names = {
             area_id: _text(area.get("Name"), f"Area {area_id}")
             for area in snapshot.areas
@@ -992,15 +989,18 @@ def button_status_urls(groups: Sequence[Mapping[str, Any]]) -> list[str]:
     return urls
 
 
-def build_system(snapshot: Snapshot) -> SystemDescription:
+def build_system(
+    snapshot: Snapshot, key_prefix: str | None = None
+) -> SystemDescription:
     """Return the description of what the processor reported; its indexes say where each zone, button and LED points.
 
+    `key_prefix` starts the keys of what has no serial (LP51, LP54); the connected processor's serial when None.
     `ValueError` when the processor's own identity is missing (without a serial there is nothing to key on).
     """
     snapshot.unknown_control_types.clear()
     snapshot.unknown_device_types.clear()
     snapshot.unplaced.clear()
-    return _Builder(snapshot).build()
+    return _Builder(snapshot, key_prefix).build()
 
 
 def placement(snapshot: Snapshot, description: SystemDescription) -> Placement:
