@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import voluptuous as vol
@@ -31,26 +31,29 @@ from ...model import (
     CcoDescription,
     DeviceDescription,
     LinkDescription,
-    ProcessorDescription,
     SystemDescription,
     ZoneDescription,
     default_guid,
     switching_module,
 )
-from .defaults import (
-    DEFAULT_SYSTEM_NAME,
-    default_module_name,
-    default_module_serial,
-    default_processor_serial,
-)
+from .defaults import DEFAULT_SYSTEM_NAME, default_module_name, default_module_serial
 from .devices import (
     DeviceEntry,
     allocate_device_ids,
     assign_device_serials,
     build_device,
     explicit_ids,
+    place_devices,
     read_device_entries,
     register_serials,
+)
+from .processors import (
+    DEFAULT_MODEL,
+    ProcessorEntry,
+    build_processors,
+    processor_entries,
+    processor_label,
+    resolve_processor,
 )
 from .schema import AMPS_EPSILON, SYSTEM_SCHEMA, schema_error, zone_amps
 from .validation import check_description, full_load
@@ -66,6 +69,8 @@ class Entry:
     path: str
     raw: dict[str, Any]
     link: int
+    processor: int = 0  # its processor's place in the project (0: the first)
+    processor_serial: str = ""  # and that processor's serial
     address: int = 0
     serial: str = ""
     zones: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
@@ -181,7 +186,9 @@ def build_module(entry: Entry) -> DeviceDescription:
             )
         )
     cco = raw.get("cco", {})
-    name = raw.get("name", default_module_name(entry.link, entry.address))
+    name = raw.get(
+        "name", default_module_name(entry.link, entry.address, entry.processor + 1)
+    )
     module = switching_module(
         serial=entry.serial,
         integration_id=entry.module_id,
@@ -203,6 +210,8 @@ def build_module(entry: Entry) -> DeviceDescription:
         cci_group=raw.get("cci_group"),
         feed=raw.get("feed"),
     )
+    if entry.processor:
+        module = replace(module, processor=entry.processor_serial)
     total = full_load(module)
     if total > MODULE_RATING_A + AMPS_EPSILON:
         raise DescriptionError(
@@ -231,33 +240,55 @@ def parse_description(data: Mapping[str, Any]) -> SystemDescription:
         raise schema_error(err) from None
 
     name: str = raw.get("name", DEFAULT_SYSTEM_NAME)
-    proc_raw: dict[str, Any] = raw.get("processor", {})
-    model: ProcessorModel = proc_raw.get("model", ProcessorModel.HQP7_2)
-    processor = ProcessorDescription(
-        serial=proc_raw.get("serial", default_processor_serial(name)),
-        model=model,
-        **{
-            key: proc_raw[key]
-            for key in ("name", "firmware", "integration_id")
-            if key in proc_raw
-        },
+    processor_raw = processor_entries(raw)
+    # Links (and the modules listed under them) first: their errors come before any other, as with one processor.
+    links: dict[tuple[int, int], LinkDescription] = {}
+    entries: list[Entry] = []
+    for index, item in enumerate(processor_raw):
+        model: ProcessorModel = item.raw.get("model", DEFAULT_MODEL)
+        read_links(item, index, model, links, entries)
+    top = _read_top_modules(raw.get("modules"))
+    others = read_device_entries(raw)
+    explicit = [
+        integration_id
+        for entry in [*entries, *top]
+        for _, integration_id in _raw_ids(entry)
+    ]
+    explicit.extend(
+        integration_id for other in others for _, integration_id in explicit_ids(other)
     )
-    links, entries = _read_links(raw.get("links"), model)
-    entries.extend(_read_top_modules(raw.get("modules")))
+    processors = build_processors(processor_raw, name, explicit)
+    for (index, number), link in links.items():
+        if index:  # the first processor's links name none (None: the first)
+            links[(index, number)] = replace(link, processor=processors[index].serial)
     for entry in entries:
-        if entry.link not in links:
+        entry.processor_serial = processors[entry.processor].serial
+    for entry in top:
+        entry.processor = resolve_processor(
+            processors, entry.path, entry.raw.get("processor")
+        )
+        entry.processor_serial = processors[entry.processor].serial
+    entries.extend(top)
+    for entry in entries:
+        if (entry.processor, entry.link) not in links:
             raise DescriptionError(
                 f"{entry.path}.link" if "link" in entry.raw else entry.path,
-                f"link {entry.link} does not exist on a {model.value} processor (P1)",
+                f"link {entry.link} does not exist on {processor_label(processors, entry.processor)} (P1)",
             )
         resolve_zones(entry)
-    others = read_device_entries(raw, links, model)
+    place_devices(others, processors, set(links))
     _assign_addresses([*entries, *others])
-    entries.sort(key=lambda entry: (entry.link, entry.address))
-    taken = {processor.serial: "processor.serial"}
+    entries.sort(key=lambda entry: (entry.processor, entry.link, entry.address))
+    taken = {
+        processor.serial: f"{item.path}.serial"
+        for processor, item in zip(processors, processor_raw, strict=True)
+    }
     register_serials(others, taken)
-    _assign_serials(entries, processor.serial, taken)
-    used = {processor.integration_id: "processor.integration_id"}
+    _assign_serials(entries, taken)
+    used = {
+        processor.integration_id: f"{item.path}.integration_id"
+        for processor, item in zip(processors, processor_raw, strict=True)
+    }
     for other in others:
         for path, integration_id in explicit_ids(other):
             if integration_id in used:
@@ -268,16 +299,17 @@ def parse_description(data: Mapping[str, Any]) -> SystemDescription:
             used[integration_id] = path
     allocate_ids(entries, used, 1)
     allocate_device_ids(others, used, len(entries) + 1)
-    assign_device_serials(others, processor.serial, taken)
+    assign_device_serials(others, taken)
     devices = (
         *(build_module(entry) for entry in entries),
         *(build_device(other) for other in others),
     )
     description = SystemDescription(
         name=name,
-        guid=raw.get("guid", default_guid(processor.serial)),
-        processor=processor,
-        links=tuple(links[number] for number in sorted(links)),
+        guid=raw.get("guid", default_guid(processors[0].serial)),
+        processor=processors[0],
+        other_processors=processors[1:],
+        links=tuple(links[key] for key in sorted(links)),
         devices=devices,
         **({"database_date": raw["database_date"]} if "database_date" in raw else {}),
     )
@@ -286,49 +318,80 @@ def parse_description(data: Mapping[str, Any]) -> SystemDescription:
     return description
 
 
-def _read_links(
-    value: int | list[dict[str, Any]] | None, model: ProcessorModel
-) -> tuple[dict[int, LinkDescription], list[Entry]]:
-    links: dict[int, LinkDescription] = {}
-    entries: list[Entry] = []
+def _raw_ids(entry: Entry) -> list[tuple[str, int]]:
+    """Return the ids written in a module entry before its zones are resolved: (where, id)."""
+    ids: list[tuple[str, int]] = []
+    if "integration_id" in entry.raw:
+        ids.append((f"{entry.path}.integration_id", entry.raw["integration_id"]))
+    for index, zone in enumerate(entry.raw.get("zones", [])):
+        if "integration_id" in zone:
+            ids.append(
+                (f"{entry.path}.zones[{index}].integration_id", zone["integration_id"])
+            )
+    cco = entry.raw.get("cco", {})
+    if "integration_id" in cco:
+        ids.append((f"{entry.path}.cco.integration_id", cco["integration_id"]))
+    return ids
+
+
+def read_links(
+    item: ProcessorEntry,
+    processor: int,
+    model: ProcessorModel,
+    links: dict[tuple[int, int], LinkDescription],
+    entries: list[Entry],
+) -> None:
+    """Read one processor's links (and the modules listed under them) into `links` and `entries`.
+
+    `links` is keyed by (processor, link number): link numbers are per processor (P1). A link of the model that is
+    not written is a QS link. The links name no processor yet (its serial may be a default still to come).
+    """
+    value = item.links
     items: list[dict[str, Any]] = (
         [{} for _ in range(value)] if isinstance(value, int) else list(value or [])
     )
-    for index, item in enumerate(items):
-        path = f"links[{index}]"
-        number = item.get("number", index + 1)
+    written: set[int] = set()  # link numbers are per processor (P1)
+    for index, link_raw in enumerate(items):
+        path = f"{item.links_path}[{index}]"
+        number = link_raw.get("number", index + 1)
         if number > model.link_count:
             raise DescriptionError(
                 f"{path}.number",
                 f"link {number} does not exist: a {model.value} processor has {model.link_count} link(s) (P1)",
             )
-        if number in links:
+        if number in written:
             raise DescriptionError(
                 f"{path}.number", f"link {number} is described twice"
             )
-        link_type: LinkType = item.get("type", LinkType.QS)
+        written.add(number)
+        link_type: LinkType = link_raw.get("type", LinkType.QS)
         length_m: float | None = None
-        if "length_m" in item and "length_ft" in item:
+        if "length_m" in link_raw and "length_ft" in link_raw:
             raise DescriptionError(
                 path, "give the cable length in metres or in feet, not both"
             )
-        if "length_ft" in item:
+        if "length_ft" in link_raw:
             # To the millimetre: the conversion leaves float noise (850 ft: 259.08000000000004 m).
-            length_m = round(item["length_ft"] / FEET_PER_METRE, 3)
-            if item["length_ft"] > QS_LINK_MAX_LENGTH_FT:
+            length_m = round(link_raw["length_ft"] / FEET_PER_METRE, 3)
+            if link_raw["length_ft"] > QS_LINK_MAX_LENGTH_FT:
                 raise DescriptionError(
                     f"{path}.length_ft",
-                    f"{item['length_ft']:g} ft is longer than the {QS_LINK_MAX_LENGTH_FT:g} ft a QS link allows (L1)",
+                    f"{link_raw['length_ft']:g} ft is longer than the {QS_LINK_MAX_LENGTH_FT:g} ft a QS link allows (L1)",
                 )
-        elif "length_m" in item:
-            length_m = item["length_m"]
-        links[number] = LinkDescription(
+        elif "length_m" in link_raw:
+            length_m = link_raw["length_m"]
+        links[(processor, number)] = LinkDescription(
             number=number, link_type=link_type, cable_length_m=length_m
         )
-        modules = item.get("modules", 0)
+        modules = link_raw.get("modules", 0)
         if isinstance(modules, int):
             entries.extend(
-                Entry(path=f"{path}.modules[{k}]", raw={}, link=number)
+                Entry(
+                    path=f"{path}.modules[{k}]",
+                    raw={},
+                    link=number,
+                    processor=processor,
+                )
                 for k in range(modules)
             )
         else:
@@ -339,10 +402,18 @@ def _read_links(
                         f"{module_path}.link",
                         f"the module is listed under link {number}",
                     )
-                entries.append(Entry(path=module_path, raw=module, link=number))
+                if "processor" in module:
+                    raise DescriptionError(
+                        f"{module_path}.processor",
+                        f"the module is listed under a link of {item.path}: it is that processor's",
+                    )
+                entries.append(
+                    Entry(
+                        path=module_path, raw=module, link=number, processor=processor
+                    )
+                )
     for number in range(1, model.link_count + 1):
-        links.setdefault(number, LinkDescription(number=number))
-    return links, entries
+        links.setdefault((processor, number), LinkDescription(number=number))
 
 
 def _read_top_modules(value: int | list[dict[str, Any]] | None) -> list[Entry]:
@@ -355,11 +426,14 @@ def _read_top_modules(value: int | list[dict[str, Any]] | None) -> list[Entry]:
 
 
 def _assign_addresses(entries: Sequence[Entry | DeviceEntry]) -> None:
-    """Give every entry on a link its address: the one written, else the lowest free one, in the entries' order."""
-    taken: dict[int, dict[int, str]] = {}
+    """Give every entry on a link its address: the one written, else the lowest free one, in the entries' order.
+
+    Addresses are per link of a processor: link 1 of each processor has its own address 1.
+    """
+    taken: dict[tuple[int, int], dict[int, str]] = {}
     for entry in entries:
         if entry.link and "address" in entry.raw:
-            on_link = taken.setdefault(entry.link, {})
+            on_link = taken.setdefault((entry.processor, entry.link), {})
             address = entry.raw["address"]
             if address in on_link:
                 raise DescriptionError(
@@ -368,12 +442,13 @@ def _assign_addresses(entries: Sequence[Entry | DeviceEntry]) -> None:
                 )
             on_link[address] = entry.path
             entry.address = address
-    next_free: dict[int, int] = {}
+    next_free: dict[tuple[int, int], int] = {}
     for entry in entries:
         if not entry.link or "address" in entry.raw:
             continue
-        on_link = taken.setdefault(entry.link, {})
-        address = next_free.get(entry.link, MIN_ADDRESS)
+        key = (entry.processor, entry.link)
+        on_link = taken.setdefault(key, {})
+        address = next_free.get(key, MIN_ADDRESS)
         while address in on_link:
             address += 1
         if address > MAX_ADDRESS:
@@ -382,13 +457,11 @@ def _assign_addresses(entries: Sequence[Entry | DeviceEntry]) -> None:
                 f"link {entry.link} has no free address left: a link holds at most {MAX_ADDRESS} devices (P3)",
             )
         on_link[address] = entry.path
-        next_free[entry.link] = address + 1
+        next_free[key] = address + 1
         entry.address = address
 
 
-def _assign_serials(
-    entries: Sequence[Entry], processor_serial: str, taken: dict[str, str]
-) -> None:
+def _assign_serials(entries: Sequence[Entry], taken: dict[str, str]) -> None:
     """Give every module its serial: the one written, else derived from its place; `taken` maps serials to users."""
     for entry in entries:
         if "serial" in entry.raw:
@@ -403,6 +476,6 @@ def _assign_serials(
     for entry in entries:
         if not entry.serial:
             entry.serial = default_module_serial(
-                processor_serial, entry.link, entry.address, set(taken)
+                entry.processor_serial, entry.link, entry.address, set(taken)
             )
             taken[entry.serial] = entry.path

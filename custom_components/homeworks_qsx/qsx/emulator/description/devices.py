@@ -10,7 +10,7 @@ event k +k. Ids written in the description are kept, and the defaults step aroun
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, NamedTuple
 
 from ...const import (
@@ -23,7 +23,6 @@ from ...const import (
     KeypadType,
     LoadType,
     OccupancySensorType,
-    ProcessorModel,
     default_zone_name,
 )
 from ...errors import DescriptionError
@@ -35,6 +34,7 @@ from ...model import (
     IndicatorDescription,
     InputDescription,
     InputType,
+    ProcessorDescription,
     TimeclockEventDescription,
     TimeclockEventType,
     ZoneDescription,
@@ -45,6 +45,7 @@ from ...model import (
     timeclock,
 )
 from .defaults import default_device_name, default_module_serial, derived_serial
+from .processors import processor_label, resolve_processor
 from .schema import HOMEOWNER_BUTTONS, MAX_BUTTON_NUMBER, MAX_LEVEL, zone_amps
 
 # The description's list of each kind, in the order devices are built and take their ids.
@@ -100,6 +101,8 @@ class DeviceEntry:
     path: str
     raw: dict[str, Any]
     index: int = 0  # its place in the description's list of its kind
+    processor: int = 0  # its processor's place in the project (0: the first)
+    processor_serial: str = ""  # and that processor's serial
     link: int = 0  # 0: the device takes no link address
     address: int = 0
     serial: str = ""
@@ -141,23 +144,38 @@ class DeviceEntry:
         return DEFAULT_SENSOR_MODELS[self.raw.get("type", DEFAULT_SENSOR_TYPE)]
 
 
-def read_device_entries(
-    raw: Mapping[str, Any], links: Collection[int], model: ProcessorModel
-) -> list[DeviceEntry]:
-    """Read every device but the switching modules from validated raw data; check what needs no other device."""
+def read_device_entries(raw: Mapping[str, Any]) -> list[DeviceEntry]:
+    """Read every device but the switching modules from validated raw data, with their parts (not placed yet)."""
     entries: list[DeviceEntry] = []
     for kind, key in KIND_KEYS.items():
         for index, item in enumerate(raw.get(key, [])):
             entry = DeviceEntry(
                 kind=kind, path=f"{key}[{index}]", raw=item, index=index
             )
-            _place(entry, links, model)
             _read_parts(entry)
             entries.append(entry)
     return entries
 
 
-def _place(entry: DeviceEntry, links: Collection[int], model: ProcessorModel) -> None:
+def place_devices(
+    entries: Sequence[DeviceEntry],
+    processors: Sequence[ProcessorDescription],
+    links: Collection[tuple[int, int]],
+) -> None:
+    """Give each entry its processor (named by serial or name, else the first) and link; `links`: (processor, number)."""
+    for entry in entries:
+        entry.processor = resolve_processor(
+            processors, entry.path, entry.raw.get("processor")
+        )
+        entry.processor_serial = processors[entry.processor].serial
+        _place(entry, links, processors)
+
+
+def _place(
+    entry: DeviceEntry,
+    links: Collection[tuple[int, int]],
+    processors: Sequence[ProcessorDescription],
+) -> None:
     raw, path = entry.raw, entry.path
     if entry.is_virtual:
         if entry.kind is DeviceKind.KEYPAD:
@@ -191,10 +209,10 @@ def _place(entry: DeviceEntry, links: Collection[int], model: ProcessorModel) ->
                 f"{path}.address",
                 "an occupancy sensor has an address only on a link: give its Clear Connect Type A link",
             )
-    if entry.link and entry.link not in links:
+    if entry.link and (entry.processor, entry.link) not in links:
         raise DescriptionError(
             f"{path}.link" if "link" in raw else path,
-            f"link {entry.link} does not exist on a {model.value} processor (P1)",
+            f"link {entry.link} does not exist on {processor_label(processors, entry.processor)} (P1)",
         )
 
 
@@ -411,15 +429,16 @@ def register_serials(entries: Sequence[DeviceEntry], taken: dict[str, str]) -> N
 
 
 def assign_device_serials(
-    entries: Sequence[DeviceEntry], processor_serial: str, taken: dict[str, str]
+    entries: Sequence[DeviceEntry], taken: dict[str, str]
 ) -> None:
     """Give every entry without a serial its default (ids must be allocated: a virtual device's id names it).
 
-    A device on a link: derived from the processor serial, link and address, as a module's; a sensor without a
-    link: from its area and its rank there; a virtual device: `<processor serial>-<kind>-<integration id>`.
+    A device on a link: derived from its processor's serial, link and address, as a module's; a sensor without a
+    link: from its processor, its area and its rank there; a virtual device: `<its processor's serial>-<kind>-<id>`.
     """
-    in_area: dict[str, int] = {}
+    in_area: dict[tuple[int, str], int] = {}
     for entry in entries:
+        processor_serial = entry.processor_serial
         if entry.is_virtual:
             entry.serial = (
                 f"{processor_serial}-{entry.kind.value}-{entry.integration_id}"
@@ -427,8 +446,8 @@ def assign_device_serials(
             continue
         if entry.kind is DeviceKind.OCCUPANCY_SENSOR and not entry.link:
             area: str = entry.raw["area"]
-            rank = in_area.get(area, 0) + 1
-            in_area[area] = rank
+            rank = in_area.get((entry.processor, area), 0) + 1
+            in_area[(entry.processor, area)] = rank
             seed = f"{processor_serial}:occupancy:{area}:{rank}"
         else:
             seed = ""
@@ -466,6 +485,13 @@ def _targets(raw: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, float], ...]:
 
 def build_device(entry: DeviceEntry) -> DeviceDescription:
     """Build the `DeviceDescription` of an entry whose ids and serial are given."""
+    device = _build_device(entry)
+    if entry.processor:  # the first processor's devices name none (None: the first)
+        device = replace(device, processor=entry.processor_serial)
+    return device
+
+
+def _build_device(entry: DeviceEntry) -> DeviceDescription:
     raw = entry.raw
     name: str = raw.get("name") or default_device_name(
         entry.kind,
@@ -474,6 +500,7 @@ def build_device(entry: DeviceEntry) -> DeviceDescription:
         area=raw.get("area", ""),
         index=entry.index,
         virtual=entry.is_virtual,
+        processor=entry.processor + 1,
     )
     area: str = raw.get("area", name if entry.kind is not DeviceKind.TIMECLOCK else "")
     common: dict[str, Any] = {

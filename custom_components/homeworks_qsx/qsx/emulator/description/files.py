@@ -24,6 +24,7 @@ from ...model import (
     DeviceKind,
     IndicatorDescription,
     InputDescription,
+    ProcessorDescription,
     SystemDescription,
     TimeclockEventDescription,
     TimeclockEventType,
@@ -38,6 +39,7 @@ from .building import (
 )
 from .defaults import DEFAULT_SYSTEM_NAME, default_module_serial
 from .devices import KIND_KEYS
+from .processors import processor_label, resolve_processor
 from .schema import (
     DAY_NAMES,
     EVENT_TYPE_NAMES,
@@ -114,6 +116,38 @@ def build_description(
     return parse_description(data)
 
 
+def build_project(
+    modules_per_link: Sequence[Sequence[int]],
+    *,
+    model: ProcessorModel = ProcessorModel.HQP7_2,
+    name: str = DEFAULT_SYSTEM_NAME,
+    serials: Sequence[str] | None = None,
+) -> SystemDescription:
+    """Return a project of several processors (P4): processor i has `modules_per_link[i][j]` default modules on link j+1.
+
+    Example: ``build_project([[4, 2], [3]])`` is two HQP7-2 processors, four and two modules on the first's links,
+    three on the second's link 1. `serials` gives the processors' serials (else the documented defaults).
+    """
+    if serials is not None and len(serials) != len(modules_per_link):
+        raise DescriptionError(
+            "processors",
+            f"{len(serials)} serials for {len(modules_per_link)} processors",
+        )
+    processors: list[dict[str, Any]] = []
+    for index, counts in enumerate(modules_per_link):
+        item: dict[str, Any] = {
+            "model": model.value,
+            "links": [
+                {"number": number, "modules": count}
+                for number, count in enumerate(counts, start=1)
+            ],
+        }
+        if serials is not None:
+            item["serial"] = serials[index]
+        processors.append(item)
+    return parse_description({"name": name, "processors": processors})
+
+
 def zone_to_dict(zone: ZoneDescription) -> dict[str, Any]:
     """Return the description-format mapping of one zone."""
     return {
@@ -137,8 +171,9 @@ def cco_to_dict(cco: CcoDescription) -> dict[str, Any]:
 
 
 def module_to_dict(module: DeviceDescription) -> dict[str, Any]:
-    """Return the description-format mapping of one module, every field explicit."""
-    data: dict[str, Any] = {
+    """Return the description-format mapping of one module, every field explicit (its processor past the first)."""
+    data: dict[str, Any] = _processor_key(module)
+    data |= {
         "serial": module.serial,
         "name": module.name,
         "area": module.area,
@@ -157,6 +192,11 @@ def module_to_dict(module: DeviceDescription) -> dict[str, Any]:
 
 def _targets_to_list(targets: Sequence[tuple[int, float]]) -> list[dict[str, Any]]:
     return [{"output": output, "level": level} for output, level in targets]
+
+
+def _processor_key(device: DeviceDescription) -> dict[str, Any]:
+    # A device of the first processor names none, so a one-processor description is written as it always was.
+    return {} if device.processor is None else {"processor": device.processor}
 
 
 def _place_to_dict(device: DeviceDescription) -> dict[str, Any]:
@@ -187,6 +227,7 @@ def device_to_dict(device: DeviceDescription) -> dict[str, Any]:
         ]
     elif kind is DeviceKind.SHADE:
         data["type"] = SHADE_TYPE_NAMES[device.outputs[0].control_type]
+    data.update(_processor_key(device))
     if kind is not DeviceKind.TIMECLOCK:
         data["model"] = device.model
         data.update(_place_to_dict(device))
@@ -257,29 +298,24 @@ def description_to_dict(description: SystemDescription) -> dict[str, Any]:
 
     ``parse_description(description_to_dict(d)) == d`` for every description `d` that `parse_description` gave. A
     list of devices of a kind the description has none of is left out, so a description of switching modules only
-    is written as before the other kinds existed.
+    is written as before the other kinds existed. One processor is written under ``processor:`` and ``links:``;
+    several under ``processors:``, each with its links, and each device past the first processor names its own.
     """
-    links: list[dict[str, Any]] = []
-    for link in description.links:
-        item: dict[str, Any] = {"number": link.number, "type": link.link_type.value}
-        if link.cable_length_m is not None:
-            item["length_m"] = link.cable_length_m
-        links.append(item)
-    processor = description.processor
     data: dict[str, Any] = {
         "name": description.name,
         "guid": description.guid,
         "database_date": description.database_date,
-        "processor": {
-            "serial": processor.serial,
-            "model": processor.model.value,
-            "name": processor.name,
-            "firmware": processor.firmware,
-            "integration_id": processor.integration_id,
-        },
-        "links": links,
-        "modules": [module_to_dict(module) for module in description.modules],
     }
+    if not description.other_processors:
+        data["processor"] = _processor_to_dict(description.processor)
+        data["links"] = _links_to_list(description, description.processor.serial)
+    else:
+        data["processors"] = [
+            _processor_to_dict(processor)
+            | {"links": _links_to_list(description, processor.serial)}
+            for processor in description.processors
+        ]
+    data["modules"] = [module_to_dict(module) for module in description.modules]
     for kind, key in KIND_KEYS.items():
         devices = [device for device in description.devices if device.kind is kind]
         if devices:
@@ -287,12 +323,35 @@ def description_to_dict(description: SystemDescription) -> dict[str, Any]:
     return data
 
 
+def _processor_to_dict(processor: ProcessorDescription) -> dict[str, Any]:
+    return {
+        "serial": processor.serial,
+        "model": processor.model.value,
+        "name": processor.name,
+        "firmware": processor.firmware,
+        "integration_id": processor.integration_id,
+    }
+
+
+def _links_to_list(
+    description: SystemDescription, processor_serial: str
+) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = []
+    for link in description.links_of(processor_serial):
+        item: dict[str, Any] = {"number": link.number, "type": link.link_type.value}
+        if link.cable_length_m is not None:
+            item["length_m"] = link.cable_length_m
+        links.append(item)
+    return links
+
+
 def new_module(
     description: SystemDescription, link: int, **overrides: Any
 ) -> DeviceDescription:
     """Return a new module for `link` of `description` (not added yet), with defaults for what is not given.
 
-    Defaults: the lowest free address on the link, a serial derived from the processor serial, link and address,
+    `overrides` may name the module's ``processor`` (serial or name; default the first). Defaults: the lowest free
+    address on that processor's link, a serial derived from the processor serial, link and address,
     the next free block of integration ids (module 10*n, zones 10*n+1..10*n+4, CCO 10*n+5, where n starts at
     the number of modules plus one) and the default names. `overrides` take the keys of a module in the
     description format (``name``, ``area``, ``address``, ``serial``, ``integration_id``, ``zones``, ``cco``,
@@ -316,15 +375,28 @@ def new_module(
         raw: dict[str, Any] = MODULE_SCHEMA(raw_input)
     except vol.Invalid as err:
         raise schema_error(err, "module") from None
-    link_numbers = {item.number for item in description.links}
+    processors = description.processors
+    index = resolve_processor(processors, "module", raw.get("processor"))
+    processor = processors[index]
+    link_numbers = {item.number for item in description.links_of(processor.serial)}
     if link not in link_numbers:
         raise DescriptionError(
             "module.link",
-            f"link {link} does not exist on a {description.processor.model.value} processor (P1)",
+            f"link {link} does not exist on {processor_label(processors, index)} (P1)",
         )
-    entry = Entry(path="module", raw=raw, link=link)
+    entry = Entry(
+        path="module",
+        raw=raw,
+        link=link,
+        processor=index,
+        processor_serial=processor.serial,
+    )
     resolve_zones(entry)
-    on_link = {device.address for device in description.devices if device.link == link}
+    on_link = {
+        device.address
+        for device in description.devices_of(processor.serial)
+        if device.link == link
+    }
     if "address" in raw:
         if raw["address"] in on_link:
             raise DescriptionError(
@@ -345,17 +417,18 @@ def new_module(
             )
         entry.address = free[0]
     serials = {device.serial for device in description.devices}
+    serials.update(item.serial for item in processors)
     if "serial" in raw:
-        if raw["serial"] in serials or raw["serial"] == description.processor.serial:
+        if raw["serial"] in serials:
             raise DescriptionError(
                 "module.serial", f"serial {raw['serial']} is already used"
             )
         entry.serial = raw["serial"]
     else:
         entry.serial = default_module_serial(
-            description.processor.serial, link, entry.address, serials
+            processor.serial, link, entry.address, serials
         )
-    used = {description.processor.integration_id: "the processor"}
+    used = {item.integration_id: f"processor {item.serial}" for item in processors}
     for device in description.devices:
         for integration_id in device_ids(device):
             used[integration_id] = f"device {device.serial}"

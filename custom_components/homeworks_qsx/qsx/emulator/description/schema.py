@@ -406,8 +406,12 @@ _LEVEL = vol.All(
         min=MIN_LEVEL, max=MAX_LEVEL, msg=f"levels are {MIN_LEVEL:g}..{MAX_LEVEL:g}"
     ),
 )
+# A device names its processor (P4) by serial or by name; resolved against the project's processors when built.
+_PROCESSOR_REF: Final = _text
+
 # Where a device sits and who it is: the keys every device on a link has.
 _PLACE: Final[dict[Any, Any]] = {
+    vol.Optional("processor"): _PROCESSOR_REF,
     vol.Optional("serial"): _serial,
     vol.Optional("name"): _text,
     vol.Optional("area"): _text,
@@ -569,6 +573,7 @@ _EVENT_SCHEMA = vol.Schema(
 
 TIMECLOCK_SCHEMA = vol.Schema(
     {
+        vol.Optional("processor"): _PROCESSOR_REF,
         vol.Optional("name"): _text,
         vol.Optional("integration_id"): _INTEGRATION_ID,
         vol.Optional("events"): [_EVENT_SCHEMA],
@@ -577,6 +582,7 @@ TIMECLOCK_SCHEMA = vol.Schema(
 
 MODULE_SCHEMA = vol.Schema(
     {
+        vol.Optional("processor"): _PROCESSOR_REF,
         vol.Optional("serial"): _serial,
         vol.Optional("name"): _text,
         vol.Optional("area"): _text,
@@ -616,14 +622,17 @@ _LINK_SCHEMA = vol.Schema(
     }
 )
 
-_PROCESSOR_SCHEMA = vol.Schema(
-    {
-        vol.Optional("serial"): _serial,
-        vol.Optional("model"): _processor_model,
-        vol.Optional("name"): _text,
-        vol.Optional("firmware"): _text,
-        vol.Optional("integration_id"): _INTEGRATION_ID,
-    }
+_PROCESSOR_KEYS: Final[dict[Any, Any]] = {
+    vol.Optional("serial"): _serial,
+    vol.Optional("model"): _processor_model,
+    vol.Optional("name"): _text,
+    vol.Optional("firmware"): _text,
+    vol.Optional("integration_id"): _INTEGRATION_ID,
+}
+_PROCESSOR_SCHEMA = vol.Schema(_PROCESSOR_KEYS)
+# One processor of a project (P4): the keys of `processor:` and its own links.
+_PROJECT_PROCESSOR_SCHEMA = vol.Schema(
+    {**_PROCESSOR_KEYS, vol.Optional("links"): _count_or_list(_LINK_SCHEMA)}
 )
 
 SYSTEM_SCHEMA = vol.Schema(
@@ -632,6 +641,10 @@ SYSTEM_SCHEMA = vol.Schema(
         vol.Optional("guid"): _text,
         vol.Optional("database_date"): _database_date,
         vol.Optional("processor"): _PROCESSOR_SCHEMA,
+        vol.Optional("processors"): vol.All(
+            [_PROJECT_PROCESSOR_SCHEMA],
+            vol.Length(min=1, msg="a project has at least one processor"),
+        ),
         vol.Optional("links"): _count_or_list(_LINK_SCHEMA),
         vol.Optional("modules"): _count_or_list(MODULE_SCHEMA),
         vol.Optional("dimming_modules"): [DIMMING_MODULE_SCHEMA],

@@ -40,6 +40,7 @@ from ...model import (
     SystemDescription,
     ZoneDescription,
 )
+from .processors import processor_label
 from .schema import (
     AMPS_EPSILON,
     HOMEOWNER_BUTTONS,
@@ -158,13 +159,23 @@ class _Checker:
             if paths is not None and len(paths) == len(description.devices)
             else _canonical_paths(description.devices)
         )
-        self.model = description.processor.model
-        self.links: dict[int, LinkDescription] = {}
-        self.serials = {description.processor.serial: "processor.serial"}
-        self.ids = {description.processor.integration_id: "processor.integration_id"}
+        processors = description.processors
+        # Paths as `description_to_dict` writes them: one processor under `processor:`, several under `processors:`.
+        self.processor_paths = (
+            ["processor"]
+            if len(processors) == 1
+            else [f"processors[{index}]" for index in range(len(processors))]
+        )
+        self.processor_index = {
+            processor.serial: index for index, processor in enumerate(processors)
+        }
+        # Links are per processor (P1): keyed (processor index, link number).
+        self.links: dict[tuple[int, int], LinkDescription] = {}
+        self.serials: dict[str, str] = {}
+        self.ids: dict[int, str] = {}
         self.timeclock_ids: dict[int, str] = {}
-        self.addresses: dict[tuple[int, int], str] = {}
-        self.per_link: dict[int, list[int]] = {}
+        self.addresses: dict[tuple[int, int, int], str] = {}
+        self.per_link: dict[tuple[int, int], list[int]] = {}
         self.groups: dict[str, list[int]] = {}
         self.feeds: dict[str, list[int]] = {}
         self.index = 0  # the device being checked
@@ -178,26 +189,60 @@ class _Checker:
         }
 
     def check_processor(self) -> None:
-        processor = self.description.processor
-        _check_serial("processor.serial", processor.serial)
-        if processor.integration_id < 1:
+        """Every processor: a valid serial and a positive id, both unique in the project (L3)."""
+        for path, processor in zip(
+            self.processor_paths, self.description.processors, strict=True
+        ):
+            _check_serial(f"{path}.serial", processor.serial)
+            if processor.serial in self.serials:
+                raise DescriptionError(
+                    f"{path}.serial",
+                    f"serial {processor.serial} is already used by {self.serials[processor.serial]}",
+                )
+            self.serials[processor.serial] = f"{path}.serial"
+            if processor.integration_id < 1:
+                raise DescriptionError(
+                    f"{path}.integration_id", "integration ids are positive"
+                )
+            if processor.integration_id in self.ids:
+                raise DescriptionError(
+                    f"{path}.integration_id",
+                    f"integration id {processor.integration_id} is already used by "
+                    f"{self.ids[processor.integration_id]}",
+                )
+            self.ids[processor.integration_id] = f"{path}.integration_id"
+
+    def _processor_of(self, path: str, serial: str | None) -> int:
+        """Return the index of the processor a link or device names; unknown: an error at `<path>.processor`."""
+        if serial is None:
+            return 0
+        index = self.processor_index.get(serial.upper())
+        if index is None:
             raise DescriptionError(
-                "processor.integration_id", "integration ids are positive"
+                f"{path}.processor",
+                f"no processor of the project has the serial {serial!r}",
             )
+        return index
 
     def check_links(self) -> None:
-        model = self.model
+        processors = self.description.processors
         for index, link in enumerate(self.description.links):
             path = f"links[{index}]"
+            processor = self._processor_of(path, link.processor)
+            model = processors[processor].model
+            where = processor_label(processors, processor)
             if not 1 <= link.number <= model.link_count:
                 raise DescriptionError(
                     f"{path}.number",
-                    f"link {link.number} does not exist: a {model.value} processor has "
+                    f"link {link.number} does not exist: {where} has "
                     f"{model.link_count} link(s) (P1)",
                 )
-            if link.number in self.links:
+            if (processor, link.number) in self.links:
                 raise DescriptionError(
-                    f"{path}.number", f"link {link.number} is described twice"
+                    f"{path}.number",
+                    f"link {link.number} of {where} is described twice"
+                    if len(processors) > 1
+                    else f"link {link.number} is described twice",
                 )
             if link.cable_length_m is not None:
                 if link.link_type is not LinkType.QS:
@@ -211,7 +256,7 @@ class _Checker:
                         f"{link.cable_length_m:g} m is longer than the {QS_LINK_MAX_LENGTH_M:g} m "
                         f"({QS_LINK_MAX_LENGTH_FT:g} ft) a QS link allows (L1)",
                     )
-            self.links[link.number] = link
+            self.links[(processor, link.number)] = link
 
     # ----------------------------------------------------------------------------------------------------------
     # One device
@@ -226,7 +271,9 @@ class _Checker:
             )
         self.index = index
         self._check_identity(path, device)
-        self._check_place(index, path, device)
+        self._check_place(
+            index, path, device, self._processor_of(path, device.processor)
+        )
         check(path, device)
         self._check_ids(path, device)
 
@@ -242,7 +289,9 @@ class _Checker:
             )
         self.serials[device.serial] = path
 
-    def _check_place(self, index: int, path: str, device: DeviceDescription) -> None:
+    def _check_place(
+        self, index: int, path: str, device: DeviceDescription, processor: int
+    ) -> None:
         kind = device.kind
         virtual = (
             kind is DeviceKind.TIMECLOCK or keypad_type(device) is KeypadType.HOMEOWNER
@@ -261,11 +310,12 @@ class _Checker:
                     f"{what} takes no link address",
                 )
             return
-        link = self.links.get(device.link)
+        link = self.links.get((processor, device.link))
         if link is None:
             raise DescriptionError(
                 f"{path}.link",
-                f"link {device.link} does not exist on a {self.model.value} processor (P1)",
+                f"link {device.link} does not exist on "
+                f"{processor_label(self.description.processors, processor)} (P1)",
             )
         wanted = (
             LinkType.CLEAR_CONNECT_A
@@ -283,14 +333,14 @@ class _Checker:
             raise DescriptionError(
                 f"{path}.address", f"addresses are {MIN_ADDRESS}..{MAX_ADDRESS}"
             )
-        key = (device.link, device.address)
+        key = (processor, device.link, device.address)
         if key in self.addresses:
             raise DescriptionError(
                 f"{path}.address",
                 f"address {device.address} on link {device.link} is already used by {self.addresses[key]}",
             )
         self.addresses[key] = path
-        self.per_link.setdefault(device.link, []).append(index)
+        self.per_link.setdefault((processor, device.link), []).append(index)
 
     def _check_switching_module(self, path: str, module: DeviceDescription) -> None:
         if [zone.number for zone in module.zones] != list(
@@ -473,12 +523,15 @@ class _Checker:
 
     def check_capacities(self) -> None:
         devices = self.description.devices
-        for number, members in self.per_link.items():
-            link_type = self.links[number].link_type
-            max_devices, max_zones = link_limits(self.model, link_type)
-            kind = (
-                f"a {LINK_TYPE_NAMES[link_type]} link of a {self.model.value} processor"
-            )
+        processors = self.description.processors
+        # P3 counts per link of each processor, with that processor's model.
+        for (processor, number), members in self.per_link.items():
+            link_type = self.links[(processor, number)].link_type
+            model = processors[processor].model
+            max_devices, max_zones = link_limits(model, link_type)
+            kind = f"a {LINK_TYPE_NAMES[link_type]} link of a {model.value} processor"
+            if len(processors) > 1:
+                kind += f" ({processors[processor].name})"
             if len(members) > max_devices:
                 raise LimitError(
                     self.paths[members[max_devices]],
