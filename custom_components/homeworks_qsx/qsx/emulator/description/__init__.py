@@ -4,7 +4,7 @@ The package: `schema` (the format as written), `building` (raw data to a `System
 kinds beside switching modules, and their ids), `validation` (whole-system rules), `defaults` (names and serials),
 `files` (load, save, build, to plain data, new modules).
 
-A description names one HomeWorks QSX processor, its links and the devices of the house: switching modules,
+A description names a project's HomeWorks QSX processors, their links and the devices of the house: switching modules,
 dimming modules, shades, keypads, occupancy sensors and timeclocks. Everything a user leaves out gets a default,
 so ``links: [{number: 1, modules: 4}]`` is a complete description. The format is documented in
 ``docs/system-description.md``; in short::
@@ -13,6 +13,9 @@ so ``links: [{number: 1, modules: 4}]`` is a complete description. The format is
     guid: ...                           # project id; default derived from the processor serial
     database_date: 01/01/2026,00:00:00  # MM/DD/YYYY,HH:MM:SS
     processor: {serial: 0A1B2C3D, model: HQP7-2, name: ..., firmware: ..., integration_id: 1}
+    # or, for a project of several processors (P4), instead of processor: and links:
+    #   processors: [{serial: ..., model: ..., name: Pool house, links: [...]}, ...]
+    # and each device below may name its processor (serial or name; default the first): processor: Pool house
     links:                              # or a number of links; missing links of the model are QS links
       - number: 1
         type: qs                        # qs | clear_connect_a (P2)
@@ -46,8 +49,8 @@ so ``links: [{number: 1, modules: 4}]`` is a complete description. The format is
     timeclocks: [{events: [{type: sunset, offset_minutes: -10, days: weekdays, targets: [14]}]}]
 
 Every error is a `DescriptionError` whose `path` names the offending place, for example
-``modules[2].zones[1].amps``. One description covers one processor (P4: a project with several processors
-needs one description, and one config entry, per processor).
+``modules[2].zones[1].amps``. Links, addresses and the P3 limits are per processor; serials and integration ids
+are unique across the project (L3).
 """
 
 from ...model import default_guid
