@@ -172,7 +172,7 @@ def test_lp53_a_module_moved_to_or_added_on_a_processor_cut_off_has_no_link(
     project.update_module(moved)
     assert events.kinds()[0] is EventKind.DEVICE_CHANGED
     assert events.of(EventKind.LINK, A1) == [Event(EventKind.LINK, A1, None, False)]
-    added = replace(new_module(project.description, link=2), processor=POOL_HOUSE)
+    added = new_module(project.description, link=2, processor=POOL_HOUSE)
     project.add_module(added)
     assert not project.state(added.serial).link_up
     project.set_processor_online(POOL_HOUSE, True)
