@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Generator
+import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -294,3 +295,59 @@ async def test_lp53_pylutron_against_the_second_processor_sees_the_project(
         assert watched.last_level() == 100.0
     finally:
         await in_thread(close_pylutron, lutron)
+
+
+async def test_lp53_a_processor_cut_off_and_back(
+    servers: tuple[LipServer, LipServer],
+    emulator: Emulator,
+    description: SystemDescription,
+    http_session: aiohttp.ClientSession,
+) -> None:
+    """LP53: `#EMULATOR,2,NETWORK,DOWN` cuts the pool house's processor off; `UP` brings it back.
+
+    Cut off, its sessions end and it takes no new LIP or HTTP connection; through the main house's processor its
+    module is unreachable as with a link fault (M10): a command is answered with the unchanged level, the zone LEDs
+    flash. Back, it serves again and its module obeys.
+    """
+    _, pool_server = servers
+    pool_module = description.devices[2]
+    zone = pool_module.zones[0].integration_id
+    main = await _session(MAIN_HOST)
+    pool = await _session(POOL_HOST)
+    try:
+        main.send("#EMULATOR,2,NETWORK,DOWN")
+        await main.sync()
+        assert not emulator.processor_online(POOL.serial)
+        assert pool_server.diagnostics()["on_network"] is False
+        await pool.read_eof()
+        refused = await RawSession.open(23, POOL_HOST)
+        try:
+            with contextlib.suppress(ConnectionError):
+                assert await refused.read_eof() == b""
+        finally:
+            await refused.close()
+        with pytest.raises(aiohttp.ClientError):
+            await _database(http_session, POOL_HOST)
+
+        main.send(f"#OUTPUT,{zone},1,100")
+        main.send(f"?DEVICE,{pool_module.integration_id},81,9")
+        answered = await main.sync()
+        assert levels(answered)[zone] == 0.0
+        assert f"~DEVICE,{pool_module.integration_id},81,9,2" in answered
+        assert not emulator.state(pool_module.serial).zones[0].on
+
+        main.send("#EMULATOR,2,NETWORK,1")
+        await main.sync()
+        assert emulator.processor_online(POOL.serial)
+        main.send(f"#OUTPUT,{zone},1,100")
+        assert levels(await main.sync())[zone] == 100.0
+        back = await _session(POOL_HOST)
+        try:
+            back.send(f"?OUTPUT,{zone},1")
+            assert levels(await back.sync())[zone] == 100.0
+        finally:
+            await back.close()
+        assert await _database(http_session, POOL_HOST) == build_dbxml(description)
+    finally:
+        await main.close()
+        await pool.close()

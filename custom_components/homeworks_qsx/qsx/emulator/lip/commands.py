@@ -671,19 +671,7 @@ class CommandProcessor:
                 )
             if action == 1:
                 serial = _hex_serial(message.fields[1])
-                processor = next(
-                    (
-                        p
-                        for p in self._emulator.description.processors
-                        if p.serial == serial
-                    ),
-                    None,
-                )
-                found = (
-                    processor.integration_id
-                    if processor is not None
-                    else self._emulator.device_integration_id(serial)
-                )
+                found = self._emulator.device_integration_id(serial)
                 return Result([f"~INTEGRATIONID,1,{serial},{found}"])
         except UnknownObjectError:
             raise LipError(

@@ -174,7 +174,6 @@ class LipServer:
         self._http_limits: ListenerLimits = self._budget.listener(
             "HTTP", max_pending=max_pending_requests, handshake_deadline=header_deadline
         )
-        self._on_network = True  # LP53: this processor is reachable
         self._server: asyncio.Server | None = None
         self._accepting = False
         self._http: DatabaseServer | None = None
@@ -218,7 +217,7 @@ class LipServer:
     @property
     def on_network(self) -> bool:
         """Whether this processor is on the network (False while cut off, LP53)."""
-        return self._on_network
+        return self.emulator.processor_online(self.this_processor)
 
     @property
     def budget(self) -> SocketBudget:
@@ -236,7 +235,7 @@ class LipServer:
         """Return the listening addresses, sessions and counters (no credentials)."""
         return {
             "processor": self.this_processor,
-            "on_network": self._on_network,
+            "on_network": self.on_network,
             "host": self.host,
             "lip_port": self._port,
             "http_port": self._http_port,
@@ -268,7 +267,7 @@ class LipServer:
                 self._http_limits,
                 self._reply_delay,
                 self._http_refused,
-                lambda: self._on_network,
+                lambda: self.on_network,
             )
             http_port = await http.start(self.host, self._http_port)
         self._accepting = True
@@ -353,8 +352,8 @@ class LipServer:
 
     def _on_event(self, event: Event) -> None:
         if event.kind is EventKind.PROCESSOR:
-            if event.serial == self.this_processor:
-                self._network_changed(bool(event.value))
+            if event.serial == self.this_processor and not event.value:
+                self._cut_off()
             return
         for kind, line, key in event_reports(self.emulator, event, self._processor):
             if self._active is not None and key is not None:
@@ -368,14 +367,8 @@ class LipServer:
                 if session.monitors(kind) or answer:
                     session.send_line(line)
 
-    def _network_changed(self, on_network: bool) -> None:
-        """LP53: a processor cut off the network loses every session; it takes new ones once it is back."""
-        if on_network == self._on_network:
-            return
-        self._on_network = on_network
-        if on_network:
-            _LOGGER.info("LIP server of %s is back on the network", self.this_processor)
-            return
+    def _cut_off(self) -> None:
+        """LP53: a processor cut off the network loses every session (it takes new ones once it is back)."""
         _LOGGER.info(
             "LIP server of %s is cut off the network: %d sessions end",
             self.this_processor,
@@ -393,7 +386,7 @@ class LipServer:
         are bounded apart, and each has the login deadline.
         """
         peer = peer_name(transport)
-        if not self._accepting or not self._on_network:
+        if not self._accepting or not self.on_network:
             transport.abort()  # stopping, or a processor off the network (LP53)
             return None
         loop = asyncio.get_running_loop()
