@@ -14,7 +14,7 @@ from .exports import lazy_exports
 if TYPE_CHECKING:
     from .backend import QsxBackend
     from .clock import AsyncioScheduler, ManualScheduler, Scheduler, TimerHandle
-    from .connection import Connection, Link, PendingReply
+    from .connection import Connection, Endpoint, Link, PendingReply
     from .const import (
         DEFAULT_CCO_NAME,
         LINK_DEVICE_LIMIT,
@@ -152,6 +152,7 @@ _MODULES = {
     "zone_power": ".power",
     "QsxBackend": ".backend",
     "Connection": ".connection",
+    "Endpoint": ".connection",
     "Link": ".connection",
     "PendingReply": ".connection",
     "AsyncioScheduler": ".clock",
@@ -264,6 +265,7 @@ __all__ = [
     "EmulatedBackend",
     "Emulator",
     "EmulatorServers",
+    "Endpoint",
     "EnergyMeter",
     "Event",
     "EventBus",

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from .const import Button, Fault, Gesture, ShadeMove
 from .errors import NotSupportedError
 from .events import EventBus, EventCallback, Unsubscribe, make_unsubscribe
 from .model import Capability, DeviceState, SystemDescription
+
+if TYPE_CHECKING:
+    from .connection import Endpoint  # which imports this module's callback types
 
 type ConnectionCallback = Callable[[bool], None]
 type CredentialsRejectedCallback = Callable[[], None]
@@ -195,6 +198,10 @@ class LiveClient(Protocol):
     def description(self) -> SystemDescription:
         """The system as the processor describes it."""
 
+    @property
+    def endpoint(self) -> Endpoint:
+        """The processor's endpoint in use (failover: one of several)."""
+
     def state(self, serial: str, /) -> DeviceState:
         """Return the live state of one device; `UnknownObjectError` if unknown."""
 
@@ -238,6 +245,15 @@ class LiveBackend[C: LiveClient](QsxBackend):
     def description(self) -> SystemDescription:
         """The system as the processor describes it."""
         return self.client.description
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The endpoint in use: host, port and, when it was given, the processor's serial.
+
+        While reconnecting: the one being tried. The client stays on it until it fails, then moves to the next one
+        that answers.
+        """
+        return self.client.endpoint
 
     def device_state(self, serial: str) -> DeviceState:
         """Return the live state of one device; `UnknownObjectError` if unknown."""

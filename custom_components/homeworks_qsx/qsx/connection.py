@@ -7,6 +7,13 @@ the protocol has read every state. A reconnection refused for the credentials en
 rejected login cannot succeed, and a processor logs every failure; listeners of
 `subscribe_credentials_rejected` hear of it, and the connection waits for `close()` or a new `connect()`.
 
+Failover: a connection takes an ordered list of `Endpoint`s, the processors of one project that each serve all of
+it (LP53), the primary first. `connect()` tries them in that order and takes the first that answers. When the
+session in use is lost (reset, refused, a keepalive left unanswered), the reconnection tries the next endpoint, then
+the one after, round robin, the lost one last, with the back-off between rounds, for ever. An endpoint that refuses
+the credentials is left out until the next `connect()`; only when every endpoint has refused them do the attempts
+stop. The connection stays on the endpoint that works: it goes back to the primary only when that one fails in turn.
+
 Replies the protocol waits for are `PendingReply`s on the link, in the order they were asked for; when the link is
 lost every one of them fails at once. A protocol (`LipClient`, `LeapClient`) subclasses `Connection` and provides:
 `_log_in` (prompts, credentials), `_start_session` (set-up and reading every state), `link_data` (what arrives)
@@ -21,7 +28,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -155,6 +162,32 @@ class Timings:
     reconnect_max: float = 60.0
 
 
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where one processor of the project is reached: host and port, and its serial when known.
+
+    `serial` is what the application knows the processor by (diagnostics); the connection does not need it.
+    """
+
+    host: str
+    port: int
+    serial: str | None = None
+
+    def __str__(self) -> str:
+        """`host:port`, as errors and logs name it."""
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(slots=True)
+class _EndpointRecord:
+    """What happened on one endpoint: sessions made, attempts failed, the last error, a refusal of the credentials."""
+
+    connects: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    refused: bool = False
+
+
 class Backoff:
     """The delays between connection attempts, jittered so that clients of one processor do not come back together.
 
@@ -177,15 +210,35 @@ class Backoff:
 
 
 class Connection[L: Link[Any]](ABC):
-    """A processor reached over TCP, kept connected until `close()`.
+    """A processor reached over TCP, kept connected until `close()`; failing over to the project's other processors.
 
-    Intervals and timeouts are a `Timings`, so tests can run fast.
+    Args:
+        endpoints: the processors' endpoints, the primary first; or the host of the only one, with `port`.
+        port: the port of `endpoints` when it is a host.
+        timings: intervals and timeouts (tests shorten them).
+
     """
 
-    def __init__(self, host: str, port: int, *, timings: Timings) -> None:
+    def __init__(
+        self,
+        endpoints: str | Sequence[Endpoint],
+        port: int | None = None,
+        *,
+        timings: Timings,
+    ) -> None:
         """Prepare a connection; nothing is connected before `connect()`."""
-        self.host = host
-        self.port = port
+        if isinstance(endpoints, str):
+            if port is None:
+                raise TypeError("A host needs its port")
+            endpoints = (Endpoint(endpoints, port),)
+        elif port is not None:
+            raise TypeError("The port goes in each endpoint")
+        self.endpoints: tuple[Endpoint, ...] = tuple(endpoints)
+        if not self.endpoints:
+            raise ValueError("A connection needs at least one endpoint")
+        self._index = 0  # the endpoint in use, or being tried
+        self._used: int | None = None  # the endpoint of the last session
+        self._records = [_EndpointRecord() for _ in self.endpoints]
         self._timings = timings
         self._link: L | None = None
         self._connected = False
@@ -193,7 +246,7 @@ class Connection[L: Link[Any]](ABC):
         self._connection_callbacks: list[ConnectionCallback] = []
         self._credentials_callbacks: list[CredentialsRejectedCallback] = []
         self._rejected: AuthenticationError | None = None
-        self._counters = {"connects": 0, "reconnect_attempts": 0}
+        self._counters = {"connects": 0, "reconnect_attempts": 0, "failovers": 0}
         self._last_error: str | None = None
         self._connected_since: float | None = None
 
@@ -224,6 +277,21 @@ class Connection[L: Link[Any]](ABC):
         return {}
 
     # State and listeners.
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The endpoint in use (while reconnecting: the one being tried)."""
+        return self.endpoints[self._index]
+
+    @property
+    def host(self) -> str:
+        """The host of the endpoint in use."""
+        return self.endpoint.host
+
+    @property
+    def port(self) -> int:
+        """The port of the endpoint in use."""
+        return self.endpoint.port
 
     @property
     def connected(self) -> bool:
@@ -279,6 +347,22 @@ class Connection[L: Link[Any]](ABC):
             "last_error": self._last_error,
             "credentials_rejected": self.credentials_rejected,
             **self._counters,
+            "endpoint_serial": self.endpoint.serial,
+            "endpoints": [
+                {
+                    "host": endpoint.host,
+                    "port": endpoint.port,
+                    "serial": endpoint.serial,
+                    "in_use": self._connected and index == self._index,
+                    "connects": record.connects,
+                    "failures": record.failures,
+                    "last_error": record.last_error,
+                    "credentials_refused": record.refused,
+                }
+                for index, (endpoint, record) in enumerate(
+                    zip(self.endpoints, self._records, strict=True)
+                )
+            ],
         }
 
     # Life cycle.
@@ -296,8 +380,10 @@ class Connection[L: Link[Any]](ABC):
         """
         if self._supervisor is not None and not self._supervisor.done():
             raise QsxError("Already connected")
+        for record in self._records:
+            record.refused = False
         try:
-            link = await self._establish()
+            link = await self._first_link()
         except AuthenticationError as err:
             self._rejected = err
             raise
@@ -324,29 +410,92 @@ class Connection[L: Link[Any]](ABC):
         reply = self._send_ping(self._require_link())
         await self._wait(reply, "a ping", self._timings.command_timeout)
 
+    async def _first_link(self) -> L:
+        """One attempt on each endpoint, the primary first; the first that answers is kept.
+
+        When none does: the first failure that is not a refusal of the credentials is raised (every endpoint
+        refused them: the first refusal).
+        """
+        failures: list[QsxError] = []
+        for index in self._rotation(0):
+            try:
+                return await self._attempt(index)
+            except QsxError as err:
+                failures.append(err)
+        refusals = [err for err in failures if isinstance(err, AuthenticationError)]
+        raise next(
+            (err for err in failures if err not in refusals),
+            refusals[0] if refusals else failures[0],
+        )
+
+    def _rotation(self, start: int) -> list[int]:
+        """Return the endpoints of one round, from `start` on, round robin; those that refused the credentials left out."""
+        count = len(self.endpoints)
+        return [
+            index
+            for index in ((start + step) % count for step in range(count))
+            if not self._records[index].refused
+        ]
+
+    async def _attempt(self, index: int) -> L:
+        """Open a session on one endpoint; a refusal of the credentials marks it refused."""
+        previous = self._index
+        self._index = index
+        record = self._records[index]
+        try:
+            link = await self._establish()
+        except QsxError as err:
+            record.failures += 1
+            record.last_error = str(err)
+            self._last_error = str(err)
+            if isinstance(err, AuthenticationError):
+                record.refused = True
+            raise
+        except BaseException:
+            self._index = previous
+            raise
+        record.connects += 1
+        if self._used is not None and index != self._used:
+            self._counters["failovers"] += 1
+            _LOGGER.debug(
+                "Now connected to %s instead of %s",
+                self.endpoint,
+                self.endpoints[self._used],
+            )
+        self._used = index
+        return link
+
     async def _supervise(self, link: L) -> None:
-        """Wait for the link to drop, then reconnect with backoff (until `close()`, or credentials rejected)."""
+        """Wait for the link to drop, then reconnect (`_reconnect`); until `close()`, or the credentials are refused."""
         while True:
             await link.closed.wait()
             self._set_connected(False)
             await self._close_link(link)
-            backoff = Backoff(self._timings)
-            while True:
-                await asyncio.sleep(backoff.next_delay())
+            found = await self._reconnect(self._index)
+            if found is None:
+                return
+            link = found
+            self._set_connected(True)
+
+    async def _reconnect(self, lost: int) -> L | None:
+        """Try the endpoints round robin from the one after `lost`, `lost` last, a back-off delay before each round.
+
+        Returns the new link; None once every endpoint has refused the credentials (listeners were told).
+        """
+        backoff = Backoff(self._timings)
+        while True:
+            await asyncio.sleep(backoff.next_delay())
+            for index in self._rotation(lost + 1):
                 self._counters["reconnect_attempts"] += 1
                 try:
-                    link = await self._establish()
+                    return await self._attempt(index)
                 except AuthenticationError as err:
-                    self._credentials_refused(err)
-                    return
+                    if not self._rotation(0):
+                        self._credentials_refused(err)
+                        return None
+                    _LOGGER.debug("%s; the other endpoints stay in use", err)
                 except QsxError as err:
-                    self._last_error = str(err)
-                    _LOGGER.debug(
-                        "Reconnection to %s:%s failed: %s", self.host, self.port, err
-                    )
-                else:
-                    break
-            self._set_connected(True)
+                    _LOGGER.debug("Reconnection to %s failed: %s", self.endpoint, err)
 
     def _credentials_refused(self, err: AuthenticationError) -> None:
         """Stop reconnecting: the same login would be refused again (and counted by the processor)."""

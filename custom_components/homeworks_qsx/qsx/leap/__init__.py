@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..emulator.leap.resources import Profile
     from ..emulator.leap.server import LeapServer
     from .backend import LEAP_CAPABILITIES, LeapBackend
-    from .client import LeapCertificates, LeapClient
+    from .client import LeapCertificates, LeapClient, LeapEndpoint
     from .pairing_client import async_pair_processor, button_wait, connect_wait
     from .protocol import LEAP_PORT, PAIRING_PORT
 
@@ -28,6 +28,7 @@ _MODULES = {
     "LeapCredentials": "..emulator.leap.certs",
     "LeapCertificates": ".client",
     "LeapClient": ".client",
+    "LeapEndpoint": ".client",
     "async_pair_processor": ".pairing_client",
     "button_wait": ".pairing_client",
     "connect_wait": ".pairing_client",
@@ -44,6 +45,7 @@ __all__ = [
     "LeapCertificates",
     "LeapClient",
     "LeapCredentials",
+    "LeapEndpoint",
     "LeapServer",
     "PAIRING_PORT",
     "PairingServer",

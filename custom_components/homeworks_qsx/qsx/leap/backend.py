@@ -15,14 +15,18 @@ What the application sees (see `docs/leap-client.md`):
   level other than the one asked for raises `CommandIgnoredError` with `IgnoredReason.NOT_REPORTED` (LEAP does not
   say why).
 - `connected`, `subscribe_connection`: False within one ping window of a lost link, True again only after every
-  state was read again. `subscribe_credentials_rejected`: the processor refused the certificate (pair again).
+  state was read again.
+- Failover (LP53, LP54): given the project's processors as `LeapEndpoint`s, the primary first, the backend moves to
+  the next one that answers when the one in use stops answering, reads the system there and subscribes again; with
+  the same `key_prefix` every device keeps its key, and a different processor answering `IsThisDevice:true` is not a
+  project change. `endpoint` and the diagnostics say which one is in use; it stays on it until it fails. `subscribe_credentials_rejected`: the processor refused the certificate (pair again).
   `subscribe_project_changed`: a reconnection found another `ProjectModifiedTimestamp` (LP10).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, overload
 
 from ..backend import LiveBackend
 from ..connection import Timings
@@ -34,9 +38,9 @@ from ..const import (
     ShadeMove,
     check_pulse_seconds,
 )
-from ..errors import NotSupportedError
+from ..errors import NotSupportedError, UnknownObjectError
 from ..model import Capability
-from .client import LEAP_TIMINGS, LeapCertificates, LeapClient
+from .client import LEAP_TIMINGS, LeapCertificates, LeapClient, LeapEndpoint
 from .protocol import LEAP_PORT
 
 LEAP_CAPABILITIES: Final = frozenset(
@@ -57,32 +61,63 @@ NOT_IN_LEAP: Final = "A HomeWorks QSX processor does not report {what} over LEAP
 class LeapBackend(LiveBackend[LeapClient]):
     """A HomeWorks QSX processor reached over LEAP (mutual TLS with the certificates from pairing).
 
+    `LeapBackend(endpoints, key_prefix=…)` with the project's processors, the primary first (failover), or
+    `LeapBackend(host, certificates, port=…)` for one processor.
+
     Args:
-        host: processor address.
-        certificates: the client key and certificate and the processor's CA, as pairing gave them (PEM text).
-        port: LEAP port, 8081 on a processor.
+        endpoints: the processors' `LeapEndpoint`s (address, certificates, serial), the primary first; or the
+            address of the only one.
+        certificates: with a single address: the client key and certificate and the processor's CA, as pairing
+            gave them (PEM text).
+        port: with a single address: its LEAP port, 8081 on a processor.
         timings: the client's intervals and timeouts.
-        key_prefix: keys devices without a serial, area groups and timeclocks (`LeapClient`, LP51, LP54).
+        key_prefix: keys devices without a serial, area groups and timeclocks (`LeapClient`, LP51, LP54); None:
+            the serial of the first processor connected to.
 
     """
 
     capabilities = LEAP_CAPABILITIES
 
+    @overload
     def __init__(
         self,
-        host: str,
+        endpoints: Sequence[LeapEndpoint],
+        /,
+        *,
+        timings: Timings = LEAP_TIMINGS,
+        key_prefix: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        endpoints: str,
         certificates: LeapCertificates,
+        /,
+        *,
+        port: int = LEAP_PORT,
+        timings: Timings = LEAP_TIMINGS,
+        key_prefix: str | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        endpoints: str | Sequence[LeapEndpoint],
+        certificates: LeapCertificates | None = None,
+        /,
         *,
         port: int = LEAP_PORT,
         timings: Timings = LEAP_TIMINGS,
         key_prefix: str | None = None,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        super().__init__(
-            LeapClient(
-                host, certificates, port=port, timings=timings, key_prefix=key_prefix
-            )
-        )
+        if isinstance(endpoints, str):
+            if certificates is None:
+                raise TypeError("A LEAP host needs its certificates")
+            endpoints = (LeapEndpoint(endpoints, port, certificates),)
+        elif certificates is not None:
+            raise TypeError("The certificates go in each endpoint")
+        super().__init__(LeapClient(endpoints, timings=timings, key_prefix=key_prefix))
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )
@@ -148,8 +183,13 @@ class LeapBackend(LiveBackend[LeapClient]):
 
     def diagnostics(self) -> Mapping[str, Any]:
         """Return the connection state and counters (no key, no certificate)."""
+        try:
+            in_use: str | None = self.description.processor.serial
+        except UnknownObjectError:  # never connected yet
+            in_use = None
         return {
             "backend": "leap",
             "capabilities": sorted(self.capabilities),
             **self.client.diagnostics(),
+            "processor_in_use": in_use,  # the serial of the processor answering `IsThisDevice:true`
         }

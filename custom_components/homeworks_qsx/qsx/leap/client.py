@@ -36,15 +36,15 @@ The session logic (transport, reconnection with backoff, keepalive, listeners) i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
 import functools
 import logging
 import math
 import ssl
-from typing import Any, Final, override
+from typing import Any, Final, overload, override
 
-from ..connection import Backoff, Timings, notify
+from ..connection import Backoff, Endpoint, Timings, notify
 from ..const import ButtonAction, Gesture, IgnoredReason, LedState, ShadeMove
 from ..errors import (
     AuthenticationError,
@@ -61,6 +61,7 @@ from ..events import Event, EventBus, EventKind, Unsubscribe, make_unsubscribe
 from ..model import (
     LEVEL_CONTROL_TYPES,
     ControlType,
+    DeviceDescription,
     DeviceKind,
     DeviceState,
     InputType,
@@ -167,6 +168,20 @@ class LeapCertificates:
         return "LeapCertificates(<key>, <certificate>, <CA>)"
 
 
+@dataclass(frozen=True, slots=True)
+class LeapEndpoint:
+    """One processor of the project reached over LEAP: its address, the certificates its pairing gave, its serial.
+
+    Each processor has its own CA (LP53), so each endpoint has its own certificates. `serial`, when known, names the
+    processor in diagnostics.
+    """
+
+    host: str
+    port: int
+    certificates: LeapCertificates
+    serial: str | None = None
+
+
 @functools.lru_cache(maxsize=CONTEXT_CACHE_SIZE)
 def tls_context(certificates: LeapCertificates) -> ssl.SSLContext:
     """Return the TLS context of these certificates (`client_tls.client_context`), built once per set of certificates.
@@ -184,6 +199,18 @@ def is_certificate_refusal(error: BaseException | None) -> bool:
     if isinstance(error, ssl.SSLCertVerificationError):
         return True
     return isinstance(error, ssl.SSLError) and error.reason in CERTIFICATE_ALERTS
+
+
+def attributed(
+    device: DeviceDescription, system: SystemDescription | None
+) -> DeviceDescription:
+    """Return the device with its processor named even where it is the system's first (the one connected to).
+
+    After a failover another processor is the first (LP53): a device is changed only if its own processor is.
+    """
+    if device.processor is not None or system is None:
+        return device
+    return replace(device, processor=system.processor.serial)
 
 
 class _SilentCloseError(ConnectionFailedError):
@@ -275,42 +302,76 @@ def _processors(description: SystemDescription) -> list[dict[str, Any]]:
 class LeapClient(LeapConnection):
     """A processor reached over LEAP, with a live model of the whole house (`system.py`).
 
+    `LeapClient(endpoints)` with the project's processors, the primary first (failover: `connection.py`), or
+    `LeapClient(host, certificates, port=…)` for one processor.
+
     Args:
-        host: processor address.
-        certificates: the client's key and certificate and the processor's CA (from pairing).
-        port: LEAP port, 8081 on a processor.
+        endpoints: the processors' `LeapEndpoint`s, the primary first; or the address of the only one.
+        certificates: with a single address: the client's key and certificate and the processor's CA (from pairing).
+        port: with a single address: its LEAP port, 8081 on a processor.
         timings: intervals and timeouts, `LEAP_TIMINGS` by default (LP3: a ping every 30 s).
         key_prefix: what keys a device without a serial (`<key_prefix>_<id>`), an area group and a timeclock
-            (LP51, LP54); None: the connected processor's serial. Give the same one whichever processor of a
-            project the client connects to, and every key stays the same.
+            (LP51, LP54): the same whichever processor of the project is in use, so every key stays. None: the
+            serial of the first processor connected to, kept for the client's life.
 
     """
 
+    @overload
     def __init__(
         self,
-        host: str,
+        endpoints: Sequence[LeapEndpoint],
+        /,
+        *,
+        timings: Timings = LEAP_TIMINGS,
+        key_prefix: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        endpoints: str,
         certificates: LeapCertificates,
+        /,
+        *,
+        port: int = LEAP_PORT,
+        timings: Timings = LEAP_TIMINGS,
+        key_prefix: str | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        endpoints: str | Sequence[LeapEndpoint],
+        certificates: LeapCertificates | None = None,
+        /,
         *,
         port: int = LEAP_PORT,
         timings: Timings = LEAP_TIMINGS,
         key_prefix: str | None = None,
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
+        if isinstance(endpoints, str):
+            if certificates is None:
+                raise TypeError("A LEAP host needs its certificates")
+            endpoints = (LeapEndpoint(endpoints, port, certificates),)
+        elif certificates is not None:
+            raise TypeError("The certificates go in each endpoint")
+        self.leap_endpoints: tuple[LeapEndpoint, ...] = tuple(endpoints)
         super().__init__(
-            host,
-            port,
+            [
+                Endpoint(endpoint.host, endpoint.port, endpoint.serial)
+                for endpoint in self.leap_endpoints
+            ],
             timings=timings,
         )
-        self._certificates = certificates
         self._key_prefix = key_prefix
-        self._context: ssl.SSLContext | None = None
+        self._contexts: dict[int, ssl.SSLContext] = {}
         self.events = EventBus()
         self._project_callbacks: list[ProjectChangedCallback] = []
         self._description: SystemDescription | None = None
         self._states: dict[str, DeviceState] = {}
         self._skipped: set[int] = set()
         self._background: set[asyncio.Task[None]] = set()
-        self._silent_closes = _SilentCloses()
+        self._silent_closes = [_SilentCloses() for _ in self.endpoints]
         self._placement = Placement({}, {})
         self._stops: dict[
             int, asyncio.Task[None]
@@ -390,33 +451,29 @@ class LeapClient(LeapConnection):
     async def connect(self) -> None:
         """Connect, read the system and every state, then keep the link up in the background.
 
-        Also the way to try again after the certificate was refused on a reconnection. A session closed right
-        after the TLS handshake is tried again with the back-off, until an attempt ends otherwise or the closes
-        amount to a refusal (`_SilentCloses`: with the default timings, at least a minute).
+        With several endpoints, the first that answers is kept, the primary first (`connection.py`). Also the way
+        to try again after the certificate was refused on a reconnection. A session closed right after the TLS
+        handshake is tried again with the back-off, until an attempt ends otherwise or the closes amount to a
+        refusal (`_SilentCloses`: with the default timings, at least a minute).
 
         Raises:
-            ConnectionFailedError: the processor cannot be reached, or closed the session.
-            AuthenticationError: the processor refused the certificate, or is not the one paired with.
+            ConnectionFailedError: no processor can be reached, or each closed the session.
+            AuthenticationError: every processor refused the certificate, or is not the one paired with.
             CommandTimeoutError: the system was not read in time.
             RequestRefusedError: the processor refused a read the system needs.
 
         """
-        if self._context is None:
-            try:
-                self._context = await asyncio.to_thread(tls_context, self._certificates)
-            except (ssl.SSLError, ValueError, OSError) as err:
-                self._rejected = AuthenticationError(
-                    f"The stored LEAP certificates are not usable: {describe_cause(err)}"
-                )
-                raise self._rejected from None
+        await super().connect()
+
+    @override
+    async def _first_link(self) -> LeapLink:
+        """Make a round over the endpoints; again after a back-off delay while its failure is a session closed at once."""
         backoff = Backoff(self._timings)
         while True:
             try:
-                await super().connect()
+                return await super()._first_link()
             except _SilentCloseError:
                 await asyncio.sleep(backoff.next_delay())
-                continue
-            return
 
     @override
     async def close(self) -> None:
@@ -432,7 +489,7 @@ class LeapClient(LeapConnection):
     def _transport_options(self) -> dict[str, Any]:
         """LP1: mutual TLS, no host name (the processor's certificate names none)."""
         return {
-            "ssl": self._context,
+            "ssl": self._contexts[self._index],
             "server_hostname": "",
             "ssl_handshake_timeout": self._timings.connect_timeout,
         }
@@ -440,30 +497,42 @@ class LeapClient(LeapConnection):
     @override
     async def _establish(self) -> LeapLink:
         """One attempt: follow the closes right after the handshake across attempts (`_SilentCloses`)."""
+        silent_closes = self._silent_closes[self._index]
         try:
             link = await super()._establish()
         except _SilentCloseError as err:
             now = asyncio.get_running_loop().time()
-            if self._silent_closes.closed(now, self._timings.reconnect_max):
-                span = now - self._silent_closes.first
-                self._silent_closes.reset()
+            if silent_closes.closed(now, self._timings.reconnect_max):
+                span = now - silent_closes.first
+                silent_closes.reset()
                 raise AuthenticationError(
                     f"{self.host}:{self.port} closed {SILENT_CLOSE_LIMIT} sessions in a row right after the TLS "
                     f"handshake, over {span:.0f} s: it refuses the certificate; pair again"
                 ) from err
             raise
         except BaseException:
-            self._silent_closes.reset()
+            silent_closes.reset()
             raise
-        self._silent_closes.reset()
+        silent_closes.reset()
         return link
 
     @override
     async def _open(self) -> LeapLink:
         """Connect with TLS; a certificate refused at the handshake is `AuthenticationError`.
 
-        A connection reset during the handshake is a close at the handshake (`_SilentCloseError`).
+        A connection reset during the handshake is a close at the handshake (`_SilentCloseError`). The endpoint's
+        TLS context is built on its first attempt; certificates that cannot be used are `AuthenticationError`.
         """
+        if self._index not in self._contexts:
+            certificates = self.leap_endpoints[self._index].certificates
+            try:
+                self._contexts[self._index] = await asyncio.to_thread(
+                    tls_context, certificates
+                )
+            except (ssl.SSLError, ValueError, OSError) as err:
+                raise AuthenticationError(
+                    f"The stored LEAP certificates of {self.endpoint} are not usable: {describe_cause(err)}"
+                ) from None
         try:
             return await super()._open()
         except ConnectionFailedError as err:
@@ -511,6 +580,10 @@ class LeapClient(LeapConnection):
             raise RequestRefusedError(
                 PROCESSOR_URL, None, describe_cause(err)
             ) from None
+        if (
+            self._key_prefix is None
+        ):  # kept: every processor of the project keys alike (LP54)
+            self._key_prefix = description.processor.serial
         self._unknown_types = {
             "control_types": dict(snapshot.unknown_control_types),
             "device_types": dict(snapshot.unknown_device_types),
@@ -975,7 +1048,9 @@ class LeapClient(LeapConnection):
                         Event(EventKind.DEVICE_ADDED, serial, value=device)
                     )
                     continue
-            if serial in old and old[serial] != device:
+            if serial in old and attributed(old[serial], previous) != attributed(
+                device, description
+            ):
                 self.events.publish(
                     Event(EventKind.DEVICE_CHANGED, serial, value=device)
                 )

@@ -13,13 +13,13 @@ from __future__ import annotations
 from abc import abstractmethod
 import asyncio
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 import itertools
 import logging
 from typing import Any, Final, override
 
-from ..connection import Connection, Link, PendingReply, Timings
+from ..connection import Connection, Endpoint, Link, PendingReply, Timings
 from ..const import LedState
 from ..errors import (
     CommandTimeoutError,
@@ -140,17 +140,13 @@ class LeapConnection(Connection[LeapLink]):
 
     def __init__(
         self,
-        host: str,
-        port: int,
+        endpoints: str | Sequence[Endpoint],
+        port: int | None = None,
         *,
         timings: Timings,
     ) -> None:
         """Prepare the connection; nothing is connected before `connect()`."""
-        super().__init__(
-            host,
-            port,
-            timings=timings,
-        )
+        super().__init__(endpoints, port, timings=timings)
         self._tags = itertools.count(1)
         self._counters.update(
             {
