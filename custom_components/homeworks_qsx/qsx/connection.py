@@ -228,11 +228,8 @@ class Connection[L: Link[Any]](ABC):
     ) -> None:
         """Prepare a connection; nothing is connected before `connect()`."""
         if isinstance(endpoints, str):
-            if port is None:
-                raise TypeError("A host needs its port")
+            assert port is not None, "a host needs its port"
             endpoints = (Endpoint(endpoints, port),)
-        elif port is not None:
-            raise TypeError("The port goes in each endpoint")
         self.endpoints: tuple[Endpoint, ...] = tuple(endpoints)
         if not self.endpoints:
             raise ValueError("A connection needs at least one endpoint")
@@ -422,11 +419,8 @@ class Connection[L: Link[Any]](ABC):
                 return await self._attempt(index)
             except QsxError as err:
                 failures.append(err)
-        refusals = [err for err in failures if isinstance(err, AuthenticationError)]
-        raise next(
-            (err for err in failures if err not in refusals),
-            refusals[0] if refusals else failures[0],
-        )
+        others = [err for err in failures if not isinstance(err, AuthenticationError)]
+        raise (others or failures)[0]
 
     def _rotation(self, start: int) -> list[int]:
         """Return the endpoints of one round, from `start` on, round robin; those that refused the credentials left out."""
@@ -439,7 +433,6 @@ class Connection[L: Link[Any]](ABC):
 
     async def _attempt(self, index: int) -> L:
         """Open a session on one endpoint; a refusal of the credentials marks it refused."""
-        previous = self._index
         self._index = index
         record = self._records[index]
         try:
@@ -450,9 +443,6 @@ class Connection[L: Link[Any]](ABC):
             self._last_error = str(err)
             if isinstance(err, AuthenticationError):
                 record.refused = True
-            raise
-        except BaseException:
-            self._index = previous
             raise
         record.connects += 1
         if self._used is not None and index != self._used:

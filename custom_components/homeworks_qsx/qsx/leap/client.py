@@ -6,9 +6,10 @@ pylutron-caseta stays the way to pair (`pair.py`) and the reference the benchmar
 
 The connection has the LIP client's shape: log in (the TLS handshake, then the first reads), keep the link alive
 with LEAP's ping (LP3), reconnect by itself with a jittered exponential backoff up to a minute, read every state
-again before declaring the link up, and stop reconnecting only when the processor refuses the certificate (a new
-pairing is needed): a TLS alert refusing it, or sessions closed right after the handshake on every attempt across
-the back-off (`_SilentCloses`). A time-out, a busy processor, an unreachable one are retried for ever.
+again before declaring the link up (given several processors of the project, moving to the next that answers:
+`connection.py`), and stop reconnecting only when the processor refuses the certificate (a new pairing is needed;
+with several processors, when every one has): a TLS alert refusing it, or sessions closed right after the handshake
+on every attempt across the back-off (`_SilentCloses`). A time-out, a busy processor, an unreachable one are retried for ever.
 
 Requests are pipelined: each carries its own `ClientTag`, up to `MAX_REQUESTS_IN_FLIGHT` are in flight at once, and
 each reply is matched to its request by tag (LP5). Lists are read page by page (LP8). Pushes, in whatever form they
@@ -201,16 +202,13 @@ def is_certificate_refusal(error: BaseException | None) -> bool:
     return isinstance(error, ssl.SSLError) and error.reason in CERTIFICATE_ALERTS
 
 
-def attributed(
-    device: DeviceDescription, system: SystemDescription | None
-) -> DeviceDescription:
-    """Return the device with its processor named even where it is the system's first (the one connected to).
+def unplaced(device: DeviceDescription) -> DeviceDescription:
+    """Return the device without the processor it is attributed to (None: the one connected to).
 
-    After a failover another processor is the first (LP53): a device is changed only if its own processor is.
+    After a failover another processor is the one connected to (LP53), which changes how devices name theirs, not
+    where they are: a device moves to another processor only with a new project, which is reported as such (LP10).
     """
-    if device.processor is not None or system is None:
-        return device
-    return replace(device, processor=system.processor.serial)
+    return replace(device, processor=None)
 
 
 class _SilentCloseError(ConnectionFailedError):
@@ -1048,9 +1046,7 @@ class LeapClient(LeapConnection):
                         Event(EventKind.DEVICE_ADDED, serial, value=device)
                     )
                     continue
-            if serial in old and attributed(old[serial], previous) != attributed(
-                device, description
-            ):
+            if serial in old and unplaced(old[serial]) != unplaced(device):
                 self.events.publish(
                     Event(EventKind.DEVICE_CHANGED, serial, value=device)
                 )
