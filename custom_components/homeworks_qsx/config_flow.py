@@ -68,6 +68,7 @@ from .flow_schemas import (
     reconfigure_serving_schema,
     serve_schema,
 )
+from .issues import lutron_caseta_notice
 from .options_flow import HomeworksQsxOptionsFlow
 from .qsx import PairingError, SystemDescription
 from .qsx.leap import LeapCertificates, async_pair_processor, button_wait, connect_wait
@@ -423,7 +424,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(live_unique_id(description))
         self._abort_if_unique_id_configured(updates={CONF_HOST: self._data[CONF_HOST]})
         return self.async_create_entry(
-            title=description.name or description.processor.name, data=self._data
+            title=description.name or description.processor.name,
+            data=self._data,
+            **lutron_caseta_notice(self.hass, self._data[CONF_HOST], description),
         )
 
     def _async_add_failover(
@@ -475,7 +478,9 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(live_unique_id(description))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=description.name or description.processor.name, data=data
+                    title=description.name or description.processor.name,
+                    data=data,
+                    **lutron_caseta_notice(self.hass, data[CONF_HOST], description),
                 )
             assert failure is not None
             errors["base"], placeholders["error"] = failure.key, failure.cause

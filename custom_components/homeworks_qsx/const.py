@@ -92,6 +92,9 @@ ATTR_ACTION: Final = "action"
 
 ISSUE_CCI_OPEN: Final = "cci_open"
 ISSUE_DATABASE_CHANGED: Final = "database_changed"
+ISSUE_LUTRON_CASETA: Final = (
+    "lutron_caseta"  # core lutron_caseta shows the same processor
+)
 
 # Service actions and their fields.
 ATTR_DEVICE_ID: Final = "device_id"

@@ -1,30 +1,46 @@
 """Repair issues of a config entry, raised and cleared as the system changes (their fix flows are in repairs.py).
 
-Two things need the user: a module whose manual override input (CCI) stays open without an override device, and a
-live processor whose project database changed under a running entry.
+Three things need the user: a module whose manual override input (CCI) stays open without an override device, a
+live processor whose project database changed under a running entry, and Home Assistant's core `lutron_caseta`
+showing the same processor (every zone twice), until that entry is removed or disabled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    SOURCE_IGNORE,
+    ConfigEntry,
+    ConfigEntryChange,
+)
+from homeassistant.const import CONF_HOST
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 
 from .const import (
     CONF_CCI_REPAIR_MINUTES,
+    CONF_FAILOVER,
+    CONF_SERIAL,
     DEFAULT_CCI_REPAIR_MINUTES,
     DOMAIN,
     ISSUE_CCI_OPEN,
     ISSUE_DATABASE_CHANGED,
+    ISSUE_LUTRON_CASETA,
 )
-from .qsx import QsxBackend
+from .qsx import QsxBackend, SystemDescription
 
 if TYPE_CHECKING:
     from .runtime import HomeworksQsxConfigEntry
+
+LUTRON_CASETA_DOMAIN: Final = "lutron_caseta"
+MIGRATION_GUIDE_URL: Final = "https://github.com/homeworks-qsx/homeworks-qsx/blob/main/docs/migrating-from-lutron-caseta.md"
 
 
 def cci_issue_id(serial: str) -> str:
@@ -141,3 +157,125 @@ class RepairIssues:
             translation_placeholders={"name": self.entry.title},
             data={"entry_id": self.entry.entry_id},
         )
+
+    @callback
+    def async_watch_lutron_caseta(self) -> CALLBACK_TYPE:
+        """Raise or clear the lutron_caseta issue now and whenever a lutron_caseta entry changes, until stopped.
+
+        Stopping (the entry unloads) clears the issue: it is raised again at the next set-up if still true.
+        """
+        self.async_check_lutron_caseta()
+        unsubscribe = async_dispatcher_connect(
+            self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
+        )
+
+        @callback
+        def stop() -> None:
+            unsubscribe()
+            ir.async_delete_issue(
+                self.hass, DOMAIN, lutron_caseta_issue_id(self.entry.entry_id)
+            )
+
+        return stop
+
+    @callback
+    def _async_entry_changed(
+        self, change: ConfigEntryChange, entry: ConfigEntry
+    ) -> None:
+        if entry.domain == LUTRON_CASETA_DOMAIN:
+            self.async_check_lutron_caseta(
+                removed=entry.entry_id if change is ConfigEntryChange.REMOVED else None
+            )
+
+    @callback
+    def async_check_lutron_caseta(self, removed: str | None = None) -> None:
+        """Raise the issue while a lutron_caseta entry (other than `removed`) shows a processor of this project."""
+        failover = self.entry.data.get(CONF_FAILOVER, ())
+        serials = [
+            self.entry.unique_id or "",
+            *(processor.serial for processor in self.backend.description.processors),
+            *(item[CONF_SERIAL] for item in failover),
+        ]
+        hosts = [
+            str(self.entry.data.get(CONF_HOST, "")),
+            *(item[CONF_HOST] for item in failover),
+        ]
+        issue_id = lutron_caseta_issue_id(self.entry.entry_id)
+        other = lutron_caseta_entry(self.hass, serials, hosts, ignore_entry_id=removed)
+        if other is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            learn_more_url=MIGRATION_GUIDE_URL,
+            translation_key=ISSUE_LUTRON_CASETA,
+            translation_placeholders={
+                "name": self.entry.title,
+                "other": other.title,
+                "host": str(other.data.get(CONF_HOST, "")),
+            },
+            data={"entry_id": self.entry.entry_id, "other_entry_id": other.entry_id},
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Beside Home Assistant's core lutron_caseta
+
+
+def lutron_caseta_issue_id(entry_id: str) -> str:
+    """Return the repair issue id of an entry whose processor a lutron_caseta entry also shows."""
+    return f"{ISSUE_LUTRON_CASETA}_{entry_id}"
+
+
+def lutron_caseta_entry(
+    hass: HomeAssistant,
+    serials: Iterable[str],
+    hosts: Iterable[str],
+    *,
+    ignore_entry_id: str | None = None,
+) -> ConfigEntry | None:
+    """Return a `lutron_caseta` entry that shows one of these processors, else None.
+
+    It is the same processor when its host is one of `hosts` or its unique id (the processor's serial, in lower case
+    hexadecimal digits) is one of `serials`. Entries the user ignored or disabled show nothing, so they do not count.
+    """
+    wanted_serials = {serial.casefold() for serial in serials if serial}
+    wanted_hosts = {host.strip().casefold() for host in hosts if host}
+    for entry in hass.config_entries.async_entries(LUTRON_CASETA_DOMAIN):
+        if (
+            entry.entry_id == ignore_entry_id
+            or entry.source == SOURCE_IGNORE
+            or entry.disabled_by is not None
+        ):
+            continue
+        host = str(entry.data.get(CONF_HOST, "")).strip().casefold()
+        if (entry.unique_id or "").casefold() in wanted_serials or (
+            host and host in wanted_hosts
+        ):
+            return entry
+    return None
+
+
+def lutron_caseta_notice(
+    hass: HomeAssistant, host: str, description: SystemDescription
+) -> dict[str, Any]:
+    """Return what the flow's last step says when lutron_caseta already shows this processor (nothing otherwise).
+
+    The keyword arguments of `async_create_entry`: its translated `description` and the placeholders.
+    """
+    other = lutron_caseta_entry(
+        hass, (processor.serial for processor in description.processors), (host,)
+    )
+    if other is None:
+        return {}
+    return {
+        "description": ISSUE_LUTRON_CASETA,
+        "description_placeholders": {
+            "other": other.title,
+            "host": str(other.data.get(CONF_HOST, "")),
+        },
+    }

@@ -147,6 +147,7 @@ class HomeworksQsxRuntime:
         ]
         self._async_remove_stale_devices()
         self.issues.async_check_every_cci()
+        self._unsubscribes.append(self.issues.async_watch_lutron_caseta())
 
     async def async_stop(self) -> None:
         """Stop everything the entry runs: listeners and timers, the server, the backend (idempotent).
