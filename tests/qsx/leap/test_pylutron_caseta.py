@@ -1,7 +1,8 @@
 """pylutron-caseta 0.30.0 (what Home Assistant's lutron_caseta runs) against the emulator's LEAP server.
 
 Certificates are issued by the emulator's CA; every listing (LP16, LP48) is served. The whole house's tests run the
-library's processor code path (LP37: its login order) against lights, covers, keypads with LEDs and occupancy.
+library's processor code path (LP37: its login order) against lights, covers, keypads with LEDs and occupancy; a
+project of two processors is seen whole through its second processor (LP53).
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ from tests.qsx.serving import WAIT, wait_for
 
 from .conftest import A1, A2, A3, B1
 from .keypads import whole_house
+from .projects import (
+    HOSTS,
+    HOUSE_PANEL,
+    POOL,
+    POOL_PANEL,
+    allow_processor_hosts,
+    served_project,
+)
 
 ZONE_NAMES = {
     "Kitchen_Island",
@@ -64,10 +73,11 @@ async def connect(
     cert_files: tuple[str, str, str],
     on_connect: Callable[[], None] | None = None,
     on_disconnect: Callable[[], None] | None = None,
+    host: str = "127.0.0.1",
 ) -> Smartbridge:
     """Log in with pylutron-caseta, as Home Assistant's lutron_caseta does."""
     bridge = Smartbridge.create_tls(
-        "127.0.0.1",
+        host,
         *cert_files,
         port=port,
         on_connect_callback=on_connect,
@@ -470,3 +480,61 @@ async def test_lp24_lp44_the_example_house_as_home_assistant_sees_it(
         await close(bridge)
         await server.stop()
         emulator.close()
+
+
+# A project of two processors (LP52, LP53), through its second processor.
+
+
+async def test_lp53_the_second_processor_shows_the_whole_project(
+    socket_enabled: None, tmp_path: Path
+) -> None:
+    """LP52, LP53: pylutron-caseta paired with the pool house's processor sees and drives the whole project.
+
+    Its processor (device "1") is the pool house's; the zones of both processors are there, in their areas; a zone
+    on the main house's link is switched through the pool house, and a change on the main house is heard.
+    """
+    with allow_processor_hosts():
+        async with served_project(2) as (emulator, served):
+            pool = served[POOL]
+            key, cert = pool.credentials.issue_client("pylutron-caseta")
+            files = (tmp_path / "key.pem", tmp_path / "cert.pem", tmp_path / "ca.pem")
+            for path, text in zip(
+                files, (key, cert, pool.credentials.ca_cert_pem), strict=True
+            ):
+                path.write_text(text)
+            bridge = await connect(
+                pool.server.port,
+                (str(files[0]), str(files[1]), str(files[2])),
+                host=HOSTS[POOL],
+            )
+            try:
+                processor = bridge.get_devices()["1"]
+                assert (processor["serial"], processor["model"]) == (
+                    int(POOL, 16),
+                    "HQP7-1",
+                )
+                switches = named(bridge, "switch")
+                lights = named(bridge, "light")
+                description = emulator.description
+                # Every switching module's four zones and CCO, of both processors; the pool house's dimmer.
+                assert len(switches) == 5 * len(description.modules)
+                assert {"Kitchen_Island", "Pool house_Deck", "Garage_Zone 1"} <= set(
+                    switches
+                )
+                assert len(lights) == 4
+                assert {area["name"] for area in bridge.areas.values()} >= {
+                    "Kitchen",
+                    "Hall",
+                    "Pool house",
+                    "Garage",
+                }
+                island = switches["Kitchen_Island"]
+                await bridge.turn_on(island["device_id"])
+                assert emulator.state(HOUSE_PANEL).zones[0].on
+                await wait_for(lambda: bridge.is_on(island["device_id"]))
+                emulator.set_zone(HOUSE_PANEL, 1, False)  # changed on the main house
+                await wait_for(lambda: not bridge.is_on(island["device_id"]))
+                await bridge.turn_on(switches["Pool house_Deck"]["device_id"])
+                assert emulator.state(POOL_PANEL).zones[0].on
+            finally:
+                await close(bridge)

@@ -380,10 +380,10 @@ class LeapServer:
         elif kind is EventKind.PROCESSOR:
             # LP53: the zones on its links are now uncertain (`StatusAccuracy: "Bad"`), or known again.
             requests.tree()
-            zone_ids = requests.processor_zone_ids.get(serial, [])
-            self._pending.update(dict.fromkeys(zone_ids))
-            if zone_ids:
-                self._flush_later()
+            self._pending.update(
+                dict.fromkeys(requests.processor_zone_ids.get(serial, []))
+            )
+            self._flush_later()
             return
         else:  # a module's front button, LEDs, CCI, mode…: not in LEAP (LP17)
             return
