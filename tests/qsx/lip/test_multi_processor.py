@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Generator
 import contextlib
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,11 +22,15 @@ import pytest_socket
 
 from benchmarks.common import close_pylutron
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description.files import (
+    load_description,
+)
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
 from custom_components.homeworks_qsx.qsx.model import (
+    DeviceKind,
     ProcessorDescription,
     SystemDescription,
 )
@@ -44,17 +49,20 @@ POOL = ProcessorDescription(
 )
 
 
-def two_processor_project(*, pool_link: int = 2) -> SystemDescription:
-    """Return the test house with a second processor: the garage module is on the pool house processor's link."""
+def two_processor_project() -> SystemDescription:
+    """Return the test house with a second processor: the garage module is on the pool house processor's link 1.
+
+    Link numbers are per processor (P3): each processor's link 1 is another wire.
+    """
     house = hand_built_description()
     main_link, spare = house.links
     devices = list(house.devices)
-    devices[2] = replace(devices[2], processor=POOL.serial, link=pool_link)
+    devices[2] = replace(devices[2], processor=POOL.serial, link=1)
     return replace(
         house,
         processor=replace(house.processor, name="Main house processor"),
         other_processors=(POOL,),
-        links=(main_link, replace(spare, number=pool_link, processor=POOL.serial)),
+        links=(main_link, replace(spare, number=1, processor=POOL.serial)),
         devices=tuple(devices),
     )
 
@@ -114,7 +122,7 @@ def test_d8_lp53_the_database_lists_every_processor_with_its_links_and_devices()
 
     Link numbers are per processor (P3): both processors' link 1 reads back as two links.
     """
-    project = two_processor_project(pool_link=1)
+    project = two_processor_project()
     document = build_dbxml(project)
     assert document.count(b"<Processor ") == 2
     assert b'Processor="0ABCDEF2"' in document
@@ -126,6 +134,26 @@ def test_d8_lp53_the_database_lists_every_processor_with_its_links_and_devices()
     assert [device.serial for device in parsed.devices_of(POOL.serial)] == [
         pool_module.serial
     ]
+
+
+def test_d8_the_example_project_reads_back_with_every_processor() -> None:
+    """D8, P4: the example project reads back with both processors, their links and its listed devices.
+
+    The main house and the pool house, each device on its own processor (D1: every device but timeclocks).
+    """
+    project = load_description(Path("examples/project.yaml"))
+    assert project.other_processors
+    parsed = parse_dbxml(build_dbxml(project))
+    assert parsed.processors == project.processors
+    assert parsed.links == project.links
+    listed = [d for d in project.devices if d.kind is not DeviceKind.TIMECLOCK]
+    assert sorted(parsed.devices, key=lambda d: d.serial) == sorted(
+        listed, key=lambda d: d.serial
+    )
+    for processor in project.processors:
+        assert {d.serial for d in parsed.devices_of(processor.serial)} == {
+            d.serial for d in project.devices_of(processor.serial) if d in listed
+        }
 
 
 async def test_lp53_p4_each_processor_serves_the_whole_project_database(
@@ -242,7 +270,7 @@ async def test_lp53_p4_the_client_reads_every_processor_through_either(
         ]
         assert [(link.number, link.processor) for link in seen.links] == [
             (1, None),
-            (2, POOL.serial),
+            (1, POOL.serial),
         ]
         pool_module = description.devices[2]
         await client.set_zone(pool_module.serial, 2, True)
