@@ -21,12 +21,15 @@ import pytest
 import pytest_socket
 
 from benchmarks.common import close_pylutron
+from custom_components.homeworks_qsx.qsx.const import Fault
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.description.files import (
     load_description,
 )
 from custom_components.homeworks_qsx.qsx.emulator.lip.dbxml_build import build_dbxml
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.errors import CommandIgnoredError
+from custom_components.homeworks_qsx.qsx.lip.backend import LipBackend
 from custom_components.homeworks_qsx.qsx.lip.client import LipClient
 from custom_components.homeworks_qsx.qsx.lip.dbxml import parse_dbxml
 from custom_components.homeworks_qsx.qsx.model import (
@@ -379,3 +382,84 @@ async def test_lp53_a_processor_cut_off_and_back(
     finally:
         await main.close()
         await pool.close()
+
+
+OTHER_HOST = "127.0.0.73"
+
+
+@pytest.fixture
+async def other_project(
+    two_loopbacks: None,
+) -> AsyncGenerator[LipServer]:
+    """Return a processor of another project (another GUID) on a third address, ports 23 and 80."""
+    pytest_socket.socket_allow_hosts([MAIN_HOST, POOL_HOST, OTHER_HOST, "127.0.0.1"])
+    emulator = Emulator(
+        replace(hand_built_description(), guid="another-project-guid-0001")
+    )
+    server = LipServer(emulator, OTHER_HOST, 23, USER, PASSWORD, http_port=80)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        emulator.close()
+
+
+async def test_lp53_lp54_the_backend_fails_over_to_another_processor_keeping_every_key(
+    servers: tuple[LipServer, LipServer],
+    other_project: LipServer,
+    emulator: Emulator,
+    description: SystemDescription,
+    http_session: aiohttp.ClientSession,
+) -> None:
+    """LP53, LP54: the processor in use cut off, the backend moves to the next failover host that answers.
+
+    A host of another project (another GUID) is passed over; the description, and so every key, stays the same; a
+    change made meanwhile is seen; back, the first processor is not taken again until the one in use fails.
+    """
+    backend = LipBackend(
+        MAIN_HOST,
+        23,
+        USER,
+        PASSWORD,
+        session=http_session,
+        timings=FAST,
+        failover_hosts=[OTHER_HOST, POOL_HOST],
+    )
+    pool_module = description.devices[2]
+    await backend.async_start()
+    try:
+        assert backend.endpoint.host == MAIN_HOST
+        before = backend.description
+        assert before == description
+        emulator.simulate(description.processor.serial, Fault.PROCESSOR, False)
+        await wait_for(
+            lambda: backend.client.connected and backend.endpoint.host == POOL_HOST
+        )
+        assert backend.description == before
+        endpoints = backend.diagnostics()["endpoints"]
+        assert [e["host"] for e in endpoints] == [MAIN_HOST, OTHER_HOST, POOL_HOST]
+        assert "another project" in endpoints[1]["last_error"]
+        assert endpoints[2]["in_use"]
+        # Commands and reports go through the pool house's processor now.
+        await backend.async_set_zone(pool_module.serial, 3, True)
+        assert emulator.state(pool_module.serial).zones[2].on
+        emulator.set_zone(pool_module.serial, 4, True)
+        await wait_for(lambda: backend.device_state(pool_module.serial).zones[3].on)
+        # Its own processor cut off, the main house's module is unreachable, as with a link fault.
+        main_module = description.devices[0]
+        with pytest.raises(CommandIgnoredError):
+            await backend.async_set_zone(main_module.serial, 1, True)
+
+        emulator.simulate(description.processor.serial, Fault.PROCESSOR, True)
+        await backend.client.ping()
+        assert backend.endpoint.host == POOL_HOST  # stays where it works
+        await backend.async_set_zone(main_module.serial, 1, True)
+        assert emulator.state(main_module.serial).zones[0].on
+        emulator.simulate(POOL.serial, Fault.PROCESSOR, False)
+        await wait_for(
+            lambda: backend.client.connected and backend.endpoint.host == MAIN_HOST
+        )
+        assert backend.description == before
+    finally:
+        await backend.async_stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -31,6 +31,8 @@ class LipBackend(LiveBackend[LipClient]):
         http_port: port serving `DbXmlInfo.xml`, 80 on a real processor.
         session: the caller's aiohttp session (Home Assistant's shared one).
         timings: the client's intervals and timeouts.
+        failover_hosts: the addresses of the project's other processors (P4, LP53), on the same ports and login: when
+            the one in use stops answering, the client moves to the next that answers, keeping every key.
 
     """
 
@@ -51,6 +53,7 @@ class LipBackend(LiveBackend[LipClient]):
         session: aiohttp.ClientSession,
         http_port: int = 80,
         timings: Timings = LIP_TIMINGS,
+        failover_hosts: Sequence[str] = (),
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
         super().__init__(
@@ -62,6 +65,7 @@ class LipBackend(LiveBackend[LipClient]):
                 session=session,
                 http_port=http_port,
                 timings=timings,
+                failover_hosts=failover_hosts,
             )
         )
 

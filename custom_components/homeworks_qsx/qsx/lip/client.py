@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 import logging
 import math
@@ -26,7 +26,7 @@ from typing import Any, Final, override
 import aiohttp
 import yarl
 
-from ..connection import Connection, Link, PendingReply, Timings, discard
+from ..connection import Connection, Endpoint, Link, PendingReply, Timings, discard
 from ..const import (
     ZONES_PER_MODULE,
     Button,
@@ -144,6 +144,11 @@ class LipClient(Connection[_LipLink]):
     """A processor reached over LIP, with a live model of its system.
 
     Intervals and timeouts are a `Timings`, `LIP_TIMINGS` by default, so tests can run fast.
+
+    `failover_hosts`: the addresses of the project's other processors (P4, LP53), reached on the same ports with the
+    same login; when the processor in use stops answering, the client moves to the next one that answers
+    (`Connection`). Every processor serves the same database, so the description, and every key, stay the same;
+    a host whose database is of another project (another GUID) is not used.
     """
 
     def __init__(
@@ -156,11 +161,11 @@ class LipClient(Connection[_LipLink]):
         session: aiohttp.ClientSession,
         http_port: int = 80,
         timings: Timings = LIP_TIMINGS,
+        failover_hosts: Sequence[str] = (),
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
         super().__init__(
-            host,
-            port,
+            [Endpoint(address, port) for address in (host, *failover_hosts)],
             timings=timings,
         )
         self.http_port = http_port
@@ -170,6 +175,9 @@ class LipClient(Connection[_LipLink]):
         self.events = EventBus()
         self._tracker = SystemTracker(self.events)
         self._output_watchers: dict[int, list[Callable[[float], None]]] = {}
+        self._described_by: Endpoint | None = (
+            None  # the host the description was read from
+        )
         self._counters.update(lines=0, ignored_lines=0)
 
     # Model.
@@ -217,13 +225,32 @@ class LipClient(Connection[_LipLink]):
         try:
             link.transport.write((CRLF.join(SETUP_LINES) + CRLF).encode())
             database = await link.database
+            self._check_project(database.description)
             self._tracker.set_description(
                 database.description, database.occupancy_groups
             )
+            self._described_by = self.endpoint
             await self._read_states(link)
         except BaseException:
             await discard(link.database)
             raise
+
+    def _check_project(self, found: SystemDescription) -> None:
+        """Refuse a database of another project than the one read from another host (a failover host not ours).
+
+        The host the description came from may serve another project after a reconnection (reprogrammed): that
+        is a change of the project, not a wrong host.
+        """
+        known = self._tracker.description if self._tracker.loaded else None
+        if (
+            known is not None
+            and self.endpoint != self._described_by
+            and found.guid != known.guid
+        ):
+            raise InvalidDatabaseError(
+                f"{self.host}:{self.http_port} serves another project ({found.name!r}, GUID {found.guid}) "
+                f"than {known.name!r} (GUID {known.guid})"
+            )
 
     @override
     def new_link(self, transport: asyncio.Transport) -> _LipLink:
