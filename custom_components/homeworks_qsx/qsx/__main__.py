@@ -1,12 +1,15 @@
 """Command line: serve an emulated HomeWorks QSX system over LIP and HTTP, and over LEAP, as a processor would.
 
     homeworks-qsx serve --system examples/house.yaml --password secret
+    homeworks-qsx serve --system examples/project.yaml --password secret --processor-host 0B0B0C0D=127.0.0.3
     homeworks-qsx issue-cert --state house.json --out certs
 
 (`homeworks-qsx` is the console script of the `pyhomeworksqsx` wheel; `python -m pyhomeworksqsx` is the same.)
 
-It prints one line saying where it listens, runs until SIGINT or SIGTERM, then saves the state (with `--state`)
-and exits 0. Configuration errors exit 2, an address that cannot be bound exits 1.
+Every processor of the project is served (P4, LP53), each with its own servers and LEAP CA. It prints one line
+saying where it listens (the first processor), then one line per other processor, runs until SIGINT or SIGTERM,
+then saves the state (with `--state`) and exits 0. Configuration errors exit 2, an address that cannot be bound
+exits 1.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .const import SAVE_DELAY_SECONDS
 from .emulator.leap.resources import Profile
-from .emulator.limits import DEFAULT_HOST
+from .emulator.limits import DEFAULT_HOST, PORT_STEP
 from .errors import DescriptionError, QsxError
 from .leap.protocol import LEAP_PORT, PAIRING_PORT
 from .leap.pushes import PushForm
@@ -39,6 +42,7 @@ from .lip.protocol import (
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .emulator.leap.certs import LeapCredentials
+    from .emulator.serving import EmulatorServers
     from .events import Event
 
 DEFAULT_MODULES = "4"
@@ -59,6 +63,15 @@ def _modules_per_link(text: str) -> list[int]:
             "give one or two non-negative counts, for link 1 and link 2"
         )
     return counts
+
+
+def _processor_host(text: str) -> tuple[str, str]:
+    serial, _, host = text.partition("=")
+    if not serial.strip() or not host.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not SERIAL=ADDRESS (a processor's serial and the address to serve it on)"
+        )
+    return serial.strip(), host.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         default=DEFAULT_HOST,
         help=f"address to listen on (default {DEFAULT_HOST}: this machine only; 0.0.0.0 for every interface)",
+    )
+    serve.add_argument(
+        "--processor-host",
+        metavar="SERIAL=ADDRESS",
+        type=_processor_host,
+        action="append",
+        default=[],
+        help=(
+            "serve the processor with this serial on its own address, with the same ports as the first (as real "
+            "processors, e.g. 127.0.0.3 for a second one); a processor without one shares --host, each of its "
+            f"ports moved by {PORT_STEP} per place in the project (the second on 8091, 8093, 2333, 8090); repeatable"
+        ),
     )
     serve.add_argument(
         "--lip-port",
@@ -212,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the CA file (as for serve --leap-ca)",
     )
     issue.add_argument(
+        "--processor",
+        metavar="SERIAL",
+        help=(
+            "issue with the CA of this processor of a project (each has its own, LP53; its CA is in the file once "
+            "serve has served the project); default: the first processor's"
+        ),
+    )
+    issue.add_argument(
         "--out",
         metavar="DIR",
         required=True,
@@ -302,9 +335,14 @@ def _ca_path(args: argparse.Namespace) -> Path | None:
     return None
 
 
-def _credentials(args: argparse.Namespace) -> LeapCredentials:
-    """Return the emulator's CA: kept in its file (created on first start), or new for this run without one."""
-    from .emulator.leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
+def _credentials(
+    args: argparse.Namespace, serials: Sequence[str]
+) -> dict[str, LeapCredentials]:
+    """Return each processor's CA (LP53), kept in one file (created on first start), or new for this run without one.
+
+    The first processor's CA is the one a file of a single processor holds, so such a file loads unchanged.
+    """
+    from .emulator.leap.certs import LeapCredentials, load_or_create_project  # noqa: PLC0415 (see _load_emulator)
 
     path = _ca_path(args)
     if path is None:
@@ -313,14 +351,49 @@ def _credentials(args: argparse.Namespace) -> LeapCredentials:
             "certificates will not survive a restart)",
             file=sys.stderr,
         )
-        return LeapCredentials.generate()
-    credentials, _ = LeapCredentials.load_or_create(path)
+        return {
+            serial: LeapCredentials.generate(None if place == 0 else serial)
+            for place, serial in enumerate(serials)
+        }
+    credentials, _ = load_or_create_project(path, serials)
     return credentials
+
+
+def _where(servers: EmulatorServers, args: argparse.Namespace) -> str:
+    """Say where one processor's servers listen."""
+    parts: list[str] = []
+    host = servers.host
+    if servers.lip is not None:
+        parts.append(
+            f"LIP on {host}:{servers.lip.port}, database on http://{host}:{servers.lip.http_port}/DbXmlInfo.xml"
+        )
+    if servers.leap is not None and servers.pairing is not None:
+        parts.append(
+            f"LEAP on {host}:{servers.leap.port} ({args.leap_profile}"
+            + (
+                f", {args.leap_push_form} pushes"
+                if args.leap_push_form != PushForm.COLLECTION
+                else ""
+            )
+            + f"), pairing on {host}:{servers.pairing.port}"
+            + (
+                f" (window open {args.pairing_window:g} s)"
+                if args.pairing_window
+                else ""
+            )
+        )
+    return "; ".join(parts)
 
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; return the exit status."""
-    from .emulator.serving import LeapSettings, LipSettings, create_servers  # noqa: PLC0415 (see _load_emulator)
+    from .emulator.serving import (  # noqa: PLC0415 (see _load_emulator)
+        LipLogin,
+        ProcessorBind,
+        ProjectLeap,
+        create_project_servers,
+        project_binds,
+    )
 
     if args.no_lip and args.no_leap:
         print("error: --no-lip and --no-leap leave nothing to serve", file=sys.stderr)
@@ -339,62 +412,46 @@ async def serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         emulator = _load_emulator(args)
-        credentials = None if args.no_leap else _credentials(args)
+        description = emulator.description
+        binds = project_binds(
+            description,
+            ProcessorBind(
+                args.host,
+                args.leap_port,
+                args.pairing_port,
+                args.lip_port,
+                args.http_port,
+            ),
+            dict(args.processor_host),
+        )
+        credentials = None if args.no_leap else _credentials(args, list(binds))
     except (QsxError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    servers = create_servers(
+    servers = create_project_servers(
         emulator,
-        args.host,
+        binds,
         lip=None
         if args.no_lip
-        else LipSettings(
-            args.lip_port,
-            args.http_port,
-            args.username,
-            args.password,
-            max_sessions=args.max_sessions,
-        ),
+        else LipLogin(args.username, args.password, args.max_sessions),
         leap=None
         if credentials is None
-        else LeapSettings(
-            credentials,
-            args.leap_port,
-            args.pairing_port,
-            Profile(args.leap_profile),
-            PushForm(args.leap_push_form),
+        else ProjectLeap(
+            credentials, Profile(args.leap_profile), PushForm(args.leap_push_form)
         ),
         reply_delay=args.reply_delay_ms / 1000,
     )
     try:
         await servers.async_start()
     except OSError as err:
-        print(f"error: cannot listen on {args.host}: {err}", file=sys.stderr)
+        print(f"error: cannot listen: {err}", file=sys.stderr)
         emulator.close()
         return EXIT_UNAVAILABLE
     emulator.start()  # built before the loop ran: its timeclocks are scheduled now
-    parts: list[str] = []
-    if servers.lip is not None:
-        parts.append(
-            f"LIP on {args.host}:{servers.lip.port}, database on http://{args.host}:{servers.lip.http_port}/DbXmlInfo.xml"
-        )
-    if servers.leap is not None and servers.pairing is not None:
-        if args.pairing_window:
-            servers.pairing.open_pairing_window(args.pairing_window)
-        parts.append(
-            f"LEAP on {args.host}:{servers.leap.port} ({args.leap_profile}"
-            + (
-                f", {args.leap_push_form} pushes"
-                if args.leap_push_form != PushForm.COLLECTION
-                else ""
-            )
-            + f"), pairing on {args.host}:{servers.pairing.port}"
-            + (
-                f" (window open {args.pairing_window:g} s)"
-                if args.pairing_window
-                else ""
-            )
-        )
+    if args.pairing_window:
+        for processor in servers.processors.values():
+            if processor.pairing is not None and processor.listening:
+                processor.pairing.open_pairing_window(args.pairing_window)
     saver = (
         _Saver(emulator, Path(args.state), SAVE_DELAY_SECONDS) if args.state else None
     )
@@ -402,12 +459,20 @@ async def serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    description = emulator.description
+    others = list(servers.processors.values())[1:]
     print(
-        f"Serving {description.name!r} ({len(description.modules)} modules): "
-        + "; ".join(parts),
+        f"Serving {description.name!r} ({len(description.modules)} modules"
+        + (f", {len(others) + 1} processors" if others else "")
+        + f"): {_where(servers.first, args)}",
         flush=True,
     )
+    for processor in others:
+        print(
+            f"Processor {processor.processor}"
+            + ("" if processor.listening else " (cut off the network)")
+            + f": {_where(processor, args)}",
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:
@@ -421,6 +486,32 @@ async def serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _processor_credentials(path: Path, serial: str) -> LeapCredentials:
+    """Return the CA of the processor with `serial` from the CA file `path`; `ValueError` says why it cannot."""
+    from .emulator.leap.certs import project_credentials_from_dict  # noqa: PLC0415 (see _load_emulator)
+
+    if not path.exists():
+        raise ValueError(
+            f"{path} does not exist yet: serve the project once, then issue for processor {serial}"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot read the LEAP credentials: {err}") from None
+    # The first processor's CA is the file's own (keyed "" here); the others are kept by serial.
+    found = (
+        project_credentials_from_dict(data, "").get(serial.upper())
+        if serial and isinstance(data, dict)
+        else None
+    )
+    if found is None:
+        raise ValueError(
+            f"{path} holds no CA of processor {serial!r} (the first processor's is used without --processor; "
+            "serving the project creates the others)"
+        )
+    return found
+
+
 async def issue_cert(args: argparse.Namespace) -> int:
     """Write a client key, certificate and the CA for LEAP (LP21's direct issue); return the exit status."""
     from .emulator.leap.certs import LeapCredentials  # noqa: PLC0415 (see _load_emulator)
@@ -428,9 +519,13 @@ async def issue_cert(args: argparse.Namespace) -> int:
     ca_path = _ca_path(args)
     assert ca_path is not None  # the parser requires --state or --leap-ca
     try:
-        credentials, created = LeapCredentials.load_or_create(
-            ca_path,
-        )
+        if args.processor is None:
+            credentials, created = LeapCredentials.load_or_create(ca_path)
+        else:
+            credentials, created = (
+                _processor_credentials(ca_path, args.processor),
+                False,
+            )
         paths = credentials.write_client_files(Path(args.out), args.id)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -29,6 +29,9 @@ from typing import Final
 
 DEFAULT_HOST: Final = "127.0.0.1"
 """Where every server of the emulator listens unless told otherwise: this machine only (P7)."""
+PORT_STEP: Final = 10
+"""A processor after the first served on the first's address: each of its ports is the first's plus this, times its
+place in the project (the second +10, the third +20; a port 0 stays 0: any free one)."""
 MAX_OPEN_SOCKETS: Final = 256
 """Sockets all listeners of one emulator may hold open together."""
 RESERVED_SOCKETS_PER_LISTENER: Final = 32
