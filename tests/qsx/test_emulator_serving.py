@@ -37,7 +37,7 @@ from custom_components.homeworks_qsx.qsx.emulator.serving import (
 from custom_components.homeworks_qsx.qsx.errors import UnknownObjectError
 from custom_components.homeworks_qsx.qsx.lip.protocol import LOGIN_PROMPT
 
-from .house import POOL_HOUSE, two_processor_house
+from .house import POOL_HOUSE, house_description, two_processor_house
 from .lip.conftest import RawSession
 from .serving import WAIT, busy_port, start_serve, wait_for
 
@@ -216,6 +216,21 @@ async def test_lp53_quick_changes_end_in_the_processors_last_condition(
     diagnostics = pool.diagnostics()
     assert (diagnostics["cut_offs"], diagnostics["returns"]) == (1, 0)
     assert not pool.listening
+
+
+async def test_lp53_a_processor_gone_from_a_restored_project_is_left_as_it_is(
+    project: tuple[Emulator, ProjectServers],
+) -> None:
+    """LP53: a change still to follow when a restore removed its processor leaves that processor's servers alone."""
+    emulator, servers = project
+    pool = servers.processors[POOL_HOUSE]
+    single = Emulator(house_description(), scheduler=ManualScheduler()).export_state()
+    emulator.set_processor_online(POOL_HOUSE, False)
+    emulator.restore_state(single)
+    for _ in range(3):  # the change runs at the loop's next turns
+        await asyncio.sleep(0)
+    assert pool.listening
+    assert pool.diagnostics()["cut_offs"] == 0
 
 
 async def test_lp53_a_processor_cut_off_before_serving_starts_closed(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UnknownObjectError
 from ..events import Event, EventKind, Unsubscribe
 from ..leap.protocol import LEAP_PORT, PAIRING_PORT
 from ..leap.pushes import PushForm
@@ -95,7 +96,7 @@ class EmulatorServers:
         ]
 
     def _tls(self) -> list[LeapServer | PairingServer]:
-        """The listeners closed while the processor is cut off (the LIP server follows it itself)."""
+        """Return the listeners closed while the processor is cut off (the LIP server follows it itself)."""
         return [server for server in (self.leap, self.pairing) if server is not None]
 
     @property
@@ -158,7 +159,10 @@ class EmulatorServers:
             await previous
         if self._unsubscribe is None:  # stopped meanwhile
             return
-        online = self.emulator.processor_online(self.processor)
+        try:
+            online = self.emulator.processor_online(self.processor)
+        except UnknownObjectError:  # a restored project without it: it stays as it is
+            return
         if online == self._listening:
             return
         if not online:
