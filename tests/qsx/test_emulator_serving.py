@@ -219,18 +219,28 @@ async def test_lp53_quick_changes_end_in_the_processors_last_condition(
 
 
 async def test_lp53_a_processor_gone_from_a_restored_project_is_left_as_it_is(
-    project: tuple[Emulator, ProjectServers],
+    loopback: None,
 ) -> None:
     """LP53: a change still to follow when a restore removed its processor leaves that processor's servers alone."""
-    emulator, servers = project
-    pool = servers.processors[POOL_HOUSE]
-    single = Emulator(house_description(), scheduler=ManualScheduler()).export_state()
-    emulator.set_processor_online(POOL_HOUSE, False)
-    emulator.restore_state(single)
-    for _ in range(3):  # the change runs at the loop's next turns
-        await asyncio.sleep(0)
-    assert pool.listening
-    assert pool.diagnostics()["cut_offs"] == 0
+    emulator = Emulator(two_processor_house(), scheduler=ManualScheduler())
+    servers = create_project_servers(
+        emulator,
+        project_binds(emulator.description, ProcessorBind(MAIN_HOST, 0, 0, 0, None)),
+        lip=LipLogin(USER, PASSWORD),
+        leap=None,
+    )
+    await servers.async_start()
+    try:
+        pool = servers.processors[POOL_HOUSE]
+        single = Emulator(house_description(), scheduler=ManualScheduler())
+        emulator.set_processor_online(POOL_HOUSE, False)
+        emulator.restore_state(single.export_state())
+        for _ in range(3):  # the change runs at the loop's next turns
+            await asyncio.sleep(0)
+        assert pool.listening
+        assert pool.diagnostics()["cut_offs"] == 0
+    finally:
+        await servers.async_stop()
 
 
 async def test_lp53_a_processor_cut_off_before_serving_starts_closed(
