@@ -1,7 +1,7 @@
 """Command line: serve an emulated HomeWorks QSX system over LIP and HTTP, and over LEAP, as a processor would.
 
     homeworks-qsx serve --system examples/house.yaml --password secret
-    homeworks-qsx serve --system examples/project.yaml --password secret --processor-host 0B0B0C0D=127.0.0.3
+    homeworks-qsx serve --system examples/project.yaml --password secret --processor-host 504F4F4C=127.0.0.3
     homeworks-qsx issue-cert --state house.json --out certs
 
 (`homeworks-qsx` is the console script of the `pyhomeworksqsx` wheel; `python -m pyhomeworksqsx` is the same.)
