@@ -147,6 +147,32 @@ async def test_start_up_anonymous_profile() -> None:
         await client.close()
 
 
+async def test_start_up_addressed_profile_lp48_lp51() -> None:
+    """LP16, LP48, LP51: modules listed `Unknown` with serial and model, their zones only in their link nodes.
+
+    They become the modules the emulator describes (serial, model, zones and CCO), read for their availability
+    (LP49); none is left unplaced.
+    """
+    async with processor(Profile.ADDRESSED) as served:
+        client = served.client()
+        await client.connect()
+        description = client.description
+        truth = served.emulator.description
+        assert [
+            (m.serial, m.model, m.area, [z.name for z in m.zones], m.cco.name)
+            for m in description.modules
+        ] == [
+            (m.serial, m.model, m.area, [z.name for z in m.zones], m.cco.name)
+            for m in truth.modules
+        ]
+        diagnostics = client.diagnostics()
+        assert sorted(diagnostics["availability"].values()) == ["Available"] * 3
+        assert not [key for key in diagnostics["unplaced"] if key.startswith("/zone/")]
+        await client.set_zone(truth.modules[1].serial, 3, True)
+        assert served.emulator.state(truth.modules[1].serial).zones[2].on
+        await client.close()
+
+
 async def test_lp49_lp51_anonymous_modules_are_said_and_keyed_by_the_prefix() -> None:
     """LP49, LP51, LP54: anonymous modules are read for their availability and stay in their areas' groups.
 

@@ -799,6 +799,9 @@ async def test_replay_lp16_lp47_lp51_modules_of_an_addressed_qsx() -> None:
         assert "its link node (LP47) names its zones" in unplaced["/device/110"]
         assert "no link's nodes (LP47) hold it" in unplaced["/device/112"]
         assert "shown in its area's group (LP51)" in unplaced["/zone/401"]
+        assert unplaced["/device/330"].startswith(
+            "a QS shade, as a processor lists one (LP30)"
+        )
         assert "/device/114" not in unplaced
         assert "/device/116" not in unplaced
         assert not [key for key in unplaced if key.startswith("/zone/8")]

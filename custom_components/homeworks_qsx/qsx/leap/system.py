@@ -636,6 +636,8 @@ class _Builder:
                 "the device list names none of its zones and no link's nodes (LP47) hold it: "
                 "its zones, if any, are shown in their areas' groups (LP51)"
             )
+        if device_type == "Shade" and not zone_ids:
+            reason = f"a QS shade, as a processor lists one (LP30); {reason}"
         self.snapshot.unplaced[f"/device/{device_id}"] = reason
 
     def _device(
