@@ -1,8 +1,10 @@
 """Failover between the processors of one project (LP53, LP54): the client moves, every key stays.
 
-One emulated project is served over LEAP by one server per processor, each on its own loopback address with its own
-CA (LP53); a processor cut off is its server stopped (its sessions end, new ones are refused). The client is given
-every processor as an endpoint, the primary first, with one key prefix (LP54).
+A project of several processors is served over LEAP by each of them, each on its own loopback address with its own
+CA, each server told which processor it is (LP53). A processor cut off is the emulator's `Fault.PROCESSOR` (its
+devices out of reach) and its server stopped, as a processor off the network: its sessions end, new ones are
+refused. The client is given every processor as an endpoint, the primary first, with one key prefix (LP54). The
+mechanism's own cases (silence, refusals, everything down) serve one emulator from several addresses.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_socket
 
-from custom_components.homeworks_qsx.qsx import Endpoint
+from custom_components.homeworks_qsx.qsx import Endpoint, Fault
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
@@ -32,13 +34,14 @@ from custom_components.homeworks_qsx.qsx.leap import (
     LeapClient,
     LeapEndpoint,
 )
-from custom_components.homeworks_qsx.qsx.model import SystemDescription
+from custom_components.homeworks_qsx.qsx.model import DeviceKind, SystemDescription
 from tests.qsx.leap.rig import FAST, HOST, Proxy, certificates, house, wait_until
+from tests.qsx.projects import processor_serial, project_description
 
 HOSTS = ("127.0.0.41", "127.0.0.42", "127.0.0.43")  # one loopback address per processor
 ENTRY = "entry-1"  # what Home Assistant passes as the key prefix: its config entry id (LP54)
-# Short keepalives: a processor that goes silent is found out within a fraction of a second.
-TIMINGS = replace(FAST, keepalive_interval=0.2, command_timeout=1.0)
+# Short keepalives: a processor that goes silent is found out within a second.
+TIMINGS = replace(FAST, keepalive_interval=0.5, command_timeout=1.0)
 
 
 @pytest.fixture(autouse=True)
@@ -58,10 +61,13 @@ class ServedProcessor:
     certificates: LeapCertificates
     server: LeapServer
     port: int = 0
+    serial: str | None = (
+        None  # the project's processor this is (None: one emulator served from several places)
+    )
 
-    def endpoint(self, serial: str | None = None) -> LeapEndpoint:
+    def endpoint(self) -> LeapEndpoint:
         """Return the endpoint a client is given for this processor."""
-        return LeapEndpoint(self.host, self.port, self.certificates, serial)
+        return LeapEndpoint(self.host, self.port, self.certificates, self.serial)
 
 
 @dataclass
@@ -77,20 +83,26 @@ class Project:
         return [served.endpoint() for served in self.processors]
 
     async def cut_off(self, index: int) -> None:
-        """Take processor `index` off the network: its sessions end, new ones are refused."""
-        await self.processors[index].server.stop()
+        """Take processor `index` off the network: its devices out of reach (LP53), its sessions ended, no new one."""
+        served = self.processors[index]
+        if served.serial is not None:
+            self.emulator.simulate(served.serial, Fault.PROCESSOR, False)
+        await served.server.stop()
 
     async def bring_back(
         self, index: int, credentials: LeapCredentials | None = None
     ) -> None:
         """Serve processor `index` again, on its address and port, with its CA (or `credentials`: a new pairing)."""
         served = self.processors[index]
+        if served.serial is not None:
+            self.emulator.simulate(served.serial, Fault.PROCESSOR, True)
         served.server = LeapServer(
             self.emulator,
             credentials or served.credentials,
             served.host,
             served.port,
             profile=self.profile,
+            this_processor=served.serial,
         )
         await served.server.start()
 
@@ -103,16 +115,34 @@ async def project(
     hosts: tuple[str, ...] = HOSTS,
     profile: Profile = Profile.FULL,
 ) -> AsyncIterator[Project]:
-    """Serve one emulated project from `count` processors, each on its own loopback address and CA."""
-    served = Project(Emulator(description or house()), profile)
+    """Serve one emulated project from `count` places, each on its own loopback address with its own CA.
+
+    A project of several processors (`description`) is served by each of its processors (`count` ignored), each
+    server told which one it is (LP53); a project of one is served by one emulator from `count` places.
+    """
+    emulator = Emulator(description or house())
+    served = Project(emulator, profile)
+    processors = emulator.description.processors
+    serials: list[str | None] = (
+        [processor.serial for processor in processors]
+        if len(processors) > 1
+        else [None] * count
+    )
     try:
-        for host in hosts[:count]:
+        for host, serial in zip(hosts, serials, strict=False):
             credentials = LeapCredentials.generate()
-            server = LeapServer(served.emulator, credentials, host, 0, profile=profile)
+            server = LeapServer(
+                emulator, credentials, host, 0, profile=profile, this_processor=serial
+            )
             await server.start()
             served.processors.append(
                 ServedProcessor(
-                    host, credentials, certificates(credentials), server, server.port
+                    host,
+                    credentials,
+                    certificates(credentials),
+                    server,
+                    server.port,
+                    serial,
                 )
             )
         yield served
@@ -209,7 +239,10 @@ async def test_lp53_every_processor_down_keeps_retrying_and_recovers() -> None:
         client = LeapClient(served.endpoints(), timings=TIMINGS, key_prefix=ENTRY)
         await client.connect()
         before = keys(client.description)
-        for index in range(3):
+        await served.cut_off(0)
+        await wait_until(lambda: client.connected and client.host != HOSTS[0])
+        assert client.host == HOSTS[1]  # round robin: the next one
+        for index in range(1, 3):
             await served.cut_off(index)
         # Every endpoint was tried, more than once, in turn; none is given up.
         await wait_until(
@@ -380,4 +413,114 @@ async def test_a_processor_that_refuses_on_reconnection_is_left_out_until_all_do
         await wait_until(lambda: rejected == [True])
         assert client.credentials_rejected
         assert not client.connected
+        await client.close()
+
+
+def placed(*descriptions: SystemDescription) -> list[dict[str, str]]:
+    """For each description: every device placed on a processor → that processor's serial.
+
+    A device is placed when one of the descriptions names its processor; one that names none is on the processor
+    connected to. Devices placed by neither (area groups, sensors of a link no listing names) are left out.
+    """
+    known = {
+        device.serial
+        for description in descriptions
+        for device in description.devices
+        if device.processor is not None
+    }
+    return [
+        {
+            device.serial: description.processor_of(device).serial
+            for device in description.devices
+            if device.serial in known
+        }
+        for description in descriptions
+    ]
+
+
+def module_of(description: SystemDescription, processor: str) -> str:
+    """Return the serial of the first switching module on `processor`'s links."""
+    return next(
+        device.serial
+        for device in description.devices_of(processor)
+        if device.kind is DeviceKind.SWITCHING_MODULE
+    )
+
+
+async def test_lp53_lp54_two_processors_the_one_in_use_cut_off() -> None:
+    """LP53, LP54: the first processor is cut off; the entry moves to the second, every key and device kept.
+
+    The second now answers `IsThisDevice:true`: no project change, no device change. The first's devices are out of
+    reach through the second (LP53: `Bad`); commands and pushes go through it. The first back changes nothing; the
+    second cut off in turn, the entry goes back to the first.
+    """
+    first, second = processor_serial(1), processor_serial(2)
+    async with project(description=project_description(2)) as served:
+        backend = LeapBackend(served.endpoints(), timings=TIMINGS, key_prefix=ENTRY)
+        await backend.async_start()
+        before = backend.description
+        assert before.processor.serial == first
+        assert [processor.serial for processor in before.other_processors] == [second]
+        near, far = module_of(before, first), module_of(before, second)
+        changes: list[bool] = []
+        backend.subscribe_project_changed(lambda: changes.append(True))
+        events: list[Event] = []
+        backend.subscribe(events.append)
+
+        await served.cut_off(0)
+        await wait_until(
+            lambda: backend.connected and backend.endpoint.serial == second
+        )
+        after = backend.description
+        assert after.processor.serial == second
+        assert [processor.serial for processor in after.other_processors] == [first]
+        assert keys(after) == keys(before)
+        placed_before, placed_after = placed(before, after)
+        assert (
+            len(placed_before) >= 6
+        )  # modules, dimmers and keypads of both processors
+        assert placed_after == placed_before
+        assert changes == []
+        assert not {
+            EventKind.DEVICE_ADDED,
+            EventKind.DEVICE_REMOVED,
+            EventKind.DEVICE_CHANGED,
+        } & {event.kind for event in events}
+        assert backend.diagnostics()["processor_in_use"] == second
+        # LP53: the first processor's modules are out of reach, their levels uncertain; the second's are not.
+        assert not backend.device_state(near).zones[0].level_accurate
+        assert backend.device_state(far).zones[0].level_accurate
+        await backend.async_set_zone(far, 1, True)
+        assert served.emulator.state(far).output_on(1)
+        served.emulator.set_zone(far, 2, True)  # at the house: pushed
+        await wait_until(lambda: backend.device_state(far).output_on(2))
+
+        await served.bring_back(0)
+        await wait_until(lambda: backend.device_state(near).zones[0].level_accurate)
+        assert backend.endpoint.serial == second  # it stays where it works
+
+        await served.cut_off(1)
+        await wait_until(lambda: backend.connected and backend.endpoint.serial == first)
+        assert keys(backend.description) == keys(before)
+        assert backend.description.processor.serial == first
+        assert changes == []
+        assert backend.diagnostics()["failovers"] == 2
+        await backend.async_stop()
+
+
+async def test_lp53_three_processors_two_cut_off_the_third_serves() -> None:
+    """LP53: of three processors, the one in use and the next are cut off; the client reaches the third."""
+    async with project(description=project_description(3)) as served:
+        client = LeapClient(served.endpoints(), timings=TIMINGS, key_prefix=ENTRY)
+        await client.connect()
+        before = keys(client.description)
+        third = processor_serial(3)
+        await served.cut_off(1)
+        await served.cut_off(0)
+        await wait_until(lambda: client.connected and client.endpoint.serial == third)
+        assert keys(client.description) == before
+        assert client.description.processor.serial == third
+        module = module_of(client.description, third)
+        await client.set_zone(module, 1, True)
+        assert served.emulator.state(module).output_on(1)
         await client.close()
