@@ -89,6 +89,18 @@ def test_lp39_tap_runs_single_action(house: Emulator, log: EventLog) -> None:
     assert Event(EventKind.INDICATOR, KEYPAD, SCENE, LedState.ON) in log.events
 
 
+def test_lp39_scene_pressed_again_changes_nothing(
+    house: Emulator, log: EventLog
+) -> None:
+    """LP39, LP42: a scene pressed while it is active gives its Press and Release and nothing else."""
+    house.press(KEYPAD, SCENE)
+    log.clear()
+    house.press(KEYPAD, SCENE)
+    assert log.kinds() == [EventKind.BUTTON, EventKind.BUTTON]
+    assert house.state(DIMMER).zones[0].level == 75
+    assert leds(house)[SCENE] is LedState.ON
+
+
 def test_lp42_led_follows_any_path(house: Emulator, log: EventLog) -> None:
     """LP42: a scene's LED goes out when one of its zones changes by any path (here a module's own button)."""
     house.press(KEYPAD, SCENE)

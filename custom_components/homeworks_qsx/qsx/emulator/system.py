@@ -656,6 +656,9 @@ class Emulator:
         return None
 
     def _go_to_level(self, record: DeviceRecord, output: int, level: float) -> None:
+        zone = record.state.zones[output - 1]
+        if zone.level == level and zone.on == (level > 0) and not record.moving(output):
+            return  # already there and still (a scene pressed again): nothing changes, nothing to publish
         before = record.snapshot()
         moved = self._halt(record, output)
         record.state.set_output_level(output, level)
