@@ -612,6 +612,32 @@ async def test_lp40_press_from_a_client_runs_the_programming(
     assert reply["Header"]["StatusCode"] == "405 MethodNotAllowed"
 
 
+async def test_lp40_a_press_that_fails_after_its_reply_is_counted(
+    leap: Opener,
+    server: LeapServer,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LP40: a press runs once its 204 is queued; a fault of ours then is counted, and the session goes on."""
+    house = await house_of(leap)
+    button = await house.button("Kitchen keypad", SCENE)
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("press failed")
+
+    monkeypatch.setattr(emulator, "press", broken)
+    errors = server.diagnostics()["errors"]
+    reply = await house.session.request(
+        "CreateRequest",
+        button["href"] + "/commandprocessor",
+        command("PressAndRelease"),
+    )
+    assert reply["Header"]["StatusCode"] == "204 NoContent"
+    assert server.diagnostics()["errors"] == errors + 1
+    reply = await house.session.request("ReadRequest", button["href"])
+    assert reply["Header"]["StatusCode"] == "200 OK"
+
+
 async def test_lp41_lp42_leds(leap: Opener, emulator: Emulator) -> None:
     """LP41: an LED subscription answers its status; LP42: a write answers the state in force, changes are pushed."""
     house = await house_of(leap)
@@ -791,7 +817,10 @@ async def test_lp49_device_status(leap: Opener, emulator: Emulator) -> None:
 async def test_lp56_pushes_follow_the_reply_in_order(
     leap: Opener, emulator: Emulator
 ) -> None:
-    """LP56: a keypad press over LEAP: the 204 first, then the button's events, the zones and the LED, each tagged."""
+    """LP56: a keypad press over LEAP: the 204 first, then the button's events, the zones and the LED, each tagged.
+
+    LP38, LP40: the press event comes before anything its programming changes, as a real keypad's does.
+    """
     house = await house_of(leap)
     button = await house.button("Kitchen keypad", SCENE)
     await house.session.request("SubscribeRequest", "/zone/status", tag="zones")
@@ -813,7 +842,9 @@ async def test_lp56_pushes_follow_the_reply_in_order(
     )
     first = await house.session.receive()
     assert first["Header"]["ClientTag"] == "press"
-    seen: dict[str, list[dict[str, Any]]] = {}
+    pressed = await house.session.receive()
+    assert pressed["Header"]["ClientTag"] == "ev"
+    seen: dict[str, list[dict[str, Any]]] = {"ev": [pressed]}
     while set(seen) != {"ev", "zones", "led"} or len(seen["ev"]) < 2:
         push = await house.session.receive()
         assert push["CommuniqueType"] == "ReadResponse"

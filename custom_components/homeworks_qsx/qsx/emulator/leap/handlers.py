@@ -175,6 +175,8 @@ class RequestHandler:
         self.area_statuses: dict[int, dict[str, Any]] = {}
         # Zone commands waiting for their `DelayTime` (LP26): one per zone, the latest command wins.
         self._delayed: dict[int, Any] = {}
+        # What the last request does once its reply is queued (a press, so that its event follows the reply).
+        self.after_reply: list[Callable[[], None]] = []
 
     def tree(self) -> ResourceTree:
         """Return the resource tree, rebuilt when the description changed (a new description is a new object)."""
@@ -511,7 +513,7 @@ class RequestHandler:
             self._counters["ignored_commands"] += 1
 
     def _button_command(self, request: Request, button: ButtonTarget) -> bytes:
-        """LP40: a press from a client runs the button's programming; `204`, no body."""
+        """LP40: a press from a client runs the button's programming; `204`, no body, queued before the press runs."""
         command = _command_object(request.body)
         kind = command.get("CommandType")
         if kind not in BUTTON_COMMANDS:
@@ -521,10 +523,12 @@ class RequestHandler:
                 "(PressAndRelease, PressAndHold, Release or MultiTap)",
             )
         gesture = BUTTON_COMMANDS[ButtonCommandType(kind)]
-        self._count(
-            self.emulator.press(button.serial, button.number, gesture),
-            request.url,
-            button.serial,
+        self.after_reply.append(
+            lambda: self._count(
+                self.emulator.press(button.serial, button.number, gesture),
+                request.url,
+                button.serial,
+            )
         )
         return self._no_content(CommuniqueType.CREATE_RESPONSE, request)
 

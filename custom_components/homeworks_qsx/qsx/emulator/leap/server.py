@@ -396,6 +396,12 @@ class LeapServer:
             if len(self._pending_buttons) == MAX_PENDING_BUTTON_EVENTS:
                 self._counters["dropped_button_events"] += 1
             self._pending_buttons.append((found, EVENT_TYPES[event.value]))
+            if self._handling:
+                # A press over LEAP runs after its reply is queued (LP40): its event goes out at once, before the
+                # button's programming runs, as a real keypad's event comes first (LP38).
+                self._push()
+                self._write_all()
+                return
         self._flush_later()
 
     def _flush_later(self) -> None:
@@ -838,4 +844,20 @@ class LeapServer:
                 ),
             )
             return
+        finally:
+            actions, self._requests.after_reply = self._requests.after_reply, []
         self._queue(session, reply)
+        for action in actions:
+            try:
+                action()
+            except Exception as err:  # noqa: BLE001 (the reply went out; the session goes on)
+                self._counters["errors"] += 1
+                _LOGGER.debug(
+                    "LEAP session %s: %.200r failed after its reply",
+                    session.number,
+                    url,
+                    exc_info=err,
+                )
+                self.errors.record(
+                    session.address, f"internal error ({type(err).__name__})"
+                )
