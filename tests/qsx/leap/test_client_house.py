@@ -122,6 +122,34 @@ async def test_house_read_as_the_emulator_describes_it() -> None:
         assert diagnostics["unknown_control_types"] == {}
 
 
+async def test_house_keypads_read_from_every_page_of_the_device_list() -> None:
+    """LP8, LP36, LP41: with the device list paged two by two, every keypad's buttons and LEDs are read and followed."""
+    async with processor(Profile.FULL, house_description(), page_size=2) as served:
+        backend = LeapBackend(
+            HOST, served.certificates, port=served.server.port, timings=FAST
+        )
+        await backend.async_start()
+        try:
+            truth = served.emulator.description
+            keypads = [d for d in truth.devices if d.kind is DeviceKind.KEYPAD]
+            assert len(keypads) >= 2
+            for expected in keypads:
+                keypad = backend.description.device(expected.serial)
+                assert [b.number for b in keypad.buttons] == [
+                    b.number for b in expected.buttons
+                ]
+                assert [i.number for i in keypad.indicators] == [
+                    i.number for i in expected.indicators
+                ]
+            assert backend.diagnostics()["pages"] >= 2
+            served.emulator.press(KEYPAD, SCENE)
+            await wait_until(
+                lambda: backend.device_state(KEYPAD).indicators[SCENE] is LedState.ON
+            )
+        finally:
+            await backend.async_stop()
+
+
 @pytest.mark.parametrize("push_form", list(PushForm))
 async def test_house_changes_reach_the_client_in_every_form(
     push_form: PushForm,

@@ -708,16 +708,6 @@ class LeapClient(LeapConnection):
                 read or given for read, given in zip(links, owned, strict=True)
             ]
 
-        async def read_devices(group: _Reads) -> list[Mapping[str, Any]]:
-            devices = await self._read_list(link, DEVICES_URL)
-            plan = listed_reads(devices)
-            for device_id in plan.keypads:
-                group.spawn(read_buttons(group, device_id))
-            read_links(group, plan.other_links, other=True)  # LP52
-            for device_id in plan.anonymous:  # LP49
-                group.spawn(read_device_status(device_id))
-            return devices
-
         def read_links(
             group: _Reads, owned: list[tuple[int, str]], *, other: bool
         ) -> None:
@@ -744,6 +734,15 @@ class LeapClient(LeapConnection):
 
         group = _Reads()
 
+        def on_devices(page: list[Mapping[str, Any]]) -> None:
+            # Each page at once: its keypads' button groups need not wait for the list's last page.
+            plan = listed_reads(page)
+            for device_id in plan.keypads:
+                group.spawn(read_buttons(group, device_id))
+            read_links(group, plan.other_links, other=True)  # LP52
+            for device_id in plan.anonymous:  # LP49
+                group.spawn(read_device_status(device_id))
+
         def on_areas(page: list[Mapping[str, Any]]) -> None:
             for area in page:
                 ref = area.get("href")
@@ -752,7 +751,8 @@ class LeapClient(LeapConnection):
                     area_zones[area_id] = []
                     group.spawn(read_area(group, area_id, devices))
 
-        devices = group.spawn(read_devices(group))  # first: each area waits for it
+        # First: each area waits for it.
+        devices = group.spawn(self._read_list(link, DEVICES_URL, on_devices))
         group.spawn(subscribe(ZONE_STATUS_URL, required=True))
         group.spawn(subscribe(AREA_STATUS_URL))
         group.spawn(subscribe(TIMECLOCK_STATUS_URL))
