@@ -30,6 +30,7 @@ from typing import Any
 from benchmarks.bench_ha_setup import TIME_GOAL, repeats
 from benchmarks.common import (
     HOUSE,
+    PROJECT,
     SIZES,
     Row,
     Served,
@@ -172,7 +173,7 @@ def case_rows(
         )
     goal = ""
     met: bool | None = None
-    if case.modules is None and delay_ms:
+    if case.house and delay_ms:
         goal = f">= {CASETA_GOAL_SPEEDUP:g}x faster than lutron_caseta"
         met = caseta / ours >= CASETA_GOAL_SPEEDUP
     rows.append(
@@ -268,7 +269,9 @@ async def bench(args: argparse.Namespace) -> None:
 def main() -> None:
     """Parse the options and run on Home Assistant's event loop."""
     parser = argument_parser(__doc__ or "")
-    parser.set_defaults(sizes=",".join([*(str(size) for size in SIZES), HOUSE]))
+    parser.set_defaults(
+        sizes=",".join([*(str(size) for size in SIZES), HOUSE, PROJECT])
+    )
     add_delays(parser, DELAYS_MS)
     parser.add_argument(
         "--rounds",

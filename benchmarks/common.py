@@ -231,18 +231,35 @@ def sizes_from(args: argparse.Namespace) -> list[int]:
 
 # The `--sizes` word for the largest house (`benchmarks/house.py`) where a benchmark measures it beside module counts.
 HOUSE = "house"
+# The `--sizes` word for a project of two processors, each with the largest house's two full links (P4).
+PROJECT = "project"
+PROJECT_PROCESSORS = 2
 
 
 @dataclass(frozen=True, slots=True)
 class SystemCase:
-    """A system a benchmark serves: `modules` default modules (split over the links), or the largest house."""
+    """A system a benchmark serves: `modules` default modules (split over the links), or the largest house.
+
+    With `modules` None and `processors` above one: a project of that many processors, each holding the largest
+    house's two full links (`benchmarks/house.py`, `project_data`).
+    """
 
     modules: int | None  # None: the largest house
+    processors: int = 1
 
     @property
     def label(self) -> str:
         """How a figure names it."""
-        return "largest house" if self.modules is None else f"{self.modules} modules"
+        if self.modules is not None:
+            return f"{self.modules} modules"
+        if self.processors > 1:
+            return f"largest project ({self.processors} processors)"
+        return "largest house"
+
+    @property
+    def house(self) -> bool:
+        """Whether it is the largest house itself (one processor), which the goals name."""
+        return self.modules is None and self.processors == 1
 
     @property
     def large(self) -> bool:
@@ -253,16 +270,27 @@ class SystemCase:
         """Return the `leap_server` arguments that serve it (the house written as a description file in `folder`)."""
         if self.modules is not None:
             return {"modules": modules_per_link(self.modules)}
+        if self.processors > 1:
+            return {
+                "system": write_house(
+                    folder / f"largest-project-{self.processors}.json",
+                    self.processors,
+                )
+            }
         return {"system": write_house(folder / "largest-house.json")}
 
 
 def systems_from(args: argparse.Namespace) -> list[SystemCase]:
-    """Return the systems asked for with `--sizes`: module counts, and `house` for the largest house."""
-    return [
-        SystemCase(None if part == HOUSE else int(part))
-        for part in str(args.sizes).split(",")
-        if part
-    ]
+    """Return the systems asked for with `--sizes`: module counts, `house` (the largest house), `project`."""
+    cases: list[SystemCase] = []
+    for part in str(args.sizes).split(","):
+        if part == HOUSE:
+            cases.append(SystemCase(None))
+        elif part == PROJECT:
+            cases.append(SystemCase(None, PROJECT_PROCESSORS))
+        elif part:
+            cases.append(SystemCase(int(part)))
+    return cases
 
 
 def report(rows: Sequence[Row], json_path: str | None) -> None:

@@ -16,6 +16,7 @@ dimming modules at +20 and +30, the shade at +40 (its zone +41), the keypad at +
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import json
 from pathlib import Path
 from typing import Any, Final
@@ -31,6 +32,8 @@ ROOM_ID_BLOCK: Final = 100
 HOMEOWNER_KEYPAD_ID: Final = 9000
 TIMECLOCK_ID: Final = 9500
 NAME: Final = "Largest house"
+PROJECT_NAME: Final = "Largest project"
+PROJECT_SERIAL_BASE: Final = 0x0B0A0001  # the processors of the project, in order
 # The button a press benchmark presses: each keypad's first scene (its press changes nothing after the first).
 SCENE_BUTTON: Final = 1
 
@@ -40,8 +43,9 @@ def room_base(room: int) -> int:
     return FIRST_ID + room * ROOM_ID_BLOCK
 
 
-def _room_name(link: int, index: int) -> str:
-    return f"Room {link}.{index + 1:02d}"
+def _room_name(link: int, index: int, place: int = 0) -> str:
+    processor = f"{place + 1}:" if place else ""
+    return f"Room {processor}{link}.{index + 1:02d}"
 
 
 def _scene(
@@ -119,18 +123,25 @@ def _keypad(room: int, area: str, link: int, has_shade: bool) -> dict[str, Any]:
     return keypad
 
 
-def house_data() -> dict[str, Any]:
-    """Return the largest house as a description mapping (the file format)."""
-    links: list[dict[str, Any]] = []
-    dimming: list[dict[str, Any]] = []
-    shades: list[dict[str, Any]] = []
-    keypads: list[dict[str, Any]] = []
-    sensors: list[dict[str, Any]] = []
+@dataclass(slots=True)
+class _Devices:
+    """The devices of a description, by kind (the file's lists)."""
+
+    links: list[dict[str, Any]] = field(default_factory=list)
+    dimming: list[dict[str, Any]] = field(default_factory=list)
+    shades: list[dict[str, Any]] = field(default_factory=list)
+    keypads: list[dict[str, Any]] = field(default_factory=list)
+    sensors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _add_processor(found: _Devices, place: int, processor: str | None) -> None:
+    """Add one processor's two full links: `place` 0 is the first processor (rooms from 0, no `processor:` key)."""
+    owned = {} if processor is None else {"processor": processor}
     for link in range(1, LINKS + 1):
         modules: list[dict[str, Any]] = []
         for index in range(ROOMS_PER_LINK):
-            room = (link - 1) * ROOMS_PER_LINK + index
-            area = _room_name(link, index)
+            room = (place * LINKS + link - 1) * ROOMS_PER_LINK + index
+            area = _room_name(link, index, place)
             base = room_base(room)
             modules.extend(
                 {
@@ -144,8 +155,9 @@ def house_data() -> dict[str, Any]:
                 }
                 for half in (0, 1)
             )
-            dimming.extend(
+            found.dimming.extend(
                 {
+                    **owned,
                     "link": link,
                     "name": f"{area} dimming {half + 1}",
                     "area": area,
@@ -159,8 +171,9 @@ def house_data() -> dict[str, Any]:
             )
             has_shade = index < SHADE_ROOMS_PER_LINK
             if has_shade:
-                shades.append(
+                found.shades.append(
                     {
+                        **owned,
                         "link": link,
                         "name": f"{area} shade",
                         "area": area,
@@ -169,18 +182,23 @@ def house_data() -> dict[str, Any]:
                         "zone": {"name": f"{area} shade", "integration_id": base + 41},
                     }
                 )
-            keypads.append(_keypad(room, area, link, has_shade))
+            found.keypads.append(_keypad(room, area, link, has_shade) | owned)
             if room % 2 == 0:
-                sensors.append(
+                found.sensors.append(
                     {
+                        **owned,
                         "area": area,
                         "name": f"{area} sensor",
                         "integration_id": base + 80,
                     }
                 )
-        links.append({"number": link, "type": "qs", "modules": modules})
+        found.links.append({"number": link, "type": "qs", "modules": modules})
+
+
+def _shared(found: _Devices) -> dict[str, Any]:
+    """Return the rest of a description: the first processor's Homeowner keypad, the timeclock, every device list."""
     first_area_lights = [room_base(0) + 20 + n for n in range(1, 5)]
-    keypads.append(
+    found.keypads.append(
         {
             "type": "homeowner",
             "name": "Homeowner keypad",
@@ -208,13 +226,10 @@ def house_data() -> dict[str, Any]:
         }
     )
     return {
-        "name": NAME,
-        "processor": {"model": "HQP7-2"},
-        "links": links,
-        "dimming_modules": dimming,
-        "shades": shades,
-        "keypads": keypads,
-        "occupancy_sensors": sensors,
+        "dimming_modules": found.dimming,
+        "shades": found.shades,
+        "keypads": found.keypads,
+        "occupancy_sensors": found.sensors,
         "timeclocks": [
             {
                 "name": "Outdoor",
@@ -235,12 +250,53 @@ def house_data() -> dict[str, Any]:
     }
 
 
+def house_data() -> dict[str, Any]:
+    """Return the largest house as a description mapping (the file format)."""
+    found = _Devices()
+    _add_processor(found, 0, None)
+    return {
+        "name": NAME,
+        "processor": {"model": "HQP7-2"},
+        "links": found.links,
+        **_shared(found),
+    }
+
+
+def project_data(processors: int = 2) -> dict[str, Any]:
+    """Return a project of `processors` processors, each an HQP7-2 with the largest house's two full links (P4).
+
+    The second and later processors' rooms are named after their place ("Room 2:1.01") and take the next blocks of
+    integration ids (L3: one id space); their devices name their processor. The Homeowner keypad and the timeclock
+    are the first processor's, as in the house.
+    """
+    found = _Devices()
+    serials = [f"{PROJECT_SERIAL_BASE + place:08X}" for place in range(processors)]
+    described: list[dict[str, Any]] = []
+    for place, serial in enumerate(serials):
+        _add_processor(found, place, serial if place else None)
+        described.append(
+            {
+                "serial": serial,
+                "model": "HQP7-2",
+                "name": f"Processor {place + 1}",
+                "links": found.links[place * LINKS :],
+            }
+        )
+    return {"name": PROJECT_NAME, "processors": described, **_shared(found)}
+
+
 def largest_house() -> SystemDescription:
     """Return the largest house, parsed and validated as any description."""
     return parse_description(house_data())
 
 
-def write_house(path: Path) -> Path:
-    """Write the largest house to `path` (a .json description file); return the path."""
-    path.write_text(json.dumps(house_data(), indent=1), encoding="utf-8")
+def largest_project(processors: int = 2) -> SystemDescription:
+    """Return the project of `processors` largest houses, parsed and validated as any description."""
+    return parse_description(project_data(processors))
+
+
+def write_house(path: Path, processors: int = 1) -> Path:
+    """Write the largest house (one processor), or a project of that many, to `path` (.json); return the path."""
+    data = house_data() if processors == 1 else project_data(processors)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return path

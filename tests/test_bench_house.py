@@ -11,7 +11,14 @@ from collections import Counter
 import json
 from pathlib import Path
 
-from benchmarks.house import SCENE_BUTTON, house_data, largest_house, write_house
+from benchmarks.house import (
+    SCENE_BUTTON,
+    house_data,
+    largest_house,
+    largest_project,
+    project_data,
+    write_house,
+)
 from custom_components.homeworks_qsx.qsx.const import (
     LINK_DEVICE_LIMIT,
     QS_LINK_ZONE_LIMIT,
@@ -61,3 +68,31 @@ def test_the_written_house_loads_as_the_same_description(tmp_path: Path) -> None
     path = write_house(tmp_path / "house.json")
     assert json.loads(path.read_text(encoding="utf-8")) == house_data()
     assert load_description(path) == largest_house()
+
+
+def test_the_largest_project_is_the_house_once_per_processor(tmp_path: Path) -> None:
+    """P3, P4, L3: each processor of the two-processor project fills its two QS links as the house does, in one id space."""
+    project = largest_project(2)
+    house = largest_house()
+    assert len(project.processors) == 2
+    for processor in project.processors:
+        serial = processor.serial if processor is not project.processor else None
+        for link in (1, 2):
+            devices = [
+                device
+                for device in project.devices
+                if device.processor == serial and device.link == link
+            ]
+            assert len(devices) == LINK_DEVICE_LIMIT
+            assert sum(len(device.zones) for device in devices) <= QS_LINK_ZONE_LIMIT
+    kinds = Counter(device.kind for device in project.devices)
+    house_kinds = Counter(device.kind for device in house.devices)
+    for kind in (DeviceKind.SWITCHING_MODULE, DeviceKind.KEYPAD, DeviceKind.SHADE):
+        # The Homeowner keypad is the first processor's only.
+        extra = 1 if kind is DeviceKind.KEYPAD else 0
+        assert kinds[kind] == 2 * (house_kinds[kind] - extra) + extra
+    serials = [device.serial for device in project.devices]
+    assert len(set(serials)) == len(serials)
+    path = write_house(tmp_path / "project.json", 2)
+    assert json.loads(path.read_text(encoding="utf-8")) == project_data(2)
+    assert load_description(path) == project
