@@ -74,6 +74,26 @@ def test_processors_that_repeat_a_serial_or_an_id_are_refused() -> None:
         parse_dbxml(_project(same_id, ROOM))
 
 
+def test_a_device_naming_the_first_processor_is_on_its_links() -> None:
+    """D8, P3: a device that names the first processor shares the link of those that name none."""
+    second = (
+        DEVICE.replace("0000ABCD", "0000EEEE")
+        .replace("'20'", "'40'")
+        .replace("<Device ", "<Device Processor='0000aaaa' ")
+    )
+    outputs = ZONES + CCO + ZONES.replace('"2', '"4') + CCO.replace('"25"', '"45"')
+    first = DEVICE.replace("<Device ", "<Device Link='1' Address='1' ")
+    area = (
+        f"<Outputs>{outputs}</Outputs><DeviceGroups><DeviceGroup Name='A'><Devices>{first}{second}"
+        "</Devices></DeviceGroup></DeviceGroups>"
+    )
+    description = parse_dbxml(_project("<Processor SerialNumber='0000AAAA'/>", area))
+    assert [(m.processor, m.link, m.address) for m in description.modules] == [
+        (None, 1, 1),
+        (None, 1, 2),
+    ]
+
+
 def test_a_device_on_an_unknown_processor_is_refused() -> None:
     """D8: a device names the processor whose link it is on; a serial the database does not list is an error."""
     device = DEVICE.replace("<Device ", "<Device Processor='0000FFFF' ")

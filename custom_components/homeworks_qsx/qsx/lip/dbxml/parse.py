@@ -835,6 +835,10 @@ def parse_database(data: bytes | str) -> LipDatabase:
             raise InvalidDatabaseError(
                 f"<Device> Processor={device.get('Processor')!r} is not a processor of the database"
             )
+        if owner == serials[0]:
+            # The first processor named: the same links as a device that names none.
+            del device["Processor"]
+            owner = None
         if device.get("Address") is not None:
             used_addresses.setdefault((owner, _int(device, "Link", 1)), set()).add(
                 _int(device, "Address")
