@@ -150,6 +150,31 @@ def test_lp53_a_moving_shade_stops_when_its_processor_is_cut_off(
     project.set_processor_online(POOL_HOUSE, False)
     assert not project.shade_moving(TILT_SHADE, 1)
     assert project.state(TILT_SHADE).zones[0].level == 25.0
+    # One left "moving" at its end stop (LP33) is not moving any more either.
+    project.set_processor_online(POOL_HOUSE, True)
+    assert project.move(TILT_SHADE, 1, ShadeMove.RAISE) is None
+    scheduler.advance(20.0)
+    assert project.shade_moving(TILT_SHADE, 1)
+    project.set_processor_online(POOL_HOUSE, False)
+    assert not project.shade_moving(TILT_SHADE, 1)
+
+
+def test_lp53_a_project_with_a_processor_cut_off_is_exported_and_restored(
+    project: Emulator, scheduler: ManualScheduler
+) -> None:
+    """LP53: a project of two processors, the second cut off, comes back from its export as it was."""
+    project.set_processor_online(POOL_HOUSE, False)
+    data = json.loads(json.dumps(project.export_state()))
+    assert data["offline_processors"] == [POOL_HOUSE]
+    restored = Emulator.from_export(data, scheduler=scheduler)
+    assert [p.serial for p in restored.description.processors] == [MAIN, POOL_HOUSE]
+    assert not restored.processor_online(POOL_HOUSE)
+    assert restored.processor_online(MAIN)
+    assert [restored.state(serial).link_up for serial in POOL_DEVICES] == [False] * 3
+    assert restored.state(A1).link_up
+    again = restored.export_state()
+    for key in ("modules", "devices", "offline_processors"):
+        assert again[key] == data[key], key
 
 
 def test_lp53_every_processor_answers_integration_id_lookups(project: Emulator) -> None:

@@ -455,8 +455,11 @@ async def test_lp53_serve_serves_every_processor_and_one_is_cut_off_over_lip(
     os.kill(os.getpid(), signal.SIGTERM)  # serve's own handler stops it
     assert await asyncio.wait_for(task, WAIT) == 0
     assert json.loads(state.read_text())["offline_processors"] == [POOL]
-    # Served again from its state: the second processor starts cut off, its LEAP port refused.
-    task, output = await start_serve(serve_argv(state), capsys)
+    # Served again from its state: the second processor starts cut off, its LEAP port refused; the pairing
+    # window opens on the processors on the network only.
+    task, output = await start_serve(
+        [*serve_argv(state), "--pairing-window", "30"], capsys
+    )
     other = OTHER.search(output)
     assert other and other["cut"], output
     assert await refused(POOL_HOST, int(other["leap"]))
