@@ -1,9 +1,9 @@
 """Failover between the processors of one project (LP53, LP54): the client moves, every key stays.
 
-A project of several processors is served over LEAP by each of them, each on its own loopback address with its own
-CA, each server told which processor it is (LP53). A processor cut off is the emulator's `Fault.PROCESSOR` (its
-devices out of reach) and its server stopped, as a processor off the network: its sessions end, new ones are
-refused. The client is given every processor as an endpoint, the primary first, with one key prefix (LP54). The
+A project of several processors is served over LEAP as the emulator serves it (`serving.py`): each processor on its
+own loopback address with its own CA, its server told which processor it is (LP53). A processor cut off
+(`Fault.PROCESSOR`) has its devices out of reach and its servers closed, as a processor off the network: its
+sessions end, new ones are refused. The client is given every processor as an endpoint, the primary first, with one key prefix (LP54). The
 mechanism's own cases (silence, refusals, everything down) serve one emulator from several addresses.
 """
 
@@ -23,6 +23,13 @@ from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.emulator.leap.resources import Profile
 from custom_components.homeworks_qsx.qsx.emulator.leap.server import LeapServer
+from custom_components.homeworks_qsx.qsx.emulator.serving import (
+    ProcessorBind,
+    ProjectLeap,
+    ProjectServers,
+    create_project_servers,
+    project_binds,
+)
 from custom_components.homeworks_qsx.qsx.errors import (
     AuthenticationError,
     ConnectionFailedError,
@@ -62,7 +69,7 @@ class ServedProcessor:
     server: LeapServer
     port: int = 0
     serial: str | None = (
-        None  # the project's processor this is (None: one emulator served from several places)
+        None  # the project's processor (None: one emulator from several places)
     )
 
     def endpoint(self) -> LeapEndpoint:
@@ -82,27 +89,42 @@ class Project:
         """Every processor's endpoint, the primary first."""
         return [served.endpoint() for served in self.processors]
 
+    servers: ProjectServers | None = (
+        None  # a project of several processors, as the emulator serves it
+    )
+
     async def cut_off(self, index: int) -> None:
-        """Take processor `index` off the network: its devices out of reach (LP53), its sessions ended, no new one."""
+        """Take processor `index` off the network: its devices out of reach (LP53), its sessions ended, no new one.
+
+        A processor of the project is cut off in the emulator (`Fault.PROCESSOR`), and its servers close; a place of
+        one emulator served from several has its server stopped.
+        """
         served = self.processors[index]
-        if served.serial is not None:
-            self.emulator.simulate(served.serial, Fault.PROCESSOR, False)
-        await served.server.stop()
+        if self.servers is None:
+            await served.server.stop()
+            return
+        assert served.serial is not None
+        servers = self.servers.processors[served.serial]
+        self.emulator.simulate(served.serial, Fault.PROCESSOR, False)
+        await wait_until(lambda: not servers.listening)
 
     async def bring_back(
         self, index: int, credentials: LeapCredentials | None = None
     ) -> None:
         """Serve processor `index` again, on its address and port, with its CA (or `credentials`: a new pairing)."""
         served = self.processors[index]
-        if served.serial is not None:
+        if self.servers is not None:
+            assert served.serial is not None and credentials is None
+            servers = self.servers.processors[served.serial]
             self.emulator.simulate(served.serial, Fault.PROCESSOR, True)
+            await wait_until(lambda: servers.listening)
+            return
         served.server = LeapServer(
             self.emulator,
             credentials or served.credentials,
             served.host,
             served.port,
             profile=self.profile,
-            this_processor=served.serial,
         )
         await served.server.start()
 
@@ -115,41 +137,62 @@ async def project(
     hosts: tuple[str, ...] = HOSTS,
     profile: Profile = Profile.FULL,
 ) -> AsyncIterator[Project]:
-    """Serve one emulated project from `count` places, each on its own loopback address with its own CA.
-
-    A project of several processors (`description`) is served by each of its processors (`count` ignored), each
-    server told which one it is (LP53); a project of one is served by one emulator from `count` places.
-    """
+    """Serve one emulated project from `count` places, each on its own loopback address with its own CA."""
     emulator = Emulator(description or house())
     served = Project(emulator, profile)
-    processors = emulator.description.processors
-    serials: list[str | None] = (
-        [processor.serial for processor in processors]
-        if len(processors) > 1
-        else [None] * count
-    )
     try:
-        for host, serial in zip(hosts, serials, strict=False):
+        for host in hosts[:count]:
             credentials = LeapCredentials.generate()
-            server = LeapServer(
-                emulator, credentials, host, 0, profile=profile, this_processor=serial
-            )
+            server = LeapServer(emulator, credentials, host, 0, profile=profile)
             await server.start()
             served.processors.append(
                 ServedProcessor(
-                    host,
-                    credentials,
-                    certificates(credentials),
-                    server,
-                    server.port,
-                    serial,
+                    host, credentials, certificates(credentials), server, server.port
                 )
             )
         yield served
     finally:
         for processor in served.processors:
             await processor.server.stop()
-        served.emulator.close()
+        emulator.close()
+
+
+@contextlib.asynccontextmanager
+async def served_project(description: SystemDescription) -> AsyncIterator[Project]:
+    """Serve a project of several processors as the emulator does: each on its own address (`HOSTS`) and CA (LP53)."""
+    emulator = Emulator(description)
+    serials = [processor.serial for processor in description.processors]
+    credentials = {serial: LeapCredentials.generate(serial) for serial in serials}
+    servers = create_project_servers(
+        emulator,
+        project_binds(
+            description,
+            ProcessorBind(HOSTS[0], 0, 0, 0, None),
+            dict(zip(serials, HOSTS, strict=False)),
+        ),
+        lip=None,
+        leap=ProjectLeap(credentials, Profile.FULL),
+    )
+    served = Project(emulator, Profile.FULL, servers=servers)
+    try:
+        await servers.async_start()
+        for host, serial in zip(HOSTS, serials, strict=False):
+            leap = servers.processors[serial].leap
+            assert leap is not None
+            served.processors.append(
+                ServedProcessor(
+                    host,
+                    credentials[serial],
+                    certificates(credentials[serial]),
+                    leap,
+                    leap.port,
+                    serial,
+                )
+            )
+        yield served
+    finally:
+        await servers.async_stop()
+        emulator.close()
 
 
 def keys(description: SystemDescription) -> list[tuple[str, list[str]]]:
@@ -455,7 +498,7 @@ async def test_lp53_lp54_two_processors_the_one_in_use_cut_off() -> None:
     second cut off in turn, the entry goes back to the first.
     """
     first, second = processor_serial(1), processor_serial(2)
-    async with project(description=project_description(2)) as served:
+    async with served_project(project_description(2)) as served:
         backend = LeapBackend(served.endpoints(), timings=TIMINGS, key_prefix=ENTRY)
         await backend.async_start()
         before = backend.description
@@ -510,7 +553,7 @@ async def test_lp53_lp54_two_processors_the_one_in_use_cut_off() -> None:
 
 async def test_lp53_three_processors_two_cut_off_the_third_serves() -> None:
     """LP53: of three processors, the one in use and the next are cut off; the client reaches the third."""
-    async with project(description=project_description(3)) as served:
+    async with served_project(project_description(3)) as served:
         client = LeapClient(served.endpoints(), timings=TIMINGS, key_prefix=ENTRY)
         await client.connect()
         before = keys(client.description)
