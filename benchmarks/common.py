@@ -12,11 +12,13 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import contextlib
 from dataclasses import asdict, dataclass
+import itertools
 import json
 import math
 import os
 from pathlib import Path
 import re
+import shutil
 import sys
 import time
 from typing import Any
@@ -458,6 +460,8 @@ async def reference_server(
         yield Served(match["host"], int(match["port"]), None)
 
 
+# Each served emulator gets its own copy of the CA file: serving a project adds its other processors' CAs there.
+_SERVED_CA_COPIES = itertools.count(1)
 _LEAP_SERVING = re.compile(
     r"LEAP on (?P<host>[\d.]+):(?P<port>\d+) \(\w+\), pairing on [\d.]+:(?P<pairing>\d+)"
 )
@@ -477,7 +481,8 @@ async def leap_server(
 ) -> AsyncIterator[Served]:
     """Serve an emulated system over LEAP only, with the CA in the file `ca`, in a child process.
 
-    The system: `modules` default modules per link, or the description file `system`.
+    The system: `modules` default modules per link, or the description file `system`. The server reads a copy of
+    `ca` beside it (a project's other processors get their CAs added to the file it serves from).
 
     No `--state`: the served emulator saves nothing while it is measured (a processor does not write its state to
     a file after every change; the LIP benchmarks serve without a state file too).
@@ -485,6 +490,8 @@ async def leap_server(
     LEAP on `host`:`leap_port` (0: a free port; clients that always dial 8081 need 8081 on an address of their
     own), pairing on a free port. `Served.http_port` holds the pairing port.
     """
+    served_ca = ca.with_name(f"{ca.stem}-served-{next(_SERVED_CA_COPIES)}{ca.suffix}")
+    shutil.copyfile(ca, served_ca)
     command = [
         PYTHON,
         "-m",
@@ -496,7 +503,7 @@ async def leap_server(
             else ["--modules", ",".join(str(count) for count in modules)]
         ),
         "--leap-ca",
-        str(ca),
+        str(served_ca),
         "--no-lip",
         "--host",
         host,
