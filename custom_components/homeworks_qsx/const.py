@@ -113,6 +113,7 @@ ATTR_GESTURE: Final = "gesture"
 ATTR_OCCUPIED: Final = "occupied"
 ATTR_LEVEL: Final = "level"
 ATTR_OUTPUT: Final = "output"
+ATTR_ONLINE: Final = "online"
 
 
 class BackendType(StrEnum):

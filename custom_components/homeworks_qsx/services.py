@@ -42,6 +42,7 @@ from .const import (
     ATTR_INSTALLED,
     ATTR_LEVEL,
     ATTR_OCCUPIED,
+    ATTR_ONLINE,
     ATTR_OPEN,
     ATTR_OUTPUT,
     ATTR_POWERED,
@@ -59,6 +60,7 @@ from .qsx import (
     Button,
     Capability,
     DeviceDescription,
+    EmulatedBackend,
     Fault,
     Gesture,
     UnknownObjectError,
@@ -80,6 +82,7 @@ SERVICE_ISSUE_CLIENT_CERTIFICATE = "issue_client_certificate"
 SERVICE_PRESS_KEYPAD_BUTTON = "press_keypad_button"
 SERVICE_SET_OCCUPANCY = "set_occupancy"
 SERVICE_SET_MANUAL_LEVEL = "set_manual_level"
+SERVICE_SET_PROCESSOR_ONLINE = "set_processor_online"
 
 BUTTONS: dict[str, Button] = {
     "zone_1": Button.ZONE_1,
@@ -428,6 +431,43 @@ def _served_over_leap(
     return loaded, runtime.servers.pairing
 
 
+async def _async_set_processor_online(call: ServiceCall) -> None:
+    """Cut processors of an emulated project off the network, or bring them back (LP53)."""
+    changes: list[tuple[EmulatedBackend, str]] = []
+    for device_id in call.data[ATTR_DEVICE_ID]:
+        device, loaded = _device_of_loaded_entry(
+            call.hass, device_id, "unknown_processor"
+        )
+        runtime = loaded.runtime_data
+        serial = next(
+            (
+                value
+                for domain, value in device.identifiers
+                if domain == DOMAIN and value in runtime.processor_serials()
+            ),
+            None,
+        )
+        if serial is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_processor",
+                translation_placeholders={"device": device.name or device_id},
+            )
+        if (emulated := runtime.emulated) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="simulation_not_supported",
+                translation_placeholders={
+                    "name": loaded.title,
+                    "reason": runtime.backend.unsupported_reason(Capability.SIMULATION)
+                    or "",
+                },
+            )
+        changes.append((emulated, serial))
+    for emulated, serial in changes:
+        await emulated.async_set_processor_online(serial, call.data[ATTR_ONLINE])
+
+
 async def _async_press_pairing_button(call: ServiceCall) -> None:
     """Open the pairing window of an emulated processor served over LEAP (LP21)."""
     entry, pairing = _served_over_leap(call.hass, call.data[ATTR_DEVICE_ID])
@@ -519,6 +559,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_PULSE_CCO, _async_pulse_cco, schema=PULSE_CCO_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_PROCESSOR_ONLINE,
+        _async_set_processor_online,
+        schema=_schema(ATTR_ONLINE, cv.boolean),
     )
     hass.services.async_register(
         DOMAIN,
