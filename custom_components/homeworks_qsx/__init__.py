@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import re
 from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
@@ -11,7 +13,11 @@ from homeassistant.exceptions import (
     ConfigEntryError,
     ConfigEntryNotReady,
 )
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
@@ -175,7 +181,9 @@ async def _async_setup_live(
     """Connect to the live processor (LIP or LEAP) and read its database and states."""
     try:
         backend: QsxBackend = (
-            create_leap_backend(entry.data)
+            create_leap_backend(
+                entry.data, serial=entry.unique_id, key_prefix=entry.entry_id
+            )
             if entry.data[CONF_BACKEND] == BackendType.LEAP
             else create_live_backend(hass, entry.data)
         )
@@ -223,6 +231,64 @@ def _async_note_project_processors(
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_PROJECT_PROCESSORS: serials}
         )
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry
+) -> bool:
+    """Move an entry written by an older version to this one's data and keys.
+
+    1.1 → 1.2: a LEAP entry's devices without a serial, area groups and timeclocks were keyed by the processor's
+    serial; they are keyed by the entry id since (LP51, LP54), so that a failover processor keeps every identity.
+    Their device identifiers and entity unique ids are rewritten, so entity ids, names and settings stay.
+    """
+    if entry.version > 1:
+        return False  # written by a newer version
+    if entry.minor_version < 2:
+        if entry.data.get(CONF_BACKEND) == BackendType.LEAP and entry.unique_id:
+            _async_migrate_leap_keys(hass, entry, entry.unique_id)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True
+
+
+def _lp51_key(entry_id: str, old_prefix: str) -> Callable[[str], str | None]:
+    """Return what rewrites a key made with `old_prefix` (a serial) to the LP51 key of the entry; None for others."""
+    pattern = re.compile(
+        rf"^{re.escape(old_prefix)}-(device|area|timeclock)-(\d+)(?=_|$)"
+    )
+
+    def new_key(key: str) -> str | None:
+        if (match := pattern.match(key)) is None:
+            return None
+        kind, number = match.groups()
+        prefix = (
+            f"{entry_id}_{number}"
+            if kind == "device"
+            else f"{entry_id}-{kind}-{number}"
+        )
+        return prefix + key[match.end() :]
+
+    return new_key
+
+
+@callback
+def _async_migrate_leap_keys(
+    hass: HomeAssistant, entry: HomeworksQsxConfigEntry, old_prefix: str
+) -> None:
+    """Rewrite the entry's device identifiers and entity unique ids from processor-serial keys to LP51 keys."""
+    new_key = _lp51_key(entry.entry_id, old_prefix)
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+        identifiers = {
+            (domain, new_key(value) or value) if domain == DOMAIN else (domain, value)
+            for domain, value in device.identifiers
+        }
+        if identifiers != device.identifiers:
+            devices.async_update_device(device.id, new_identifiers=identifiers)
+    entities = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(entities, entry.entry_id):
+        if (unique_id := new_key(entity.unique_id)) is not None:
+            entities.async_update_entity(entity.entity_id, new_unique_id=unique_id)
 
 
 async def async_setup_entry(

@@ -82,7 +82,8 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up an emulated system or a live processor."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: a LEAP entry's devices without a serial, area groups and timeclocks are keyed by the entry id (LP51).
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing chosen."""

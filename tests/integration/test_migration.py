@@ -10,6 +10,7 @@ states, and write the stored state back unchanged.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -18,12 +19,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homeworks_qsx import button
 from custom_components.homeworks_qsx.const import (
     CONF_CA_PEM,
+    CONF_BACKEND,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
     CONF_KEY_PEM,
     CONF_LIP_PORT,
     DOMAIN,
+    BackendType,
 )
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.leap import Profile
@@ -68,7 +71,7 @@ def _comparable_states(shown: dict[str, str]) -> dict[str, str]:
 def _renamed_since_release(
     entry: MockConfigEntry, known: dict[str, Any]
 ) -> dict[str, Any]:
-    """Return the release's registries with the one deliberate change since: a relay counter is named after its zone.
+    """Return the release's registries with a deliberate change since: a relay counter is named after its zone.
 
     ("Zone 1 relay operations" became "Island relay operations", as power and energy sensors were named already;
     entity ids stay.)
@@ -82,6 +85,58 @@ def _renamed_since_release(
             entity = {**entity, "original_name": f"{zone.name} relay operations"}
         entities.append(entity)
     return {**known, "entities": entities}
+
+
+# Keys a LEAP entry made from its processor's serial before minor version 1.2.
+_SERIAL_KEY = re.compile(r"^[0-9A-F]{8}-(?P<kind>device|area|timeclock)-(?P<id>\d+)")
+
+
+def _keyed_by_entry_since_release(
+    entry: MockConfigEntry, known: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the release's registries with the second deliberate change: LP51 keys from the entry id (LP54).
+
+    A LEAP entry's devices without a serial, area groups and timeclocks were keyed `<serial>-device-<id>`,
+    `<serial>-area-<id>`, `<serial>-timeclock-<id>`; they are `<entry id>_<id>`, `<entry id>-area-<id>`,
+    `<entry id>-timeclock-<id>` since, so a failover processor keeps them. Entity ids, names and devices stay.
+    """
+    if entry.data[CONF_BACKEND] != BackendType.LEAP:
+        return known
+
+    def rekey(key: str) -> str:
+        if (match := _SERIAL_KEY.match(key)) is None:
+            return key
+        kind, number = match["kind"], match["id"]
+        start = (
+            f"{entry.entry_id}_{number}"
+            if kind == "device"
+            else f"{entry.entry_id}-{kind}-{number}"
+        )
+        return start + key[match.end() :]
+
+    def identifiers(pairs: list[list[str]]) -> list[list[str]]:
+        return sorted([domain, rekey(value)] for domain, value in pairs)
+
+    devices = [
+        {
+            **device,
+            "identifiers": identifiers(device["identifiers"]),
+            "via": identifiers(device["via"]),
+        }
+        for device in known["devices"]
+    ]
+    entities = [
+        {
+            **entity,
+            "unique_id": rekey(entity["unique_id"]),
+            "device": identifiers(entity["device"]),
+        }
+        for entity in known["entities"]
+    ]
+    return {
+        "devices": sorted(devices, key=lambda device: str(device["identifiers"])),
+        "entities": entities,
+    }
 
 
 async def _set_up_and_compare(
@@ -105,14 +160,18 @@ async def _set_up_and_compare(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     found = registries(hass, entry)
-    known = {entity["unique_id"] for entity in release["registries"]["entities"]}
+    expected = _keyed_by_entry_since_release(
+        entry, _renamed_since_release(entry, release["registries"])
+    )
+    known = {entity["unique_id"] for entity in expected["entities"]}
     new = [entity for entity in found["entities"] if entity["unique_id"] not in known]
     # New since the release: the pulse buttons of momentary CCOs (every module's CCO over LEAP).
     assert all(entity["translation_key"] in PULSE_KEYS for entity in new), new
     found["entities"] = [
         entity for entity in found["entities"] if entity["unique_id"] in known
     ]
-    assert found == _renamed_since_release(entry, release["registries"])
+    assert found == expected
+    assert entry.minor_version == 2
     new_ids = {entity["entity_id"] for entity in new}
     shown = {
         entity_id: state
