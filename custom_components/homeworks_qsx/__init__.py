@@ -181,9 +181,7 @@ async def _async_setup_live(
     """Connect to the live processor (LIP or LEAP) and read its database and states."""
     try:
         backend: QsxBackend = (
-            create_leap_backend(
-                entry.data, serial=entry.unique_id, key_prefix=entry.entry_id
-            )
+            create_leap_backend(entry.data, key_prefix=entry.entry_id)
             if entry.data[CONF_BACKEND] == BackendType.LEAP
             else create_live_backend(hass, entry.data)
         )
@@ -242,12 +240,10 @@ async def async_migrate_entry(
     serial; they are keyed by the entry id since (LP51, LP54), so that a failover processor keeps every identity.
     Their device identifiers and entity unique ids are rewritten, so entity ids, names and settings stay.
     """
-    if entry.version > 1:
-        return False  # written by a newer version
-    if entry.minor_version < 2:
-        if entry.data.get(CONF_BACKEND) == BackendType.LEAP and entry.unique_id:
-            _async_migrate_leap_keys(hass, entry, entry.unique_id)
-        hass.config_entries.async_update_entry(entry, minor_version=2)
+    # Home Assistant asks only for entries older than the flow's version (1.2), and refuses newer ones itself.
+    if entry.data.get(CONF_BACKEND) == BackendType.LEAP and entry.unique_id:
+        _async_migrate_leap_keys(hass, entry, entry.unique_id)
+    hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

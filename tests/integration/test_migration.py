@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homeworks_qsx import button
 from custom_components.homeworks_qsx.const import (
-    CONF_CA_PEM,
     CONF_BACKEND,
+    CONF_CA_PEM,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
     CONF_HTTP_PORT,
@@ -31,12 +31,14 @@ from custom_components.homeworks_qsx.const import (
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
 from custom_components.homeworks_qsx.qsx.leap import Profile
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .conftest import FIXTURES, HOUSE
 from .release import entry_from_record, registries, states
 from .test_leap import (  # noqa: F401  (the emulated LEAP processor and its fixtures)
+    OTHER_HOST,
     EmulatedProcessor,
     credentials,
     fast_leap_timing,
@@ -228,3 +230,118 @@ async def test_leap_entry_of_the_release(
             key: certificates[key] for key in (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
         },
     )
+
+
+async def test_leap_keys_move_to_the_entry_id_lp51(
+    hass: HomeAssistant,
+    processor: EmulatedProcessor,  # noqa: F811  (the fixture imported above)
+) -> None:
+    """LP51, LP54: a LEAP entry of 1.1 has its keys without a serial rewritten from the processor's serial to its id.
+
+    Devices without a serial, area groups and timeclocks take `<entry id>_<id>`, `<entry id>-area-<id>` and
+    `<entry id>-timeclock-<id>`, in device identifiers and entity unique ids alike; entity ids stay; keys by a
+    serial (the processor's own entities, a module's) are left as they are.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="0A1B2C3D",
+        entry_id="01JQSXMIGRATEDENTRY000000",
+        minor_version=1,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: OTHER_HOST,  # nothing answers: the entry migrates, then waits for its processor
+            **processor.certificates(),
+        },
+    )
+    entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    hub = devices.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "0A1B2C3D")}
+    )
+    old_devices = {
+        key: devices.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={(DOMAIN, key)},
+            via_device_id=hub.id,
+        ).id
+        for key in (
+            "0A1B2C3D-device-57",
+            "0A1B2C3D-area-3",
+            "0A1B2C3D-timeclock-2",
+            "1000ABCD",
+        )
+    }
+    entities = er.async_get(hass)
+    old_entities = {
+        unique_id: entities.async_get_or_create(
+            domain, DOMAIN, unique_id, config_entry=entry
+        ).entity_id
+        for domain, unique_id in (
+            ("light", "0A1B2C3D-device-57_zone_1"),
+            ("switch", "0A1B2C3D-area-3_zone_650"),
+            ("switch", "0A1B2C3D-timeclock-2_enabled"),
+            ("sensor", "0A1B2C3D_link_1_devices"),
+            ("light", "1000ABCD_zone_1"),
+            ("light", "0A1B2C3D-device-57"),
+        )
+    }
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert (entry.version, entry.minor_version) == (1, 2)
+    new_keys = {
+        "0A1B2C3D-device-57": "01JQSXMIGRATEDENTRY000000_57",
+        "0A1B2C3D-area-3": "01JQSXMIGRATEDENTRY000000-area-3",
+        "0A1B2C3D-timeclock-2": "01JQSXMIGRATEDENTRY000000-timeclock-2",
+        "1000ABCD": "1000ABCD",
+    }
+    for old, device_id in old_devices.items():
+        device = devices.async_get(device_id)
+        assert isinstance(device, dr.DeviceEntry)
+        assert device.identifiers == {(DOMAIN, new_keys[old])}
+        assert device.via_device_id == hub.id
+    assert {
+        entities.async_get(entity_id).unique_id  # type: ignore[union-attr]
+        for entity_id in old_entities.values()
+    } == {
+        "01JQSXMIGRATEDENTRY000000_57_zone_1",
+        "01JQSXMIGRATEDENTRY000000-area-3_zone_650",
+        "01JQSXMIGRATEDENTRY000000-timeclock-2_enabled",
+        "0A1B2C3D_link_1_devices",
+        "1000ABCD_zone_1",
+        "01JQSXMIGRATEDENTRY000000_57",
+    }
+
+
+@pytest.mark.parametrize("backend", [BackendType.EMULATED, BackendType.LIP])
+async def test_other_entries_of_1_1_only_change_version(
+    hass: HomeAssistant, backend: BackendType
+) -> None:
+    """Emulated and LIP entries keep their keys (their devices all have serials): only the minor version moves."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="0A1B2C3D",
+        minor_version=1,
+        data={CONF_BACKEND: backend.value, CONF_HOST: OTHER_HOST},
+    )
+    entry.add_to_hass(hass)
+    entities = er.async_get(hass)
+    entity = entities.async_get_or_create(
+        "switch", DOMAIN, "0A1B2C3D-area-3_zone_650", config_entry=entry
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    assert entities.async_get(entity.entity_id).unique_id == entity.unique_id  # type: ignore[union-attr]
+
+
+async def test_entry_of_a_newer_version_is_left_alone(hass: HomeAssistant) -> None:
+    """An entry a newer version wrote is not set up by this one."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="0A1B2C3D",
+        version=2,
+        data={CONF_BACKEND: BackendType.LEAP.value},
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
