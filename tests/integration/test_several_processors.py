@@ -34,8 +34,18 @@ from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 
-from .conftest import HOUSE, PASSWORD, PROCESSOR, USERNAME, live_data, placeholders
+from .conftest import (
+    HOUSE,
+    KITCHEN,
+    PASSWORD,
+    PROCESSOR,
+    USERNAME,
+    get_device,
+    live_data,
+    placeholders,
+)
 from .test_leap import (  # noqa: F401  (the emulated LEAP processor and its fixtures)
     HOST,
     OTHER_HOST,
@@ -290,3 +300,30 @@ async def test_lip_second_processor_by_hand_is_a_failover_lp54(
     finally:
         await server.stop()
         emulator.close()
+
+
+async def test_processor_cut_off_and_back_by_the_action_lp53(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """LP53: the action cuts an emulated processor off the network and brings it back; it takes processors only."""
+    entry = init_integration
+    processor = get_device(hass, entry.entry_id, PROCESSOR)
+    backend = entry.runtime_data.emulated
+    assert backend is not None
+    for online in (False, True):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_processor_online",
+            {"device_id": processor.id, "online": online},
+            blocking=True,
+        )
+        assert backend.processor_online(PROCESSOR) is online
+    module = get_device(hass, entry.entry_id, KITCHEN)
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_processor_online",
+            {"device_id": module.id, "online": False},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "not_a_processor"
