@@ -181,7 +181,9 @@ async def _async_setup_live(
     """Connect to the live processor (LIP or LEAP) and read its database and states."""
     try:
         backend: QsxBackend = (
-            create_leap_backend(entry.data, key_prefix=entry.entry_id)
+            create_leap_backend(
+                entry.data, serial=entry.unique_id, key_prefix=entry.entry_id
+            )
             if entry.data[CONF_BACKEND] == BackendType.LEAP
             else create_live_backend(hass, entry.data)
         )

@@ -14,6 +14,7 @@ from .const import (
     CONF_CA_PEM,
     CONF_CERT_PEM,
     CONF_DESCRIPTION_PATH,
+    CONF_FAILOVER,
     CONF_HTTP_PORT,
     CONF_KEY_PEM,
     CONF_LEAP_PORT,
@@ -23,6 +24,7 @@ from .const import (
     CONF_MODULES_PER_LINK,
     CONF_PAIRING_PORT,
     CONF_PROCESSOR_SERIAL,
+    CONF_SERIAL,
     CONF_SERVE_LEAP,
     CONF_SERVE_LIP,
     STORED_LEAP_CREDENTIALS,
@@ -39,7 +41,14 @@ from .qsx import (
 )
 from .qsx.emulator import Emulator
 from .qsx.emulator.description import build_description, load_description
-from .qsx.leap import LeapBackend, LeapCertificates, LeapCredentials, Profile
+from .qsx.leap import (
+    LEAP_PORT,
+    LeapBackend,
+    LeapCertificates,
+    LeapCredentials,
+    LeapEndpoint,
+    Profile,
+)
 from .qsx.lip import LipBackend
 
 
@@ -155,12 +164,33 @@ def leap_certificates(data: Mapping[str, Any]) -> LeapCertificates:
     return LeapCertificates(data[CONF_KEY_PEM], data[CONF_CERT_PEM], data[CONF_CA_PEM])
 
 
-def create_leap_backend(
-    data: Mapping[str, Any], *, key_prefix: str | None = None
-) -> LeapBackend:
-    """Create the backend of a processor reached over LEAP with the certificates of its pairing.
+def leap_endpoints(
+    data: Mapping[str, Any], serial: str | None = None
+) -> list[LeapEndpoint]:
+    """Return the processors a LEAP entry reaches, the entry's own (`serial`) first, then its failovers (LP54)."""
+    return [
+        LeapEndpoint(data[CONF_HOST], LEAP_PORT, leap_certificates(data), serial),
+        *(
+            LeapEndpoint(
+                failover[CONF_HOST],
+                LEAP_PORT,
+                leap_certificates(failover),
+                failover[CONF_SERIAL],
+            )
+            for failover in data.get(CONF_FAILOVER, ())
+        ),
+    ]
 
-    `key_prefix` (the entry id) keys what has no serial, so the keys stay whichever processor of the project is
-    reached (LP51, LP54).
+
+def create_leap_backend(
+    data: Mapping[str, Any],
+    *,
+    serial: str | None = None,
+    key_prefix: str | None = None,
+) -> LeapBackend:
+    """Create the backend of a project reached over LEAP with the certificates of each processor's pairing.
+
+    The entry's own processor (`serial`) first, then its failovers; `key_prefix` (the entry id) keys what has no
+    serial, so the keys stay whichever processor is in use (LP51, LP54).
     """
-    return LeapBackend(data[CONF_HOST], leap_certificates(data), key_prefix=key_prefix)
+    return LeapBackend(leap_endpoints(data, serial), key_prefix=key_prefix)

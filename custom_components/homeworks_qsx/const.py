@@ -95,6 +95,7 @@ ISSUE_DATABASE_CHANGED: Final = "database_changed"
 ISSUE_LUTRON_CASETA: Final = (
     "lutron_caseta"  # core lutron_caseta shows the same processor
 )
+ISSUE_FAILOVER_IN_USE: Final = "failover_in_use"
 
 # Service actions and their fields.
 ATTR_DEVICE_ID: Final = "device_id"

@@ -32,6 +32,7 @@ from .const import (
     DOMAIN,
     ISSUE_CCI_OPEN,
     ISSUE_DATABASE_CHANGED,
+    ISSUE_FAILOVER_IN_USE,
     ISSUE_LUTRON_CASETA,
 )
 from .qsx import QsxBackend, SystemDescription
@@ -46,6 +47,11 @@ MIGRATION_GUIDE_URL: Final = "https://github.com/homeworks-qsx/homeworks-qsx/blo
 def cci_issue_id(serial: str) -> str:
     """Return the repair issue id of a module whose CCI stays open."""
     return f"{ISSUE_CCI_OPEN}_{serial}"
+
+
+def failover_issue_id(entry_id: str) -> str:
+    """Return the repair issue id of an entry running on another processor than its own (LP54)."""
+    return f"{ISSUE_FAILOVER_IN_USE}_{entry_id}"
 
 
 def database_issue_id(entry_id: str) -> str:
@@ -128,6 +134,32 @@ class RepairIssues:
                 "minutes": str(round(self.cci_repair_seconds / 60)),
             },
             data={"entry_id": self.entry.entry_id, "serial": serial},
+        )
+
+    @callback
+    def async_check_processor_in_use(self, own: str) -> None:
+        """Say so while the entry runs on another processor of its project than its own (`own`), LP54.
+
+        Its own processor stopped answering: someone should look at it. The issue goes once it is in use again.
+        """
+        in_use = self.backend.description.processor.serial
+        issue_id = failover_issue_id(self.entry.entry_id)
+        if not self.backend.connected or in_use == own:
+            if self.backend.connected:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_FAILOVER_IN_USE,
+            translation_placeholders={
+                "name": self.entry.title,
+                "serial": own,
+                "in_use": in_use,
+            },
         )
 
     @callback

@@ -148,6 +148,7 @@ class HomeworksQsxRuntime:
         self._async_remove_stale_devices()
         self.issues.async_check_every_cci()
         self._unsubscribes.append(self.issues.async_watch_lutron_caseta())
+        self.issues.async_check_processor_in_use(self.processor_serial)
 
     async def async_stop(self) -> None:
         """Stop everything the entry runs: listeners and timers, the server, the backend (idempotent).
@@ -247,6 +248,7 @@ class HomeworksQsxRuntime:
         if connected:
             LOGGER.info("Connection to %s is back", self.entry.title)
             self.issues.async_check_database()
+            self.issues.async_check_processor_in_use(self.processor_serial)
         else:
             LOGGER.info("Connection to %s is lost", self.entry.title)
         self.router.async_deliver_connection()

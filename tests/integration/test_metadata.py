@@ -342,6 +342,7 @@ def test_actions_translated() -> None:
         "pulse_cco",
         "press_pairing_button",
         "issue_client_certificate",
+        "set_processor_online",
     }
     assert set(described) == registered
     strings = _json("translations/en.json")["services"]
@@ -385,6 +386,12 @@ def test_leap_actions_offer_processors() -> None:
         assert {entry["model_id"] for entry in selector["filter"]} == {
             model.value for model in ProcessorModel
         }
+    # Cutting processors of a project off (LP53) takes several at once.
+    selector = described["set_processor_online"]["fields"]["device_id"]["selector"]
+    assert selector["device"]["multiple"] is True
+    assert {entry["model_id"] for entry in selector["device"]["filter"]} == {
+        model.value for model in ProcessorModel
+    }
 
 
 def test_device_pickers_filter_on_model_numbers() -> None:

@@ -7,12 +7,18 @@ processor has its own CA) and kept as a failover of the entry.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from dataclasses import replace
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import pytest_socket
 
 from custom_components.homeworks_qsx.const import (
     CONF_BACKEND,
@@ -24,17 +30,31 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
     BackendType,
 )
+from custom_components.homeworks_qsx.issues import failover_issue_id
 from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
-from custom_components.homeworks_qsx.qsx.leap import LeapCredentials, Profile
-from custom_components.homeworks_qsx.qsx.model import SystemDescription
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
-from homeassistant.const import CONF_HOST
+from custom_components.homeworks_qsx.qsx.leap import (
+    LEAP_PORT,
+    PAIRING_PORT,
+    LeapCredentials,
+    LeapServer,
+    PairingServer,
+    Profile,
+)
+from custom_components.homeworks_qsx.qsx.model import DeviceKind, SystemDescription
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.const import CONF_HOST, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from tests.qsx.projects import project_description
 
 from .conftest import (
     HOUSE,
@@ -176,6 +196,7 @@ async def test_second_processor_by_hand_replaces_its_failover_lp54(
     result = await pair(hass, second, await start_leap_flow(hass))
     assert result["reason"] == "already_configured"
     assert_failover_of_second(entry, second)
+    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("trusted_second")
@@ -217,6 +238,7 @@ async def test_zeroconf_second_processor_offered_as_failover_lp54(
     assert result["reason"] == "failover_added"
     assert only_entry(hass) is entry
     assert_failover_of_second(entry, second)
+    await hass.async_block_till_done()
 
 
 async def test_zeroconf_known_failover_moved_lp54(hass: HomeAssistant) -> None:
@@ -300,6 +322,346 @@ async def test_lip_second_processor_by_hand_is_a_failover_lp54(
     finally:
         await server.stop()
         emulator.close()
+
+
+# A project of several processors served over LEAP, each processor on its own address with its own CA (LP53).
+
+PROJECT_HOSTS = ("127.0.0.21", "127.0.0.22", "127.0.0.23")
+WAIT_STEPS = 500  # at most 5 s of 10 ms steps for any change on loopback
+
+
+@pytest.fixture(autouse=True)
+def project_loopback(leap_loopback: None) -> None:  # noqa: F811  (the fixture imported above)
+    """Let the test reach every served processor's own loopback address (closed again by `leap_loopback`)."""
+    pytest_socket.socket_allow_hosts([HOST, OTHER_HOST, "127.0.0.1", *PROJECT_HOSTS])
+
+
+@pytest.fixture(scope="module")
+def project_credentials() -> list[LeapCredentials]:
+    """Return a CA for each processor of a project (made once: generating one takes a while)."""
+    return [LeapCredentials.generate() for _ in PROJECT_HOSTS]
+
+
+@dataclass
+class ServedProject:
+    """An emulated project, every processor served over LEAP (and pairing) on its own address with its own CA."""
+
+    emulator: Emulator
+    credentials: dict[str, LeapCredentials]
+    hosts: dict[str, str]
+    servers: dict[str, tuple[LeapServer, PairingServer]] = field(default_factory=dict)
+
+    @property
+    def serials(self) -> list[str]:
+        """The processors' serials, the first first."""
+        return list(self.hosts)
+
+    def certificates(self, serial: str) -> dict[str, str]:
+        """Certificates the processor's own CA issued (LP21's direct issue)."""
+        key, cert = self.credentials[serial].issue_client()
+        return {
+            CONF_KEY_PEM: key,
+            CONF_CERT_PEM: cert,
+            CONF_CA_PEM: self.credentials[serial].ca_cert_pem,
+        }
+
+    def pairing(self, serial: str) -> PairingServer:
+        """Return the processor's pairing server."""
+        return self.servers[serial][1]
+
+    async def bring_back(self, serial: str) -> None:
+        """Put the processor on the network: it serves LEAP as itself (LP53), and pairing."""
+        self.emulator.set_processor_online(serial, True)
+        leap = LeapServer(
+            self.emulator,
+            self.credentials[serial],
+            self.hosts[serial],
+            LEAP_PORT,
+            this_processor=serial,
+        )
+        pairing = PairingServer(
+            self.credentials[serial], self.hosts[serial], PAIRING_PORT
+        )
+        await leap.start()
+        await pairing.start()
+        self.servers[serial] = (leap, pairing)
+
+    async def cut_off(self, serial: str) -> None:
+        """Cut the processor off the network: its servers stop, and the others report its devices (LP53)."""
+        self.emulator.set_processor_online(serial, False)
+        for server in self.servers.pop(serial):
+            await server.stop()
+
+
+@pytest.fixture(params=[2, 3], ids=["two_processors", "three_processors"])
+async def served_project(
+    request: pytest.FixtureRequest, project_credentials: list[LeapCredentials]
+) -> AsyncGenerator[ServedProject]:
+    """Serve a two- or three-processor project over LEAP (LP53)."""
+    description = project_description(request.param)
+    emulator = Emulator(description, scheduler=AsyncioScheduler())
+    hosts = {
+        processor.serial: host
+        for processor, host in zip(description.processors, PROJECT_HOSTS, strict=False)
+    }
+    project = ServedProject(
+        emulator, dict(zip(hosts, project_credentials, strict=False)), hosts
+    )
+    for serial in hosts:
+        await project.bring_back(serial)
+    yield project
+    for serial in list(project.servers):
+        await project.cut_off(serial)
+    emulator.close()
+
+
+def project_leap_entry(hass: HomeAssistant, project: ServedProject) -> MockConfigEntry:
+    """Add the project's LEAP entry: its first processor, every other one a failover (paired on its own)."""
+    first, *others = project.serials
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Project",
+        unique_id=first,
+        minor_version=2,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: project.hosts[first],
+            **project.certificates(first),
+            CONF_FAILOVER: [
+                {
+                    "serial": serial,
+                    CONF_HOST: project.hosts[serial],
+                    **project.certificates(serial),
+                }
+                for serial in others
+            ],
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def until(hass: HomeAssistant, condition: Callable[[], bool]) -> bool:
+    """Run the loop, on the real clock, until `condition` holds (at most 5 s)."""
+    for _ in range(WAIT_STEPS):
+        if condition():
+            return True
+        await asyncio.sleep(0.01)
+        await hass.async_block_till_done()
+    return False
+
+
+def identities(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """Return what identifies the entry's devices and entities to a user: identifiers, unique ids, entity ids."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    return {
+        "devices": sorted(sorted(device.identifiers) for device in devices),
+        "entities": sorted((entity.entity_id, entity.unique_id) for entity in entities),
+    }
+
+
+async def test_project_served_over_leap_is_one_entry_lp52_lp54(
+    hass: HomeAssistant, served_project: ServedProject
+) -> None:
+    """LP52, LP54: one entry for the whole project; every processor a device; no device or entity twice.
+
+    The entry's own processor is the hub device; every other processor is a device with its name, model, serial
+    and firmware; every other device is attached to its own processor's device.
+    """
+    entry = project_leap_entry(hass, served_project)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    # The project as read over LEAP: every processor of the emulated one, by serial.
+    description = entry.runtime_data.backend.description
+    assert [p.serial for p in description.processors] == served_project.serials
+    registry = dr.async_get(hass)
+    devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+    by_serial = {
+        value: device
+        for device in devices
+        for domain, value in device.identifiers
+        if domain == DOMAIN
+    }
+    assert len(by_serial) == len(devices)  # one identifier each: no device twice
+    assert set(by_serial) == {p.serial for p in description.processors} | {
+        device.serial for device in description.devices
+    }
+    assert entry.unique_id is not None
+    hub = by_serial[entry.unique_id]
+    assert hub.name == "Project"
+    for processor in description.other_processors:
+        device = by_serial[processor.serial]
+        assert device.name == processor.name
+        assert device.model_id == processor.model.value
+        assert device.serial_number == processor.serial
+        assert device.sw_version == processor.firmware
+    for device in description.devices:
+        own = description.processor_of(device).serial
+        assert by_serial[device.serial].via_device_id == by_serial[own].id
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    # Each entity once, and shown: none left from another entry or another processor's listing.
+    assert len({(entity.domain, entity.unique_id) for entity in entities}) == len(
+        entities
+    )
+    assert all(
+        hass.states.get(entity.entity_id) is not None
+        for entity in entities
+        if entity.disabled_by is None
+    )
+    # Each processor's links are counted on its own device.
+    for processor in description.processors:
+        assert er.async_entries_for_device(
+            er.async_get(hass), by_serial[processor.serial].id
+        )
+    assert entry.data[CONF_PROJECT_PROCESSORS] == served_project.serials
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_failover_keeps_every_identity_lp53_lp54(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    served_project: ServedProject,
+) -> None:
+    """LP53, LP54: the processor in use cut off, the entry moves to another of the project and keeps every identity.
+
+    Entities come back under the same entity ids and unique ids, commands reach the project through the new
+    processor, and the diagnostics say which processor is in use.
+    """
+    entry = project_leap_entry(hass, served_project)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    before = identities(hass, entry)
+    first, second, *_ = served_project.serials
+    backend = entry.runtime_data.backend
+    assert backend.description.processor.serial == first
+    await served_project.cut_off(first)
+    assert await until(
+        hass,
+        lambda: backend.connected and backend.description.processor.serial == second,
+    )
+    assert identities(hass, entry) == before
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert isinstance(diagnostics, dict)
+    assert diagnostics["processors"] == {
+        "entry": first,
+        "in_use": second,
+        "project": [second, *(s for s in served_project.serials if s != second)],
+        "failover": served_project.serials[1:],
+    }
+    # A light of the second processor's own link, switched through the second processor.
+    description = served_project.emulator.description
+    module = next(
+        device
+        for device in description.devices_of(second)
+        if device.kind is DeviceKind.SWITCHING_MODULE
+    )
+    [entity_id] = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if entity.unique_id == f"{module.serial}_zone_1"
+    ]
+    platform = entity_id.split(".", 1)[0]
+    await hass.services.async_call(
+        platform, "turn_on", {"entity_id": entity_id}, blocking=True
+    )
+    assert await until(hass, lambda: hass.states.get(entity_id).state == STATE_ON)  # type: ignore[union-attr]
+    assert served_project.emulator.state(module.serial).zones[0].on
+    # A live project's processors cannot be cut off from Home Assistant.
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_processor_online",
+            {"device_id": get_device(hass, entry.entry_id, second).id, "online": False},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "simulation_not_supported"
+    # A repair issue says which processor is in use, and that the entry's own does not answer.
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, failover_issue_id(entry.entry_id)
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "name": "Project",
+        "serial": first,
+        "in_use": second,
+    }
+    # The first processor back changes nothing: the entry stays where it works.
+    await served_project.bring_back(first)
+    await hass.async_block_till_done()
+    assert identities(hass, entry) == before
+    assert backend.connected
+    # Set up again, the entry starts on its own processor: the issue goes, every identity stays.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.backend.description.processor.serial == first
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, failover_issue_id(entry.entry_id))
+        is None
+    )
+    assert identities(hass, entry) == before
+
+
+async def test_zeroconf_of_a_served_project_processor_lp22_lp54(
+    hass: HomeAssistant,
+    served_project: ServedProject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LP22, LP54: the entry of a project notes its processors; another one announced is paired as its failover.
+
+    No second entry: the processor is kept with its own certificates, the entry reloads with it, and moves to it
+    when its own processor is cut off.
+    """
+    first, second, *_ = served_project.serials
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Project",
+        unique_id=first,
+        minor_version=2,
+        data={
+            CONF_BACKEND: BackendType.LEAP.value,
+            CONF_HOST: served_project.hosts[first],
+            **served_project.certificates(first),
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.data[CONF_PROJECT_PROCESSORS] == served_project.serials
+    before = identities(hass, entry)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=announcement(host=served_project.hosts[second], serial=second),
+    )
+    assert result["step_id"] == "failover_confirm"
+    monkeypatch.setattr(
+        "pylutron_caseta.pairing.LAP_CA_PEM",
+        served_project.credentials[second].ca_cert_pem,
+    )
+    served_project.pairing(second).open_pairing_window(10)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "failover_added"
+    await hass.async_block_till_done()
+    assert only_entry(hass) is entry
+    [failover] = entry.data[CONF_FAILOVER]
+    assert failover["serial"] == second
+    assert failover[CONF_CA_PEM] == served_project.credentials[second].ca_cert_pem
+    assert entry.state is ConfigEntryState.LOADED
+    backend = entry.runtime_data.backend
+    await served_project.cut_off(first)
+    assert await until(
+        hass,
+        lambda: backend.connected and backend.description.processor.serial == second,
+    )
+    assert identities(hass, entry) == before
 
 
 async def test_processor_cut_off_and_back_by_the_action_lp53(
