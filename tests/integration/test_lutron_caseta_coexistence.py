@@ -271,7 +271,8 @@ async def test_both_integrations_on_one_processor(
         ),
         entity_of(theirs, f"{PROCESSOR.lower()}_122"): entity_of(mine, f"{PANEL}_cco"),
         entity_of(theirs, f"{PROCESSOR.lower()}_250"): entity_of(
-            mine, f"{PROCESSOR}-area-27_zone_250"
+            mine,
+            f"{ours.entry_id}-area-27_zone_250",  # LP51: keyed by our entry id
         ),
         entity_of(theirs, f"occupancygroup_{PROCESSOR.lower()}_19"): entity_of(
             mine, f"{KITCHEN_SENSOR}_occupancy"
