@@ -177,7 +177,14 @@ def test_what_the_processor_leaves_out() -> None:
     assert description.database_date == UNKNOWN_DATE
     assert description.devices[0].name == "Area 2"
     with pytest.raises(ValueError, match="SerialNumber"):
-        build_system(snapshot(processor={"SerialNumber": "12"}))
+        build_system(snapshot(processor={"SerialNumber": "twelve"}))
+
+
+def test_lp58_a_serial_number_sent_as_a_string_of_digits_is_the_same_serial() -> None:
+    """LP11, LP58: `SerialNumber` as a string of its decimal digits reads as the integer would."""
+    as_text = build_system(snapshot(processor={"SerialNumber": " 1296126021 "}))
+    as_number = build_system(snapshot(processor={"SerialNumber": 1296126021}))
+    assert as_text.processor.serial == as_number.processor.serial == "4D415045"
 
 
 def test_only_complete_modules_become_modules() -> None:

@@ -201,7 +201,12 @@ class Placement:
 
 
 def serial_text(value: Any) -> str | None:
-    """LP11: an integer serial as 8 (or more) upper-case hexadecimal digits; None when it is not an integer."""
+    """LP11: an integer serial as 8 (or more) upper-case hexadecimal digits; None when it is not an integer.
+
+    LP58: the integer may come as a string of its decimal digits (lutron-leap-js types it so).
+    """
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return None
     return f"{value:08X}"
