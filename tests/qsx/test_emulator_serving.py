@@ -218,28 +218,37 @@ async def test_lp53_quick_changes_end_in_the_processors_last_condition(
     assert not pool.listening
 
 
-async def test_lp53_a_processor_gone_from_a_restored_project_is_left_as_it_is(
+async def test_lp53_servers_of_a_processor_a_restore_removed_raise_nothing(
     loopback: None,
+    credentials: dict[str, LeapCredentials],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """LP53: a change still to follow when a restore removed its processor leaves that processor's servers alone."""
+    """LP53: a processor a restore dropped is off the network: its servers close and push nothing, raising nothing."""
     emulator = Emulator(two_processor_house(), scheduler=ManualScheduler())
     servers = create_project_servers(
         emulator,
         project_binds(emulator.description, ProcessorBind(MAIN_HOST, 0, 0, 0, None)),
         lip=LipLogin(USER, PASSWORD),
-        leap=None,
+        leap=ProjectLeap(credentials, Profile.FULL),
     )
     await servers.async_start()
     try:
-        pool = servers.processors[POOL_HOUSE]
         single = Emulator(house_description(), scheduler=ManualScheduler())
-        emulator.set_processor_online(POOL_HOUSE, False)
         emulator.restore_state(single.export_state())
-        for _ in range(3):  # the change runs at the loop's next turns
+        module = emulator.description.modules[0]
+        emulator.set_zone(
+            module.serial, 1, not emulator.state(module.serial).zones[0].on
+        )
+        for _ in range(3):  # pushes go out at the loop's next turns
             await asyncio.sleep(0)
-        assert pool.listening
+        await wait_for(lambda: not servers.processors[POOL_HOUSE].listening)
+        pool = servers.processors[POOL_HOUSE].diagnostics()
+        assert pool["lip"]["on_network"] is False
+        assert pool["leap"]["orphaned_pushes"] >= 1
+        assert servers.processors[MAIN].diagnostics()["leap"]["orphaned_pushes"] == 0
     finally:
-        await servers.async_stop()  # waits for that change: it ended without an error
+        await servers.async_stop()
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def test_lp53_a_processor_cut_off_before_serving_starts_closed(

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UnknownObjectError
 from ..events import Event, EventKind, Unsubscribe
 from ..leap.protocol import LEAP_PORT, PAIRING_PORT
 from ..leap.pushes import PushForm
@@ -159,10 +158,9 @@ class EmulatorServers:
             await previous
         if self._unsubscribe is None:  # stopped meanwhile
             return
-        try:
-            online = self.emulator.processor_online(self.processor)
-        except UnknownObjectError:  # a restored project without it: it stays as it is
-            return
+        online = self.emulator.processor_online(
+            self.processor
+        )  # False for one a restore dropped
         if online == self._listening:
             return
         if not online:

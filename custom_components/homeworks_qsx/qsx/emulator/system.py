@@ -267,8 +267,14 @@ class Emulator:
         return self._any(serial).description.integration_id
 
     def processor_online(self, serial: str) -> bool:
-        """Whether a processor of the project is on the network (LP53); `UnknownObjectError` if none has `serial`."""
-        return self._description.processor_by_serial(serial).serial not in self._offline
+        """Whether a processor of the project is on the network (LP53); one the project no longer has is not."""
+        try:
+            return (
+                self._description.processor_by_serial(serial).serial
+                not in self._offline
+            )
+        except UnknownObjectError:
+            return False
 
     def set_processor_online(self, serial: str, online: bool) -> None:
         """Put a processor of the project on the network, or cut it off (LP53).
@@ -1370,6 +1376,25 @@ class Emulator:
         emulator.restore_state(data)
         return emulator
 
+    def _publish_restored_processors(
+        self, old_processors: list[str], old_offline: set[str]
+    ) -> None:
+        """Publish each processor whose network condition a restore changed (LP53).
+
+        A processor the restored project no longer has is off its network.
+        """
+        kept = set()
+        for processor in self._description.processors:
+            kept.add(processor.serial)
+            online = processor.serial not in self._offline
+            if online == (processor.serial in old_offline):
+                self.events.publish(
+                    Event(EventKind.PROCESSOR, processor.serial, None, online)
+                )
+        for serial in old_processors:
+            if serial not in old_offline and serial not in kept:
+                self.events.publish(Event(EventKind.PROCESSOR, serial, None, False))
+
     def restore_state(self, data: Mapping[str, Any]) -> None:
         """Replace the description and the whole state with `export_state()` data.
 
@@ -1431,6 +1456,9 @@ class Emulator:
                 reshaped.add(serial)
         self._time_offset = parsed.time_offset
         old_offline, self._offline = self._offline, set(parsed.offline_processors)
+        old_processors = [
+            processor.serial for processor in self._description.processors
+        ]
         self._install(parsed.description, records, devices)
         for area, sensors in self._area_sensors.items():
             for sensor in sensors:
@@ -1450,10 +1478,7 @@ class Emulator:
                 publish(Event(EventKind.DEVICE_ADDED, serial, None, item.description))
             elif before[serial][0] != item.description:
                 publish(Event(EventKind.DEVICE_CHANGED, serial, None, item.description))
-        for processor in self._description.processors:
-            online = processor.serial not in self._offline
-            if online == (processor.serial in old_offline):
-                publish(Event(EventKind.PROCESSOR, processor.serial, None, online))
+        self._publish_restored_processors(old_processors, old_offline)
         for serial, item in current.items():
             if serial not in before or serial in reshaped:
                 continue

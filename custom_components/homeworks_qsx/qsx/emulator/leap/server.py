@@ -40,6 +40,7 @@ import secrets
 from typing import Any, Final, override
 
 from ...const import ButtonAction
+from ...errors import UnknownObjectError
 from ...events import Event, EventKind, Unsubscribe
 from ...leap.protocol import (
     AREA_STATUS_URL,
@@ -258,6 +259,7 @@ class LeapServer:
             "requests": 0,
             "errors": 0,
             "pushes": 0,
+            "orphaned_pushes": 0,
             "commands": 0,
             "ignored_commands": 0,
             "dropped_button_events": 0,
@@ -346,6 +348,13 @@ class LeapServer:
     # Pushes (LP18, LP38, LP41–LP46, LP56).
 
     def _on_event(self, event: Event) -> None:
+        try:
+            self._take_event(event)
+        except UnknownObjectError:
+            # Its processor left the project (a restore without it): nothing of it is served to push.
+            self._counters["orphaned_pushes"] += 1
+
+    def _take_event(self, event: Event) -> None:
         kind, serial, requests = event.kind, str(event.serial), self._requests
         index: Callable[[], Mapping[Any, int]]
         key: object
@@ -442,7 +451,15 @@ class LeapServer:
             or self._pending_timeclocks
         ):
             return
-        tree = self._requests.tree()
+        try:
+            tree = self._requests.tree()
+        except UnknownObjectError:
+            # Its processor left the project (a restore without it): there is nothing left to push from.
+            self._counters["orphaned_pushes"] += 1
+            self._pending, self._pending_areas, self._pending_leds = {}, {}, {}
+            self._pending_timeclocks = {}
+            self._pending_buttons.clear()
+            return
         self._push_button_events()
         areas = self._push_zones(tree)
         self._push_areas(areas)
