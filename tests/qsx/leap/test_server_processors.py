@@ -466,6 +466,9 @@ def test_lp53_every_processor_keeps_its_own_ca(tmp_path: Path) -> None:
         == project_cas
     )
     assert PROCESSORS_KEY not in project_credentials_to_dict({MAIN: first}, MAIN)
+    # A one-processor system served from the project's store gets its own CA only; the others stay stored.
+    assert load_or_create_project(path, [MAIN]) == ({MAIN: first}, False)
+    assert sorted(json.loads(path.read_text())[PROCESSORS_KEY]) == [POOL, GARAGE]
 
 
 @pytest.mark.parametrize(

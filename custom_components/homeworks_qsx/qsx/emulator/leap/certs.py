@@ -434,7 +434,8 @@ def load_or_create_project(
             created = True
     if created:
         _write_object(path, project_credentials_to_dict(credentials, first))
-    return credentials, created
+    # The file may also hold processors this system does not have (one served from it before): kept, not returned.
+    return {serial: credentials[serial] for serial in serials}, created
 
 
 def _read_object(path: Path) -> Mapping[str, Any]:
