@@ -46,11 +46,11 @@ from .qsx import (
     AuthenticationError,
     ConnectionFailedError,
     EmulatedBackend,
-    EmulatorServers,
     InvalidDatabaseError,
     QsxBackend,
     QsxError,
 )
+from .qsx.emulator.serving import ProjectServers
 from .qsx.leap import LeapCredentials
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime, hub_serial
 from .services import async_setup_services
@@ -125,10 +125,12 @@ async def _async_setup_emulated(
     try:
         if stored is not None:
             emulator = restore_emulator(stored[STORED_EMULATOR])
-            leap_credentials = stored_leap_credentials(stored)
+            credentials = stored_leap_credentials(
+                stored, emulator.description.processor.serial
+            )
         else:
             emulator = create_emulator(await async_build_description(hass, entry.data))
-            leap_credentials = None
+            credentials = {}
     except (QsxError, KeyError, TypeError, ValueError) as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
@@ -137,16 +139,20 @@ async def _async_setup_emulated(
         ) from err
     serving = bool(entry.data.get(CONF_SERVE))
     new_credentials = False
-    if serving and serves_leap(entry.data) and leap_credentials is None:
-        # LP4: the CA is created on the first start served over LEAP, then kept with the state.
-        leap_credentials = await hass.async_add_executor_job(LeapCredentials.generate)
-        new_credentials = True
+    if serving and serves_leap(entry.data):
+        # LP4, LP53: each processor's CA is created on the first start served over LEAP, then kept with the state.
+        for processor in emulator.description.processors:
+            if processor.serial not in credentials:
+                credentials[processor.serial] = await hass.async_add_executor_job(
+                    LeapCredentials.generate
+                )
+                new_credentials = True
     backend = EmulatedBackend(emulator)
     await backend.async_start()
-    servers: EmulatorServers | None = None
+    servers: ProjectServers | None = None
     if serving:
         try:
-            servers = create_servers(emulator, entry.data, leap_credentials)
+            servers = create_servers(emulator, entry.data, credentials)
         except (KeyError, ValueError) as err:
             await backend.async_stop()
             raise _invalid_entry_data(str(err)) from err
@@ -166,7 +172,7 @@ async def _async_setup_emulated(
         _processor_device_ids(hass, entry, backend),
         servers=servers,
         store=store,
-        leap_credentials=leap_credentials,
+        leap_credentials=credentials,
     )
     if stored is None or new_credentials:
         # A new system is written as a change would be, after the set-up: nothing in it waits for the disk,

@@ -23,33 +23,41 @@ from .const import (
     CONF_MODEL,
     CONF_MODULES_PER_LINK,
     CONF_PAIRING_PORT,
+    CONF_PROCESSOR_HOSTS,
     CONF_PROCESSOR_SERIAL,
     CONF_SERIAL,
     CONF_SERVE_LEAP,
     CONF_SERVE_LIP,
     STORED_LEAP_CREDENTIALS,
+    STORED_PROCESSOR_LEAP_CREDENTIALS,
 )
 from .qsx import (
     AsyncioScheduler,
     DescriptionError,
-    EmulatorServers,
-    LeapSettings,
-    LipSettings,
     ProcessorModel,
     SystemDescription,
-    create_servers as create_emulator_servers,
+    UnknownObjectError,
 )
 from .qsx.emulator import Emulator
 from .qsx.emulator.description import build_description, load_description
+from .qsx.emulator.serving import (
+    LipLogin,
+    ProcessorBind,
+    ProjectLeap,
+    ProjectServers,
+    create_project_servers,
+    project_binds,
+)
 from .qsx.leap import (
     LEAP_PORT,
+    PAIRING_PORT,
     LeapBackend,
     LeapCertificates,
     LeapCredentials,
     LeapEndpoint,
     Profile,
 )
-from .qsx.lip import LipBackend
+from .qsx.lip import EMULATOR_LIP_PORT, LipBackend
 
 
 class ModelMismatchError(DescriptionError):
@@ -104,47 +112,85 @@ def serves_leap(data: Mapping[str, Any]) -> bool:
     return bool(data.get(CONF_SERVE_LEAP, False))
 
 
+def serving_binds(
+    description: SystemDescription, data: Mapping[str, Any]
+) -> dict[str, ProcessorBind]:
+    """Return where each processor of the project is served (serial → bind, the first first), as the entry says.
+
+    The first processor where the entry says; the others at their address in `CONF_PROCESSOR_HOSTS` with the
+    same ports, else on the first's address with their ports moved by `PORT_STEP` per place (P4, LP53).
+    `ValueError` for an address given to a processor the project does not hold.
+    """
+    first = ProcessorBind(
+        data[CONF_HOST],
+        data.get(CONF_LEAP_PORT, LEAP_PORT),
+        data.get(CONF_PAIRING_PORT, PAIRING_PORT),
+        data.get(CONF_LIP_PORT, EMULATOR_LIP_PORT),
+        data.get(CONF_HTTP_PORT),
+    )
+    try:
+        return project_binds(description, first, data.get(CONF_PROCESSOR_HOSTS))
+    except UnknownObjectError as err:
+        raise ValueError(f"{CONF_PROCESSOR_HOSTS}: {err}") from err
+
+
+def served_ports(bind: ProcessorBind, data: Mapping[str, Any]) -> list[int]:
+    """Return the ports one processor listens on, by the protocols the entry serves."""
+    ports: list[int] = []
+    if serves_lip(data):
+        ports += [bind.lip_port, *([bind.http_port] if bind.http_port else [])]
+    if serves_leap(data):
+        ports += [bind.leap_port, bind.pairing_port]
+    return ports
+
+
 def create_servers(
     emulator: Emulator,
     data: Mapping[str, Any],
-    credentials: LeapCredentials | None,
-) -> EmulatorServers:
-    """Create the servers the entry data asks for; nothing listens yet.
+    credentials: Mapping[str, LeapCredentials],
+) -> ProjectServers:
+    """Create the servers of every processor of the project, as the entry data asks; nothing listens yet.
 
-    `credentials` (the emulator's CA) are needed when LEAP is served. Raises `KeyError` or `ValueError` for entry
-    data that cannot be served.
+    Each processor is served where `serving_binds` says. `credentials` (each processor's CA, by serial) are needed when LEAP is served. Raises `KeyError` or
+    `ValueError` for entry data that cannot be served.
     """
-    leap = None
-    if serves_leap(data):
-        if credentials is None:
-            raise ValueError("LEAP is served without the emulator's CA")
-        leap = LeapSettings(
-            credentials,
-            data[CONF_LEAP_PORT],
-            data[CONF_PAIRING_PORT],
-            Profile(data[CONF_LEAP_PROFILE]),
-        )
-    lip = None
-    if serves_lip(data):
-        lip = LipSettings(
-            data[CONF_LIP_PORT],
-            data[CONF_HTTP_PORT],
-            data[CONF_USERNAME],
-            data[CONF_PASSWORD],
-        )
-    return create_emulator_servers(emulator, data[CONF_HOST], lip=lip, leap=leap)
+    return create_project_servers(
+        emulator,
+        serving_binds(emulator.description, data),
+        lip=LipLogin(data[CONF_USERNAME], data[CONF_PASSWORD])
+        if serves_lip(data)
+        else None,
+        leap=ProjectLeap(credentials, Profile(data[CONF_LEAP_PROFILE]))
+        if serves_leap(data)
+        else None,
+    )
 
 
-def stored_leap_credentials(stored: Mapping[str, Any]) -> LeapCredentials | None:
-    """Return the emulator's CA kept with its stored state (LP4), or None if it has none yet.
+def stored_leap_credentials(
+    stored: Mapping[str, Any], first: str
+) -> dict[str, LeapCredentials]:
+    """Return each processor's CA kept with the stored state (LP4, LP53), by serial; empty before LEAP is served.
 
-    `ValueError` or `TypeError` names what is wrong with a stored CA that cannot be used.
+    The first processor's (`first`) is kept where a one-processor system kept its CA, so an older state loads as
+    it is. `ValueError` or `TypeError` names what is wrong with a stored CA that cannot be used.
     """
-    if (kept := stored.get(STORED_LEAP_CREDENTIALS)) is None:
-        return None
-    if not isinstance(kept, Mapping):
-        raise TypeError("the stored LEAP credentials are not an object")
-    return LeapCredentials.from_dict(kept)
+    kept: dict[str, Any] = {}
+    if (own := stored.get(STORED_LEAP_CREDENTIALS)) is not None:
+        kept[first] = own
+    others = stored.get(STORED_PROCESSOR_LEAP_CREDENTIALS, {})
+    if not isinstance(others, Mapping):
+        raise TypeError(
+            "the stored LEAP credentials of the processors are not an object"
+        )
+    kept.update(others)
+    credentials: dict[str, LeapCredentials] = {}
+    for serial, item in kept.items():
+        if not isinstance(item, Mapping):
+            raise TypeError(
+                f"the stored LEAP credentials of {serial} are not an object"
+            )
+        credentials[serial] = LeapCredentials.from_dict(item)
+    return credentials
 
 
 def create_live_backend(hass: HomeAssistant, data: Mapping[str, Any]) -> LipBackend:

@@ -18,6 +18,7 @@ import probatio
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -27,6 +28,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 
+from .backends import async_build_description
 from .const import (
     CONF_BACKEND,
     CONF_CA_PEM,
@@ -35,6 +37,7 @@ from .const import (
     CONF_FAILOVER,
     CONF_HAVE_CERTIFICATES,
     CONF_KEY_PEM,
+    CONF_PROCESSOR_HOSTS,
     CONF_SERIAL,
     CONF_SERVE,
     DOMAIN,
@@ -53,7 +56,9 @@ from .flow_checks import (
     live_unique_id,
     pairing_error,
     ports_in_use,
+    processor_hosts_text,
     project_entry,
+    serving_data,
     with_failover,
 )
 from .flow_schemas import (
@@ -70,7 +75,7 @@ from .flow_schemas import (
 )
 from .issues import lutron_caseta_notice
 from .options_flow import HomeworksQsxOptionsFlow
-from .qsx import PairingError, SystemDescription
+from .qsx import PairingError, QsxError, SystemDescription
 from .qsx.leap import LeapCertificates, async_pair_processor, button_wait, connect_wait
 from .runtime import HomeworksQsxConfigEntry
 
@@ -183,17 +188,27 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Serve the emulated processor over LIP and HTTP, and over LEAP, so other systems can connect to it."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
+        description = self._description
+        assert description is not None
         if user_input is not None:
-            assert self._description is not None
-            if error := await async_test_serve(user_input):
-                errors["base"], placeholders["error"] = error
+            try:
+                serving = serving_data(user_input, description)
+            except FormError as err:
+                errors[err.field], placeholders["error"] = err.key, err.text
             else:
-                data = {**self._data, **user_input}
-                return self.async_create_entry(title=data[CONF_NAME], data=data)
+                if error := await async_test_serve(serving, description=description):
+                    errors["base"], placeholders["error"] = error
+                else:
+                    data = {**self._data, **serving}
+                    return self.async_create_entry(title=data[CONF_NAME], data=data)
         return self.async_show_form(
             step_id="serve",
             data_schema=self.add_suggested_values_to_schema(
-                serve_schema(NEW_SERVING), user_input
+                serve_schema(
+                    NEW_SERVING,
+                    several_processors=bool(description.other_processors),
+                ),
+                user_input,
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -559,6 +574,17 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={**placeholders, "name": entry.title},
         )
 
+    async def _async_emulated_description(
+        self, entry: HomeworksQsxConfigEntry
+    ) -> SystemDescription | None:
+        """Return the project an emulated entry holds: the running one, else the one its data builds (None if none)."""
+        if entry.state is ConfigEntryState.LOADED:
+            return entry.runtime_data.backend.description
+        try:
+            return await async_build_description(self.hass, entry.data)
+        except QsxError, OSError, KeyError, ValueError:
+            return None
+
     # Reconfiguration
 
     async def async_step_reconfigure(
@@ -583,18 +609,33 @@ class HomeworksQsxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Serve an emulated system on the network, stop serving it, or change its protocols, address, ports or login."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"name": entry.title}
+        placeholders: dict[str, str] = {"name": entry.title, "error": ""}
+        description = await self._async_emulated_description(entry)
+        several = bool(description and description.other_processors)
         if user_input is not None:
             error = None
-            if user_input[CONF_SERVE]:
-                error = await async_test_serve(user_input, ports_in_use(entry))
+            serving = user_input
+            try:
+                if description is not None:
+                    serving = serving_data(user_input, description)
+            except FormError as err:
+                error = err.key, err.text
+            else:
+                if user_input[CONF_SERVE]:
+                    error = await async_test_serve(
+                        serving, ports_in_use(entry), description
+                    )
             if error is None:
-                return self._async_update_reload_and_abort(entry, user_input)
+                return self._async_update_reload_and_abort(entry, serving)
             errors["base"], placeholders["error"] = error
+        suggested = user_input
+        if suggested is None and several:
+            suggested = {CONF_PROCESSOR_HOSTS: processor_hosts_text(entry.data)}
         return self.async_show_form(
             step_id="reconfigure_emulated",
             data_schema=self.add_suggested_values_to_schema(
-                reconfigure_serving_schema(entry.data), user_input
+                reconfigure_serving_schema(entry.data, several_processors=several),
+                suggested,
             ),
             errors=errors,
             description_placeholders=placeholders,

@@ -40,6 +40,9 @@ CONF_SERVE_LEAP: Final = "serve_leap"
 CONF_LEAP_PORT: Final = "leap_port"
 CONF_PAIRING_PORT: Final = "pairing_port"
 CONF_LEAP_PROFILE: Final = "leap_profile"
+# An emulated project of several processors: the address each other processor is served on ({serial: host});
+# a processor not given one is served on the first's address, its ports moved by `PORT_STEP` per place.
+CONF_PROCESSOR_HOSTS: Final = "processor_hosts"
 # A LEAP entry's certificates from pairing (PEM text): the client key and certificate, and the processor's CA.
 CONF_KEY_PEM: Final = "key_pem"
 CONF_CERT_PEM: Final = "cert_pem"
@@ -83,6 +86,8 @@ STORAGE_VERSION: Final = 1
 # Keys of an emulated system's stored state: the emulator's export, and its LEAP CA (LP4; never shown or logged).
 STORED_EMULATOR: Final = "emulator"
 STORED_LEAP_CREDENTIALS: Final = "leap_credentials"
+# The CAs of the project's other processors (each processor pairs on its own, LP53): {serial: CA}.
+STORED_PROCESSOR_LEAP_CREDENTIALS: Final = "processor_leap_credentials"
 
 # Fired on Home Assistant's bus for every keypad button event (LP38), as lutron_caseta fires its own; the device
 # triggers of keypads listen to it. Data: the keypad's device id and serial, the button's number, the action.

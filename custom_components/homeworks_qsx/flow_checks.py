@@ -19,8 +19,10 @@ from .backends import (
     async_build_description,
     create_leap_backend,
     create_live_backend,
+    served_ports,
     serves_leap,
     serves_lip,
+    serving_binds,
 )
 from .const import (
     CONF_BACKEND,
@@ -34,6 +36,7 @@ from .const import (
     CONF_MODEL,
     CONF_MODULES_PER_LINK,
     CONF_PAIRING_PORT,
+    CONF_PROCESSOR_HOSTS,
     CONF_PROCESSOR_SERIAL,
     CONF_PROJECT_PROCESSORS,
     CONF_SERIAL,
@@ -114,12 +117,59 @@ async def async_emulated_data(
     return data, description
 
 
+def parse_processor_hosts(
+    text: str | None, description: SystemDescription
+) -> dict[str, str]:
+    """Read the addresses the project's other processors are served on: `SERIAL=address`, one a line or a comma.
+
+    Raises `FormError` naming what is not such a pair, or a serial that is no other processor of the project.
+    """
+    hosts: dict[str, str] = {}
+    others = {processor.serial for processor in description.other_processors}
+    for item in (text or "").replace(",", "\n").splitlines():
+        if not item.strip():
+            continue
+        serial, sign, host = item.partition("=")
+        serial, host = serial.strip().upper(), host.strip()
+        if not sign or not host or serial not in others:
+            raise FormError(
+                CONF_PROCESSOR_HOSTS, "invalid_processor_hosts", item.strip()
+            )
+        hosts[serial] = host
+    return hosts
+
+
+def serving_data(
+    user_input: Mapping[str, Any], description: SystemDescription
+) -> dict[str, Any]:
+    """Return the entry data of the serve form: the other processors' addresses read (P4, LP53); `FormError`."""
+    data = {
+        key: value for key, value in user_input.items() if key != CONF_PROCESSOR_HOSTS
+    }
+    if description.other_processors:
+        data[CONF_PROCESSOR_HOSTS] = parse_processor_hosts(
+            user_input.get(CONF_PROCESSOR_HOSTS), description
+        )
+    return data
+
+
+def processor_hosts_text(data: Mapping[str, Any]) -> str:
+    """Write the entry's processor addresses as the form shows them."""
+    return "\n".join(
+        f"{serial}={host}"
+        for serial, host in data.get(CONF_PROCESSOR_HOSTS, {}).items()
+    )
+
+
 async def async_test_serve(
-    data: Mapping[str, Any], in_use_by_us: frozenset[int] = frozenset()
+    data: Mapping[str, Any],
+    in_use_by_us: frozenset[int] = frozenset(),
+    description: SystemDescription | None = None,
 ) -> tuple[str, str] | None:
     """Check that the servers can listen where asked; return (error key, error text), or None.
 
-    Ports our own running servers hold already (`in_use_by_us`) are not tried again.
+    With the `description` of a project of several processors, every processor's ports at its address (P4,
+    LP53). Ports our own running servers hold already (`in_use_by_us`) are not tried again.
     """
     ports: list[int] = []
     if serves_lip(data):
@@ -132,12 +182,20 @@ async def async_test_serve(
         return "nothing_to_serve", ""
     if len(set(ports)) < len(ports):
         return "same_ports", ""
+    binds = [(data[CONF_HOST], port) for port in ports]
+    if description is not None and description.other_processors:
+        # The addresses are read already (`serving_data`): every serial is a processor of the project.
+        binds = [
+            (bind.host, port)
+            for bind in serving_binds(description, data).values()
+            for port in served_ports(bind, data)
+        ]
     loop = asyncio.get_running_loop()
-    for port in ports:
+    for host, port in dict.fromkeys(binds):
         if port in in_use_by_us:
             continue
         try:
-            server = await loop.create_server(asyncio.Protocol, data[CONF_HOST], port)
+            server = await loop.create_server(asyncio.Protocol, host, port)
         except OSError as err:
             return "cannot_serve", str(err)
         server.close()

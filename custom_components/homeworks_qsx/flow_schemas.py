@@ -38,6 +38,7 @@ from .const import (
     CONF_LIP_PORT,
     CONF_MODEL,
     CONF_PAIRING_PORT,
+    CONF_PROCESSOR_HOSTS,
     CONF_SERVE,
     CONF_SERVE_LEAP,
     CONF_SERVE_LIP,
@@ -60,7 +61,8 @@ PEM_FIELDS: Final = (CONF_KEY_PEM, CONF_CERT_PEM, CONF_CA_PEM)
 NEW_SERVING: Final[Mapping[str, Any]] = {CONF_SERVE_LIP: True, CONF_SERVE_LEAP: True}
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_PEM = TextSelector(TextSelectorConfig(multiline=True))
+_MULTILINE = TextSelectorConfig(multiline=True)
+_PEM = TextSelector(_MULTILINE)
 _MODULE_COUNT = NumberSelector(
     NumberSelectorConfig(
         min=0, max=LINK_DEVICE_LIMIT, step=1, mode=NumberSelectorMode.BOX
@@ -139,9 +141,14 @@ def emulated_schema() -> probatio.Schema:
     )
 
 
-def serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
-    """Return the form of how an emulated system is served: protocols, address, ports and login."""
-    return probatio.Schema(
+def serve_schema(
+    defaults: Mapping[str, Any], *, several_processors: bool = False
+) -> probatio.Schema:
+    """Return the form of how an emulated system is served: protocols, address, ports and login.
+
+    A project of several processors also says where its other processors are served (P4, LP53).
+    """
+    schema = probatio.Schema(
         {
             probatio.Required(
                 CONF_HOST, default=defaults.get(CONF_HOST, DEFAULT_SERVE_HOST)
@@ -182,11 +189,18 @@ def serve_schema(defaults: Mapping[str, Any]) -> probatio.Schema:
             ),
         }
     )
+    if not several_processors:
+        return schema
+    return schema.extend(
+        {probatio.Optional(CONF_PROCESSOR_HOSTS): TextSelector(_MULTILINE)}
+    )
 
 
-def reconfigure_serving_schema(data: Mapping[str, Any]) -> probatio.Schema:
+def reconfigure_serving_schema(
+    data: Mapping[str, Any], *, several_processors: bool = False
+) -> probatio.Schema:
     """Return the form of an emulated entry's serving: whether it is served at all, then how."""
-    return serve_schema(data).extend(
+    return serve_schema(data, several_processors=several_processors).extend(
         {
             probatio.Required(
                 CONF_SERVE, default=bool(data.get(CONF_SERVE))

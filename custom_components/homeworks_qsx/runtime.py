@@ -29,6 +29,7 @@ from .const import (
     LOGGER,
     STORED_EMULATOR,
     STORED_LEAP_CREDENTIALS,
+    STORED_PROCESSOR_LEAP_CREDENTIALS,
 )
 from .issues import RepairIssues
 from .qsx import (
@@ -36,14 +37,13 @@ from .qsx import (
     ButtonAction,
     DeviceDescription,
     EmulatedBackend,
-    EmulatorServers,
     Event,
     EventKind,
     QsxBackend,
     SystemDescription,
-    UnknownObjectError,
     Unsubscribe,
 )
+from .qsx.emulator.serving import ProjectServers
 from .qsx.leap import LeapCredentials
 from .router import EntityRouter
 
@@ -76,9 +76,9 @@ class HomeworksQsxRuntime:
         backend: QsxBackend,
         processor_device_ids: Mapping[str, str],
         *,
-        servers: EmulatorServers | None = None,
+        servers: ProjectServers | None = None,
         store: Store[dict[str, Any]] | None = None,
-        leap_credentials: LeapCredentials | None = None,
+        leap_credentials: Mapping[str, LeapCredentials] | None = None,
     ) -> None:
         """Hold the started backend; nothing is subscribed until `async_start`.
 
@@ -88,9 +88,10 @@ class HomeworksQsxRuntime:
             backend: the started backend.
             processor_device_ids: per processor serial, the device registry id of that processor (each device is
                 attached to its own processor's device); the entry's own processor among them.
-            servers: the servers of an emulated system served on the network.
+            servers: the servers of an emulated project served on the network, each processor's on its own.
             store: where an emulated system's state is kept; None for a live processor.
-            leap_credentials: an emulated system's LEAP CA, kept in `store` with its state (LP4).
+            leap_credentials: an emulated project's LEAP CAs by processor serial, kept in `store` with its state
+                (LP4, LP53).
 
         """
         self.hass = hass
@@ -99,13 +100,18 @@ class HomeworksQsxRuntime:
         self.processor_device_ids = processor_device_ids
         self.servers = servers
         self.store = store
-        self.leap_credentials = leap_credentials
+        self.processor_credentials = dict(leap_credentials or {})
         self.router = EntityRouter()
         self.issues = RepairIssues(hass, entry, backend)
         # Per platform: how to add entities, and which entities a device has.
         self._platforms: list[tuple[AddConfigEntryEntitiesCallback, EntitiesOf]] = []
         self._unsubscribes: list[Unsubscribe] = []
         self._save_pending = False
+
+    @property
+    def leap_credentials(self) -> LeapCredentials | None:
+        """An emulated system's LEAP CA: its first processor's (each processor has its own, LP53)."""
+        return self.processor_credentials.get(self.backend.description.processor.serial)
 
     @property
     def emulated(self) -> EmulatedBackend | None:
@@ -123,11 +129,9 @@ class HomeworksQsxRuntime:
         return self.processor_device_ids[self.processor_serial]
 
     def processor_device_id_of(self, device: DeviceDescription) -> str:
-        """Device registry id of the processor whose link `device` is on (the hub where it is not known)."""
-        try:
-            serial = self.backend.description.processor_of(device).serial
-        except UnknownObjectError:
-            return self.processor_device_id
+        """Device registry id of the processor whose link `device` is on (the hub where it has no device)."""
+        # As `SystemDescription.processor_of`: no processor named is the first (over LEAP, the one in use).
+        serial = device.processor or self.backend.description.processor.serial
         return self.processor_device_ids.get(serial, self.processor_device_id)
 
     def processor_serials(self) -> frozenset[str]:
@@ -312,8 +316,17 @@ class HomeworksQsxRuntime:
         backend = self.backend
         assert isinstance(backend, EmulatedBackend)
         export: dict[str, Any] = {STORED_EMULATOR: backend.emulator.export_state()}
-        if self.leap_credentials is not None:
-            export[STORED_LEAP_CREDENTIALS] = self.leap_credentials.to_dict()
+        # The first processor's CA where a one-processor system keeps it, the others' beside it.
+        first = backend.description.processor.serial
+        others = {
+            serial: credentials.to_dict()
+            for serial, credentials in self.processor_credentials.items()
+            if serial != first
+        }
+        if (own := self.processor_credentials.get(first)) is not None:
+            export[STORED_LEAP_CREDENTIALS] = own.to_dict()
+        if others:
+            export[STORED_PROCESSOR_LEAP_CREDENTIALS] = others
         return export
 
     async def async_save_now(self) -> None:

@@ -20,7 +20,6 @@ import re
 import probatio
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -66,7 +65,8 @@ from .qsx import (
     UnknownObjectError,
     ZoneDescription,
 )
-from .qsx.leap import LeapCredentials, PairingServer
+from .qsx.emulator.serving import EmulatorServers
+from .qsx.leap import LeapCredentials
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
 SERVICE_SET_CCI = "set_cci"
@@ -412,23 +412,44 @@ async def _async_pulse_cco(call: ServiceCall) -> None:
 
 def _served_over_leap(
     hass: HomeAssistant, device_id: str
-) -> tuple[HomeworksQsxConfigEntry, PairingServer]:
-    """Resolve the targeted processor into its loaded entry and pairing server; a translated error otherwise."""
+) -> tuple[HomeworksQsxConfigEntry, EmulatorServers]:
+    """Resolve the targeted processor into its loaded entry and servers; a translated error otherwise.
+
+    Each processor of an emulated project has its own servers, pairing port and CA (LP53).
+    """
     device, loaded = _device_of_loaded_entry(hass, device_id, "unknown_processor")
     runtime = loaded.runtime_data
-    if (DOMAIN, runtime.processor_serial) not in device.identifiers:
+    serial = _processor_of_device(device, runtime)
+    if serial is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="not_a_processor",
             translation_placeholders={"device": device.name or device_id},
         )
-    if runtime.servers is None or runtime.servers.pairing is None:
+    servers = (
+        None if runtime.servers is None else runtime.servers.processors.get(serial)
+    )
+    if servers is None or servers.pairing is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="leap_not_served",
             translation_placeholders={"name": loaded.title},
         )
-    return loaded, runtime.servers.pairing
+    return loaded, servers
+
+
+def _processor_of_device(
+    device: dr.DeviceEntry, runtime: HomeworksQsxRuntime
+) -> str | None:
+    """Return the serial of the processor a device of the entry stands for; None for another device."""
+    return next(
+        (
+            value
+            for domain, value in device.identifiers
+            if domain == DOMAIN and value in runtime.processor_serials()
+        ),
+        None,
+    )
 
 
 async def _async_set_processor_online(call: ServiceCall) -> None:
@@ -439,15 +460,7 @@ async def _async_set_processor_online(call: ServiceCall) -> None:
             call.hass, device_id, "unknown_processor"
         )
         runtime = loaded.runtime_data
-        serial = next(
-            (
-                value
-                for domain, value in device.identifiers
-                if domain == DOMAIN and value in runtime.processor_serials()
-            ),
-            None,
-        )
-        if serial is None:
+        if (serial := _processor_of_device(device, runtime)) is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="not_a_processor",
@@ -470,10 +483,11 @@ async def _async_set_processor_online(call: ServiceCall) -> None:
 
 async def _async_press_pairing_button(call: ServiceCall) -> None:
     """Open the pairing window of an emulated processor served over LEAP (LP21)."""
-    entry, pairing = _served_over_leap(call.hass, call.data[ATTR_DEVICE_ID])
+    entry, servers = _served_over_leap(call.hass, call.data[ATTR_DEVICE_ID])
+    assert servers.pairing is not None
     # The CA that will sign is on disk before anyone can obtain a certificate from it.
     await entry.runtime_data.async_save_now()
-    pairing.open_pairing_window(call.data[ATTR_DURATION])
+    servers.pairing.open_pairing_window(call.data[ATTR_DURATION])
 
 
 def _certificate_folder(hass: HomeAssistant, folder: str, file_id: str) -> Path | None:
@@ -497,8 +511,11 @@ def _certificate_folder(hass: HomeAssistant, folder: str, file_id: str) -> Path 
 async def _async_issue_client_certificate(call: ServiceCall) -> ServiceResponse:
     """Write a client key, its certificate and the CA as lutron_caseta's files; return their paths."""
     hass = call.hass
-    entry, pairing = _served_over_leap(hass, call.data[ATTR_DEVICE_ID])
-    file_id = call.data.get(ATTR_HOST, entry.data[CONF_HOST]).strip()
+    entry, servers = _served_over_leap(hass, call.data[ATTR_DEVICE_ID])
+    assert servers.pairing is not None
+    pairing = servers.pairing
+    # Named after the address the processor is served on (each processor of a project has its own).
+    file_id = call.data.get(ATTR_HOST, servers.host).strip()
     if file_id in _ANY_ADDRESS or not _FILE_ID.fullmatch(file_id):
         raise ServiceValidationError(
             translation_domain=DOMAIN,

@@ -557,8 +557,8 @@ async def test_reconfigure_emulated_loaded(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.runtime_data.servers is not None
-    assert entry.runtime_data.servers.lip is not None
-    assert entry.runtime_data.servers.lip.port == new_port
+    assert entry.runtime_data.servers.first.lip is not None
+    assert entry.runtime_data.servers.first.lip.port == new_port
 
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(

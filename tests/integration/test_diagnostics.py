@@ -89,8 +89,8 @@ async def test_diagnostics_redacts_credentials(
     assert "s3cret-pass" not in text
     assert "installer-7" not in text
     assert "127.0.0.1" not in text
-    assert diagnostics["servers"]["lip"]["listening"] is True
-    assert diagnostics["servers"]["leap"] is None
+    assert diagnostics["servers"][PROCESSOR]["lip"]["listening"] is True
+    assert diagnostics["servers"][PROCESSOR]["leap"] is None
     assert diagnostics["entry"]["data"][CONF_PASSWORD] == "**REDACTED**"
 
 

@@ -42,6 +42,8 @@ from custom_components.homeworks_qsx.const import (
     DOMAIN,
     STORED_LEAP_CREDENTIALS,
 )
+from custom_components.homeworks_qsx.qsx.emulator import Emulator
+from custom_components.homeworks_qsx.qsx.emulator.description import load_description
 from custom_components.homeworks_qsx.qsx.leap import LeapCredentials
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
@@ -53,6 +55,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from .conftest import (
+    HOUSE,
     KITCHEN,
     PASSWORD,
     PROCESSOR,
@@ -273,7 +276,8 @@ async def test_reconfigure_adds_and_removes_leap_keeping_the_ca(
         CONF_PASSWORD: PASSWORD,
     }
     entry = await _setup(hass, _entry(hass, **old))
-    servers = entry.runtime_data.servers
+    assert entry.runtime_data.servers is not None
+    servers = entry.runtime_data.servers.first
     assert servers is not None
     assert servers.lip is not None
     assert servers.leap is None
@@ -293,7 +297,8 @@ async def test_reconfigure_adds_and_removes_leap_keeping_the_ca(
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    servers = entry.runtime_data.servers
+    assert entry.runtime_data.servers is not None
+    servers = entry.runtime_data.servers.first
     assert servers is not None
     assert servers.lip is not None
     assert servers.lip.port == lip_port
@@ -310,7 +315,7 @@ async def test_reconfigure_adds_and_removes_leap_keeping_the_ca(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.runtime_data.servers is not None
-    assert entry.runtime_data.servers.leap is None
+    assert entry.runtime_data.servers.first.leap is None
     assert entry.runtime_data.leap_credentials == credentials
 
     result = await entry.start_reconfigure_flow(hass)
@@ -341,7 +346,8 @@ async def test_issued_certificate_opens_leap_and_survives_a_restart(
     LP21).
     """
     entry = await _setup(hass, _entry(hass, **_leap_serving(lip=True)))
-    servers = entry.runtime_data.servers
+    assert entry.runtime_data.servers is not None
+    servers = entry.runtime_data.servers.first
     assert servers is not None
     assert servers.leap is not None
     leap_port = servers.leap.port
@@ -384,11 +390,13 @@ async def test_issued_certificate_opens_leap_and_survives_a_restart(
         diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
             hass, hass_client, entry
         )
-        leap = diagnostics["servers"]["leap"]
+        leap = diagnostics["servers"][PROCESSOR]["leap"]
         assert leap["open_sessions"] == 1
         assert leap["commands"] == 1
         assert leap["pushes"] >= 1
-        assert diagnostics["servers"]["pairing"]["pairing_window_open"] is False
+        assert (
+            diagnostics["servers"][PROCESSOR]["pairing"]["pairing_window_open"] is False
+        )
         text = json.dumps(diagnostics)
         assert "BEGIN" not in text
         assert "PRIVATE" not in text
@@ -460,7 +468,8 @@ async def test_pairing_button_lets_pylutron_caseta_pair(
         if not task.done():
             task.cancel()
     assert data["ca"] == credentials.ca_cert_pem
-    servers = entry.runtime_data.servers
+    assert entry.runtime_data.servers is not None
+    servers = entry.runtime_data.servers.first
     assert servers is not None
     assert servers.pairing is not None
     assert servers.pairing.pairing_window_open
@@ -486,7 +495,8 @@ async def test_pairing_window_duration(
 ) -> None:
     """The window opens for the duration asked, within the action's bounds, and is closed before any press."""
     entry = await _setup(hass, _entry(hass, **_leap_serving()))
-    servers = entry.runtime_data.servers
+    assert entry.runtime_data.servers is not None
+    servers = entry.runtime_data.servers.first
     assert servers is not None
     assert servers.pairing is not None
     assert not servers.pairing.pairing_window_open
@@ -682,13 +692,24 @@ async def test_nothing_to_serve_is_invalid_entry_data(hass: HomeAssistant) -> No
 
 
 def test_leap_needs_the_ca() -> None:
-    """The servers of LEAP cannot be built without the emulator's CA."""
-    with pytest.raises(ValueError, match="CA"):
-        create_servers(
-            None,  # type: ignore[arg-type]
-            {CONF_SERVE_LIP: False, CONF_SERVE_LEAP: True},
-            None,
-        )
+    """The servers of LEAP cannot be built without each processor's CA (LP53)."""
+    emulator = Emulator(load_description(HOUSE))
+    try:
+        with pytest.raises(ValueError, match="CA"):
+            create_servers(
+                emulator,
+                {
+                    CONF_HOST: "127.0.0.1",
+                    CONF_SERVE_LIP: False,
+                    CONF_SERVE_LEAP: True,
+                    CONF_LEAP_PORT: 8081,
+                    CONF_PAIRING_PORT: 8083,
+                    CONF_LEAP_PROFILE: "full",
+                },
+                {},
+            )
+    finally:
+        emulator.close()
 
 
 @pytest.fixture

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import pytest_socket
@@ -24,10 +26,26 @@ from custom_components.homeworks_qsx.const import (
     CONF_BACKEND,
     CONF_CA_PEM,
     CONF_CERT_PEM,
+    CONF_DESCRIPTION_PATH,
     CONF_FAILOVER,
+    CONF_HTTP_PORT,
     CONF_KEY_PEM,
+    CONF_LEAP_PORT,
+    CONF_LEAP_PROFILE,
+    CONF_LINK_1_MODULES,
+    CONF_LINK_2_MODULES,
+    CONF_LIP_PORT,
+    CONF_MODEL,
+    CONF_PAIRING_PORT,
+    CONF_PROCESSOR_HOSTS,
+    CONF_PROCESSOR_SERIAL,
     CONF_PROJECT_PROCESSORS,
+    CONF_SERVE,
+    CONF_SERVE_LEAP,
+    CONF_SERVE_LIP,
     DOMAIN,
+    STORED_LEAP_CREDENTIALS,
+    STORED_PROCESSOR_LEAP_CREDENTIALS,
     BackendType,
 )
 from custom_components.homeworks_qsx.issues import failover_issue_id
@@ -35,17 +53,31 @@ from custom_components.homeworks_qsx.qsx.clock import AsyncioScheduler
 from custom_components.homeworks_qsx.qsx.emulator import Emulator
 from custom_components.homeworks_qsx.qsx.emulator.description import load_description
 from custom_components.homeworks_qsx.qsx.emulator.lip.server import LipServer
+from custom_components.homeworks_qsx.qsx.emulator.serving import PORT_STEP
 from custom_components.homeworks_qsx.qsx.leap import (
     LEAP_PORT,
     PAIRING_PORT,
+    LeapBackend,
+    LeapCertificates,
     LeapCredentials,
     LeapServer,
     PairingServer,
     Profile,
 )
 from custom_components.homeworks_qsx.qsx.model import DeviceKind, SystemDescription
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
-from homeassistant.const import CONF_HOST, STATE_ON
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    SOURCE_ZEROCONF,
+    ConfigEntryState,
+)
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    STATE_ON,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
@@ -54,6 +86,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.setup import async_setup_component
 from tests.qsx.projects import project_description
 
 from .conftest import (
@@ -62,6 +95,7 @@ from .conftest import (
     PASSWORD,
     PROCESSOR,
     USERNAME,
+    emulated_data,
     get_device,
     live_data,
     placeholders,
@@ -689,3 +723,285 @@ async def test_processor_cut_off_and_back_by_the_action_lp53(
             blocking=True,
         )
     assert refused.value.translation_key == "not_a_processor"
+
+
+# An emulated entry holding a project of several processors, each served on its own address (LP53).
+
+EXAMPLE_PROJECT = Path(__file__).parents[2] / "examples" / "project.yaml"
+MAIN_HOUSE = "4D41494E"
+POOL_HOUSE = "504F4F4C"
+
+
+def emulated_project_entry(hass: HomeAssistant, **data: Any) -> MockConfigEntry:
+    """Add an emulated entry of the example project, its processors served over LEAP on their own addresses."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Cedar Lane estate",
+        unique_id=MAIN_HOUSE,
+        minor_version=2,
+        data=emulated_data(
+            **{
+                CONF_DESCRIPTION_PATH: str(EXAMPLE_PROJECT),
+                CONF_PROCESSOR_SERIAL: MAIN_HOUSE,
+                CONF_SERVE: True,
+                CONF_HOST: PROJECT_HOSTS[0],
+                CONF_SERVE_LIP: False,
+                CONF_SERVE_LEAP: True,
+                CONF_LEAP_PORT: LEAP_PORT,
+                CONF_PAIRING_PORT: PAIRING_PORT,
+                CONF_LEAP_PROFILE: Profile.FULL.value,
+                CONF_PROCESSOR_HOSTS: {POOL_HOUSE: PROJECT_HOSTS[1]},
+                **data,
+            }
+        ),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_emulated_project_serves_each_processor_lp53(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """LP53: an emulated project serves every processor on its own address with its own CA, kept with its state.
+
+    Every processor is a device and every other device hangs from its own processor; cutting a processor off
+    (the action) closes its servers, and bringing it back opens them again.
+    """
+    entry = emulated_project_entry(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    runtime = entry.runtime_data
+    assert runtime.servers is not None
+    served = runtime.servers.processors
+    assert list(served) == [MAIN_HOUSE, POOL_HOUSE]
+    assert served[MAIN_HOUSE].host == PROJECT_HOSTS[0]
+    assert served[POOL_HOUSE].host == PROJECT_HOSTS[1]
+    credentials = runtime.processor_credentials
+    assert credentials[MAIN_HOUSE].ca_cert_pem != credentials[POOL_HOUSE].ca_cert_pem
+    # Each processor answers for the whole project, as itself (LP53).
+    for serial in (MAIN_HOUSE, POOL_HOUSE):
+        key, cert = credentials[serial].issue_client()
+        backend = LeapBackend(
+            served[serial].host,
+            LeapCertificates(key, cert, credentials[serial].ca_cert_pem),
+        )
+        try:
+            await backend.async_start()
+            assert backend.description.processor.serial == serial
+            assert {p.serial for p in backend.description.processors} == {
+                MAIN_HOUSE,
+                POOL_HOUSE,
+            }
+        finally:
+            await backend.async_stop()
+    hub = get_device(hass, entry.entry_id, MAIN_HOUSE)
+    pool = get_device(hass, entry.entry_id, POOL_HOUSE)
+    assert hub.name == "Cedar Lane estate"
+    assert pool.name == "Pool house"
+    description = runtime.backend.description
+    for device in description.devices:
+        entry_device = get_device(hass, entry.entry_id, device.serial)
+        own = pool if description.processor_of(device).serial == POOL_HOUSE else hub
+        assert entry_device.via_device_id == own.id
+    # The pool house's own diagnostics: itself, its link, the devices it drives.
+    assert await async_setup_component(hass, "diagnostics", {})
+    shown: dict[str, Any] = await get_diagnostics_for_device(
+        hass, hass_client, entry, pool
+    )
+    assert shown["processor"]["serial"] == POOL_HOUSE
+    assert [link["number"] for link in shown["links"]] == [1]
+    assert shown["devices"] == len(description.devices_of(POOL_HOUSE))
+    assert shown["processors"]["in_use"] == MAIN_HOUSE
+    # The pool house cut off: its servers close, its devices lose their link; back, everything returns.
+    await hass.services.async_call(
+        DOMAIN,
+        "set_processor_online",
+        {"device_id": pool.id, "online": False},
+        blocking=True,
+    )
+    assert await until(hass, lambda: not served[POOL_HOUSE].listening)
+    assert served[MAIN_HOUSE].listening
+    assert not runtime.backend.processor_online(POOL_HOUSE)
+    await hass.services.async_call(
+        DOMAIN,
+        "set_processor_online",
+        {"device_id": pool.id, "online": True},
+        blocking=True,
+    )
+    assert await until(hass, lambda: served[POOL_HOUSE].listening)
+    # Each processor's CA is kept with the state: the first where a one-processor system keeps it.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
+    assert stored[STORED_LEAP_CREDENTIALS] == credentials[MAIN_HOUSE].to_dict()
+    assert stored[STORED_PROCESSOR_LEAP_CREDENTIALS] == {
+        POOL_HOUSE: credentials[POOL_HOUSE].to_dict()
+    }
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.processor_credentials == credentials
+
+
+async def test_processor_action_refusals(hass: HomeAssistant) -> None:
+    """The processor action takes processors of emulated systems only, and says why it refuses anything else."""
+    entry = emulated_project_entry(hass, **{CONF_SERVE: False})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    module = get_device(
+        hass, entry.entry_id, entry.runtime_data.backend.description.modules[0].serial
+    )
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_processor_online",
+            {"device_id": module.id, "online": False},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "not_a_processor"
+    pool = get_device(hass, entry.entry_id, POOL_HOUSE)
+    # Not served: no pairing port to open on it.
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "press_pairing_button",
+            {"device_id": pool.id},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "leap_not_served"
+
+
+async def test_serving_a_project_says_where_each_processor_is_lp53(
+    hass: HomeAssistant,
+) -> None:
+    """P4, LP53: serving an emulated project asks where its other processors answer, and checks each address.
+
+    A malformed line or a serial of no other processor is refused and named; the entry keeps the addresses, the
+    project serves every processor where they say, and reconfiguring shows them again.
+    """
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": BackendType.EMULATED}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Cedar Lane estate",
+            CONF_MODEL: "hqp7_2",
+            CONF_LINK_1_MODULES: 0,
+            CONF_LINK_2_MODULES: 0,
+            CONF_DESCRIPTION_PATH: str(EXAMPLE_PROJECT),
+            CONF_SERVE: True,
+        },
+    )
+    assert result["step_id"] == "serve"
+    schema = result["data_schema"]
+    assert schema is not None
+    assert CONF_PROCESSOR_HOSTS in {str(key) for key in schema.schema}
+    serve = {
+        CONF_HOST: PROJECT_HOSTS[0],
+        CONF_SERVE_LIP: True,
+        CONF_LIP_PORT: 2323,
+        CONF_HTTP_PORT: 8080,
+        CONF_USERNAME: USERNAME,
+        CONF_PASSWORD: PASSWORD,
+        CONF_SERVE_LEAP: True,
+        CONF_LEAP_PORT: LEAP_PORT,
+        CONF_PAIRING_PORT: PAIRING_PORT,
+        CONF_LEAP_PROFILE: Profile.FULL.value,
+    }
+    for wrong in (f"{MAIN_HOUSE}={PROJECT_HOSTS[1]}", "pool house", "504F4F4C="):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**serve, CONF_PROCESSOR_HOSTS: wrong}
+        )
+        assert result["errors"] == {CONF_PROCESSOR_HOSTS: "invalid_processor_hosts"}
+        assert placeholders(result)["error"] == wrong
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **serve,
+            CONF_PROCESSOR_HOSTS: f"\n{POOL_HOUSE.lower()} = {PROJECT_HOSTS[1]}\n",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data[CONF_PROCESSOR_HOSTS] == {POOL_HOUSE: PROJECT_HOSTS[1]}
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    served = entry.runtime_data.servers.processors
+    assert served[POOL_HOUSE].host == PROJECT_HOSTS[1]
+    assert served[POOL_HOUSE].leap is not None
+    assert served[POOL_HOUSE].leap.port == LEAP_PORT
+    # Reconfiguring shows where they are, and moves the pool house back beside the first (ports moved by 10).
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert result["step_id"] == "reconfigure_emulated"
+    schema = result["data_schema"]
+    assert schema is not None
+    [hosts_field] = [key for key in schema.schema if str(key) == CONF_PROCESSOR_HOSTS]
+    assert hosts_field.description == {
+        "suggested_value": f"{POOL_HOUSE}={PROJECT_HOSTS[1]}"
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**serve, CONF_SERVE: True, CONF_PROCESSOR_HOSTS: "x=y"}
+    )
+    assert result["errors"] == {"base": "invalid_processor_hosts"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**serve, CONF_SERVE: True, CONF_PROCESSOR_HOSTS: ""}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_PROCESSOR_HOSTS] == {}
+    served = entry.runtime_data.servers.processors
+    assert served[POOL_HOUSE].host == PROJECT_HOSTS[0]
+    assert served[POOL_HOUSE].leap is not None
+    assert served[POOL_HOUSE].leap.port == LEAP_PORT + PORT_STEP
+
+
+async def test_address_of_a_processor_the_project_lacks_is_invalid_entry_data(
+    hass: HomeAssistant,
+) -> None:
+    """An entry that gives an address to a processor its project does not hold cannot be served."""
+    entry = emulated_project_entry(
+        hass, **{CONF_PROCESSOR_HOSTS: {"0FFFFFFF": PROJECT_HOSTS[1]}}
+    )
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_reconfigure_an_emulated_entry_whose_project_cannot_be_read(
+    hass: HomeAssistant,
+) -> None:
+    """An emulated entry not loaded, whose file is gone: its serving can still be changed (one processor's form)."""
+    entry = emulated_project_entry(
+        hass, **{CONF_SERVE: False, CONF_DESCRIPTION_PATH: "/nonexistent/project.yaml"}
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    assert result["step_id"] == "reconfigure_emulated"
+    schema = result["data_schema"]
+    assert schema is not None
+    assert CONF_PROCESSOR_HOSTS not in {str(key) for key in schema.schema}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_SERVE: False,
+            CONF_HOST: PROJECT_HOSTS[0],
+            CONF_SERVE_LIP: False,
+            CONF_LIP_PORT: 2323,
+            CONF_HTTP_PORT: 8080,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
+            CONF_SERVE_LEAP: True,
+            CONF_LEAP_PORT: LEAP_PORT,
+            CONF_PAIRING_PORT: PAIRING_PORT,
+            CONF_LEAP_PROFILE: Profile.FULL.value,
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
