@@ -47,10 +47,10 @@ from .qsx import (
     ConnectionFailedError,
     EmulatedBackend,
     InvalidDatabaseError,
+    ProjectServers,
     QsxBackend,
     QsxError,
 )
-from .qsx.emulator.serving import ProjectServers
 from .qsx.leap import LeapCredentials
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime, hub_serial
 from .services import async_setup_services

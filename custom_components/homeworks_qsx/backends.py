@@ -34,20 +34,18 @@ from .const import (
 from .qsx import (
     AsyncioScheduler,
     DescriptionError,
-    ProcessorModel,
-    SystemDescription,
-    UnknownObjectError,
-)
-from .qsx.emulator import Emulator
-from .qsx.emulator.description import build_description, load_description
-from .qsx.emulator.serving import (
     LipLogin,
     ProcessorBind,
+    ProcessorModel,
     ProjectLeap,
     ProjectServers,
+    SystemDescription,
+    UnknownObjectError,
     create_project_servers,
     project_binds,
 )
+from .qsx.emulator import Emulator
+from .qsx.emulator.description import build_description, load_description
 from .qsx.leap import (
     LEAP_PORT,
     PAIRING_PORT,

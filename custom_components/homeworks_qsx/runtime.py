@@ -39,11 +39,11 @@ from .qsx import (
     EmulatedBackend,
     Event,
     EventKind,
+    ProjectServers,
     QsxBackend,
     SystemDescription,
     Unsubscribe,
 )
-from .qsx.emulator.serving import ProjectServers
 from .qsx.leap import LeapCredentials
 from .router import EntityRouter
 

@@ -60,12 +60,12 @@ from .qsx import (
     Capability,
     DeviceDescription,
     EmulatedBackend,
+    EmulatorServers,
     Fault,
     Gesture,
     UnknownObjectError,
     ZoneDescription,
 )
-from .qsx.emulator.serving import EmulatorServers
 from .qsx.leap import LeapCredentials
 from .runtime import HomeworksQsxConfigEntry, HomeworksQsxRuntime
 
