@@ -192,7 +192,10 @@ def stored_leap_credentials(
 
 
 def create_live_backend(hass: HomeAssistant, data: Mapping[str, Any]) -> LipBackend:
-    """Create the backend of a live processor, on Home Assistant's shared HTTP session."""
+    """Create the backend of a live processor, on Home Assistant's shared HTTP session.
+
+    The project's other processors kept as failovers (LP54) are reached on the same ports and login.
+    """
     return LipBackend(
         data[CONF_HOST],
         data[CONF_LIP_PORT],
@@ -200,6 +203,9 @@ def create_live_backend(hass: HomeAssistant, data: Mapping[str, Any]) -> LipBack
         data[CONF_PASSWORD],
         http_port=data[CONF_HTTP_PORT],
         session=async_get_clientsession(hass),
+        failover_hosts=[
+            failover[CONF_HOST] for failover in data.get(CONF_FAILOVER, ())
+        ],
     )
 
 

@@ -1005,3 +1005,67 @@ async def test_reconfigure_an_emulated_entry_whose_project_cannot_be_read(
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_lip_entry_reaches_its_failover_when_its_processor_is_cut_off_lp53_lp54(
+    hass: HomeAssistant,
+) -> None:
+    """LP53, LP54: a LIP entry whose processor is off the network sets up through its failover, keys unchanged."""
+    description = project_description(2, 1)
+    first, second = (processor.serial for processor in description.processors)
+    emulator = Emulator(description, scheduler=AsyncioScheduler())
+    emulator.set_processor_online(first, False)
+    servers = [
+        LipServer(
+            emulator,
+            PROJECT_HOSTS[0],
+            0,
+            USERNAME,
+            PASSWORD,
+            http_port=0,
+            failed_login_delay=0.0,
+            this_processor=first,
+        )
+    ]
+    await servers[0].start()
+    try:
+        port, http_port = servers[0].port, servers[0].http_port
+        assert http_port is not None
+        servers.append(
+            LipServer(
+                emulator,
+                PROJECT_HOSTS[1],
+                port,
+                USERNAME,
+                PASSWORD,
+                http_port=http_port,
+                failed_login_delay=0.0,
+                this_processor=second,
+            )
+        )
+        await servers[1].start()
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=first,
+            data={
+                **live_data(port, http_port, **{CONF_HOST: PROJECT_HOSTS[0]}),
+                CONF_FAILOVER: [{"serial": second, CONF_HOST: PROJECT_HOSTS[1]}],
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.runtime_data.backend.endpoint.host == PROJECT_HOSTS[1]
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        serials = {
+            identifier[1] for device in devices for identifier in device.identifiers
+        }
+        assert {first, second} <= serials
+        assert {module.serial for module in description.modules} <= serials
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        for server in servers:
+            await server.stop()
+        emulator.close()
