@@ -206,6 +206,12 @@ async def test_second_processor_by_hand_is_a_failover_lp54(
     assert (
         entry.data[CONF_HOST] == OTHER_HOST
     )  # the entry's own processor stays where it was
+    await (
+        hass.async_block_till_done()
+    )  # the reload that takes the failover ends before the test does
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.backend.endpoint.host == HOST
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 @pytest.mark.usefixtures("trusted_second")
