@@ -40,7 +40,13 @@ from ..const import (
 )
 from ..errors import NotSupportedError, UnknownObjectError
 from ..model import Capability
-from .client import LEAP_TIMINGS, LeapCertificates, LeapClient, LeapEndpoint
+from .client import (
+    LEAP_TIMINGS,
+    LeapCertificates,
+    LeapClient,
+    LeapEndpoint,
+    as_leap_endpoints,
+)
 from .protocol import LEAP_PORT
 
 LEAP_CAPABILITIES: Final = frozenset(
@@ -111,13 +117,13 @@ class LeapBackend(LiveBackend[LeapClient]):
         key_prefix: str | None = None,
     ) -> None:
         """Prepare the backend; nothing is connected before `async_start()`."""
-        if isinstance(endpoints, str):
-            if certificates is None:
-                raise TypeError("A LEAP host needs its certificates")
-            endpoints = (LeapEndpoint(endpoints, port, certificates),)
-        elif certificates is not None:
-            raise TypeError("The certificates go in each endpoint")
-        super().__init__(LeapClient(endpoints, timings=timings, key_prefix=key_prefix))
+        super().__init__(
+            LeapClient(
+                as_leap_endpoints(endpoints, certificates, port),
+                timings=timings,
+                key_prefix=key_prefix,
+            )
+        )
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )

@@ -183,6 +183,21 @@ class LeapEndpoint:
     serial: str | None = None
 
 
+def as_leap_endpoints(
+    endpoints: str | Sequence[LeapEndpoint],
+    certificates: LeapCertificates | None,
+    port: int,
+) -> tuple[LeapEndpoint, ...]:
+    """Return the processors a client reaches: `endpoints` as given, or the one host with its certificates and port."""
+    if isinstance(endpoints, str):
+        if certificates is None:
+            raise TypeError("A LEAP host needs its certificates")
+        return (LeapEndpoint(endpoints, port, certificates),)
+    if certificates is not None:
+        raise TypeError("The certificates go in each endpoint")
+    return tuple(endpoints)
+
+
 @functools.lru_cache(maxsize=CONTEXT_CACHE_SIZE)
 def tls_context(certificates: LeapCertificates) -> ssl.SSLContext:
     """Return the TLS context of these certificates (`client_tls.client_context`), built once per set of certificates.
@@ -347,13 +362,7 @@ class LeapClient(LeapConnection):
         key_prefix: str | None = None,
     ) -> None:
         """Prepare a client; nothing is connected before `connect()`."""
-        if isinstance(endpoints, str):
-            if certificates is None:
-                raise TypeError("A LEAP host needs its certificates")
-            endpoints = (LeapEndpoint(endpoints, port, certificates),)
-        elif certificates is not None:
-            raise TypeError("The certificates go in each endpoint")
-        self.leap_endpoints: tuple[LeapEndpoint, ...] = tuple(endpoints)
+        self.leap_endpoints = as_leap_endpoints(endpoints, certificates, port)
         super().__init__(
             [
                 Endpoint(endpoint.host, endpoint.port, endpoint.serial)
