@@ -12,6 +12,8 @@ from weakref import WeakKeyDictionary
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -82,6 +84,9 @@ class _SharedDeviceInfo:
     devices: dict[str, tuple[DeviceDescription, DeviceInfo]] = field(
         default_factory=dict
     )
+    # Per device info (by identity, kept alive here), the id of the device registered from it: Home Assistant
+    # would register it again, to the same effect, for each of the device's entities.
+    registered: dict[int, tuple[DeviceInfo, str]] = field(default_factory=dict)
 
 
 # Kept as long as the entry's runtime (a reload makes a new runtime, and new device descriptions).
@@ -113,6 +118,40 @@ def _device_info_of(
             ),
         )
     return shared[1]
+
+
+def _registered_device(
+    hass: HomeAssistant, runtime: HomeworksQsxRuntime, info: DeviceInfo
+) -> dr.DeviceEntry | None:
+    """Return the device registered from `info` while it is still the entry's; else None (to register)."""
+    registered = _shared_device_info(runtime).registered.get(id(info))
+    if registered is None or registered[0] is not info:
+        return None
+    device = dr.async_get(hass).async_get(registered[1])
+    entry_id = runtime.entry.entry_id
+    # Removed since, or no longer the entry's: registered again.
+    return (
+        device
+        if isinstance(device, dr.DeviceEntry) and device.config_entry_id == entry_id
+        else None
+    )
+
+
+def _register_device(
+    hass: HomeAssistant, runtime: HomeworksQsxRuntime, info: DeviceInfo
+) -> dr.DeviceEntry | None:
+    """Register the device `info` describes, as Home Assistant does for an entity; None if it cannot be.
+
+    Home Assistant then registers it for the entity, and reports why it cannot.
+    """
+    try:
+        device = dr.async_get(hass).async_get_or_create(
+            config_entry_id=runtime.entry.entry_id, config_subentry_id=None, **info
+        )
+    except HomeAssistantError, TypeError:
+        return None
+    _shared_device_info(runtime).registered[id(info)] = (info, device.id)
+    return device
 
 
 def processor_device_info(
@@ -227,6 +266,7 @@ def device_info(
 class HomeworksQsxEntity(Entity):
     """An entity backed by a HomeWorks QSX backend; it writes its state only when what it shows changed."""
 
+    _attr_device_info: DeviceInfo
     _attr_has_entity_name = True
     _attr_should_poll = False
 
@@ -235,10 +275,12 @@ class HomeworksQsxEntity(Entity):
         runtime: HomeworksQsxRuntime,
         serial: str,
         description: EntityDescription,
+        device_info: DeviceInfo,
     ) -> None:
-        """Attach the entity to the object with serial number `serial`."""
+        """Attach the entity to the object with serial number `serial`, on the device `device_info` describes."""
         self.runtime = runtime
         self.serial = serial
+        self._attr_device_info = device_info
         self.entity_description = description
         self._attr_unique_id = f"{serial}_{description.key}"
         if description.translation_placeholders is None:
@@ -255,13 +297,24 @@ class HomeworksQsxEntity(Entity):
     ) -> None:
         """Suggest an entity id that does not repeat the room (used only for an entity new to the registry)."""
         super().add_to_platform_start(hass, platform, parallel_updates)
+        info = self._attr_device_info
+        device = _registered_device(hass, self.runtime, info)
         if object_id := object_id_without_repeated_area(
             hass,
             self.runtime.entry.entry_id,
-            self.device_info or {},
+            info,
             self.suggested_object_id,
+            device,
         ):
             self.entity_id = f"{platform.domain}.{object_id}"
+        # Registered once per device, not once per entity: the entity brings Home Assistant its device.
+        self.device_entry = device or _register_device(hass, self.runtime, info)
+
+    @property
+    @override
+    def device_info(self) -> DeviceInfo | None:
+        """The device's description; None once the entity holds its registered device (nothing to register)."""
+        return None if self.device_entry is not None else self._attr_device_info
 
     @property
     @override
@@ -328,8 +381,9 @@ class HomeworksQsxDeviceEntity(HomeworksQsxEntity):
         description: EntityDescription,
     ) -> None:
         """Attach the entity to `device` and its Home Assistant device."""
-        super().__init__(runtime, device.serial, description)
-        self._attr_device_info = _device_info_of(runtime, device)
+        super().__init__(
+            runtime, device.serial, description, _device_info_of(runtime, device)
+        )
 
     @property
     def device(self) -> DeviceDescription:
@@ -442,11 +496,10 @@ class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
     ) -> None:
         """Attach the entity to the processor's device."""
         serial = processor_serial or runtime.processor_serial
-        super().__init__(runtime, serial, description)
         shared = _shared_device_info(runtime).processors
         if serial not in shared:
             shared[serial] = DeviceInfo(identifiers={(DOMAIN, serial)})
-        self._attr_device_info = shared[serial]
+        super().__init__(runtime, serial, description, shared[serial])
 
     @callback
     @override

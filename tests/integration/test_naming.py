@@ -6,7 +6,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homeworks_qsx.const import DOMAIN
-from custom_components.homeworks_qsx.naming import starts_with_area
+from custom_components.homeworks_qsx.naming import object_id_slug, starts_with_area
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -14,8 +14,9 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
+from homeassistant.util import slugify
 
-from .conftest import KITCHEN, get_device, state_of
+from .conftest import KITCHEN, PROCESSOR, get_device, state_of
 
 
 @pytest.fixture
@@ -157,3 +158,73 @@ async def test_device_without_an_area(
 def test_starts_with_area(device_name: str, area_name: str, expected: bool) -> None:
     """A device name starts with its area when the area is its first word(s), case aside."""
     assert starts_with_area(device_name, area_name) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kitchen panel Island",
+        "  Kitchen   panel Zone 4 ",
+        "LED 12",
+        "x",
+        "ABC123 def",
+        "Kitchen: panel",
+        "Bob's lamp",
+        "Café lights",
+        "Lamp & shade",
+        "Lamp &amp; shade",
+        "1,000 lumens",
+        "under_cabinet",
+        "a - b",
+        "   ",
+        "!!!",
+        "Wohnzimmer Straße",
+    ],
+)
+def test_object_id_slug_is_home_assistants(text: str) -> None:
+    """The object id of a name is what Home Assistant's `slugify` makes of it, plain words or not."""
+    assert object_id_slug(text) == slugify(text)
+
+
+async def test_a_device_the_registry_refuses_leaves_its_entities_out(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A module whose identifiers the registry holds for a child device: Home Assistant refuses its entities only."""
+    mock_config_entry.add_to_hass(hass)
+    parent = device_registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id, identifiers={(DOMAIN, PROCESSOR)}
+    )
+    device_registry.async_get_or_create_child(
+        config_entry_id=mock_config_entry.entry_id,
+        identifiers={(DOMAIN, KITCHEN)},
+        parent_device_id=parent.id,
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "error adding device" in caplog.text
+    assert hass.states.get("switch.kitchen_panel_island") is None
+    assert er.async_entries_for_config_entry(
+        entity_registry, mock_config_entry.entry_id
+    )  # the other modules' entities are there
+
+
+async def test_an_entity_renamed_by_the_user_keeps_its_device(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A new entity id re-adds the entity: it comes back on the same device, with its state."""
+    device = get_device(hass, init_integration.entry_id, KITCHEN)
+    entity_registry.async_update_entity(
+        "switch.kitchen_panel_island", new_entity_id="switch.island"
+    )
+    await hass.async_block_till_done()
+    entry = entity_registry.async_get("switch.island")
+    assert entry is not None
+    assert entry.device_id == device.id
+    assert state_of(hass, "switch.island") == "off"
+    assert hass.states.get("switch.kitchen_panel_island") is None
