@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, override
-from weakref import WeakKeyDictionary
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
@@ -74,39 +72,11 @@ class _Unavailable:
 _UNAVAILABLE: Final = _Unavailable()
 
 
-@dataclass
-class _SharedDeviceInfo:
-    """The device descriptions of one entry's entities: thousands of entities share a few hundred devices."""
-
-    # Per processor serial, the identity of that processor's device.
-    processors: dict[str, DeviceInfo] = field(default_factory=dict)
-    # Per device serial, the description the device info was made from: a changed one gets a new one.
-    devices: dict[str, tuple[DeviceDescription, DeviceInfo]] = field(
-        default_factory=dict
-    )
-    # Per device info (by identity, kept alive here), the id of the device registered from it: Home Assistant
-    # would register it again, to the same effect, for each of the device's entities.
-    registered: dict[int, tuple[DeviceInfo, str]] = field(default_factory=dict)
-
-
-# Kept as long as the entry's runtime (a reload makes a new runtime, and new device descriptions).
-_SHARED_DEVICE_INFO: WeakKeyDictionary[HomeworksQsxRuntime, _SharedDeviceInfo] = (
-    WeakKeyDictionary()
-)
-
-
-def _shared_device_info(runtime: HomeworksQsxRuntime) -> _SharedDeviceInfo:
-    shared = _SHARED_DEVICE_INFO.get(runtime)
-    if shared is None:
-        shared = _SHARED_DEVICE_INFO[runtime] = _SharedDeviceInfo()
-    return shared
-
-
 def _device_info_of(
     runtime: HomeworksQsxRuntime, device: DeviceDescription
 ) -> DeviceInfo:
     """Return the device info made for `device` if it has not changed since; else a new one, kept for its serial."""
-    made = _shared_device_info(runtime).devices
+    made = runtime.entity_devices.devices
     shared = made.get(device.serial)
     if shared is None or shared[0] is not device:
         shared = made[device.serial] = (
@@ -124,7 +94,7 @@ def _registered_device(
     hass: HomeAssistant, runtime: HomeworksQsxRuntime, info: DeviceInfo
 ) -> dr.DeviceEntry | None:
     """Return the device registered from `info` while it is still the entry's; else None (to register)."""
-    registered = _shared_device_info(runtime).registered.get(id(info))
+    registered = runtime.entity_devices.registered.get(id(info))
     if registered is None or registered[0] is not info:
         return None
     device = dr.async_get(hass).async_get(registered[1])
@@ -150,7 +120,7 @@ def _register_device(
         )
     except HomeAssistantError, TypeError:
         return None
-    _shared_device_info(runtime).registered[id(info)] = (info, device.id)
+    runtime.entity_devices.registered[id(info)] = (info, device.id)
     return device
 
 
@@ -496,7 +466,7 @@ class HomeworksQsxProcessorEntity(HomeworksQsxEntity):
     ) -> None:
         """Attach the entity to the processor's device."""
         serial = processor_serial or runtime.processor_serial
-        shared = _shared_device_info(runtime).processors
+        shared = runtime.entity_devices.processors
         if serial not in shared:
             shared[serial] = DeviceInfo(identifiers={(DOMAIN, serial)})
         super().__init__(runtime, serial, description, shared[serial])

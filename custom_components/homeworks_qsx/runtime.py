@@ -9,11 +9,13 @@ live processor refuses the stored credentials), then hands the change to its rou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
@@ -48,6 +50,22 @@ from .qsx.leap import LeapCredentials
 from .router import EntityRouter
 
 type EntitiesOf = Callable[[DeviceDescription], Iterable[Entity]]
+
+
+@dataclass(slots=True)
+class EntityDevices:
+    """The devices of one entry's entities: thousands of entities share a few hundred devices."""
+
+    # Per processor serial, the identity of that processor's device.
+    processors: dict[str, DeviceInfo] = field(default_factory=dict)
+    # Per device serial, the description the device info was made from: a changed one gets a new one.
+    devices: dict[str, tuple[DeviceDescription, DeviceInfo]] = field(
+        default_factory=dict
+    )
+    # Per device info (by identity, kept alive here), the id of the device registered from it: Home Assistant
+    # would register it again, to the same effect, for each of the device's entities.
+    registered: dict[int, tuple[DeviceInfo, str]] = field(default_factory=dict)
+
 
 type HomeworksQsxConfigEntry = ConfigEntry[HomeworksQsxRuntime]
 
@@ -102,6 +120,8 @@ class HomeworksQsxRuntime:
         self.store = store
         self.processor_credentials = dict(leap_credentials or {})
         self.router = EntityRouter()
+        # Kept as long as the runtime: a reload makes new device descriptions.
+        self.entity_devices = EntityDevices()
         self.issues = RepairIssues(hass, entry, backend)
         # Per platform: how to add entities, and which entities a device has.
         self._platforms: list[tuple[AddConfigEntryEntitiesCallback, EntitiesOf]] = []
