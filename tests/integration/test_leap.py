@@ -1315,6 +1315,9 @@ async def test_whole_house_over_leap(
         for entity in er.async_entries_for_device(entity_registry, keypad.id)
         if entity.domain == "event" and entity.unique_id.endswith("_button_2")
     ]
+    backend = entry.runtime_data.backend
+    assert isinstance(backend, LeapBackend)
+    await backend.client.wait_subscribed()  # LP39: answered after the set-up
     emulator.press(KITCHEN_KEYPAD, 2, Gesture.TAP)
 
     def _released() -> bool:

@@ -273,6 +273,7 @@ async def started_backend(
         )
         try:
             await leap.async_start()
+            await leap.client.wait_subscribed()  # LP39: the buttons' events too
             yield leap, leap.client.ping, profile is Profile.ANONYMOUS
         finally:
             await leap.async_stop()

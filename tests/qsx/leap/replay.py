@@ -118,6 +118,9 @@ class Replay:
     # Zones whose commands change nothing (LP19); command types refused with a 400.
     ignoring: set[int] = field(default_factory=set)
     refusing: set[str] = field(default_factory=set)
+    # LP39: answers to the buttons' event subscriptions kept back (the subscription itself holds at once).
+    hold_events: bool = False
+    held: list[tuple[Session, list[dict[str, Any]]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Index the statuses the tree holds, by URL."""
@@ -141,7 +144,27 @@ class Replay:
     # Answers.
 
     def answer(self, session: Session, request: dict[str, Any]) -> list[dict[str, Any]]:
-        """Return the reply to one request, and the pushes it causes after it."""
+        """Return the reply to one request, and the pushes it causes after it (none while `hold_events` keeps it)."""
+        messages = self._answer(session, request)
+        if (
+            self.hold_events
+            and request["CommuniqueType"] == "SubscribeRequest"
+            and request["Header"]["Url"].endswith("/status/event")
+        ):
+            self.held.append((session, messages))
+            return []
+        return messages
+
+    def release_events(self) -> None:
+        """Send the answers `hold_events` kept back, and keep no more."""
+        self.hold_events = False
+        held, self.held = self.held, []
+        for session, messages in held:
+            self.deliver(session, messages)
+
+    def _answer(
+        self, session: Session, request: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         self.requests.append(request)
         kind = request["CommuniqueType"]
         url = request["Header"]["Url"]

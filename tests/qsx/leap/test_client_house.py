@@ -58,6 +58,7 @@ async def served_house(
         )
         await backend.async_start()
         try:
+            await backend.client.wait_subscribed()  # LP39: the buttons' events too
             yield served, backend
         finally:
             await backend.async_stop()

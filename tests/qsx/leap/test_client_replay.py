@@ -7,6 +7,7 @@ Lumaris devices, `204`s with null bodies, optional endpoints that refuse.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 from typing import Any
@@ -25,6 +26,7 @@ from custom_components.homeworks_qsx.qsx.const import (
 from custom_components.homeworks_qsx.qsx.emulator.leap.certs import LeapCredentials
 from custom_components.homeworks_qsx.qsx.errors import (
     CommandIgnoredError,
+    ConnectionFailedError,
     NotSupportedError,
     UnknownObjectError,
 )
@@ -53,8 +55,12 @@ async def connected(
     events: list[Event] | None = None,
     *,
     key_prefix: str | None = None,
+    subscribed: bool = True,
 ) -> AsyncIterator[LeapBackend]:
-    """Yield a backend connected to `replay` (its events from the start into `events`), stopped on the way out."""
+    """Yield a backend connected to `replay` (its events from the start into `events`), stopped on the way out.
+
+    Unless `subscribed` is False, once the buttons' event subscriptions are answered too (LP39).
+    """
     credentials = LeapCredentials.generate()
     async with replayed(credentials, replay) as port:
         backend = LeapBackend(
@@ -68,6 +74,8 @@ async def connected(
             backend.subscribe(events.append)
         await backend.async_start()
         try:
+            if subscribed:
+                await backend.client.wait_subscribed()
             yield backend
         finally:
             await backend.async_stop()
@@ -432,6 +440,81 @@ async def test_replay_shade_commands_lp31_lp33(monkeypatch: pytest.MonkeyPatch) 
             await backend.async_set_tilt(foyer, 3, 10)
         with pytest.raises(NotSupportedError, match="not a dimmed zone or a shade"):
             await backend.async_move_shade(bedroom, 3, ShadeMove.RAISE)
+
+
+async def test_replay_lp39_start_up_does_not_wait_for_the_buttons_event_subscriptions() -> (
+    None
+):
+    """LP39: `connect()` returns once every state is known, every LED's too, without the buttons' events.
+
+    Their subscriptions carry no state: they are answered after, the session is then fully subscribed, and presses
+    are delivered.
+    """
+    replay = Replay(hold_events=True)
+    events: list[Event] = []
+    async with connected(replay, events, subscribed=False) as backend:
+        client = backend.client
+        assert client.diagnostics()["events_subscribed"] is False
+        buttons = sum(len(device.buttons) for device in backend.description.devices)
+        await wait_until(
+            lambda: len(replay.held) == buttons
+        )  # each sent, none answered
+        leds = {
+            int(url.split("/")[2]): status["State"]
+            for url, status in replay.statuses.items()
+            if url.startswith("/led/") and status["State"] in ("On", "Off")
+        }
+        assert set(leds.values()) == {"On", "Off"}
+        for led_id, state in leds.items():
+            device, indicator = backend.description.indicator_by_integration_id(led_id)
+            on = backend.device_state(device.serial).indicators[indicator.number]
+            assert on is (LedState.ON if state == "On" else LedState.OFF)
+        waiting = asyncio.ensure_future(client.wait_subscribed())
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        replay.release_events()
+        await waiting
+        assert client.diagnostics()["events_subscribed"] is True
+        replay.change(
+            "/button/314/status/event",
+            {"Button": {"href": "/button/314"}, "ButtonEvent": {"EventType": "Press"}},
+        )
+        await wait_until(
+            lambda: (
+                [e.value for e in events if e.kind is EventKind.BUTTON]
+                == [ButtonAction.PRESS]
+            )
+        )
+
+
+async def test_replay_lp39_lp58_event_subscriptions_refused_or_never_answered() -> None:
+    """LP58: an event subscription refused, or never answered, loses that button's events only.
+
+    The session is marked subscribed once each has its answer or its time-out. Waiting on a lost session raises.
+    """
+    replay = Replay(hold_events=True)
+    async with connected(replay, subscribed=False) as backend:
+        client = backend.client
+        refused = client.diagnostics()["optional_refusals"]
+        buttons = sum(len(device.buttons) for device in backend.description.devices)
+        await wait_until(lambda: len(replay.held) == buttons)
+        [(session, answer)] = replay.held[:1]
+        replay.held = replay.held[1:]
+        tag = answer[0]["Header"]["ClientTag"]
+        url = answer[0]["Header"]["Url"]
+        session.send(Replay._refusal(url, tag, "405 MethodNotAllowed", "no"))
+        await client.wait_subscribed()  # the others time out (FAST: 2 s)
+        assert client.diagnostics()["optional_refusals"] == refused + buttons
+        await client.wait_subscribed()  # at once, now
+    replay = Replay(hold_events=True)
+    async with connected(replay, subscribed=False) as backend:
+        waiting = asyncio.ensure_future(backend.client.wait_subscribed())
+        await asyncio.sleep(0)
+        await backend.client.close()
+        with pytest.raises(ConnectionFailedError, match="lost before"):
+            await waiting
+        with pytest.raises(ConnectionFailedError, match="Not connected"):
+            await backend.client.wait_subscribed()
 
 
 async def test_replay_keypad_led_and_timeclock_commands_lp40_lp41_lp46() -> None:

@@ -406,14 +406,15 @@ def test_lp34_lp36_keypads_from_stations_and_button_groups() -> None:
     assert placement(shared, description).sensors_by_area == {}
     with pytest.raises(UnknownObjectError):  # a keypad without buttons is none
         description.device("1234ABCD_88")
-    assert button_status_urls(groups[70]) == [
+    urls = button_status_urls(groups[70])
+    assert urls.events == [
         "/button/72/status/event",
-        "/led/73/status",
         "/button/74/status/event",
         "/button/75/status/event",
         "/button/76/status/event",
         "/button/77/status/event",
     ]
+    assert urls.leds == ["/led/73/status"]
 
 
 def test_lp43_lp45_sensors_and_timeclocks() -> None:

@@ -71,7 +71,7 @@ from ..model import (
     new_device_state,
 )
 from .client_tls import client_context
-from .link import LeapConnection, LeapLink, body_object
+from .link import LeapConnection, LeapLink, LeapReply, Priority, body_object
 from .protocol import (
     AREA_STATUS_URL,
     LEAP_PORT,
@@ -91,7 +91,7 @@ from .system import (
     ZoneReading,
     area_occupancy,
     body_statuses,
-    build_system,
+    build_steps,
     button_event,
     button_status_urls,
     database_date,
@@ -120,6 +120,8 @@ SILENT_CLOSE_LIMIT: Final = 5
 MAX_PENDING_LEVELS: Final = 100_000
 # LP33 (ours): a `Raise` or `Lower` nobody stopped is stopped this long after (a shade's full travel, with room).
 MOVE_STOP_SECONDS: Final = 30.0
+# A reply whose shared deadline has passed is still given this long: its answer may be read already.
+MIN_WAIT_SECONDS: Final = 0.001
 # LP38: LEAP `EventType` → what a button reports; any other type reads as a release, as Home Assistant treats it.
 BUTTON_ACTIONS: Final = {
     "Press": ButtonAction.PRESS,
@@ -278,20 +280,26 @@ class _Reads:
     async def wait(self) -> None:
         """Wait for every task, those started meanwhile too; the first failure cancels the others and is raised."""
         try:
-            while pending := [task for task in self._tasks if not task.done()]:
-                done, _ = await asyncio.wait(
-                    pending, return_when=asyncio.FIRST_EXCEPTION
-                )
-                for task in done:
-                    if not task.cancelled() and (failure := task.exception()):
+            while True:
+                for task in self._tasks:
+                    if (
+                        task.done()
+                        and not task.cancelled()
+                        and (failure := task.exception())
+                    ):
                         raise failure
+                if not (pending := [task for task in self._tasks if not task.done()]):
+                    return
+                await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
         finally:
-            await self._cancel()
+            await self.cancel()
 
-    async def _cancel(self) -> None:
+    async def cancel(self) -> None:
+        """Cancel what is still running, and wait for it."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.wait(self._tasks)  # never empty: a start-up reads something
+        if self._tasks:
+            await asyncio.wait(self._tasks)
         for task in self._tasks:
             if not task.cancelled():
                 task.exception()  # retrieved: one failure is raised, the others are its consequence
@@ -433,7 +441,9 @@ class LeapClient(LeapConnection):
             **self.connection_diagnostics(),
             "leap_version": self._leap_version,
             "requests_in_flight": link.in_flight if link else 0,
-            "requests_waiting": len(link.queued) if link else 0,
+            "requests_waiting": link.waiting() if link else 0,
+            # LP39: whether the buttons' event subscriptions of the start-up are all answered.
+            "events_subscribed": link.settled.is_set() if link else False,
             "zone_levels": len(link.zones) if link else 0,
             "project_modified": description.database_date if description else None,
             "modules": kinds[DeviceKind.SWITCHING_MODULE],
@@ -564,7 +574,9 @@ class LeapClient(LeapConnection):
         """Read the system and every state, and adopt them; a refusal of the certificate is told apart."""
         try:
             async with asyncio.timeout(self._timings.connect_timeout):
-                snapshot = await self._read_system(link)
+                snapshot, description, event_subscriptions = await self._read_system(
+                    link
+                )
         except TimeoutError:
             raise CommandTimeoutError(
                 f"{self.host}:{self.port} did not send the system in time"
@@ -581,12 +593,6 @@ class LeapClient(LeapConnection):
                 f"{self.host}:{self.port} closed the session right after the TLS handshake"
                 + (f": {describe_cause(link.error)}" if link.error else "")
             ) from err
-        try:
-            description = build_system(snapshot, self._key_prefix)
-        except ValueError as err:
-            raise RequestRefusedError(
-                PROCESSOR_URL, None, describe_cause(err)
-            ) from None
         if (
             self._key_prefix is None
         ):  # kept: every processor of the project keys alike (LP54)
@@ -605,6 +611,55 @@ class LeapClient(LeapConnection):
         link.tasks.append(
             asyncio.create_task(self._watch_project(link), name="leap-project-watch")
         )
+        link.tasks.append(
+            asyncio.create_task(
+                self._confirm_subscriptions(link, event_subscriptions),
+                name="leap-event-subscriptions",
+            )
+        )
+
+    async def _confirm_subscriptions(
+        self, link: LeapLink, subscriptions: list[LeapReply]
+    ) -> None:
+        """Wait for the answers of the buttons' event subscriptions sent at start-up (LP39), then mark the session.
+
+        A refusal or a time-out (one command time-out for them all, as they were sent together) loses that button's
+        events only (LP58), as for any optional status.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timings.command_timeout
+        for reply in subscriptions:
+            try:
+                await self._result(
+                    link, reply, max(deadline - loop.time(), MIN_WAIT_SECONDS)
+                )
+            except RequestRefusedError as err:
+                self._optional_refused(reply.url, err)
+            except ConnectionFailedError as err:
+                if link.closed.is_set():
+                    return
+                self._optional_refused(reply.url, err)
+        link.settled.set()
+
+    async def wait_subscribed(self) -> None:
+        """Wait until the session's start-up subscriptions, the buttons' events too, are answered.
+
+        Raises:
+            ConnectionFailedError: not connected, or the session was lost first.
+
+        """
+        link = self._require_link()
+        settled = asyncio.ensure_future(link.settled.wait())
+        lost = asyncio.ensure_future(link.closed.wait())
+        try:
+            await asyncio.wait((settled, lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            settled.cancel()
+            lost.cancel()
+        if not link.settled.is_set():
+            raise ConnectionFailedError(
+                f"{self.host}:{self.port}: the session was lost before its subscriptions were answered"
+            )
 
     async def _watch_project(self, link: LeapLink) -> None:
         """LP10: read the project every ping interval; another `ProjectModifiedTimestamp` ends the session.
@@ -639,11 +694,15 @@ class LeapClient(LeapConnection):
                 self._drop(link)
                 return
 
-    async def _read_system(self, link: LeapLink) -> Snapshot:
+    async def _read_system(
+        self, link: LeapLink
+    ) -> tuple[Snapshot, SystemDescription, list[LeapReply]]:
         """Read everything the model needs, pipelined (module docstring): each read as soon as its parent came.
 
         Required: the project, the processor, the areas and their zones, the device list, the zone statuses. The
-        rest is optional (LP58): a refusal of any status, an empty `204`, counts as nothing there.
+        rest is optional (LP58): a refusal of any status, an empty `204`, counts as nothing there. The description
+        is built as soon as its reads are in, while the last statuses are still on the wire. Also returns the
+        buttons' event subscriptions, sent last and not waited for (`_confirm_subscriptions`).
         """
 
         def on_message(message: Mapping[str, Any], push: bool) -> None:
@@ -658,8 +717,12 @@ class LeapClient(LeapConnection):
         other_links: dict[int, Mapping[str, Any]] = {}
         device_statuses: dict[int, Mapping[str, Any]] = {}
         subscribed: set[str] = set()
+        event_subscriptions: list[LeapReply] = []
 
-        async def subscribe(url: str, required: bool = False) -> None:
+        def subscribe(
+            url: str, *, required: bool = False, events: bool = False
+        ) -> None:
+            """Send a subscription now, in the order asked; the group waits for its answer, unless for `events`."""
             if url in subscribed:
                 return
             subscribed.add(url)
@@ -669,23 +732,25 @@ class LeapClient(LeapConnection):
                 url,
                 handler=on_message,
                 subscription=True,
+                priority=Priority.LAST if events else Priority.NORMAL,
             )
-            try:
-                await self._result(link, reply)
-            except RequestRefusedError as err:
-                if required:
-                    raise
-                self._optional_refused(url, err)
+            if events:
+                event_subscriptions.append(reply)
+            else:
+                statuses.spawn(self._confirm(link, reply, required=required))
 
         async def read_buttons(group: _Reads, device_id: int) -> None:
             if device_id in groups:
                 return  # a keypad both listed and in a control station
             groups[device_id] = []
             groups[device_id] = found = await self._read_optional(
-                link, f"/device/{device_id}/buttongroup/expanded"
+                link, f"/device/{device_id}/buttongroup/expanded", Priority.FIRST
             )
-            for url in button_status_urls(found):  # LP37, LP38, LP41
-                group.spawn(subscribe(url))
+            urls = button_status_urls(found)
+            for url in urls.leds:  # LP37, LP41
+                subscribe(url)
+            for url in urls.events:  # LP38, LP39: no state, so behind every read of it
+                subscribe(url, events=True)
 
         async def read_area(
             group: _Reads, area_id: int, listed: asyncio.Task[list[Mapping[str, Any]]]
@@ -696,7 +761,7 @@ class LeapClient(LeapConnection):
             if await listed:
                 return  # the device list names the keypads and their stations (LP34)
             stations[area_id] = await self._read_optional(
-                link, f"/area/{area_id}/associatedcontrolstation"
+                link, f"/area/{area_id}/associatedcontrolstation", Priority.FIRST
             )
             for device_id, _, _ in station_devices(stations[area_id]):
                 group.spawn(read_buttons(group, device_id))
@@ -761,44 +826,81 @@ class LeapClient(LeapConnection):
                     group.spawn(read_area(group, area_id, devices))
 
         # First: each area waits for it.
-        devices = group.spawn(self._read_list(link, DEVICES_URL, on_devices))
-        group.spawn(subscribe(ZONE_STATUS_URL, required=True))
-        group.spawn(subscribe(AREA_STATUS_URL))
-        group.spawn(subscribe(TIMECLOCK_STATUS_URL))
+        devices = group.spawn(
+            self._read_list(link, DEVICES_URL, on_devices, Priority.FIRST)
+        )
         project = group.spawn(
             self._request(link, CommuniqueType.READ_REQUEST, PROJECT_URL)
         )
         processor = group.spawn(read_processor(group))
         areas = group.spawn(self._read_list(link, "/area", on_areas))
         group.spawn(read_timeclocks())
-        await group.wait()
-        processor_body, links = processor.result()
-        return Snapshot(
-            project=body_object(project.result(), BodyType.ONE_PROJECT.body_key),
-            processor=processor_body,
-            links=links,
-            areas=areas.result(),
-            devices=devices.result(),
-            area_zones=area_zones,
-            control_stations=stations,
-            button_groups=groups,
-            timeclocks=timeclocks,
-            timeclock_events=timeclock_events,
-            link_nodes=link_nodes,
-            other_links=other_links,
-            device_statuses=device_statuses,
-            skipped=self._skipped,
-        )
+        statuses = _Reads()  # the answers of the state subscriptions
+        subscribe(ZONE_STATUS_URL, required=True)
+        subscribe(AREA_STATUS_URL)
+        subscribe(TIMECLOCK_STATUS_URL)
+        try:
+            await group.wait()
+            processor_body, links = processor.result()
+            snapshot = Snapshot(
+                project=body_object(project.result(), BodyType.ONE_PROJECT.body_key),
+                processor=processor_body,
+                links=links,
+                areas=areas.result(),
+                devices=devices.result(),
+                area_zones=area_zones,
+                control_stations=stations,
+                button_groups=groups,
+                timeclocks=timeclocks,
+                timeclock_events=timeclock_events,
+                link_nodes=link_nodes,
+                other_links=other_links,
+                device_statuses=device_statuses,
+                skipped=self._skipped,
+            )
+            description = await self._build(snapshot)
+            await statuses.wait()
+        finally:
+            await statuses.cancel()
+        return snapshot, description, event_subscriptions
 
-    async def _read_optional(self, link: LeapLink, url: str) -> list[Mapping[str, Any]]:
+    async def _build(self, snapshot: Snapshot) -> SystemDescription:
+        """Build the description in steps, letting the answers that come meanwhile be handled between them."""
+        steps = build_steps(snapshot, self._key_prefix)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as built:
+                description: SystemDescription = built.value
+                return description
+            except ValueError as err:
+                raise RequestRefusedError(
+                    PROCESSOR_URL, None, describe_cause(err)
+                ) from None
+            await asyncio.sleep(0)
+
+    async def _confirm(
+        self, link: LeapLink, reply: LeapReply, *, required: bool
+    ) -> None:
+        """Wait for a subscription's answer; an optional one refused counts as nothing (LP58)."""
+        try:
+            await self._result(link, reply)
+        except RequestRefusedError as err:
+            if required:
+                raise
+            self._optional_refused(reply.url, err)
+
+    async def _read_optional(
+        self, link: LeapLink, url: str, priority: Priority = Priority.NORMAL
+    ) -> list[Mapping[str, Any]]:
         """LP58: read a list the system may lack; a refusal (400, 404, 405, 500…) is an empty list."""
         try:
-            return await self._read_list(link, url)
+            return await self._read_list(link, url, priority=priority)
         except RequestRefusedError as err:
             self._optional_refused(url, err)
             return []
 
-    def _optional_refused(self, url: str, err: RequestRefusedError) -> None:
+    def _optional_refused(self, url: str, err: QsxError) -> None:
         self._counters["optional_refusals"] += 1
         _LOGGER.debug("%s refused, read as empty: %s", url, err)
 

@@ -15,6 +15,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 import itertools
 import logging
 from typing import Any, Final, override
@@ -47,6 +48,15 @@ MAX_PAGES: Final = 1000  # LP8: a list longer than this many pages is refused (a
 # Requests written and not yet answered, at most; later ones wait their turn in order (ours: no one has shown that a
 # processor takes hundreds at once; 16 keep the start-up within a few round trips, docs/leap-client.md).
 MAX_REQUESTS_IN_FLIGHT: Final = 16
+
+
+class Priority(IntEnum):
+    """Which waiting request takes the next place in flight: the lowest value first, in order within one."""
+
+    FIRST = 0  # reads whose answers ask for more (the next page of a list, a keypad's button groups)
+    NORMAL = 1
+    LAST = 2  # what carries no state (the buttons' event subscriptions, LP39): behind everything else
+
 
 # Called with every message carrying a request's tag, and whether it is a push (not the request's first answer).
 type MessageHandler = Callable[[Mapping[str, Any], bool], None]
@@ -111,8 +121,12 @@ class LeapLink(Link[LeapReply]):
     in_flight: int = (
         0  # requests written and not answered yet (`MAX_REQUESTS_IN_FLIGHT`)
     )
-    # Requests waiting for a place in flight, by tag, with their line.
-    queued: deque[tuple[str, bytes]] = field(default_factory=deque)
+    # Requests waiting for a place in flight, by tag, with their line: one queue per `Priority`.
+    queued: tuple[deque[tuple[str, bytes]], ...] = field(
+        default_factory=lambda: tuple(deque() for _ in Priority)
+    )
+    # Set once the start-up's `Priority.LAST` subscriptions are answered (or failed): the session is fully subscribed.
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
     # What the statuses received on this session said (LP57: merged delta by delta), by object id, applied to the
     # model once it matches this session: zones, LEDs (LP41), area occupancy (LP43), timeclocks (LP45).
     zones: dict[int, ZoneReading] = field(default_factory=dict)
@@ -122,11 +136,23 @@ class LeapLink(Link[LeapReply]):
     live: bool = False
     answered: bool = False  # any byte received after the handshake
 
+    def waiting(self) -> int:
+        """Count the requests waiting for a place in flight."""
+        return sum(len(queue) for queue in self.queued)
+
+    def next_waiting(self) -> tuple[str, bytes] | None:
+        """Take the first waiting request of the first priority that has one."""
+        for queue in self.queued:
+            if queue:
+                return queue.popleft()
+        return None
+
     def fail_pending(self) -> None:
         """Fail every request in flight (the link is lost)."""
         requests = list(self.requests.values())
         self.requests.clear()
-        self.queued.clear()
+        for queue in self.queued:
+            queue.clear()
         self.in_flight = 0
         for request in requests:
             request.finish(failed=True)
@@ -273,10 +299,12 @@ class LeapConnection(Connection[LeapLink]):
         paging: Mapping[str, Any] | None = None,
         handler: MessageHandler | None = None,
         subscription: bool = False,
+        priority: Priority = Priority.NORMAL,
     ) -> LeapReply:
         """Queue a request and return its reply to wait for; the lines of one loop turn are written at once.
 
-        On a link already lost the reply is failed at once (waiting for it raises `ConnectionFailedError`).
+        Without a place in flight it waits behind the requests of its `priority` and of every higher one. On a
+        link already lost the reply is failed at once (waiting for it raises `ConnectionFailedError`).
         """
         loop = asyncio.get_running_loop()
         if link.closed.is_set():
@@ -290,10 +318,10 @@ class LeapConnection(Connection[LeapLink]):
         link.requests[tag] = reply
         line = encode(make_request(kind, url, tag, body, paging))
         self._counters["requests"] += 1
-        if link.in_flight < MAX_REQUESTS_IN_FLIGHT and not link.queued:
+        if link.in_flight < MAX_REQUESTS_IN_FLIGHT and not link.waiting():
             self._write(link, reply, line)
         else:
-            link.queued.append((tag, line))
+            link.queued[priority].append((tag, line))
             self._counters["queued_requests"] += 1
         return reply
 
@@ -311,8 +339,10 @@ class LeapConnection(Connection[LeapLink]):
             return
         reply.in_flight = False
         link.in_flight -= 1
-        while link.queued and link.in_flight < MAX_REQUESTS_IN_FLIGHT:
-            tag, line = link.queued.popleft()
+        while link.in_flight < MAX_REQUESTS_IN_FLIGHT and (
+            (queued := link.next_waiting()) is not None
+        ):
+            tag, line = queued
             waiting = link.requests.get(tag)
             if waiting is not None:  # else it timed out while it waited
                 self._write(link, waiting, line)
@@ -349,9 +379,12 @@ class LeapConnection(Connection[LeapLink]):
         *,
         paging: Mapping[str, Any] | None = None,
         handler: MessageHandler | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> Mapping[str, Any]:
         """Send one request and wait for its reply."""
-        reply = self._send(link, kind, url, body, paging=paging, handler=handler)
+        reply = self._send(
+            link, kind, url, body, paging=paging, handler=handler, priority=priority
+        )
         return await self._result(link, reply)
 
     async def _read_list(
@@ -359,13 +392,21 @@ class LeapConnection(Connection[LeapLink]):
         link: LeapLink,
         url: str,
         on_page: Callable[[list[Mapping[str, Any]]], None] | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> list[Mapping[str, Any]]:
-        """Read a list, following `Header.Paging` until the last page (LP8); `on_page` sees each page as it comes."""
+        """Read a list, following `Header.Paging` until the last page (LP8); `on_page` sees each page as it comes.
+
+        The first page waits its turn at `priority`; the next pages go first, as their list is already under way.
+        """
         items: list[Mapping[str, Any]] = []
         paging: Mapping[str, Any] | None = None
         for _ in range(MAX_PAGES):
             reply = await self._request(
-                link, CommuniqueType.READ_REQUEST, url, paging=paging
+                link,
+                CommuniqueType.READ_REQUEST,
+                url,
+                paging=paging,
+                priority=priority if paging is None else Priority.FIRST,
             )
             page = body_list(reply)
             items.extend(page)

@@ -37,11 +37,11 @@ address (0: not reported), loads, override levels, CCO type and pulse time, CCI 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 import logging
 import math
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from ..const import (
     DEFAULT_CCO_NAME,
@@ -395,6 +395,10 @@ def _zone(zone: Mapping[str, Any], zone_id: int, number: int) -> OutputDescripti
     )
 
 
+# Devices made between two pauses of `build_steps`: about a millisecond of work.
+BUILD_STEP_DEVICES: Final = 16
+
+
 class _Builder:
     """One build of the description: the processors, the zones by id, and the devices made so far."""
 
@@ -562,7 +566,8 @@ class _Builder:
                 )
         return found
 
-    def build(self) -> SystemDescription:
+    def steps(self) -> Generator[None, None, SystemDescription]:
+        """Build the description, pausing (`yield`) after every `BUILD_STEP_DEVICES` devices."""
         listed = dict(self._listed())
         owned = self.owners(listed)
         self.zone_owner = {
@@ -571,7 +576,9 @@ class _Builder:
             for zone_id in zones
         }
         stations = self.stations()
-        for device_id, device in sorted(listed.items()):
+        for index, (device_id, device) in enumerate(sorted(listed.items()), start=1):
+            if not index % BUILD_STEP_DEVICES:
+                yield
             made = self._device(device_id, device, owned.get(device_id, []), stations)
             if made is None:
                 device_type = device.get("DeviceType")
@@ -588,6 +595,7 @@ class _Builder:
                     self.devices.append(made)
         self._area_groups()
         self.devices.extend(self._timeclocks())
+        yield
         return SystemDescription(
             name=_text(self.snapshot.project.get("Name"), self.processor.name),
             guid=default_guid(self.processor.serial),
@@ -980,19 +988,26 @@ def station_devices(
     return found
 
 
-def button_status_urls(groups: Sequence[Mapping[str, Any]]) -> list[str]:
+class ButtonStatusUrls(NamedTuple):
+    """What to subscribe for expanded button groups: each button's events (LP38) and each LED's status (LP41)."""
+
+    events: list[str]
+    leds: list[str]
+
+
+def button_status_urls(groups: Sequence[Mapping[str, Any]]) -> ButtonStatusUrls:
     """LP37, LP38, LP41: the status URLs to subscribe for expanded button groups: each button's events, each LED."""
-    urls: list[str] = []
+    urls = ButtonStatusUrls([], [])
     for group in groups:
         members = group.get("Buttons")
         for button in members if isinstance(members, list) else ():
             if not isinstance(button, Mapping):
                 continue
             if _object_id(button) is not None:
-                urls.append(f"{button['href']}/status/event")
+                urls.events.append(f"{button['href']}/status/event")
             led = button.get("AssociatedLED")
             if _object_id(led) is not None and isinstance(led, Mapping):
-                urls.append(f"{led['href']}/status")
+                urls.leds.append(f"{led['href']}/status")
     return urls
 
 
@@ -1004,10 +1019,26 @@ def build_system(
     `key_prefix` starts the keys of what has no serial (LP51, LP54); the connected processor's serial when None.
     `ValueError` when the processor's own identity is missing (without a serial there is nothing to key on).
     """
+    steps = build_steps(snapshot, key_prefix)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as built:
+            description: SystemDescription = built.value
+            return description
+
+
+def build_steps(
+    snapshot: Snapshot, key_prefix: str | None = None
+) -> Generator[None, None, SystemDescription]:
+    """`build_system` in steps: it pauses (`yield`) now and then, so that a caller can let other work run meanwhile.
+
+    The client builds while the last statuses of its start-up are still on the wire (`LeapClient._read_system`).
+    """
     snapshot.unknown_control_types.clear()
     snapshot.unknown_device_types.clear()
     snapshot.unplaced.clear()
-    return _Builder(snapshot, key_prefix).build()
+    return (yield from _Builder(snapshot, key_prefix).steps())
 
 
 def placement(snapshot: Snapshot, description: SystemDescription) -> Placement:
