@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 import contextlib
 from functools import partial
 import logging
@@ -166,9 +166,16 @@ def entity_states(hass: HomeAssistant, entry_id: str) -> tuple[int, int]:
 
 
 async def setup_entry(
-    hass: HomeAssistant, domain: str, data: dict[str, Any], title: str
+    hass: HomeAssistant,
+    domain: str,
+    data: dict[str, Any],
+    title: str,
+    settled: Callable[[MockConfigEntry], Awaitable[None]] | None = None,
 ) -> tuple[MockConfigEntry, float, int]:
-    """Add and set up an entry; return it, the seconds until every entity has a state, and the entity count."""
+    """Add and set up an entry; return it, the seconds until every entity has a state, and the entity count.
+
+    With `settled`, the time also runs until it returns (what the entry still does after its set-up).
+    """
     entry = MockConfigEntry(domain=domain, title=title, data=data)
     entry.add_to_hass(hass)
     start = time.perf_counter()
@@ -184,6 +191,8 @@ async def setup_entry(
         await asyncio.sleep(0)
         await hass.async_block_till_done()
         enabled, with_state = entity_states(hass, entry.entry_id)
+    if settled is not None:
+        await settled(entry)
     return entry, time.perf_counter() - start, with_state
 
 
