@@ -292,14 +292,12 @@ class _Reads:
                     return
                 await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
         finally:
-            await self.cancel()
+            await self._cancel()
 
-    async def cancel(self) -> None:
-        """Cancel what is still running, and wait for it."""
+    async def _cancel(self) -> None:
         for task in self._tasks:
             task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
+        await asyncio.wait(self._tasks)  # never empty: a start-up reads something
         for task in self._tasks:
             if not task.cancelled():
                 task.exception()  # retrieved: one failure is raised, the others are its consequence
@@ -718,26 +716,28 @@ class LeapClient(LeapConnection):
         device_statuses: dict[int, Mapping[str, Any]] = {}
         subscribed: set[str] = set()
         event_subscriptions: list[LeapReply] = []
+        statuses: list[
+            tuple[LeapReply, bool]
+        ] = []  # the state subscriptions, and whether each is required
 
-        def subscribe(
-            url: str, *, required: bool = False, events: bool = False
-        ) -> None:
-            """Send a subscription now, in the order asked; the group waits for its answer, unless for `events`."""
-            if url in subscribed:
-                return
-            subscribed.add(url)
-            reply = self._send(
-                link,
-                CommuniqueType.SUBSCRIBE_REQUEST,
-                url,
-                handler=on_message,
-                subscription=True,
-                priority=Priority.LAST if events else Priority.NORMAL,
-            )
-            if events:
-                event_subscriptions.append(reply)
-            else:
-                statuses.spawn(self._confirm(link, reply, required=required))
+        def subscribe(*urls: str, required: bool = False, events: bool = False) -> None:
+            """Send subscriptions now, in the order asked; their answers are waited for last, events' not at all."""
+            for url in urls:
+                if url in subscribed:
+                    continue
+                subscribed.add(url)
+                reply = self._send(
+                    link,
+                    CommuniqueType.SUBSCRIBE_REQUEST,
+                    url,
+                    handler=on_message,
+                    subscription=True,
+                    priority=Priority.LAST if events else Priority.NORMAL,
+                )
+                if events:
+                    event_subscriptions.append(reply)
+                else:
+                    statuses.append((reply, required))
 
         async def read_buttons(group: _Reads, device_id: int) -> None:
             if device_id in groups:
@@ -747,10 +747,8 @@ class LeapClient(LeapConnection):
                 link, f"/device/{device_id}/buttongroup/expanded", Priority.FIRST
             )
             urls = button_status_urls(found)
-            for url in urls.leds:  # LP37, LP41
-                subscribe(url)
-            for url in urls.events:  # LP38, LP39: no state, so behind every read of it
-                subscribe(url, events=True)
+            subscribe(*urls.leds)  # LP37, LP41
+            subscribe(*urls.events, events=True)  # LP38, LP39: no state, so after all
 
         async def read_area(
             group: _Reads, area_id: int, listed: asyncio.Task[list[Mapping[str, Any]]]
@@ -835,33 +833,29 @@ class LeapClient(LeapConnection):
         processor = group.spawn(read_processor(group))
         areas = group.spawn(self._read_list(link, "/area", on_areas))
         group.spawn(read_timeclocks())
-        statuses = _Reads()  # the answers of the state subscriptions
         subscribe(ZONE_STATUS_URL, required=True)
-        subscribe(AREA_STATUS_URL)
-        subscribe(TIMECLOCK_STATUS_URL)
-        try:
-            await group.wait()
-            processor_body, links = processor.result()
-            snapshot = Snapshot(
-                project=body_object(project.result(), BodyType.ONE_PROJECT.body_key),
-                processor=processor_body,
-                links=links,
-                areas=areas.result(),
-                devices=devices.result(),
-                area_zones=area_zones,
-                control_stations=stations,
-                button_groups=groups,
-                timeclocks=timeclocks,
-                timeclock_events=timeclock_events,
-                link_nodes=link_nodes,
-                other_links=other_links,
-                device_statuses=device_statuses,
-                skipped=self._skipped,
-            )
-            description = await self._build(snapshot)
-            await statuses.wait()
-        finally:
-            await statuses.cancel()
+        subscribe(AREA_STATUS_URL, TIMECLOCK_STATUS_URL)
+        await group.wait()
+        processor_body, links = processor.result()
+        snapshot = Snapshot(
+            project=body_object(project.result(), BodyType.ONE_PROJECT.body_key),
+            processor=processor_body,
+            links=links,
+            areas=areas.result(),
+            devices=devices.result(),
+            area_zones=area_zones,
+            control_stations=stations,
+            button_groups=groups,
+            timeclocks=timeclocks,
+            timeclock_events=timeclock_events,
+            link_nodes=link_nodes,
+            other_links=other_links,
+            device_statuses=device_statuses,
+            skipped=self._skipped,
+        )
+        description = await self._build(snapshot)
+        for reply, required in statuses:  # answered in the meantime, mostly
+            await self._confirm(link, reply, required=required)
         return snapshot, description, event_subscriptions
 
     async def _build(self, snapshot: Snapshot) -> SystemDescription:
