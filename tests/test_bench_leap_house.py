@@ -52,10 +52,16 @@ def test_leap_startup_of_the_largest_house_with_5_ms_replies(tmp_path: Path) -> 
     )
     assert [row["figure"].split(" (")[0] for row in rows] == [
         "LEAP start-up, largest house",
+        "LEAP start-up and every button's events subscribed too, largest house, reply delay 5 ms",
         "most requests in flight, largest house",
     ]
-    house, in_flight = rows
+    house, subscribed, in_flight = rows
     assert_measured(house)
+    assert_measured(subscribed)
+    assert (
+        subscribed["ours"] >= house["ours"]
+    )  # LP39: answered after `connect()` returns
+    assert subscribed["reference"] == house["reference"]
     assert house["reference_name"] == "pylutron-caseta"
     assert house["met"] is not None
     assert (
