@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import contextlib
 import re
 from typing import Any
 
@@ -323,6 +324,9 @@ async def async_setup_entry(
     except BaseException:
         await runtime.async_stop()
         raise
+    # LP39: the entry is set up once keypads' events are heard; their subscriptions went on while entities were made.
+    with contextlib.suppress(QsxError):  # a link lost meanwhile comes back by itself
+        await runtime.backend.async_wait_subscribed()
     return True
 
 

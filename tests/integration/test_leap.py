@@ -41,6 +41,7 @@ from custom_components.homeworks_qsx.qsx.emulator.description import (
     load_description,
     new_module,
 )
+from custom_components.homeworks_qsx.qsx.errors import ConnectionFailedError
 from custom_components.homeworks_qsx.qsx.leap import (
     LEAP_PORT,
     PAIRING_PORT,
@@ -849,6 +850,23 @@ async def test_availability_follows_the_connection(
     assert caplog.text.count("Connection to Test house is back") == 1
 
 
+async def test_set_up_with_the_link_lost_before_the_buttons_are_subscribed(
+    hass: HomeAssistant, processor: EmulatedProcessor
+) -> None:
+    """LP39: a link lost while the set-up waits for the buttons' event subscriptions still sets the entry up."""
+    waited: list[LeapBackend] = []
+
+    async def lost(self: LeapBackend) -> None:
+        waited.append(self)
+        raise ConnectionFailedError("the session was lost")
+
+    with patch.object(LeapBackend, "async_wait_subscribed", lost):
+        entry = await setup_leap(hass, processor)
+    assert entry.state is ConfigEntryState.LOADED
+    assert len(waited) == 1
+    assert hass.states.get(entity_id_of(hass, f"{KITCHEN}_zone_1")) is not None
+
+
 async def test_project_change_raises_the_repair(
     hass: HomeAssistant, processor: EmulatedProcessor
 ) -> None:
@@ -1317,7 +1335,8 @@ async def test_whole_house_over_leap(
     ]
     backend = entry.runtime_data.backend
     assert isinstance(backend, LeapBackend)
-    await backend.client.wait_subscribed()  # LP39: answered after the set-up
+    # LP39: the set-up waited for the buttons' event subscriptions, answered after the start-up.
+    assert backend.diagnostics()["events_subscribed"] is True
     emulator.press(KITCHEN_KEYPAD, 2, Gesture.TAP)
 
     def _released() -> bool:

@@ -122,6 +122,12 @@ class QsxBackend(ABC):
     async def async_start(self) -> None:
         """Connect (or start) and read every state; raises `ConnectionFailedError` or `AuthenticationError`."""
 
+    async def async_wait_subscribed(self) -> None:
+        """Return once every event the backend can hear reaches its subscribers (LP39); at once where nothing waits.
+
+        `ConnectionFailedError` when the connection is lost first.
+        """
+
     @abstractmethod
     async def async_stop(self) -> None:
         """Disconnect (or stop): cancel every task and timer, close every socket."""

@@ -26,7 +26,7 @@ What the application sees (see `docs/leap-client.md`):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, overload
+from typing import Any, Final, overload, override
 
 from ..backend import LiveBackend
 from ..connection import Timings
@@ -127,6 +127,11 @@ class LeapBackend(LiveBackend[LeapClient]):
         self.client.subscribe_project_changed(
             lambda _old, _new: self._project_changed()
         )
+
+    @override
+    async def async_wait_subscribed(self) -> None:
+        """LP39: the buttons' event subscriptions, answered after `async_start` returns."""
+        await self.client.wait_subscribed()
 
     def unsupported_reason(self, capability: Capability) -> str | None:
         """Why LEAP cannot do `capability`, or None when it can."""
