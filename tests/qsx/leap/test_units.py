@@ -116,6 +116,16 @@ def test_lp5_reply_from_encoded_content(tag: str | None) -> None:
     assert protocol.decode(line) == whole
 
 
+@pytest.mark.parametrize("tag", [None, "t", 'quote " back\\slash', "é ✓"])
+@pytest.mark.parametrize("url", [None, "/button/12/commandprocessor", "/é ✓"])
+def test_lp6_no_content_reply(url: str | None, tag: str | None) -> None:
+    """LP6: a `204` line written straight is the same line as the reply built and encoded."""
+    for kind in (CommuniqueType.CREATE_RESPONSE, CommuniqueType.SUBSCRIBE_RESPONSE):
+        assert protocol.encode_no_content(kind, url, tag) == protocol.encode(
+            protocol.make_reply(kind, Status.NO_CONTENT, url, tag)
+        )
+
+
 def test_lp14_zone_status_text() -> None:
     """LP14, LP15: a zone's status as JSON text follows its module's state, for zones and CCOs."""
     emulator = Emulator(build_description([1]))

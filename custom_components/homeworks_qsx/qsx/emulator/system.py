@@ -40,6 +40,7 @@ from ..model import (
     InputDescription,
     InputType,
     OutputDescription,
+    OutputRef,
     SystemDescription,
 )
 from .description import validate_description
@@ -894,7 +895,15 @@ class Emulator:
         None as well for a module's output, and with `reachable` for a device without power or link. A
         description names only outputs it has (validation checks every target).
         """
-        ref = self._description.output_by_integration_id(integration_id)
+        return self._level_output_of(
+            self._description.output_by_integration_id(integration_id),
+            reachable=reachable,
+        )
+
+    def _level_output_of(
+        self, ref: OutputRef, *, reachable: bool = True
+    ) -> tuple[DeviceRecord, int] | None:
+        """`_level_output` of an output already looked up."""
         record = self._devices.get(ref.serial)
         if record is None or ref.zone is None or (reachable and not record.reachable):
             return None
@@ -953,14 +962,18 @@ class Emulator:
 
     def _apply(self, targets: tuple[tuple[int, float], ...]) -> None:
         """Set each target output to its level; an unreachable or unknown target is skipped (a scene, an event)."""
+        output_ref = self._description.output_by_integration_id
+        modules = self._modules
         for integration_id, level in targets:
-            ref = self._description.output_by_integration_id(integration_id)
-            if ref.serial in self._modules:
+            ref = output_ref(integration_id)
+            module = modules.get(ref.serial)
+            if module is not None:
                 if ref.zone is None:
                     self.set_cco(ref.serial, level > 0)
-                else:
+                elif module.levels[ref.zone - 1] != (level > 0):
+                    # A zone already so is left alone, as `set_zone` would (a scene pressed again costs little).
                     self.set_zone(ref.serial, ref.zone, level > 0)
-            elif (target := self._level_output(integration_id)) is not None:
+            elif (target := self._level_output_of(ref)) is not None:
                 self._go_to_level(*target, level)
 
     def _output_level(self, integration_id: int) -> float:

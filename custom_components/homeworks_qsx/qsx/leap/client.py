@@ -86,6 +86,7 @@ from .protocol import (
     id_from_href,
 )
 from .system import (
+    STATUS_KEYS,
     Placement,
     Snapshot,
     ZoneReading,
@@ -122,6 +123,10 @@ MAX_PENDING_LEVELS: Final = 100_000
 MOVE_STOP_SECONDS: Final = 30.0
 # A reply whose shared deadline has passed is still given this long: its answer may be read already.
 MIN_WAIT_SECONDS: Final = 0.001
+# LP57: the kind of object each status key of a body is about.
+STATUS_KINDS: Final = {
+    key: kind for kind, keys in STATUS_KEYS.items() for key in keys if key
+}
 # LP38: LEAP `EventType` → what a button reports; any other type reads as a release, as Home Assistant treats it.
 BUTTON_ACTIONS: Final = {
     "Press": ButtonAction.PRESS,
@@ -939,20 +944,25 @@ class LeapClient(LeapConnection):
         Whatever its tag, URL or type. A button event counts only in a push: the first answer to a button's
         subscription is its past, not a press (LP39).
         """
+        body = message.get("Body")
+        if not isinstance(body, Mapping):
+            return False
+        # What the body's keys are about: a push names one kind, the others are not looked for.
+        kinds = {STATUS_KINDS.get(key) for key in body}
         routed = False
-        if statuses := body_statuses(message, "zone"):
+        if "zone" in kinds and (statuses := body_statuses(message, "zone")):
             self._apply_zones(link, statuses)
             routed = True
-        if statuses := body_statuses(message, "led"):
+        if "led" in kinds and (statuses := body_statuses(message, "led")):
             self._apply_leds(link, statuses)
             routed = True
-        if statuses := body_statuses(message, "area"):
+        if "area" in kinds and (statuses := body_statuses(message, "area")):
             self._apply_areas(link, statuses)
             routed = True
-        if statuses := body_statuses(message, "timeclock"):
+        if "timeclock" in kinds and (statuses := body_statuses(message, "timeclock")):
             self._apply_timeclocks(link, statuses)
             routed = True
-        if statuses := body_statuses(message, "button"):
+        if "button" in kinds and (statuses := body_statuses(message, "button")):
             if push and link.live:
                 self._apply_buttons(statuses)
             routed = True

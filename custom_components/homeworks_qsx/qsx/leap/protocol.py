@@ -4,7 +4,8 @@ Both ends use this module: the emulator's server (`server.py`) to read requests 
 build requests and read replies. Everything here is pure (no I/O), so each rule has one home.
 
 Framing (LP2): one JSON object per line; LF or CR LF ends a line; this side writes CR LF. JSON is parsed
-with the standard library: lines are short and a parser of our own would add nothing.
+with the standard library: lines are short and a parser of our own would add nothing (orjson, where installed,
+reads integers past 64 bits as floats: not the same message).
 """
 
 from __future__ import annotations
@@ -291,6 +292,21 @@ def encode(message: Mapping[str, Any]) -> bytes:
     return _ENCODER.encode(message).encode() + LINE_END
 
 
+def encode_no_content(
+    communique_type: CommuniqueType, url: str | None, client_tag: str | None
+) -> bytes:
+    """Return the line of a `204` reply without body: the same bytes as `encode(make_reply(...))`, sooner."""
+    header = '{"StatusCode":"204 NoContent"'
+    if url is not None:
+        header += f',"Url":{_ENCODER.encode(url)}'
+    if client_tag is not None:
+        header += f',"ClientTag":{_ENCODER.encode(client_tag)}'
+    return (
+        f'{{"CommuniqueType":"{communique_type.value}","Header":{header}}}}}'.encode()
+        + LINE_END
+    )
+
+
 def reply_prefix(
     communique_type: CommuniqueType,
     status: Status,
@@ -373,9 +389,18 @@ def request_url(message: Mapping[str, Any]) -> str | None:
     return _header_text(message, "Url")
 
 
-def parse_request(message: Mapping[str, Any]) -> Request:
-    """Check the envelope of a request (LP5) and its text; `LeapError` 400 names what is wrong."""
-    check_text(message)
+def escapes_free(line: bytes) -> bool:
+    """Whether a line holds no JSON escape of a character: decoded (strict UTF-8), it holds no lone surrogate."""
+    return b"\\u" not in line
+
+
+def parse_request(message: Mapping[str, Any], *, text_checked: bool = False) -> Request:
+    """Check the envelope of a request (LP5) and its text; `LeapError` 400 names what is wrong.
+
+    `text_checked`: the caller knows the text is valid Unicode (`escapes_free`), which is not checked again.
+    """
+    if not text_checked:
+        check_text(message)
     kind = message.get("CommuniqueType")
     if not isinstance(kind, str):
         raise LeapError(Status.BAD_REQUEST, "CommuniqueType is missing")

@@ -33,6 +33,7 @@ from ...leap.protocol import (
     Status,
     encode,
     encode_json,
+    encode_no_content,
     encode_reply,
     make_reply,
     not_allowed,
@@ -295,9 +296,7 @@ class RequestHandler:
 
     @staticmethod
     def _no_content(kind: CommuniqueType, request: Request) -> bytes:
-        return encode(
-            make_reply(kind, Status.NO_CONTENT, request.url, request.client_tag)
-        )
+        return encode_no_content(kind, request.url, request.client_tag)
 
     def _refusal(self, url: str) -> LeapError:
         """405 for a resource that exists (the verb is wrong), 404 otherwise (LP7)."""
@@ -522,7 +521,9 @@ class RequestHandler:
                 f"Unknown CommandType {kind!r} for a button "
                 "(PressAndRelease, PressAndHold, Release or MultiTap)",
             )
-        gesture = BUTTON_COMMANDS[ButtonCommandType(kind)]
+        gesture = BUTTON_COMMANDS[
+            kind
+        ]  # its text finds its member (a `StrEnum`), without the enum's slow call
         self.after_reply.append(
             lambda: self._count(
                 self.emulator.press(button.serial, button.number, gesture),

@@ -58,6 +58,7 @@ from ...leap.protocol import (
     decode,
     encode,
     encode_json,
+    escapes_free,
     exception_reply,
     line_too_long,
     parse_request,
@@ -247,6 +248,8 @@ class LeapServer:
             maxlen=MAX_PENDING_BUTTON_EVENTS
         )
         self._flush_handle: asyncio.Handle | None = None
+        # (button id, EventType) → the event's URL and body content: a keypad's events are encoded once.
+        self._button_event_texts: dict[tuple[int, str], tuple[str, str]] = {}
         # Lines are being handled: what they cause is written right after.
         self._handling = False
         self._dirty: list[_Session] = []
@@ -460,11 +463,14 @@ class LeapServer:
             self._pending_timeclocks = {}
             self._pending_buttons.clear()
             return
-        self._push_button_events()
-        areas = self._push_zones(tree)
-        self._push_areas(areas)
-        self._push_leds(tree)
-        self._push_timeclocks(tree)
+        if self._pending_buttons:
+            self._push_button_events()
+        if self._pending or self._pending_areas:
+            self._push_areas(self._push_zones(tree))
+        if self._pending_leds:
+            self._push_leds(tree)
+        if self._pending_timeclocks:
+            self._push_timeclocks(tree)
 
     def _push_zones(self, tree: ResourceTree) -> dict[int, None]:
         """Push the changed zones; return the areas they are in (with the areas changed otherwise)."""
@@ -523,17 +529,20 @@ class LeapServer:
     def _push_button_events(self) -> None:
         events = list(self._pending_buttons)
         self._pending_buttons.clear()
-        for button_id, event_type in events:
-            self._send_object(
-                f"/button/{button_id}/status/event",
-                BodyType.ONE_BUTTON_STATUS_EVENT,
-                encode_json(
-                    {
-                        "Button": {"href": f"/button/{button_id}"},
-                        "ButtonEvent": {"EventType": event_type},
-                    }
-                ),
-            )
+        for event in events:
+            found = self._button_event_texts.get(event)
+            if found is None:
+                button_id, event_type = event
+                found = self._button_event_texts[event] = (
+                    f"/button/{button_id}/status/event",
+                    encode_json(
+                        {
+                            "Button": {"href": f"/button/{button_id}"},
+                            "ButtonEvent": {"EventType": event_type},
+                        }
+                    ),
+                )
+            self._send_object(found[0], BodyType.ONE_BUTTON_STATUS_EVENT, found[1])
 
     def _push_timeclocks(self, tree: ResourceTree) -> None:
         changed, self._pending_timeclocks = list(self._pending_timeclocks), {}
@@ -818,18 +827,20 @@ class LeapServer:
 
     def _handle(self, session: _Session, line: bytes) -> None:
         self._counters["requests"] += 1
-        url: str | None = None
-        tag: str | None = None
+        message: dict[str, Any] | None = None
         try:
             message = decode(line)
-            tag, url = request_tag(message), request_url(message)
-            request = parse_request(message)
+            request = parse_request(message, text_checked=escapes_free(line))
         except LeapError as err:
             # Not a request at all (LP7): worth a line in the address's summary, which never shows the input.
             self._counters["errors"] += 1
             self.errors.record(session.address, "malformed request")
+            # The refusal carries the tag and URL when they can be sent back.
+            url = request_url(message) if message is not None else None
+            tag = request_tag(message) if message is not None else None
             self._send(session, exception_reply(err, url, tag))
             return
+        url, tag = request.url, request.client_tag
         try:
             reply = self._requests.handle(request, session.subscriptions)
         except LeapError as err:
