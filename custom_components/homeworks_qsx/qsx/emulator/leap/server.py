@@ -407,13 +407,9 @@ class LeapServer:
         else:
             if len(self._pending_buttons) == MAX_PENDING_BUTTON_EVENTS:
                 self._counters["dropped_button_events"] += 1
+            # A press over LEAP (LP40) goes out first of what its request caused, in the one write after its reply:
+            # a write of its own before the programming ran cost a listener on the same core more than it gained.
             self._pending_buttons.append((found, EVENT_TYPES[event.value]))
-            if self._handling:
-                # A press over LEAP runs after its reply is queued (LP40): its event goes out at once, before the
-                # button's programming runs, as a real keypad's event comes first (LP38).
-                self._push()
-                self._write_all()
-                return
         self._flush_later()
 
     def _flush_later(self) -> None:
