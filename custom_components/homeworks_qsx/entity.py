@@ -416,7 +416,7 @@ def device_platform_setup(
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
         runtime = entry.runtime_data
-        runtime.async_add_device_entities(
+        await runtime.async_add_device_entities(
             async_add_entities,
             partial(entities_of, runtime),
             () if processor_entities_of is None else processor_entities_of(runtime),

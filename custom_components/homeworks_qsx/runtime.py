@@ -8,9 +8,10 @@ live processor refuses the stored credentials), then hands the change to its rou
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -50,6 +51,10 @@ from .qsx.leap import LeapCredentials
 from .router import EntityRouter
 
 type EntitiesOf = Callable[[DeviceDescription], Iterable[Entity]]
+
+# Entities a platform adds at once at set-up before the event loop runs again: with every platform adding at once,
+# the connection is served every few milliseconds.
+ADD_BATCH: Final = 8
 
 
 @dataclass(slots=True)
@@ -192,8 +197,7 @@ class HomeworksQsxRuntime:
 
     # Platforms
 
-    @callback
-    def async_add_device_entities(
+    async def async_add_device_entities(
         self,
         async_add_entities: AddConfigEntryEntitiesCallback,
         entities_of: EntitiesOf,
@@ -201,14 +205,18 @@ class HomeworksQsxRuntime:
     ) -> None:
         """Add a platform's entities of every device now, and of those added later, until unload.
 
-        The processor's entities of the platform, if any, come first, in the same batch: Home Assistant adds
-        each batch in a task of its own.
+        The processor's entities of the platform, if any, come first. Home Assistant adds a batch at once, without
+        letting the event loop run: batches of `ADD_BATCH` keep the connection served meanwhile (on a large LEAP
+        house, the buttons' event subscriptions are answered while the entities are made, LP39).
         """
         entities: list[Entity] = list(processor_entities)
         for device in self.backend.description.devices:
             entities.extend(entities_of(device))
-        async_add_entities(entities)
         self._platforms.append((async_add_entities, entities_of))
+        for start in range(0, len(entities), ADD_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            async_add_entities(entities[start : start + ADD_BATCH])
 
     @callback
     def async_options_updated(self) -> None:
