@@ -32,13 +32,22 @@ def starts_with_area(device_name: str, area_name: str) -> bool:
     return not rest or rest.startswith(_SEPARATORS)
 
 
-def object_id_slug(text: str) -> str:
-    """Return Home Assistant's `slugify(text)`: plain words (ASCII letters, digits, spaces) without its regexes.
+# Every ASCII character but letters and digits separates words in a slug.
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(code): " " for code in range(128) if not chr(code).isalnum()}
+)
 
-    Thousands of entities are named at set-up; `slugify` runs a dozen substitutions on each name.
+
+def object_id_slug(text: str) -> str:
+    """Return Home Assistant's `slugify(text)`: ASCII text without its regexes.
+
+    Thousands of entities are named at set-up; `slugify` runs a dozen substitutions on each name. In ASCII text it
+    only lowers the letters and joins the words, except for `&` (HTML entities) and `,` (dropped between digits).
     """
-    if text.isascii() and text.replace(" ", "").isalnum():
-        return "_".join(text.lower().split())
+    if text.isascii() and "&" not in text and "," not in text:
+        words = text.lower().translate(_ASCII_SEPARATORS).split()
+        if words:
+            return "_".join(words)
     return slugify(text)
 
 

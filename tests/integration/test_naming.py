@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -179,10 +180,28 @@ def test_starts_with_area(device_name: str, area_name: str, expected: bool) -> N
         "   ",
         "!!!",
         "Wohnzimmer Straße",
+        "Room 1.01 switching 1 Circuit 3",
+        "Room 2:1.01 keypad Button 1",
+        "Kid's room",
+        'The "big" lamp',
+        "a_b-c--d__e",
+        "Tab\there\nnew line",
+        "(Porch) [west] {1} #2 @3 $4 %5 ^6 *7 +8 =9 /10 \\11 |12 ~13 `14 ?15 !16 <17> ;18",
+        "x,y",
+        "&#65;BC",
+        "-",
+        "",
     ],
 )
 def test_object_id_slug_is_home_assistants(text: str) -> None:
     """The object id of a name is what Home Assistant's `slugify` makes of it, plain words or not."""
+    assert object_id_slug(text) == slugify(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=40))
+def test_object_id_slug_is_home_assistants_for_any_text(text: str) -> None:
+    """Any ASCII text, and text with Latin letters beyond ASCII: the same object id as `slugify`."""
     assert object_id_slug(text) == slugify(text)
 
 
