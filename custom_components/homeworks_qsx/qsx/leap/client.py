@@ -92,6 +92,7 @@ from .system import (
     ZoneReading,
     area_occupancy,
     body_statuses,
+    build_step,
     build_steps,
     button_event,
     button_status_urls,
@@ -866,17 +867,14 @@ class LeapClient(LeapConnection):
     async def _build(self, snapshot: Snapshot) -> SystemDescription:
         """Build the description in steps, letting the answers that come meanwhile be handled between them."""
         steps = build_steps(snapshot, self._key_prefix)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as built:
-                description: SystemDescription = built.value
-                return description
-            except ValueError as err:
-                raise RequestRefusedError(
-                    PROCESSOR_URL, None, describe_cause(err)
-                ) from None
-            await asyncio.sleep(0)
+        try:
+            while (description := build_step(steps)) is None:
+                await asyncio.sleep(0)
+        except ValueError as err:
+            raise RequestRefusedError(
+                PROCESSOR_URL, None, describe_cause(err)
+            ) from None
+        return description
 
     async def _confirm(
         self, link: LeapLink, reply: LeapReply, *, required: bool

@@ -1020,12 +1020,21 @@ def build_system(
     `ValueError` when the processor's own identity is missing (without a serial there is nothing to key on).
     """
     steps = build_steps(snapshot, key_prefix)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as built:
-            description: SystemDescription = built.value
-            return description
+    while (description := build_step(steps)) is None:
+        pass
+    return description
+
+
+def build_step(
+    steps: Generator[None, None, SystemDescription],
+) -> SystemDescription | None:
+    """Take one step of `build_steps`: the description once it is built, None before."""
+    try:
+        next(steps)
+    except StopIteration as built:
+        description: SystemDescription = built.value
+        return description
+    return None
 
 
 def build_steps(
