@@ -821,6 +821,14 @@ class LeapServer:
             )
         self._schedule(session)
 
+    def _fault(
+        self, session: _Session, what: str, url: str | None, err: Exception
+    ) -> None:
+        """Count and log a fault of ours; the address's summary names its type, never the input."""
+        self._counters["errors"] += 1
+        _LOGGER.debug(what, session.number, url, exc_info=err)
+        self.errors.record(session.address, f"internal error ({type(err).__name__})")
+
     def _handle(self, session: _Session, line: bytes) -> None:
         self._counters["requests"] += 1
         message: dict[str, Any] | None = None
@@ -851,16 +859,7 @@ class LeapServer:
             self._send(session, exception_reply(err, url, tag))
             return
         except Exception as err:  # noqa: BLE001 (LP7: a fault of ours answers 500; the session goes on)
-            self._counters["errors"] += 1
-            _LOGGER.debug(
-                "LEAP session %s: request for %.200r failed",
-                session.number,
-                url,
-                exc_info=err,
-            )
-            self.errors.record(
-                session.address, f"internal error ({type(err).__name__})"
-            )
+            self._fault(session, "LEAP session %s: request for %.200r failed", url, err)
             self._send(
                 session,
                 exception_reply(
@@ -875,13 +874,6 @@ class LeapServer:
             try:
                 action()
             except Exception as err:  # noqa: BLE001 (the reply went out; the session goes on)
-                self._counters["errors"] += 1
-                _LOGGER.debug(
-                    "LEAP session %s: %.200r failed after its reply",
-                    session.number,
-                    url,
-                    exc_info=err,
-                )
-                self.errors.record(
-                    session.address, f"internal error ({type(err).__name__})"
+                self._fault(
+                    session, "LEAP session %s: %.200r failed after its reply", url, err
                 )
